@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need, starts a local
+# moto server (an AWS API emulator on 127.0.0.1; tests never touch real AWS), runs every
+# test, and stops the server. Usage: scripts/test.sh [extra cargo test args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# 1. Python venv with moto (the AWS emulator) and boto3 (builds test networks in it).
+scripts/setup-moto.sh
+
+# 2. moto on a free loopback port.
+port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+.venv/bin/moto_server -H 127.0.0.1 -p "$port" >target/moto.log 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if .venv/bin/python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then break; fi
+  sleep 0.2
+done
+export VPCSCOPE_MOTO_ENDPOINT="http://127.0.0.1:$port"
+export VPCSCOPE_PYTHON="$PWD/.venv/bin/python"
+# Fake credentials: moto accepts anything, and no test may find real ones.
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
+export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE
+
+# 3. Every test: unit tests, the integration binary (tests/it), doc tests, and a
+#    compile check of the benchmarks.
+cargo test --all-targets "$@"
+cargo test --doc

@@ -1,0 +1,1 @@
+//! aws layer (being written).

@@ -1,0 +1,1 @@
+//! eval layer (being written).

@@ -1,0 +1,1 @@
+//! Flow-log parsing and aggregation (see issue 3).

@@ -1,0 +1,4 @@
+//! All I/O lives here: snapshot directories, flow-log files and streams, CloudWatch Logs and
+//! the EC2 API. Everything downstream works on in-memory values.
+
+pub mod snapshot;

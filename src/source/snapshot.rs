@@ -1,0 +1,1 @@
+//! Snapshot directories (being written).
