@@ -1,1 +1,5 @@
-//! analysis layer (being written).
+//! Questions asked of the model: `reach` (one flow, forward and return, with internet
+//! sources and destinations resolved to address ranges). Analyses combine the evaluator
+//! with topology lookups; they never print.
+
+pub mod reach;

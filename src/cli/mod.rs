@@ -5,6 +5,9 @@
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
+mod reach;
+mod snapshot_args;
+
 
 /// Explain AWS VPC reachability and VPC Flow Logs.
 #[derive(Debug, Parser)]
@@ -16,9 +19,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Placeholder until the first subcommand lands.
-    #[command(hide = true)]
-    Version,
+    /// Can SRC reach DST? A hop-by-hop trace of the request and of its reply.
+    Reach(reach::Args),
 }
 
 /// Parses the command line, runs the subcommand, and returns the exit status.
@@ -27,7 +29,7 @@ pub fn run() -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let code = match cli.command {
-        Command::Version => { writeln!(out, "vpcscope {}", env!("CARGO_PKG_VERSION"))?; 0 }
+        Command::Reach(args) => reach::run(args, &mut out)?,
     };
     out.flush()?;
     Ok(code)

@@ -1,1 +1,321 @@
-//! eval layer (being written).
+//! The evaluator: walks one packet from a source to a destination through security groups,
+//! network ACLs, route tables and gateways, then walks the reply back, and records every
+//! component crossed as a [`Hop`] with the rule that matched.
+//!
+//! Evaluation is a pure function of the topology and the flow: no I/O, no shared state, so
+//! callers evaluate many flows in parallel. Semantics follow `AWS-SEMANTICS.md` §1-6; each
+//! rule the walker encodes has a unit test named after it (see `path.rs`).
+
+pub mod fix;
+pub mod nacl;
+mod path;
+pub mod route;
+pub mod sg;
+
+pub use path::{evaluate, is_special, Endpoint};
+
+use crate::model::{Protocol, RuleNumber};
+use serde::Serialize;
+use std::fmt;
+use std::net::IpAddr;
+
+/// The default ephemeral source port of a client when the user gives none: 49152 lies in
+/// every documented ephemeral range (Linux 32768-60999, Windows 49152-65535, NAT gateway,
+/// ELB and Lambda 1024-65535), so a return rule that admits any of them admits it.
+pub const DEFAULT_SOURCE_PORT: u16 = 49152;
+
+/// One packet: addresses, protocol, ports (TCP/UDP) or ICMP type/code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Packet {
+    /// Source address.
+    pub src: IpAddr,
+    /// Destination address.
+    pub dst: IpAddr,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Source port (TCP/UDP).
+    pub src_port: u16,
+    /// Destination port (TCP/UDP).
+    pub dst_port: u16,
+    /// ICMP type (ICMP only; echo request 8 by default).
+    pub icmp_type: u8,
+    /// ICMP code.
+    pub icmp_code: u8,
+}
+
+impl Packet {
+    /// A packet; ICMP packets default to an echo request.
+    pub fn new(src: IpAddr, dst: IpAddr, protocol: Protocol, src_port: u16, dst_port: u16) -> Packet {
+        let icmp_type = if protocol.is_icmp() { if src.is_ipv6() { 128 } else { 8 } } else { 0 };
+        Packet { src, dst, protocol, src_port, dst_port, icmp_type, icmp_code: 0 }
+    }
+
+    /// The reply: addresses and ports swapped; an echo request becomes an echo reply.
+    pub fn reply(&self) -> Packet {
+        let icmp_type = match (self.protocol, self.icmp_type) {
+            (Protocol::Icmp, 8) => 0,
+            (Protocol::Icmpv6, 128) => 129,
+            (_, t) => t,
+        };
+        Packet {
+            src: self.dst,
+            dst: self.src,
+            protocol: self.protocol,
+            src_port: self.dst_port,
+            dst_port: self.src_port,
+            icmp_type,
+            icmp_code: self.icmp_code,
+        }
+    }
+}
+
+impl fmt::Display for Packet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let proto = self.protocol.to_string().to_lowercase();
+        if self.protocol.has_ports() {
+            write!(f, "{proto} {}:{} -> {}:{}", fmt_ip(self.src), self.src_port, fmt_ip(self.dst), self.dst_port)
+        } else if self.protocol.is_icmp() {
+            write!(f, "{proto} {} -> {} type {} code {}", self.src, self.dst, self.icmp_type, self.icmp_code)
+        } else {
+            write!(f, "{proto} {} -> {}", self.src, self.dst)
+        }
+    }
+}
+
+fn fmt_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v) => v.to_string(),
+        IpAddr::V6(v) => format!("[{v}]"),
+    }
+}
+
+/// How a path ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Disposition {
+    /// Delivered to the destination interface.
+    Accepted,
+    /// Denied by an inbound rule (security group or network ACL).
+    DeniedIn,
+    /// Denied by an outbound rule.
+    DeniedOut,
+    /// No route matched the destination.
+    NoRoute,
+    /// The matching route is a blackhole (its target is gone).
+    Blackhole,
+    /// Dropped by a gateway or connection (no public address, inactive peering, transit
+    /// gateway without an attachment in the zone, non-transitive hop, ...).
+    Dropped,
+    /// Left the modelled network (the internet, an AWS service, a VPN).
+    ExitsNetwork,
+    /// The path revisited a hop.
+    Loop,
+    /// The path reached something vpcscope does not model (an appliance, a load balancer).
+    InsufficientInfo,
+}
+
+impl Disposition {
+    /// Whether the packet got where it was going.
+    pub fn is_success(self) -> bool {
+        matches!(self, Disposition::Accepted | Disposition::ExitsNetwork)
+    }
+}
+
+impl fmt::Display for Disposition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Disposition::Accepted => "ACCEPTED",
+            Disposition::DeniedIn => "DENIED (inbound)",
+            Disposition::DeniedOut => "DENIED (outbound)",
+            Disposition::NoRoute => "NO ROUTE",
+            Disposition::Blackhole => "BLACKHOLE",
+            Disposition::Dropped => "DROPPED",
+            Disposition::ExitsNetwork => "EXITS NETWORK",
+            Disposition::Loop => "LOOP",
+            Disposition::InsufficientInfo => "INSUFFICIENT INFO",
+        };
+        f.write_str(s)
+    }
+}
+
+/// The kind of component a hop crosses (names as in the JSON contract).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// An elastic network interface.
+    NetworkInterface,
+    /// A security group (or the set of groups of an interface).
+    SecurityGroup,
+    /// A network ACL.
+    NetworkAcl,
+    /// A VPC route table.
+    RouteTable,
+    /// An internet gateway.
+    InternetGateway,
+    /// An egress-only internet gateway.
+    EgressOnlyInternetGateway,
+    /// A NAT gateway.
+    NatGateway,
+    /// A VPC peering connection.
+    VpcPeering,
+    /// A transit gateway.
+    TransitGateway,
+    /// A transit gateway attachment.
+    TransitGatewayAttachment,
+    /// A transit gateway route table.
+    TransitGatewayRouteTable,
+    /// A VPC endpoint.
+    VpcEndpoint,
+    /// A virtual private gateway or other exit.
+    VpnGateway,
+    /// A load balancer (not modelled as a hop yet).
+    LoadBalancer,
+    /// Addresses outside the modelled networks.
+    Internet,
+    /// A VPC (for local delivery).
+    Vpc,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        f.write_str(&s)
+    }
+}
+
+/// Which way a rule set was evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Inbound rules.
+    Ingress,
+    /// Outbound rules.
+    Egress,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Ingress => "inbound",
+            Direction::Egress => "outbound",
+        })
+    }
+}
+
+/// What happened at a hop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// The packet entered or left an interface.
+    Pass,
+    /// A rule allowed the packet.
+    Allow,
+    /// A rule (or the absence of one) denied the packet.
+    Deny,
+    /// Routed to a next hop.
+    Forward,
+    /// Addresses translated.
+    Translate,
+    /// Delivered.
+    Deliver,
+    /// Dropped by the component.
+    Drop,
+    /// Left the modelled network.
+    Exit,
+    /// Informational: what the walker could not model.
+    Note,
+}
+
+/// One component a packet crossed, with the rule that decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    /// The AWS id of the component.
+    pub id: String,
+    /// The kind of component.
+    pub kind: Kind,
+    /// Its Name tag (or group name), when it has one.
+    pub name: Option<String>,
+    /// Inbound or outbound, for rule sets.
+    pub direction: Option<Direction>,
+    /// What happened.
+    pub action: Action,
+    /// The matched rule as the console prints it (`120 TCP 22 10.0.0.0/8 DENY`,
+    /// `TCP 5432 sg-0abc`, `0.0.0.0/0 -> igw-1`).
+    pub rule: Option<String>,
+    /// The packet at this hop.
+    pub packet: String,
+    /// A sentence for the reader.
+    pub detail: String,
+}
+
+/// Which path a hop or a block belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PathKind {
+    /// The request.
+    Forward,
+    /// The reply.
+    Return,
+}
+
+/// One path (request or reply): the hops and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Leg {
+    /// How the path ended.
+    pub disposition: Disposition,
+    /// The hops, in order.
+    pub hops: Vec<Hop>,
+}
+
+/// The component that stopped a path, in the JSON contract's shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Blocked {
+    /// AWS id of the component.
+    pub id: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// Inbound/outbound for rule sets, else `None`.
+    pub direction: Option<Direction>,
+    /// The rule: a NACL rule (`"120 TCP 22 10.0.0.0/8 DENY"`), or `None` for "no rule matched".
+    pub rule: Option<String>,
+    /// The NACL rule number (`*` for the default rule), when a NACL blocked.
+    pub rule_number: Option<RuleNumber>,
+    /// Forward or return path.
+    pub path: PathKind,
+    /// Explanation code (Reachability Analyzer's names where they fit).
+    pub code: String,
+    /// One sentence.
+    pub explanation: String,
+}
+
+/// A concrete change that would open the path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// What to change (`add-nacl-rule`, `add-security-group-rule`, `add-route`, ...).
+    pub action: String,
+    /// The component to change.
+    pub id: String,
+    /// The change in words.
+    pub description: String,
+    /// The equivalent AWS CLI command (a write: for the user to run, never run by vpcscope).
+    pub aws_cli: Option<String>,
+}
+
+/// The answer for one flow: both paths, the first blocking component and its fix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Trace {
+    /// True only when the request and the reply both get through.
+    pub reachable: bool,
+    /// The request.
+    pub forward: Leg,
+    /// The reply (`None` when the request did not get through).
+    #[serde(rename = "return")]
+    pub ret: Option<Leg>,
+    /// What stopped the flow.
+    pub blocked_by: Option<Blocked>,
+    /// How to open it.
+    pub fix: Option<Fix>,
+    /// The packet as it left the source.
+    #[serde(skip)]
+    pub packet: Option<Packet>,
+}

@@ -1,1 +1,282 @@
-//! topology layer (being written).
+//! Lookups over the [`Model`] that the evaluator needs on every hop: components by id, the
+//! route table and network ACL in force for each subnet, interface owners of addresses,
+//! security-group membership, transit gateway attachments per VPC, prefix-list entries.
+//!
+//! Built once per model in linear time; every lookup afterwards is a hash probe. The
+//! evaluator walks components as a small state machine rather than searching a graph, so
+//! these indexes replace the petgraph wrapper STYLE.md suggests (recorded in
+//! ARCHITECTURE.md).
+
+use crate::model::*;
+use ipnet::IpNet;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Positions of components in the model's vectors.
+pub type Ix = usize;
+
+/// Indexes over one model. Borrowing the model keeps the two in step.
+#[derive(Debug)]
+pub struct Topology<'m> {
+    /// The model indexed.
+    pub model: &'m Model,
+    vpc: HashMap<&'m str, Ix>,
+    subnet: HashMap<&'m str, Ix>,
+    eni: HashMap<&'m str, Ix>,
+    sg: HashMap<&'m str, Ix>,
+    nat: HashMap<&'m str, Ix>,
+    pcx: HashMap<&'m str, Ix>,
+    igw: HashMap<&'m str, Ix>,
+    tgw: HashMap<&'m str, Ix>,
+    tgw_att: HashMap<&'m str, Ix>,
+    tgw_rt: HashMap<&'m str, Ix>,
+    vpce: HashMap<&'m str, Ix>,
+    instance: HashMap<&'m str, Ix>,
+    db: HashMap<&'m str, Ix>,
+    prefix_list: HashMap<&'m str, Ix>,
+    subnet_rt: Vec<Option<Ix>>,
+    subnet_nacl: Vec<Option<Ix>>,
+    /// Private address -> interfaces carrying it (several when VPC CIDRs overlap).
+    by_private: HashMap<IpAddr, Vec<Ix>>,
+    /// Public address -> (interface, private address it maps to).
+    by_public: HashMap<IpAddr, (Ix, IpAddr)>,
+    /// Security group -> member interfaces.
+    sg_members: HashMap<&'m str, Vec<Ix>>,
+    /// (transit gateway, VPC) -> VPC attachments.
+    tgw_vpc_att: HashMap<(&'m str, &'m str), Vec<Ix>>,
+    /// Database instance -> its interfaces.
+    db_enis: Vec<Vec<Ix>>,
+}
+
+fn index<'m, T>(items: &'m [T], key: impl Fn(&'m T) -> &'m str) -> HashMap<&'m str, Ix> {
+    let mut map = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        map.entry(key(item)).or_insert(i);
+    }
+    map
+}
+
+impl<'m> Topology<'m> {
+    /// Indexes `model`.
+    pub fn new(model: &'m Model) -> Topology<'m> {
+        let vpc = index(&model.vpcs, |v| v.id.as_str());
+        let subnet = index(&model.subnets, |s| s.id.as_str());
+        let eni = index(&model.enis, |e| e.id.as_str());
+        let sg = index(&model.security_groups, |g| g.id.as_str());
+        let mut t = Topology {
+            model,
+            nat: index(&model.nat_gateways, |n| n.id.as_str()),
+            pcx: index(&model.peerings, |p| p.id.as_str()),
+            igw: index(&model.internet_gateways, |g| g.id.as_str()),
+            tgw: index(&model.transit_gateways, |g| g.id.as_str()),
+            tgw_att: index(&model.tgw_attachments, |a| a.id.as_str()),
+            tgw_rt: index(&model.tgw_route_tables, |r| r.id.as_str()),
+            vpce: index(&model.vpc_endpoints, |e| e.id.as_str()),
+            instance: index(&model.instances, |i| i.id.as_str()),
+            db: index(&model.db_instances, |d| d.id.as_str()),
+            prefix_list: index(&model.prefix_lists, |p| p.id.as_str()),
+            subnet_rt: vec![None; model.subnets.len()],
+            subnet_nacl: vec![None; model.subnets.len()],
+            by_private: HashMap::with_capacity(model.enis.len()),
+            by_public: HashMap::new(),
+            sg_members: HashMap::with_capacity(model.security_groups.len()),
+            tgw_vpc_att: HashMap::new(),
+            db_enis: vec![Vec::new(); model.db_instances.len()],
+            vpc,
+            subnet,
+            eni,
+            sg,
+        };
+        // Route tables: explicit association, else the VPC's main table.
+        let mut main_rt: HashMap<&str, Ix> = HashMap::new();
+        for (i, rt) in model.route_tables.iter().enumerate() {
+            if rt.main {
+                main_rt.entry(rt.vpc.as_str()).or_insert(i);
+            }
+            for s in &rt.subnets {
+                if let Some(&si) = t.subnet.get(s.as_str()) {
+                    t.subnet_rt[si] = Some(i);
+                }
+            }
+        }
+        let mut default_acl: HashMap<&str, Ix> = HashMap::new();
+        for (i, acl) in model.network_acls.iter().enumerate() {
+            if acl.is_default {
+                default_acl.entry(acl.vpc.as_str()).or_insert(i);
+            }
+            for s in &acl.subnets {
+                if let Some(&si) = t.subnet.get(s.as_str()) {
+                    t.subnet_nacl[si] = Some(i);
+                }
+            }
+        }
+        for (si, s) in model.subnets.iter().enumerate() {
+            if t.subnet_rt[si].is_none() {
+                t.subnet_rt[si] = main_rt.get(s.vpc.as_str()).copied();
+            }
+            if t.subnet_nacl[si].is_none() {
+                t.subnet_nacl[si] = default_acl.get(s.vpc.as_str()).copied();
+            }
+        }
+        for (i, e) in model.enis.iter().enumerate() {
+            for ip in &e.private_ips {
+                t.by_private.entry(*ip).or_default().push(i);
+            }
+            for m in &e.public_ips {
+                t.by_public.insert(IpAddr::V4(m.public), (i, IpAddr::V4(m.private)));
+            }
+            for g in &e.security_groups {
+                t.sg_members.entry(g.as_str()).or_default().push(i);
+            }
+        }
+        for (i, a) in model.tgw_attachments.iter().enumerate() {
+            if let TgwAttachmentKind::Vpc { vpc, .. } = &a.kind {
+                t.tgw_vpc_att.entry((a.tgw.as_str(), vpc.as_str())).or_default().push(i);
+            }
+        }
+        // RDS interfaces: in the DB's subnets, carrying its security groups.
+        for (di, d) in model.db_instances.iter().enumerate() {
+            let enis: Vec<Ix> = model
+                .enis
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.kind == EniKind::Rds && d.subnets.contains(&e.subnet))
+                .filter(|(_, e)| d.security_groups.is_empty() || d.security_groups.iter().all(|g| e.security_groups.contains(g)))
+                .map(|(i, _)| i)
+                .collect();
+            t.db_enis[di] = enis;
+        }
+        t
+    }
+
+    /// VPC by id.
+    pub fn vpc(&self, id: &str) -> Option<&'m Vpc> {
+        self.vpc.get(id).map(|&i| &self.model.vpcs[i])
+    }
+    /// Subnet position by id.
+    pub fn subnet_ix(&self, id: &str) -> Option<Ix> {
+        self.subnet.get(id).copied()
+    }
+    /// Subnet by id.
+    pub fn subnet(&self, id: &str) -> Option<&'m Subnet> {
+        self.subnet_ix(id).map(|i| &self.model.subnets[i])
+    }
+    /// Interface position by id.
+    pub fn eni_ix(&self, id: &str) -> Option<Ix> {
+        self.eni.get(id).copied()
+    }
+    /// Interface by id.
+    pub fn eni(&self, id: &str) -> Option<&'m Eni> {
+        self.eni_ix(id).map(|i| &self.model.enis[i])
+    }
+    /// Security group by id.
+    pub fn sg(&self, id: &str) -> Option<&'m SecurityGroup> {
+        self.sg.get(id).map(|&i| &self.model.security_groups[i])
+    }
+    /// NAT gateway by id.
+    pub fn nat(&self, id: &str) -> Option<&'m NatGateway> {
+        self.nat.get(id).map(|&i| &self.model.nat_gateways[i])
+    }
+    /// Peering connection by id.
+    pub fn peering(&self, id: &str) -> Option<&'m Peering> {
+        self.pcx.get(id).map(|&i| &self.model.peerings[i])
+    }
+    /// Internet gateway by id.
+    pub fn igw(&self, id: &str) -> Option<&'m InternetGateway> {
+        self.igw.get(id).map(|&i| &self.model.internet_gateways[i])
+    }
+    /// Transit gateway by id.
+    pub fn tgw(&self, id: &str) -> Option<&'m TransitGateway> {
+        self.tgw.get(id).map(|&i| &self.model.transit_gateways[i])
+    }
+    /// Transit gateway attachment by id.
+    pub fn tgw_attachment(&self, id: &str) -> Option<&'m TgwAttachment> {
+        self.tgw_att.get(id).map(|&i| &self.model.tgw_attachments[i])
+    }
+    /// Transit gateway route table by id.
+    pub fn tgw_route_table(&self, id: &str) -> Option<&'m TgwRouteTable> {
+        self.tgw_rt.get(id).map(|&i| &self.model.tgw_route_tables[i])
+    }
+    /// VPC endpoint by id.
+    pub fn vpc_endpoint(&self, id: &str) -> Option<&'m VpcEndpoint> {
+        self.vpce.get(id).map(|&i| &self.model.vpc_endpoints[i])
+    }
+    /// Instance by id.
+    pub fn instance(&self, id: &str) -> Option<&'m Instance> {
+        self.instance.get(id).map(|&i| &self.model.instances[i])
+    }
+    /// RDS instance position by identifier.
+    pub fn db_ix(&self, id: &str) -> Option<Ix> {
+        self.db.get(id).copied()
+    }
+    /// Interfaces of RDS instance `ix`.
+    pub fn db_enis(&self, ix: Ix) -> &[Ix] {
+        &self.db_enis[ix]
+    }
+    /// Prefix list by id.
+    pub fn prefix_list(&self, id: &str) -> Option<&'m PrefixList> {
+        self.prefix_list.get(id).map(|&i| &self.model.prefix_lists[i])
+    }
+    /// The CIDRs of a prefix list (empty when it is not in the snapshot).
+    pub fn prefix_list_cidrs(&self, id: &PrefixListId) -> &'m [IpNet] {
+        self.prefix_list(id.as_str()).map(|p| p.cidrs.as_slice()).unwrap_or(&[])
+    }
+    /// The route table in force for subnet `ix` (explicit association, else main).
+    pub fn route_table_of(&self, subnet_ix: Ix) -> Option<&'m RouteTable> {
+        self.subnet_rt.get(subnet_ix).copied().flatten().map(|i| &self.model.route_tables[i])
+    }
+    /// The network ACL in force for subnet `ix` (explicit association, else the default).
+    pub fn nacl_of(&self, subnet_ix: Ix) -> Option<&'m NetworkAcl> {
+        self.subnet_nacl.get(subnet_ix).copied().flatten().map(|i| &self.model.network_acls[i])
+    }
+    /// Interfaces carrying private address `ip`, in any VPC.
+    pub fn enis_with_private(&self, ip: IpAddr) -> &[Ix] {
+        self.by_private.get(&ip).map(Vec::as_slice).unwrap_or(&[])
+    }
+    /// The interface in `vpc` carrying private address `ip`.
+    pub fn eni_in_vpc(&self, vpc: &VpcId, ip: IpAddr) -> Option<Ix> {
+        self.enis_with_private(ip).iter().copied().find(|&i| &self.model.enis[i].vpc == vpc)
+    }
+    /// The interface (and private address) a public address maps to.
+    pub fn eni_with_public(&self, ip: IpAddr) -> Option<(Ix, IpAddr)> {
+        self.by_public.get(&ip).copied()
+    }
+    /// Interfaces carrying security group `sg`.
+    pub fn sg_members(&self, sg: &str) -> &[Ix] {
+        self.sg_members.get(sg).map(Vec::as_slice).unwrap_or(&[])
+    }
+    /// VPC attachments of transit gateway `tgw` to `vpc`.
+    pub fn tgw_vpc_attachments(&self, tgw: &str, vpc: &str) -> Vec<&'m TgwAttachment> {
+        let model = self.model;
+        self.tgw_vpc_att.get(&(tgw, vpc)).into_iter().flatten().map(|&i| &model.tgw_attachments[i]).collect()
+    }
+    /// The internet gateway attached to `vpc`, if any.
+    pub fn igw_of(&self, vpc: &VpcId) -> Option<&'m InternetGateway> {
+        self.model.internet_gateways.iter().find(|g| g.vpcs.contains(vpc))
+    }
+    /// Whether `ip` lies in any modelled VPC's CIDRs.
+    pub fn in_modelled_network(&self, ip: IpAddr) -> bool {
+        self.model.vpcs.iter().any(|v| v.cidrs.iter().any(|c| c.contains(&ip)))
+    }
+    /// A display name: the Name tag, or the group name for security groups.
+    pub fn name_of(&self, id: &str) -> Option<&'m str> {
+        let m = self.model;
+        if let Some(e) = self.eni(id) {
+            return e.tags.name().or_else(|| e.instance.as_ref().and_then(|i| self.instance(i.as_str())).and_then(|i| i.tags.name()));
+        }
+        if let Some(g) = self.sg(id) {
+            return Some(g.name.as_str());
+        }
+        if let Some(s) = self.subnet(id) {
+            return s.tags.name();
+        }
+        if let Some(v) = self.vpc(id) {
+            return v.tags.name();
+        }
+        if let Some(i) = self.instance(id) {
+            return i.tags.name();
+        }
+        m.network_acls.iter().find(|a| a.id.as_str() == id).and_then(|a| a.tags.name())
+            .or_else(|| m.route_tables.iter().find(|r| r.id.as_str() == id).and_then(|r| r.tags.name()))
+    }
+}

@@ -1,0 +1,428 @@
+//! `reach`: resolves the user's endpoints (ENI, instance, RDS identifier, Name tag, address,
+//! or `internet`) and evaluates the flow. `internet` means "any address outside the
+//! modelled networks": the address space is cut into ranges that every relevant rule and
+//! route treats alike, one address per range is evaluated, and the answer names the
+//! ranges that get through (reachable when at least one does).
+
+use crate::eval::{self, Endpoint, Trace};
+use crate::model::*;
+use crate::topology::{Ix, Topology};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// What the user named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// An interface at one of its private addresses.
+    Eni(Ix, IpAddr),
+    /// An interface at its public address.
+    EniPublic(Ix, IpAddr),
+    /// One address outside the modelled networks.
+    Address(IpAddr),
+    /// Any address outside the modelled networks.
+    Internet,
+}
+
+/// An endpoint the user named that does not resolve.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// Nothing has that name.
+    #[error("unknown endpoint `{0}`: expected an ENI id (eni-...), an instance id (i-...), an RDS DB identifier, a Name tag, an IP address or `internet`")]
+    Unknown(String),
+    /// Several interfaces match.
+    #[error("`{0}` is ambiguous: it matches {1}")]
+    Ambiguous(String, String),
+    /// The component exists but has no interface in the snapshot.
+    #[error("{0}")]
+    NoInterface(String),
+    /// An address inside a VPC that no interface carries.
+    #[error("no interface in the snapshot has address {0} (it lies in {1})")]
+    Unassigned(IpAddr, String),
+    /// Both ends are outside the modelled networks.
+    #[error("at least one end of the flow must be inside the modelled networks")]
+    BothOutside,
+    /// TCP/UDP without a port.
+    #[error("--port is required for {0} (the destination is not a database whose port is known)")]
+    MissingPort(String),
+}
+
+/// A question for `reach`.
+#[derive(Clone, Debug)]
+pub struct Query {
+    /// Source as the user wrote it.
+    pub from: String,
+    /// Destination as the user wrote it.
+    pub to: String,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Destination port (TCP/UDP); defaults to an RDS destination's port.
+    pub port: Option<u16>,
+    /// Source port; defaults to [`eval::DEFAULT_SOURCE_PORT`].
+    pub source_port: Option<u16>,
+}
+
+/// A resolved endpoint, for display.
+#[derive(Clone, Debug, Serialize)]
+pub struct EndpointInfo {
+    /// What the user wrote.
+    pub spec: String,
+    /// The interface, when the endpoint is one.
+    pub interface: Option<String>,
+    /// The address used.
+    pub address: Option<IpAddr>,
+    /// Name tag or description of what owns it.
+    pub name: Option<String>,
+}
+
+/// The answer: the trace plus, for `internet`, the address ranges that get through.
+#[derive(Clone, Debug, Serialize)]
+pub struct Answer {
+    /// The source.
+    pub from: EndpointInfo,
+    /// The destination.
+    pub to: EndpointInfo,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Destination port.
+    pub port: Option<u16>,
+    /// Source port.
+    pub source_port: u16,
+    /// The trace (of one sample address when an end is `internet`).
+    #[serde(flatten)]
+    pub trace: Trace,
+    /// For `internet` ends: the outside address ranges that reach (or are reached).
+    pub internet_ranges: Option<Vec<IpNet>>,
+    /// For `internet` ends: whether every public address gets through.
+    pub internet_any: Option<bool>,
+    /// For `internet` ends: the outside address the trace shows.
+    pub internet_sample: Option<IpAddr>,
+}
+
+fn eni_target(topo: &Topology<'_>, ix: Ix) -> Target {
+    let e = &topo.model.enis[ix];
+    let ip = e.primary_ip().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    Target::Eni(ix, ip)
+}
+
+/// Resolves what the user wrote to an endpoint.
+pub fn resolve(topo: &Topology<'_>, spec: &str) -> Result<Target, ResolveError> {
+    let s = spec.trim();
+    if s.eq_ignore_ascii_case("internet") {
+        return Ok(Target::Internet);
+    }
+    if let Some(ix) = topo.eni_ix(s) {
+        return Ok(eni_target(topo, ix));
+    }
+    if let Some(i) = topo.instance(s) {
+        let ix = i.enis.iter().find_map(|e| topo.eni_ix(e.as_str())).ok_or_else(|| {
+            ResolveError::NoInterface(format!("instance {s} has no network interface in the snapshot"))
+        })?;
+        return Ok(eni_target(topo, ix));
+    }
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        let owners = topo.enis_with_private(ip);
+        if owners.len() > 1 {
+            let ids: Vec<String> = owners.iter().map(|&i| format!("{} in {}", topo.model.enis[i].id, topo.model.enis[i].vpc)).collect();
+            return Err(ResolveError::Ambiguous(s.into(), format!("{} (overlapping VPC CIDRs); name the interface instead", ids.join(", "))));
+        }
+        if let Some(&ix) = owners.first() {
+            return Ok(Target::Eni(ix, ip));
+        }
+        if let Some((ix, _)) = topo.eni_with_public(ip) {
+            return Ok(Target::EniPublic(ix, ip));
+        }
+        if let Some(v) = topo.model.vpcs.iter().find(|v| v.cidrs.iter().any(|c| c.contains(&ip))) {
+            return Err(ResolveError::Unassigned(ip, v.id.to_string()));
+        }
+        return Ok(Target::Address(ip));
+    }
+    if let Some(di) = topo.db_ix(s) {
+        return match topo.db_enis(di).first() {
+            Some(&ix) => Ok(eni_target(topo, ix)),
+            None => Err(ResolveError::NoInterface(format!(
+                "RDS instance {s} has no network interface in the snapshot (describe-network-interfaces lists them with the description RDSNetworkInterface)"
+            ))),
+        };
+    }
+    // A Name tag of an interface or instance.
+    let mut hits: Vec<Ix> = Vec::new();
+    for (i, e) in topo.model.enis.iter().enumerate() {
+        let inst_name = e.instance.as_ref().and_then(|i| topo.instance(i.as_str())).and_then(|i| i.tags.name());
+        if e.tags.name() == Some(s) || inst_name == Some(s) {
+            hits.push(i);
+        }
+    }
+    // An instance's several interfaces are one endpoint: use the first (primary) one.
+    hits.dedup_by_key(|i| topo.model.enis[*i].instance.clone().map(|x| x.0).unwrap_or_else(|| topo.model.enis[*i].id.0.clone()));
+    match hits.len() {
+        0 => Err(ResolveError::Unknown(s.into())),
+        1 => Ok(eni_target(topo, hits[0])),
+        _ => Err(ResolveError::Ambiguous(
+            s.into(),
+            hits.iter().map(|&i| topo.model.enis[i].id.to_string()).collect::<Vec<_>>().join(", "),
+        )),
+    }
+}
+
+fn info(topo: &Topology<'_>, spec: &str, t: &Target) -> EndpointInfo {
+    match t {
+        Target::Eni(ix, ip) | Target::EniPublic(ix, ip) => {
+            let e = &topo.model.enis[*ix];
+            let name = topo.name_of(e.id.as_str()).map(str::to_string).or_else(|| (!e.description.is_empty()).then(|| e.description.clone()));
+            EndpointInfo { spec: spec.into(), interface: Some(e.id.to_string()), address: Some(*ip), name }
+        }
+        Target::Address(ip) => EndpointInfo { spec: spec.into(), interface: None, address: Some(*ip), name: None },
+        Target::Internet => EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some("any internet address".into()) },
+    }
+}
+
+fn endpoint(t: &Target, sample: IpAddr) -> Endpoint {
+    match t {
+        Target::Eni(ix, ip) => Endpoint::Eni { ix: *ix, ip: *ip },
+        Target::EniPublic(ix, ip) => Endpoint::EniPublic { ix: *ix, public: *ip },
+        Target::Address(ip) => Endpoint::External(*ip),
+        Target::Internet => Endpoint::External(sample),
+    }
+}
+
+/// Answers one query.
+pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
+    let src = resolve(topo, &q.from)?;
+    let dst = resolve(topo, &q.to)?;
+    let outside = |t: &Target| matches!(t, Target::Internet | Target::Address(_));
+    if outside(&src) && outside(&dst) {
+        return Err(ResolveError::BothOutside);
+    }
+    let port = match q.port {
+        Some(p) => Some(p),
+        None if q.protocol.has_ports() => match &dst {
+            Target::Eni(ix, _) | Target::EniPublic(ix, _) => db_port(topo, *ix),
+            _ => None,
+        }
+        .map(Some)
+        .ok_or_else(|| ResolveError::MissingPort(q.protocol.to_string()))?,
+        None => None,
+    };
+    let sport = q.source_port.unwrap_or(eval::DEFAULT_SOURCE_PORT);
+    let dport = port.unwrap_or(0);
+    let run = |sample: IpAddr| eval::evaluate(topo, &endpoint(&src, sample), &endpoint(&dst, sample), q.protocol, sport, dport);
+
+    let (trace, ranges, any, sample) = match (&src, &dst) {
+        (Target::Internet, other) | (other, Target::Internet) => {
+            let inner = match other {
+                Target::Eni(ix, ip) | Target::EniPublic(ix, ip) => (*ix, *ip),
+                _ => return Err(ResolveError::BothOutside),
+            };
+            let outcome = sweep_internet(topo, inner, matches!(src, Target::Internet), run);
+            (outcome.trace, Some(outcome.ranges), Some(outcome.all), Some(outcome.sample))
+        }
+        _ => (run(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), None, None, None),
+    };
+    Ok(Answer {
+        from: info(topo, &q.from, &src),
+        to: info(topo, &q.to, &dst),
+        protocol: q.protocol,
+        port,
+        source_port: sport,
+        trace,
+        internet_ranges: ranges,
+        internet_any: any,
+        internet_sample: sample,
+    })
+}
+
+/// The listener port when interface `ix` belongs to an RDS instance.
+fn db_port(topo: &Topology<'_>, ix: Ix) -> Option<u16> {
+    topo.model
+        .db_instances
+        .iter()
+        .enumerate()
+        .find(|(di, _)| topo.db_enis(*di).contains(&ix))
+        .and_then(|(_, d)| d.port)
+}
+
+struct Sweep {
+    trace: Trace,
+    ranges: Vec<IpNet>,
+    all: bool,
+    sample: IpAddr,
+}
+
+/// Cuts the outside address space at every prefix that a relevant rule or route names,
+/// evaluates one address per piece, and keeps the pieces that get through.
+fn sweep_internet(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, run: impl Fn(IpAddr) -> Trace) -> Sweep {
+    let e = &topo.model.enis[ix];
+    let mut prefixes: Vec<IpNet> = Vec::new();
+    for g in &e.security_groups {
+        if let Some(g) = topo.sg(g.as_str()) {
+            for r in g.ingress.iter().chain(&g.egress) {
+                match &r.peer {
+                    SgPeer::Cidr(c) => prefixes.push(*c),
+                    SgPeer::PrefixList(p) => prefixes.extend_from_slice(topo.prefix_list_cidrs(p)),
+                    SgPeer::Group(_) => {}
+                }
+            }
+        }
+    }
+    // Every ACL and route table of the VPC: a NAT gateway's subnet matters for outbound.
+    for acl in topo.model.network_acls.iter().filter(|a| a.vpc == e.vpc) {
+        prefixes.extend(acl.ingress.iter().chain(&acl.egress).map(|x| x.cidr));
+    }
+    for rt in topo.model.route_tables.iter().filter(|r| r.vpc == e.vpc) {
+        for r in &rt.routes {
+            match &r.dest {
+                RouteDest::Cidr(c) => prefixes.push(*c),
+                RouteDest::PrefixList(p) => prefixes.extend_from_slice(topo.prefix_list_cidrs(p)),
+            }
+        }
+    }
+    for v in &topo.model.vpcs {
+        prefixes.extend_from_slice(&v.cidrs);
+    }
+    for s in SPECIAL_V4 {
+        if let Ok(n) = s.parse::<IpNet>() {
+            prefixes.push(n);
+        }
+    }
+    let mut families = vec![false];
+    if e.private_ips.iter().any(|a| a.is_ipv6()) {
+        families.push(true);
+    }
+    let mut passed: Vec<(u128, u128, bool)> = Vec::new();
+    let mut best: Option<(u32, Trace, IpAddr)> = None;
+    let mut first_ok: Option<(Trace, IpAddr)> = None;
+    let mut all = true;
+    for v6 in families {
+        let mut cuts: BTreeSet<u128> = BTreeSet::new();
+        let top: u128 = if v6 { u128::MAX } else { u32::MAX as u128 };
+        cuts.insert(0);
+        for p in prefixes.iter().filter(|p| p.addr().is_ipv6() == v6) {
+            let (lo, hi) = bounds(p);
+            cuts.insert(lo);
+            if hi < top {
+                cuts.insert(hi + 1);
+            }
+        }
+        if v6 {
+            cuts.insert(0x2000u128 << 112);
+            cuts.insert(0x4000u128 << 112);
+        }
+        let cuts: Vec<u128> = cuts.into_iter().collect();
+        for (i, &lo) in cuts.iter().enumerate() {
+            let hi = cuts.get(i + 1).map(|n| n - 1).unwrap_or(top);
+            let addr = to_ip(lo, v6);
+            if eval::is_special(addr) || topo.in_modelled_network(addr) {
+                continue;
+            }
+            let t = run(addr);
+            if t.reachable {
+                passed.push((lo, hi, v6));
+                if first_ok.is_none() {
+                    first_ok = Some((t, addr));
+                }
+            } else {
+                all = false;
+                let score = progress(&t);
+                if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                    best = Some((score, t, addr));
+                }
+            }
+        }
+    }
+    let ranges = to_cidrs(&passed);
+    let (trace, sample) = match (first_ok, best) {
+        (Some((t, a)), _) => (t, a),
+        (None, Some((_, t, a))) => (t, a),
+        (None, None) => (run(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10))), IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10))),
+    };
+    Sweep { trace, all: all && !ranges.is_empty(), ranges, sample }
+}
+
+/// How far a failed trace got: a return-path failure is more telling than a forward one.
+fn progress(t: &Trace) -> u32 {
+    let ret = t.ret.as_ref().map(|r| r.hops.len() as u32 + 1000).unwrap_or(0);
+    ret + t.forward.hops.len() as u32
+}
+
+const SPECIAL_V4: &[&str] = &[
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "224.0.0.0/3",
+];
+
+fn bounds(p: &IpNet) -> (u128, u128) {
+    match p {
+        IpNet::V4(n) => (u32::from(n.network()) as u128, u32::from(n.broadcast()) as u128),
+        IpNet::V6(n) => (u128::from(n.network()), u128::from(n.broadcast())),
+    }
+}
+
+fn to_ip(n: u128, v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(n))
+    } else {
+        IpAddr::V4(Ipv4Addr::from(n as u32))
+    }
+}
+
+/// Merges adjacent ranges and covers each with the fewest CIDR blocks.
+fn to_cidrs(ranges: &[(u128, u128, bool)]) -> Vec<IpNet> {
+    let mut merged: Vec<(u128, u128, bool)> = Vec::new();
+    for &(lo, hi, v6) in ranges {
+        match merged.last_mut() {
+            Some(last) if last.2 == v6 && last.1.checked_add(1) == Some(lo) => last.1 = hi,
+            _ => merged.push((lo, hi, v6)),
+        }
+    }
+    let mut out = Vec::new();
+    for (mut lo, hi, v6) in merged {
+        let bits: u32 = if v6 { 128 } else { 32 };
+        loop {
+            // Largest aligned block starting at lo that fits in [lo, hi].
+            let mut size = if lo == 0 { bits } else { lo.trailing_zeros().min(bits) };
+            while size > 0 && (size >= 128 || lo + ((1u128 << size) - 1) > hi) {
+                if size >= 128 && lo == 0 && hi == u128::MAX {
+                    break;
+                }
+                size -= 1;
+            }
+            let len = (bits - size) as u8;
+            let net = if v6 {
+                Ipv6Net::new(Ipv6Addr::from(lo), len).map(IpNet::V6).ok()
+            } else {
+                Ipv4Net::new(Ipv4Addr::from(lo as u32), len).map(IpNet::V4).ok()
+            };
+            out.extend(net);
+            let end = if size >= 128 { u128::MAX } else { lo + ((1u128 << size) - 1) };
+            if end >= hi {
+                break;
+            }
+            lo = end + 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_cover_of_merged_ranges_is_minimal() {
+        let r = to_cidrs(&[(0x0a000000, 0x0a0000ff, false), (0x0a000100, 0x0a0001ff, false)]);
+        assert_eq!(r, vec!["10.0.0.0/23".parse::<IpNet>().unwrap()]);
+        let r = to_cidrs(&[(0x0a000001, 0x0a000002, false)]);
+        assert_eq!(r, vec!["10.0.0.1/32".parse::<IpNet>().unwrap(), "10.0.0.2/32".parse().unwrap()]);
+        let r = to_cidrs(&[(0, u32::MAX as u128, false)]);
+        assert_eq!(r, vec!["0.0.0.0/0".parse::<IpNet>().unwrap()]);
+    }
+}

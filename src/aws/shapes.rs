@@ -1,0 +1,579 @@
+//! Serde types shaped like describe-* output. Unknown fields are ignored; missing fields
+//! default, so a partial snapshot still loads.
+
+#![allow(missing_docs)] // Field names are AWS's own; their documentation is AWS's API reference.
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct State {
+    pub state: Option<String>,
+    pub name: Option<String>,
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CidrAssociation {
+    pub cidr_block: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub cidr_block_state: Option<State>,
+    pub ipv6_cidr_block_state: Option<State>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Vpc {
+    pub vpc_id: String,
+    pub cidr_block: Option<String>,
+    pub cidr_block_association_set: Vec<CidrAssociation>,
+    pub ipv6_cidr_block_association_set: Vec<CidrAssociation>,
+    pub owner_id: Option<String>,
+    pub is_default: bool,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Subnet {
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub availability_zone: Option<String>,
+    pub cidr_block: Option<String>,
+    pub ipv6_cidr_block_association_set: Vec<CidrAssociation>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RouteTableAssociation {
+    pub main: bool,
+    pub subnet_id: Option<String>,
+    pub gateway_id: Option<String>,
+    pub association_state: Option<State>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Route {
+    pub destination_cidr_block: Option<String>,
+    pub destination_ipv6_cidr_block: Option<String>,
+    pub destination_prefix_list_id: Option<String>,
+    pub gateway_id: Option<String>,
+    pub nat_gateway_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
+    pub vpc_peering_connection_id: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub egress_only_internet_gateway_id: Option<String>,
+    pub local_gateway_id: Option<String>,
+    pub carrier_gateway_id: Option<String>,
+    pub core_network_arn: Option<String>,
+    pub state: Option<String>,
+    pub origin: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RouteTable {
+    pub route_table_id: String,
+    pub vpc_id: String,
+    pub associations: Vec<RouteTableAssociation>,
+    pub routes: Vec<Route>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IpRange {
+    pub cidr_ip: Option<String>,
+    pub cidr_ipv6: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PrefixListRef {
+    pub prefix_list_id: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct UserIdGroupPair {
+    pub group_id: Option<String>,
+    pub user_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IpPermission {
+    pub ip_protocol: Option<String>,
+    pub from_port: Option<i64>,
+    pub to_port: Option<i64>,
+    pub ip_ranges: Vec<IpRange>,
+    pub ipv6_ranges: Vec<IpRange>,
+    pub prefix_list_ids: Vec<PrefixListRef>,
+    pub user_id_group_pairs: Vec<UserIdGroupPair>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SecurityGroup {
+    pub group_id: String,
+    pub group_name: String,
+    pub description: String,
+    pub owner_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub ip_permissions: Vec<IpPermission>,
+    pub ip_permissions_egress: Vec<IpPermission>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NaclAssociation {
+    pub subnet_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FromTo {
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IcmpTypeCode {
+    pub r#type: Option<i64>,
+    pub code: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NaclEntry {
+    pub rule_number: i64,
+    pub protocol: Option<String>,
+    pub rule_action: Option<String>,
+    pub egress: bool,
+    pub cidr_block: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub port_range: Option<FromTo>,
+    pub icmp_type_code: Option<IcmpTypeCode>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkAcl {
+    pub network_acl_id: String,
+    pub vpc_id: String,
+    pub is_default: bool,
+    pub associations: Vec<NaclAssociation>,
+    pub entries: Vec<NaclEntry>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IpAssociation {
+    pub public_ip: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PrivateIp {
+    pub private_ip_address: Option<String>,
+    pub primary: bool,
+    pub association: Option<IpAssociation>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Ipv6Address {
+    pub ipv6_address: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct GroupRef {
+    pub group_id: String,
+    pub group_name: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EniAttachment {
+    pub instance_id: Option<String>,
+    pub instance_owner_id: Option<String>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkInterface {
+    pub network_interface_id: String,
+    pub vpc_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub availability_zone: Option<String>,
+    pub interface_type: Option<String>,
+    pub description: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Vec<PrivateIp>,
+    pub ipv6_addresses: Vec<Ipv6Address>,
+    pub association: Option<IpAssociation>,
+    pub groups: Vec<GroupRef>,
+    pub attachment: Option<EniAttachment>,
+    pub requester_id: Option<String>,
+    pub requester_managed: bool,
+    pub tag_set: Vec<Tag>,
+    /// Instances' embedded interfaces use `Tags`? No: they carry none; kept for symmetry.
+    pub tags: Vec<Tag>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InstanceState {
+    pub code: Option<i64>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Instance {
+    pub instance_id: String,
+    pub state: Option<InstanceState>,
+    pub subnet_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub network_interfaces: Vec<NetworkInterface>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Reservation {
+    pub owner_id: Option<String>,
+    pub instances: Vec<Instance>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct GatewayAttachment {
+    pub vpc_id: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InternetGateway {
+    pub internet_gateway_id: String,
+    pub attachments: Vec<GatewayAttachment>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EgressOnlyInternetGateway {
+    pub egress_only_internet_gateway_id: String,
+    pub attachments: Vec<GatewayAttachment>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NatGatewayAddress {
+    pub private_ip: Option<String>,
+    pub public_ip: Option<String>,
+    pub network_interface_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NatGateway {
+    pub nat_gateway_id: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub state: Option<String>,
+    pub connectivity_type: Option<String>,
+    pub nat_gateway_addresses: Vec<NatGatewayAddress>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CidrEntry {
+    pub cidr_block: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PeeringVpcInfo {
+    pub vpc_id: String,
+    pub owner_id: Option<String>,
+    pub region: Option<String>,
+    pub cidr_block: Option<String>,
+    pub cidr_block_set: Vec<CidrEntry>,
+    pub ipv6_cidr_block_set: Vec<CidrEntry>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpcPeeringConnection {
+    pub vpc_peering_connection_id: String,
+    pub requester_vpc_info: PeeringVpcInfo,
+    pub accepter_vpc_info: PeeringVpcInfo,
+    pub status: Option<State>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TransitGateway {
+    pub transit_gateway_id: String,
+    pub owner_id: Option<String>,
+    pub state: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwAssociation {
+    pub transit_gateway_route_table_id: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TransitGatewayAttachment {
+    pub transit_gateway_attachment_id: String,
+    pub transit_gateway_id: String,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub state: Option<String>,
+    pub association: Option<TgwAssociation>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TransitGatewayVpcAttachment {
+    pub transit_gateway_attachment_id: String,
+    pub transit_gateway_id: String,
+    pub vpc_id: String,
+    pub subnet_ids: Vec<String>,
+    pub state: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PeeringTgwInfo {
+    pub transit_gateway_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TransitGatewayPeeringAttachment {
+    pub transit_gateway_attachment_id: String,
+    pub requester_tgw_info: Option<PeeringTgwInfo>,
+    pub accepter_tgw_info: Option<PeeringTgwInfo>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TransitGatewayRouteTable {
+    pub transit_gateway_route_table_id: String,
+    pub transit_gateway_id: String,
+    pub state: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwRouteAttachment {
+    pub transit_gateway_attachment_id: Option<String>,
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwRoute {
+    pub destination_cidr_block: Option<String>,
+    pub prefix_list_id: Option<String>,
+    pub state: Option<String>,
+    pub r#type: Option<String>,
+    pub transit_gateway_attachments: Vec<TgwRouteAttachment>,
+}
+
+/// One `search-transit-gateway-routes` result, tagged with its route table (Batfish's
+/// `TransitGatewayStaticRoutes.json` wrapper).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwRouteSet {
+    pub transit_gateway_route_table_id: Option<String>,
+    pub routes: Vec<TgwRoute>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwPropagation {
+    pub transit_gateway_attachment_id: Option<String>,
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+    pub state: Option<String>,
+    pub transit_gateway_route_table_id: Option<String>,
+}
+
+/// One `get-transit-gateway-route-table-propagations` result with its route table.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwPropagationSet {
+    pub transit_gateway_route_table_id: Option<String>,
+    pub transit_gateway_route_table_propagations: Vec<TgwPropagation>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwRtAssociation {
+    pub transit_gateway_attachment_id: Option<String>,
+    pub state: Option<String>,
+}
+
+/// One `get-transit-gateway-route-table-associations` result with its route table.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwAssociationSet {
+    pub transit_gateway_route_table_id: Option<String>,
+    pub associations: Vec<TgwRtAssociation>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpcEndpoint {
+    pub vpc_endpoint_id: String,
+    pub vpc_endpoint_type: Option<String>,
+    pub vpc_id: String,
+    pub service_name: Option<String>,
+    pub state: Option<String>,
+    pub route_table_ids: Vec<String>,
+    pub subnet_ids: Vec<String>,
+    pub network_interface_ids: Vec<String>,
+    pub tags: Vec<Tag>,
+}
+
+/// describe-prefix-lists (AWS-managed service lists).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PrefixList {
+    pub prefix_list_id: String,
+    pub prefix_list_name: Option<String>,
+    pub cidrs: Vec<String>,
+}
+
+/// describe-managed-prefix-lists.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ManagedPrefixList {
+    pub prefix_list_id: String,
+    pub prefix_list_name: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PrefixListEntry {
+    pub cidr: Option<String>,
+}
+
+/// get-managed-prefix-list-entries, tagged with its list.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PrefixListEntrySet {
+    pub prefix_list_id: Option<String>,
+    pub entries: Vec<PrefixListEntry>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Address {
+    pub public_ip: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub instance_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbEndpoint {
+    pub address: Option<String>,
+    pub port: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbSubnet {
+    pub subnet_identifier: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbSubnetGroup {
+    pub vpc_id: Option<String>,
+    pub subnets: Vec<DbSubnet>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbSg {
+    pub vpc_security_group_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct DbInstance {
+    #[serde(rename = "DBInstanceIdentifier")]
+    pub identifier: String,
+    #[serde(rename = "Engine")]
+    pub engine: Option<String>,
+    #[serde(rename = "Endpoint")]
+    pub endpoint: Option<DbEndpoint>,
+    #[serde(rename = "DbInstancePort")]
+    pub db_instance_port: Option<i64>,
+    #[serde(rename = "DBSubnetGroup")]
+    pub subnet_group: Option<DbSubnetGroup>,
+    #[serde(rename = "VpcSecurityGroups")]
+    pub vpc_security_groups: Vec<DbSg>,
+    #[serde(rename = "PubliclyAccessible")]
+    pub publicly_accessible: bool,
+    #[serde(rename = "TagList")]
+    pub tag_list: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FlowLog {
+    pub flow_log_id: String,
+    pub resource_id: Option<String>,
+    pub traffic_type: Option<String>,
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LoadBalancer {
+    pub load_balancer_name: Option<String>,
+    pub load_balancer_arn: Option<String>,
+}

@@ -1,0 +1,61 @@
+//! `vpcscope reach`: can SRC reach DST? Exit 0 reachable, 1 not reachable, 2 error.
+
+use super::snapshot_args::SnapshotArgs;
+use anyhow::Context;
+use clap::ValueEnum;
+use std::io::Write;
+use vpcscope::analysis::reach::{self, Query};
+use vpcscope::model::Protocol;
+use vpcscope::topology::Topology;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// A readable trace.
+    Text,
+    /// The JSON contract documented in README.
+    Json,
+}
+
+/// Arguments of `vpcscope reach`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
+    /// Source: ENI id, instance id, RDS DB identifier, Name tag, IP address, or `internet`.
+    #[arg(long)]
+    from: String,
+    /// Destination: same forms as --from.
+    #[arg(long)]
+    to: String,
+    /// tcp, udp, icmp, icmpv6, all, or an IP protocol number.
+    #[arg(long, default_value = "tcp", value_parser = parse_protocol)]
+    protocol: Protocol,
+    /// Destination port (TCP/UDP). Defaults to the port of an RDS destination.
+    #[arg(long)]
+    port: Option<u16>,
+    /// Source port of the request (the reply's destination port); default 49152, which
+    /// lies in every documented ephemeral range.
+    #[arg(long)]
+    source_port: Option<u16>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    Protocol::parse(s).ok_or_else(|| format!("unknown protocol `{s}` (expected tcp, udp, icmp, icmpv6, all or a number)"))
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let loaded = args.snapshot.load()?;
+    let topo = Topology::new(&loaded.model);
+    let q = Query { from: args.from, to: args.to, protocol: args.protocol, port: args.port, source_port: args.source_port };
+    let answer = reach::reach(&topo, &q).context("cannot answer reach")?;
+    match args.format {
+        Format::Text => vpcscope::report::reach::text(out, &answer)?,
+        Format::Json => vpcscope::report::reach::json(out, &answer)?,
+    }
+    Ok(if answer.trace.reachable { 0 } else { 1 })
+}

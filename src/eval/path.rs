@@ -1,0 +1,1187 @@
+//! The path walker: a small state machine over components. A request starts at an
+//! interface (or outside the modelled networks), crosses its security groups, its subnet's
+//! ACL and route table, then whatever gateway the route names, until it is delivered, leaves
+//! the network or is stopped. The reply is walked the same way from where the request ended,
+//! with security groups skipped (stateful) and ACLs evaluated again (stateless).
+
+use super::fix;
+use super::nacl::{self, NaclDirection};
+use super::route;
+use super::sg::{self, SgDirection};
+use super::*;
+use crate::model::*;
+use crate::topology::{Ix, Topology};
+use std::net::IpAddr;
+
+/// One end of a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// An interface, using one of its private addresses.
+    Eni {
+        /// The interface.
+        ix: Ix,
+        /// The private address used.
+        ip: IpAddr,
+    },
+    /// An interface addressed by its public IPv4 address (traffic goes through the internet
+    /// gateway even from inside AWS).
+    EniPublic {
+        /// The interface.
+        ix: Ix,
+        /// The public address.
+        public: IpAddr,
+    },
+    /// An address outside the modelled networks.
+    External(IpAddr),
+}
+
+/// How a packet came into the VPC it is in (decides edge-to-edge and transit rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Arrival {
+    /// Sent by an interface of this VPC.
+    Origin,
+    /// Translated by a NAT gateway of this VPC.
+    Nat,
+
+
+    /// Came in over a peering connection.
+    Peering,
+    /// Came in from a transit gateway.
+    Tgw,
+}
+
+/// Where a leg left the modelled network, so the reply can come back the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Exit {
+    /// Through an internet gateway (the reply is addressed to a public address).
+    Internet,
+    /// Through an egress-only gateway, a gateway endpoint, a VPN or a transit gateway
+    /// attachment to something outside: the reply re-enters `vpc` directly.
+    Gateway { vpc: VpcId },
+}
+
+/// A NAT translation made on the request, undone on the reply.
+#[derive(Clone, Copy, Debug)]
+struct NatState {
+    nat_eni: Ix,
+    nat_ip: IpAddr,
+    original_src: IpAddr,
+    original_port: u16,
+    port: u16,
+}
+
+enum End {
+    Delivered { eni: Ix, packet: Packet },
+    Exited { exit: Exit, packet: Packet },
+    Stopped,
+}
+
+struct Walk<'t, 'm> {
+    topo: &'t Topology<'m>,
+    path: PathKind,
+    hops: Vec<Hop>,
+    disposition: Disposition,
+    blocked: Option<Blocked>,
+    fix: Option<Fix>,
+    nat: Vec<NatState>,
+    steps: u32,
+}
+
+const MAX_STEPS: u32 = 32;
+
+impl<'t, 'm> Walk<'t, 'm> {
+    fn new(topo: &'t Topology<'m>, path: PathKind, nat: Vec<NatState>) -> Self {
+        Walk { topo, path, hops: Vec::new(), disposition: Disposition::InsufficientInfo, blocked: None, fix: None, nat, steps: 0 }
+    }
+
+    fn name(&self, id: &str) -> Option<String> {
+        self.topo.name_of(id).filter(|n| !n.is_empty()).map(str::to_string)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn hop(&mut self, id: &str, kind: Kind, direction: Option<Direction>, action: Action, rule: Option<String>, packet: &Packet, detail: String) {
+        let name = self.name(id);
+        self.hops.push(Hop { id: id.to_string(), kind, name, direction, action, rule, packet: packet.to_string(), detail });
+    }
+
+    /// Records a stop: the hop, the disposition, the blocking component and its fix.
+    #[allow(clippy::too_many_arguments)]
+    fn stop(
+        &mut self,
+        disposition: Disposition,
+        id: &str,
+        kind: Kind,
+        direction: Option<Direction>,
+        rule: Option<String>,
+        rule_number: Option<RuleNumber>,
+        code: &str,
+        explanation: String,
+        packet: &Packet,
+        fix: Option<Fix>,
+    ) -> End {
+        let action = match disposition {
+            Disposition::DeniedIn | Disposition::DeniedOut => Action::Deny,
+            Disposition::InsufficientInfo => Action::Note,
+            _ => Action::Drop,
+        };
+        self.hop(id, kind, direction, action, rule.clone(), packet, explanation.clone());
+        self.disposition = disposition;
+        self.blocked = Some(Blocked { id: id.to_string(), kind, direction, rule, rule_number, path: self.path, code: code.to_string(), explanation });
+        self.fix = fix;
+        End::Stopped
+    }
+
+    fn subnet(&self, ix: Ix) -> &'m Subnet {
+        &self.topo.model.subnets[ix]
+    }
+
+    fn eni(&self, ix: Ix) -> &'m Eni {
+        &self.topo.model.enis[ix]
+    }
+
+    /// Evaluates subnet `sub`'s ACL; `false` when it denied (the walk is then stopped).
+    fn nacl(&mut self, sub: Ix, dir: NaclDirection, p: &Packet) -> bool {
+        let subnet = self.subnet(sub);
+        let Some(acl) = self.topo.nacl_of(sub) else {
+            self.hop(
+                subnet.id.as_str(),
+                Kind::NetworkAcl,
+                Some(nacl_dir(dir)),
+                Action::Note,
+                None,
+                p,
+                format!("no network ACL for {} in the snapshot; assumed to allow", subnet.id),
+            );
+            return true;
+        };
+        let entry = nacl::evaluate(acl, dir, p);
+        let allowed = entry.is_some_and(|e| e.action == RuleAction::Allow);
+        let rule = entry.map(|e| e.to_string());
+        let side = match dir {
+            NaclDirection::Inbound => "entering",
+            NaclDirection::Outbound => "leaving",
+        };
+        if allowed {
+            self.hop(acl.id.as_str(), Kind::NetworkAcl, Some(nacl_dir(dir)), Action::Allow, rule, p, format!("{side} {}", subnet.id));
+            return true;
+        }
+        let number = entry.map(|e| e.number).unwrap_or(RuleNumber(32767));
+        let which = if number.is_default() { "the default rule *".to_string() } else { format!("rule {number}") };
+        let reply_note = if self.path == PathKind::Return { " (the ACL is stateless: the reply needs its own rule)" } else { "" };
+        let explanation = format!("network ACL {} of {} denies the packet {side} the subnet by {which}{reply_note}", acl.id, subnet.id);
+        let fix = fix::nacl_rule(self.topo, acl, nacl_dir(dir), number, p, self.path);
+        let disposition = match dir {
+            NaclDirection::Inbound => Disposition::DeniedIn,
+            NaclDirection::Outbound => Disposition::DeniedOut,
+        };
+        self.stop(disposition, acl.id.as_str(), Kind::NetworkAcl, Some(nacl_dir(dir)), rule, Some(number), "SUBNET_ACL_RESTRICTION", explanation, p, Some(fix));
+        false
+    }
+
+    /// Evaluates the security groups of interface `ix`; `false` when they deny.
+    fn security_groups(&mut self, ix: Ix, dir: SgDirection, p: &Packet) -> bool {
+        let e = self.eni(ix);
+        let direction = match dir {
+            SgDirection::Ingress => Direction::Ingress,
+            SgDirection::Egress => Direction::Egress,
+        };
+        if e.security_groups.is_empty() {
+            // NAT gateway and transit gateway interfaces have no security groups.
+            return true;
+        }
+        if self.path == PathKind::Return {
+            let ids = e.security_groups.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ");
+            self.hop(&ids, Kind::SecurityGroup, Some(direction), Action::Allow, None, p, "reply admitted: security groups are stateful".into());
+            return true;
+        }
+        match sg::evaluate(self.topo, &e.security_groups, &e.vpc, dir, p) {
+            Some((gid, rule)) => {
+                let detail = format!("{} rule of {gid} admits the packet", direction);
+                self.hop(gid.as_str(), Kind::SecurityGroup, Some(direction), Action::Allow, Some(rule.to_string()), p, detail);
+                true
+            }
+            None => {
+                let ids = e.security_groups.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ");
+                let missing: Vec<&str> = e.security_groups.iter().filter(|g| self.topo.sg(g.as_str()).is_none()).map(|g| g.as_str()).collect();
+                let mut explanation = format!("no {direction} rule of the security groups of {} ({ids}) admits the packet", e.id);
+                if !missing.is_empty() {
+                    explanation.push_str(&format!("; {} not in the snapshot", missing.join(", ")));
+                }
+                let fix = fix::sg_rule(self.topo, ix, direction, p);
+                let disposition = match dir {
+                    SgDirection::Ingress => Disposition::DeniedIn,
+                    SgDirection::Egress => Disposition::DeniedOut,
+                };
+                let first = e.security_groups[0].as_str();
+                let id = if e.security_groups.len() == 1 { first.to_string() } else { ids.clone() };
+                self.stop(disposition, &id, Kind::SecurityGroup, Some(direction), None, None, "ENI_SG_RULES_MISMATCH", explanation, p, Some(fix));
+                false
+            }
+        }
+    }
+
+    /// A packet sent by interface `ix`.
+    fn start_at_eni(&mut self, ix: Ix, p: Packet) -> End {
+        let e = self.eni(ix);
+        let detail = match self.path {
+            PathKind::Forward => format!("sent by {} ({}) in {}", e.id, e.kind.label(), e.subnet),
+            PathKind::Return => format!("reply sent by {} in {}", e.id, e.subnet),
+        };
+        self.hop(e.id.as_str(), Kind::NetworkInterface, None, Action::Pass, None, &p, detail);
+        if e.kind == EniKind::LoadBalancer {
+            self.hop(e.id.as_str(), Kind::LoadBalancer, None, Action::Note, None, &p,
+                "this interface belongs to a load balancer: listeners and targets are not modelled yet, the trace treats it as an ordinary interface".into());
+        }
+        if !self.security_groups(ix, SgDirection::Egress, &p) {
+            return End::Stopped;
+        }
+        let Some(sub) = self.topo.subnet_ix(e.subnet.as_str()) else {
+            return self.stop(Disposition::InsufficientInfo, e.subnet.as_str(), Kind::Vpc, None, None, None, "MISSING_SUBNET",
+                format!("subnet {} of {} is not in the snapshot", e.subnet, e.id), &p, None);
+        };
+        self.route_from(sub, p, Arrival::Origin)
+    }
+
+    /// A packet arriving from outside the modelled networks, addressed to `p.dst`.
+    fn from_outside(&mut self, p: Packet, via_gateway: Option<&VpcId>) -> End {
+        self.hop("internet", Kind::Internet, None, Action::Pass, None, &p, format!("sent from {} outside the modelled networks", p.src));
+        if let Some(vpc) = via_gateway {
+            // A reply coming back through the gateway the request left by.
+            let Some(ix) = self.topo.eni_in_vpc(vpc, p.dst) else {
+                return self.stop(Disposition::Dropped, vpc.as_str(), Kind::Vpc, None, None, None, "NO_DESTINATION_INTERFACE",
+                    format!("no interface of {vpc} has address {}", p.dst), &p, None);
+            };
+            let sub = self.topo.subnet_ix(self.eni(ix).subnet.as_str());
+            return match sub {
+                Some(sub) if self.nacl(sub, NaclDirection::Inbound, &p) => self.arrive_at(ix, p),
+                Some(_) => End::Stopped,
+                None => self.arrive_at(ix, p),
+            };
+        }
+        match self.topo.eni_with_public(p.dst) {
+            Some((ix, private)) => self.enter_via_igw(ix, private, p),
+            None => {
+                // IPv6: interfaces' global addresses are reachable as they are.
+                if let Some(&ix) = self.topo.enis_with_private(p.dst).first().filter(|_| p.dst.is_ipv6()) {
+                    return self.enter_via_igw(ix, p.dst, p);
+                }
+                self.stop(Disposition::Dropped, "internet", Kind::Internet, None, None, None, "NO_PUBLIC_ADDRESS",
+                    format!("{} is not a public address of any modelled interface", p.dst), &p, None)
+            }
+        }
+    }
+
+    fn enter_via_igw(&mut self, ix: Ix, private: IpAddr, mut p: Packet) -> End {
+        let e = self.eni(ix);
+        let Some(igw) = self.topo.igw_of(&e.vpc) else {
+            let fix = Fix {
+                action: "attach-internet-gateway".into(),
+                id: e.vpc.to_string(),
+                description: format!("attach an internet gateway to {} and route the reply to it", e.vpc),
+                aws_cli: Some(format!("aws ec2 attach-internet-gateway --vpc-id {} --internet-gateway-id <igw-id>", e.vpc)),
+            };
+            return self.stop(Disposition::Dropped, e.vpc.as_str(), Kind::Vpc, None, None, None, "NO_INTERNET_GATEWAY",
+                format!("{} has no internet gateway attached: its public address is unreachable", e.vpc), &p, Some(fix));
+        };
+        if p.dst != private {
+            let public = p.dst;
+            p.dst = private;
+            self.hop(igw.id.as_str(), Kind::InternetGateway, Some(Direction::Ingress), Action::Translate, None, &p,
+                format!("translates destination {public} to {private}"));
+        } else {
+            self.hop(igw.id.as_str(), Kind::InternetGateway, Some(Direction::Ingress), Action::Forward, None, &p, "enters the VPC".into());
+        }
+        // Ingress routing: a gateway route table that steers this destination elsewhere.
+        if let Some(rt) = self.topo.model.route_tables.iter().find(|t| t.edge_gateways.iter().any(|g| g == igw.id.as_str())) {
+            if let Some(m) = route::lookup(self.topo, rt, p.dst) {
+                if m.route.target != RouteTarget::Local {
+                    return self.stop(Disposition::InsufficientInfo, rt.id.as_str(), Kind::RouteTable, None,
+                        Some(format!("{} -> {}", m.prefix, m.route.target.id())), None, "INGRESS_ROUTING_TO_APPLIANCE",
+                        format!("gateway route table {} sends inbound traffic to {}; appliances are not modelled", rt.id, m.route.target.id()), &p, None);
+                }
+            }
+        }
+        let vpc = e.vpc.clone();
+        self.deliver(&vpc, None, ix, p)
+    }
+
+    /// Local delivery to interface `dst` in `vpc`, from subnet `from` (or from a gateway).
+    fn deliver(&mut self, _vpc: &VpcId, from: Option<Ix>, dst: Ix, p: Packet) -> End {
+        let Some(dst_sub) = self.topo.subnet_ix(self.eni(dst).subnet.as_str()) else {
+            let e = self.eni(dst);
+            return self.stop(Disposition::InsufficientInfo, e.subnet.as_str(), Kind::Vpc, None, None, None, "MISSING_SUBNET",
+                format!("subnet {} of {} is not in the snapshot", e.subnet, e.id), &p, None);
+        };
+        if from != Some(dst_sub) {
+            // Network ACLs apply where traffic leaves and enters a subnet, never within one.
+            if let Some(from) = from {
+                if !self.nacl(from, NaclDirection::Outbound, &p) {
+                    return End::Stopped;
+                }
+            }
+            if !self.nacl(dst_sub, NaclDirection::Inbound, &p) {
+                return End::Stopped;
+            }
+        }
+        self.arrive_at(dst, p)
+    }
+
+    fn arrive_at(&mut self, ix: Ix, p: Packet) -> End {
+        let e = self.eni(ix);
+        if self.path == PathKind::Return {
+            if let Some(pos) = self.nat.iter().position(|s| s.nat_eni == ix && s.nat_ip == p.dst && (s.port == p.dst_port || !p.protocol.has_ports())) {
+                let s = self.nat.remove(pos);
+                let mut q = p;
+                q.dst = s.original_src;
+                q.dst_port = s.original_port;
+                let nat_id = self.topo.model.nat_gateways.iter().find(|n| n.addresses.iter().any(|a| a.eni.as_ref() == Some(&e.id))).map(|n| n.id.to_string()).unwrap_or_else(|| e.id.to_string());
+                self.hop(&nat_id, Kind::NatGateway, None, Action::Translate, None, &q,
+                    format!("reply translated back to {}:{}", s.original_src, s.original_port));
+                let Some(sub) = self.topo.subnet_ix(e.subnet.as_str()) else { return End::Stopped };
+                return self.route_from(sub, q, Arrival::Nat);
+            }
+        }
+        if self.path == PathKind::Forward && e.kind == EniKind::LoadBalancer {
+            self.hop(e.id.as_str(), Kind::LoadBalancer, None, Action::Note, None, &p,
+                "destination belongs to a load balancer: listeners and targets are not modelled yet".into());
+        }
+        if !self.security_groups(ix, SgDirection::Ingress, &p) {
+            return End::Stopped;
+        }
+        self.hop(e.id.as_str(), Kind::NetworkInterface, None, Action::Deliver, None, &p, format!("delivered to {}", e.id));
+        self.disposition = Disposition::Accepted;
+        End::Delivered { eni: ix, packet: p }
+    }
+
+    /// Route lookup in subnet `sub`'s table and whatever follows.
+    fn route_from(&mut self, sub: Ix, p: Packet, arrival: Arrival) -> End {
+        self.steps += 1;
+        let subnet = self.subnet(sub);
+        if self.steps > MAX_STEPS {
+            return self.stop(Disposition::Loop, subnet.id.as_str(), Kind::RouteTable, None, None, None, "ROUTING_LOOP",
+                "the path loops between route tables".into(), &p, None);
+        }
+        let Some(rt) = self.topo.route_table_of(sub) else {
+            return self.stop(Disposition::NoRoute, subnet.id.as_str(), Kind::RouteTable, None, None, None, "NO_ROUTE_TABLE",
+                format!("{} has no route table in the snapshot (no association and no main table)", subnet.id), &p, None);
+        };
+        let Some(m) = route::lookup(self.topo, rt, p.dst) else {
+            let fix = fix::route(self.topo, rt, &subnet.vpc, p.dst);
+            return self.stop(Disposition::NoRoute, rt.id.as_str(), Kind::RouteTable, None, None, None, "NO_ROUTE_TO_DESTINATION",
+                format!("route table {} of {} has no route to {}", rt.id, subnet.id, p.dst), &p, fix);
+        };
+        let rule = format!("{} -> {}", m.prefix, m.route.target.id());
+        if m.route.state == RouteState::Blackhole {
+            let fix = Fix {
+                action: "replace-route".into(),
+                id: rt.id.to_string(),
+                description: format!("the target {} of route {} no longer exists: replace or delete the route", m.route.target.id(), m.prefix),
+                aws_cli: Some(format!("aws ec2 replace-route --route-table-id {} --destination-cidr-block {} --<target-type> <target-id>", rt.id, m.prefix)),
+            };
+            return self.stop(Disposition::Blackhole, rt.id.as_str(), Kind::RouteTable, None, Some(rule), None, "BAD_STATE_ROUTE",
+                format!("route {} in {} is a blackhole: its target {} is gone", m.prefix, rt.id, m.route.target.id()), &p, Some(fix));
+        }
+        self.hop(rt.id.as_str(), Kind::RouteTable, None, Action::Forward, Some(rule), &p, format!("route table of {}", subnet.id));
+        let vpc = subnet.vpc.clone();
+        match &m.route.target {
+            RouteTarget::Local => match self.topo.eni_in_vpc(&vpc, p.dst) {
+                Some(dst) => self.deliver(&vpc, Some(sub), dst, p),
+                None => self.stop(Disposition::Dropped, vpc.as_str(), Kind::Vpc, None, None, None, "NO_DESTINATION_INTERFACE",
+                    format!("no interface in {vpc} has address {}", p.dst), &p, None),
+            },
+            RouteTarget::InternetGateway(igw) => self.via_igw(igw, &vpc, sub, p, arrival),
+            RouteTarget::EgressOnlyInternetGateway(g) => self.via_eigw(g, &vpc, sub, p),
+            RouteTarget::NatGateway(n) => self.via_nat(n, sub, p, arrival),
+            RouteTarget::Peering(pcx) => self.via_peering(pcx, &vpc, sub, p, arrival),
+            RouteTarget::TransitGateway(t) => self.via_tgw(t, &vpc, sub, p),
+            RouteTarget::VpcEndpoint(e) => self.via_endpoint(e, &vpc, sub, p),
+            RouteTarget::Interface(_) | RouteTarget::Instance(_) => {
+                let id = m.route.target.id().to_string();
+                self.stop(Disposition::InsufficientInfo, &id, Kind::NetworkInterface, None, None, None, "APPLIANCE_NOT_MODELLED",
+                    format!("traffic is routed to appliance {id}; what the appliance forwards is not modelled"), &p, None)
+            }
+            RouteTarget::VpnGateway(g) | RouteTarget::Other(g) => {
+                if !self.nacl(sub, NaclDirection::Outbound, &p) {
+                    return End::Stopped;
+                }
+                let g = g.clone();
+                self.hop(&g, Kind::VpnGateway, None, Action::Exit, None, &p, format!("leaves the modelled network through {g}"));
+                self.disposition = Disposition::ExitsNetwork;
+                End::Exited { exit: Exit::Gateway { vpc }, packet: p }
+            }
+        }
+    }
+
+    fn via_igw(&mut self, igw: &IgwId, vpc: &VpcId, sub: Ix, mut p: Packet, arrival: Arrival) -> End {
+        match self.topo.igw(igw.as_str()) {
+            Some(g) if g.vpcs.contains(vpc) => {}
+            _ => {
+                return self.stop(Disposition::Dropped, igw.as_str(), Kind::InternetGateway, None, None, None, "IGW_NOT_ATTACHED",
+                    format!("{igw} is not attached to {vpc}"), &p, None)
+            }
+        }
+        if arrival == Arrival::Peering {
+            return self.stop(Disposition::Dropped, igw.as_str(), Kind::InternetGateway, None, None, None, "PEERING_EDGE_TO_EDGE",
+                "a peer VPC's internet gateway cannot be used (no edge-to-edge routing over peering)".into(), &p, None);
+        }
+        if !self.nacl(sub, NaclDirection::Outbound, &p) {
+            return End::Stopped;
+        }
+        if let IpAddr::V4(_) = p.src {
+            let owner = self.topo.eni_in_vpc(vpc, p.src);
+            let public = owner.and_then(|ix| self.eni(ix).public_for(p.src));
+            let Some(public) = public else {
+                let id = owner.map(|ix| self.eni(ix).id.to_string()).unwrap_or_else(|| p.src.to_string());
+                let fix = owner.map(|ix| Fix {
+                    action: "associate-address".into(),
+                    id: self.eni(ix).id.to_string(),
+                    description: format!("give {} a public address (an Elastic IP), or route through a NAT gateway", self.eni(ix).id),
+                    aws_cli: Some(format!("aws ec2 associate-address --network-interface-id {} --allocation-id <eipalloc-id>", self.eni(ix).id)),
+                });
+                return self.stop(Disposition::Dropped, &id, Kind::NetworkInterface, None, None, None, "NO_PUBLIC_ADDRESS",
+                    format!("{} has no public address: {igw} cannot translate it", p.src), &p, fix);
+            };
+            let private = p.src;
+            p.src = IpAddr::V4(public);
+            self.hop(igw.as_str(), Kind::InternetGateway, Some(Direction::Egress), Action::Translate, None, &p,
+                format!("translates source {private} to {public}"));
+        } else {
+            self.hop(igw.as_str(), Kind::InternetGateway, Some(Direction::Egress), Action::Forward, None, &p, "leaves the VPC".into());
+        }
+        if self.topo.eni_with_public(p.dst).is_some() {
+            // Hairpin: the destination is a public address of a modelled interface.
+            return self.from_outside_hairpin(p);
+        }
+        if self.topo.in_modelled_network(p.dst) || is_special(p.dst) {
+            return self.stop(Disposition::Dropped, igw.as_str(), Kind::InternetGateway, None, None, None, "PRIVATE_DESTINATION",
+                format!("{} is a private address: the internet does not route it", p.dst), &p, None);
+        }
+        self.hop("internet", Kind::Internet, None, Action::Exit, None, &p, "leaves for the internet".into());
+        self.disposition = Disposition::ExitsNetwork;
+        End::Exited { exit: Exit::Internet, packet: p }
+    }
+
+    fn from_outside_hairpin(&mut self, p: Packet) -> End {
+        match self.topo.eni_with_public(p.dst) {
+            Some((ix, private)) => self.enter_via_igw(ix, private, p),
+            None => End::Stopped,
+        }
+    }
+
+    fn via_eigw(&mut self, g: &EigwId, vpc: &VpcId, sub: Ix, p: Packet) -> End {
+        if p.dst.is_ipv4() {
+            return self.stop(Disposition::Dropped, g.as_str(), Kind::EgressOnlyInternetGateway, None, None, None, "EIGW_IPV6_ONLY",
+                "an egress-only internet gateway carries IPv6 only".into(), &p, None);
+        }
+        if !self.nacl(sub, NaclDirection::Outbound, &p) {
+            return End::Stopped;
+        }
+        self.hop(g.as_str(), Kind::EgressOnlyInternetGateway, Some(Direction::Egress), Action::Exit, None, &p, "leaves for the internet (IPv6)".into());
+        self.disposition = Disposition::ExitsNetwork;
+        End::Exited { exit: Exit::Gateway { vpc: vpc.clone() }, packet: p }
+    }
+
+    fn via_nat(&mut self, n: &NatId, sub: Ix, p: Packet, arrival: Arrival) -> End {
+        let Some(nat) = self.topo.nat(n.as_str()) else {
+            return self.stop(Disposition::InsufficientInfo, n.as_str(), Kind::NatGateway, None, None, None, "MISSING_COMPONENT",
+                format!("{n} is not in the snapshot"), &p, None);
+        };
+        if nat.state != "available" {
+            return self.stop(Disposition::Dropped, n.as_str(), Kind::NatGateway, None, None, None, "BAD_STATE_NAT_GATEWAY",
+                format!("{n} is {}, not available", nat.state), &p, None);
+        }
+        if arrival == Arrival::Peering {
+            return self.stop(Disposition::Dropped, n.as_str(), Kind::NatGateway, None, None, None, "PEERING_EDGE_TO_EDGE",
+                "a NAT gateway cannot be used from a peered VPC (no edge-to-edge routing over peering)".into(), &p, None);
+        }
+        if self.path == PathKind::Return {
+            return self.stop(Disposition::Dropped, n.as_str(), Kind::NatGateway, None, None, None, "ASYMMETRIC_RETURN",
+                format!("the reply is routed through {n}, which would change its source address: the client drops it"), &p, None);
+        }
+        let Some((eni_ix, nat_ip)) = nat.addresses.iter().find_map(|a| {
+            let ix = a.eni.as_ref().and_then(|e| self.topo.eni_ix(e.as_str()))?;
+            Some((ix, a.private_ip?))
+        }) else {
+            return self.stop(Disposition::InsufficientInfo, n.as_str(), Kind::NatGateway, None, None, None, "MISSING_COMPONENT",
+                format!("{n} has no interface or private address in the snapshot"), &p, None);
+        };
+        let Some(nat_sub) = self.topo.subnet_ix(nat.subnet.as_str()) else {
+            return self.stop(Disposition::InsufficientInfo, nat.subnet.as_str(), Kind::Vpc, None, None, None, "MISSING_SUBNET",
+                format!("subnet {} of {n} is not in the snapshot", nat.subnet), &p, None);
+        };
+        if nat_sub != sub {
+            if !self.nacl(sub, NaclDirection::Outbound, &p) || !self.nacl(nat_sub, NaclDirection::Inbound, &p) {
+                return End::Stopped;
+            }
+        }
+        let mut q = p;
+        q.src = nat_ip;
+        // NAT gateways pick a source port in 1024-65535; keep the client's when it is there.
+        q.src_port = if p.protocol.has_ports() { p.src_port.max(1024) } else { p.src_port };
+        self.nat.push(NatState { nat_eni: eni_ix, nat_ip, original_src: p.src, original_port: p.src_port, port: q.src_port });
+        self.hop(n.as_str(), Kind::NatGateway, None, Action::Translate, None, &q, format!("translates source {} to {}", p.src, nat_ip));
+        self.route_from(nat_sub, q, Arrival::Nat)
+    }
+
+    fn via_peering(&mut self, pcx: &PcxId, vpc: &VpcId, sub: Ix, p: Packet, arrival: Arrival) -> End {
+        let Some(peering) = self.topo.peering(pcx.as_str()) else {
+            return self.stop(Disposition::InsufficientInfo, pcx.as_str(), Kind::VpcPeering, None, None, None, "MISSING_COMPONENT",
+                format!("{pcx} is not in the snapshot"), &p, None);
+        };
+        if !peering.is_active() {
+            let fix = Fix {
+                action: "accept-vpc-peering-connection".into(),
+                id: pcx.to_string(),
+                description: format!("{pcx} is {}: it must be active (accepted) to carry traffic", peering.status),
+                aws_cli: Some(format!("aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id {pcx}")),
+            };
+            return self.stop(Disposition::Dropped, pcx.as_str(), Kind::VpcPeering, None, None, None, "PEERING_NOT_ACTIVE",
+                format!("{pcx} is {}, not active", peering.status), &p, Some(fix));
+        }
+        let Some(other) = peering.other_side(vpc) else {
+            return self.stop(Disposition::Dropped, pcx.as_str(), Kind::VpcPeering, None, None, None, "PEERING_WRONG_VPC",
+                format!("{pcx} does not connect {vpc}"), &p, None);
+        };
+        if !matches!(arrival, Arrival::Origin | Arrival::Nat) {
+            return self.stop(Disposition::Dropped, pcx.as_str(), Kind::VpcPeering, None, None, None, "PEERING_EDGE_TO_EDGE",
+                "traffic that entered the VPC through a gateway or another connection cannot transit a peering (no transitive or edge-to-edge routing)".into(), &p, None);
+        }
+        let peer_vpc_cidrs: Vec<ipnet::IpNet> = self.topo.vpc(other.vpc.as_str()).map(|v| v.cidrs.clone()).unwrap_or_else(|| other.cidrs.clone());
+        if !peer_vpc_cidrs.iter().any(|c| c.contains(&p.dst)) {
+            return self.stop(Disposition::Dropped, pcx.as_str(), Kind::VpcPeering, None, None, None, "PEERING_NOT_TRANSITIVE",
+                format!("{} is not in {}: peering is not transitive", p.dst, other.vpc), &p, None);
+        }
+        if !self.nacl(sub, NaclDirection::Outbound, &p) {
+            return End::Stopped;
+        }
+        self.hop(pcx.as_str(), Kind::VpcPeering, None, Action::Forward, None, &p, format!("to {}", other.vpc));
+        let other_vpc = other.vpc.clone();
+        match self.topo.eni_in_vpc(&other_vpc, p.dst) {
+            Some(dst) => self.deliver(&other_vpc, None, dst, p),
+            None if self.topo.vpc(other_vpc.as_str()).is_none() => self.stop(Disposition::InsufficientInfo, other_vpc.as_str(), Kind::Vpc, None, None, None,
+                "MISSING_COMPONENT", format!("{other_vpc} (the peer) is not in the snapshot"), &p, None),
+            None => self.stop(Disposition::Dropped, other_vpc.as_str(), Kind::Vpc, None, None, None, "NO_DESTINATION_INTERFACE",
+                format!("no interface in {other_vpc} has address {}", p.dst), &p, None),
+        }
+    }
+
+    fn via_tgw(&mut self, t: &TgwId, vpc: &VpcId, sub: Ix, p: Packet) -> End {
+        let Some(tgw) = self.topo.tgw(t.as_str()) else {
+            return self.stop(Disposition::InsufficientInfo, t.as_str(), Kind::TransitGateway, None, None, None, "MISSING_COMPONENT",
+                format!("{t} is not in the snapshot"), &p, None);
+        };
+        if tgw.state != "available" {
+            return self.stop(Disposition::Dropped, t.as_str(), Kind::TransitGateway, None, None, None, "BAD_STATE_TRANSIT_GATEWAY",
+                format!("{t} is {}", tgw.state), &p, None);
+        }
+        let atts: Vec<&TgwAttachment> = self.topo.tgw_vpc_attachments(t.as_str(), vpc.as_str()).into_iter().filter(|a| a.state == "available").collect();
+        if atts.is_empty() {
+            return self.stop(Disposition::Dropped, t.as_str(), Kind::TransitGateway, None, None, None, "TGW_NO_VPC_ATTACHMENT",
+                format!("{vpc} has no available attachment to {t}"), &p, None);
+        }
+        let az = self.subnet(sub).az.clone();
+        // Only resources in zones where the attachment has a subnet can reach the gateway.
+        let att_sub = atts.iter().find_map(|a| {
+            let TgwAttachmentKind::Vpc { subnets, .. } = &a.kind else { return None };
+            subnets.iter().filter_map(|s| self.topo.subnet_ix(s.as_str())).find(|&i| self.subnet(i).az == az).map(|i| (*a, i))
+        });
+        let Some((att, att_sub)) = att_sub else {
+            let att = atts[0];
+            let fix = Fix {
+                action: "modify-transit-gateway-vpc-attachment".into(),
+                id: att.id.to_string(),
+                description: format!("add a subnet in {az} to {} so that {az} can reach {t}", att.id),
+                aws_cli: Some(format!("aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id {} --add-subnet-ids <subnet-in-{az}>", att.id)),
+            };
+            return self.stop(Disposition::Dropped, att.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "TGW_ATTACHMENT_NOT_IN_AZ",
+                format!("{} has no subnet in {az}: resources in {az} cannot reach {t}", att.id), &p, Some(fix));
+        };
+        // Instance -> TGW: the instance subnet's outbound rules and the attachment subnet's
+        // inbound rules (both, even when they are the same subnet).
+        if !self.nacl(sub, NaclDirection::Outbound, &p) || !self.nacl(att_sub, NaclDirection::Inbound, &p) {
+            return End::Stopped;
+        }
+        self.hop(att.id.as_str(), Kind::TransitGatewayAttachment, None, Action::Forward, None, &p,
+            format!("enters {t} through {}", self.subnet(att_sub).id));
+        self.tgw_route(tgw, att, p, 0)
+    }
+
+    fn tgw_route(&mut self, tgw: &'m TransitGateway, att: &'m TgwAttachment, p: Packet, depth: u32) -> End {
+        if depth > 4 {
+            return self.stop(Disposition::Loop, tgw.id.as_str(), Kind::TransitGateway, None, None, None, "ROUTING_LOOP",
+                "the path loops between transit gateways".into(), &p, None);
+        }
+        let Some(rt) = att.route_table.as_ref().and_then(|r| self.topo.tgw_route_table(r.as_str())) else {
+            return self.stop(Disposition::Dropped, att.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "TGW_ATTACHMENT_NOT_ASSOCIATED",
+                format!("{} is not associated with a route table of {} (or the table is not in the snapshot)", att.id, tgw.id), &p, None);
+        };
+        let Some(m) = route::lookup_tgw(self.topo, rt, p.dst) else {
+            return self.stop(Disposition::NoRoute, rt.id.as_str(), Kind::TransitGatewayRouteTable, None, None, None, "NO_ROUTE_TO_DESTINATION",
+                format!("transit gateway route table {} has no route to {}", rt.id, p.dst), &p, None);
+        };
+        let rule = format!("{} -> {}", m.prefix, m.route.attachments.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "));
+        if m.route.state == RouteState::Blackhole || m.route.attachments.is_empty() {
+            return self.stop(Disposition::Blackhole, rt.id.as_str(), Kind::TransitGatewayRouteTable, None, Some(format!("{} -> blackhole", m.prefix)), None,
+                "BAD_STATE_ROUTE", format!("transit gateway route {} in {} is a blackhole", m.prefix, rt.id), &p, None);
+        }
+        self.hop(rt.id.as_str(), Kind::TransitGatewayRouteTable, None, Action::Forward, Some(rule), &p, format!("route table of {}", tgw.id));
+        let out_id = &m.route.attachments[0];
+        let out = self.topo.model.tgw_attachments.iter().find(|a| &a.id == out_id && a.tgw == tgw.id)
+            .or_else(|| self.topo.tgw_attachment(out_id.as_str()));
+        let Some(out) = out else {
+            return self.stop(Disposition::InsufficientInfo, out_id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_COMPONENT",
+                format!("{out_id} is not in the snapshot"), &p, None);
+        };
+        if out.state != "available" {
+            return self.stop(Disposition::Dropped, out.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "BAD_STATE_ATTACHMENT",
+                format!("{} is {}", out.id, out.state), &p, None);
+        }
+        match &out.kind {
+            TgwAttachmentKind::Vpc { vpc, subnets } => {
+                // Delivery prefers the attachment subnet in the destination's zone.
+                let dst_az = self.topo.eni_in_vpc(vpc, p.dst).and_then(|i| self.topo.subnet(self.eni(i).subnet.as_str())).map(|s| s.az.clone());
+                let subs: Vec<Ix> = subnets.iter().filter_map(|s| self.topo.subnet_ix(s.as_str())).collect();
+                let chosen = dst_az.and_then(|az| subs.iter().copied().find(|&i| self.subnet(i).az == az)).or(subs.first().copied());
+                let Some(att_sub) = chosen else {
+                    return self.stop(Disposition::InsufficientInfo, out.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_SUBNET",
+                        format!("the subnets of {} are not in the snapshot", out.id), &p, None);
+                };
+                self.hop(out.id.as_str(), Kind::TransitGatewayAttachment, None, Action::Forward, None, &p,
+                    format!("leaves {} into {vpc} through {}", tgw.id, self.subnet(att_sub).id));
+                // TGW -> instances: the attachment subnet's route table, its outbound ACL
+                // rules and the destination subnet's inbound rules (none within one subnet).
+                self.route_from(att_sub, p, Arrival::Tgw)
+            }
+            TgwAttachmentKind::Peering { peer_tgw } => {
+                self.hop(out.id.as_str(), Kind::TransitGatewayAttachment, None, Action::Forward, None, &p, "to the peer transit gateway".into());
+                let peer = peer_tgw.as_ref().and_then(|t| self.topo.tgw(t.as_str()));
+                let peer_att = peer.and_then(|pt| self.topo.model.tgw_attachments.iter().find(|a| a.id == out.id && a.tgw == pt.id));
+                match (peer, peer_att) {
+                    (Some(pt), Some(pa)) => self.tgw_route(pt, pa, p, depth + 1),
+                    _ => self.stop(Disposition::InsufficientInfo, out.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_COMPONENT",
+                        format!("the peer side of {} is not in the snapshot", out.id), &p, None),
+                }
+            }
+            TgwAttachmentKind::External { resource_type, resource_id } => {
+                self.hop(out.id.as_str(), Kind::TransitGatewayAttachment, None, Action::Exit, None, &p,
+                    format!("leaves the modelled network through {resource_type} {resource_id}"));
+                self.disposition = Disposition::ExitsNetwork;
+                // The reply comes back through the same transit gateway into the source VPC.
+                End::Exited { exit: Exit::Gateway { vpc: VpcId(String::new()) }, packet: p }
+            }
+        }
+    }
+
+    fn via_endpoint(&mut self, id: &VpceId, vpc: &VpcId, sub: Ix, p: Packet) -> End {
+        let ep = self.topo.vpc_endpoint(id.as_str());
+        if let Some(ep) = ep {
+            if ep.kind == VpceKind::GatewayLoadBalancer {
+                return self.stop(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, None, None, None, "APPLIANCE_NOT_MODELLED",
+                    format!("traffic is sent to Gateway Load Balancer endpoint {id}; the appliances behind it are not modelled"), &p, None);
+            }
+        }
+        if !self.nacl(sub, NaclDirection::Outbound, &p) {
+            return End::Stopped;
+        }
+        let service = ep.map(|e| e.service.clone()).unwrap_or_default();
+        self.hop(id.as_str(), Kind::VpcEndpoint, None, Action::Exit, None, &p, format!("to the AWS service {service} through gateway endpoint {id}"));
+        self.disposition = Disposition::ExitsNetwork;
+        End::Exited { exit: Exit::Gateway { vpc: vpc.clone() }, packet: p }
+    }
+
+    fn finish(self) -> (Leg, Option<Blocked>, Option<Fix>, Vec<NatState>) {
+        (Leg { disposition: self.disposition, hops: self.hops }, self.blocked, self.fix, self.nat)
+    }
+}
+
+fn nacl_dir(d: NaclDirection) -> Direction {
+    match d {
+        NaclDirection::Inbound => Direction::Ingress,
+        NaclDirection::Outbound => Direction::Egress,
+    }
+}
+
+/// Addresses no internet host has: private, shared, loopback, link-local, multicast,
+/// reserved (IPv4), and everything outside global unicast 2000::/3 (IPv6).
+pub fn is_special(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v) => {
+            let o = v.octets();
+            v.is_private()
+                || v.is_loopback()
+                || v.is_link_local()
+                || v.is_multicast()
+                || v.is_broadcast()
+                || v.is_unspecified()
+                || o[0] == 0
+                || o[0] >= 240
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+        }
+        IpAddr::V6(v) => (v.segments()[0] & 0xe000) != 0x2000,
+    }
+}
+
+/// Evaluates the flow `src -> dst` and its reply.
+pub fn evaluate(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16) -> Trace {
+    let (src_ip, dst_ip) = (endpoint_ip(src), endpoint_ip(dst));
+    // The destination address the sender uses (public when it reaches in from outside).
+    let mut visible_dst = dst_ip;
+    let packet = Packet::new(src_ip, dst_ip, protocol, src_port, dst_port);
+    let mut fwd = Walk::new(topo, PathKind::Forward, Vec::new());
+    let end = match (src, dst) {
+        (Endpoint::External(_), Endpoint::Eni { ix, ip }) => {
+            // From outside, an interface is reachable only at a public address.
+            let e = &topo.model.enis[*ix];
+            match e.public_for(*ip) {
+                Some(public) => {
+                    let mut p = packet;
+                    p.dst = IpAddr::V4(public);
+                    visible_dst = p.dst;
+                    fwd.from_outside(p, None)
+                }
+                None if ip.is_ipv6() => fwd.from_outside(packet, None),
+                None => {
+                    let fix = Fix {
+                        action: "associate-address".into(),
+                        id: e.id.to_string(),
+                        description: format!("{} has no public address: associate an Elastic IP (and check its subnet routes to an internet gateway)", e.id),
+                        aws_cli: Some(format!("aws ec2 associate-address --network-interface-id {} --allocation-id <eipalloc-id>", e.id)),
+                    };
+                    fwd.hop("internet", Kind::Internet, None, Action::Pass, None, &packet, format!("sent from {} outside the modelled networks", packet.src));
+                    fwd.stop(Disposition::Dropped, e.id.as_str(), Kind::NetworkInterface, None, None, None, "NO_PUBLIC_ADDRESS",
+                        format!("{} has no public address: nothing outside the VPC can address it", e.id), &packet, Some(fix))
+                }
+            }
+        }
+        (Endpoint::External(_), _) => fwd.from_outside(packet, None),
+        (Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }, _) => fwd.start_at_eni(*ix, packet),
+    };
+    let (forward, blocked, fix, nat) = match &end {
+        End::Stopped => {
+            let (leg, b, f, _) = fwd.finish();
+            return Trace { reachable: false, forward: leg, ret: None, blocked_by: b, fix: f, packet: Some(packet) };
+        }
+        _ => fwd.finish(),
+    };
+    debug_assert!(blocked.is_none() && fix.is_none());
+
+    // The reply, from wherever the request ended.
+    let mut back = Walk::new(topo, PathKind::Return, nat);
+    let ret_end = match end {
+        End::Delivered { eni, packet: delivered } => back.start_at_eni(eni, delivered.reply()),
+        End::Exited { exit, packet: out } => match exit {
+            Exit::Internet => back.from_outside(out.reply(), None),
+            Exit::Gateway { vpc } => {
+                let vpc = if vpc.0.is_empty() { src_vpc(topo, src).unwrap_or(vpc) } else { vpc };
+                back.from_outside(out.reply(), Some(&vpc))
+            }
+        },
+        End::Stopped => unreachable!("handled above"),
+    };
+    // The reply must reach the original sender with the addresses it expects.
+    let ok = match (&ret_end, src) {
+        (End::Delivered { eni, packet: p }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => eni == ix && p.src == packet.dst,
+        (End::Exited { packet: p, .. }, Endpoint::External(_)) => p.src == visible_dst && p.dst == packet.src,
+        _ => false,
+    };
+    if !matches!(ret_end, End::Stopped) && !ok {
+        let at = match &ret_end {
+            End::Delivered { packet, .. } | End::Exited { packet, .. } => *packet,
+            End::Stopped => packet,
+        };
+        back.stop(Disposition::Dropped, "return-path", Kind::Vpc, None, None, None, "ASYMMETRIC_RETURN",
+            format!("the reply arrives as {at}, not as a reply to the request: the sender drops it (asymmetric path)"), &at, None);
+    }
+    let (ret, rblocked, rfix, _) = back.finish();
+    let reachable = ret.disposition.is_success() && rblocked.is_none();
+    Trace { reachable, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, packet: Some(packet) }
+}
+
+fn src_vpc(topo: &Topology<'_>, src: &Endpoint) -> Option<VpcId> {
+    match src {
+        Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. } => Some(topo.model.enis[*ix].vpc.clone()),
+        Endpoint::External(_) => None,
+    }
+}
+
+fn endpoint_ip(e: &Endpoint) -> IpAddr {
+    match e {
+        Endpoint::Eni { ip, .. } => *ip,
+        Endpoint::EniPublic { public, .. } => *public,
+        Endpoint::External(ip) => *ip,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{build_model, Document};
+    use serde_json::{json, Value};
+
+    /// Two VPCs. A (10.0.0.0/16): `pub` 10.0.0.0/24 (routes to the IGW, holds the NAT
+    /// gateway and `web` with public 54.0.0.4), `app` 10.0.1.0/24 (main table: 0/0 -> NAT,
+    /// 10.1/16 -> peering) with `app1` and `app2`, `appb` 10.0.2.0/24 in zone b. B
+    /// (10.1.0.0/16), peered with A: `peer1`. Every ACL allows everything unless a test
+    /// changes it.
+    fn base() -> Value {
+        let allow_all = json!([
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]);
+        let eni = |id: &str, vpc: &str, sub: &str, ip: &str, sg: &str, public: Option<&str>| {
+            let mut e = json!({"NetworkInterfaceId": id, "VpcId": vpc, "SubnetId": sub, "PrivateIpAddress": ip,
+                "InterfaceType": "interface", "Groups": [{"GroupId": sg}], "TagSet": [{"Key": "Name", "Value": id}]});
+            if let Some(p) = public {
+                e["Association"] = json!({"PublicIp": p});
+            }
+            e
+        };
+        json!({
+            "Vpcs": [{"VpcId": "vpc-a", "CidrBlock": "10.0.0.0/16"}, {"VpcId": "vpc-b", "CidrBlock": "10.1.0.0/16"}],
+            "Subnets": [
+                {"SubnetId": "subnet-pub", "VpcId": "vpc-a", "CidrBlock": "10.0.0.0/24", "AvailabilityZone": "az-a"},
+                {"SubnetId": "subnet-app", "VpcId": "vpc-a", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "az-a"},
+                {"SubnetId": "subnet-appb", "VpcId": "vpc-a", "CidrBlock": "10.0.2.0/24", "AvailabilityZone": "az-b"},
+                {"SubnetId": "subnet-tgw", "VpcId": "vpc-a", "CidrBlock": "10.0.9.0/28", "AvailabilityZone": "az-a"},
+                {"SubnetId": "subnet-b1", "VpcId": "vpc-b", "CidrBlock": "10.1.1.0/24", "AvailabilityZone": "az-a"}],
+            "InternetGateways": [{"InternetGatewayId": "igw-a", "Attachments": [{"VpcId": "vpc-a", "State": "available"}]}],
+            "NatGateways": [{"NatGatewayId": "nat-a", "VpcId": "vpc-a", "SubnetId": "subnet-pub", "State": "available",
+                "NatGatewayAddresses": [{"NetworkInterfaceId": "eni-nat", "PrivateIp": "10.0.0.9", "PublicIp": "54.0.0.9"}]}],
+            "VpcPeeringConnections": [{"VpcPeeringConnectionId": "pcx-ab", "Status": {"Code": "active"},
+                "RequesterVpcInfo": {"VpcId": "vpc-a", "CidrBlock": "10.0.0.0/16"}, "AccepterVpcInfo": {"VpcId": "vpc-b", "CidrBlock": "10.1.0.0/16"}}],
+            "RouteTables": [
+                {"RouteTableId": "rtb-main-a", "VpcId": "vpc-a", "Associations": [{"Main": true}], "Routes": [
+                    {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"},
+                    {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-a"},
+                    {"DestinationCidrBlock": "10.1.0.0/16", "VpcPeeringConnectionId": "pcx-ab"}]},
+                {"RouteTableId": "rtb-pub", "VpcId": "vpc-a", "Associations": [{"SubnetId": "subnet-pub"}], "Routes": [
+                    {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"},
+                    {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-a"}]},
+                {"RouteTableId": "rtb-main-b", "VpcId": "vpc-b", "Associations": [{"Main": true}], "Routes": [
+                    {"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local"},
+                    {"DestinationCidrBlock": "10.0.0.0/16", "VpcPeeringConnectionId": "pcx-ab"}]}],
+            "NetworkAcls": [
+                {"NetworkAclId": "acl-a", "VpcId": "vpc-a", "IsDefault": true, "Entries": allow_all.clone()},
+                {"NetworkAclId": "acl-b", "VpcId": "vpc-b", "IsDefault": true, "Entries": allow_all}],
+            "SecurityGroups": [
+                {"GroupId": "sg-web", "VpcId": "vpc-a", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                 "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+                {"GroupId": "sg-app", "VpcId": "vpc-a", "IpPermissions": [
+                    {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": "sg-app"}]},
+                    {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]},
+                    {"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                 "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+                {"GroupId": "sg-peer", "VpcId": "vpc-b", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": "sg-app"}]}],
+                 "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}],
+            "NetworkInterfaces": [
+                eni("eni-web", "vpc-a", "subnet-pub", "10.0.0.4", "sg-web", Some("54.0.0.4")),
+                eni("eni-app1", "vpc-a", "subnet-app", "10.0.1.10", "sg-app", None),
+                eni("eni-app2", "vpc-a", "subnet-app", "10.0.1.11", "sg-app", None),
+                eni("eni-appb", "vpc-a", "subnet-appb", "10.0.2.10", "sg-app", None),
+                eni("eni-peer1", "vpc-b", "subnet-b1", "10.1.1.10", "sg-peer", None)]
+        })
+    }
+
+    /// Network ACL `acl-x` on `subnet`, with `entries` (AWS shape), in VPC A.
+    fn with_acl(mut v: Value, subnet: &str, entries: Value) -> Value {
+        v["NetworkAcls"].as_array_mut().unwrap().push(json!({"NetworkAclId": "acl-x", "VpcId": "vpc-a",
+            "Associations": [{"SubnetId": subnet}], "Entries": entries}));
+        v
+    }
+
+    fn run(v: &Value, from: &str, to: &str, proto: Protocol, port: u16) -> Trace {
+        let (m, _) = build_model(&[Document { origin: "test".into(), region: None, value: v.clone() }]).unwrap();
+        let t = Topology::new(&m);
+        let ep = |s: &str| -> Endpoint {
+            if let Some(ix) = t.eni_ix(s) {
+                Endpoint::Eni { ix, ip: m.enis[ix].primary_ip().unwrap() }
+            } else {
+                Endpoint::External(s.parse().unwrap())
+            }
+        };
+        evaluate(&t, &ep(from), &ep(to), proto, DEFAULT_SOURCE_PORT, port)
+    }
+
+    /// `(reachable, code, path, blocking id)` for compact assertions.
+    fn check(v: &Value, from: &str, to: &str, port: u16) -> (bool, String, String, String) {
+        let t = run(v, from, to, Protocol::Tcp, port);
+        let b = t.blocked_by.as_ref();
+        (
+            t.reachable,
+            b.map(|b| b.code.clone()).unwrap_or_default(),
+            b.map(|b| format!("{:?}", b.path).to_lowercase()).unwrap_or_default(),
+            b.map(|b| b.id.clone()).unwrap_or_default(),
+        )
+    }
+
+    fn kinds(l: &Leg) -> Vec<String> {
+        l.hops.iter().map(|h| format!("{}:{}", h.kind, h.id)).collect()
+    }
+
+    #[test]
+    fn nacl_rules_are_not_evaluated_within_a_subnet() {
+        // A deny-everything ACL on the app subnet does not affect app1 -> app2 (same subnet).
+        let v = with_acl(base(), "subnet-app", json!([]));
+        let t = run(&v, "eni-app1", "eni-app2", Protocol::Tcp, 5432);
+        assert!(t.reachable, "{t:#?}");
+        assert!(!t.forward.hops.iter().any(|h| h.kind == Kind::NetworkAcl));
+        // ...but it stops app1 -> appb (another subnet).
+        assert_eq!(check(&v, "eni-app1", "eni-appb", 5432).1, "SUBNET_ACL_RESTRICTION");
+    }
+
+    #[test]
+    fn security_groups_are_stateful_reply_needs_no_rule() {
+        // sg-app has no egress rule for 5432 replies (egress all is removed), yet the reply passes.
+        let mut v = base();
+        v["SecurityGroups"][1]["IpPermissionsEgress"] = json!([{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]);
+        let t = run(&v, "eni-app1", "eni-appb", Protocol::Tcp, 5432);
+        assert!(t.reachable, "{t:#?}");
+        let ret = t.ret.unwrap();
+        assert!(ret.hops.iter().any(|h| h.kind == Kind::SecurityGroup && h.detail.contains("stateful")));
+    }
+
+    #[test]
+    fn nacl_is_stateless_reply_needs_outbound_ephemeral_rule() {
+        // The destination subnet admits 5432 in but has no outbound rule for the reply.
+        let v = with_acl(base(), "subnet-appb", json!([
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "10.0.1.0/24", "PortRange": {"From": 5432, "To": 5432}}]));
+        let t = run(&v, "eni-app1", "eni-appb", Protocol::Tcp, 5432);
+        assert!(!t.reachable);
+        assert_eq!(t.forward.disposition, Disposition::Accepted);
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.path, b.id.as_str(), b.direction, b.rule.as_deref()), (PathKind::Return, "acl-x", Some(Direction::Egress), Some("* ALL ALL 0.0.0.0/0 DENY")));
+        let fix = t.fix.unwrap();
+        assert_eq!(fix.description, "add outbound rule 110 ALLOW TCP ports 1024-65535 to 10.0.1.0/24 to acl-x for the reply (before rule *)");
+        // With the ephemeral rule added, the flow works.
+        let v = with_acl(base(), "subnet-appb", json!([
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "10.0.1.0/24", "PortRange": {"From": 5432, "To": 5432}},
+            {"RuleNumber": 110, "Protocol": "6", "RuleAction": "allow", "Egress": true, "CidrBlock": "10.0.1.0/24", "PortRange": {"From": 1024, "To": 65535}}]));
+        assert!(check(&v, "eni-app1", "eni-appb", 5432).0);
+    }
+
+    #[test]
+    fn nacl_explicit_deny_before_allow_wins() {
+        let v = with_acl(base(), "subnet-appb", json!([
+            {"RuleNumber": 90, "Protocol": "6", "RuleAction": "deny", "Egress": false, "CidrBlock": "10.0.1.10/32", "PortRange": {"From": 5432, "To": 5432}},
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]));
+        let t = run(&v, "eni-app1", "eni-appb", Protocol::Tcp, 5432);
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.path, b.rule.as_deref()), (PathKind::Forward, Some("90 TCP 5432 10.0.1.10/32 DENY")));
+        assert_eq!(t.fix.unwrap().description, "add inbound rule 80 ALLOW TCP ports 5432 from 10.0.1.0/24 to acl-x (before rule 90)");
+    }
+
+    #[test]
+    fn sg_reference_matches_member_private_addresses() {
+        assert!(check(&base(), "eni-app1", "eni-appb", 5432).0);
+        // web is not a member of sg-app: 5432 from web is refused by the SG, not by an ACL.
+        let (ok, code, _, id) = check(&base(), "eni-web", "eni-appb", 5432);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "ENI_SG_RULES_MISMATCH", "sg-app"));
+    }
+
+    #[test]
+    fn sg_reference_holds_across_active_peering() {
+        let t = run(&base(), "eni-app1", "eni-peer1", Protocol::Tcp, 5432);
+        assert!(t.reachable, "{t:#?}");
+        assert!(kinds(&t.forward).contains(&"vpc-peering:pcx-ab".to_string()));
+    }
+
+    #[test]
+    fn sg_egress_without_matching_rule_denies() {
+        let mut v = base();
+        v["SecurityGroups"][1]["IpPermissionsEgress"] = json!([]);
+        let t = run(&v, "eni-app1", "eni-appb", Protocol::Tcp, 5432);
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.code.as_str(), b.direction), ("ENI_SG_RULES_MISMATCH", Some(Direction::Egress)));
+        assert_eq!(t.forward.disposition, Disposition::DeniedOut);
+    }
+
+    #[test]
+    fn route_table_falls_back_to_main_when_subnet_has_no_association() {
+        // subnet-app has no explicit association: the main table (0/0 -> NAT) applies.
+        let t = run(&base(), "eni-app1", "8.8.8.8", Protocol::Tcp, 443);
+        assert!(t.reachable, "{t:#?}");
+        assert!(kinds(&t.forward).contains(&"route-table:rtb-main-a".to_string()));
+        assert!(kinds(&t.forward).contains(&"nat-gateway:nat-a".to_string()));
+    }
+
+    #[test]
+    fn internet_inbound_needs_a_public_address() {
+        let (ok, code, _, id) = check(&base(), "8.8.8.8", "eni-app1", 22);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "NO_PUBLIC_ADDRESS", "eni-app1"));
+    }
+
+    #[test]
+    fn internet_gateway_translates_public_to_private_address() {
+        let t = run(&base(), "8.8.8.8", "eni-web", Protocol::Tcp, 443);
+        assert!(t.reachable, "{t:#?}");
+        let igw = t.forward.hops.iter().find(|h| h.kind == Kind::InternetGateway).unwrap();
+        assert_eq!(igw.detail, "translates destination 54.0.0.4 to 10.0.0.4");
+        let back = t.ret.unwrap();
+        let igw = back.hops.iter().find(|h| h.kind == Kind::InternetGateway).unwrap();
+        assert_eq!(igw.detail, "translates source 10.0.0.4 to 54.0.0.4");
+    }
+
+    #[test]
+    fn internet_inbound_reply_must_route_to_the_internet_gateway() {
+        // A public address in a subnet whose table sends 0/0 to the NAT gateway: the request
+        // arrives, the reply leaves through the NAT with another source address.
+        let mut v = base();
+        v["NetworkInterfaces"][1]["Association"] = json!({"PublicIp": "54.0.0.5"});
+        v["SecurityGroups"][1]["IpPermissions"][1]["IpRanges"] = json!([{"CidrIp": "0.0.0.0/0"}]);
+        let (ok, code, path, _) = check(&v, "8.8.8.8", "eni-app1", 22);
+        assert_eq!((ok, code.as_str(), path.as_str()), (false, "ASYMMETRIC_RETURN", "return"));
+    }
+
+    #[test]
+    fn nat_gateway_reply_needs_ephemeral_ports_in_nat_subnet_acl() {
+        // The public subnet's ACL admits only 443 inbound: the reply to the NAT's port is dropped.
+        let v = with_acl(base(), "subnet-pub", json!([
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 443, "To": 443}},
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]));
+        let t = run(&v, "eni-app1", "8.8.8.8", Protocol::Tcp, 443);
+        assert!(!t.reachable);
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.path, b.id.as_str(), b.direction), (PathKind::Forward, "acl-x", Some(Direction::Ingress)));
+        // The request itself enters the NAT subnet on port 443 and passes; now admit 443 but
+        // not the ephemeral reply from the internet.
+        let v = with_acl(base(), "subnet-pub", json!([
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "10.0.0.0/16", "PortRange": {"From": 443, "To": 443}},
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]));
+        let t = run(&v, "eni-app1", "8.8.8.8", Protocol::Tcp, 443);
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.path, b.id.as_str(), b.direction), (PathKind::Return, "acl-x", Some(Direction::Ingress)));
+    }
+
+    #[test]
+    fn nat_gateway_cannot_be_used_from_a_peered_vpc() {
+        let mut v = base();
+        v["RouteTables"][2]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "0.0.0.0/0", "VpcPeeringConnectionId": "pcx-ab"}));
+        let (ok, code, _, _) = check(&v, "eni-peer1", "8.8.8.8", 443);
+        assert_eq!((ok, code.as_str()), (false, "PEERING_NOT_TRANSITIVE"));
+    }
+
+    #[test]
+    fn peering_must_be_active() {
+        let mut v = base();
+        v["VpcPeeringConnections"][0]["Status"]["Code"] = json!("pending-acceptance");
+        let (ok, code, _, id) = check(&v, "eni-app1", "eni-peer1", 5432);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "PEERING_NOT_ACTIVE", "pcx-ab"));
+    }
+
+    #[test]
+    fn peering_needs_a_route_back_in_the_peer_vpc() {
+        let mut v = base();
+        v["RouteTables"][2]["Routes"] = json!([{"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local"}]);
+        let (ok, code, path, id) = check(&v, "eni-app1", "eni-peer1", 5432);
+        assert_eq!((ok, code.as_str(), path.as_str(), id.as_str()), (false, "NO_ROUTE_TO_DESTINATION", "return", "rtb-main-b"));
+    }
+
+    fn with_tgw(mut v: Value, att_subnets: Value, rt_routes: Value) -> Value {
+        v["TransitGateways"] = json!([{"TransitGatewayId": "tgw-1", "State": "available"}]);
+        v["TransitGatewayVpcAttachments"] = json!([
+            {"TransitGatewayAttachmentId": "tgw-attach-a", "TransitGatewayId": "tgw-1", "VpcId": "vpc-a", "SubnetIds": att_subnets, "State": "available"},
+            {"TransitGatewayAttachmentId": "tgw-attach-b", "TransitGatewayId": "tgw-1", "VpcId": "vpc-b", "SubnetIds": ["subnet-b1"], "State": "available"}]);
+        v["TransitGatewayAttachments"] = json!([
+            {"TransitGatewayAttachmentId": "tgw-attach-a", "TransitGatewayId": "tgw-1", "ResourceType": "vpc", "ResourceId": "vpc-a", "State": "available",
+             "Association": {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "associated"}},
+            {"TransitGatewayAttachmentId": "tgw-attach-b", "TransitGatewayId": "tgw-1", "ResourceType": "vpc", "ResourceId": "vpc-b", "State": "available",
+             "Association": {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "associated"}}]);
+        v["TransitGatewayRouteTables"] = json!([{"TransitGatewayRouteTableId": "tgw-rtb-1", "TransitGatewayId": "tgw-1", "State": "available"}]);
+        v["TransitGatewayPropagations"] = json!([{"TransitGatewayRouteTableId": "tgw-rtb-1", "TransitGatewayRouteTablePropagations": [
+            {"TransitGatewayAttachmentId": "tgw-attach-a", "ResourceId": "vpc-a", "ResourceType": "vpc", "State": "enabled"},
+            {"TransitGatewayAttachmentId": "tgw-attach-b", "ResourceId": "vpc-b", "ResourceType": "vpc", "State": "enabled"}]}]);
+        v["TransitGatewayStaticRoutes"] = json!([{"TransitGatewayRouteTableId": "tgw-rtb-1", "Routes": rt_routes}]);
+        // Replace the peering routes with TGW routes.
+        v["RouteTables"][0]["Routes"][2] = json!({"DestinationCidrBlock": "10.1.0.0/16", "TransitGatewayId": "tgw-1"});
+        v["RouteTables"][2]["Routes"][1] = json!({"DestinationCidrBlock": "10.0.0.0/16", "TransitGatewayId": "tgw-1"});
+        v
+    }
+
+    #[test]
+    fn tgw_carries_traffic_between_attached_vpcs_by_propagated_routes() {
+        let v = with_tgw(base(), json!(["subnet-tgw"]), json!([]));
+        let t = run(&v, "eni-app1", "eni-peer1", Protocol::Tcp, 5432);
+        assert!(t.reachable, "{t:#?}");
+        let k = kinds(&t.forward);
+        assert!(k.contains(&"transit-gateway-route-table:tgw-rtb-1".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn tgw_is_unreachable_from_a_zone_without_an_attachment_subnet() {
+        let v = with_tgw(base(), json!(["subnet-tgw"]), json!([]));
+        let (ok, code, path, id) = check(&v, "eni-appb", "eni-peer1", 5432);
+        assert_eq!((ok, code.as_str(), path.as_str(), id.as_str()), (false, "TGW_ATTACHMENT_NOT_IN_AZ", "forward", "tgw-attach-a"));
+        // The reply of a connection that arrived into that zone breaks the same way.
+        let mut v = v;
+        v["SecurityGroups"][1]["IpPermissions"][1]["IpRanges"] = json!([{"CidrIp": "10.0.0.0/8"}]);
+        let (ok, code, path, _) = check(&v, "eni-peer1", "eni-appb", 22);
+        assert_eq!((ok, code.as_str(), path.as_str()), (false, "TGW_ATTACHMENT_NOT_IN_AZ", "return"));
+    }
+
+    #[test]
+    fn tgw_blackhole_route_drops_traffic() {
+        let v = with_tgw(base(), json!(["subnet-tgw"]), json!([{"DestinationCidrBlock": "10.1.1.0/24", "State": "blackhole", "Type": "static"}]));
+        let (ok, code, _, id) = check(&v, "eni-app1", "eni-peer1", 5432);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "BAD_STATE_ROUTE", "tgw-rtb-1"));
+    }
+
+    #[test]
+    fn tgw_attachment_subnet_inbound_acl_is_evaluated_for_traffic_to_the_tgw() {
+        let v = with_tgw(base(), json!(["subnet-tgw"]), json!([]));
+        let v = with_acl(v, "subnet-tgw", json!([
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]));
+        let (ok, code, _, id) = check(&v, "eni-app1", "eni-peer1", 5432);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "SUBNET_ACL_RESTRICTION", "acl-x"));
+    }
+
+    #[test]
+    fn blackhole_route_drops_traffic() {
+        let mut v = base();
+        v["RouteTables"][0]["Routes"][2]["State"] = json!("blackhole");
+        let t = run(&v, "eni-app1", "eni-peer1", Protocol::Tcp, 5432);
+        assert_eq!(t.forward.disposition, Disposition::Blackhole);
+        assert_eq!(t.blocked_by.unwrap().code, "BAD_STATE_ROUTE");
+    }
+
+    #[test]
+    fn no_route_names_the_table_and_suggests_one() {
+        let mut v = base();
+        v["RouteTables"][0]["Routes"].as_array_mut().unwrap().remove(2);
+        let t = run(&v, "eni-app1", "eni-peer1", Protocol::Tcp, 5432);
+        assert_eq!(t.blocked_by.as_ref().unwrap().code, "NO_ROUTE_TO_DESTINATION");
+        assert_eq!(t.fix.unwrap().description, "add route 10.1.0.0/16 -> pcx-ab to rtb-main-a");
+    }
+
+    #[test]
+    fn gateway_endpoint_route_exits_to_the_service() {
+        let mut v = base();
+        v["PrefixLists"] = json!([{"PrefixListId": "pl-s3", "PrefixListName": "com.amazonaws.r.s3", "Cidrs": ["52.216.0.0/15"]}]);
+        v["VpcEndpoints"] = json!([{"VpcEndpointId": "vpce-s3", "VpcEndpointType": "Gateway", "VpcId": "vpc-a", "ServiceName": "com.amazonaws.r.s3"}]);
+        v["RouteTables"][0]["Routes"].as_array_mut().unwrap().push(json!({"DestinationPrefixListId": "pl-s3", "GatewayId": "vpce-s3"}));
+        let t = run(&v, "eni-app1", "52.216.1.1", Protocol::Tcp, 443);
+        assert!(t.reachable, "{t:#?}");
+        assert!(kinds(&t.forward).contains(&"vpc-endpoint:vpce-s3".to_string()));
+    }
+
+    #[test]
+    fn icmp_echo_reply_is_checked_against_the_outbound_acl() {
+        // AWS's ping example: inbound ICMP allowed, no outbound rule: the reply is denied.
+        let v = with_acl(base(), "subnet-pub", json!([
+            {"RuleNumber": 100, "Protocol": "1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0", "IcmpTypeCode": {"Type": -1, "Code": -1}},
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 443, "To": 443}}]));
+        let mut v = v;
+        v["SecurityGroups"][0]["IpPermissions"].as_array_mut().unwrap().push(json!({"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}));
+        let t = run(&v, "203.0.113.12", "eni-web", Protocol::Icmp, 0);
+        assert!(!t.reachable);
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.path, b.direction, b.rule.as_deref()), (PathKind::Return, Some(Direction::Egress), Some("* ALL ALL 0.0.0.0/0 DENY")));
+    }
+
+    #[test]
+    fn private_address_is_not_routed_by_the_internet_gateway() {
+        let (ok, code, _, _) = check(&base(), "eni-web", "192.168.5.5", 443);
+        assert_eq!((ok, code.as_str()), (false, "PRIVATE_DESTINATION"));
+    }
+}

@@ -1,0 +1,75 @@
+//! Security group evaluation: allow-only rules, the union over every group on the
+//! interface, stateful (a reply to an admitted flow is admitted without rules). A rule's peer
+//! is a CIDR, a prefix list's entries, or the private addresses of the interfaces carrying a
+//! referenced group (same VPC or a peered VPC; never through a NAT gateway, whose address
+//! is not the member's).
+
+use super::Packet;
+use crate::model::{L4Match, SgId, SgPeer, SgRule, VpcId};
+use crate::topology::Topology;
+use std::net::IpAddr;
+
+/// Inbound (remote = source) or outbound (remote = destination).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SgDirection {
+    /// Inbound rules (`IpPermissions`).
+    Ingress,
+    /// Outbound rules (`IpPermissionsEgress`).
+    Egress,
+}
+
+/// Whether a rule's protocol and ports/type admit the packet.
+pub fn l4_matches(rule: &SgRule, packet: &Packet) -> bool {
+    if !rule.protocol.covers(packet.protocol) {
+        return false;
+    }
+    match rule.l4 {
+        L4Match::Any => true,
+        L4Match::Ports(r) => packet.protocol.has_ports() && r.contains(packet.dst_port),
+        L4Match::Icmp(m) => packet.protocol.is_icmp() && m.matches(packet.icmp_type, packet.icmp_code),
+    }
+}
+
+/// Whether the rule's peer covers `remote`, seen from an interface in `local_vpc`.
+pub fn peer_matches(topo: &Topology<'_>, peer: &SgPeer, remote: IpAddr, local_vpc: &VpcId) -> bool {
+    match peer {
+        SgPeer::Cidr(c) => c.contains(&remote),
+        SgPeer::PrefixList(p) => topo.prefix_list_cidrs(p).iter().any(|c| c.contains(&remote)),
+        SgPeer::Group(g) => topo.sg_members(g.as_str()).iter().any(|&i| {
+            let member = &topo.model.enis[i];
+            // References resolve to members' private addresses, in this VPC or a peered one.
+            member.owns(remote) && (&member.vpc == local_vpc || vpcs_peered(topo, &member.vpc, local_vpc))
+        }),
+    }
+}
+
+/// Whether an active peering joins `a` and `b`.
+pub fn vpcs_peered(topo: &Topology<'_>, a: &VpcId, b: &VpcId) -> bool {
+    topo.model.peerings.iter().any(|p| p.is_active() && p.other_side(a).is_some_and(|s| &s.vpc == b))
+}
+
+/// The first rule (over `groups`, in order) that admits `packet` in direction `dir`, with
+/// its group. `None`: no rule matches, the packet is dropped.
+pub fn evaluate<'m>(
+    topo: &Topology<'m>,
+    groups: &[SgId],
+    local_vpc: &VpcId,
+    dir: SgDirection,
+    packet: &Packet,
+) -> Option<(&'m SgId, &'m SgRule)> {
+    let remote = match dir {
+        SgDirection::Ingress => packet.src,
+        SgDirection::Egress => packet.dst,
+    };
+    for gid in groups {
+        let Some(g) = topo.sg(gid.as_str()) else { continue };
+        let rules = match dir {
+            SgDirection::Ingress => &g.ingress,
+            SgDirection::Egress => &g.egress,
+        };
+        if let Some(r) = rules.iter().find(|r| l4_matches(r, packet) && peer_matches(topo, &r.peer, remote, local_vpc)) {
+            return Some((&g.id, r));
+        }
+    }
+    None
+}
