@@ -51,7 +51,7 @@ pub fn free_rule_number(entries: &[NaclEntry], before: crate::model::RuleNumber)
     let used = |n: u16| entries.iter().any(|e| e.number.0 == n);
     if before.is_default() {
         let max = entries.iter().filter(|e| !e.number.is_default()).map(|e| e.number.0).max().unwrap_or(0);
-        let next = (max / 10 + 1) * 10;
+        let next = if max == 0 { 100 } else { (max / 10 + 1) * 10 };
         if next <= 32766 {
             return Some(next);
         }

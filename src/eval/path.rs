@@ -952,7 +952,7 @@ mod tests {
         let b = t.blocked_by.unwrap();
         assert_eq!((b.path, b.id.as_str(), b.direction, b.rule.as_deref()), (PathKind::Return, "acl-x", Some(Direction::Egress), Some("* ALL ALL 0.0.0.0/0 DENY")));
         let fix = t.fix.unwrap();
-        assert_eq!(fix.description, "add outbound rule 110 ALLOW TCP ports 1024-65535 to 10.0.1.0/24 to acl-x for the reply (before rule *)");
+        assert_eq!(fix.description, "add outbound rule 100 ALLOW TCP ports 1024-65535 to 10.0.1.0/24 to acl-x for the reply (before rule *)");
         // With the ephemeral rule added, the flow works.
         let v = with_acl(base(), "subnet-appb", json!([
             {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "10.0.1.0/24", "PortRange": {"From": 5432, "To": 5432}},
@@ -1036,22 +1036,24 @@ mod tests {
 
     #[test]
     fn nat_gateway_reply_needs_ephemeral_ports_in_nat_subnet_acl() {
-        // The public subnet's ACL admits only 443 inbound: the reply to the NAT's port is dropped.
+        // The NAT subnet's ACL admits only the ephemeral range inbound: the request (443 from
+        // the app subnet) cannot even reach the NAT gateway.
         let v = with_acl(base(), "subnet-pub", json!([
-            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 443, "To": 443}},
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 1024, "To": 65535}},
             {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]));
         let t = run(&v, "eni-app1", "8.8.8.8", Protocol::Tcp, 443);
-        assert!(!t.reachable);
         let b = t.blocked_by.unwrap();
         assert_eq!((b.path, b.id.as_str(), b.direction), (PathKind::Forward, "acl-x", Some(Direction::Ingress)));
-        // The request itself enters the NAT subnet on port 443 and passes; now admit 443 but
-        // not the ephemeral reply from the internet.
+        // It admits 443 from the VPC but not the replies from the internet to the NAT's
+        // ephemeral port: the request leaves, the reply is dropped entering the NAT subnet.
         let v = with_acl(base(), "subnet-pub", json!([
             {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "10.0.0.0/16", "PortRange": {"From": 443, "To": 443}},
             {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]));
         let t = run(&v, "eni-app1", "8.8.8.8", Protocol::Tcp, 443);
+        assert_eq!(t.forward.disposition, Disposition::ExitsNetwork);
         let b = t.blocked_by.unwrap();
         assert_eq!((b.path, b.id.as_str(), b.direction), (PathKind::Return, "acl-x", Some(Direction::Ingress)));
+        assert_eq!(t.fix.unwrap().description, "add inbound rule 110 ALLOW TCP ports 1024-65535 from 8.8.8.8/32 to acl-x for the reply (before rule *)");
     }
 
     #[test]
@@ -1148,7 +1150,7 @@ mod tests {
     #[test]
     fn no_route_names_the_table_and_suggests_one() {
         let mut v = base();
-        v["RouteTables"][0]["Routes"].as_array_mut().unwrap().remove(2);
+        v["RouteTables"][0]["Routes"].as_array_mut().unwrap().drain(1..);
         let t = run(&v, "eni-app1", "eni-peer1", Protocol::Tcp, 5432);
         assert_eq!(t.blocked_by.as_ref().unwrap().code, "NO_ROUTE_TO_DESTINATION");
         assert_eq!(t.fix.unwrap().description, "add route 10.1.0.0/16 -> pcx-ab to rtb-main-a");
