@@ -37,6 +37,7 @@ pub struct LiveArgs {
 
 impl LiveArgs {
     /// Whether any flag asks for a live capture (the caller then needs no `--snapshot`).
+    #[allow(dead_code)] // Used once an analysis command flattens `LiveArgs`.
     pub fn is_live(&self) -> bool {
         !self.regions.is_empty() || self.all_regions || self.profile.is_some() || self.endpoint_url.is_some()
     }
@@ -102,6 +103,15 @@ pub fn capture_live(live: &LiveArgs) -> anyhow::Result<(Vec<Document>, Manifest)
     Ok((docs, manifest))
 }
 
+/// `CODE: message`, or just `CODE` when the service sent no message.
+fn describe(err: &ec2::CallError) -> String {
+    if err.message.is_empty() {
+        err.code.clone()
+    } else {
+        format!("{}: {}", err.code, err.message)
+    }
+}
+
 /// One warning line per failed call; a region where every call failed gets one line.
 fn warn_failures(manifest: &Manifest) {
     for region in &manifest.regions {
@@ -110,8 +120,8 @@ fn warn_failures(manifest: &Manifest) {
         if !calls.is_empty() && failed.len() == calls.len() {
             if let Some(err) = failed.first().and_then(|c| c.error.as_ref()) {
                 eprintln!(
-                    "vpcscope: warning: {region}: every call failed ({}: {}); the region is missing",
-                    err.code, err.message
+                    "vpcscope: warning: {region}: every call failed ({}); the region is missing",
+                    describe(err)
                 );
             }
             continue;
@@ -119,15 +129,17 @@ fn warn_failures(manifest: &Manifest) {
         for call in failed {
             if let Some(err) = &call.error {
                 eprintln!(
-                    "vpcscope: warning: {region}: {} failed ({}: {}); {} is missing from the snapshot",
-                    call.action, err.code, err.message, call.key
+                    "vpcscope: warning: {region}: {} failed ({}); {} is missing from the snapshot",
+                    call.action,
+                    describe(err),
+                    call.key
                 );
             }
         }
     }
     for call in &manifest.other_errors {
         if let Some(err) = &call.error {
-            eprintln!("vpcscope: warning: {} failed ({}: {})", call.action, err.code, err.message);
+            eprintln!("vpcscope: warning: {} failed ({})", call.action, describe(err));
         }
     }
 }

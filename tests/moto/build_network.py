@@ -27,6 +27,7 @@ The network (all in REGION):
 
 import json
 import sys
+import uuid
 
 import boto3
 
@@ -36,6 +37,8 @@ def main() -> None:
     ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name=region)
     rds = boto3.client("rds", endpoint_url=endpoint, region_name=region)
     az = region + "a"
+    # RDS names must be unique per region; a suffix lets the script run twice on one server.
+    suffix = uuid.uuid4().hex[:8]
 
     def tag(resource_type, name):
         return [{"ResourceType": resource_type, "Tags": [{"Key": "Name", "Value": name}]}]
@@ -157,12 +160,12 @@ def main() -> None:
     )
 
     rds.create_db_subnet_group(
-        DBSubnetGroupName="shop-db", DBSubnetGroupDescription="shop databases", SubnetIds=[db, app]
+        DBSubnetGroupName="shop-db-" + suffix, DBSubnetGroupDescription="shop databases", SubnetIds=[db, app]
     )
     rds.create_db_instance(
-        DBInstanceIdentifier="orders-db", DBInstanceClass="db.t3.micro", Engine="postgres",
+        DBInstanceIdentifier="orders-db-" + suffix, DBInstanceClass="db.t3.micro", Engine="postgres",
         MasterUsername="admin", MasterUserPassword="not-a-secret-1", AllocatedStorage=20,
-        DBSubnetGroupName="shop-db", VpcSecurityGroupIds=[db_sg], PubliclyAccessible=False,
+        DBSubnetGroupName="shop-db-" + suffix, VpcSecurityGroupIds=[db_sg], PubliclyAccessible=False,
     )
 
     # --- partner VPC, peered --------------------------------------------------------------
@@ -226,6 +229,7 @@ def main() -> None:
             "enis": {"web": web_eni, "app": app_eni, "db": db_eni, "partner": partner_eni, "hub": hub_eni},
             "ips": {"web": web_ip, "app": app_ip, "db": db_ip, "partner": partner_ip, "hub": hub_ip},
             "security_groups": {"web": web_sg, "app": app_sg, "db": db_sg, "partner": partner_sg, "hub": hub_sg},
+            "db_instance": "orders-db-" + suffix,
             "db_acl": db_acl,
             "igw": igw,
             "nat": nat,

@@ -12,7 +12,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use aws_sdk_ec2::types::Filter;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::{json, Value};
 
@@ -128,10 +127,9 @@ pub(super) struct Outcome {
 pub(super) type Task = Pin<Box<dyn Future<Output = Vec<Outcome>> + Send>>;
 
 /// Turns an SDK error into the code and message the manifest records.
-pub(super) fn call_error<E, R>(err: &aws_sdk_ec2::error::SdkError<E, R>) -> CallError
+pub(super) fn call_error<E>(err: &aws_sdk_ec2::error::SdkError<E>) -> CallError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     use aws_sdk_ec2::error::SdkError;
     let code = err.code().map(str::to_owned).unwrap_or_else(|| {
@@ -144,11 +142,30 @@ where
         }
         .to_owned()
     });
-    let message = match err.message() {
-        Some(m) => m.to_owned(),
-        None => DisplayErrorContext(err).to_string(),
+    let message = match (err.message(), err.raw_response()) {
+        (Some(m), _) => m.to_owned(),
+        (None, Some(raw)) if err.code().is_none() => {
+            format!("the service answered HTTP {} without an AWS error", raw.status().as_u16())
+        }
+        _ => error_chain(err),
     };
     CallError { code, message }
+}
+
+/// The messages of an error and its sources, joined by `: ` (the SDK's `Debug` output
+/// would include raw responses).
+pub(super) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Converts a listing into its document, applying the `--vpc-id` scope.
@@ -158,11 +175,10 @@ fn document<T: ToCli>(region: &Region, call: Call, items: &[T]) -> Value {
     json!({ call.key: kept })
 }
 
-fn outcome<T, E, R>(region: &Region, call: Call, result: Result<Vec<T>, aws_sdk_ec2::error::SdkError<E, R>>) -> Outcome
+fn outcome<T, E>(region: &Region, call: Call, result: Result<Vec<T>, aws_sdk_ec2::error::SdkError<E>>) -> Outcome
 where
     T: ToCli,
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     Outcome {
         call,

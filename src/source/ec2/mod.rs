@@ -31,7 +31,6 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 use aws_sdk_ec2::config::{ProvideCredentials, Region as SdkRegion};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -382,7 +381,7 @@ async fn run(
     let creds = provider
         .provide_credentials()
         .await
-        .map_err(|e| CaptureError::Credentials(DisplayErrorContext(&e).to_string()))?;
+        .map_err(|e| CaptureError::Credentials(calls::error_chain(&e)))?;
     let redactor = Redactor::new(
         [Some(creds.access_key_id()), Some(creds.secret_access_key()), creds.session_token()]
             .into_iter()
