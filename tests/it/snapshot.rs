@@ -355,7 +355,9 @@ impl Drop for PrivateMoto {
 
 fn start_private_moto(python: &Path) -> PrivateMoto {
     let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-    let log = std::fs::File::create(util::root().join(format!("target/moto-private-{port}.log"))).expect("log");
+    let log_dir = util::root().join("target");
+    std::fs::create_dir_all(&log_dir).expect("target dir");
+    let log = std::fs::File::create(log_dir.join(format!("moto-private-{port}.log"))).expect("log");
     let child = Command::new(python)
         .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
         // IAM is not enforced while the network and the reader user are made; the test
