@@ -6,8 +6,8 @@ use clap::{Parser, Subcommand};
 use std::io::Write;
 
 mod reach;
+mod snapshot;
 mod snapshot_args;
-
 
 /// Explain AWS VPC reachability and VPC Flow Logs.
 #[derive(Debug, Parser)]
@@ -21,6 +21,8 @@ pub struct Cli {
 enum Command {
     /// Can SRC reach DST? A hop-by-hop trace of the request and of its reply.
     Reach(reach::Args),
+    /// Capture a live account's network from the AWS APIs into a snapshot directory.
+    Snapshot(snapshot::Args),
 }
 
 /// Parses the command line, runs the subcommand, and returns the exit status.
@@ -30,6 +32,7 @@ pub fn run() -> anyhow::Result<u8> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let code = match cli.command {
         Command::Reach(args) => reach::run(args, &mut out)?,
+        Command::Snapshot(args) => snapshot::run(args, &mut out)?,
     };
     out.flush()?;
     Ok(code)

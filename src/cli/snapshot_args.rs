@@ -1,16 +1,21 @@
 //! The `--snapshot DIR` argument every analysis command shares, and loading it with
 //! warnings printed once to stderr.
 
+use super::snapshot::{capture_live, LiveArgs};
 use anyhow::Context;
 use std::path::PathBuf;
 use vpcscope::source::snapshot::{self, Loaded};
 
-/// Where the network model comes from.
+/// Where the network model comes from: a snapshot directory, or a live account captured
+/// into memory (`--region`/`--profile`/`--endpoint-url`).
 #[derive(Debug, clap::Args)]
 pub struct SnapshotArgs {
     /// Snapshot directory (searched recursively for describe-* JSON files).
     #[arg(long, value_name = "DIR")]
-    pub snapshot: PathBuf,
+    pub snapshot: Option<PathBuf>,
+    /// Capture a live account instead of reading --snapshot.
+    #[command(flatten)]
+    pub live: LiveArgs,
     /// Do not print snapshot warnings.
     #[arg(long)]
     pub quiet: bool,
@@ -19,7 +24,18 @@ pub struct SnapshotArgs {
 impl SnapshotArgs {
     /// Loads the snapshot and prints its warnings (once each) to stderr.
     pub fn load(&self) -> anyhow::Result<Loaded> {
-        let loaded = snapshot::load(&self.snapshot).with_context(|| format!("cannot load snapshot {}", self.snapshot.display()))?;
+        let loaded = match &self.snapshot {
+            Some(dir) => snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?,
+            None if !self.live.is_live() => {
+                anyhow::bail!("no network to analyse: pass --snapshot DIR, or --region/--profile/--endpoint-url to capture a live account")
+            }
+            None => {
+                let (docs, manifest) = capture_live(&self.live)?;
+                let mut loaded = snapshot::load_documents(docs).context("cannot load the live capture")?;
+                manifest.missing_warnings().into_iter().for_each(|w| loaded.warnings.push(w));
+                loaded
+            }
+        };
         if !self.quiet {
             print_warnings(&loaded);
         }

@@ -2,3 +2,4 @@
 //! the EC2 API. Everything downstream works on in-memory values.
 
 pub mod snapshot;
+pub mod ec2;

@@ -2,3 +2,4 @@
 //! samples, the shared Batfish fixtures and generated inputs. One module per feature.
 
 mod util;
+mod snapshot;

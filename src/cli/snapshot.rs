@@ -1,0 +1,187 @@
+//! `vpcscope snapshot`: capture a live account's network through the AWS APIs into a
+//! snapshot directory every other command reads. Also home of [`LiveArgs`], the
+//! `--region/--profile/--endpoint-url` flags that let an analysis command capture into
+//! memory instead of reading `--snapshot DIR`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use vpcscope::source::ec2::{self, CaptureOptions, CaptureProgress, Document, Existing, Manifest};
+
+/// Where a live capture reads from: the standard AWS configuration chain, narrowed by these
+/// flags. Flatten it into any command that can work on a live account.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LiveArgs {
+    /// AWS region to capture (repeat for several). Default: the region of the AWS
+    /// configuration (AWS_REGION, the profile).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Capture every region enabled for the account.
+    #[arg(long, conflicts_with = "regions")]
+    pub all_regions: bool,
+    /// Named profile from the shared AWS config and credentials files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS request to this endpoint (e.g. a local moto server).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Keep only this VPC and what belongs to it (repeat for several).
+    #[arg(long = "vpc-id", value_name = "VPC_ID")]
+    pub vpc_ids: Vec<String>,
+    /// Attempts per AWS request, for throttling and transient errors.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_attempts: u32,
+}
+
+impl LiveArgs {
+    /// Whether any flag asks for a live capture (the caller then needs no `--snapshot`).
+    pub fn is_live(&self) -> bool {
+        !self.regions.is_empty() || self.all_regions || self.profile.is_some() || self.endpoint_url.is_some()
+    }
+
+    fn options(&self) -> CaptureOptions {
+        CaptureOptions {
+            regions: self.regions.clone(),
+            all_regions: self.all_regions,
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            vpc_ids: self.vpc_ids.clone(),
+            max_attempts: self.max_attempts,
+            ..CaptureOptions::default()
+        }
+    }
+}
+
+/// Arguments of `vpcscope snapshot`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Directory to write the snapshot to (`DIR/<account>/<region>/*.json` and
+    /// `DIR/manifest.json`). It must be empty or absent unless --replace is given.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace an earlier capture in DIR (its manifest and the captured regions' files).
+    #[arg(long)]
+    pub replace: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Runs `vpcscope snapshot`: captures, writes, prints a summary to `out` and a warning on
+/// stderr per failed call. Exit status 0 when the snapshot was written, even if some calls
+/// failed (the manifest says which).
+pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let existing = if args.replace { Existing::Replace } else { Existing::Refuse };
+    let bars = Bars::new();
+    let manifest = ec2::capture(&args.live.options(), &bars, &args.out, existing)
+        .with_context(|| format!("capture into {} failed", args.out.display()))?;
+    warn_failures(&manifest);
+    let files = manifest.calls.iter().filter(|c| c.file.is_some()).count();
+    let failed = manifest.failures().count();
+    writeln!(
+        out,
+        "captured account {} ({}) into {}: {files} files, {failed} failed calls; see {}",
+        manifest.account,
+        manifest.regions.join(", "),
+        args.out.display(),
+        args.out.join(ec2::MANIFEST_FILE).display(),
+    )?;
+    Ok(0)
+}
+
+/// Captures a live account into memory for an analysis command: shows progress, warns on
+/// stderr about failed calls, and returns the documents for
+/// `vpcscope::source::snapshot::load_documents` plus the manifest (whose
+/// `missing_warnings()` belong with the loader's warnings).
+pub fn capture_live(live: &LiveArgs) -> anyhow::Result<(Vec<Document>, Manifest)> {
+    let bars = Bars::new();
+    let (docs, manifest) = ec2::capture_documents(&live.options(), &bars).context("live capture failed")?;
+    warn_failures(&manifest);
+    Ok((docs, manifest))
+}
+
+/// `CODE: message`, or just `CODE` when the service sent no message.
+fn describe(err: &ec2::CallError) -> String {
+    if err.message.is_empty() {
+        err.code.clone()
+    } else {
+        format!("{}: {}", err.code, err.message)
+    }
+}
+
+/// One warning line per failed call; a region where every call failed gets one line.
+fn warn_failures(manifest: &Manifest) {
+    for region in &manifest.regions {
+        let calls: Vec<_> = manifest.calls.iter().filter(|c| &c.region == region).collect();
+        let failed: Vec<_> = calls.iter().filter(|c| c.error.is_some()).collect();
+        if !calls.is_empty() && failed.len() == calls.len() {
+            if let Some(err) = failed.first().and_then(|c| c.error.as_ref()) {
+                eprintln!(
+                    "vpcscope: warning: {region}: every call failed ({}); the region is missing",
+                    describe(err)
+                );
+            }
+            continue;
+        }
+        for call in failed {
+            if let Some(err) = &call.error {
+                eprintln!(
+                    "vpcscope: warning: {region}: {} failed ({}); {} is missing from the snapshot",
+                    call.action,
+                    describe(err),
+                    call.key
+                );
+            }
+        }
+    }
+    for call in &manifest.other_errors {
+        if let Some(err) = &call.error {
+            eprintln!("vpcscope: warning: {} failed ({})", call.action, describe(err));
+        }
+    }
+}
+
+/// A progress bar per region on stderr, drawn only when stderr is a terminal.
+struct Bars {
+    multi: Option<MultiProgress>,
+    bars: std::cell::RefCell<Vec<(String, ProgressBar)>>,
+}
+
+impl Bars {
+    fn new() -> Bars {
+        let multi = std::io::stderr()
+            .is_terminal()
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Bars { multi, bars: std::cell::RefCell::new(Vec::new()) }
+    }
+}
+
+impl CaptureProgress for Bars {
+    fn started(&self, regions: &[String], calls_per_region: usize) {
+        let Some(multi) = &self.multi else { return };
+        let style = ProgressStyle::with_template("{prefix:>16} [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        let mut bars = self.bars.borrow_mut();
+        for region in regions {
+            let bar = multi.add(ProgressBar::new(calls_per_region as u64));
+            bar.set_style(style.clone());
+            bar.set_prefix(region.clone());
+            bars.push((region.clone(), bar));
+        }
+    }
+
+    fn call_finished(&self, region: &str, key: &str, ok: bool) {
+        if let Some((_, bar)) = self.bars.borrow().iter().find(|(r, _)| r == region) {
+            bar.set_message(if ok { key.to_owned() } else { format!("{key} failed") });
+            bar.inc(1);
+        }
+    }
+
+    fn finished(&self) {
+        for (_, bar) in self.bars.borrow().iter() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,742 @@
+//! Conversion of AWS SDK response types into JSON shaped exactly as the AWS CLI prints
+//! them (`aws ec2 describe-* --output json`): PascalCase keys spelled as in the service
+//! models, absent members left out, enums as their wire strings and timestamps as RFC 3339.
+//!
+//! The SDK types do not implement `Serialize`, so every type the capture writes is listed
+//! here once with the CLI key of each member it keeps. Members the network model will never
+//! read (block device mappings, licences, CPU options, ...) are left out; every key that is
+//! written is spelled as the CLI spells it, so a vpcscope capture and an `aws ec2
+//! describe-*` dump load the same way. This is the only place that knows both spellings.
+
+use aws_sdk_ec2::types as ec2t;
+use aws_sdk_rds::types as rdst;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::DateTime;
+use serde_json::{Map, Value};
+
+/// A value that can be rendered in the AWS CLI's JSON shape.
+pub(crate) trait ToCli {
+    /// The CLI-shaped JSON value; `Value::Null` means "absent" and is left out of objects.
+    fn to_cli(&self) -> Value;
+}
+
+impl ToCli for String {
+    fn to_cli(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+
+impl ToCli for bool {
+    fn to_cli(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl ToCli for i32 {
+    fn to_cli(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl ToCli for i64 {
+    fn to_cli(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl ToCli for DateTime {
+    fn to_cli(&self) -> Value {
+        Value::String(rfc3339(self))
+    }
+}
+
+impl<T: ToCli> ToCli for Option<T> {
+    fn to_cli(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToCli::to_cli)
+    }
+}
+
+impl<T: ToCli> ToCli for Vec<T> {
+    fn to_cli(&self) -> Value {
+        Value::Array(self.iter().map(ToCli::to_cli).collect())
+    }
+}
+
+/// Formats an SDK timestamp as RFC 3339 (`2024-05-03T01:39:10Z`); a timestamp outside the
+/// range RFC 3339 can express falls back to epoch seconds rather than failing the capture.
+pub(crate) fn rfc3339(t: &DateTime) -> String {
+    t.fmt(Format::DateTime).unwrap_or_else(|_| t.secs().to_string())
+}
+
+/// Inserts `value` under `key` unless it is absent.
+fn put(map: &mut Map<String, Value>, key: &str, value: &dyn ToCliDyn) {
+    let v = value.to_cli_dyn();
+    if !v.is_null() {
+        map.insert(key.to_owned(), v);
+    }
+}
+
+/// Object-safe twin of [`ToCli`], so `put` is one function rather than one per type.
+trait ToCliDyn {
+    fn to_cli_dyn(&self) -> Value;
+}
+
+impl<T: ToCli> ToCliDyn for T {
+    fn to_cli_dyn(&self) -> Value {
+        self.to_cli()
+    }
+}
+
+/// SDK enums render as their wire string, unknown future values included.
+macro_rules! cli_enum {
+    ($($ty:path),* $(,)?) => {
+        $(impl ToCli for $ty {
+            fn to_cli(&self) -> Value {
+                Value::String(self.as_str().to_owned())
+            }
+        })*
+    };
+}
+
+/// SDK structures render as objects with the listed CLI keys.
+macro_rules! cli_struct {
+    ($($ty:path { $($field:ident => $key:literal),* $(,)? })*) => {
+        $(impl ToCli for $ty {
+            fn to_cli(&self) -> Value {
+                let mut map = Map::new();
+                $(put(&mut map, $key, &self.$field);)*
+                Value::Object(map)
+            }
+        })*
+    };
+}
+
+cli_enum!(
+    ec2t::Tenancy,
+    ec2t::VpcState,
+    ec2t::VpcCidrBlockStateCode,
+    ec2t::SubnetState,
+    ec2t::SubnetCidrBlockStateCode,
+    ec2t::RouteTableAssociationStateCode,
+    ec2t::RouteOrigin,
+    ec2t::RouteState,
+    ec2t::RuleAction,
+    ec2t::NetworkInterfaceType,
+    ec2t::NetworkInterfaceStatus,
+    ec2t::AttachmentStatus,
+    ec2t::InstanceStateName,
+    ec2t::InstanceType,
+    ec2t::PlatformValues,
+    ec2t::NatGatewayState,
+    ec2t::NatGatewayAddressStatus,
+    ec2t::ConnectivityType,
+    ec2t::VpcPeeringConnectionStateReasonCode,
+    ec2t::TransitGatewayState,
+    ec2t::AutoAcceptSharedAttachmentsValue,
+    ec2t::DefaultRouteTableAssociationValue,
+    ec2t::DefaultRouteTablePropagationValue,
+    ec2t::VpnEcmpSupportValue,
+    ec2t::DnsSupportValue,
+    ec2t::MulticastSupportValue,
+    ec2t::SecurityGroupReferencingSupportValue,
+    ec2t::Ipv6SupportValue,
+    ec2t::ApplianceModeSupportValue,
+    ec2t::TransitGatewayAttachmentResourceType,
+    ec2t::TransitGatewayAttachmentState,
+    ec2t::TransitGatewayAssociationState,
+    ec2t::TransitGatewayRouteTableState,
+    ec2t::TransitGatewayRouteType,
+    ec2t::TransitGatewayRouteState,
+    ec2t::TransitGatewayPropagationState,
+    ec2t::VpcEndpointType,
+    ec2t::State,
+    ec2t::IpAddressType,
+    ec2t::PrefixListState,
+    ec2t::DomainType,
+    ec2t::TrafficType,
+    ec2t::LogDestinationType,
+);
+
+cli_struct! {
+    ec2t::Tag { key => "Key", value => "Value" }
+
+    ec2t::Vpc {
+        owner_id => "OwnerId",
+        instance_tenancy => "InstanceTenancy",
+        ipv6_cidr_block_association_set => "Ipv6CidrBlockAssociationSet",
+        cidr_block_association_set => "CidrBlockAssociationSet",
+        is_default => "IsDefault",
+        tags => "Tags",
+        vpc_id => "VpcId",
+        state => "State",
+        cidr_block => "CidrBlock",
+        dhcp_options_id => "DhcpOptionsId",
+    }
+    ec2t::VpcCidrBlockAssociation {
+        association_id => "AssociationId",
+        cidr_block => "CidrBlock",
+        cidr_block_state => "CidrBlockState",
+    }
+    ec2t::VpcIpv6CidrBlockAssociation {
+        association_id => "AssociationId",
+        ipv6_cidr_block => "Ipv6CidrBlock",
+        ipv6_cidr_block_state => "Ipv6CidrBlockState",
+        network_border_group => "NetworkBorderGroup",
+        ipv6_pool => "Ipv6Pool",
+    }
+    ec2t::VpcCidrBlockState { state => "State", status_message => "StatusMessage" }
+
+    ec2t::Subnet {
+        availability_zone_id => "AvailabilityZoneId",
+        owner_id => "OwnerId",
+        assign_ipv6_address_on_creation => "AssignIpv6AddressOnCreation",
+        ipv6_cidr_block_association_set => "Ipv6CidrBlockAssociationSet",
+        tags => "Tags",
+        subnet_arn => "SubnetArn",
+        ipv6_native => "Ipv6Native",
+        subnet_id => "SubnetId",
+        state => "State",
+        vpc_id => "VpcId",
+        cidr_block => "CidrBlock",
+        available_ip_address_count => "AvailableIpAddressCount",
+        availability_zone => "AvailabilityZone",
+        default_for_az => "DefaultForAz",
+        map_public_ip_on_launch => "MapPublicIpOnLaunch",
+    }
+    ec2t::SubnetIpv6CidrBlockAssociation {
+        association_id => "AssociationId",
+        ipv6_cidr_block => "Ipv6CidrBlock",
+        ipv6_cidr_block_state => "Ipv6CidrBlockState",
+    }
+    ec2t::SubnetCidrBlockState { state => "State", status_message => "StatusMessage" }
+
+    ec2t::RouteTable {
+        associations => "Associations",
+        propagating_vgws => "PropagatingVgws",
+        route_table_id => "RouteTableId",
+        routes => "Routes",
+        tags => "Tags",
+        vpc_id => "VpcId",
+        owner_id => "OwnerId",
+    }
+    ec2t::RouteTableAssociation {
+        main => "Main",
+        route_table_association_id => "RouteTableAssociationId",
+        route_table_id => "RouteTableId",
+        subnet_id => "SubnetId",
+        gateway_id => "GatewayId",
+        association_state => "AssociationState",
+    }
+    ec2t::RouteTableAssociationState { state => "State", status_message => "StatusMessage" }
+    ec2t::PropagatingVgw { gateway_id => "GatewayId" }
+    ec2t::Route {
+        destination_cidr_block => "DestinationCidrBlock",
+        destination_ipv6_cidr_block => "DestinationIpv6CidrBlock",
+        destination_prefix_list_id => "DestinationPrefixListId",
+        egress_only_internet_gateway_id => "EgressOnlyInternetGatewayId",
+        gateway_id => "GatewayId",
+        instance_id => "InstanceId",
+        instance_owner_id => "InstanceOwnerId",
+        nat_gateway_id => "NatGatewayId",
+        transit_gateway_id => "TransitGatewayId",
+        local_gateway_id => "LocalGatewayId",
+        carrier_gateway_id => "CarrierGatewayId",
+        network_interface_id => "NetworkInterfaceId",
+        origin => "Origin",
+        state => "State",
+        vpc_peering_connection_id => "VpcPeeringConnectionId",
+        core_network_arn => "CoreNetworkArn",
+    }
+
+    ec2t::NetworkAcl {
+        associations => "Associations",
+        entries => "Entries",
+        is_default => "IsDefault",
+        network_acl_id => "NetworkAclId",
+        tags => "Tags",
+        vpc_id => "VpcId",
+        owner_id => "OwnerId",
+    }
+    ec2t::NetworkAclAssociation {
+        network_acl_association_id => "NetworkAclAssociationId",
+        network_acl_id => "NetworkAclId",
+        subnet_id => "SubnetId",
+    }
+    ec2t::NetworkAclEntry {
+        cidr_block => "CidrBlock",
+        egress => "Egress",
+        icmp_type_code => "IcmpTypeCode",
+        ipv6_cidr_block => "Ipv6CidrBlock",
+        port_range => "PortRange",
+        protocol => "Protocol",
+        rule_action => "RuleAction",
+        rule_number => "RuleNumber",
+    }
+    ec2t::IcmpTypeCode { code => "Code", r#type => "Type" }
+    ec2t::PortRange { from => "From", to => "To" }
+
+    ec2t::SecurityGroup {
+        group_id => "GroupId",
+        ip_permissions_egress => "IpPermissionsEgress",
+        tags => "Tags",
+        vpc_id => "VpcId",
+        security_group_arn => "SecurityGroupArn",
+        owner_id => "OwnerId",
+        group_name => "GroupName",
+        description => "Description",
+        ip_permissions => "IpPermissions",
+    }
+    ec2t::IpPermission {
+        ip_protocol => "IpProtocol",
+        from_port => "FromPort",
+        to_port => "ToPort",
+        user_id_group_pairs => "UserIdGroupPairs",
+        ip_ranges => "IpRanges",
+        ipv6_ranges => "Ipv6Ranges",
+        prefix_list_ids => "PrefixListIds",
+    }
+    ec2t::IpRange { description => "Description", cidr_ip => "CidrIp" }
+    ec2t::Ipv6Range { description => "Description", cidr_ipv6 => "CidrIpv6" }
+    ec2t::PrefixListId { description => "Description", prefix_list_id => "PrefixListId" }
+    ec2t::UserIdGroupPair {
+        description => "Description",
+        user_id => "UserId",
+        group_name => "GroupName",
+        group_id => "GroupId",
+        vpc_id => "VpcId",
+        vpc_peering_connection_id => "VpcPeeringConnectionId",
+        peering_status => "PeeringStatus",
+    }
+
+    ec2t::NetworkInterface {
+        association => "Association",
+        attachment => "Attachment",
+        availability_zone => "AvailabilityZone",
+        description => "Description",
+        groups => "Groups",
+        interface_type => "InterfaceType",
+        ipv6_addresses => "Ipv6Addresses",
+        mac_address => "MacAddress",
+        network_interface_id => "NetworkInterfaceId",
+        owner_id => "OwnerId",
+        private_dns_name => "PrivateDnsName",
+        private_ip_address => "PrivateIpAddress",
+        private_ip_addresses => "PrivateIpAddresses",
+        requester_id => "RequesterId",
+        requester_managed => "RequesterManaged",
+        source_dest_check => "SourceDestCheck",
+        status => "Status",
+        subnet_id => "SubnetId",
+        tag_set => "TagSet",
+        vpc_id => "VpcId",
+        ipv6_native => "Ipv6Native",
+        ipv6_address => "Ipv6Address",
+    }
+    ec2t::NetworkInterfaceAssociation {
+        allocation_id => "AllocationId",
+        association_id => "AssociationId",
+        ip_owner_id => "IpOwnerId",
+        public_dns_name => "PublicDnsName",
+        public_ip => "PublicIp",
+        customer_owned_ip => "CustomerOwnedIp",
+        carrier_ip => "CarrierIp",
+    }
+    ec2t::NetworkInterfaceAttachment {
+        attach_time => "AttachTime",
+        attachment_id => "AttachmentId",
+        delete_on_termination => "DeleteOnTermination",
+        device_index => "DeviceIndex",
+        network_card_index => "NetworkCardIndex",
+        instance_id => "InstanceId",
+        instance_owner_id => "InstanceOwnerId",
+        status => "Status",
+    }
+    ec2t::GroupIdentifier { group_id => "GroupId", group_name => "GroupName" }
+    ec2t::NetworkInterfaceIpv6Address {
+        ipv6_address => "Ipv6Address",
+        is_primary_ipv6 => "IsPrimaryIpv6",
+    }
+    ec2t::NetworkInterfacePrivateIpAddress {
+        association => "Association",
+        primary => "Primary",
+        private_dns_name => "PrivateDnsName",
+        private_ip_address => "PrivateIpAddress",
+    }
+
+    ec2t::Reservation {
+        reservation_id => "ReservationId",
+        owner_id => "OwnerId",
+        requester_id => "RequesterId",
+        groups => "Groups",
+        instances => "Instances",
+    }
+    ec2t::Instance {
+        network_interfaces => "NetworkInterfaces",
+        security_groups => "SecurityGroups",
+        source_dest_check => "SourceDestCheck",
+        tags => "Tags",
+        platform_details => "PlatformDetails",
+        ipv6_address => "Ipv6Address",
+        instance_id => "InstanceId",
+        image_id => "ImageId",
+        state => "State",
+        private_dns_name => "PrivateDnsName",
+        public_dns_name => "PublicDnsName",
+        instance_type => "InstanceType",
+        launch_time => "LaunchTime",
+        placement => "Placement",
+        platform => "Platform",
+        subnet_id => "SubnetId",
+        vpc_id => "VpcId",
+        private_ip_address => "PrivateIpAddress",
+        public_ip_address => "PublicIpAddress",
+    }
+    ec2t::Placement {
+        availability_zone_id => "AvailabilityZoneId",
+        group_name => "GroupName",
+        tenancy => "Tenancy",
+        availability_zone => "AvailabilityZone",
+    }
+    ec2t::InstanceState { code => "Code", name => "Name" }
+    ec2t::InstanceNetworkInterface {
+        association => "Association",
+        attachment => "Attachment",
+        description => "Description",
+        groups => "Groups",
+        ipv6_addresses => "Ipv6Addresses",
+        mac_address => "MacAddress",
+        network_interface_id => "NetworkInterfaceId",
+        owner_id => "OwnerId",
+        private_dns_name => "PrivateDnsName",
+        private_ip_address => "PrivateIpAddress",
+        private_ip_addresses => "PrivateIpAddresses",
+        source_dest_check => "SourceDestCheck",
+        status => "Status",
+        subnet_id => "SubnetId",
+        vpc_id => "VpcId",
+        interface_type => "InterfaceType",
+    }
+    ec2t::InstanceNetworkInterfaceAssociation {
+        carrier_ip => "CarrierIp",
+        customer_owned_ip => "CustomerOwnedIp",
+        ip_owner_id => "IpOwnerId",
+        public_dns_name => "PublicDnsName",
+        public_ip => "PublicIp",
+    }
+    ec2t::InstanceNetworkInterfaceAttachment {
+        attach_time => "AttachTime",
+        attachment_id => "AttachmentId",
+        delete_on_termination => "DeleteOnTermination",
+        device_index => "DeviceIndex",
+        status => "Status",
+        network_card_index => "NetworkCardIndex",
+    }
+    ec2t::InstanceIpv6Address { ipv6_address => "Ipv6Address", is_primary_ipv6 => "IsPrimaryIpv6" }
+    ec2t::InstancePrivateIpAddress {
+        association => "Association",
+        primary => "Primary",
+        private_dns_name => "PrivateDnsName",
+        private_ip_address => "PrivateIpAddress",
+    }
+
+    ec2t::InternetGateway {
+        attachments => "Attachments",
+        internet_gateway_id => "InternetGatewayId",
+        owner_id => "OwnerId",
+        tags => "Tags",
+    }
+    ec2t::InternetGatewayAttachment { state => "State", vpc_id => "VpcId" }
+    ec2t::EgressOnlyInternetGateway {
+        attachments => "Attachments",
+        egress_only_internet_gateway_id => "EgressOnlyInternetGatewayId",
+        tags => "Tags",
+    }
+
+    ec2t::NatGateway {
+        create_time => "CreateTime",
+        delete_time => "DeleteTime",
+        failure_code => "FailureCode",
+        failure_message => "FailureMessage",
+        nat_gateway_addresses => "NatGatewayAddresses",
+        nat_gateway_id => "NatGatewayId",
+        state => "State",
+        subnet_id => "SubnetId",
+        vpc_id => "VpcId",
+        tags => "Tags",
+        connectivity_type => "ConnectivityType",
+    }
+    ec2t::NatGatewayAddress {
+        allocation_id => "AllocationId",
+        network_interface_id => "NetworkInterfaceId",
+        private_ip => "PrivateIp",
+        public_ip => "PublicIp",
+        association_id => "AssociationId",
+        is_primary => "IsPrimary",
+        failure_message => "FailureMessage",
+        status => "Status",
+    }
+
+    ec2t::VpcPeeringConnection {
+        accepter_vpc_info => "AccepterVpcInfo",
+        expiration_time => "ExpirationTime",
+        requester_vpc_info => "RequesterVpcInfo",
+        status => "Status",
+        tags => "Tags",
+        vpc_peering_connection_id => "VpcPeeringConnectionId",
+    }
+    ec2t::VpcPeeringConnectionVpcInfo {
+        cidr_block => "CidrBlock",
+        ipv6_cidr_block_set => "Ipv6CidrBlockSet",
+        cidr_block_set => "CidrBlockSet",
+        owner_id => "OwnerId",
+        vpc_id => "VpcId",
+        region => "Region",
+    }
+    ec2t::CidrBlock { cidr_block => "CidrBlock" }
+    ec2t::Ipv6CidrBlock { ipv6_cidr_block => "Ipv6CidrBlock" }
+    ec2t::VpcPeeringConnectionStateReason { code => "Code", message => "Message" }
+
+    ec2t::TransitGateway {
+        transit_gateway_id => "TransitGatewayId",
+        transit_gateway_arn => "TransitGatewayArn",
+        state => "State",
+        owner_id => "OwnerId",
+        description => "Description",
+        creation_time => "CreationTime",
+        options => "Options",
+        tags => "Tags",
+    }
+    ec2t::TransitGatewayOptions {
+        amazon_side_asn => "AmazonSideAsn",
+        transit_gateway_cidr_blocks => "TransitGatewayCidrBlocks",
+        auto_accept_shared_attachments => "AutoAcceptSharedAttachments",
+        default_route_table_association => "DefaultRouteTableAssociation",
+        association_default_route_table_id => "AssociationDefaultRouteTableId",
+        default_route_table_propagation => "DefaultRouteTablePropagation",
+        propagation_default_route_table_id => "PropagationDefaultRouteTableId",
+        vpn_ecmp_support => "VpnEcmpSupport",
+        dns_support => "DnsSupport",
+        security_group_referencing_support => "SecurityGroupReferencingSupport",
+        multicast_support => "MulticastSupport",
+    }
+    ec2t::TransitGatewayAttachment {
+        transit_gateway_attachment_id => "TransitGatewayAttachmentId",
+        transit_gateway_id => "TransitGatewayId",
+        transit_gateway_owner_id => "TransitGatewayOwnerId",
+        resource_owner_id => "ResourceOwnerId",
+        resource_type => "ResourceType",
+        resource_id => "ResourceId",
+        state => "State",
+        association => "Association",
+        creation_time => "CreationTime",
+        tags => "Tags",
+    }
+    ec2t::TransitGatewayAttachmentAssociation {
+        transit_gateway_route_table_id => "TransitGatewayRouteTableId",
+        state => "State",
+    }
+    ec2t::TransitGatewayVpcAttachment {
+        transit_gateway_attachment_id => "TransitGatewayAttachmentId",
+        transit_gateway_id => "TransitGatewayId",
+        vpc_id => "VpcId",
+        vpc_owner_id => "VpcOwnerId",
+        state => "State",
+        subnet_ids => "SubnetIds",
+        creation_time => "CreationTime",
+        options => "Options",
+        tags => "Tags",
+    }
+    ec2t::TransitGatewayVpcAttachmentOptions {
+        dns_support => "DnsSupport",
+        security_group_referencing_support => "SecurityGroupReferencingSupport",
+        ipv6_support => "Ipv6Support",
+        appliance_mode_support => "ApplianceModeSupport",
+    }
+    ec2t::TransitGatewayRouteTable {
+        transit_gateway_route_table_id => "TransitGatewayRouteTableId",
+        transit_gateway_id => "TransitGatewayId",
+        state => "State",
+        default_association_route_table => "DefaultAssociationRouteTable",
+        default_propagation_route_table => "DefaultPropagationRouteTable",
+        creation_time => "CreationTime",
+        tags => "Tags",
+    }
+    ec2t::TransitGatewayRoute {
+        destination_cidr_block => "DestinationCidrBlock",
+        prefix_list_id => "PrefixListId",
+        transit_gateway_attachments => "TransitGatewayAttachments",
+        r#type => "Type",
+        state => "State",
+    }
+    ec2t::TransitGatewayRouteAttachment {
+        resource_id => "ResourceId",
+        transit_gateway_attachment_id => "TransitGatewayAttachmentId",
+        resource_type => "ResourceType",
+    }
+    ec2t::TransitGatewayRouteTablePropagation {
+        transit_gateway_attachment_id => "TransitGatewayAttachmentId",
+        resource_id => "ResourceId",
+        resource_type => "ResourceType",
+        state => "State",
+    }
+    ec2t::TransitGatewayRouteTableAssociation {
+        transit_gateway_attachment_id => "TransitGatewayAttachmentId",
+        resource_id => "ResourceId",
+        resource_type => "ResourceType",
+        state => "State",
+    }
+
+    ec2t::VpcEndpoint {
+        vpc_endpoint_id => "VpcEndpointId",
+        vpc_endpoint_type => "VpcEndpointType",
+        vpc_id => "VpcId",
+        service_name => "ServiceName",
+        state => "State",
+        policy_document => "PolicyDocument",
+        route_table_ids => "RouteTableIds",
+        subnet_ids => "SubnetIds",
+        groups => "Groups",
+        ip_address_type => "IpAddressType",
+        private_dns_enabled => "PrivateDnsEnabled",
+        requester_managed => "RequesterManaged",
+        network_interface_ids => "NetworkInterfaceIds",
+        dns_entries => "DnsEntries",
+        creation_timestamp => "CreationTimestamp",
+        tags => "Tags",
+        owner_id => "OwnerId",
+    }
+    ec2t::SecurityGroupIdentifier { group_id => "GroupId", group_name => "GroupName" }
+    ec2t::DnsEntry { dns_name => "DnsName", hosted_zone_id => "HostedZoneId" }
+
+    ec2t::ManagedPrefixList {
+        prefix_list_id => "PrefixListId",
+        address_family => "AddressFamily",
+        state => "State",
+        state_message => "StateMessage",
+        prefix_list_arn => "PrefixListArn",
+        prefix_list_name => "PrefixListName",
+        max_entries => "MaxEntries",
+        version => "Version",
+        tags => "Tags",
+        owner_id => "OwnerId",
+    }
+    ec2t::PrefixList { cidrs => "Cidrs", prefix_list_id => "PrefixListId", prefix_list_name => "PrefixListName" }
+    ec2t::PrefixListEntry { cidr => "Cidr", description => "Description" }
+
+    ec2t::Address {
+        allocation_id => "AllocationId",
+        association_id => "AssociationId",
+        domain => "Domain",
+        network_interface_id => "NetworkInterfaceId",
+        network_interface_owner_id => "NetworkInterfaceOwnerId",
+        private_ip_address => "PrivateIpAddress",
+        tags => "Tags",
+        public_ipv4_pool => "PublicIpv4Pool",
+        network_border_group => "NetworkBorderGroup",
+        carrier_ip => "CarrierIp",
+        subnet_id => "SubnetId",
+        instance_id => "InstanceId",
+        public_ip => "PublicIp",
+    }
+
+    ec2t::FlowLog {
+        creation_time => "CreationTime",
+        deliver_logs_error_message => "DeliverLogsErrorMessage",
+        deliver_logs_permission_arn => "DeliverLogsPermissionArn",
+        deliver_logs_status => "DeliverLogsStatus",
+        flow_log_id => "FlowLogId",
+        flow_log_status => "FlowLogStatus",
+        log_group_name => "LogGroupName",
+        resource_id => "ResourceId",
+        traffic_type => "TrafficType",
+        log_destination_type => "LogDestinationType",
+        log_destination => "LogDestination",
+        log_format => "LogFormat",
+        tags => "Tags",
+        max_aggregation_interval => "MaxAggregationInterval",
+    }
+
+    rdst::DbInstance {
+        db_instance_identifier => "DBInstanceIdentifier",
+        db_instance_class => "DBInstanceClass",
+        engine => "Engine",
+        engine_version => "EngineVersion",
+        db_instance_status => "DBInstanceStatus",
+        endpoint => "Endpoint",
+        vpc_security_groups => "VpcSecurityGroups",
+        availability_zone => "AvailabilityZone",
+        secondary_availability_zone => "SecondaryAvailabilityZone",
+        db_subnet_group => "DBSubnetGroup",
+        multi_az => "MultiAZ",
+        publicly_accessible => "PubliclyAccessible",
+        db_instance_port => "DbInstancePort",
+        db_cluster_identifier => "DBClusterIdentifier",
+        dbi_resource_id => "DbiResourceId",
+        db_instance_arn => "DBInstanceArn",
+        network_type => "NetworkType",
+        tag_list => "TagList",
+    }
+    rdst::Endpoint { address => "Address", port => "Port", hosted_zone_id => "HostedZoneId" }
+    rdst::DbSubnetGroup {
+        db_subnet_group_name => "DBSubnetGroupName",
+        db_subnet_group_description => "DBSubnetGroupDescription",
+        vpc_id => "VpcId",
+        subnet_group_status => "SubnetGroupStatus",
+        subnets => "Subnets",
+        db_subnet_group_arn => "DBSubnetGroupArn",
+    }
+    rdst::Subnet {
+        subnet_identifier => "SubnetIdentifier",
+        subnet_availability_zone => "SubnetAvailabilityZone",
+        subnet_status => "SubnetStatus",
+    }
+    rdst::AvailabilityZone { name => "Name" }
+    rdst::VpcSecurityGroupMembership { vpc_security_group_id => "VpcSecurityGroupId", status => "Status" }
+    rdst::Tag { key => "Key", value => "Value" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The shape the CLI prints for a security group rule that references another group:
+    // absent members are left out, lists stay lists, numbers stay numbers.
+    #[test]
+    fn sg_rule_referencing_a_group_has_cli_keys() {
+        let rule = ec2t::IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(5432)
+            .to_port(5432)
+            .user_id_group_pairs(
+                ec2t::UserIdGroupPair::builder().group_id("sg-app").user_id("123456789012").build(),
+            )
+            .build();
+        let expected = serde_json::json!({
+            "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+            "UserIdGroupPairs": [{"GroupId": "sg-app", "UserId": "123456789012"}]
+        });
+        assert_eq!(rule.to_cli(), expected);
+    }
+
+    #[test]
+    fn nacl_entry_keeps_icmp_type_and_port_range_keys() {
+        let entry = ec2t::NetworkAclEntry::builder()
+            .rule_number(100)
+            .protocol("1")
+            .rule_action(ec2t::RuleAction::Allow)
+            .egress(false)
+            .cidr_block("10.0.0.0/8")
+            .icmp_type_code(ec2t::IcmpTypeCode::builder().r#type(-1).code(-1).build())
+            .build();
+        let expected = serde_json::json!({
+            "RuleNumber": 100, "Protocol": "1", "RuleAction": "allow", "Egress": false,
+            "CidrBlock": "10.0.0.0/8", "IcmpTypeCode": {"Type": -1, "Code": -1}
+        });
+        assert_eq!(entry.to_cli(), expected);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        assert_eq!(rfc3339(&DateTime::from_secs(1_588_469_950)), "2020-05-03T01:39:10Z");
+    }
+}

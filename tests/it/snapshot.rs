@@ -1,0 +1,415 @@
+//! `vpcscope snapshot` against a moto server (issue 4: live capture).
+//!
+//! scripts/test.sh starts moto and exports `VPCSCOPE_MOTO_ENDPOINT` and `VPCSCOPE_PYTHON`;
+//! without them these tests print a NOTICE and pass. Every test builds the network of
+//! tests/moto/build_network.py in a region of its own, because all tests share one moto
+//! server and moto keeps one state per region. The denied-API test starts a private moto
+//! server with IAM enforcement, since switching it on in the shared one would fail every
+//! other test's fake credentials.
+//!
+//! moto gaps these tests live with (the capture records what it gets; none is papered
+//! over): results are never paginated, so the paginators end after one page; custom NACLs
+//! lack the `*` (32767) entries; every ENI is InterfaceType `interface`; the NAT gateway's
+//! ENI has an address outside its subnet; RDS instances have no ENI (the "db" instance is
+//! an EC2 instance for that reason).
+
+use std::collections::BTreeSet;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util;
+
+/// Every file a one-region capture writes.
+const FILES: &[&str] = &[
+    "Vpcs", "Subnets", "RouteTables", "NetworkAcls", "SecurityGroups", "NetworkInterfaces",
+    "Reservations", "InternetGateways", "EgressOnlyInternetGateways", "NatGateways",
+    "VpcPeeringConnections", "TransitGateways", "TransitGatewayAttachments",
+    "TransitGatewayVpcAttachments", "TransitGatewayRouteTables", "TransitGatewayStaticRoutes",
+    "TransitGatewayPropagations", "TransitGatewayRouteTableAssociations", "VpcEndpoints",
+    "ManagedPrefixLists", "PrefixListEntries", "PrefixLists", "Addresses", "FlowLogs",
+    "DBInstances",
+];
+
+/// moto's account id.
+const ACCOUNT: &str = "123456789012";
+
+struct Moto {
+    endpoint: String,
+    python: PathBuf,
+}
+
+fn moto() -> Option<Moto> {
+    match (std::env::var("VPCSCOPE_MOTO_ENDPOINT"), std::env::var_os("VPCSCOPE_PYTHON")) {
+        (Ok(endpoint), Some(python)) => Some(Moto { endpoint, python: PathBuf::from(python) }),
+        _ => {
+            eprintln!("NOTICE: VPCSCOPE_MOTO_ENDPOINT is unset; skipping the moto capture tests (run scripts/test.sh)");
+            None
+        }
+    }
+}
+
+/// Fake credentials for moto, set explicitly so no test depends on the caller's environment.
+const FAKE_ENV: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+];
+
+impl Moto {
+    /// Runs a script of tests/moto with the venv's Python and returns its stdout.
+    fn python(&self, endpoint: &str, script: &str, args: &[&str]) -> String {
+        let out = Command::new(&self.python)
+            .arg(util::root().join("tests/moto").join(script))
+            .arg(endpoint)
+            .args(args)
+            .envs(FAKE_ENV.iter().copied())
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "{script} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Builds the test network in `region` and returns the ids it printed.
+    fn build_network(&self, endpoint: &str, region: &str) -> Value {
+        let out = self.python(endpoint, "build_network.py", &[region]);
+        serde_json::from_str(&out).expect("build_network.py prints JSON")
+    }
+}
+
+/// Runs `vpcscope ARGS` with exactly the given AWS environment (nothing inherited).
+fn vpcscope_env(args: &[&str], env: &[(&str, &str)]) -> util::Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vpcscope"));
+    cmd.args(args).current_dir(util::root()).stdin(Stdio::null());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(key);
+        }
+    }
+    // No shared config files either: a developer's real profile must never be read.
+    let none = util::root().join("target/no-aws-config");
+    cmd.env("AWS_CONFIG_FILE", &none).env("AWS_SHARED_CREDENTIALS_FILE", &none);
+    cmd.envs(env.iter().copied());
+    let out = cmd.output().expect("run vpcscope");
+    util::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+fn items<'a>(doc: &'a Value, key: &str) -> &'a Vec<Value> {
+    doc.get(key).and_then(Value::as_array).unwrap_or_else(|| panic!("no {key} array in {doc}"))
+}
+
+/// The actions of docs/iam-policy.json.
+fn policy_actions() -> BTreeSet<String> {
+    let policy = read_json(&util::root().join("docs/iam-policy.json"));
+    let mut actions = BTreeSet::new();
+    for statement in policy["Statement"].as_array().expect("Statement") {
+        assert_eq!(statement["Effect"], "Allow");
+        for action in statement["Action"].as_array().expect("Action") {
+            actions.insert(action.as_str().expect("action string").to_owned());
+        }
+    }
+    actions
+}
+
+/// Every operation the capture sent is in the documented policy and is a read.
+fn assert_read_only_and_in_policy(manifest: &Value) {
+    let policy = policy_actions();
+    let ops = manifest["operations"].as_array().expect("operations");
+    assert!(ops.len() >= 20, "too few operations recorded: {ops:?}");
+    for op in ops {
+        let op = op.as_str().expect("operation string");
+        assert!(policy.contains(op), "{op} was called but is not in docs/iam-policy.json");
+        let action = op.split_once(':').map_or(op, |(_, a)| a);
+        assert!(
+            ["Describe", "Get", "List", "Search", "Filter", "StartQuery"].iter().any(|v| action.starts_with(v)),
+            "{op} is not a read-only action"
+        );
+    }
+}
+
+/// Every key and value vpcscope wrote is what the AWS CLI prints (arrays element by element).
+fn assert_cli_subset(ours: &Value, cli: &Value, path: &str) {
+    match (ours, cli) {
+        (Value::Object(o), Value::Object(c)) => {
+            for (key, value) in o {
+                let sub = format!("{path}/{key}");
+                let other = c.get(key).unwrap_or_else(|| panic!("{sub}: key not in the CLI's output"));
+                assert_cli_subset(value, other, &sub);
+            }
+        }
+        (Value::Array(o), Value::Array(c)) => {
+            assert_eq!(o.len(), c.len(), "{path}: array lengths differ");
+            for (i, (a, b)) in o.iter().zip(c).enumerate() {
+                assert_cli_subset(a, b, &format!("{path}/{i}"));
+            }
+        }
+        _ => assert_eq!(ours, cli, "{path}: values differ"),
+    }
+}
+
+fn region_dir(out: &Path, region: &str) -> PathBuf {
+    out.join(ACCOUNT).join(region)
+}
+
+#[test]
+fn snapshot_of_moto_network_writes_every_file_in_cli_shape() {
+    let Some(moto) = moto() else { return };
+    let region = "eu-west-3";
+    let ids = moto.build_network(&moto.endpoint, region);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("snap");
+    let run = vpcscope_env(
+        &["snapshot", "--endpoint-url", &moto.endpoint, "--region", region, "--out", out.to_str().unwrap()],
+        FAKE_ENV,
+    );
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("25 files, 0 failed calls"), "{}", run.stdout);
+
+    let manifest = read_json(&out.join("manifest.json"));
+    assert_eq!(manifest["format"], "vpcscope-capture/1");
+    assert_eq!(manifest["account"], ACCOUNT);
+    assert_eq!(manifest["regions"], serde_json::json!([region]));
+    let calls = manifest["calls"].as_array().expect("calls");
+    assert_eq!(calls.len(), FILES.len());
+    let dir = region_dir(&out, region);
+    for key in FILES {
+        let doc = read_json(&dir.join(format!("{key}.json")));
+        let record = calls.iter().find(|c| c["key"] == *key).unwrap_or_else(|| panic!("no call record for {key}"));
+        assert!(record.get("error").is_none(), "{key}: {record}");
+        assert_eq!(record["count"].as_u64(), Some(items(&doc, key).len() as u64), "count of {key}");
+        assert_eq!(record["file"], format!("{ACCOUNT}/{region}/{key}.json"));
+    }
+    assert_read_only_and_in_policy(&manifest);
+
+    // The content the model needs, spelled as the CLI spells it.
+    let doc = |key: &str| read_json(&dir.join(format!("{key}.json")));
+    let sgs = doc("SecurityGroups");
+    let db_sg = items(&sgs, "SecurityGroups").iter().find(|g| g["GroupId"] == ids["security_groups"]["db"]).expect("db sg");
+    // AWS (and moto) group peers of rules with the same protocol and ports into one
+    // IpPermission, so look through all of them.
+    let perms = db_sg["IpPermissions"].as_array().expect("IpPermissions");
+    let has_peer = |list: &str, key: &str, want: &Value| {
+        perms.iter().any(|p| p[list].as_array().is_some_and(|l| l.iter().any(|x| &x[key] == want)))
+    };
+    assert!(has_peer("UserIdGroupPairs", "GroupId", &ids["security_groups"]["app"]), "{db_sg}");
+    assert!(has_peer("PrefixListIds", "PrefixListId", &ids["prefix_list"]), "{db_sg}");
+    let acls = doc("NetworkAcls");
+    let db_acl = items(&acls, "NetworkAcls").iter().find(|a| a["NetworkAclId"] == ids["db_acl"]).expect("db acl");
+    assert_eq!(db_acl["Associations"][0]["SubnetId"], ids["subnets"]["db"]);
+    // moto gap: custom NACLs come without the `*` (32767) entries, so only our two rules.
+    let entries = db_acl["Entries"].as_array().expect("entries");
+    assert!(entries.iter().any(|e| e["Egress"] == true && e["PortRange"]["To"] == 1023 && e["RuleNumber"] == 100));
+    let tgw_routes = doc("TransitGatewayStaticRoutes");
+    let routes = items(&tgw_routes, "TransitGatewayStaticRoutes")
+        .iter()
+        .find(|r| r["TransitGatewayRouteTableId"] == ids["tgw_route_table"])
+        .expect("routes of the TGW route table");
+    let routes = routes["Routes"].as_array().expect("routes");
+    assert!(routes.iter().any(|r| r["DestinationCidrBlock"] == "10.99.0.0/16" && r["State"] == "blackhole"));
+    assert!(routes.iter().all(|r| r["Type"] == "static"));
+    let props = doc("TransitGatewayPropagations");
+    let props = items(&props, "TransitGatewayPropagations")
+        .iter()
+        .find(|r| r["TransitGatewayRouteTableId"] == ids["tgw_route_table"])
+        .expect("propagations of the TGW route table");
+    assert_eq!(props["TransitGatewayRouteTablePropagations"].as_array().map(Vec::len), Some(2));
+    let entries = doc("PrefixListEntries");
+    let admins = items(&entries, "PrefixListEntries").iter().find(|e| e["PrefixListId"] == ids["prefix_list"]).expect("entries");
+    assert_eq!(admins["Entries"], serde_json::json!([{"Cidr": "192.0.2.0/24", "Description": "office"}]));
+    let pcx = doc("VpcPeeringConnections");
+    let pcx = items(&pcx, "VpcPeeringConnections").iter().find(|p| p["VpcPeeringConnectionId"] == ids["pcx"]).expect("pcx");
+    assert_eq!(pcx["Status"]["Code"], "active");
+    let dbs = doc("DBInstances");
+    let orders = items(&dbs, "DBInstances").iter().find(|d| d["DBInstanceIdentifier"] == ids["db_instance"]).expect("db");
+    assert_eq!(orders["DBSubnetGroup"]["VpcId"], ids["vpcs"]["shop"]);
+    assert_eq!(orders["VpcSecurityGroups"][0]["VpcSecurityGroupId"], ids["security_groups"]["db"]);
+    let nats = doc("NatGateways");
+    let nat = items(&nats, "NatGateways").iter().find(|n| n["NatGatewayId"] == ids["nat"]).expect("nat");
+    assert!(nat["NatGatewayAddresses"][0]["PublicIp"].is_string());
+
+    // Same keys and values as the AWS CLI (boto3 shares its shapes) for the same calls.
+    let cli_dir = tmp.path().join("cli");
+    moto.python(&moto.endpoint, "cli_dump.py", &[region, cli_dir.to_str().unwrap()]);
+    for key in FILES {
+        let ours = read_json(&dir.join(format!("{key}.json")));
+        let cli = read_json(&cli_dir.join(format!("{key}.json")));
+        assert_cli_subset(&ours, &cli, key);
+    }
+}
+
+#[test]
+fn snapshot_never_writes_credentials_and_records_a_failed_region() {
+    let Some(moto) = moto() else { return };
+    let region = "ap-southeast-2";
+    moto.build_network(&moto.endpoint, region);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("snap");
+    let secrets = [
+        ("AWS_ACCESS_KEY_ID", "AKIAVPCSCOPELEAKTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "vpcscope-secret-must-not-leak"),
+        ("AWS_SESSION_TOKEN", "vpcscope-session-token-must-not-leak"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    // moto answers an unknown region with HTTP 500: a region whose every call fails.
+    // One attempt per request keeps the test fast (the default retries 500s with backoff).
+    let run = vpcscope_env(
+        &[
+            "snapshot", "--endpoint-url", &moto.endpoint, "--region", region, "--region", "xx-nowhere-1",
+            "--max-attempts", "1", "--out", out.to_str().unwrap(),
+        ],
+        &secrets,
+    );
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("xx-nowhere-1: every call failed"), "{}", run.stderr);
+    let manifest = read_json(&out.join("manifest.json"));
+    let failed: Vec<_> = manifest["calls"].as_array().unwrap().iter().filter(|c| c.get("error").is_some()).collect();
+    assert_eq!(failed.len(), FILES.len());
+    assert!(failed.iter().all(|c| c["region"] == "xx-nowhere-1"));
+    assert!(region_dir(&out, region).join("Vpcs.json").is_file());
+    assert!(!region_dir(&out, "xx-nowhere-1").exists());
+
+    let mut texts = vec![run.stdout.clone(), run.stderr.clone()];
+    for entry in walkdir::WalkDir::new(&out).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+        texts.push(std::fs::read_to_string(entry.path()).expect("read output"));
+    }
+    for (name, secret) in &secrets[..3] {
+        for text in &texts {
+            assert!(!text.contains(secret), "{name} leaked into the output");
+        }
+    }
+}
+
+#[test]
+fn snapshot_scoped_to_one_vpc_keeps_only_that_vpc() {
+    let Some(moto) = moto() else { return };
+    let region = "sa-east-1";
+    let ids = moto.build_network(&moto.endpoint, region);
+    let shop = ids["vpcs"]["shop"].as_str().unwrap();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("snap");
+    let run = vpcscope_env(
+        &["snapshot", "--endpoint-url", &moto.endpoint, "--region", region, "--vpc-id", shop, "--out", out.to_str().unwrap()],
+        FAKE_ENV,
+    );
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    let dir = region_dir(&out, region);
+    let doc = |key: &str| read_json(&dir.join(format!("{key}.json")));
+    assert_eq!(items(&doc("Vpcs"), "Vpcs").len(), 1);
+    // The shop VPC may have been built before on a developer's long-running moto server:
+    // count only this run's instances.
+    let mine = |i: &&&Value| ids["instances"].as_object().unwrap().values().any(|id| *id == i["InstanceId"]);
+    for key in ["Subnets", "SecurityGroups", "RouteTables", "NetworkAcls", "NetworkInterfaces", "NatGateways", "VpcEndpoints", "TransitGatewayVpcAttachments"] {
+        let d = doc(key);
+        assert!(items(&d, key).iter().all(|i| i["VpcId"] == shop), "{key} has items of other VPCs");
+    }
+    let reservations = doc("Reservations");
+    let instances: Vec<_> = items(&reservations, "Reservations").iter().flat_map(|r| r["Instances"].as_array().unwrap().iter()).collect();
+    assert!(instances.iter().all(|i| i["VpcId"] == shop));
+    assert_eq!(instances.iter().filter(mine).count(), 3, "web, app and db");
+    assert_eq!(items(&doc("VpcPeeringConnections"), "VpcPeeringConnections").len(), 1);
+    assert_eq!(read_json(&out.join("manifest.json"))["vpc_ids"], serde_json::json!([shop]));
+}
+
+#[test]
+fn snapshot_refuses_a_non_empty_directory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("keep.txt"), "earlier work").unwrap();
+    let run = vpcscope_env(
+        &["snapshot", "--region", "us-east-1", "--out", tmp.path().to_str().unwrap()],
+        &[("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("is not empty"), "{}", run.stderr);
+}
+
+/// A private moto server, stopped when dropped.
+struct PrivateMoto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for PrivateMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_private_moto(python: &Path) -> PrivateMoto {
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let log_dir = util::root().join("target");
+    std::fs::create_dir_all(&log_dir).expect("target dir");
+    let log = std::fs::File::create(log_dir.join(format!("moto-private-{port}.log"))).expect("log");
+    let child = Command::new(python)
+        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        // IAM is not enforced while the network and the reader user are made; the test
+        // then switches enforcement on through /moto-api/reset-auth.
+        .env("INITIAL_NO_AUTH_ACTION_COUNT", "1000000")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start moto");
+    let server = PrivateMoto { child, endpoint: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "private moto did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+#[test]
+fn snapshot_with_one_denied_api_is_usable_and_the_policy_suffices() {
+    let Some(moto) = moto() else { return };
+    let server = start_private_moto(&moto.python);
+    let region = "eu-west-3";
+    moto.build_network(&server.endpoint, region);
+    // A user holding docs/iam-policy.json minus ec2:DescribeFlowLogs; moto then enforces IAM.
+    let keys = moto.python(&server.endpoint, "iam_reader.py", &["ec2:DescribeFlowLogs"]);
+    let keys: Value = serde_json::from_str(&keys).expect("keys JSON");
+    let (key_id, secret) = (keys["AccessKeyId"].as_str().unwrap(), keys["SecretAccessKey"].as_str().unwrap());
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("snap");
+    let run = vpcscope_env(
+        &["snapshot", "--endpoint-url", &server.endpoint, "--region", region, "--out", out.to_str().unwrap()],
+        &[("AWS_ACCESS_KEY_ID", key_id), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_EC2_METADATA_DISABLED", "true")],
+    );
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("DescribeFlowLogs failed (AccessDenied"), "{}", run.stderr);
+    assert!(run.stdout.contains("24 files, 1 failed calls"), "{}", run.stdout);
+    let manifest = read_json(&out.join("manifest.json"));
+    let failed: Vec<_> = manifest["calls"].as_array().unwrap().iter().filter(|c| c.get("error").is_some()).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["action"], "DescribeFlowLogs");
+    assert_eq!(failed[0]["error"]["code"], "AccessDenied");
+    let dir = region_dir(&out, region);
+    assert!(!dir.join("FlowLogs.json").exists());
+    for key in FILES.iter().filter(|k| **k != "FlowLogs") {
+        assert!(dir.join(format!("{key}.json")).is_file(), "{key}.json is missing although allowed");
+    }
+    assert_read_only_and_in_policy(&manifest);
+    let everything = walkdir::WalkDir::new(&out).into_iter().flatten().filter(|e| e.file_type().is_file());
+    for entry in everything {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        assert!(!text.contains(secret), "the secret key leaked into {}", entry.path().display());
+    }
+}
