@@ -312,7 +312,8 @@ fn sweep_internet(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, 
         let cuts: Vec<u128> = cuts.into_iter().collect();
         for (i, &lo) in cuts.iter().enumerate() {
             let hi = cuts.get(i + 1).map(|n| n - 1).unwrap_or(top);
-            let addr = to_ip(lo, v6);
+            // One address per piece: the second one, so a /24 is shown as .1, not .0.
+            let addr = to_ip(if hi > lo { lo + 1 } else { lo }, v6);
             if eval::is_special(addr) || topo.in_modelled_network(addr) {
                 continue;
             }

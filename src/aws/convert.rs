@@ -70,12 +70,8 @@ impl Warnings {
 /// Keys that describe things vpcscope reads but does not model as hops (yet). They are noted
 /// once rather than reported as unknown.
 const UNMODELLED_KEYS: &[&str] = &[
-    "AvailabilityZones",
-    "CustomerGateways",
     "VpnConnections",
     "VpnGateways",
-    "ServiceDetails",
-    "ServiceNames",
     "DomainStatusList",
     "TargetGroups",
     "LoadBalancerTargetHealth",
@@ -89,7 +85,17 @@ const UNMODELLED_KEYS: &[&str] = &[
 ];
 
 /// Keys that are pagination or bookkeeping noise in CLI output.
-const IGNORED_KEYS: &[&str] = &["NextToken", "AdditionalRoutesAvailable", "ResponseMetadata"];
+/// Keys that are pagination or bookkeeping noise in CLI output, or describe things that do
+/// not affect reachability (zones, customer gateways' own settings, endpoint service names).
+const IGNORED_KEYS: &[&str] = &[
+    "NextToken",
+    "AdditionalRoutesAvailable",
+    "ResponseMetadata",
+    "AvailabilityZones",
+    "CustomerGateways",
+    "ServiceDetails",
+    "ServiceNames",
+];
 
 #[derive(Default)]
 struct Raw {
@@ -153,6 +159,7 @@ fn id_in_origin(origin: &str, prefix: &str) -> Option<String> {
 }
 
 fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<(), DocumentError> {
+    let mut unmodelled: BTreeSet<&str> = BTreeSet::new();
     for doc in docs {
         let Value::Object(map) = &doc.value else {
             return Err(DocumentError {
@@ -231,11 +238,20 @@ fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<
                 "LoadBalancers" | "LoadBalancerDescriptions" => raw.lbs.extend(take(doc, key, v)?),
                 k if IGNORED_KEYS.contains(&k) => {}
                 k if UNMODELLED_KEYS.contains(&k) => {
-                    warnings.push(format!("{k}: read but not modelled (vpcscope does not evaluate these resources yet)"))
+                    if let Some(known) = UNMODELLED_KEYS.iter().find(|x| **x == k) {
+                        unmodelled.insert(known);
+                    }
                 }
                 k => warnings.push(format!("{}: unknown top-level key `{k}` ignored", doc.origin)),
             }
         }
+    }
+    if !unmodelled.is_empty() {
+        let keys: Vec<&str> = unmodelled.into_iter().collect();
+        warnings.push(format!(
+            "not modelled yet: {} (paths that reach them are reported as leaving the modelled network or as insufficient information)",
+            keys.join(", ")
+        ));
     }
     Ok(())
 }

@@ -261,7 +261,11 @@ impl<'m> Topology<'m> {
     /// A display name: the Name tag, or the group name for security groups.
     pub fn name_of(&self, id: &str) -> Option<&'m str> {
         let m = self.model;
-        if let Some(e) = self.eni(id) {
+        if let Some(ix) = self.eni_ix(id) {
+            if let Some(di) = self.db_enis.iter().position(|enis| enis.contains(&ix)) {
+                return Some(m.db_instances[di].id.as_str());
+            }
+            let e = &m.enis[ix];
             return e.tags.name().or_else(|| e.instance.as_ref().and_then(|i| self.instance(i.as_str())).and_then(|i| i.tags.name()));
         }
         if let Some(g) = self.sg(id) {

@@ -1,5 +1,6 @@
 //! The single integration-test binary: runs the real `vpcscope` executable on the bundled
 //! samples, the shared Batfish fixtures and generated inputs. One module per feature.
 
+mod reach;
 mod util;
 mod snapshot;
