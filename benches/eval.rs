@@ -1,1 +1,92 @@
-fn main() {}
+//! Snapshot loading and single-flow evaluation on a generated network of ~10,000 interfaces
+//! (50 VPCs, 2,000 subnets, 2,000 security groups, a transit gateway).
+//!
+//! Baselines measured in the same run, so results read as ratios on any machine:
+//! `load/json_parse_only` (reading and parsing the same files into `serde_json::Value`,
+//! without building anything) for `load/snapshot`, and `reach/topology_lookup` (one hash
+//! probe per endpoint) for the `reach/*` benches.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+use std::path::Path;
+use vpcscope::analysis::reach::{reach, Query};
+use vpcscope::model::Protocol;
+use vpcscope::source::snapshot;
+use vpcscope::testgen::{network, NetworkSpec};
+use vpcscope::topology::Topology;
+
+fn write(dir: &Path, enis: usize) -> u64 {
+    let mut bytes = 0;
+    for (origin, value) in network(&NetworkSpec::with_enis(enis)) {
+        let path = dir.join(origin);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let data = serde_json::to_vec(&value).unwrap();
+        bytes += data.len() as u64;
+        std::fs::write(path, data).unwrap();
+    }
+    bytes
+}
+
+fn load(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = write(dir.path(), 10_000);
+    let mut g = c.benchmark_group("load");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("json_parse_only", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for e in walkdir::WalkDir::new(dir.path()) {
+                let e = e.unwrap();
+                if e.file_type().is_file() {
+                    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+                    n += v.as_object().map_or(0, |o| o.len());
+                }
+            }
+            assert_eq!(n, 13);
+        })
+    });
+    g.bench_function("snapshot", |b| {
+        b.iter(|| {
+            let loaded = snapshot::load(dir.path()).unwrap();
+            assert!(loaded.model.enis.len() >= 10_000);
+            let topo = Topology::new(&loaded.model);
+            black_box(topo.eni_ix("eni-00000000000000000"));
+        })
+    });
+    g.finish();
+}
+
+fn query(from: &str, to: &str, port: u16) -> Query {
+    Query { from: from.into(), to: to.into(), protocol: Protocol::Tcp, port: Some(port), source_port: None }
+}
+
+fn reach_bench(c: &mut Criterion) {
+    let loaded = snapshot::load_documents(network(&NetworkSpec::with_enis(10_000))).unwrap();
+    let topo = Topology::new(&loaded.model);
+    let enis = &loaded.model.enis;
+    // Pairs across VPCs (through the transit gateway) and within one VPC.
+    let far = (enis[300].id.to_string(), enis[enis.len() - 300].id.to_string());
+    let near = (enis[1000].id.to_string(), enis[1010].id.to_string());
+    let public = enis.iter().find(|e| !e.public_ips.is_empty()).unwrap().id.to_string();
+    let mut g = c.benchmark_group("reach");
+    g.bench_function("topology_lookup", |b| b.iter(|| black_box((topo.eni_ix(&far.0), topo.eni_ix(&far.1)))));
+    for (name, (a, z)) in [("same_vpc", &near), ("via_transit_gateway", &far)] {
+        g.bench_with_input(BenchmarkId::new("eni_to_eni", name), &(a, z), |b, (a, z)| {
+            b.iter(|| {
+                let ans = reach(&topo, &query(a, z, 443)).unwrap();
+                assert!(!ans.trace.forward.hops.is_empty());
+            })
+        });
+    }
+    g.bench_function("internet_to_eni", |b| {
+        b.iter(|| {
+            let ans = reach(&topo, &query("internet", &public, 443)).unwrap();
+            assert!(ans.internet_ranges.is_some());
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, load, reach_bench);
+criterion_main!(benches);

@@ -27,4 +27,5 @@ pub mod flowlog;
 pub mod model;
 pub mod report;
 pub mod source;
+pub mod testgen;
 pub mod topology;
