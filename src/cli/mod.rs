@@ -5,6 +5,8 @@
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
+mod flows;
+
 
 /// Explain AWS VPC reachability and VPC Flow Logs.
 #[derive(Debug, Parser)]
@@ -16,6 +18,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Read VPC Flow Logs: counts, conversations, top talkers, rejected traffic.
+    Flows(flows::Args),
     /// Placeholder until the first subcommand lands.
     #[command(hide = true)]
     Version,
@@ -27,6 +31,7 @@ pub fn run() -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let code = match cli.command {
+        Command::Flows(args) => flows::run(args, &mut out)?,
         Command::Version => { writeln!(out, "vpcscope {}", env!("CARGO_PKG_VERSION"))?; 0 }
     };
     out.flush()?;

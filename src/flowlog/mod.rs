@@ -17,9 +17,12 @@
 pub mod aggregate;
 pub mod field;
 pub mod format;
+pub mod insights;
 pub mod parser;
 pub mod position;
 pub mod record;
+pub mod render;
+pub mod synth;
 
 pub use aggregate::{
     ConvId, ConversationKey, ConversationStats, Conversations, InterfaceTotals, Malformed, RecordCounts, RejectedPort, Summary,

@@ -576,6 +576,44 @@ mod tests {
     }
 
     #[test]
+    fn line_numbers_past_u32() {
+        let first = u32::MAX as u64 + 10;
+        let mut p = ParserBuilder::new().first_line(first).build();
+        let mut seen = Vec::new();
+        p.feed(b"\n\nbad\n", |n, r| seen.push((n, r.is_err())));
+        assert_eq!(seen, vec![(first + 2, true)]);
+        assert_eq!(p.lines(), 3);
+    }
+
+    #[test]
+    fn every_field_of_every_version_parses() {
+        use crate::flowlog::field::Kind;
+        let fields: Vec<Field> = Field::ALL.to_vec();
+        let format = Format::from_fields(&fields).unwrap();
+        assert_eq!(format.version(), 8);
+        let values: Vec<&str> = fields
+            .iter()
+            .map(|f| match f.kind() {
+                Kind::Addr => "10.0.0.1",
+                Kind::U8 | Kind::U16 | Kind::U64 => "7",
+                Kind::Action => "REJECT",
+                Kind::LogStatus => "OK",
+                Kind::Direction => "egress",
+                Kind::Text => "text",
+            })
+            .collect();
+        let line = values.join(" ");
+        let mut p = ParserBuilder::new().format(format).build();
+        let r = p.parse_line(line.as_bytes()).unwrap();
+        for (f, v) in fields.iter().zip(&values) {
+            assert_eq!(r.get(*f), Some(*v), "{f}");
+        }
+        assert_eq!(r.get_u64(Field::PacketsLostBlackhole), Some(7));
+        assert_eq!(r.direction(), Some(Direction::Egress));
+        assert_eq!(r.fields().count(), Field::ALL.len());
+    }
+
+    #[test]
     fn ipv4_parser() {
         assert_eq!(ipv4(b"0.0.0.0"), Some(Ipv4Addr::new(0, 0, 0, 0)));
         assert_eq!(ipv4(b"255.255.255.255"), Some(Ipv4Addr::BROADCAST));

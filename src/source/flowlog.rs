@@ -10,7 +10,7 @@
 //! not stop the run: the records before the damage count, and the damage is reported.
 
 use crate::flowlog::parser::DEFAULT_MAX_LINE_LEN;
-use crate::flowlog::{Format, HeaderMode, Parser, ParserBuilder, Position, RecordSink, SourceId, Sources};
+use crate::flowlog::{Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordSink, SourceId, Sources};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -149,7 +149,16 @@ enum Work {
     /// A whole file or stdin, read as a stream (gzip or plain).
     Stream { source: SourceId, path: Option<PathBuf> },
     /// A piece of a large plain file: bytes `start..end`, which begin and end at line starts.
-    Piece { source: SourceId, path: PathBuf, chunk: u32, start: u64, end: u64, format: Option<Format> },
+    Piece { source: SourceId, path: PathBuf, chunk: u32, start: u64, end: u64, format: Option<Format>, kind: PieceKind },
+}
+
+/// What a piece holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PieceKind {
+    /// Whole lines, mapped and parsed.
+    Lines,
+    /// One line longer than the limit: reported, not read.
+    LongLine,
 }
 
 /// Lists the files of the inputs, in order: a directory's files sorted by path, hidden ones
@@ -232,7 +241,13 @@ where
                     }
                 }
             }
-            Work::Piece { source, path, chunk, start, end, format } => {
+            Work::Piece { source, chunk, start, end, kind: PieceKind::LongLine, .. } => {
+                sink.malformed(Position::Line { source: *source, chunk: *chunk, line: 1 }, ParseError::LineTooLong(opts.max_line_len));
+                progress.advance(end - start);
+                lock(&chunk_lines).push((*source, *chunk, 1));
+                Ok(())
+            }
+            Work::Piece { source, path, chunk, start, end, format, kind: PieceKind::Lines } => {
                 let lines = piece(path, *source, *chunk, *start, *end, format.as_ref(), opts, sink).map_err(io_err(path))?;
                 progress.advance(end - start);
                 lock(&chunk_lines).push((*source, *chunk, lines));
@@ -292,7 +307,9 @@ fn is_gzip_file(file: &File) -> io::Result<bool> {
     Ok(n == 2 && magic == [0x1f, 0x8b])
 }
 
-/// Splits a plain file into pieces that start at line starts, and reads its header line.
+/// Splits a plain file into pieces that start at line starts, and reads its header line. A
+/// line longer than the limit that crosses a piece boundary becomes its own `LongLine` item,
+/// so no piece maps more than `piece_size + max_line_len` bytes.
 fn plan_pieces(file: &File, path: &Path, source: SourceId, len: u64, opts: &ReadOptions, work: &mut Vec<Work>) -> io::Result<()> {
     let first = read_line_at(file, 0, opts.max_line_len)?;
     let format = match first {
@@ -301,12 +318,32 @@ fn plan_pieces(file: &File, path: &Path, source: SourceId, len: u64, opts: &Read
     };
     let mut start = 0u64;
     let mut chunk = 0u32;
+    let mut push = |work: &mut Vec<Work>, kind: PieceKind, start: u64, end: u64| {
+        work.push(Work::Piece { source, path: path.to_path_buf(), chunk, start, end, format: format.clone(), kind });
+        chunk += 1;
+    };
     while start < len {
         let nominal = start + opts.piece_size.max(1);
-        let end = if nominal >= len { len } else { next_line_start(file, nominal, len)? };
-        work.push(Work::Piece { source, path: path.to_path_buf(), chunk, start, end, format: format.clone() });
-        chunk += 1;
-        start = end;
+        if nominal >= len {
+            push(work, PieceKind::Lines, start, len);
+            break;
+        }
+        let limit = nominal.saturating_add(opts.max_line_len as u64 + 2);
+        match next_line_start(file, nominal, len, Some(limit))? {
+            Some(end) => {
+                push(work, PieceKind::Lines, start, end);
+                start = end;
+            }
+            None => {
+                let line_start = line_start_before(file, nominal, start)?;
+                if line_start > start {
+                    push(work, PieceKind::Lines, start, line_start);
+                }
+                let end = next_line_start(file, nominal, len, None)?.unwrap_or(len);
+                push(work, PieceKind::LongLine, line_start, end);
+                start = end;
+            }
+        }
     }
     Ok(())
 }
@@ -319,21 +356,41 @@ fn read_line_at(file: &File, offset: u64, max: usize) -> io::Result<Option<Vec<u
     Ok(memchr::memchr(b'\n', &buf).map(|i| buf[..i].to_vec()))
 }
 
-/// The offset just after the first newline at or after `from` (or `len`).
-fn next_line_start(file: &File, from: u64, len: u64) -> io::Result<u64> {
+/// The offset just after the first newline at or after `from`: `Some(len)` at the end of the
+/// file, `None` when there is no newline before `limit`.
+fn next_line_start(file: &File, from: u64, len: u64, limit: Option<u64>) -> io::Result<Option<u64>> {
     let mut buf = vec![0u8; 64 << 10];
     let mut pos = from;
     while pos < len {
+        if limit.is_some_and(|l| pos >= l) {
+            return Ok(None);
+        }
         let n = file.read_at(&mut buf, pos)?;
         if n == 0 {
             break;
         }
         if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
-            return Ok(pos + i as u64 + 1);
+            return Ok(Some(pos + i as u64 + 1));
         }
         pos += n as u64;
     }
-    Ok(len)
+    Ok(Some(len))
+}
+
+/// The start of the line holding byte `at` (never before `floor`).
+fn line_start_before(file: &File, at: u64, floor: u64) -> io::Result<u64> {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut end = at;
+    while end > floor {
+        let begin = end.saturating_sub(buf.len() as u64).max(floor);
+        let n = (end - begin) as usize;
+        file.read_exact_at(&mut buf[..n], begin)?;
+        if let Some(i) = memchr::memrchr(b'\n', &buf[..n]) {
+            return Ok(begin + i as u64 + 1);
+        }
+        end = begin;
+    }
+    Ok(floor)
 }
 
 fn piece<S: RecordSink>(
@@ -496,5 +553,25 @@ mod tests {
         assert_eq!(s.counts.ok, 1000);
         assert_eq!(s.conversations.top(1)[0].1.bytes, 5000);
         assert!(report.damaged.is_empty());
+    }
+
+    #[test]
+    fn a_long_line_across_pieces_is_one_malformed_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.log");
+        let good = "2 1 eni-a 10.0.0.1 10.0.0.2 1 2 6 1 10 1 2 ACCEPT OK\n";
+        let text = format!("{}{}\n{}{}", good.repeat(50), "x".repeat(5000), good.repeat(50), "y".repeat(3000));
+        std::fs::write(&path, &text).unwrap();
+        let sequential = ReadOptions { max_line_len: 1000, parallelism: Parallelism::Sequential, buffer_size: 7, ..ReadOptions::default() };
+        let pieces = ReadOptions { max_line_len: 1000, piece_size: 300, ..ReadOptions::default() };
+        let mut seen = Vec::new();
+        for opts in [sequential, pieces] {
+            let (s, report) = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).unwrap();
+            assert_eq!((s.counts.ok, s.counts.malformed), (100, 2));
+            let lines: Vec<_> = s.malformed_samples.iter().map(|m| (report.sources.resolve(&m.position).line, m.error)).collect();
+            assert_eq!(lines, vec![(Some(51), ParseError::LineTooLong(1000)), (Some(102), ParseError::LineTooLong(1000))]);
+            seen.push(s.conversations.top(0).iter().map(|(k, v)| format!("{k:?}{v:?}")).collect::<Vec<_>>());
+        }
+        assert_eq!(seen[0], seen[1]);
     }
 }

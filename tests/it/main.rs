@@ -1,4 +1,5 @@
 //! The single integration-test binary: runs the real `vpcscope` executable on the bundled
 //! samples, the shared Batfish fixtures and generated inputs. One module per feature.
 
+mod flows;
 mod util;
