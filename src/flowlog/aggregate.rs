@@ -461,32 +461,60 @@ impl Conversations {
         })
     }
 
-    /// The `n` conversations with the most bytes (ties broken by key), all when `n` is 0.
-    pub fn top(&self, n: usize) -> Vec<(ConversationKey<'_>, ConversationStats)> {
-        let mut all: Vec<_> = self.iter().map(|(_, k, s)| (k, s)).collect();
-        let cmp = |a: &(ConversationKey<'_>, ConversationStats), b: &(ConversationKey<'_>, ConversationStats)| {
-            b.1.bytes.cmp(&a.1.bytes).then(b.1.packets.cmp(&a.1.packets)).then(a.0.cmp(&b.0))
-        };
-        if n > 0 && all.len() > n {
-            all.select_nth_unstable_by(n - 1, cmp);
-            all.truncate(n);
+    /// Orders two conversations by bytes and packets (descending), then by key.
+    fn by_bytes(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        match (self.entry(ConvId(a)), self.entry(ConvId(b))) {
+            (Some(ea), Some(eb)) => eb
+                .bytes
+                .cmp(&ea.bytes)
+                .then(eb.packets.cmp(&ea.packets))
+                .then_with(|| self.decode(ea).0.cmp(&self.decode(eb).0)),
+            _ => a.cmp(&b),
         }
-        all.sort_unstable_by(cmp);
-        all
     }
 
-    /// Source/destination pairs by bytes, over all conversations (`n` = 0: all).
-    pub fn top_talkers(&self, n: usize) -> Vec<TopTalker> {
-        let mut by: HashMap<(Option<IpAddr>, Option<IpAddr>), TopTalker> = HashMap::new();
-        for (_, k, s) in self.iter() {
-            let t = by.entry((k.src, k.dst)).or_insert(TopTalker { src: k.src, dst: k.dst, ..TopTalker::default() });
-            t.packets = t.packets.saturating_add(s.packets);
-            t.bytes = t.bytes.saturating_add(s.bytes);
-            t.records = t.records.saturating_add(s.records);
+    /// The `n` conversations with the most bytes (ties broken by key), all when `n` is 0.
+    /// Needs 4 bytes per conversation of scratch memory, whatever `n`.
+    pub fn top(&self, n: usize) -> Vec<(ConversationKey<'_>, ConversationStats)> {
+        let mut ids: Vec<u32> = (0..self.len as u32).collect();
+        if n > 0 && ids.len() > n {
+            ids.select_nth_unstable_by(n - 1, |a, b| self.by_bytes(*a, *b));
+            ids.truncate(n);
         }
-        let mut v: Vec<TopTalker> = by.into_values().collect();
-        v.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then(b.packets.cmp(&a.packets)).then((a.src, a.dst).cmp(&(b.src, b.dst))));
-        truncate(v, n)
+        ids.sort_unstable_by(|a, b| self.by_bytes(*a, *b));
+        ids.iter().filter_map(|&id| self.get(ConvId(id))).collect()
+    }
+
+    /// Source/destination pairs by bytes, over all conversations (`n` = 0: all). Groups by
+    /// sorting conversation ids, so scratch memory is 4 bytes per conversation plus `2n` pairs.
+    pub fn top_talkers(&self, n: usize) -> Vec<TopTalker> {
+        let pair = |id: u32| {
+            let k = &self.blocks[id as usize / BLOCK][id as usize % BLOCK].key;
+            (k.kinds & 0x0f, k.src, k.dst)
+        };
+        let mut ids: Vec<u32> = (0..self.len as u32).collect();
+        ids.sort_unstable_by_key(|&id| pair(id));
+        let order = |a: &TopTalker, b: &TopTalker| b.bytes.cmp(&a.bytes).then(b.packets.cmp(&a.packets)).then((a.src, a.dst).cmp(&(b.src, b.dst)));
+        let mut out: Vec<TopTalker> = Vec::new();
+        for group in ids.chunk_by(|a, b| pair(*a) == pair(*b)) {
+            let mut t = TopTalker::default();
+            for &id in group {
+                if let Some((k, s)) = self.get(ConvId(id)) {
+                    t.src = k.src;
+                    t.dst = k.dst;
+                    t.packets = t.packets.saturating_add(s.packets);
+                    t.bytes = t.bytes.saturating_add(s.bytes);
+                    t.records = t.records.saturating_add(s.records);
+                }
+            }
+            out.push(t);
+            if n > 0 && out.len() >= 2 * n {
+                out.select_nth_unstable_by(n - 1, order);
+                out.truncate(n);
+            }
+        }
+        out.sort_unstable_by(order);
+        truncate(out, n)
     }
 
     /// Rejected traffic grouped by destination port and protocol, most records first.
