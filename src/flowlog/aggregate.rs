@@ -69,7 +69,7 @@ pub struct ConversationStats {
     pub last_end: Option<u64>,
     /// OR of `tcp-flags`.
     pub tcp_flags: Option<TcpFlags>,
-    /// `flow-direction`, when every record that has one agrees.
+    /// `flow-direction`, when every record of the conversation has the same one.
     pub direction: Option<Direction>,
 }
 
