@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
+mod flows;
 mod reach;
 mod snapshot;
 mod snapshot_args;
@@ -21,6 +22,8 @@ pub struct Cli {
 enum Command {
     /// Can SRC reach DST? A hop-by-hop trace of the request and of its reply.
     Reach(reach::Args),
+    /// Read VPC Flow Logs: counts, conversations, top talkers, rejected traffic.
+    Flows(flows::Args),
     /// Capture a live account's network from the AWS APIs into a snapshot directory.
     Snapshot(snapshot::Args),
 }
@@ -32,6 +35,7 @@ pub fn run() -> anyhow::Result<u8> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let code = match cli.command {
         Command::Reach(args) => reach::run(args, &mut out)?,
+        Command::Flows(args) => flows::run(args, &mut out)?,
         Command::Snapshot(args) => snapshot::run(args, &mut out)?,
     };
     out.flush()?;

@@ -1,1 +1,35 @@
-//! Flow-log parsing and aggregation (see issue 3).
+//! VPC Flow Logs: a zero-copy record parser for every format and an aggregation into
+//! conversations. Nothing here does I/O: the readers in `source` hand this module bytes
+//! (chunks of files, gzip streams, CloudWatch event messages) and a [`RecordSink`] receives
+//! each parsed record with its [`Position`]. This module does not know the network model;
+//! joining records with it happens in `analysis`.
+//!
+//! * [`field`]: the catalogue of field names (versions 2-8 and transit gateway).
+//! * [`format`]: [`Format`], which column holds which field.
+//! * [`record`]: [`FlowRecord`], a borrowed view over one line, and its value types.
+//! * [`parser`]: [`Parser`], chunked, allocation-free parsing.
+//! * [`position`]: evidence positions, the source table and the [`RecordSink`] trait.
+//! * [`aggregate`]: [`Conversations`], [`Summary`] and the derived views.
+//! * [`insights`]: reading CloudWatch Logs Insights result rows into the same aggregates.
+//! * [`render`]: text, JSON and CSV output of a summary.
+//! * [`synth`]: a generator of realistic synthetic logs, for benchmarks and tests.
+
+pub mod aggregate;
+pub mod field;
+pub mod format;
+pub mod insights;
+pub mod parser;
+pub mod position;
+pub mod record;
+pub mod render;
+pub mod synth;
+
+pub use aggregate::{
+    ConvId, ConversationKey, ConversationStats, Conversations, InterfaceTotals, Malformed, RecordCounts, RejectedPort, Summary,
+    TopTalker,
+};
+pub use field::{Column, Field};
+pub use format::{Format, FormatError, DEFAULT_V2_FIELDS};
+pub use parser::{HeaderMode, Parser, ParserBuilder};
+pub use position::{Position, RecordSink, Resolved, SourceId, Sources};
+pub use record::{Action, Direction, FlowRecord, LogStatus, ParseError, Protocol, TcpFlags};

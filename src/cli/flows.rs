@@ -1,0 +1,261 @@
+//! `vpcscope flows ...`: flow-log commands. `flows summary` reads files, directories, stdin
+//! or a CloudWatch Logs log group and prints record counts, malformed lines, conversations,
+//! top talkers, rejected traffic by port and per-interface totals (`--insights` lets
+//! CloudWatch Logs Insights compute them server-side). The hidden `flows generate` writes
+//! synthetic logs for benchmarks.
+
+use anyhow::{bail, Context};
+use clap::{Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use vpcscope::flowlog::render::{DamagedSource, SummaryReport};
+use vpcscope::flowlog::synth::{write_synthetic, SynthConfig};
+use vpcscope::flowlog::{Format, Sources, Summary};
+use vpcscope::source::cloudwatch::{self, LogGroupQuery};
+use vpcscope::source::flowlog::{self as reader, Input, Parallelism, Progress, ReadOptions};
+
+/// Flow-log commands.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: FlowsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum FlowsCommand {
+    /// Count records and summarise conversations, top talkers and rejected traffic.
+    Summary(SummaryArgs),
+    /// Write synthetic flow logs (default format) for benchmarks.
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+struct SummaryArgs {
+    /// Flow-log files (plain or gzip), directories (read recursively), or - for stdin.
+    #[arg(value_name = "FILES|DIRS|-")]
+    inputs: Vec<OsString>,
+    /// Read this CloudWatch Logs log group instead of files.
+    #[arg(long, value_name = "NAME")]
+    log_group: Option<String>,
+    /// With --log-group: events from this time (RFC 3339 or Unix seconds).
+    #[arg(long, value_name = "T", requires = "log_group")]
+    start: Option<String>,
+    /// With --log-group: events up to this time (RFC 3339 or Unix seconds).
+    #[arg(long, value_name = "T", requires = "log_group")]
+    end: Option<String>,
+    /// With --log-group: only log streams whose names start with this (e.g. eni-0abc).
+    #[arg(long, value_name = "P", requires = "log_group")]
+    log_stream_prefix: Option<String>,
+    /// AWS region for --log-group.
+    #[arg(long, value_name = "R", requires = "log_group")]
+    region: Option<String>,
+    /// AWS named profile for --log-group.
+    #[arg(long, value_name = "P", requires = "log_group")]
+    profile: Option<String>,
+    /// A different CloudWatch Logs endpoint (e.g. a local emulator).
+    #[arg(long, value_name = "URL", requires = "log_group")]
+    endpoint_url: Option<String>,
+    /// With --log-group: let CloudWatch Logs Insights aggregate server-side.
+    #[arg(long, requires = "log_group")]
+    insights: bool,
+    /// The flow log's format as DescribeFlowLogs returns it ("${version} ${account-id} ...");
+    /// files with an S3 header line use their header. Default: version 2.
+    #[arg(long, value_name = "FORMAT")]
+    log_format: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Entries per list (0: all).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+    /// Read on one thread, one file after another (for comparisons).
+    #[arg(long, hide = true)]
+    sequential: bool,
+    /// Read buffer size in bytes for streamed input (for tests).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    buffer_size: Option<usize>,
+    /// Piece size in bytes for splitting large files (for tests).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    piece_size: Option<u64>,
+}
+
+#[derive(Debug, clap::Args)]
+struct GenerateArgs {
+    /// Number of records.
+    #[arg(long, default_value_t = 1_000_000)]
+    records: u64,
+    /// Distinct conversations.
+    #[arg(long, default_value_t = 100_000)]
+    conversations: u32,
+    /// Interfaces.
+    #[arg(long, default_value_t = 16)]
+    interfaces: u32,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output file (default: stdout).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+/// Runs `vpcscope flows ...`.
+pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    match args.command {
+        FlowsCommand::Summary(a) => summary(a, out),
+        FlowsCommand::Generate(a) => generate(a, out),
+    }
+}
+
+fn generate(a: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let cfg = SynthConfig { records: a.records, conversations: a.conversations, interfaces: a.interfaces, seed: a.seed, ..SynthConfig::default() };
+    let stats = match &a.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let s = write_synthetic(&cfg, &mut w)?;
+            w.flush()?;
+            s
+        }
+        None => write_synthetic(&cfg, out)?,
+    };
+    eprintln!("wrote {} records, {} bytes ({} nodata, {} skipdata)", stats.records, stats.bytes, stats.nodata, stats.skipdata);
+    Ok(0)
+}
+
+/// The checked plan of a summary run.
+enum Plan {
+    Files { inputs: Vec<Input>, opts: ReadOptions },
+    LogGroup { query: LogGroupQuery, format: Option<Format>, insights: bool },
+}
+
+fn plan(a: &SummaryArgs) -> anyhow::Result<Plan> {
+    let format = match &a.log_format {
+        Some(f) => Some(Format::from_log_format(f).context("bad --log-format")?),
+        None => None,
+    };
+    if let Some(group) = &a.log_group {
+        if !a.inputs.is_empty() {
+            bail!("give either files or --log-group, not both");
+        }
+        let time = |t: &Option<String>, flag: &str| -> anyhow::Result<Option<i64>> {
+            t.as_deref().map(cloudwatch::parse_time).transpose().with_context(|| format!("bad {flag}"))
+        };
+        let query = LogGroupQuery {
+            log_group: group.clone(),
+            start_ms: time(&a.start, "--start")?,
+            end_ms: time(&a.end, "--end")?,
+            log_stream_prefix: a.log_stream_prefix.clone(),
+            region: a.region.clone(),
+            profile: a.profile.clone(),
+            endpoint_url: a.endpoint_url.clone(),
+        };
+        return Ok(Plan::LogGroup { query, format, insights: a.insights });
+    }
+    if a.inputs.is_empty() {
+        bail!("no input: give flow-log files, directories, - for stdin, or --log-group NAME");
+    }
+    let mut opts = ReadOptions { format: format.unwrap_or_default(), ..ReadOptions::default() };
+    if a.sequential {
+        opts.parallelism = Parallelism::Sequential;
+    }
+    if let Some(b) = a.buffer_size {
+        opts.buffer_size = b.max(1);
+    }
+    if let Some(p) = a.piece_size {
+        opts.piece_size = p.max(1);
+    }
+    Ok(Plan::Files { inputs: a.inputs.iter().map(|s| Input::from_arg(s)).collect(), opts })
+}
+
+fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let report = match plan(&a)? {
+        Plan::Files { inputs, opts } => {
+            let progress = Bar::new();
+            let (summary, read) = reader::read(&inputs, &opts, &progress, Summary::new)?;
+            progress.finish();
+            let damaged: Vec<DamagedSource> = read
+                .damaged
+                .iter()
+                .map(|d| DamagedSource { source: read.sources.name(d.source).to_string(), reason: d.reason.clone(), records_before_damage: d.records_before })
+                .collect();
+            for d in &damaged {
+                eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", d.source, d.reason, d.records_before_damage);
+            }
+            if summary.counts.total == 0 {
+                bail!("no flow-log records in the input ({} files read; empty or header-only)", read.sources.len());
+            }
+            SummaryReport::new(&summary, &read.sources, damaged, a.top)
+        }
+        Plan::LogGroup { query, format, insights: true } => {
+            let results = cloudwatch::run_insights(&query, format.as_ref(), a.top)?;
+            let report = results.report(a.top);
+            if report.records.total == 0 {
+                bail!("no flow-log records in log group {} for the queried time range", query.log_group);
+            }
+            report
+        }
+        Plan::LogGroup { query, format, insights: false } => {
+            let mut summary = Summary::new();
+            let mut sources = Sources::new();
+            let stats = cloudwatch::read_log_group(&query, &format.unwrap_or_default(), &mut summary, &mut sources)?;
+            if summary.counts.total == 0 {
+                bail!("no flow-log records in log group {} ({} events)", query.log_group, stats.events);
+            }
+            SummaryReport::new(&summary, &sources, Vec::new(), a.top)
+        }
+    };
+    match a.format {
+        OutputFormat::Text => report.write_text(out)?,
+        OutputFormat::Json => report.write_json(out)?,
+        OutputFormat::Csv => report.write_csv(out)?,
+    }
+    Ok(0)
+}
+
+/// An indicatif progress bar on stderr, shown only when stderr is a terminal and the read
+/// has taken more than a second.
+struct Bar {
+    bar: indicatif::ProgressBar,
+    enabled: bool,
+    shown: AtomicBool,
+    started: Instant,
+}
+
+impl Bar {
+    fn new() -> Bar {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}  {wide_bar}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Bar { bar, enabled: std::io::stderr().is_terminal(), shown: AtomicBool::new(false), started: Instant::now() }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total_bytes: u64) {
+        self.bar.set_length(total_bytes);
+    }
+
+    fn advance(&self, bytes: u64) {
+        self.bar.inc(bytes);
+        if self.enabled && !self.shown.load(Ordering::Relaxed) && self.started.elapsed() > Duration::from_secs(1) && !self.shown.swap(true, Ordering::Relaxed) {
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+}

@@ -1,0 +1,868 @@
+//! Aggregation of records into conversations, and the views derived from them (top talkers,
+//! rejected traffic by destination port, per-interface totals). [`Conversations`] is a
+//! compact hash table whose memory grows with the number of distinct conversations, never
+//! with the input: a conversation costs about 60 bytes. Tables and [`Summary`] values combine
+//! with `+=`, so per-thread results reduce into one.
+//!
+//! Each conversation gets a dense [`ConvId`] (returned by [`Conversations::add`]), so a caller
+//! can keep per-conversation side data, such as the first few evidence positions, in a plain
+//! `Vec` indexed by it.
+
+use super::position::{Position, RecordSink};
+use super::record::{Action, Direction, FlowRecord, LogStatus, ParseError, Protocol, TcpFlags};
+use hashbrown::HashTable;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::AddAssign;
+
+/// The dense index of a conversation in one [`Conversations`] table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConvId(pub u32);
+
+/// What identifies a conversation: (interface, source, destination, source port,
+/// destination port, protocol, action). Fields are `None` when the format lacks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConversationKey<'a> {
+    /// `interface-id`.
+    pub interface: Option<&'a str>,
+    /// `srcaddr`.
+    pub src: Option<IpAddr>,
+    /// `dstaddr`.
+    pub dst: Option<IpAddr>,
+    /// `srcport`.
+    pub src_port: Option<u16>,
+    /// `dstport`.
+    pub dst_port: Option<u16>,
+    /// `protocol`.
+    pub protocol: Option<Protocol>,
+    /// `action`.
+    pub action: Option<Action>,
+}
+
+impl<'a> ConversationKey<'a> {
+    /// The key of a record.
+    pub fn of(record: &FlowRecord<'a>) -> ConversationKey<'a> {
+        ConversationKey {
+            interface: record.interface_id(),
+            src: record.srcaddr(),
+            dst: record.dstaddr(),
+            src_port: record.srcport(),
+            dst_port: record.dstport(),
+            protocol: record.protocol(),
+            action: record.action(),
+        }
+    }
+}
+
+/// What is known about a conversation: sums over its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConversationStats {
+    /// Sum of `packets`.
+    pub packets: u64,
+    /// Sum of `bytes`.
+    pub bytes: u64,
+    /// Number of records.
+    pub records: u64,
+    /// Earliest `start` (Unix seconds).
+    pub first_start: Option<u64>,
+    /// Latest `end` (Unix seconds).
+    pub last_end: Option<u64>,
+    /// OR of `tcp-flags`.
+    pub tcp_flags: Option<TcpFlags>,
+    /// `flow-direction`, when every record of the conversation has the same one.
+    pub direction: Option<Direction>,
+}
+
+impl ConversationStats {
+    /// The stats of one record.
+    pub fn of(record: &FlowRecord<'_>) -> ConversationStats {
+        ConversationStats {
+            packets: record.packets().unwrap_or(0),
+            bytes: record.bytes().unwrap_or(0),
+            records: 1,
+            first_start: record.start(),
+            last_end: record.end(),
+            tcp_flags: record.tcp_flags(),
+            direction: record.direction(),
+        }
+    }
+}
+
+impl AddAssign<&ConversationStats> for ConversationStats {
+    fn add_assign(&mut self, o: &ConversationStats) {
+        let had_records = self.records > 0;
+        self.packets = self.packets.saturating_add(o.packets);
+        self.bytes = self.bytes.saturating_add(o.bytes);
+        self.records = self.records.saturating_add(o.records);
+        self.first_start = min_opt(self.first_start, o.first_start);
+        self.last_end = max_opt(self.last_end, o.last_end);
+        self.tcp_flags = match (self.tcp_flags, o.tcp_flags) {
+            (Some(a), Some(b)) => Some(TcpFlags(a.0 | b.0)),
+            (a, b) => a.or(b),
+        };
+        self.direction = if had_records { if self.direction == o.direction { self.direction } else { None } } else { o.direction };
+    }
+}
+
+fn min_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+// Packed representation. Addresses: IPv4 inline, IPv6 interned; interfaces interned.
+const K_NONE: u8 = 0;
+const K_V4: u8 = 1;
+const K_V6: u8 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PackedKey {
+    iface: u32,
+    src: u32,
+    dst: u32,
+    sport: u16,
+    dport: u16,
+    proto: u8,
+    action: u8,
+    /// bits 0-1 src kind, 2-3 dst kind, 4 sport, 5 dport, 6 proto, 7 iface present.
+    kinds: u8,
+}
+
+impl PackedKey {
+    #[inline]
+    fn hash(&self) -> u64 {
+        let a = (self.iface as u64) << 32 | self.src as u64;
+        let b = (self.dst as u64) << 32 | (self.sport as u64) << 16 | self.dport as u64;
+        let c = (self.proto as u64) | (self.action as u64) << 8 | (self.kinds as u64) << 16;
+        fold(fold(a ^ 0x243f_6a88_85a3_08d3, b ^ 0x1319_8a2e_0370_7344), c ^ 0xa409_3822_299f_31d0)
+    }
+}
+
+#[inline]
+fn fold(a: u64, b: u64) -> u64 {
+    let m = (a as u128).wrapping_mul(b as u128 | 1);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+// Flags for the optional stats fields.
+const F_START: u8 = 1;
+const F_END: u8 = 2;
+const F_TCP: u8 = 4;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    packets: u64,
+    bytes: u64,
+    records: u64,
+    // Unix seconds, saturated at u32::MAX (year 2106).
+    first: u32,
+    last: u32,
+    key: PackedKey,
+    tcp: u8,
+    /// bit 0 ingress seen, bit 1 egress seen, bit 2 a record without direction seen.
+    dir: u8,
+    flags: u8,
+}
+
+const BLOCK: usize = 1 << 14;
+
+/// An interner of byte strings (interface ids) or IPv6 addresses.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    table: HashTable<u32>,
+    names: Vec<Box<str>>,
+    last: Option<(u32, u64)>,
+}
+
+fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h: u64 = b.len() as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = fold(h ^ u64::from_le_bytes(w), 0x5851_f42d_4c95_7f2d);
+    }
+    let mut w = [0u8; 8];
+    w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    fold(h ^ u64::from_le_bytes(w), 0x1405_7b7e_f767_814f)
+}
+
+impl Names {
+    #[inline]
+    fn intern(&mut self, s: &str) -> u32 {
+        let h = hash_bytes(s.as_bytes());
+        if let Some((id, lh)) = self.last {
+            if lh == h && &*self.names[id as usize] == s {
+                return id;
+            }
+        }
+        let names = &mut self.names;
+        let id = match self.table.find(h, |&id| &*names[id as usize] == s) {
+            Some(&id) => id,
+            None => {
+                names.push(s.into());
+                let id = (names.len() - 1) as u32;
+                self.table.insert_unique(h, id, |&id| hash_bytes(names[id as usize].as_bytes()));
+                id
+            }
+        };
+        self.last = Some((id, h));
+        id
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct V6s {
+    table: HashTable<u32>,
+    addrs: Vec<u128>,
+}
+
+impl V6s {
+    fn intern(&mut self, a: u128) -> u32 {
+        let h = fold(a as u64 ^ 0x2d35_8dcc_aa6c_78a5, (a >> 64) as u64 ^ 0x8bb8_4b93_962e_acc9);
+        let addrs = &mut self.addrs;
+        match self.table.find(h, |&id| addrs[id as usize] == a) {
+            Some(&id) => id,
+            None => {
+                addrs.push(a);
+                let id = (addrs.len() - 1) as u32;
+                self.table.insert_unique(h, id, |&id| {
+                    let a = addrs[id as usize];
+                    fold(a as u64 ^ 0x2d35_8dcc_aa6c_78a5, (a >> 64) as u64 ^ 0x8bb8_4b93_962e_acc9)
+                });
+                id
+            }
+        }
+    }
+}
+
+/// Conversations and their stats: a hash table keyed by [`ConversationKey`].
+#[derive(Debug, Clone, Default)]
+pub struct Conversations {
+    table: HashTable<u32>,
+    blocks: Vec<Vec<Entry>>,
+    len: usize,
+    ifaces: Names,
+    v6: V6s,
+}
+
+impl Conversations {
+    /// An empty table.
+    pub fn new() -> Conversations {
+        Conversations::default()
+    }
+
+    /// How many distinct conversations the table holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds one record (of any log status; callers normally add only `OK` records) and
+    /// returns its conversation.
+    #[inline]
+    pub fn add(&mut self, record: &FlowRecord<'_>) -> ConvId {
+        let key = ConversationKey::of(record);
+        let v = &record.values;
+        let mut flags = 0;
+        let (first, last) = (
+            v.start.map_or(0, |s| {
+                flags |= F_START;
+                sat32(s)
+            }),
+            v.end.map_or(0, |e| {
+                flags |= F_END;
+                sat32(e)
+            }),
+        );
+        let tcp = v.tcp_flags.map_or(0, |t| {
+            flags |= F_TCP;
+            t
+        });
+        let dir = match v.direction {
+            Some(Direction::Ingress) => 1,
+            Some(Direction::Egress) => 2,
+            None => 4,
+        };
+        let stats = Entry {
+            packets: v.packets.unwrap_or(0),
+            bytes: v.bytes.unwrap_or(0),
+            records: 1,
+            first,
+            last,
+            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0 },
+            tcp,
+            dir,
+            flags,
+        };
+        self.add_packed(&key, stats)
+    }
+
+    /// Adds stats for a key (for results computed elsewhere, such as Logs Insights rows).
+    pub fn add_stats(&mut self, key: &ConversationKey<'_>, stats: &ConversationStats) -> ConvId {
+        let mut flags = 0;
+        if stats.first_start.is_some() {
+            flags |= F_START;
+        }
+        if stats.last_end.is_some() {
+            flags |= F_END;
+        }
+        if stats.tcp_flags.is_some() {
+            flags |= F_TCP;
+        }
+        let dir = match stats.direction {
+            Some(Direction::Ingress) => 1,
+            Some(Direction::Egress) => 2,
+            None if stats.records > 0 => 4,
+            None => 0,
+        };
+        let e = Entry {
+            packets: stats.packets,
+            bytes: stats.bytes,
+            records: stats.records,
+            first: stats.first_start.map_or(0, sat32),
+            last: stats.last_end.map_or(0, sat32),
+            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0 },
+            tcp: stats.tcp_flags.map_or(0, |t| t.0),
+            dir,
+            flags,
+        };
+        self.add_packed(key, e)
+    }
+
+    #[inline]
+    fn add_packed(&mut self, key: &ConversationKey<'_>, mut e: Entry) -> ConvId {
+        let mut kinds = 0u8;
+        let iface = match key.interface {
+            Some(name) => {
+                kinds |= 1 << 7;
+                self.ifaces.intern(name)
+            }
+            None => 0,
+        };
+        let (sk, src) = self.addr(key.src);
+        let (dk, dst) = self.addr(key.dst);
+        kinds |= sk | dk << 2;
+        if key.src_port.is_some() {
+            kinds |= 1 << 4;
+        }
+        if key.dst_port.is_some() {
+            kinds |= 1 << 5;
+        }
+        if key.protocol.is_some() {
+            kinds |= 1 << 6;
+        }
+        let action = match key.action {
+            None => 0,
+            Some(Action::Accept) => 1,
+            Some(Action::Reject) => 2,
+            Some(Action::Unknown) => 3,
+        };
+        let pk = PackedKey {
+            iface,
+            src,
+            dst,
+            sport: key.src_port.unwrap_or(0),
+            dport: key.dst_port.unwrap_or(0),
+            proto: key.protocol.map_or(0, |p| p.0),
+            action,
+            kinds,
+        };
+        e.key = pk;
+        let h = pk.hash();
+        let blocks = &mut self.blocks;
+        if let Some(&id) = self.table.find(h, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key == pk) {
+            let cur = &mut blocks[id as usize / BLOCK][id as usize % BLOCK];
+            merge_entry(cur, &e);
+            return ConvId(id);
+        }
+        let id = self.len as u32;
+        if self.len % BLOCK == 0 {
+            blocks.push(Vec::with_capacity(BLOCK));
+        }
+        blocks[self.len / BLOCK].push(e);
+        self.len += 1;
+        self.table.insert_unique(h, id, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key.hash());
+        ConvId(id)
+    }
+
+    #[inline]
+    fn addr(&mut self, a: Option<IpAddr>) -> (u8, u32) {
+        match a {
+            None => (K_NONE, 0),
+            Some(IpAddr::V4(v4)) => (K_V4, u32::from(v4)),
+            Some(IpAddr::V6(v6)) => (K_V6, self.v6.intern(u128::from(v6))),
+        }
+    }
+
+    fn entry(&self, id: ConvId) -> Option<&Entry> {
+        self.blocks.get(id.0 as usize / BLOCK)?.get(id.0 as usize % BLOCK)
+    }
+
+    /// A conversation by id.
+    pub fn get(&self, id: ConvId) -> Option<(ConversationKey<'_>, ConversationStats)> {
+        self.entry(id).map(|e| self.decode(e))
+    }
+
+    fn decode(&self, e: &Entry) -> (ConversationKey<'_>, ConversationStats) {
+        let k = &e.key;
+        let addr = |kind: u8, v: u32| match kind {
+            K_V4 => Some(IpAddr::V4(Ipv4Addr::from(v))),
+            K_V6 => Some(IpAddr::V6(Ipv6Addr::from(self.v6.addrs[v as usize]))),
+            _ => None,
+        };
+        let key = ConversationKey {
+            interface: (k.kinds & 1 << 7 != 0).then(|| &*self.ifaces.names[k.iface as usize]),
+            src: addr(k.kinds & 3, k.src),
+            dst: addr(k.kinds >> 2 & 3, k.dst),
+            src_port: (k.kinds & 1 << 4 != 0).then_some(k.sport),
+            dst_port: (k.kinds & 1 << 5 != 0).then_some(k.dport),
+            protocol: (k.kinds & 1 << 6 != 0).then_some(Protocol(k.proto)),
+            action: match k.action {
+                1 => Some(Action::Accept),
+                2 => Some(Action::Reject),
+                3 => Some(Action::Unknown),
+                _ => None,
+            },
+        };
+        let stats = ConversationStats {
+            packets: e.packets,
+            bytes: e.bytes,
+            records: e.records,
+            first_start: (e.flags & F_START != 0).then_some(e.first as u64),
+            last_end: (e.flags & F_END != 0).then_some(e.last as u64),
+            tcp_flags: (e.flags & F_TCP != 0).then_some(TcpFlags(e.tcp)),
+            direction: match e.dir {
+                1 => Some(Direction::Ingress),
+                2 => Some(Direction::Egress),
+                _ => None,
+            },
+        };
+        (key, stats)
+    }
+
+    /// Every conversation, in [`ConvId`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (ConvId, ConversationKey<'_>, ConversationStats)> + '_ {
+        self.blocks.iter().flatten().enumerate().map(|(i, e)| {
+            let (k, s) = self.decode(e);
+            (ConvId(i as u32), k, s)
+        })
+    }
+
+    /// Orders two conversations by bytes and packets (descending), then by key.
+    fn by_bytes(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        match (self.entry(ConvId(a)), self.entry(ConvId(b))) {
+            (Some(ea), Some(eb)) => eb
+                .bytes
+                .cmp(&ea.bytes)
+                .then(eb.packets.cmp(&ea.packets))
+                .then_with(|| self.decode(ea).0.cmp(&self.decode(eb).0)),
+            _ => a.cmp(&b),
+        }
+    }
+
+    /// The `n` conversations with the most bytes (ties broken by key), all when `n` is 0.
+    /// Needs 4 bytes per conversation of scratch memory, whatever `n`.
+    pub fn top(&self, n: usize) -> Vec<(ConversationKey<'_>, ConversationStats)> {
+        let mut ids: Vec<u32> = (0..self.len as u32).collect();
+        if n > 0 && ids.len() > n {
+            ids.select_nth_unstable_by(n - 1, |a, b| self.by_bytes(*a, *b));
+            ids.truncate(n);
+        }
+        ids.sort_unstable_by(|a, b| self.by_bytes(*a, *b));
+        ids.iter().filter_map(|&id| self.get(ConvId(id))).collect()
+    }
+
+    /// Source/destination pairs by bytes, over all conversations (`n` = 0: all). Groups by
+    /// sorting conversation ids, so scratch memory is 4 bytes per conversation plus `2n` pairs.
+    pub fn top_talkers(&self, n: usize) -> Vec<TopTalker> {
+        let pair = |id: u32| {
+            let k = &self.blocks[id as usize / BLOCK][id as usize % BLOCK].key;
+            (k.kinds & 0x0f, k.src, k.dst)
+        };
+        let mut ids: Vec<u32> = (0..self.len as u32).collect();
+        ids.sort_unstable_by_key(|&id| pair(id));
+        let order = |a: &TopTalker, b: &TopTalker| b.bytes.cmp(&a.bytes).then(b.packets.cmp(&a.packets)).then((a.src, a.dst).cmp(&(b.src, b.dst)));
+        let mut out: Vec<TopTalker> = Vec::new();
+        for group in ids.chunk_by(|a, b| pair(*a) == pair(*b)) {
+            let mut t = TopTalker::default();
+            for &id in group {
+                if let Some((k, s)) = self.get(ConvId(id)) {
+                    t.src = k.src;
+                    t.dst = k.dst;
+                    t.packets = t.packets.saturating_add(s.packets);
+                    t.bytes = t.bytes.saturating_add(s.bytes);
+                    t.records = t.records.saturating_add(s.records);
+                }
+            }
+            out.push(t);
+            if n > 0 && out.len() >= 2 * n {
+                out.select_nth_unstable_by(n - 1, order);
+                out.truncate(n);
+            }
+        }
+        out.sort_unstable_by(order);
+        truncate(out, n)
+    }
+
+    /// Rejected traffic grouped by destination port and protocol, most records first.
+    pub fn rejected_by_port(&self, n: usize) -> Vec<RejectedPort> {
+        let mut by: HashMap<(Option<u16>, Option<Protocol>), RejectedPort> = HashMap::new();
+        for (_, k, s) in self.iter() {
+            if k.action != Some(Action::Reject) {
+                continue;
+            }
+            let r = by
+                .entry((k.dst_port, k.protocol))
+                .or_insert(RejectedPort { dst_port: k.dst_port, protocol: k.protocol, ..RejectedPort::default() });
+            r.records = r.records.saturating_add(s.records);
+            r.packets = r.packets.saturating_add(s.packets);
+            r.bytes = r.bytes.saturating_add(s.bytes);
+            r.conversations += 1;
+        }
+        let mut v: Vec<RejectedPort> = by.into_values().collect();
+        v.sort_unstable_by(|a, b| b.records.cmp(&a.records).then(b.packets.cmp(&a.packets)).then((a.dst_port, a.protocol).cmp(&(b.dst_port, b.protocol))));
+        truncate(v, n)
+    }
+
+    /// Totals per interface, most bytes first.
+    pub fn interfaces(&self, n: usize) -> Vec<InterfaceTotals> {
+        let mut by: HashMap<Option<&str>, InterfaceTotals> = HashMap::new();
+        for (_, k, s) in self.iter() {
+            let t = by.entry(k.interface).or_insert(InterfaceTotals { interface: k.interface.map(str::to_string), ..InterfaceTotals::default() });
+            t.records = t.records.saturating_add(s.records);
+            t.packets = t.packets.saturating_add(s.packets);
+            t.bytes = t.bytes.saturating_add(s.bytes);
+            t.conversations += 1;
+            if k.action == Some(Action::Reject) {
+                t.rejected_records = t.rejected_records.saturating_add(s.records);
+            }
+        }
+        let mut v: Vec<InterfaceTotals> = by.into_values().collect();
+        v.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then(b.records.cmp(&a.records)).then(a.interface.cmp(&b.interface)));
+        truncate(v, n)
+    }
+}
+
+fn truncate<T>(mut v: Vec<T>, n: usize) -> Vec<T> {
+    if n > 0 {
+        v.truncate(n);
+    }
+    v
+}
+
+fn sat32(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+#[inline]
+fn merge_entry(cur: &mut Entry, e: &Entry) {
+    cur.packets = cur.packets.saturating_add(e.packets);
+    cur.bytes = cur.bytes.saturating_add(e.bytes);
+    cur.records = cur.records.saturating_add(e.records);
+    if e.flags & F_START != 0 {
+        cur.first = if cur.flags & F_START != 0 { cur.first.min(e.first) } else { e.first };
+    }
+    if e.flags & F_END != 0 {
+        cur.last = if cur.flags & F_END != 0 { cur.last.max(e.last) } else { e.last };
+    }
+    cur.tcp |= e.tcp;
+    cur.dir |= e.dir;
+    cur.flags |= e.flags;
+}
+
+impl AddAssign<&Conversations> for Conversations {
+    fn add_assign(&mut self, other: &Conversations) {
+        for e in other.blocks.iter().flatten() {
+            let (key, _) = other.decode(e);
+            self.add_packed(&key, *e);
+        }
+    }
+}
+
+impl AddAssign for Conversations {
+    fn add_assign(&mut self, other: Conversations) {
+        if self.len < other.len {
+            let small = std::mem::replace(self, other);
+            *self += &small;
+        } else {
+            *self += &other;
+        }
+    }
+}
+
+/// A source/destination pair and its traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct TopTalker {
+    /// Source address.
+    pub src: Option<IpAddr>,
+    /// Destination address.
+    pub dst: Option<IpAddr>,
+    /// Sum of packets.
+    pub packets: u64,
+    /// Sum of bytes.
+    pub bytes: u64,
+    /// Number of records.
+    pub records: u64,
+}
+
+/// Rejected traffic to one destination port and protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RejectedPort {
+    /// Destination port.
+    pub dst_port: Option<u16>,
+    /// Protocol.
+    pub protocol: Option<Protocol>,
+    /// Number of REJECT records.
+    pub records: u64,
+    /// Sum of packets.
+    pub packets: u64,
+    /// Sum of bytes.
+    pub bytes: u64,
+    /// Distinct conversations (0 when computed by Logs Insights, which does not report it).
+    pub conversations: u64,
+}
+
+/// Traffic through one interface.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InterfaceTotals {
+    /// `interface-id`.
+    pub interface: Option<String>,
+    /// Number of records with traffic (status OK).
+    pub records: u64,
+    /// Sum of packets.
+    pub packets: u64,
+    /// Sum of bytes.
+    pub bytes: u64,
+    /// Number of REJECT records.
+    pub rejected_records: u64,
+    /// Distinct conversations.
+    pub conversations: u64,
+}
+
+/// Record counts by kind. Invariant: `total == ok + nodata + skipdata + malformed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct RecordCounts {
+    /// Every non-blank line that is not a header line.
+    pub total: u64,
+    /// Records with log status `OK` (or an unknown status, or no status field).
+    pub ok: u64,
+    /// `NODATA` records.
+    pub nodata: u64,
+    /// `SKIPDATA` records.
+    pub skipdata: u64,
+    /// Lines that are not valid records.
+    pub malformed: u64,
+    /// Of `ok`: records whose log status is a word vpcscope does not know.
+    pub unknown_status: u64,
+}
+
+impl AddAssign for RecordCounts {
+    fn add_assign(&mut self, o: RecordCounts) {
+        self.total += o.total;
+        self.ok += o.ok;
+        self.nodata += o.nodata;
+        self.skipdata += o.skipdata;
+        self.malformed += o.malformed;
+        self.unknown_status += o.unknown_status;
+    }
+}
+
+/// A malformed line and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Malformed {
+    /// Where it is.
+    pub position: Position,
+    /// What is wrong.
+    pub error: ParseError,
+}
+
+/// How many malformed lines a [`Summary`] keeps as samples.
+pub const MALFORMED_SAMPLES: usize = 10;
+
+/// The `flows summary` aggregate: counts, the first malformed lines, and conversations.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Records by kind.
+    pub counts: RecordCounts,
+    /// The first [`MALFORMED_SAMPLES`] malformed lines, in input order.
+    pub malformed_samples: Vec<Malformed>,
+    /// Conversations of the `OK` records.
+    pub conversations: Conversations,
+}
+
+impl Summary {
+    /// An empty summary.
+    pub fn new() -> Summary {
+        Summary::default()
+    }
+
+    /// Counts one record and adds it to its conversation (when its status is not
+    /// NODATA/SKIPDATA); returns the conversation.
+    #[inline]
+    pub fn add(&mut self, record: &FlowRecord<'_>) -> Option<ConvId> {
+        self.counts.total += 1;
+        match record.log_status() {
+            LogStatus::NoData => {
+                self.counts.nodata += 1;
+                None
+            }
+            LogStatus::SkipData => {
+                self.counts.skipdata += 1;
+                None
+            }
+            status => {
+                self.counts.ok += 1;
+                if status == LogStatus::Unknown {
+                    self.counts.unknown_status += 1;
+                }
+                Some(self.conversations.add(record))
+            }
+        }
+    }
+
+    /// Counts one malformed line, keeping it as a sample while there is room.
+    pub fn add_malformed(&mut self, position: Position, error: ParseError) {
+        self.counts.total += 1;
+        self.counts.malformed += 1;
+        if self.malformed_samples.len() < MALFORMED_SAMPLES {
+            self.malformed_samples.push(Malformed { position, error });
+        } else if let Some(last) = self.malformed_samples.iter_mut().max_by_key(|m| m.position) {
+            // Parallel pieces arrive out of order: keep the earliest positions.
+            if position < last.position {
+                *last = Malformed { position, error };
+            }
+        }
+    }
+}
+
+impl AddAssign for Summary {
+    fn add_assign(&mut self, other: Summary) {
+        self.counts += other.counts;
+        self.malformed_samples.extend(other.malformed_samples);
+        self.malformed_samples.sort_by_key(|m| m.position);
+        self.malformed_samples.truncate(MALFORMED_SAMPLES);
+        self.conversations += other.conversations;
+    }
+}
+
+impl RecordSink for Summary {
+    #[inline]
+    fn record(&mut self, _position: Position, record: &FlowRecord<'_>) {
+        self.add(record);
+    }
+    fn malformed(&mut self, position: Position, error: ParseError) {
+        self.add_malformed(position, error);
+    }
+    fn merge(&mut self, other: Summary) {
+        *self += other;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flowlog::parser::Parser;
+
+    const LOG: &str = "\
+2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK
+2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 2 100 1432917000 1432917300 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 2001:db8::1 2001:db8::2 34892 22 6 54 8855 1477913708 1477913820 REJECT OK
+2 123456789010 eni-aaaaaaaaaaaaaaaaa 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK
+2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA
+2 123456789010 eni-11111111aaaaaaaaa - - - - - - - 1431280876 1431280934 - SKIPDATA
+";
+
+    fn summarize(text: &str) -> Summary {
+        let mut p = Parser::default();
+        let mut s = Summary::new();
+        let used = p.feed(text.as_bytes(), |n, r| match r {
+            Ok(r) => {
+                s.add(&r);
+            }
+            Err(e) => s.add_malformed(Position::Line { source: super::super::SourceId(0), chunk: 0, line: n }, e),
+        });
+        assert_eq!(used, text.len());
+        s
+    }
+
+    #[test]
+    fn counts_and_conversations() {
+        let s = summarize(LOG);
+        assert_eq!(s.counts, RecordCounts { total: 7, ok: 5, nodata: 1, skipdata: 1, malformed: 0, unknown_status: 0 });
+        assert_eq!(s.conversations.len(), 4);
+        let top = s.conversations.top(1);
+        assert_eq!(top[0].0.src, Some("2001:db8::1".parse().unwrap()));
+        let ping = s
+            .conversations
+            .iter()
+            .find(|(_, k, _)| k.action == Some(Action::Accept))
+            .map(|(_, _, st)| st)
+            .unwrap();
+        assert_eq!(
+            ping,
+            ConversationStats { packets: 6, bytes: 436, records: 2, first_start: Some(1432917000), last_end: Some(1432917300), tcp_flags: None, direction: None }
+        );
+    }
+
+    #[test]
+    fn derived_views() {
+        let s = summarize(LOG);
+        let rej = s.conversations.rejected_by_port(0);
+        assert_eq!(rej.len(), 3);
+        assert_eq!((rej[0].dst_port, rej[0].records, rej[0].packets), (Some(22), 1, 54));
+        let talkers = s.conversations.top_talkers(2);
+        assert_eq!(talkers[0].bytes, 8855);
+        assert_eq!(talkers[1].bytes, 4249);
+        let ifs = s.conversations.interfaces(0);
+        assert_eq!(ifs[0].interface.as_deref(), Some("eni-1235b8ca123456789"));
+        assert_eq!((ifs[0].records, ifs[0].rejected_records, ifs[0].conversations), (4, 2, 3));
+    }
+
+    #[test]
+    fn merge_equals_single_pass() {
+        let whole = summarize(LOG);
+        let (a, b) = LOG.split_at(LOG.find("2 123456789010 eni-aaaa").unwrap());
+        let mut left = summarize(a);
+        left += summarize(b);
+        assert_eq!(left.counts, whole.counts);
+        let render = |s: &Summary| format!("{:?}", s.conversations.top(0));
+        assert_eq!(render(&left), render(&whole));
+    }
+
+    #[test]
+    fn direction_agrees_or_is_dropped() {
+        let mut a = ConversationStats { records: 1, direction: Some(Direction::Ingress), ..Default::default() };
+        a += &ConversationStats { records: 1, direction: Some(Direction::Ingress), ..Default::default() };
+        assert_eq!(a.direction, Some(Direction::Ingress));
+        a += &ConversationStats { records: 1, direction: Some(Direction::Egress), ..Default::default() };
+        assert_eq!(a.direction, None);
+    }
+
+    #[test]
+    fn many_conversations_grow_past_a_block() {
+        let mut c = Conversations::new();
+        let mut p = Parser::default();
+        for i in 0..(BLOCK as u32 * 2 + 5) {
+            let line = format!("2 1 eni-{} 10.0.{}.{} 10.1.0.1 {} 443 6 1 100 1 2 ACCEPT OK", i % 7, i >> 8 & 255, i & 255, i % 60000);
+            let r = p.parse_line(line.as_bytes()).unwrap();
+            c.add(&r);
+        }
+        assert_eq!(c.len(), BLOCK * 2 + 5);
+        let total: u64 = c.iter().map(|(_, _, s)| s.bytes).sum();
+        assert_eq!(total, 100 * (BLOCK as u64 * 2 + 5));
+    }
+}

@@ -1,0 +1,665 @@
+//! The record parser: turns bytes into [`FlowRecord`]s without allocating per line. A
+//! [`Parser`] is built once ([`ParserBuilder`]) around a [`Format`]; the per-line loop splits
+//! fields with `memchr` into a reused span buffer and parses integers and addresses straight
+//! from the bytes. The parser never opens a file: [`Parser::feed`] takes any chunk of bytes,
+//! reports every complete line, and returns how much it consumed, so the unused tail can be
+//! carried into the next chunk (plain reads, gzip streams, memory-mapped pieces of a file).
+//! [`Parser::parse_line`] parses one line on its own (CloudWatch event messages).
+
+use super::field::{Column, Field, Kind};
+use super::format::{trim_line, Format};
+use super::record::{Action, Direction, FlowRecord, LogStatus, ParseError, Values};
+use memchr::memchr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The default limit on line length: longer lines are malformed and skipped without being
+/// buffered. Real records, even with every ECS field, stay under a few kilobytes.
+pub const DEFAULT_MAX_LINE_LEN: usize = 64 * 1024;
+
+/// Whether the parser looks for an S3 header line on its first line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderMode {
+    /// If the first non-blank line names fields, it sets the format and is not a record
+    /// (files delivered to S3 start with such a line).
+    #[default]
+    Detect,
+    /// Every line is a record (CloudWatch events, later pieces of a split file).
+    Never,
+}
+
+/// Builds a [`Parser`].
+#[derive(Debug, Clone)]
+pub struct ParserBuilder {
+    format: Format,
+    header: HeaderMode,
+    max_line_len: usize,
+    first_line: u64,
+}
+
+impl Default for ParserBuilder {
+    fn default() -> Self {
+        ParserBuilder { format: Format::default_v2(), header: HeaderMode::Detect, max_line_len: DEFAULT_MAX_LINE_LEN, first_line: 1 }
+    }
+}
+
+impl ParserBuilder {
+    /// The default: version-2 format, header detection on, 64 KiB line limit, lines numbered
+    /// from 1.
+    pub fn new() -> ParserBuilder {
+        ParserBuilder::default()
+    }
+    /// The format of records (a header line, when detected, replaces it).
+    pub fn format(&mut self, format: Format) -> &mut Self {
+        self.format = format;
+        self
+    }
+    /// Header-line detection.
+    pub fn header(&mut self, mode: HeaderMode) -> &mut Self {
+        self.header = mode;
+        self
+    }
+    /// Lines longer than this many bytes are malformed (at least 16).
+    pub fn max_line_len(&mut self, len: usize) -> &mut Self {
+        self.max_line_len = len.clamp(16, u32::MAX as usize);
+        self
+    }
+    /// The line number of the first line fed (1 by default).
+    pub fn first_line(&mut self, n: u64) -> &mut Self {
+        self.first_line = n;
+        self
+    }
+    /// Builds the parser.
+    pub fn build(&self) -> Parser {
+        let mut p = Parser {
+            format: self.format.clone(),
+            slots: Vec::new(),
+            spans: Vec::with_capacity(self.format.len() + 1),
+            detect: self.header == HeaderMode::Detect,
+            max_line_len: self.max_line_len,
+            next_line: self.first_line,
+            first_line: self.first_line,
+            skipping: false,
+        };
+        p.slots = slots(&p.format);
+        p
+    }
+}
+
+/// What the parser does with one column, resolved once per format.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Version,
+    Interface,
+    SrcAddr,
+    DstAddr,
+    PktSrcAddr,
+    PktDstAddr,
+    SrcPort,
+    DstPort,
+    Protocol,
+    Packets,
+    Bytes,
+    Start,
+    End,
+    Action,
+    LogStatus,
+    TcpFlags,
+    Direction,
+    U8(Field),
+    U16(Field),
+    U64(Field),
+    Addr(Field),
+    Text,
+}
+
+fn slots(format: &Format) -> Vec<Slot> {
+    format
+        .columns()
+        .iter()
+        .map(|c| match *c {
+            Column::Unknown(_) => Slot::Text,
+            Column::Known(f) => match f {
+                Field::Version => Slot::Version,
+                Field::InterfaceId => Slot::Interface,
+                Field::SrcAddr => Slot::SrcAddr,
+                Field::DstAddr => Slot::DstAddr,
+                Field::PktSrcAddr => Slot::PktSrcAddr,
+                Field::PktDstAddr => Slot::PktDstAddr,
+                Field::SrcPort => Slot::SrcPort,
+                Field::DstPort => Slot::DstPort,
+                Field::Protocol => Slot::Protocol,
+                Field::Packets => Slot::Packets,
+                Field::Bytes => Slot::Bytes,
+                Field::Start => Slot::Start,
+                Field::End => Slot::End,
+                Field::Action => Slot::Action,
+                Field::LogStatus => Slot::LogStatus,
+                Field::TcpFlags => Slot::TcpFlags,
+                Field::FlowDirection => Slot::Direction,
+                f => match f.kind() {
+                    Kind::U8 => Slot::U8(f),
+                    Kind::U16 => Slot::U16(f),
+                    Kind::U64 => Slot::U64(f),
+                    Kind::Addr => Slot::Addr(f),
+                    _ => Slot::Text,
+                },
+            },
+        })
+        .collect()
+}
+
+/// A flow-log parser for one stream of lines (one file, one piece of a file, one log stream).
+#[derive(Debug, Clone)]
+pub struct Parser {
+    format: Format,
+    slots: Vec<Slot>,
+    spans: Vec<(u32, u32)>,
+    detect: bool,
+    max_line_len: usize,
+    next_line: u64,
+    first_line: u64,
+    skipping: bool,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        ParserBuilder::new().build()
+    }
+}
+
+impl Parser {
+    /// The format in use (after header detection, the header's).
+    pub fn format(&self) -> &Format {
+        &self.format
+    }
+
+    /// How many lines (blank ones and the header included) the parser has seen.
+    pub fn lines(&self) -> u64 {
+        self.next_line - self.first_line
+    }
+
+    /// Replaces the format.
+    pub fn set_format(&mut self, format: Format) {
+        self.slots = slots(&format);
+        self.spans = Vec::with_capacity(format.len() + 1);
+        self.format = format;
+    }
+
+    /// Parses every complete (`\n`-terminated) line of `chunk`, calling `visit` with each
+    /// line's number and its record or error; blank lines and a detected header line are not
+    /// reported. Returns how many bytes were consumed: the rest is the start of an unfinished
+    /// line, to be passed again at the front of the next chunk (or to [`Parser::finish`]).
+    /// A line that grows past the length limit is reported once as
+    /// [`ParseError::LineTooLong`] and skipped without being buffered.
+    pub fn feed<F>(&mut self, chunk: &[u8], mut visit: F) -> usize
+    where
+        F: FnMut(u64, Result<FlowRecord<'_>, ParseError>),
+    {
+        let mut pos = 0;
+        if self.skipping {
+            match memchr(b'\n', chunk) {
+                None => return chunk.len(),
+                Some(i) => {
+                    pos = i + 1;
+                    self.skipping = false;
+                }
+            }
+        }
+        while let Some(i) = memchr(b'\n', &chunk[pos..]) {
+            self.handle_line(&chunk[pos..pos + i], &mut visit);
+            pos += i + 1;
+        }
+        if chunk.len() - pos > self.max_line_len {
+            let n = self.next_line;
+            self.next_line += 1;
+            self.skipping = true;
+            visit(n, Err(ParseError::LineTooLong(self.max_line_len)));
+            return chunk.len();
+        }
+        pos
+    }
+
+    /// Parses the final, unterminated line of the input (the tail [`Parser::feed`] left).
+    pub fn finish<F>(&mut self, tail: &[u8], mut visit: F)
+    where
+        F: FnMut(u64, Result<FlowRecord<'_>, ParseError>),
+    {
+        if std::mem::take(&mut self.skipping) {
+            return;
+        }
+        if !tail.is_empty() {
+            self.handle_line(tail, &mut visit);
+        }
+    }
+
+    fn handle_line<F>(&mut self, raw: &[u8], visit: &mut F)
+    where
+        F: FnMut(u64, Result<FlowRecord<'_>, ParseError>),
+    {
+        let n = self.next_line;
+        self.next_line += 1;
+        if raw.len() > self.max_line_len {
+            self.detect = false;
+            visit(n, Err(ParseError::LineTooLong(self.max_line_len)));
+            return;
+        }
+        let line = trim_line(raw);
+        if line.is_empty() {
+            return;
+        }
+        if std::mem::take(&mut self.detect) && Format::is_header(line) {
+            match Format::from_header(line) {
+                Ok(format) => self.set_format(format),
+                Err(_) => visit(n, Err(ParseError::BadHeader)),
+            }
+            return;
+        }
+        let result = self.parse_trimmed(line);
+        visit(n, result);
+    }
+
+    /// Parses one line (without its line ending; a trailing `\r` is ignored). Does not count
+    /// lines or detect headers.
+    pub fn parse_line<'p>(&'p mut self, line: &'p [u8]) -> Result<FlowRecord<'p>, ParseError> {
+        if line.len() > self.max_line_len {
+            return Err(ParseError::LineTooLong(self.max_line_len));
+        }
+        self.parse_trimmed(trim_line(line))
+    }
+
+    fn parse_trimmed<'p>(&'p mut self, line: &'p [u8]) -> Result<FlowRecord<'p>, ParseError> {
+        let line = std::str::from_utf8(line).map_err(|_| ParseError::NotText)?;
+        let bytes = line.as_bytes();
+        let expected = self.slots.len();
+        let found = split(bytes, &mut self.spans, expected);
+        if found != expected {
+            return Err(ParseError::FieldCount { expected: expected as u16, found: found as u16 });
+        }
+        let mut v = Values::default();
+        for (slot, &(s, e)) in self.slots.iter().zip(self.spans.iter()) {
+            let t = &bytes[s as usize..e as usize];
+            if t == b"-" {
+                continue;
+            }
+            match *slot {
+                Slot::Version => v.version = Some(num_u8(t, Field::Version)?),
+                Slot::Interface => v.interface = Some((s, e)),
+                Slot::SrcAddr => v.srcaddr = Some(addr(t, Field::SrcAddr)?),
+                Slot::DstAddr => v.dstaddr = Some(addr(t, Field::DstAddr)?),
+                Slot::PktSrcAddr => v.pkt_srcaddr = Some(addr(t, Field::PktSrcAddr)?),
+                Slot::PktDstAddr => v.pkt_dstaddr = Some(addr(t, Field::PktDstAddr)?),
+                Slot::SrcPort => v.srcport = Some(num_u16(t, Field::SrcPort)?),
+                Slot::DstPort => v.dstport = Some(num_u16(t, Field::DstPort)?),
+                Slot::Protocol => v.protocol = Some(num_u8(t, Field::Protocol)?),
+                Slot::Packets => v.packets = Some(num(t, Field::Packets)?),
+                Slot::Bytes => v.bytes = Some(num(t, Field::Bytes)?),
+                Slot::Start => v.start = Some(num(t, Field::Start)?),
+                Slot::End => v.end = Some(num(t, Field::End)?),
+                Slot::Action => v.action = Some(Action::parse(t)),
+                Slot::LogStatus => v.log_status = Some(LogStatus::parse(t)),
+                Slot::TcpFlags => v.tcp_flags = Some(num_u8(t, Field::TcpFlags)?),
+                Slot::Direction => {
+                    v.direction = Some(match t {
+                        b"ingress" => Direction::Ingress,
+                        b"egress" => Direction::Egress,
+                        _ => return Err(ParseError::BadDirection),
+                    })
+                }
+                Slot::U8(f) => {
+                    num_u8(t, f)?;
+                }
+                Slot::U16(f) => {
+                    num_u16(t, f)?;
+                }
+                Slot::U64(f) => {
+                    num(t, f)?;
+                }
+                Slot::Addr(f) => {
+                    addr(t, f)?;
+                }
+                Slot::Text => {}
+            }
+        }
+        Ok(FlowRecord { line, spans: &self.spans, format: &self.format, values: v })
+    }
+}
+
+/// Splits `line` at runs of spaces into at most `max` spans; returns the field count, capped
+/// at `max + 1`. Spaces are found eight bytes at a time (SWAR): fields are short, so one
+/// `memchr` call per field would cost more than the search itself.
+#[inline]
+fn split(line: &[u8], spans: &mut Vec<(u32, u32)>, max: usize) -> usize {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    spans.clear();
+    let n = line.len();
+    let mut start = 0usize;
+    let mut count = 0usize;
+    let mut base = 0usize;
+    macro_rules! space_at {
+        ($sp:expr) => {{
+            let sp = $sp;
+            if sp > start {
+                if count == max {
+                    return max + 1;
+                }
+                spans.push((start as u32, sp as u32));
+                count += 1;
+            }
+            start = sp + 1;
+        }};
+    }
+    while base + 8 <= n {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&line[base..base + 8]);
+        let x = u64::from_le_bytes(w) ^ SPACES;
+        // High bit set exactly in the bytes of `x` that are zero (the spaces).
+        let mut m = !(((x & LO7) + LO7) | x) & HI;
+        while m != 0 {
+            space_at!(base + (m.trailing_zeros() / 8) as usize);
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in line.iter().enumerate().skip(base) {
+        if b == b' ' {
+            space_at!(i);
+        }
+    }
+    if n > start {
+        if count == max {
+            return max + 1;
+        }
+        spans.push((start as u32, n as u32));
+        count += 1;
+    }
+    count
+}
+
+#[inline]
+fn num(t: &[u8], field: Field) -> Result<u64, ParseError> {
+    if t.is_empty() {
+        return Err(ParseError::NotANumber(field));
+    }
+    let mut v: u64 = 0;
+    if t.len() < 20 {
+        for &b in t {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(ParseError::NotANumber(field));
+            }
+            v = v * 10 + d as u64;
+        }
+    } else {
+        for &b in t {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(ParseError::NotANumber(field));
+            }
+            v = v.checked_mul(10).and_then(|v| v.checked_add(d as u64)).ok_or(ParseError::OutOfRange(field))?;
+        }
+    }
+    Ok(v)
+}
+
+#[inline]
+fn num_u16(t: &[u8], field: Field) -> Result<u16, ParseError> {
+    u16::try_from(num(t, field)?).map_err(|_| ParseError::OutOfRange(field))
+}
+
+#[inline]
+fn num_u8(t: &[u8], field: Field) -> Result<u8, ParseError> {
+    u8::try_from(num(t, field)?).map_err(|_| ParseError::OutOfRange(field))
+}
+
+#[inline]
+fn addr(t: &[u8], field: Field) -> Result<IpAddr, ParseError> {
+    if let Some(v4) = ipv4(t) {
+        return Ok(IpAddr::V4(v4));
+    }
+    if memchr(b':', t).is_some() {
+        if let Some(v6) = std::str::from_utf8(t).ok().and_then(|s| s.parse::<Ipv6Addr>().ok()) {
+            return Ok(IpAddr::V6(v6));
+        }
+    }
+    Err(ParseError::BadAddress(field))
+}
+
+#[inline]
+fn ipv4(t: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    let mut acc: u32 = 0;
+    let mut digits = 0;
+    for &b in t {
+        if b == b'.' {
+            if digits == 0 || i == 3 {
+                return None;
+            }
+            octets[i] = acc as u8;
+            i += 1;
+            acc = 0;
+            digits = 0;
+        } else {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 || digits == 3 {
+                return None;
+            }
+            acc = acc * 10 + d as u32;
+            if acc > 255 {
+                return None;
+            }
+            digits += 1;
+        }
+    }
+    if i != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = acc as u8;
+    Some(Ipv4Addr::from(octets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flowlog::record::Protocol;
+
+    const A1: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+    const N1: &str = "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA";
+    const V6: &str = "2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK";
+    const T3_FORMAT: &str = "version vpc-id subnet-id instance-id interface-id account-id type srcaddr dstaddr srcport dstport pkt-srcaddr pkt-dstaddr protocol bytes packets start end action tcp-flags log-status";
+    const T3: &str = "3 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-01234567890123456 eni-1235b8ca123456789 123456789010 IPv4 10.0.0.62 52.213.180.42 5001 43638  10.0.0.62 52.213.180.42 6 967 14 1566933133 1566933193 ACCEPT 19 OK";
+
+    /// Parses `line` with `format` (default v2 when `None`) and renders the outcome.
+    fn check(format: Option<&str>, line: &str, expect: &str) {
+        let mut b = ParserBuilder::new();
+        if let Some(f) = format {
+            b.format(Format::from_header(f.as_bytes()).unwrap());
+        }
+        let mut p = b.build();
+        let got = match p.parse_line(line.as_bytes()) {
+            Ok(r) => format!(
+                "{:?} {:?} {:?}:{:?} -> {:?}:{:?} proto={:?} pk={:?} by={:?} {:?}..{:?} {:?} {:?} flags={:?} dir={:?}",
+                r.interface_id(),
+                r.version(),
+                r.srcaddr(),
+                r.srcport(),
+                r.dstaddr(),
+                r.dstport(),
+                r.protocol().map(|p| p.name()),
+                r.packets(),
+                r.bytes(),
+                r.start(),
+                r.end(),
+                r.action(),
+                r.log_status(),
+                r.tcp_flags().map(|f| f.0),
+                r.direction()
+            ),
+            Err(e) => format!("error: {e}"),
+        };
+        assert_eq!(got, expect, "line: {line}");
+    }
+
+    #[test]
+    fn accepted_v2() {
+        check(None, A1, r#"Some("eni-1235b8ca123456789") Some(2) Some(172.31.16.139):Some(20641) -> Some(172.31.16.21):Some(22) proto=Some("tcp") pk=Some(20) by=Some(4249) Some(1418530010)..Some(1418530070) Some(Accept) Ok flags=None dir=None"#);
+    }
+
+    #[test]
+    fn nodata_is_a_record() {
+        check(None, N1, r#"Some("eni-1235b8ca123456789") Some(2) None:None -> None:None proto=None pk=None by=None Some(1431280876)..Some(1431280934) None NoData flags=None dir=None"#);
+    }
+
+    #[test]
+    fn ipv6() {
+        check(None, V6, r#"Some("eni-1235b8ca123456789") Some(2) Some(2001:db8:1234:a100:8d6e:3477:df66:f105):Some(34892) -> Some(2001:db8:1234:a102:3304:8879:34cf:4071):Some(22) proto=Some("tcp") pk=Some(54) by=Some(8855) Some(1477913708)..Some(1477913820) Some(Accept) Ok flags=None dir=None"#);
+    }
+
+    #[test]
+    fn custom_reordered_with_double_space() {
+        check(Some(T3_FORMAT), T3, r#"Some("eni-1235b8ca123456789") Some(3) Some(10.0.0.62):Some(5001) -> Some(52.213.180.42):Some(43638) proto=Some("tcp") pk=Some(14) by=Some(967) Some(1566933133)..Some(1566933193) Some(Accept) Ok flags=Some(19) dir=None"#);
+    }
+
+    #[test]
+    fn malformed_lines() {
+        check(None, "2 123 eni-1 1.2.3.4", "error: expected 14 fields, found 4");
+        check(None, &format!("{A1} extra"), "error: expected 14 fields, found 15");
+        check(None, &A1.replace(" 20641 ", " 2064x "), "error: srcport: not a number");
+        check(None, &A1.replace(" 20641 ", " 70000 "), "error: srcport: number out of range");
+        check(None, &A1.replace("172.31.16.139", "172.31.16.300"), "error: srcaddr: not an IP address");
+        check(None, &A1.replace("172.31.16.139", "2001:db8::zz"), "error: srcaddr: not an IP address");
+        check(None, &A1.replace(" 4249 ", " 99999999999999999999999 "), "error: bytes: number out of range");
+        check(None, &A1.replace(" 6 ", " 300 "), "error: protocol: number out of range");
+        check(None, "2 \u{0} \u{ff}", "error: expected 14 fields, found 3");
+        check(Some("version flow-direction"), "5 sideways", "error: flow-direction: not ingress or egress");
+    }
+
+    #[test]
+    fn unknown_action_and_status_still_parse() {
+        let line = A1.replace("ACCEPT OK", "MAYBE LATER");
+        let mut p = Parser::default();
+        let r = p.parse_line(line.as_bytes()).unwrap();
+        assert_eq!(r.action(), Some(Action::Unknown));
+        assert_eq!(r.log_status(), LogStatus::Unknown);
+        assert_eq!(r.get(Field::Action), Some("MAYBE"));
+        assert_eq!(r.protocol(), Some(Protocol::TCP));
+    }
+
+    #[test]
+    fn binary_garbage_is_not_text() {
+        let mut p = Parser::default();
+        let mut line = A1.as_bytes().to_vec();
+        line[40] = 0xff;
+        assert_eq!(p.parse_line(&line).unwrap_err(), ParseError::NotText);
+    }
+
+    /// Runs the parser over `input` fed in pieces of `step` bytes and renders the events.
+    fn events(input: &[u8], step: usize) -> Vec<String> {
+        let mut p = ParserBuilder::new().max_line_len(200).build();
+        let mut out = Vec::new();
+        let mut buf: Vec<u8> = Vec::new();
+        let mut push = |n: u64, r: Result<FlowRecord<'_>, ParseError>| {
+            out.push(match r {
+                Ok(r) => format!("{n}: {} {:?}", r.interface_id().unwrap_or("-"), r.bytes()),
+                Err(e) => format!("{n}: {e}"),
+            })
+        };
+        for piece in input.chunks(step.max(1)) {
+            buf.extend_from_slice(piece);
+            let used = p.feed(&buf, &mut push);
+            buf.drain(..used);
+        }
+        p.finish(&buf, &mut push);
+        out
+    }
+
+    #[test]
+    fn chunking_never_changes_the_result() {
+        let long = "x".repeat(1000);
+        let input = format!("version interface-id bytes log-status\r\n5 eni-a 10 OK\r\n\r\n{long}\n5 eni-b - NODATA\n5 eni-c 7 OK\n{long}");
+        let whole = events(input.as_bytes(), usize::MAX);
+        assert_eq!(
+            whole,
+            vec!["2: eni-a Some(10)", "4: line longer than 200 bytes", "5: eni-b None", "6: eni-c Some(7)", "7: line longer than 200 bytes"]
+        );
+        for step in [1, 2, 3, 7, 64, 199, 200, 201, 1000] {
+            assert_eq!(events(input.as_bytes(), step), whole, "step {step}");
+        }
+    }
+
+    #[test]
+    fn header_only_and_empty() {
+        assert!(events(b"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n", 5).is_empty());
+        assert!(events(b"", 5).is_empty());
+        assert!(events(b"\n\n\r\n", 1).is_empty());
+    }
+
+    #[test]
+    fn header_only_on_the_first_line() {
+        let got = events(b"5 eni-a 1 2 3 4 5 6 7 8 9 10 11 12\nversion interface-id\n", 4);
+        assert_eq!(got, vec!["1: srcaddr: not an IP address", "2: expected 14 fields, found 2"]);
+    }
+
+    #[test]
+    fn line_numbers_past_u32() {
+        let first = u32::MAX as u64 + 10;
+        let mut p = ParserBuilder::new().first_line(first).build();
+        let mut seen = Vec::new();
+        p.feed(b"\n\nbad\n", |n, r| seen.push((n, r.is_err())));
+        assert_eq!(seen, vec![(first + 2, true)]);
+        assert_eq!(p.lines(), 3);
+    }
+
+    #[test]
+    fn every_field_of_every_version_parses() {
+        use crate::flowlog::field::Kind;
+        let fields: Vec<Field> = Field::ALL.to_vec();
+        let format = Format::from_fields(&fields).unwrap();
+        assert_eq!(format.version(), 8);
+        let values: Vec<&str> = fields
+            .iter()
+            .map(|f| match f.kind() {
+                Kind::Addr => "10.0.0.1",
+                Kind::U8 | Kind::U16 | Kind::U64 => "7",
+                Kind::Action => "REJECT",
+                Kind::LogStatus => "OK",
+                Kind::Direction => "egress",
+                Kind::Text => "text",
+            })
+            .collect();
+        let line = values.join(" ");
+        let mut p = ParserBuilder::new().format(format).build();
+        let r = p.parse_line(line.as_bytes()).unwrap();
+        for (f, v) in fields.iter().zip(&values) {
+            assert_eq!(r.get(*f), Some(*v), "{f}");
+        }
+        assert_eq!(r.get_u64(Field::PacketsLostBlackhole), Some(7));
+        assert_eq!(r.direction(), Some(Direction::Egress));
+        assert_eq!(r.fields().count(), Field::ALL.len());
+    }
+
+    #[test]
+    fn split_matches_a_plain_split() {
+        let mut spans = Vec::new();
+        for line in ["", " ", "a", "a b", "  a   b  ", "abcdefgh ijklmnop", "a b c d e f g h i j k l m n o p q", "x        y", "0123456 89abcdef0 2"] {
+            let want: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
+            let n = split(line.as_bytes(), &mut spans, 100);
+            let got: Vec<&str> = spans.iter().map(|&(s, e)| &line[s as usize..e as usize]).collect();
+            assert_eq!((n, got), (want.len(), want.clone()), "{line:?}");
+            if !want.is_empty() {
+                assert_eq!(split(line.as_bytes(), &mut spans, want.len() - 1), want.len());
+            }
+        }
+    }
+
+    #[test]
+    fn ipv4_parser() {
+        assert_eq!(ipv4(b"0.0.0.0"), Some(Ipv4Addr::new(0, 0, 0, 0)));
+        assert_eq!(ipv4(b"255.255.255.255"), Some(Ipv4Addr::BROADCAST));
+        for bad in [&b"1.2.3"[..], b"1.2.3.4.5", b"256.1.1.1", b"1..2.3", b"1.2.3.", b"", b"1.2.3.4x", b"1234.1.1.1"] {
+            assert_eq!(ipv4(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Where a record came from: [`Position`] (a small `Copy` value a visitor can store cheaply,
+//! for example as per-conversation evidence), the [`Sources`] table that names the files and
+//! log streams behind [`SourceId`]s and turns chunk-relative line numbers into file line
+//! numbers, and the [`RecordSink`] trait through which the readers in `source` hand parsed
+//! records to aggregations (the summary here, or a caller's own visitor).
+
+use super::record::{FlowRecord, ParseError};
+
+/// An index into a [`Sources`] table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SourceId(pub u32);
+
+/// The evidence position of one record. Small and `Copy`; resolve it with
+/// [`Sources::resolve`] to print it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Position {
+    /// A line of a file or stdin. A large file is parsed in pieces in parallel; `line` is
+    /// then relative to piece `chunk` until resolved.
+    Line {
+        /// The file.
+        source: SourceId,
+        /// The piece of the file (0 when it was read in one go).
+        chunk: u32,
+        /// The line number within the piece, from 1.
+        line: u64,
+    },
+    /// A CloudWatch Logs event.
+    Event {
+        /// The log stream.
+        source: SourceId,
+        /// The event's timestamp, in milliseconds since the Unix epoch.
+        timestamp_ms: i64,
+    },
+}
+
+impl Position {
+    /// The file or log stream.
+    pub fn source(&self) -> SourceId {
+        match *self {
+            Position::Line { source, .. } | Position::Event { source, .. } => source,
+        }
+    }
+}
+
+/// A position in printable form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved<'a> {
+    /// The file name (`-` for stdin) or `log-group/log-stream`.
+    pub source: &'a str,
+    /// The line number in the file, for file sources.
+    pub line: Option<u64>,
+    /// The event timestamp (ms), for CloudWatch sources.
+    pub timestamp_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    name: String,
+    /// The file line number of each chunk's first line.
+    chunk_first_line: Vec<u64>,
+}
+
+/// The files and log streams of one run, indexed by [`SourceId`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sources {
+    entries: Vec<Entry>,
+}
+
+impl Sources {
+    /// An empty table.
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    /// Adds a source and returns its id (ids follow insertion order, which is input order).
+    pub fn add(&mut self, name: impl Into<String>) -> SourceId {
+        self.entries.push(Entry { name: name.into(), chunk_first_line: vec![1] });
+        SourceId((self.entries.len() - 1) as u32)
+    }
+
+    /// Records how many lines each chunk of a split file held, in chunk order.
+    pub fn set_chunk_lines(&mut self, id: SourceId, lines_per_chunk: &[u64]) {
+        if let Some(e) = self.entries.get_mut(id.0 as usize) {
+            let mut first = 1u64;
+            e.chunk_first_line = lines_per_chunk
+                .iter()
+                .map(|&n| {
+                    let f = first;
+                    first = first.saturating_add(n);
+                    f
+                })
+                .collect();
+            if e.chunk_first_line.is_empty() {
+                e.chunk_first_line.push(1);
+            }
+        }
+    }
+
+    /// The name of a source.
+    pub fn name(&self, id: SourceId) -> &str {
+        self.entries.get(id.0 as usize).map_or("?", |e| &e.name)
+    }
+
+    /// How many sources the table holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// A position with its source name and absolute line number.
+    pub fn resolve(&self, pos: &Position) -> Resolved<'_> {
+        match *pos {
+            Position::Line { source, chunk, line } => {
+                let first = self
+                    .entries
+                    .get(source.0 as usize)
+                    .and_then(|e| e.chunk_first_line.get(chunk as usize))
+                    .copied()
+                    .unwrap_or(1);
+                Resolved { source: self.name(source), line: Some(first + line - 1), timestamp_ms: None }
+            }
+            Position::Event { source, timestamp_ms } => {
+                Resolved { source: self.name(source), line: None, timestamp_ms: Some(timestamp_ms) }
+            }
+        }
+    }
+}
+
+/// Receives parsed records from a reader. Readers run many sinks in parallel (one per worker
+/// thread) and combine them with [`RecordSink::merge`], so a sink must not depend on the
+/// order in which pieces arrive; positions give the order back when it matters.
+pub trait RecordSink: Send {
+    /// A parsed record (any log status).
+    fn record(&mut self, position: Position, record: &FlowRecord<'_>);
+    /// A line that is not a valid record.
+    fn malformed(&mut self, position: Position, error: ParseError);
+    /// Adds another sink's results into this one.
+    fn merge(&mut self, other: Self)
+    where
+        Self: Sized;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_lines_resolve_to_file_lines() {
+        let mut s = Sources::new();
+        let a = s.add("a.log");
+        let b = s.add("b.log");
+        s.set_chunk_lines(b, &[10, 5, 7]);
+        assert_eq!(s.resolve(&Position::Line { source: a, chunk: 0, line: 3 }).line, Some(3));
+        assert_eq!(s.resolve(&Position::Line { source: b, chunk: 0, line: 3 }).line, Some(3));
+        assert_eq!(s.resolve(&Position::Line { source: b, chunk: 2, line: 1 }).line, Some(16));
+        let r = s.resolve(&Position::Event { source: a, timestamp_ms: 5 });
+        assert_eq!((r.source, r.line, r.timestamp_ms), ("a.log", None, Some(5)));
+    }
+}

@@ -1,0 +1,329 @@
+//! [`FlowRecord`]: a borrowed view over one parsed flow-log line, and the small value types
+//! its typed accessors return ([`Action`], [`LogStatus`], [`Direction`], [`Protocol`],
+//! [`TcpFlags`]). The parser fills the record's typed values once per line; text columns are
+//! slices of the line, so reading a record allocates nothing.
+
+use super::field::Field;
+use super::format::Format;
+use std::fmt;
+use std::net::IpAddr;
+
+/// The `action` field. Words AWS may add later are kept as [`Action::Unknown`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// `ACCEPT`: the traffic was allowed by security groups and network ACLs.
+    Accept,
+    /// `REJECT`: the traffic was refused (or arrived after the connection closed).
+    Reject,
+    /// Any other word; the text stays readable through [`FlowRecord::get`].
+    Unknown,
+}
+
+impl Action {
+    /// The AWS spelling (`ACCEPT`, `REJECT`, or `UNKNOWN`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Accept => "ACCEPT",
+            Action::Reject => "REJECT",
+            Action::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// Parses the AWS spelling; other words are [`Action::Unknown`].
+    pub fn parse(text: &[u8]) -> Action {
+        match text {
+            b"ACCEPT" => Action::Accept,
+            b"REJECT" => Action::Reject,
+            _ => Action::Unknown,
+        }
+    }
+}
+
+/// The `log-status` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LogStatus {
+    /// `OK`: data is logging normally.
+    Ok,
+    /// `NODATA`: no traffic during the aggregation interval.
+    NoData,
+    /// `SKIPDATA`: records were skipped during the aggregation interval.
+    SkipData,
+    /// Any other word.
+    Unknown,
+}
+
+impl LogStatus {
+    /// Parses the AWS spelling; other words are [`LogStatus::Unknown`].
+    pub fn parse(text: &[u8]) -> LogStatus {
+        match text {
+            b"OK" => LogStatus::Ok,
+            b"NODATA" => LogStatus::NoData,
+            b"SKIPDATA" => LogStatus::SkipData,
+            _ => LogStatus::Unknown,
+        }
+    }
+}
+
+/// Traffic direction relative to the logged interface (the `flow-direction` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    /// Traffic arriving at the interface.
+    Ingress,
+    /// Traffic leaving the interface.
+    Egress,
+}
+
+impl Direction {
+    /// `ingress` or `egress`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// An IANA protocol number with names for the common ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Protocol(pub u8);
+
+impl Protocol {
+    /// ICMP (1).
+    pub const ICMP: Protocol = Protocol(1);
+    /// TCP (6).
+    pub const TCP: Protocol = Protocol(6);
+    /// UDP (17).
+    pub const UDP: Protocol = Protocol(17);
+    /// ICMPv6 (58).
+    pub const ICMPV6: Protocol = Protocol(58);
+
+    /// A short lowercase name (`tcp`, `udp`, `icmp`, `icmpv6`), or the number.
+    pub fn name(self) -> std::borrow::Cow<'static, str> {
+        match self.0 {
+            1 => "icmp".into(),
+            6 => "tcp".into(),
+            17 => "udp".into(),
+            58 => "icmpv6".into(),
+            n => n.to_string().into(),
+        }
+    }
+}
+
+/// The OR of the TCP flags seen during the aggregation interval (FIN 1, SYN 2, RST 4,
+/// SYN-ACK 18; ACK or PSH alone log 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    /// FIN.
+    pub const FIN: u8 = 1;
+    /// SYN.
+    pub const SYN: u8 = 2;
+    /// RST.
+    pub const RST: u8 = 4;
+    /// ACK (only logged together with SYN, as SYN-ACK = 18).
+    pub const ACK: u8 = 16;
+
+    /// Whether every bit of `flag` is set.
+    pub fn contains(self, flag: u8) -> bool {
+        self.0 & flag == flag
+    }
+}
+
+impl std::ops::BitOrAssign for TcpFlags {
+    fn bitor_assign(&mut self, rhs: TcpFlags) {
+        self.0 |= rhs.0;
+    }
+}
+
+/// Why a line is not a valid record. Small and `Copy`: the reader adds the position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The line has a different number of fields than the format (`found` is capped at
+    /// one more than expected).
+    #[error("expected {expected} fields, found {found}")]
+    FieldCount {
+        /// Columns in the format.
+        expected: u16,
+        /// Fields on the line.
+        found: u16,
+    },
+    /// A numeric field holds something else.
+    #[error("{0}: not a number")]
+    NotANumber(Field),
+    /// A numeric field is too large for its type.
+    #[error("{0}: number out of range")]
+    OutOfRange(Field),
+    /// An address field holds neither an IPv4 nor an IPv6 address.
+    #[error("{0}: not an IP address")]
+    BadAddress(Field),
+    /// `flow-direction` is neither `ingress` nor `egress`.
+    #[error("flow-direction: not ingress or egress")]
+    BadDirection,
+    /// The line is not UTF-8 text.
+    #[error("not UTF-8 text")]
+    NotText,
+    /// The line is longer than the parser's limit (in bytes).
+    #[error("line longer than {0} bytes")]
+    LineTooLong(usize),
+    /// The first line looks like an S3 header line but names a field twice.
+    #[error("bad header line")]
+    BadHeader,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The typed values the parser extracts from every line (all `None` when the format lacks
+/// the field or the line has `-`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Values {
+    pub version: Option<u8>,
+    pub srcaddr: Option<IpAddr>,
+    pub dstaddr: Option<IpAddr>,
+    pub pkt_srcaddr: Option<IpAddr>,
+    pub pkt_dstaddr: Option<IpAddr>,
+    pub srcport: Option<u16>,
+    pub dstport: Option<u16>,
+    pub protocol: Option<u8>,
+    pub packets: Option<u64>,
+    pub bytes: Option<u64>,
+    pub start: Option<u64>,
+    pub end: Option<u64>,
+    pub action: Option<Action>,
+    pub log_status: Option<LogStatus>,
+    pub tcp_flags: Option<u8>,
+    pub direction: Option<Direction>,
+    pub interface: Option<(u32, u32)>,
+}
+
+/// One parsed flow-log line: typed accessors for the fields vpcscope uses, and text access
+/// to every column (known or not). Borrowed from the parser and the input bytes; copy out
+/// what you keep.
+#[derive(Clone, Copy)]
+pub struct FlowRecord<'a> {
+    pub(crate) line: &'a str,
+    pub(crate) spans: &'a [(u32, u32)],
+    pub(crate) format: &'a Format,
+    pub(crate) values: Values,
+}
+
+impl fmt::Debug for FlowRecord<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowRecord").field("line", &self.line).finish()
+    }
+}
+
+impl<'a> FlowRecord<'a> {
+    /// The whole line (without its line ending).
+    pub fn line(&self) -> &'a str {
+        self.line
+    }
+
+    /// The format the line was parsed with.
+    pub fn format(&self) -> &'a Format {
+        self.format
+    }
+
+    /// The text of column `i`, or `None` for `-` or a column the format lacks.
+    pub fn column(&self, i: usize) -> Option<&'a str> {
+        let &(s, e) = self.spans.get(i)?;
+        let text = &self.line[s as usize..e as usize];
+        (text != "-").then_some(text)
+    }
+
+    /// The text of `field`, or `None` when the format lacks it or the line has `-`.
+    pub fn get(&self, field: Field) -> Option<&'a str> {
+        self.column(self.format.position(field)?)
+    }
+
+    /// The text of an unknown (opaque) field by name.
+    pub fn get_unknown(&self, name: &str) -> Option<&'a str> {
+        self.column(self.format.unknown_position(name)?)
+    }
+
+    /// Every column as (name, text) pairs, `None` for `-`.
+    pub fn fields(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + '_ {
+        (0..self.format.len()).map(move |i| (self.format.column_name(i).unwrap_or("?"), self.column(i)))
+    }
+
+    /// A numeric field's value (already validated by the parser), for fields without a
+    /// dedicated accessor such as `traffic-path` or `packets-lost-no-route`.
+    pub fn get_u64(&self, field: Field) -> Option<u64> {
+        self.get(field)?.parse().ok()
+    }
+
+    /// `version`.
+    pub fn version(&self) -> Option<u8> {
+        self.values.version
+    }
+    /// `interface-id`.
+    pub fn interface_id(&self) -> Option<&'a str> {
+        let (s, e) = self.values.interface?;
+        Some(&self.line[s as usize..e as usize])
+    }
+    /// `srcaddr`.
+    pub fn srcaddr(&self) -> Option<IpAddr> {
+        self.values.srcaddr
+    }
+    /// `dstaddr`.
+    pub fn dstaddr(&self) -> Option<IpAddr> {
+        self.values.dstaddr
+    }
+    /// `pkt-srcaddr`.
+    pub fn pkt_srcaddr(&self) -> Option<IpAddr> {
+        self.values.pkt_srcaddr
+    }
+    /// `pkt-dstaddr`.
+    pub fn pkt_dstaddr(&self) -> Option<IpAddr> {
+        self.values.pkt_dstaddr
+    }
+    /// `srcport`.
+    pub fn srcport(&self) -> Option<u16> {
+        self.values.srcport
+    }
+    /// `dstport`.
+    pub fn dstport(&self) -> Option<u16> {
+        self.values.dstport
+    }
+    /// `protocol`.
+    pub fn protocol(&self) -> Option<Protocol> {
+        self.values.protocol.map(Protocol)
+    }
+    /// `packets`.
+    pub fn packets(&self) -> Option<u64> {
+        self.values.packets
+    }
+    /// `bytes`.
+    pub fn bytes(&self) -> Option<u64> {
+        self.values.bytes
+    }
+    /// `start` (Unix seconds).
+    pub fn start(&self) -> Option<u64> {
+        self.values.start
+    }
+    /// `end` (Unix seconds).
+    pub fn end(&self) -> Option<u64> {
+        self.values.end
+    }
+    /// `action`.
+    pub fn action(&self) -> Option<Action> {
+        self.values.action
+    }
+    /// `log-status`; a format without the field logs only [`LogStatus::Ok`] records.
+    pub fn log_status(&self) -> LogStatus {
+        self.values.log_status.unwrap_or(LogStatus::Ok)
+    }
+    /// `tcp-flags`.
+    pub fn tcp_flags(&self) -> Option<TcpFlags> {
+        self.values.tcp_flags.map(TcpFlags)
+    }
+    /// `flow-direction`.
+    pub fn direction(&self) -> Option<Direction> {
+        self.values.direction
+    }
+}

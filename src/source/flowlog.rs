@@ -1,0 +1,577 @@
+//! Reading flow logs from files, gzip files, directories and stdin, in parallel. The readers
+//! hand bytes to `flowlog`'s [`Parser`] and each parsed record to a [`RecordSink`]; they never
+//! hold more of the input than one buffer or one mapped piece per worker thread, so memory
+//! is bounded by what the sink keeps (for a summary, the distinct conversations).
+//!
+//! Parallelism: each file is a unit of work for rayon; a large uncompressed file is split
+//! at newlines into pieces that are memory-mapped and parsed in parallel. Each worker thread
+//! owns one sink; the sinks are merged at the end. Gzip input is detected by its magic bytes
+//! (not by name) and decompressed with flate2's zlib-rs backend; a damaged gzip stream does
+//! not stop the run: the records before the damage count, and the damage is reported.
+
+use crate::flowlog::parser::DEFAULT_MAX_LINE_LEN;
+use crate::flowlog::{Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordSink, SourceId, Sources};
+use rayon::prelude::*;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// One input named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file, or a directory read recursively.
+    Path(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+impl Input {
+    /// `-` is stdin; anything else a path.
+    pub fn from_arg(arg: &std::ffi::OsStr) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+/// Whether the reader may use several threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parallelism {
+    /// Files in parallel, and large plain files split into pieces parsed in parallel.
+    #[default]
+    Auto,
+    /// One file after another on the calling thread, each read as a stream.
+    Sequential,
+}
+
+/// How to read.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// The format of files without a header line (S3 files have one; the default is v2).
+    pub format: Format,
+    /// Lines longer than this are malformed.
+    pub max_line_len: usize,
+    /// Threads or not.
+    pub parallelism: Parallelism,
+    /// Plain files larger than twice this are split into pieces of about this size.
+    pub piece_size: u64,
+    /// The read buffer for streamed input (it grows while a line does not fit).
+    pub buffer_size: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: Format::default_v2(),
+            max_line_len: DEFAULT_MAX_LINE_LEN,
+            parallelism: Parallelism::Auto,
+            piece_size: 8 << 20,
+            buffer_size: 256 << 10,
+        }
+    }
+}
+
+/// Errors that stop a read: an input that cannot be opened or listed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// A file or stdin could not be read.
+    #[error("cannot read {}", path.display())]
+    Io {
+        /// The input.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// A directory could not be listed.
+    #[error("cannot list {}", path.display())]
+    Walk {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: walkdir::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SourceError + '_ {
+    move |source| SourceError::Io { path: path.to_path_buf(), source }
+}
+
+/// An input that broke off part-way (a truncated or corrupt gzip file, a read error): the
+/// records before the damage were delivered to the sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// The input.
+    pub source: SourceId,
+    /// What went wrong.
+    pub reason: String,
+    /// Records (valid lines) delivered from this input before the damage.
+    pub records_before: u64,
+}
+
+/// What a read went through, besides what the sink collected.
+#[derive(Debug, Clone, Default)]
+pub struct ReadReport {
+    /// Every file read, in input order; resolves positions.
+    pub sources: Sources,
+    /// Inputs that broke off, in input order.
+    pub damaged: Vec<Damage>,
+    /// Bytes read from the inputs (compressed size for gzip files).
+    pub bytes: u64,
+}
+
+/// Receives progress, in input bytes. Called from worker threads.
+pub trait Progress: Sync {
+    /// The total size of the inputs, when known, before reading starts.
+    fn start(&self, total_bytes: u64);
+    /// More bytes were read.
+    fn advance(&self, bytes: u64);
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: u64) {}
+    fn advance(&self, _: u64) {}
+}
+
+/// One unit of work.
+#[derive(Debug)]
+enum Work {
+    /// A whole file or stdin, read as a stream (gzip or plain).
+    Stream { source: SourceId, path: Option<PathBuf> },
+    /// A piece of a large plain file: bytes `start..end`, which begin and end at line starts.
+    Piece { source: SourceId, path: PathBuf, chunk: u32, start: u64, end: u64, format: Option<Format>, kind: PieceKind },
+}
+
+/// What a piece holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PieceKind {
+    /// Whole lines, mapped and parsed.
+    Lines,
+    /// One line longer than the limit: reported, not read.
+    LongLine,
+}
+
+/// Lists the files of the inputs, in order: a directory's files sorted by path, hidden ones
+/// (name starting with `.`) skipped.
+pub fn expand(inputs: &[Input]) -> Result<Vec<Input>, SourceError> {
+    let mut out = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Stdin => out.push(Input::Stdin),
+            Input::Path(p) => {
+                let meta = std::fs::metadata(p).map_err(io_err(p))?;
+                if !meta.is_dir() {
+                    out.push(Input::Path(p.clone()));
+                    continue;
+                }
+                let walk = walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name();
+                for entry in walk.into_iter().filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) {
+                    let entry = entry.map_err(|source| SourceError::Walk { path: p.clone(), source })?;
+                    if entry.file_type().is_file() {
+                        out.push(Input::Path(entry.into_path()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads every input into sinks made by `new_sink` (one per worker thread) and returns the
+/// merged sink with the read report. Unreadable inputs stop the read with an error; damaged
+/// ones are reported in [`ReadReport::damaged`].
+pub fn read<S, F>(inputs: &[Input], opts: &ReadOptions, progress: &dyn Progress, new_sink: F) -> Result<(S, ReadReport), SourceError>
+where
+    S: RecordSink,
+    F: Fn() -> S + Sync,
+{
+    let files = expand(inputs)?;
+    let mut report = ReadReport::default();
+    let mut work = Vec::new();
+    let mut total = 0u64;
+    for input in &files {
+        match input {
+            Input::Stdin => {
+                let source = report.sources.add("-");
+                work.push(Work::Stream { source, path: None });
+            }
+            Input::Path(path) => {
+                let source = report.sources.add(path.display().to_string());
+                let file = File::open(path).map_err(io_err(path))?;
+                let len = file.metadata().map_err(io_err(path))?.len();
+                total += len;
+                if opts.parallelism == Parallelism::Auto && len > 2 * opts.piece_size.max(1) && !is_gzip_file(&file).map_err(io_err(path))? {
+                    plan_pieces(&file, path, source, len, opts, &mut work).map_err(io_err(path))?;
+                } else {
+                    work.push(Work::Stream { source, path: Some(path.clone()) });
+                }
+            }
+        }
+    }
+    progress.start(total);
+
+    let chunk_lines: Mutex<Vec<(SourceId, u32, u64)>> = Mutex::new(Vec::new());
+    let damaged: Mutex<Vec<Damage>> = Mutex::new(Vec::new());
+    let run = |w: &Work, sink: &mut S| -> Result<(), SourceError> {
+        match w {
+            Work::Stream { source, path } => {
+                let outcome = match path {
+                    Some(p) => {
+                        let file = File::open(p).map_err(io_err(p))?;
+                        stream(file, *source, opts, progress, sink).map_err(|e| (p.as_path(), e))
+                    }
+                    None => stream(io::stdin().lock(), *source, opts, progress, sink).map_err(|e| (Path::new("-"), e)),
+                };
+                match outcome {
+                    Ok(()) => Ok(()),
+                    Err((p, StreamError::Open(e))) => Err(io_err(p)(e)),
+                    Err((_, StreamError::Damaged { reason, records_before })) => {
+                        lock(&damaged).push(Damage { source: *source, reason, records_before });
+                        Ok(())
+                    }
+                }
+            }
+            Work::Piece { source, chunk, start, end, kind: PieceKind::LongLine, .. } => {
+                sink.malformed(Position::Line { source: *source, chunk: *chunk, line: 1 }, ParseError::LineTooLong(opts.max_line_len));
+                progress.advance(end - start);
+                lock(&chunk_lines).push((*source, *chunk, 1));
+                Ok(())
+            }
+            Work::Piece { source, path, chunk, start, end, format, kind: PieceKind::Lines } => {
+                let lines = piece(path, *source, *chunk, *start, *end, format.as_ref(), opts, sink).map_err(io_err(path))?;
+                progress.advance(end - start);
+                lock(&chunk_lines).push((*source, *chunk, lines));
+                Ok(())
+            }
+        }
+    };
+
+    let sink = match opts.parallelism {
+        Parallelism::Sequential => {
+            let mut sink = new_sink();
+            for w in &work {
+                run(w, &mut sink)?;
+            }
+            sink
+        }
+        Parallelism::Auto => {
+            let slots: Vec<Mutex<Option<S>>> = (0..rayon::current_num_threads().max(1)).map(|_| Mutex::new(None)).collect();
+            work.par_iter().try_for_each(|w| {
+                let i = rayon::current_thread_index().unwrap_or(0) % slots.len();
+                let mut slot = lock(&slots[i]);
+                let sink = slot.get_or_insert_with(&new_sink);
+                run(w, sink)
+            })?;
+            let mut merged: Option<S> = None;
+            for slot in slots {
+                if let Some(s) = slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                    match merged.as_mut() {
+                        None => merged = Some(s),
+                        Some(m) => m.merge(s),
+                    }
+                }
+            }
+            merged.unwrap_or_else(&new_sink)
+        }
+    };
+
+    let mut pieces = chunk_lines.into_inner().unwrap_or_else(|e| e.into_inner());
+    pieces.sort_unstable();
+    for group in pieces.chunk_by(|a, b| a.0 == b.0) {
+        let lines: Vec<u64> = group.iter().map(|p| p.2).collect();
+        report.sources.set_chunk_lines(group[0].0, &lines);
+    }
+    report.damaged = damaged.into_inner().unwrap_or_else(|e| e.into_inner());
+    report.damaged.sort_by_key(|d| d.source);
+    report.bytes = total;
+    Ok((sink, report))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn is_gzip_file(file: &File) -> io::Result<bool> {
+    let mut magic = [0u8; 2];
+    let n = file.read_at(&mut magic, 0)?;
+    Ok(n == 2 && magic == [0x1f, 0x8b])
+}
+
+/// Splits a plain file into pieces that start at line starts, and reads its header line. A
+/// line longer than the limit that crosses a piece boundary becomes its own `LongLine` item,
+/// so no piece maps more than `piece_size + max_line_len` bytes.
+fn plan_pieces(file: &File, path: &Path, source: SourceId, len: u64, opts: &ReadOptions, work: &mut Vec<Work>) -> io::Result<()> {
+    let first = read_line_at(file, 0, opts.max_line_len)?;
+    let format = match first {
+        Some(line) if Format::is_header(&line) => Format::from_header(&line).ok(),
+        _ => None,
+    };
+    let mut start = 0u64;
+    let mut chunk = 0u32;
+    let mut push = |work: &mut Vec<Work>, kind: PieceKind, start: u64, end: u64| {
+        work.push(Work::Piece { source, path: path.to_path_buf(), chunk, start, end, format: format.clone(), kind });
+        chunk += 1;
+    };
+    while start < len {
+        let nominal = start + opts.piece_size.max(1);
+        if nominal >= len {
+            push(work, PieceKind::Lines, start, len);
+            break;
+        }
+        let limit = nominal.saturating_add(opts.max_line_len as u64 + 2);
+        match next_line_start(file, nominal, len, Some(limit))? {
+            Some(end) => {
+                push(work, PieceKind::Lines, start, end);
+                start = end;
+            }
+            None => {
+                let line_start = line_start_before(file, nominal, start)?;
+                if line_start > start {
+                    push(work, PieceKind::Lines, start, line_start);
+                }
+                let end = next_line_start(file, nominal, len, None)?.unwrap_or(len);
+                push(work, PieceKind::LongLine, line_start, end);
+                start = end;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first line at `offset` (without its newline), if it is at most `max` bytes.
+fn read_line_at(file: &File, offset: u64, max: usize) -> io::Result<Option<Vec<u8>>> {
+    let mut buf = vec![0u8; max.min(1 << 20) + 1];
+    let n = file.read_at(&mut buf, offset)?;
+    buf.truncate(n);
+    Ok(memchr::memchr(b'\n', &buf).map(|i| buf[..i].to_vec()))
+}
+
+/// The offset just after the first newline at or after `from`: `Some(len)` at the end of the
+/// file, `None` when there is no newline before `limit`.
+fn next_line_start(file: &File, from: u64, len: u64, limit: Option<u64>) -> io::Result<Option<u64>> {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut pos = from;
+    while pos < len {
+        if limit.is_some_and(|l| pos >= l) {
+            return Ok(None);
+        }
+        let n = file.read_at(&mut buf, pos)?;
+        if n == 0 {
+            break;
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            return Ok(Some(pos + i as u64 + 1));
+        }
+        pos += n as u64;
+    }
+    Ok(Some(len))
+}
+
+/// The start of the line holding byte `at` (never before `floor`).
+fn line_start_before(file: &File, at: u64, floor: u64) -> io::Result<u64> {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut end = at;
+    while end > floor {
+        let begin = end.saturating_sub(buf.len() as u64).max(floor);
+        let n = (end - begin) as usize;
+        file.read_exact_at(&mut buf[..n], begin)?;
+        if let Some(i) = memchr::memrchr(b'\n', &buf[..n]) {
+            return Ok(begin + i as u64 + 1);
+        }
+        end = begin;
+    }
+    Ok(floor)
+}
+
+fn piece<S: RecordSink>(
+    path: &Path,
+    source: SourceId,
+    chunk: u32,
+    start: u64,
+    end: u64,
+    format: Option<&Format>,
+    opts: &ReadOptions,
+    sink: &mut S,
+) -> io::Result<u64> {
+    let mut b = ParserBuilder::new();
+    b.max_line_len(opts.max_line_len);
+    if chunk == 0 {
+        b.format(opts.format.clone()).header(HeaderMode::Detect);
+    } else {
+        b.format(format.cloned().unwrap_or_else(|| opts.format.clone())).header(HeaderMode::Never);
+    }
+    let mut parser = b.build();
+    let len = (end - start) as usize;
+    if len == 0 {
+        return Ok(0);
+    }
+    let file = File::open(path)?;
+    // SAFETY: the map is read-only and dropped before this function returns. As with any
+    // memory-mapped reader (ripgrep's included), a file truncated by another process while
+    // mapped can fault; flow-log files are written once and not modified afterwards.
+    let map = unsafe { memmap2::MmapOptions::new().offset(start).len(len).populate().map(&file)? };
+    let mut visit = |line: u64, r: Result<crate::flowlog::FlowRecord<'_>, crate::flowlog::ParseError>| {
+        let position = Position::Line { source, chunk, line };
+        match r {
+            Ok(rec) => sink.record(position, &rec),
+            Err(e) => sink.malformed(position, e),
+        }
+    };
+    let used = parser.feed(&map, &mut visit);
+    parser.finish(&map[used..], &mut visit);
+    Ok(parser.lines())
+}
+
+enum StreamError {
+    /// The input could not be opened or read at all.
+    Open(io::Error),
+    /// It broke off part-way.
+    Damaged { reason: String, records_before: u64 },
+}
+
+/// Counts bytes into the progress reporter.
+struct Counting<'p, R> {
+    inner: R,
+    progress: &'p dyn Progress,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}
+
+fn stream<R: Read, S: RecordSink>(input: R, source: SourceId, opts: &ReadOptions, progress: &dyn Progress, sink: &mut S) -> Result<(), StreamError> {
+    let mut reader = BufReader::with_capacity(128 << 10, Counting { inner: input, progress });
+    let head = reader.fill_buf().map_err(StreamError::Open)?;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let mut parser = ParserBuilder::new().format(opts.format.clone()).max_line_len(opts.max_line_len).build();
+    if gzip {
+        parse_stream(flate2::bufread::MultiGzDecoder::new(reader), &mut parser, source, opts, sink)
+    } else {
+        parse_stream(reader, &mut parser, source, opts, sink)
+    }
+}
+
+/// Feeds a byte stream through `parser`: reads into a buffer, parses the complete lines,
+/// and carries the unfinished tail to the front for the next read.
+fn parse_stream<R: Read, S: RecordSink>(mut input: R, parser: &mut Parser, source: SourceId, opts: &ReadOptions, sink: &mut S) -> Result<(), StreamError> {
+    let mut buf = vec![0u8; opts.buffer_size.max(1)];
+    let mut filled = 0usize;
+    let mut records = 0u64;
+    let mut visit = |line: u64, r: Result<crate::flowlog::FlowRecord<'_>, crate::flowlog::ParseError>| {
+        let position = Position::Line { source, chunk: 0, line };
+        match r {
+            Ok(rec) => {
+                records += 1;
+                sink.record(position, &rec)
+            }
+            Err(e) => sink.malformed(position, e),
+        }
+    };
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                drop(visit);
+                return Err(StreamError::Damaged { reason: damage_reason(&e), records_before: records });
+            }
+        };
+        filled += n;
+        let used = parser.feed(&buf[..filled], &mut visit);
+        buf.copy_within(used..filled, 0);
+        filled -= used;
+        if filled < buf.len() / 4 && buf.len() > opts.buffer_size.max(1) {
+            // A long line made the buffer grow; give the memory back once it has passed.
+            buf.truncate(opts.buffer_size.max(1).max(filled));
+            buf.shrink_to_fit();
+        }
+    }
+    parser.finish(&buf[..filled], &mut visit);
+    Ok(())
+}
+
+fn damage_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => "truncated gzip stream (unexpected end of file)".to_string(),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => format!("corrupt gzip stream: {e}"),
+        _ => format!("read error: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flowlog::Summary;
+    use std::io::Write;
+
+    const LINES: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n";
+
+    #[test]
+    fn truncated_gzip_keeps_records_before_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for _ in 0..1000 {
+            enc.write_all(LINES.as_bytes()).unwrap();
+        }
+        let gz = enc.finish().unwrap();
+        let path = dir.path().join("cut.log.gz");
+        std::fs::write(&path, &gz[..gz.len() - 20]).unwrap();
+        let (s, report) = read(&[Input::Path(path)], &ReadOptions::default(), &NoProgress, Summary::new).unwrap();
+        assert_eq!(report.damaged.len(), 1);
+        assert!(report.damaged[0].reason.contains("truncated"), "{}", report.damaged[0].reason);
+        assert_eq!(report.damaged[0].records_before, s.counts.total);
+        assert!(s.counts.total > 0 && s.counts.total <= 1000);
+        assert_eq!(s.counts.malformed, 0);
+    }
+
+    #[test]
+    fn pieces_start_at_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.log");
+        let text = format!("version interface-id bytes log-status\n{}", "2 eni-a 5 OK\n".repeat(1000));
+        std::fs::write(&path, &text).unwrap();
+        let opts = ReadOptions { piece_size: 100, ..ReadOptions::default() };
+        let (s, report) = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).unwrap();
+        assert_eq!(s.counts.ok, 1000);
+        assert_eq!(s.conversations.top(1)[0].1.bytes, 5000);
+        assert!(report.damaged.is_empty());
+    }
+
+    #[test]
+    fn a_long_line_across_pieces_is_one_malformed_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.log");
+        let good = "2 1 eni-a 10.0.0.1 10.0.0.2 1 2 6 1 10 1 2 ACCEPT OK\n";
+        let text = format!("{}{}\n{}{}", good.repeat(50), "x".repeat(5000), good.repeat(50), "y".repeat(3000));
+        std::fs::write(&path, &text).unwrap();
+        let sequential = ReadOptions { max_line_len: 1000, parallelism: Parallelism::Sequential, buffer_size: 7, ..ReadOptions::default() };
+        let pieces = ReadOptions { max_line_len: 1000, piece_size: 300, ..ReadOptions::default() };
+        let mut seen = Vec::new();
+        for opts in [sequential, pieces] {
+            let (s, report) = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).unwrap();
+            assert_eq!((s.counts.ok, s.counts.malformed), (100, 2));
+            let lines: Vec<_> = s.malformed_samples.iter().map(|m| (report.sources.resolve(&m.position).line, m.error)).collect();
+            assert_eq!(lines, vec![(Some(51), ParseError::LineTooLong(1000)), (Some(102), ParseError::LineTooLong(1000))]);
+            seen.push(s.conversations.top(0).iter().map(|(k, v)| format!("{k:?}{v:?}")).collect::<Vec<_>>());
+        }
+        assert_eq!(seen[0], seen[1]);
+    }
+}
