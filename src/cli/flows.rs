@@ -16,6 +16,9 @@ use vpcscope::flowlog::synth::{write_synthetic, SynthConfig};
 use vpcscope::flowlog::{Format, Sources, Summary};
 use vpcscope::source::cloudwatch::{self, LogGroupQuery};
 use vpcscope::source::flowlog::{self as reader, Input, Parallelism, Progress, ReadOptions};
+use super::snapshot_args::SnapshotArgs;
+use vpcscope::analysis::explain::{self, ExplainSink};
+use vpcscope::topology::Topology;
 
 /// Flow-log commands.
 #[derive(Debug, clap::Args)]
@@ -28,6 +31,9 @@ pub struct Args {
 enum FlowsCommand {
     /// Count records and summarise conversations, top talkers and rejected traffic.
     Summary(SummaryArgs),
+    /// Explain every rejected flow by the rule responsible, find replies refused by stateless
+    /// network ACLs, and flag drift between the logs and the snapshot.
+    Explain(ExplainArgs),
     /// Write synthetic flow logs (default format) for benchmarks.
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -40,8 +46,9 @@ enum OutputFormat {
     Csv,
 }
 
+/// Where flow-log records come from: files, directories, stdin, or a CloudWatch Logs log group.
 #[derive(Debug, clap::Args)]
-struct SummaryArgs {
+struct InputArgs {
     /// Flow-log files (plain or gzip), directories (read recursively), or - for stdin.
     #[arg(value_name = "FILES|DIRS|-")]
     inputs: Vec<OsString>,
@@ -57,28 +64,10 @@ struct SummaryArgs {
     /// With --log-group: only log streams whose names start with this (e.g. eni-0abc).
     #[arg(long, value_name = "P", requires = "log_group")]
     log_stream_prefix: Option<String>,
-    /// AWS region for --log-group.
-    #[arg(long, value_name = "R", requires = "log_group")]
-    region: Option<String>,
-    /// AWS named profile for --log-group.
-    #[arg(long, value_name = "P", requires = "log_group")]
-    profile: Option<String>,
-    /// A different CloudWatch Logs endpoint (e.g. a local emulator).
-    #[arg(long, value_name = "URL", requires = "log_group")]
-    endpoint_url: Option<String>,
-    /// With --log-group: let CloudWatch Logs Insights aggregate server-side.
-    #[arg(long, requires = "log_group")]
-    insights: bool,
     /// The flow log's format as DescribeFlowLogs returns it ("${version} ${account-id} ...");
     /// files with an S3 header line use their header. Default: version 2.
     #[arg(long, value_name = "FORMAT")]
     log_format: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    format: OutputFormat,
-    /// Entries per list (0: all).
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    top: usize,
     /// Read on one thread, one file after another (for comparisons).
     #[arg(long, hide = true)]
     sequential: bool,
@@ -88,6 +77,59 @@ struct SummaryArgs {
     /// Piece size in bytes for splitting large files (for tests).
     #[arg(long, hide = true, value_name = "BYTES")]
     piece_size: Option<u64>,
+}
+
+/// The AWS account of `--log-group` (flags of `flows summary`; `flows explain` takes them
+/// from its snapshot arguments).
+#[derive(Debug, clap::Args)]
+struct AwsArgs {
+    /// AWS region for --log-group.
+    #[arg(long, value_name = "R", requires = "log_group")]
+    region: Option<String>,
+    /// AWS named profile for --log-group.
+    #[arg(long, value_name = "P", requires = "log_group")]
+    profile: Option<String>,
+    /// A different CloudWatch Logs endpoint (e.g. a local emulator).
+    #[arg(long, value_name = "URL", requires = "log_group")]
+    endpoint_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct SummaryArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    aws: AwsArgs,
+    /// With --log-group: let CloudWatch Logs Insights aggregate server-side.
+    #[arg(long, requires = "log_group")]
+    insights: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Entries per list (0: all).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+}
+
+/// Output formats of `flows explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExplainFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// The network the logs came from (a snapshot directory, or a live account whose
+    /// --region/--profile/--endpoint-url also serve --log-group).
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    format: ExplainFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,6 +155,7 @@ struct GenerateArgs {
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     match args.command {
         FlowsCommand::Summary(a) => summary(a, out),
+        FlowsCommand::Explain(a) => explain(a, out),
         FlowsCommand::Generate(a) => generate(a, out),
     }
 }
@@ -139,7 +182,8 @@ enum Plan {
     LogGroup { query: LogGroupQuery, format: Option<Format>, insights: bool },
 }
 
-fn plan(a: &SummaryArgs) -> anyhow::Result<Plan> {
+/// The read plan for `input`; `aws` is the account of a log group (region, profile, endpoint).
+fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
     let format = match &a.log_format {
         Some(f) => Some(Format::from_log_format(f).context("bad --log-format")?),
         None => None,
@@ -156,11 +200,11 @@ fn plan(a: &SummaryArgs) -> anyhow::Result<Plan> {
             start_ms: time(&a.start, "--start")?,
             end_ms: time(&a.end, "--end")?,
             log_stream_prefix: a.log_stream_prefix.clone(),
-            region: a.region.clone(),
-            profile: a.profile.clone(),
-            endpoint_url: a.endpoint_url.clone(),
+            region: aws.region,
+            profile: aws.profile,
+            endpoint_url: aws.endpoint_url,
         };
-        return Ok(Plan::LogGroup { query, format, insights: a.insights });
+        return Ok(Plan::LogGroup { query, format, insights });
     }
     if a.inputs.is_empty() {
         bail!("no input: give flow-log files, directories, - for stdin, or --log-group NAME");
@@ -179,7 +223,8 @@ fn plan(a: &SummaryArgs) -> anyhow::Result<Plan> {
 }
 
 fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let report = match plan(&a)? {
+    let aws = AwsArgs { region: a.aws.region.clone(), profile: a.aws.profile.clone(), endpoint_url: a.aws.endpoint_url.clone() };
+    let report = match plan(&a.input, aws, a.insights)? {
         Plan::Files { inputs, opts } => {
             let progress = Bar::new();
             let (summary, read) = reader::read(&inputs, &opts, &progress, Summary::new)?;
@@ -258,4 +303,38 @@ impl Progress for Bar {
             self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
     }
+}
+
+fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let loaded = a.snapshot.load()?;
+    let topo = Topology::new(&loaded.model);
+    let live = &a.snapshot.live;
+    let aws = AwsArgs { region: live.regions.first().cloned(), profile: live.profile.clone(), endpoint_url: live.endpoint_url.clone() };
+    let (sink, sources) = match plan(&a.input, aws, false)? {
+        Plan::Files { inputs, opts } => {
+            let progress = Bar::new();
+            let (sink, read) = reader::read(&inputs, &opts, &progress, ExplainSink::new)?;
+            progress.finish();
+            for d in &read.damaged {
+                eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", read.sources.name(d.source), d.reason, d.records_before);
+            }
+            (sink, read.sources)
+        }
+        Plan::LogGroup { query, format, .. } => {
+            let mut sink = ExplainSink::new();
+            let mut sources = Sources::new();
+            cloudwatch::read_log_group(&query, &format.unwrap_or_default(), &mut sink, &mut sources)?;
+            (sink, sources)
+        }
+    };
+    if sink.summary.counts.total == 0 {
+        bail!("no flow-log records in the input (empty or header-only)");
+    }
+    let report = explain::explain(&topo, &sink, &sources);
+    match a.format {
+        ExplainFormat::Text => vpcscope::report::explain::text(out, &report)?,
+        ExplainFormat::Json => vpcscope::report::explain::json(out, &report)?,
+        ExplainFormat::Markdown => vpcscope::report::explain::markdown(out, &report)?,
+    }
+    Ok(0)
 }

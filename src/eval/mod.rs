@@ -12,7 +12,7 @@ mod path;
 pub mod route;
 pub mod sg;
 
-pub use path::{evaluate, is_special, Endpoint};
+pub use path::{at_interface, evaluate, is_special, Endpoint};
 
 use crate::model::{Protocol, RuleNumber};
 use serde::Serialize;

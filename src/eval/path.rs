@@ -799,6 +799,45 @@ pub fn evaluate(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: P
     Trace { reachable, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, packet: Some(packet) }
 }
 
+/// Evaluates only what one interface's flow log sees: the interface's security groups and
+/// its subnet's ACL, in direction `dir` (ingress: the packet arrives at the interface;
+/// egress: it leaves). `reply` marks the packet as the reply of an admitted connection:
+/// security groups then admit it (stateful) and only the ACL can refuse it. The ACL is
+/// skipped when the remote address is in the interface's own subnet (ACLs are not evaluated
+/// within a subnet). `reachable` in the result means "allowed at this interface".
+pub fn at_interface(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet, reply: bool) -> Trace {
+    let path = if reply { PathKind::Return } else { PathKind::Forward };
+    let mut w = Walk::new(topo, path, Vec::new());
+    let e = &topo.model.enis[ix];
+    let sub = topo.subnet_ix(e.subnet.as_str());
+    let remote = match dir {
+        Direction::Ingress => packet.src,
+        Direction::Egress => packet.dst,
+    };
+    let same_subnet = sub.is_some_and(|s| topo.model.subnets[s].contains(remote));
+    let ok = match dir {
+        Direction::Ingress => {
+            let acl_ok = match sub {
+                Some(s) if !same_subnet => w.nacl(s, NaclDirection::Inbound, &packet),
+                _ => true,
+            };
+            acl_ok && w.security_groups(ix, SgDirection::Ingress, &packet)
+        }
+        Direction::Egress => {
+            w.security_groups(ix, SgDirection::Egress, &packet)
+                && match sub {
+                    Some(s) if !same_subnet => w.nacl(s, NaclDirection::Outbound, &packet),
+                    _ => true,
+                }
+        }
+    };
+    if ok {
+        w.disposition = Disposition::Accepted;
+    }
+    let (leg, blocked, fix, _) = w.finish();
+    Trace { reachable: ok, forward: leg, ret: None, blocked_by: blocked, fix, packet: Some(packet) }
+}
+
 fn src_vpc(topo: &Topology<'_>, src: &Endpoint) -> Option<VpcId> {
     match src {
         Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. } => Some(topo.model.enis[*ix].vpc.clone()),

@@ -669,6 +669,32 @@ pub struct RecordCounts {
     pub unknown_status: u64,
 }
 
+impl RecordCounts {
+    /// Counts one parsed record by its log status; `true` when it carries traffic (OK or an
+    /// unknown status) and belongs in conversations, `false` for NODATA and SKIPDATA.
+    #[inline]
+    pub fn tally(&mut self, status: LogStatus) -> bool {
+        self.total += 1;
+        match status {
+            LogStatus::NoData => {
+                self.nodata += 1;
+                false
+            }
+            LogStatus::SkipData => {
+                self.skipdata += 1;
+                false
+            }
+            status => {
+                self.ok += 1;
+                if status == LogStatus::Unknown {
+                    self.unknown_status += 1;
+                }
+                true
+            }
+        }
+    }
+}
+
 impl AddAssign for RecordCounts {
     fn add_assign(&mut self, o: RecordCounts) {
         self.total += o.total;
@@ -713,23 +739,10 @@ impl Summary {
     /// NODATA/SKIPDATA); returns the conversation.
     #[inline]
     pub fn add(&mut self, record: &FlowRecord<'_>) -> Option<ConvId> {
-        self.counts.total += 1;
-        match record.log_status() {
-            LogStatus::NoData => {
-                self.counts.nodata += 1;
-                None
-            }
-            LogStatus::SkipData => {
-                self.counts.skipdata += 1;
-                None
-            }
-            status => {
-                self.counts.ok += 1;
-                if status == LogStatus::Unknown {
-                    self.counts.unknown_status += 1;
-                }
-                Some(self.conversations.add(record))
-            }
+        if self.counts.tally(record.log_status()) {
+            Some(self.conversations.add(record))
+        } else {
+            None
         }
     }
 

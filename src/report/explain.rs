@@ -1,0 +1,133 @@
+//! Renders a `flows explain` report.
+//!
+//! **JSON** (`--format json`), a stable contract:
+//!
+//! ```text
+//! {"records": {"total", "ok", "nodata", "skipdata", "malformed", "unknown_status"},
+//!  "conversations": N, "undetermined_direction": N,
+//!  "findings": [{"kind": "nacl-return-path" | "rejected" | "drift" | "unknown-interface",
+//!                "interface": "eni-...", "interface_name": "..." | null,
+//!                "flow": {"src", "dst", "src_port", "dst_port", "protocol"} | null,
+//!                "blocked_by": {"id", "kind", "direction", "rule"} | null,
+//!                "subnet": "subnet-..." | null, "count": N (records), "conversations": N,
+//!                "remote_addresses": N,
+//!                "evidence": [{"source": "file", "line": N} | {"source": "group/stream", "timestamp_ms": T}],
+//!                "fix": {"action", "id", "description", "aws_cli"} | null,
+//!                "explanation": "one sentence"}]}
+//! ```
+//!
+//! **Text**: most damaging first (refused replies of accepted requests), then rejects by
+//! volume, drift, unknown interfaces. **Markdown**: the same as a table per kind, with every
+//! AWS-derived string escaped.
+
+use super::{markdown_escape, text_safe};
+use crate::analysis::explain::{Evidence, Finding, FindingKind, Report};
+use std::io::{self, Write};
+
+/// Writes the report as one JSON document.
+pub fn json(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+fn title(k: FindingKind) -> &'static str {
+    match k {
+        FindingKind::NaclReturnPath => "Replies refused by a stateless network ACL (the request got through)",
+        FindingKind::Rejected => "Rejected traffic",
+        FindingKind::Drift => "Drift: the logs contradict the snapshot",
+        FindingKind::UnknownInterface => "Interfaces not in the snapshot",
+    }
+}
+
+fn evidence(e: &Evidence) -> String {
+    match (e.line, e.timestamp_ms) {
+        (Some(l), _) => format!("{}:{l}", e.source),
+        (None, Some(t)) => format!("{}@{t}", e.source),
+        _ => e.source.clone(),
+    }
+}
+
+fn flow(f: &Finding) -> String {
+    f.flow
+        .as_ref()
+        .map(|f| {
+            let proto = f.protocol.to_string().to_lowercase();
+            if f.protocol.has_ports() {
+                format!("{proto} {}:{} -> {}:{}", f.src, f.src_port, f.dst, f.dst_port)
+            } else {
+                format!("{proto} {} -> {}", f.src, f.dst)
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// Writes the report for a person reading top-down.
+pub fn text(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+    let c = &r.records;
+    writeln!(
+        out,
+        "{} records ({} ok, {} nodata, {} skipdata, {} malformed), {} conversations, {} findings",
+        c.total, c.ok, c.nodata, c.skipdata, c.malformed, r.conversations, r.findings.len()
+    )?;
+    if r.undetermined_direction > 0 {
+        writeln!(out, "{} conversations not evaluated: no flow-direction and the interface owns neither address", r.undetermined_direction)?;
+    }
+    let mut last = None;
+    for f in &r.findings {
+        if last != Some(f.kind) {
+            writeln!(out, "\n== {} ==", title(f.kind))?;
+            last = Some(f.kind);
+        }
+        let name = f.interface_name.as_deref().map(|n| format!(" ({})", text_safe(n))).unwrap_or_default();
+        writeln!(out, "\n* {}{name}  {}  [{} records]", f.interface, flow(f), f.count)?;
+        writeln!(out, "  {}", text_safe(&f.explanation))?;
+        if let Some(b) = &f.blocked_by {
+            let dir = b.direction.map(|d| format!(" {d}")).unwrap_or_default();
+            let rule = b.rule.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+            writeln!(out, "  blocked by {} [{}]{dir}{rule}{}", b.id, b.kind, f.subnet.as_deref().map(|s| format!(" (subnet {s})")).unwrap_or_default())?;
+        }
+        if let Some(fix) = &f.fix {
+            writeln!(out, "  fix: {}", text_safe(&fix.description))?;
+            if let Some(cli) = &fix.aws_cli {
+                writeln!(out, "       {cli}")?;
+            }
+        }
+        if !f.evidence.is_empty() {
+            let ev: Vec<String> = f.evidence.iter().map(|e| text_safe(&evidence(e))).collect();
+            writeln!(out, "  evidence: {}", ev.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the report as Markdown (for a ticket or a pull request).
+pub fn markdown(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+    let c = &r.records;
+    writeln!(out, "## Flow-log explanation\n")?;
+    writeln!(out, "{} records ({} ok, {} nodata, {} skipdata, {} malformed), {} conversations.\n", c.total, c.ok, c.nodata, c.skipdata, c.malformed, r.conversations)?;
+    let mut last = None;
+    for f in &r.findings {
+        if last != Some(f.kind) {
+            writeln!(out, "\n### {}\n", title(f.kind))?;
+            writeln!(out, "| interface | flow | records | blocked by | fix | explanation |")?;
+            writeln!(out, "|---|---|---|---|---|---|")?;
+            last = Some(f.kind);
+        }
+        let name = f.interface_name.as_deref().map(|n| format!(" ({})", markdown_escape(n))).unwrap_or_default();
+        let blocked = f
+            .blocked_by
+            .as_ref()
+            .map(|b| markdown_escape(&format!("{} {}", b.id, b.rule.as_deref().unwrap_or(""))))
+            .unwrap_or_default();
+        let fix = f.fix.as_ref().map(|x| markdown_escape(&x.description)).unwrap_or_default();
+        writeln!(
+            out,
+            "| {}{name} | {} | {} | {blocked} | {fix} | {} |",
+            markdown_escape(&f.interface),
+            markdown_escape(&flow(f)),
+            f.count,
+            markdown_escape(&f.explanation)
+        )?;
+    }
+    Ok(())
+}
