@@ -98,6 +98,10 @@ struct AwsArgs {
 struct SummaryArgs {
     #[command(flatten)]
     input: InputArgs,
+    /// Name interfaces after their instance, RDS identifier, NAT gateway or Name tag, from
+    /// this snapshot directory.
+    #[arg(long, value_name = "DIR")]
+    snapshot: Option<PathBuf>,
     #[command(flatten)]
     aws: AwsArgs,
     /// With --log-group: let CloudWatch Logs Insights aggregate server-side.
@@ -260,6 +264,12 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             SummaryReport::new(&summary, &sources, Vec::new(), a.top)
         }
     };
+    let mut report = report;
+    if let Some(dir) = &a.snapshot {
+        let loaded = vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?;
+        let topo = Topology::new(&loaded.model);
+        report.name_interfaces(|id| topo.describe_eni(id));
+    }
     match a.format {
         OutputFormat::Text => report.write_text(out)?,
         OutputFormat::Json => report.write_json(out)?,

@@ -58,6 +58,9 @@ pub struct SampleOut {
 pub struct ConversationOut {
     /// `interface-id`.
     pub interface: Option<String>,
+    /// What the interface belongs to, when a snapshot was given (`flows summary --snapshot`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface_name: Option<String>,
     /// Source address.
     pub src: Option<IpAddr>,
     /// Destination address.
@@ -91,6 +94,7 @@ impl ConversationOut {
     pub fn new(k: &ConversationKey<'_>, s: &ConversationStats) -> ConversationOut {
         ConversationOut {
             interface: k.interface.map(str::to_string),
+            interface_name: None,
             src: k.src,
             dst: k.dst,
             src_port: k.src_port,
@@ -136,6 +140,9 @@ impl From<&RejectedPort> for RejectedOut {
 pub struct InterfaceOut {
     /// `interface-id`.
     pub interface: Option<String>,
+    /// What the interface belongs to, when a snapshot was given (`flows summary --snapshot`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface_name: Option<String>,
     /// Records with traffic.
     pub records: u64,
     /// Sum of packets.
@@ -152,6 +159,7 @@ impl From<&InterfaceTotals> for InterfaceOut {
     fn from(t: &InterfaceTotals) -> Self {
         InterfaceOut {
             interface: t.interface.clone(),
+            interface_name: None,
             records: t.records,
             packets: t.packets,
             bytes: t.bytes,
@@ -196,6 +204,16 @@ pub struct SummaryReport {
 }
 
 impl SummaryReport {
+    /// Names every interface with `name` (e.g. its instance and Name tag from a snapshot).
+    pub fn name_interfaces(&mut self, name: impl Fn(&str) -> Option<String>) {
+        for c in &mut self.conversations {
+            c.interface_name = c.interface.as_deref().and_then(&name);
+        }
+        for i in &mut self.interfaces {
+            i.interface_name = i.interface.as_deref().and_then(&name);
+        }
+    }
+
     /// The report of a local summary; `top` cuts each list (0: everything).
     pub fn new(summary: &Summary, sources: &Sources, damaged: Vec<DamagedSource>, top: usize) -> SummaryReport {
         let c = &summary.conversations;
@@ -280,7 +298,7 @@ impl SummaryReport {
             .iter()
             .map(|c| {
                 vec![
-                    dash(c.interface.as_deref()),
+                    named(c.interface.as_deref(), c.interface_name.as_deref()),
                     format!("{}:{}", dash_ip(c.src), dash_opt(c.src_port)),
                     format!("{}:{}", dash_ip(c.dst), dash_opt(c.dst_port)),
                     c.protocol.map_or("-".into(), |p| crate::flowlog::Protocol(p).name().into_owned()),
@@ -318,7 +336,7 @@ impl SummaryReport {
         let rows: Vec<Vec<String>> = self
             .interfaces
             .iter()
-            .map(|i| vec![dash(i.interface.as_deref()), i.records.to_string(), i.rejected_records.to_string(), i.packets.to_string(), i.bytes.to_string()])
+            .map(|i| vec![named(i.interface.as_deref(), i.interface_name.as_deref()), i.records.to_string(), i.rejected_records.to_string(), i.packets.to_string(), i.bytes.to_string()])
             .collect();
         table(out, &["INTERFACE", "RECORDS", "REJECTED", "PACKETS", "BYTES"], &rows)
     }
@@ -375,5 +393,13 @@ fn csv(s: Option<&str>) -> String {
         None => String::new(),
         Some(s) if s.contains([',', '"', '\n']) => format!("\"{}\"", s.replace('"', "\"\"")),
         Some(s) => s.to_string(),
+    }
+}
+
+/// `eni-0abc (web-1)` when the interface has a name; untrusted names lose control characters.
+fn named(interface: Option<&str>, name: Option<&str>) -> String {
+    match (interface, name) {
+        (Some(i), Some(n)) => format!("{i} ({})", n.chars().filter(|c| !c.is_control()).collect::<String>()),
+        _ => dash(interface),
     }
 }

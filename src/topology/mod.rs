@@ -258,6 +258,31 @@ impl<'m> Topology<'m> {
     pub fn in_modelled_network(&self, ip: IpAddr) -> bool {
         self.model.vpcs.iter().any(|v| v.cidrs.iter().any(|c| c.contains(&ip)))
     }
+    /// What an interface belongs to, for reports: `web-1, i-0abc`, `rds orders-db`,
+    /// `nat-gateway nat-0abc`, or its Name tag; `None` when it is not in the model.
+    pub fn describe_eni(&self, id: &str) -> Option<String> {
+        let ix = self.eni_ix(id)?;
+        let e = &self.model.enis[ix];
+        if let Some(di) = self.db_enis.iter().position(|enis| enis.contains(&ix)) {
+            return Some(format!("rds {}", self.model.db_instances[di].id));
+        }
+        let name = self.name_of(id);
+        Some(match (&e.instance, name, &e.kind) {
+            (Some(i), Some(n), _) => format!("{n}, {i}"),
+            (Some(i), None, _) => i.to_string(),
+            (None, Some(n), EniKind::Interface) => n.to_string(),
+            (None, Some(n), k) => format!("{} {n}", k.label()),
+            (None, None, EniKind::NatGateway) => self
+                .model
+                .nat_gateways
+                .iter()
+                .find(|g| g.addresses.iter().any(|a| a.eni.as_ref() == Some(&e.id)))
+                .map(|g| format!("nat-gateway {}", g.id))
+                .unwrap_or_else(|| "nat-gateway".into()),
+            (None, None, k) => format!("{} {}", k.label(), e.description),
+        })
+    }
+
     /// A display name: the Name tag, or the group name for security groups.
     pub fn name_of(&self, id: &str) -> Option<&'m str> {
         let m = self.model;

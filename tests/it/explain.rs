@@ -198,3 +198,21 @@ fn explain_text_report_reads_top_down() {
     ]);
     assert!(md.stdout.contains("| interface | flow | records |"), "{}", md.stdout);
 }
+
+#[test]
+fn flows_summary_with_a_snapshot_names_interfaces() {
+    let r = vpcscope([
+        "flows", "summary", "--format", "json", "--snapshot", sample("snapshots/shop").to_str().unwrap(),
+        sample("flowlogs/shop/shop-default.log").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    let names: Vec<(String, String)> = j["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| Some((i["interface"].as_str()?.to_string(), i["interface_name"].as_str()?.to_string())))
+        .collect();
+    assert!(names.contains(&("eni-0a1b2c3d4e5f600d1".into(), "rds orders-db".into())), "{names:?}");
+    assert!(names.contains(&("eni-0a1b2c3d4e5f600w1".into(), "web-1, i-0a1b2c3d4e5f60001".into())), "{names:?}");
+}
