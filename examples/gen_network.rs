@@ -1,19 +1,34 @@
-//! Writes a generated network as a snapshot directory, for whole-binary runs:
-//! `cargo run --release --example gen_network -- DIR [ENIS]` (default 10,000 interfaces).
+//! Writes a generated network as a snapshot directory, and optionally flow logs between its
+//! interfaces, for whole-binary runs:
+//! `cargo run --release --example gen_network -- DIR [ENIS] [FLOW_RECORDS]`
+//! (default 10,000 interfaces, no flow logs). Flow logs go to `DIR/../flows.log`.
 
+use std::io::Write;
 use std::path::PathBuf;
+use vpcscope::testgen::{network, write_flow_logs, FlowSpec, NetworkSpec};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "target/gen-network".into()));
     let enis: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(10_000);
-    for (origin, value) in vpcscope::testgen::network(&vpcscope::testgen::NetworkSpec::with_enis(enis)) {
+    let records: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let docs = network(&NetworkSpec::with_enis(enis));
+    for (origin, value) in &docs {
         let path = dir.join(origin);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&path, serde_json::to_vec(&value)?)?;
+        std::fs::write(&path, serde_json::to_vec(value)?)?;
     }
     eprintln!("wrote {} ({enis} interfaces requested)", dir.display());
+    if records > 0 {
+        let loaded = vpcscope::source::snapshot::load_documents(docs).map_err(std::io::Error::other)?;
+        let path = dir.with_file_name("flows.log");
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+        let spec = FlowSpec { records, connections: 200_000, reject_every: 10, seed: 3 };
+        let bytes = write_flow_logs(&loaded.model, &spec, &mut w)?;
+        w.flush()?;
+        eprintln!("wrote {} ({records} records, {bytes} bytes)", path.display());
+    }
     Ok(())
 }

@@ -194,3 +194,79 @@ mod tests {
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings.iter().collect::<Vec<_>>());
     }
 }
+
+/// Flow logs for a generated (or any) network.
+#[derive(Clone, Copy, Debug)]
+pub struct FlowSpec {
+    /// Records to write.
+    pub records: u64,
+    /// Distinct client/server connections (each logs up to four records per window: request
+    /// and reply at the client and at the server).
+    pub connections: usize,
+    /// One connection in `reject_every` is refused at the server.
+    pub reject_every: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// Writes default-format (version 2) flow-log lines between interfaces of `model`: clients
+/// talk to servers on common service ports, both ends log the request and the reply, some
+/// requests are refused. Returns the bytes written.
+pub fn write_flow_logs(model: &crate::model::Model, spec: &FlowSpec, out: &mut dyn std::io::Write) -> std::io::Result<u64> {
+    use std::net::IpAddr;
+    let hosts: Vec<(&str, IpAddr)> = model
+        .enis
+        .iter()
+        .filter(|e| e.kind == crate::model::EniKind::Interface)
+        .filter_map(|e| e.primary_ip().filter(IpAddr::is_ipv4).map(|ip| (e.id.as_str(), ip)))
+        .collect();
+    if hosts.len() < 2 {
+        return Ok(0);
+    }
+    let mut rng = Rng(spec.seed.max(1));
+    struct Conn<'a> {
+        client: (&'a str, IpAddr),
+        server: (&'a str, IpAddr),
+        sport: u16,
+        dport: u16,
+        reject: bool,
+    }
+    let conns: Vec<Conn> = (0..spec.connections.max(1))
+        .map(|i| {
+            let c = hosts[rng.below(hosts.len())];
+            let mut s = hosts[rng.below(hosts.len())];
+            if s.0 == c.0 {
+                s = hosts[(rng.below(hosts.len() - 1) + 1 + hosts.iter().position(|h| h.0 == c.0).unwrap_or(0)) % hosts.len()];
+            }
+            Conn { client: c, server: s, sport: 32768 + (rng.below(28000) as u16), dport: PORTS[rng.below(PORTS.len())], reject: i % spec.reject_every.max(1) == 0 }
+        })
+        .collect();
+    let mut written = 0u64;
+    let mut n = 0u64;
+    let mut line = String::with_capacity(160);
+    let t0 = 1_764_150_000u64;
+    'outer: loop {
+        for (i, c) in conns.iter().enumerate() {
+            let t = t0 + (n / conns.len() as u64) * 60;
+            let (pk, by) = (1 + (i % 20) as u64, 60 + (i % 1400) as u64);
+            let mut emit = |eni: &str, src: IpAddr, dst: IpAddr, sp: u16, dp: u16, action: &str| -> std::io::Result<bool> {
+                use std::fmt::Write as _;
+                line.clear();
+                let _ = writeln!(line, "2 123456789012 {eni} {src} {dst} {sp} {dp} 6 {pk} {by} {t} {} {action} OK", t + 60);
+                out.write_all(line.as_bytes())?;
+                written += line.len() as u64;
+                n += 1;
+                Ok(n >= spec.records)
+            };
+            let (cl, sv) = (c.client, c.server);
+            let verdict = if c.reject { "REJECT" } else { "ACCEPT" };
+            if emit(cl.0, cl.1, sv.1, c.sport, c.dport, "ACCEPT")? || emit(sv.0, cl.1, sv.1, c.sport, c.dport, verdict)? {
+                break 'outer;
+            }
+            if !c.reject && (emit(sv.0, sv.1, cl.1, c.dport, c.sport, "ACCEPT")? || emit(cl.0, sv.1, cl.1, c.dport, c.sport, "ACCEPT")?) {
+                break 'outer;
+            }
+        }
+    }
+    Ok(written)
+}
