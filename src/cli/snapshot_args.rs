@@ -39,6 +39,10 @@ impl SnapshotArgs {
         if !self.quiet {
             print_warnings(&loaded);
         }
+        if loaded.model.vpcs.is_empty() {
+            let what = self.snapshot.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "the live capture".into());
+            anyhow::bail!("{what} defines no VPCs: nothing to analyse (expected describe-vpcs output, a Vpcs.json, among the files)");
+        }
         Ok(loaded)
     }
 }

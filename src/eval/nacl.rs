@@ -168,4 +168,58 @@ mod tests {
         let tight = vec![e(10, Protocol::Any, None, "0.0.0.0/0", RuleAction::Allow), e(11, Protocol::Any, None, "0.0.0.0/0", RuleAction::Deny)];
         assert_eq!(free_rule_number(&tight, RuleNumber(11)), Some(9));
     }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// The reference: sort by rule number, walk until the first entry whose every field
+        /// matches, written as plainly as possible.
+        fn naive(entries: &[NaclEntry], p: &Packet, remote: std::net::IpAddr) -> RuleAction {
+            let mut sorted: Vec<&NaclEntry> = entries.iter().collect();
+            sorted.sort_by_key(|e| e.number);
+            for e in sorted {
+                let proto_ok = e.protocol == Protocol::Any || e.protocol == p.protocol;
+                let l4_ok = match e.l4 {
+                    L4Match::Any => true,
+                    L4Match::Ports(r) => (p.protocol == Protocol::Tcp || p.protocol == Protocol::Udp) && r.from <= p.dst_port && p.dst_port <= r.to,
+                    L4Match::Icmp(_) => false,
+                };
+                if e.cidr.contains(&remote) && proto_ok && l4_ok {
+                    return e.action;
+                }
+            }
+            RuleAction::Deny
+        }
+
+        fn entry() -> impl Strategy<Value = NaclEntry> {
+            (1u16..200, 0u8..3, 0u16..1000, 0u16..1000, 0u8..4, 0u32..4, 8u8..33, any::<bool>()).prop_map(|(n, proto, a, b, o2, o3, len, allow)| {
+                let protocol = [Protocol::Any, Protocol::Tcp, Protocol::Udp][proto as usize];
+                let l4 = if protocol == Protocol::Any { L4Match::Any } else { L4Match::Ports(PortRange { from: a.min(b), to: a.max(b) }) };
+                let cidr: ipnet::IpNet = ipnet::Ipv4Net::new(std::net::Ipv4Addr::new(10, o2, o3 as u8, 0), len).unwrap().trunc().into();
+                NaclEntry { number: RuleNumber(n), protocol, l4, cidr, action: if allow { RuleAction::Allow } else { RuleAction::Deny } }
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn nacl_evaluation_equals_naive_reference(mut entries in proptest::collection::vec(entry(), 0..12), o2 in 0u8..4, o3 in 0u8..4, o4 in any::<u8>(), port in 0u16..1000, tcp in any::<bool>()) {
+                // Rule numbers are unique per direction in AWS.
+                entries.sort_by_key(|e| e.number);
+                entries.dedup_by_key(|e| e.number);
+                let remote = std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, o2, o3, o4));
+                let mut p = tcp_packet(remote, port);
+                if !tcp { p.protocol = Protocol::Udp; }
+                let mut ingress = entries.clone();
+                ingress.push(deny_all());
+                let a = acl(ingress, vec![]);
+                let got = evaluate(&a, NaclDirection::Inbound, &p).map(|e| e.action).unwrap_or(RuleAction::Deny);
+                prop_assert_eq!(got, naive(&entries, &p, remote));
+            }
+        }
+
+        fn tcp_packet(src: std::net::IpAddr, port: u16) -> Packet {
+            Packet::new(src, "10.9.9.9".parse().unwrap(), Protocol::Tcp, 40000, port)
+        }
+    }
 }

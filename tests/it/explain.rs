@@ -216,3 +216,46 @@ fn flows_summary_with_a_snapshot_names_interfaces() {
     assert!(names.contains(&("eni-0a1b2c3d4e5f600d1".into(), "rds orders-db".into())), "{names:?}");
     assert!(names.contains(&("eni-0a1b2c3d4e5f600w1".into(), "web-1, i-0a1b2c3d4e5f60001".into())), "{names:?}");
 }
+
+/// Tags are written by anyone with console access: a hostile Name tag must not reach a
+/// terminal as an escape sequence, nor Markdown as markup.
+#[test]
+fn hostile_name_tags_are_neutralised_in_text_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("shop");
+    copy_dir(&sample("snapshots/shop"), &snap);
+    let path = snap.join("us-east-1/Reservations.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for r in v["Reservations"].as_array_mut().unwrap() {
+        for i in r["Instances"].as_array_mut().unwrap() {
+            if i["InstanceId"] == "i-0a1b2c3d4e5f60001" {
+                i["Tags"] = json!([{"Key": "Name", "Value": "<script>alert(1)</script>\u{1b}[31m|x\ny"}]);
+            }
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    let r = vpcscope(["reach", "--quiet", "--snapshot", snap.to_str().unwrap(), "--from", "internet", "--to", "eni-0a1b2c3d4e5f600w1", "--port", "443"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains('\u{1b}'), "raw escape in text output");
+    assert!(r.stdout.contains("\\u{1b}[31m"), "{}", r.stdout);
+    let md = vpcscope([
+        "flows", "explain", "--quiet", "--format", "markdown", "--snapshot", snap.to_str().unwrap(),
+        sample("flowlogs/shop/shop-default.log").to_str().unwrap(),
+    ]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert!(!md.stdout.contains("<script>"), "{}", md.stdout);
+    assert!(md.stdout.contains("&lt;script&gt;"), "{}", md.stdout);
+    assert!(!md.stdout.contains('\u{1b}'));
+    for line in md.stdout.lines().filter(|l| l.contains("&lt;script&gt;")) {
+        assert!(line.starts_with('|') && line.ends_with('|'), "a table row was broken: {line}");
+    }
+}
+
+#[test]
+fn a_snapshot_without_vpcs_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Subnets.json"), r#"{"Subnets": []}"#).unwrap();
+    let r = vpcscope(["reach", "--snapshot", dir.path().to_str().unwrap(), "--from", "a", "--to", "b", "--port", "1"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("defines no VPCs"), "{}", r.stderr);
+}
