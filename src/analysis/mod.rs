@@ -3,3 +3,6 @@
 //! with topology lookups; they never print.
 
 pub mod reach;
+pub mod check;
+pub mod diff;
+pub mod flows;

@@ -3,3 +3,5 @@
 
 pub mod snapshot;
 pub mod ec2;
+pub mod queries;
+pub mod terraform;
