@@ -46,6 +46,8 @@ pub struct Violation {
     pub ports: Vec<u16>,
     /// For outside ends: the outside ranges that get through (`must-not-reach`).
     pub ranges: Option<Vec<IpNet>>,
+    /// For outside ends: whether every outside address gets through.
+    pub any_address: bool,
     /// Why it violates, in one sentence.
     pub reason: String,
     /// For `must-reach`: the hop that blocks.
@@ -120,7 +122,7 @@ pub fn resolve(topo: &Topology<'_>, selectors: &[Selector]) -> Vec<End> {
     for s in selectors {
         match s {
             Selector::Internet => outside.push(None),
-            Selector::Any => enis.extend(0..topo.model.enis.len()),
+            Selector::Any => enis.extend((0..topo.model.enis.len()).filter(|&ix| flows::is_endpoint(topo, ix))),
             Selector::Cidr(n) => {
                 enis.extend(topo.model.enis.iter().enumerate().filter(|(_, e)| e.private_ips.iter().any(|ip| n.contains(ip))).map(|(i, _)| i));
                 let inside = topo.model.vpcs.iter().any(|v| v.cidrs.iter().any(|c| c.contains(n)));
@@ -241,6 +243,7 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)]) -> I
                         protocol: i.protocol,
                         reason: format!("{what} gets through, request and reply"),
                         ports,
+                        any_address: bad.iter().any(|(_, o)| o.all),
                         ranges,
                         blocked_by: None,
                         trace: example.trace.clone(),
@@ -269,6 +272,7 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)]) -> I
                         protocol: i.protocol,
                         ports: shown(*p),
                         ranges: None,
+                        any_address: false,
                         reason,
                         blocked_by: o.trace.blocked_by.clone(),
                         trace: o.trace.clone(),

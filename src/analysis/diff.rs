@@ -283,7 +283,10 @@ pub fn flows_to_compare(before: &Model, after: &Model, changes: &[Change], ports
     let global = changes.iter().any(|c| c.vpc.is_none());
     let touched: BTreeSet<&str> = changes.iter().filter_map(|c| c.vpc.as_deref()).collect();
     let mut enis: BTreeMap<String, bool> = BTreeMap::new();
-    for e in before.enis.iter().chain(&after.enis) {
+    let (tb, ta) = (Topology::new(before), Topology::new(after));
+    let endpoints = tb.model.enis.iter().enumerate().filter(|(i, _)| flows::is_endpoint(&tb, *i)).map(|(_, e)| e);
+    let endpoints = endpoints.chain(ta.model.enis.iter().enumerate().filter(|(i, _)| flows::is_endpoint(&ta, *i)).map(|(_, e)| e));
+    for e in endpoints {
         let relevant = global || touched.contains(e.vpc.as_str());
         *enis.entry(e.id.to_string()).or_insert(false) |= relevant;
     }

@@ -75,6 +75,15 @@ pub struct Outcome {
     pub trace: Trace,
     /// For outside ends: the outside ranges that get through.
     pub ranges: Option<Vec<IpNet>>,
+    /// For outside ends: whether every outside address gets through.
+    pub all: bool,
+}
+
+/// Whether interface `ix` can be the end of a connection. NAT gateway and transit gateway
+/// attachment interfaces forward traffic but accept no connections, so selectors such as
+/// `any` and the pairs `diff` compares leave them out.
+pub fn is_endpoint(topo: &Topology<'_>, ix: Ix) -> bool {
+    !matches!(topo.model.enis[ix].kind, EniKind::NatGateway | EniKind::TransitGateway)
 }
 
 /// Evaluates `src -> dst` on `protocol`/`port`; `None` when the flow is meaningless (both
@@ -86,19 +95,19 @@ pub fn evaluate(topo: &Topology<'_>, src: &End, dst: &End, protocol: Protocol, p
         (End::Eni(a), End::Eni(b)) if a == b => None,
         (End::Eni(a), End::Eni(b)) => {
             let trace = eval::evaluate(topo, &ep(*a), &ep(*b), protocol, sport, port);
-            Some(Outcome { reachable: trace.reachable, trace, ranges: None })
+            Some(Outcome { reachable: trace.reachable, trace, ranges: None, all: false })
         }
         (End::Outside(within), End::Eni(b)) => {
             let inner = ep(*b);
             let ip = topo.model.enis[*b].primary_ip().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
             let s = sweep_outside(topo, (*b, ip), true, *within, |a| eval::evaluate(topo, &Endpoint::External(a), &inner, protocol, sport, port));
-            Some(Outcome { reachable: !s.ranges.is_empty(), trace: s.trace, ranges: Some(s.ranges) })
+            Some(Outcome { reachable: !s.ranges.is_empty(), trace: s.trace, all: s.all, ranges: Some(s.ranges) })
         }
         (End::Eni(a), End::Outside(within)) => {
             let inner = ep(*a);
             let ip = topo.model.enis[*a].primary_ip().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
             let s = sweep_outside(topo, (*a, ip), false, *within, |x| eval::evaluate(topo, &inner, &Endpoint::External(x), protocol, sport, port));
-            Some(Outcome { reachable: !s.ranges.is_empty(), trace: s.trace, ranges: Some(s.ranges) })
+            Some(Outcome { reachable: !s.ranges.is_empty(), trace: s.trace, all: s.all, ranges: Some(s.ranges) })
         }
         (End::Outside(_), End::Outside(_)) => None,
     }

@@ -5,6 +5,8 @@
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
+mod check;
+mod diff;
 mod reach;
 mod snapshot;
 mod snapshot_args;
@@ -21,6 +23,10 @@ pub struct Cli {
 enum Command {
     /// Can SRC reach DST? A hop-by-hop trace of the request and of its reply.
     Reach(reach::Args),
+    /// Evaluate intents (queries/*.toml): exit 0 all hold, 1 any violated.
+    Check(check::Args),
+    /// The paths a change opens and closes (two snapshots, or a snapshot and a Terraform plan).
+    Diff(diff::Args),
     /// Capture a live account's network from the AWS APIs into a snapshot directory.
     Snapshot(snapshot::Args),
 }
@@ -33,6 +39,8 @@ pub fn run() -> anyhow::Result<u8> {
     let code = match cli.command {
         Command::Reach(args) => reach::run(args, &mut out)?,
         Command::Snapshot(args) => snapshot::run(args, &mut out)?,
+        Command::Check(args) => check::run(args, &mut out)?,
+        Command::Diff(args) => diff::run(args, &mut out)?,
     };
     out.flush()?;
     Ok(code)
