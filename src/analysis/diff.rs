@@ -56,6 +56,8 @@ pub struct Delta {
     pub port: Option<u16>,
     /// For outside ends: the outside ranges that changed.
     pub ranges: Option<Vec<IpNet>>,
+    /// For outside ends: whether the change covers every outside address.
+    pub any_address: bool,
     /// The change that caused it, when one can be named.
     pub cause: Option<Change>,
     /// Where the paths diverge (the hop of the after trace for opened, of the before trace
@@ -382,9 +384,12 @@ fn attribute(changes: &[Change], old: Option<&Trace>, new: Option<&Trace>) -> (O
         if same {
             continue;
         }
-        for h in [b, a].into_iter().flatten() {
+        let fwd_len = |t: Option<&Trace>| t.map(|t| t.forward.hops.len()).unwrap_or(0);
+        for (h, len) in [(b, fwd_len(new)), (a, fwd_len(old))] {
+            let Some(h) = h else { continue };
             if let Some(c) = changes.iter().find(|c| touches(c, &h.id)) {
-                let at = format!("{} [{}]{}", h.id, h.kind, h.rule.as_ref().map(|r| format!(" {r}")).unwrap_or_default());
+                let leg = if i >= len { "return" } else { "forward" };
+                let at = format!("{} [{}]{} on the {leg} path", h.id, h.kind, h.rule.as_ref().map(|r| format!(" {r}")).unwrap_or_default());
                 return (Some(c.clone()), Some(at));
             }
         }
@@ -422,7 +427,8 @@ pub fn diff(before: &Model, after: &Model, ports: Option<Vec<(Protocol, u16)>>) 
             };
             let rb = ob.as_ref().is_some_and(|o| o.reachable);
             let ra = oa.as_ref().is_some_and(|o| o.reachable);
-            let make = |ranges: Option<Vec<IpNet>>, cause: (Option<Change>, Option<String>)| Delta {
+            let make = |ranges: Option<Vec<IpNet>>, any_address: bool, cause: (Option<Change>, Option<String>)| Delta {
+                any_address,
                 from: label_any(&tb, &ta, &k.from),
                 to: label_any(&tb, &ta, &k.to),
                 protocol: k.protocol,
@@ -434,15 +440,17 @@ pub fn diff(before: &Model, after: &Model, ports: Option<Vec<(Protocol, u16)>>) 
             let outside = matches!(k.from, EndKey::Internet) || matches!(k.to, EndKey::Internet);
             if !outside {
                 return match (rb, ra) {
-                    (false, true) => (Some(make(None, attribute(&changes, ob.as_ref().map(|o| &o.trace), oa.as_ref().map(|o| &o.trace)))), None),
-                    (true, false) => (None, Some(make(None, attribute(&changes, ob.as_ref().map(|o| &o.trace), oa.as_ref().map(|o| &o.trace))))),
+                    (false, true) => (Some(make(None, false, attribute(&changes, ob.as_ref().map(|o| &o.trace), oa.as_ref().map(|o| &o.trace)))), None),
+                    (true, false) => (None, Some(make(None, false, attribute(&changes, ob.as_ref().map(|o| &o.trace), oa.as_ref().map(|o| &o.trace))))),
                     _ => (None, None),
                 };
             }
             // Outside ends: compare the ranges that get through.
             let ib = intervals(ob.as_ref().and_then(|o| o.ranges.as_deref()).unwrap_or(&[]));
             let ia = intervals(oa.as_ref().and_then(|o| o.ranges.as_deref()).unwrap_or(&[]));
-            let side = |gained: Intervals| -> Option<Delta> {
+            let all_b = ob.as_ref().is_some_and(|o| o.all);
+            let all_a = oa.as_ref().is_some_and(|o| o.all);
+            let side = |gained: Intervals, any: bool| -> Option<Delta> {
                 let first = *gained.first()?;
                 let sample = to_ip(first.0, first.2);
                 let old = match (&fb, &tob) {
@@ -453,9 +461,9 @@ pub fn diff(before: &Model, after: &Model, ports: Option<Vec<(Protocol, u16)>>) 
                     (Some(a), Some(b)) => flows::evaluate_at(&ta, a, b, sample, k.protocol, k.port),
                     _ => None,
                 };
-                Some(make(Some(to_cidrs(&gained)), attribute(&changes, old.as_ref(), new.as_ref())))
+                Some(make(Some(to_cidrs(&gained)), any, attribute(&changes, old.as_ref(), new.as_ref())))
             };
-            (side(subtract(&ia, &ib)), side(subtract(&ib, &ia)))
+            (side(subtract(&ia, &ib), all_a && ib.is_empty()), side(subtract(&ib, &ia), all_b && ia.is_empty()))
         })
         .collect();
     let mut opened = Vec::new();

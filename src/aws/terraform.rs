@@ -278,7 +278,7 @@ fn rtb_mut<'a>(m: &'a mut Model, id: &str) -> Option<&'a mut RouteTable> {
 }
 
 /// Security group rules of an inline `ingress`/`egress` block or an `aws_security_group_rule`.
-fn sg_block_rules(cx: &mut Ctx<'_>, rc: &ResourceChange, b: &Value, self_id: &str, unknown_cidrs: bool) -> Vec<SgRule> {
+fn sg_block_rules(cx: &mut Ctx<'_>, rc: &ResourceChange, b: &Value, self_id: &str) -> Vec<SgRule> {
     let p = protocol(s(b, "protocol"));
     let l = l4(p, int(b, "from_port"), int(b, "to_port"));
     let description = s(b, "description").map(str::to_string);
@@ -301,10 +301,6 @@ fn sg_block_rules(cx: &mut Ctx<'_>, rc: &ResourceChange, b: &Value, self_id: &st
     }
     if b.get("self").and_then(Value::as_bool) == Some(true) {
         push(SgPeer::Group(SgId(self_id.into())));
-    }
-    if unknown_cidrs {
-        cx.warnings.push(format!("{}: a peer of the rule is unknown until apply; assumed {ANY4}, the widest it can be", rc.address));
-        push(SgPeer::Cidr(ANY4.parse().expect("constant CIDR")));
     }
     out
 }
@@ -469,10 +465,10 @@ fn add(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange, created: bool) {
     match rc.rtype.as_str() {
         "aws_security_group" => {
             let vpc = cx.id_attr(rc, v, "vpc_id").map(VpcId);
-            let ingress: Vec<SgRule> = v.get("ingress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id, false)).collect();
-            let egress: Vec<SgRule> = v.get("egress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id, false)).collect();
+            let ingress: Vec<SgRule> = v.get("ingress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id)).collect();
+            let egress: Vec<SgRule> = v.get("egress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id)).collect();
             if created && cx.unknown(rc, "ingress") {
-                cx.warn(format!("{}: inline ingress rules are unknown until apply and were not modelled", rc.address));
+                cx.warn(format!("{}: inline rules are unknown until apply; only rules of separate rule resources are modelled", rc.address));
             }
             m.security_groups.retain(|g| g.id.as_str() != id);
             m.security_groups.push(SecurityGroup {
@@ -490,13 +486,19 @@ fn add(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange, created: bool) {
             let Some(sg) = cx.id_attr(rc, v, "security_group_id") else {
                 return cx.warn(format!("{}: the security group is unknown until apply; the rule was not modelled", rc.address));
             };
-            let unknown_peer = ["cidr_blocks", "ipv6_cidr_blocks", "source_security_group_id", "prefix_list_ids"].iter().any(|k| cx.unknown(rc, k));
-            let mut rules = sg_block_rules(cx, rc, v, &sg, unknown_peer);
-            if let (true, Some(g)) = (s(v, "source_security_group_id").is_none() && cx.unknown(rc, "source_security_group_id"), cx.id_attr(rc, v, "source_security_group_id")) {
-                // Resolved through the configuration: replace the conservative guess.
-                rules.retain(|r| r.peer != SgPeer::Cidr(ANY4.parse().expect("constant CIDR")));
+            let mut rules = sg_block_rules(cx, rc, v, &sg);
+            // The provider computes source_security_group_id when CIDRs are given, so an
+            // unknown peer matters only when no known peer is there.
+            if rules.is_empty() {
                 let p = protocol(s(v, "protocol"));
-                rules.push(SgRule { protocol: p, l4: l4(p, int(v, "from_port"), int(v, "to_port")), peer: SgPeer::Group(SgId(g)), description: None });
+                let l = l4(p, int(v, "from_port"), int(v, "to_port"));
+                match cx.id_attr(rc, v, "source_security_group_id") {
+                    Some(g) => rules.push(SgRule { protocol: p, l4: l, peer: SgPeer::Group(SgId(g)), description: None }),
+                    None => {
+                        cx.warn(format!("{}: the rule's peer is unknown until apply; assumed {ANY4}, the widest it can be", rc.address));
+                        rules.push(SgRule { protocol: p, l4: l, peer: SgPeer::Cidr(ANY4.parse().expect("constant CIDR")), description: None });
+                    }
+                }
             }
             let egress = s(v, "type") == Some("egress");
             match sg_mut(m, &sg) {
@@ -644,7 +646,7 @@ fn remove(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange) {
         }
         "aws_security_group_rule" => {
             let Some(sg) = s(v, "security_group_id") else { return };
-            let rules = sg_block_rules(cx, rc, v, sg, false);
+            let rules = sg_block_rules(cx, rc, v, sg);
             let egress = s(v, "type") == Some("egress");
             remove_sg_rules(m, cx, rc, sg, egress, &rules);
         }
@@ -725,8 +727,8 @@ fn update_in_place(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange) {
         "aws_security_group" => {
             let unknown_in = cx.unknown(rc, "ingress");
             let unknown_eg = cx.unknown(rc, "egress");
-            let ingress: Vec<SgRule> = v.get("ingress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id, false)).collect();
-            let egress: Vec<SgRule> = v.get("egress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id, false)).collect();
+            let ingress: Vec<SgRule> = v.get("ingress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id)).collect();
+            let egress: Vec<SgRule> = v.get("egress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id)).collect();
             let has_in = v.get("ingress").is_some_and(Value::is_array);
             let has_eg = v.get("egress").is_some_and(Value::is_array);
             if unknown_in || unknown_eg {

@@ -5,6 +5,7 @@
 //! ```text
 //! {"opened": [{"from": {"id", "name", "address"}, "to": {...}, "protocol", "port": u16 | null,
 //!              "ranges": null | ["CIDR"],   // outside ranges that changed, for internet ends
+//!              "any_address": bool,         // the change covers every outside address
 //!              "cause": null | {change}, "at": null | "hop where the paths diverge"}],
 //!  "closed": [same shape],
 //!  "changes": [{"id", "kind", "change", "description", "vpc"}],
@@ -33,6 +34,9 @@ fn flow(d: &Delta) -> String {
 }
 
 fn ranges(d: &Delta) -> Option<String> {
+    if d.any_address {
+        return Some("any internet address".into());
+    }
     d.ranges.as_ref().filter(|r| !r.is_empty()).map(|r| {
         let shown: Vec<String> = r.iter().take(4).map(|n| n.to_string()).collect();
         format!("{}{}", shown.join(", "), if r.len() > 4 { ", ..." } else { "" })
