@@ -131,7 +131,13 @@ pub fn resolve(topo: &Topology<'_>, selectors: &[Selector]) -> Vec<End> {
                 }
             }
             Selector::Match(crit) => {
-                enis.extend((0..topo.model.enis.len()).filter(|&ix| crit.iter().all(|c| criterion(topo, ix, c))));
+                // Gateway interfaces are ends only when named by id or type.
+                let explicit = crit.iter().any(|c| matches!(c, Criterion::Id(_) | Criterion::Type(_)));
+                enis.extend(
+                    (0..topo.model.enis.len())
+                        .filter(|&ix| explicit || flows::is_endpoint(topo, ix))
+                        .filter(|&ix| crit.iter().all(|c| criterion(topo, ix, c))),
+                );
             }
         }
     }

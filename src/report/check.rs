@@ -42,7 +42,8 @@ fn violation_line(i: &IntentResult, v: &Violation) -> String {
         s.push_str(&format!(" {}", v.ports.iter().map(u16::to_string).collect::<Vec<_>>().join(",")));
     }
     if v.any_address {
-        s.push_str(" from any internet address");
+        let internet = v.from.id == "internet" || v.to.id == "internet";
+        s.push_str(if internet { " from any internet address" } else { " from every address of the range" });
     } else if let Some(r) = &v.ranges {
         if !r.is_empty() {
             let shown: Vec<String> = r.iter().take(4).map(|n| n.to_string()).collect();

@@ -3,3 +3,5 @@
 
 mod util;
 mod snapshot;
+mod check;
+mod diff;
