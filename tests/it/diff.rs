@@ -114,3 +114,23 @@ fn markdown_is_a_pull_request_comment_and_ports_can_be_chosen() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("missing.json"), "{}", bad.stderr);
 }
+
+#[test]
+fn plan_moving_associations_adding_a_route_and_an_acl_rule() {
+    let j = diff_plan("move-db-subnet.json");
+    let changes: Vec<(String, String)> = j["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["description"].as_str().unwrap().to_string()))
+        .collect();
+    let has = |id: &str, d: &str| changes.iter().any(|(i, x)| i == id && x == d);
+    assert!(has("subnet-0a1b2c3d4e5f60003", "route table association moved: rtb-0a1b2c3d4e5f60003 -> rtb-0a1b2c3d4e5f60002"), "{changes:?}");
+    assert!(has("subnet-0a1b2c3d4e5f60003", "network ACL association moved: acl-0a1b2c3d4e5f60002 -> acl-0a1b2c3d4e5f60001"), "{changes:?}");
+    assert!(has("rtb-0a1b2c3d4e5f60003", "route added: 198.51.100.0/24 -> nat-0a1b2c3d4e5f60001"), "{changes:?}");
+    assert!(has("acl-0a1b2c3d4e5f60002", "outbound rule added: 110 TCP 1024-65535 10.0.1.0/24 ALLOW"), "{changes:?}");
+    // The ACL rule fixes the stateless-ACL incident of the shop sample.
+    let d = find(&j["opened"], "eni-0a1b2c3d4e5f600a1", "eni-0a1b2c3d4e5f600d1", 5432);
+    let cause = &d["cause"];
+    assert!(cause["id"] == "subnet-0a1b2c3d4e5f60003" || cause["id"] == "acl-0a1b2c3d4e5f60002", "{d:#}");
+}
