@@ -152,7 +152,7 @@ fn criterion(topo: &Topology<'_>, ix: Ix, c: &Criterion) -> bool {
     let db = m.db_instances.iter().enumerate().find(|(di, _)| topo.db_enis(*di).contains(&ix)).map(|(_, d)| d);
     let subnet = topo.subnet(e.subnet.as_str());
     let tag_match = |tags: &Tags, key: &str, value: &Option<String>| {
-        tags.get(key).is_some_and(|v| value.as_deref().is_none_or(|p| glob(p, v)))
+        tags.get(key).is_some_and(|v| value.as_deref().map_or(true, |p| glob(p, v)))
     };
     match c {
         Criterion::Id(id) => {
