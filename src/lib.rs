@@ -16,6 +16,7 @@
 //! * [`topology`] indexes the model for the evaluator (address owners, associations, members).
 //! * [`eval`] walks one packet and its reply hop by hop and returns a [`eval::Trace`].
 //! * [`flowlog`] parses VPC Flow Log records without allocating and aggregates them.
+//! * [`intent`] parses the declarative checks of `queries/` (intent files).
 //! * [`analysis`] answers the questions the CLI asks, over the layers above.
 //! * [`report`] renders analysis results; library code never prints.
 #![deny(missing_docs)]
@@ -24,6 +25,7 @@ pub mod analysis;
 pub mod aws;
 pub mod eval;
 pub mod flowlog;
+pub mod intent;
 pub mod model;
 pub mod report;
 pub mod source;

@@ -5,3 +5,6 @@
 
 pub mod explain;
 pub mod reach;
+pub mod check;
+pub mod diff;
+pub mod flows;

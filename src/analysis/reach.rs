@@ -243,18 +243,32 @@ fn db_port(topo: &Topology<'_>, ix: Ix) -> Option<u16> {
         .and_then(|(_, d)| d.port)
 }
 
-struct Sweep {
-    trace: Trace,
-    ranges: Vec<IpNet>,
-    all: bool,
-    sample: IpAddr,
+/// The outcome of sweeping the outside address space.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    /// A trace of a sample address (one that gets through when any does).
+    pub trace: Trace,
+    /// The outside ranges that get through.
+    pub ranges: Vec<IpNet>,
+    /// Whether every outside address swept gets through.
+    pub all: bool,
+    /// The outside address the trace shows.
+    pub sample: IpAddr,
 }
 
 /// Cuts the outside address space at every prefix that a relevant rule or route names,
 /// evaluates one address per piece, and keeps the pieces that get through.
-fn sweep_internet(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, run: impl Fn(IpAddr) -> Trace) -> Sweep {
+fn sweep_internet(topo: &Topology<'_>, inner: (Ix, IpAddr), inbound: bool, run: impl Fn(IpAddr) -> Trace) -> Sweep {
+    sweep_outside(topo, inner, inbound, None, run)
+}
+
+/// [`sweep_internet`] for any outside end of interface `inner`: `run` evaluates the flow
+/// for one outside address; `within`, when given, limits the sweep to that range.
+pub fn sweep_outside(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, within: Option<IpNet>, run: impl Fn(IpAddr) -> Trace) -> Sweep {
     let e = &topo.model.enis[ix];
     let mut prefixes: Vec<IpNet> = Vec::new();
+    prefixes.extend(within);
+    let within_bounds = within.as_ref().map(bounds);
     for g in &e.security_groups {
         if let Some(g) = topo.sg(g.as_str()) {
             for r in g.ingress.iter().chain(&g.egress) {
@@ -314,6 +328,11 @@ fn sweep_internet(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, 
             let hi = cuts.get(i + 1).map(|n| n - 1).unwrap_or(top);
             // One address per piece: the second one, so a /24 is shown as .1, not .0.
             let addr = to_ip(if hi > lo { lo + 1 } else { lo }, v6);
+            if let (Some((wlo, whi)), Some(w)) = (within_bounds, within) {
+                if w.addr().is_ipv6() != v6 || lo < wlo || hi > whi {
+                    continue;
+                }
+            }
             if eval::is_special(addr) || topo.in_modelled_network(addr) {
                 continue;
             }
@@ -336,7 +355,10 @@ fn sweep_internet(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, 
     let (trace, sample) = match (first_ok, best) {
         (Some((t, a)), _) => (t, a),
         (None, Some((_, t, a))) => (t, a),
-        (None, None) => (run(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10))), IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10))),
+        (None, None) => {
+            let a = within.map(|w| w.network()).unwrap_or(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10)));
+            (run(a), a)
+        }
     };
     Sweep { trace, all: all && !ranges.is_empty(), ranges, sample }
 }
@@ -360,14 +382,16 @@ const SPECIAL_V4: &[&str] = &[
     "224.0.0.0/3",
 ];
 
-fn bounds(p: &IpNet) -> (u128, u128) {
+/// The first and last address of `p` as integers.
+pub fn bounds(p: &IpNet) -> (u128, u128) {
     match p {
         IpNet::V4(n) => (u32::from(n.network()) as u128, u32::from(n.broadcast()) as u128),
         IpNet::V6(n) => (u128::from(n.network()), u128::from(n.broadcast())),
     }
 }
 
-fn to_ip(n: u128, v6: bool) -> IpAddr {
+/// The address with integer value `n`.
+pub fn to_ip(n: u128, v6: bool) -> IpAddr {
     if v6 {
         IpAddr::V6(Ipv6Addr::from(n))
     } else {
@@ -376,7 +400,7 @@ fn to_ip(n: u128, v6: bool) -> IpAddr {
 }
 
 /// Merges adjacent ranges and covers each with the fewest CIDR blocks.
-fn to_cidrs(ranges: &[(u128, u128, bool)]) -> Vec<IpNet> {
+pub fn to_cidrs(ranges: &[(u128, u128, bool)]) -> Vec<IpNet> {
     let mut merged: Vec<(u128, u128, bool)> = Vec::new();
     for &(lo, hi, v6) in ranges {
         match merged.last_mut() {

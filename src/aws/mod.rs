@@ -8,6 +8,7 @@
 
 mod convert;
 mod shapes;
+pub mod terraform;
 
 pub use convert::{Document, Warnings, build_model, DocumentError};
 pub use shapes::*;

@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 use std::io::Write;
 
 mod flows;
+mod check;
+mod diff;
 mod reach;
 mod snapshot;
 mod snapshot_args;
@@ -24,6 +26,10 @@ enum Command {
     Reach(reach::Args),
     /// Read VPC Flow Logs: counts, conversations, top talkers, rejected traffic.
     Flows(flows::Args),
+    /// Evaluate intents (queries/*.toml): exit 0 all hold, 1 any violated.
+    Check(check::Args),
+    /// The paths a change opens and closes (two snapshots, or a snapshot and a Terraform plan).
+    Diff(diff::Args),
     /// Capture a live account's network from the AWS APIs into a snapshot directory.
     Snapshot(snapshot::Args),
 }
@@ -37,6 +43,8 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Reach(args) => reach::run(args, &mut out)?,
         Command::Flows(args) => flows::run(args, &mut out)?,
         Command::Snapshot(args) => snapshot::run(args, &mut out)?,
+        Command::Check(args) => check::run(args, &mut out)?,
+        Command::Diff(args) => diff::run(args, &mut out)?,
     };
     out.flush()?;
     Ok(code)

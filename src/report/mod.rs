@@ -3,6 +3,8 @@
 //! that comes from AWS data (tags, names, descriptions) goes through the escaping helpers
 //! here, because anyone with console access can write a tag.
 
+pub mod check;
+pub mod diff;
 pub mod explain;
 pub mod reach;
 
@@ -62,6 +64,50 @@ pub fn markdown_escape(s: &str) -> String {
     out
 }
 
+/// XML-escaped untrusted text (JUnit): markup characters become entities and control
+/// characters XML 1.0 cannot carry are shown as `\u{..}`.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The request path of a trace on one line: `id [kind] rule -> ...`, then the disposition,
+/// and the return path when the request got through. Untrusted names are text-escaped.
+pub fn path_line(t: &crate::eval::Trace) -> String {
+    let hop = |h: &crate::eval::Hop| {
+        let mut s = text_safe(&h.id);
+        if let Some(n) = &h.name {
+            if n != &h.id {
+                s.push_str(&format!(" ({})", text_safe(n)));
+            }
+        }
+        if let Some(r) = &h.rule {
+            s.push_str(&format!(" [{}]", text_safe(r)));
+        }
+        s
+    };
+    let mut s = t.forward.hops.iter().map(hop).collect::<Vec<_>>().join(" -> ");
+    s.push_str(&format!(" => {}", t.forward.disposition));
+    if let Some(r) = &t.ret {
+        s.push_str(&format!("; return: {} => {}", r.hops.iter().map(hop).collect::<Vec<_>>().join(" -> "), r.disposition));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +117,6 @@ mod tests {
         assert_eq!(text_safe("a\x1b[31mred"), "a\\u{1b}[31mred");
         assert_eq!(html_escape("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
         assert_eq!(markdown_escape("a|b\nc<i>"), "a\\|b c&lt;i&gt;");
+        assert_eq!(xml_escape("<a b='c'>\x07"), "&lt;a b=&apos;c&apos;&gt;\\u{7}");
     }
 }

@@ -5,3 +5,5 @@ pub mod cloudwatch;
 pub mod flowlog;
 pub mod snapshot;
 pub mod ec2;
+pub mod queries;
+pub mod terraform;

@@ -6,3 +6,5 @@ mod flows;
 mod reach;
 mod snapshot;
 mod util;
+mod check;
+mod diff;

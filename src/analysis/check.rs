@@ -1,0 +1,325 @@
+//! `check`: evaluates intents (see `crate::intent`) against a topology. Each intent's
+//! selectors are resolved to interfaces and outside ranges, every (source, destination,
+//! port) flow is evaluated forward and back, and the intent holds or is violated:
+//!
+//! * `must-not-reach`: violated by every pair with a port that gets through; the report
+//!   keeps one example trace per pair, and the count of pairs.
+//! * `must-reach`: violated by every flow that does not get through; the report names the
+//!   blocking hop.
+//! * `isolated`: `must-not-reach` in both directions.
+//!
+//! `through`/`not_through` narrow which paths count, like Network Access Analyzer's match
+//! and exclude paths: a path that does not cross a `through` hop, or crosses a
+//! `not_through` hop, is not a reachable path for `must-not-reach`, and does not satisfy
+//! `must-reach`. Flows are evaluated in parallel.
+
+use super::flows::{self, End, EndLabel, Outcome};
+use crate::eval::{Blocked, Trace};
+use crate::intent::{glob, Criterion, Intent, IntentKind, Ports, Selector, Severity};
+use crate::model::*;
+use crate::topology::{Ix, Topology};
+use ipnet::IpNet;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Whether an intent holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// It holds.
+    Holds,
+    /// At least one flow violates it.
+    Violated,
+}
+
+/// One violation: a pair of ends with the ports that break the intent and an example trace.
+#[derive(Clone, Debug, Serialize)]
+pub struct Violation {
+    /// The source.
+    pub from: EndLabel,
+    /// The destination.
+    pub to: EndLabel,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// The ports that violate (empty for protocols without ports).
+    pub ports: Vec<u16>,
+    /// For outside ends: the outside ranges that get through (`must-not-reach`).
+    pub ranges: Option<Vec<IpNet>>,
+    /// For outside ends: whether every outside address gets through.
+    pub any_address: bool,
+    /// Why it violates, in one sentence.
+    pub reason: String,
+    /// For `must-reach`: the hop that blocks.
+    pub blocked_by: Option<Blocked>,
+    /// The example trace (of the first violating port).
+    pub trace: Trace,
+}
+
+/// The result of one intent.
+#[derive(Clone, Debug, Serialize)]
+pub struct IntentResult {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Kind.
+    pub kind: IntentKind,
+    /// The file and line it came from.
+    pub file: String,
+    /// Line in the file.
+    pub line: usize,
+    /// Holds or violated.
+    pub status: Status,
+    /// How many source ends the selectors matched.
+    pub sources: usize,
+    /// How many destination ends the selectors matched.
+    pub destinations: usize,
+    /// How many flows were evaluated.
+    pub flows: usize,
+    /// How many violating pairs (`must-not-reach`, `isolated`) or flows (`must-reach`).
+    pub violation_count: usize,
+    /// One entry per violating pair (`must-not-reach`) or flow (`must-reach`).
+    pub violations: Vec<Violation>,
+    /// A note for the reader (a selector matched nothing, ...).
+    pub note: Option<String>,
+}
+
+/// The results of every intent.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    /// Per intent, in input order.
+    pub intents: Vec<IntentResult>,
+    /// How many hold.
+    pub held: usize,
+    /// How many are violated.
+    pub violated: usize,
+    /// Warnings (from applying a Terraform plan, ...).
+    pub warnings: Vec<String>,
+}
+
+impl CheckReport {
+    /// Whether every intent holds.
+    pub fn all_hold(&self) -> bool {
+        self.violated == 0
+    }
+}
+
+/// Evaluates every intent.
+pub fn check(topo: &Topology<'_>, intents: &[Intent]) -> CheckReport {
+    let relevant = flows::relevant_ports(&[topo.model]);
+    let results: Vec<IntentResult> = intents.iter().map(|i| check_one(topo, i, &relevant)).collect();
+    let violated = results.iter().filter(|r| r.status == Status::Violated).count();
+    CheckReport { held: results.len() - violated, violated, intents: results, warnings: Vec::new() }
+}
+
+/// Resolves selectors to ends (interfaces in id order, then outside ranges).
+pub fn resolve(topo: &Topology<'_>, selectors: &[Selector]) -> Vec<End> {
+    let mut enis: BTreeSet<Ix> = BTreeSet::new();
+    let mut outside: Vec<Option<IpNet>> = Vec::new();
+    for s in selectors {
+        match s {
+            Selector::Internet => outside.push(None),
+            Selector::Any => enis.extend((0..topo.model.enis.len()).filter(|&ix| flows::is_endpoint(topo, ix))),
+            Selector::Cidr(n) => {
+                enis.extend(topo.model.enis.iter().enumerate().filter(|(_, e)| e.private_ips.iter().any(|ip| n.contains(ip))).map(|(i, _)| i));
+                let inside = topo.model.vpcs.iter().any(|v| v.cidrs.iter().any(|c| c.contains(n)));
+                if !inside {
+                    outside.push(Some(*n));
+                }
+            }
+            Selector::Match(crit) => {
+                // Gateway interfaces are ends only when named by id or type.
+                let explicit = crit.iter().any(|c| matches!(c, Criterion::Id(_) | Criterion::Type(_)));
+                enis.extend(
+                    (0..topo.model.enis.len())
+                        .filter(|&ix| explicit || flows::is_endpoint(topo, ix))
+                        .filter(|&ix| crit.iter().all(|c| criterion(topo, ix, c))),
+                );
+            }
+        }
+    }
+    outside.dedup();
+    enis.into_iter().map(End::Eni).chain(outside.into_iter().map(End::Outside)).collect()
+}
+
+fn criterion(topo: &Topology<'_>, ix: Ix, c: &Criterion) -> bool {
+    let m = topo.model;
+    let e = &m.enis[ix];
+    let inst = e.instance.as_ref().and_then(|i| topo.instance(i.as_str()));
+    let db = m.db_instances.iter().enumerate().find(|(di, _)| topo.db_enis(*di).contains(&ix)).map(|(_, d)| d);
+    let subnet = topo.subnet(e.subnet.as_str());
+    let tag_match = |tags: &Tags, key: &str, value: &Option<String>| {
+        tags.get(key).is_some_and(|v| value.as_deref().map_or(true, |p| glob(p, v)))
+    };
+    match c {
+        Criterion::Id(id) => {
+            e.id.as_str() == id || e.instance.as_ref().is_some_and(|i| i.as_str() == id) || db.is_some_and(|d| d.id.as_str() == id)
+                || e.tags.name() == Some(id.as_str()) || inst.and_then(|i| i.tags.name()) == Some(id.as_str())
+        }
+        Criterion::Name(p) => {
+            e.tags.name().is_some_and(|n| glob(p, n)) || inst.and_then(|i| i.tags.name()).is_some_and(|n| glob(p, n)) || db.is_some_and(|d| glob(p, d.id.as_str()))
+        }
+        Criterion::Tag { key, value } => {
+            tag_match(&e.tags, key, value) || inst.is_some_and(|i| tag_match(&i.tags, key, value)) || db.is_some_and(|d| tag_match(&d.tags, key, value))
+        }
+        Criterion::Subnet(s) => e.subnet.as_str() == s || subnet.is_some_and(|x| x.tags.name() == Some(s.as_str())),
+        Criterion::Vpc(v) => e.vpc.as_str() == v || topo.vpc(e.vpc.as_str()).is_some_and(|x| x.tags.name() == Some(v.as_str())),
+        Criterion::SecurityGroup(g) => e.security_groups.iter().any(|id| id.as_str() == g || topo.sg(id.as_str()).is_some_and(|x| x.name == *g)),
+        Criterion::Type(t) => match t.as_str() {
+            "instance" => e.instance.is_some(),
+            "database" => e.kind.is_managed_database(),
+            other => e.kind.label() == other,
+        },
+        Criterion::Cidr(n) => e.private_ips.iter().any(|ip| n.contains(ip)),
+        Criterion::PublicSubnet(want) => {
+            let public = topo.subnet_ix(e.subnet.as_str()).and_then(|si| topo.route_table_of(si)).is_some_and(|rt| {
+                rt.routes.iter().any(|r| matches!(r.target, RouteTarget::InternetGateway(_)) && r.state == RouteState::Active)
+            });
+            public == *want
+        }
+    }
+}
+
+/// Whether a trace counts as a reachable path under the intent's path filters.
+fn counts(i: &Intent, o: &Outcome) -> bool {
+    o.reachable && (i.through.is_empty() || flows::crosses(&o.trace, &i.through)) && !flows::crosses(&o.trace, &i.not_through)
+}
+
+fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)]) -> IntentResult {
+    let from = resolve(topo, &i.from);
+    let to = resolve(topo, &i.to);
+    let ports: Vec<u16> = if !i.protocol.has_ports() {
+        vec![0]
+    } else {
+        match &i.ports {
+            Ports::List(r) => flows::expand_ranges(r, relevant, i.protocol),
+            Ports::Relevant => {
+                let mut v: Vec<u16> = relevant.iter().filter(|(p, _)| i.protocol.covers(*p)).map(|(_, x)| *x).collect();
+                v.dedup();
+                v
+            }
+        }
+    };
+    let mut pairs: Vec<(End, End)> = Vec::new();
+    for a in &from {
+        for b in &to {
+            pairs.push((a.clone(), b.clone()));
+            if i.kind == IntentKind::Isolated {
+                pairs.push((b.clone(), a.clone()));
+            }
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    let results: Vec<(usize, Vec<(u16, Outcome)>)> = pairs
+        .par_iter()
+        .enumerate()
+        .map(|(n, (a, b))| (n, ports.iter().filter_map(|&p| flows::evaluate(topo, a, b, i.protocol, p).map(|o| (p, o))).collect()))
+        .collect();
+    let flows_n: usize = results.iter().map(|(_, v)| v.len()).sum();
+    let shown = |p: u16| if i.protocol.has_ports() { vec![p] } else { Vec::new() };
+    let mut violations = Vec::new();
+    let mut count = 0;
+    for (n, outcomes) in results {
+        let (a, b) = &pairs[n];
+        match i.kind {
+            IntentKind::MustNotReach | IntentKind::Isolated => {
+                let bad: Vec<&(u16, Outcome)> = outcomes.iter().filter(|(_, o)| counts(i, o)).collect();
+                if let Some((_, example)) = bad.first() {
+                    count += 1;
+                    let ports: Vec<u16> = if i.protocol.has_ports() { bad.iter().map(|(p, _)| *p).collect() } else { Vec::new() };
+                    let mut ranges: Option<Vec<IpNet>> = None;
+                    for (_, o) in &bad {
+                        if let Some(r) = &o.ranges {
+                            let v = ranges.get_or_insert_with(Vec::new);
+                            for x in r {
+                                if !v.contains(x) {
+                                    v.push(*x);
+                                }
+                            }
+                        }
+                    }
+                    let what = if ports.is_empty() { i.protocol.to_string() } else { format!("{} {}", i.protocol, join(&ports)) };
+                    violations.push(Violation {
+                        from: flows::label(topo, a),
+                        to: flows::label(topo, b),
+                        protocol: i.protocol,
+                        reason: format!("{what} gets through, request and reply"),
+                        ports,
+                        any_address: bad.iter().any(|(_, o)| o.all),
+                        ranges,
+                        blocked_by: None,
+                        trace: example.trace.clone(),
+                    });
+                }
+            }
+            IntentKind::MustReach => {
+                for (p, o) in &outcomes {
+                    if counts(i, o) {
+                        continue;
+                    }
+                    count += 1;
+                    let reason = if !o.reachable {
+                        match &o.trace.blocked_by {
+                            Some(bl) => format!("blocked by {} ({}) on the {} path: {}", bl.id, bl.kind, path_name(bl), bl.explanation),
+                            None => format!("not reachable ({})", o.trace.forward.disposition),
+                        }
+                    } else if !i.through.is_empty() && !flows::crosses(&o.trace, &i.through) {
+                        format!("reachable, but not through {}", i.through.join(" or "))
+                    } else {
+                        format!("reachable, but through {}", i.not_through.join(" or "))
+                    };
+                    violations.push(Violation {
+                        from: flows::label(topo, a),
+                        to: flows::label(topo, b),
+                        protocol: i.protocol,
+                        ports: shown(*p),
+                        ranges: None,
+                        any_address: false,
+                        reason,
+                        blocked_by: o.trace.blocked_by.clone(),
+                        trace: o.trace.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let note = match (from.is_empty(), to.is_empty()) {
+        (true, _) => Some("the `from` selectors match nothing in this snapshot".to_string()),
+        (_, true) => Some("the `to` selectors match nothing in this snapshot".to_string()),
+        _ => None,
+    };
+    // A must-reach intent whose ends match nothing cannot be satisfied: treat it as violated
+    // so a renamed tag does not silently pass CI.
+    let empty_must_reach = i.kind == IntentKind::MustReach && note.is_some();
+    let status = if count > 0 || empty_must_reach { Status::Violated } else { Status::Holds };
+    IntentResult {
+        name: i.name.clone(),
+        description: i.description.clone(),
+        severity: i.severity,
+        kind: i.kind,
+        file: i.file.clone(),
+        line: i.line,
+        status,
+        sources: from.len(),
+        destinations: to.len(),
+        flows: flows_n,
+        violation_count: count,
+        violations,
+        note,
+    }
+}
+
+fn path_name(b: &Blocked) -> &'static str {
+    match b.path {
+        crate::eval::PathKind::Forward => "forward",
+        crate::eval::PathKind::Return => "return",
+    }
+}
+
+fn join(ports: &[u16]) -> String {
+    ports.iter().map(u16::to_string).collect::<Vec<_>>().join(",")
+}
