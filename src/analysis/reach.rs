@@ -243,16 +243,25 @@ fn db_port(topo: &Topology<'_>, ix: Ix) -> Option<u16> {
         .and_then(|(_, d)| d.port)
 }
 
-struct Sweep {
-    trace: Trace,
-    ranges: Vec<IpNet>,
-    all: bool,
-    sample: IpAddr,
+/// The outcome of [`sweep_internet`].
+pub struct Sweep {
+    /// A representative trace: the first address that got through, else the failed
+    /// attempt that got furthest (a return-path failure beats a forward one).
+    pub trace: Trace,
+    /// The outside ranges that get through, merged into the fewest CIDRs.
+    pub ranges: Vec<IpNet>,
+    /// Whether every public address gets through.
+    pub all: bool,
+    /// The outside address `trace` shows.
+    pub sample: IpAddr,
 }
 
 /// Cuts the outside address space at every prefix that a relevant rule or route names,
 /// evaluates one address per piece, and keeps the pieces that get through.
-fn sweep_internet(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, run: impl Fn(IpAddr) -> Trace) -> Sweep {
+///
+/// `(ix, ip)` is the inside end (an interface and its address); `run` evaluates the flow for
+/// one outside address (as source or destination, as the caller decides).
+pub fn sweep_internet(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, run: impl Fn(IpAddr) -> Trace) -> Sweep {
     let e = &topo.model.enis[ix];
     let mut prefixes: Vec<IpNet> = Vec::new();
     for g in &e.security_groups {
