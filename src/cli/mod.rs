@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
+mod audit;
 mod reach;
 mod snapshot;
 mod snapshot_args;
@@ -19,6 +20,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// What is truly exposed: databases and admin ports reachable from the internet over the
+    /// full path, latent exposures, ACL return-path problems and hygiene.
+    Audit(audit::Args),
     /// Can SRC reach DST? A hop-by-hop trace of the request and of its reply.
     Reach(reach::Args),
     /// Capture a live account's network from the AWS APIs into a snapshot directory.
@@ -31,6 +35,7 @@ pub fn run() -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let code = match cli.command {
+        Command::Audit(args) => audit::run(args, &mut out)?,
         Command::Reach(args) => reach::run(args, &mut out)?,
         Command::Snapshot(args) => snapshot::run(args, &mut out)?,
     };

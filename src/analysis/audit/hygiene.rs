@@ -241,7 +241,7 @@ fn flow_logs(topo: &Topology<'_>, out: &mut Vec<Finding>) {
             Severity::Low,
             res,
             if uncovered.len() == subnets.len() {
-                format!("{} has no flow log (nor do its {} subnets)", label(topo, v.id.as_str()), subnets.len())
+                format!("{} has no flow log (nor do any of its {} subnet(s))", label(topo, v.id.as_str()), subnets.len())
             } else {
                 format!("{} has no VPC flow log; {} of its {} subnets have none either", label(topo, v.id.as_str()), uncovered.len(), subnets.len())
             },
