@@ -2,4 +2,5 @@
 //! samples, the shared Batfish fixtures and generated inputs. One module per feature.
 
 mod util;
+mod audit;
 mod snapshot;
