@@ -307,10 +307,10 @@ fn diagram(out: &mut dyn Write, a: &Audit, m: &Model) -> io::Result<()> {
         let igw = m.internet_gateways.iter().find(|g| g.vpcs.contains(&v.id));
         if let Some(g) = igw {
             body.push_str(&format!(
-                "<rect x=\"{}\" y=\"{}\" width=\"230\" height=\"24\" rx=\"12\" fill=\"#2e7d32\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#fff\">{}</text>",
-                W - 260,
+                "<rect x=\"{}\" y=\"{}\" width=\"260\" height=\"24\" rx=\"12\" fill=\"#2e7d32\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#fff\">{}</text>",
+                W - 290,
                 y + 8,
-                W - 250,
+                W - 280,
                 y + 24,
                 html_escape(&format!("internet gateway {}", g.id))
             ));
@@ -329,7 +329,7 @@ fn diagram(out: &mut dyn Write, a: &Audit, m: &Model) -> io::Result<()> {
                 let fill = if public { "#e8f5e9" } else { "#ffffff" };
                 body.push_str(&format!("<rect x=\"{sx}\" y=\"{sy}\" width=\"{SW}\" height=\"{h}\" rx=\"5\" fill=\"{fill}\" stroke=\"#90a4ae\"/>"));
                 let name = s.tags.name().map(|n| format!("{n} ")).unwrap_or_default();
-                body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\">{}</text>", sx + 8, sy + 17, html_escape(&short(&format!("{name}{}", s.id), 34))));
+                body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\">{}</text>", sx + 8, sy + 17, html_escape(&short(&format!("{name}{}", s.id), 30))));
                 let nats: Vec<&str> = m.nat_gateways.iter().filter(|n| n.subnet == s.id).map(|n| n.id.as_str()).collect();
                 let sub2 = format!("{} {}{}{}", s.cidr.map(|c| c.to_string()).unwrap_or_default(), s.az, if public { " public" } else { "" }, if nats.is_empty() { String::new() } else { format!(" NAT {}", nats.join(",")) });
                 body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#555\">{}</text>", sx + 8, sy + 33, html_escape(&short(&sub2, 40))));
