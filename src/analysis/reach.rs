@@ -244,6 +244,7 @@ fn db_port(topo: &Topology<'_>, ix: Ix) -> Option<u16> {
 }
 
 /// The outcome of [`sweep_internet`].
+#[derive(Clone, Debug)]
 pub struct Sweep {
     /// A representative trace: the first address that got through, else the failed
     /// attempt that got furthest (a return-path failure beats a forward one).

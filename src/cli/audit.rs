@@ -122,7 +122,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         Format::Json => vpcscope::report::audit::json(w, &report)?,
         Format::Markdown => vpcscope::report::audit::markdown(w, &report)?,
         Format::Html => vpcscope::report::audit::html(w, &report, &loaded.model, &title)?,
-        Format::Sarif => vpcscope::report::audit::sarif(w, &report, &title)?,
+        // SARIF wants a URI reference: the snapshot path as given, spaces percent-encoded.
+        Format::Sarif => vpcscope::report::audit::sarif(w, &report, &title.replace('%', "%25").replace(' ', "%20"))?,
     }
     w.flush()?;
     Ok(if report.has_at_least(args.fail_on.severity()) { 1 } else { 0 })

@@ -14,14 +14,14 @@ pub mod flows;
 mod hygiene;
 mod nacl;
 
-use crate::analysis::reach::sweep_internet;
+use crate::analysis::reach::{sweep_internet, Sweep};
 use crate::eval::{self, Blocked, Direction, Endpoint, Fix, Hop, Leg, Trace};
 use crate::model::*;
 use crate::topology::{Ix, Topology};
 use ipnet::IpNet;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -597,21 +597,66 @@ fn to_port(r: &SgRule) -> i32 {
 }
 
 /// Sweeps every candidate against the whole internet; returns the exposure and latent
-/// findings and the number of sweeps.
+/// findings and the number of (interface, port) pairs checked.
+///
+/// Interfaces in the same subnet with the same security groups, the same public-address
+/// status and the same port answer the internet alike (ACLs and routes see only the outside
+/// address; the internet gateway maps whichever public address), so one full sweep serves
+/// the class and each member re-evaluates only the sample address for its own path. If a
+/// member's answer differs from its class's, it gets a full sweep of its own.
 fn exposures(topo: &Topology<'_>) -> (Vec<Finding>, usize) {
     let cands = candidates(topo);
     let n = cands.len();
-    let findings: Vec<Finding> = cands.into_par_iter().filter_map(|(c, l)| exposure(topo, &c, &l)).collect();
+    type Key = (String, Vec<String>, bool, u16);
+    let key = |c: &Candidate| -> Key {
+        let e = &topo.model.enis[c.ix];
+        let mut groups: Vec<String> = e.security_groups.iter().map(|g| g.to_string()).collect();
+        groups.sort();
+        let public = e.primary_ip().is_some_and(|ip| e.public_for(ip).is_some());
+        (e.subnet.to_string(), groups, public, c.port)
+    };
+    let mut classes: BTreeMap<Key, usize> = BTreeMap::new();
+    let mut reps: Vec<usize> = Vec::new();
+    for (i, (c, _)) in cands.iter().enumerate() {
+        classes.entry(key(c)).or_insert_with(|| {
+            reps.push(i);
+            i
+        });
+    }
+    let swept: HashMap<usize, Sweep> = reps.par_iter().filter_map(|&i| full_sweep(topo, &cands[i].0).map(|s| (i, s))).collect();
+    let findings: Vec<Finding> = cands
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, (c, l))| {
+            let rep = classes.get(&key(c)).copied()?;
+            let sweep = swept.get(&rep)?;
+            if rep == i {
+                return exposure(topo, c, l, sweep.clone());
+            }
+            let ip = topo.model.enis[c.ix].primary_ip()?;
+            let trace = eval::evaluate(topo, &Endpoint::External(sweep.sample), &Endpoint::Eni { ix: c.ix, ip }, Protocol::Tcp, eval::DEFAULT_SOURCE_PORT, c.port);
+            if trace.reachable == sweep.trace.reachable {
+                exposure(topo, c, l, Sweep { trace, ..sweep.clone() })
+            } else {
+                exposure(topo, c, l, full_sweep(topo, c)?)
+            }
+        })
+        .collect();
     (findings, n)
 }
 
-fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener) -> Option<Finding> {
+fn full_sweep(topo: &Topology<'_>, c: &Candidate) -> Option<Sweep> {
     let e = &topo.model.enis[c.ix];
     let ip = e.primary_ip()?;
     let dst = Endpoint::Eni { ix: c.ix, ip };
-    let sweep = sweep_internet(topo, (c.ix, ip), true, |addr| {
+    Some(sweep_internet(topo, (c.ix, ip), true, |addr| {
         eval::evaluate(topo, &Endpoint::External(addr), &dst, Protocol::Tcp, eval::DEFAULT_SOURCE_PORT, c.port)
-    });
+    }))
+}
+
+fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> Option<Finding> {
+    let e = &topo.model.enis[c.ix];
+    let ip = e.primary_ip()?;
     let admin = is_admin(c.port) && !c.listener_port;
     let service = if c.listener_port && !is_admin(c.port) {
         l.db.map(|d| topo.model.db_instances[d].engine.clone()).or_else(|| service_of(c.port).map(str::to_string)).unwrap_or_else(|| e.kind.label().to_string())
