@@ -243,22 +243,26 @@ fn db_port(topo: &Topology<'_>, ix: Ix) -> Option<u16> {
         .and_then(|(_, d)| d.port)
 }
 
-/// The outcome of sweeping the outside address space.
+/// The outcome of sweeping the outside address space ([`sweep_internet`], [`sweep_outside`]).
 #[derive(Clone, Debug)]
 pub struct Sweep {
-    /// A trace of a sample address (one that gets through when any does).
+    /// A representative trace: the first address that got through, else the failed
+    /// attempt that got furthest (a return-path failure beats a forward one).
     pub trace: Trace,
-    /// The outside ranges that get through.
+    /// The outside ranges that get through, merged into the fewest CIDRs.
     pub ranges: Vec<IpNet>,
-    /// Whether every outside address swept gets through.
+    /// Whether every public address gets through.
     pub all: bool,
-    /// The outside address the trace shows.
+    /// The outside address `trace` shows.
     pub sample: IpAddr,
 }
 
 /// Cuts the outside address space at every prefix that a relevant rule or route names,
 /// evaluates one address per piece, and keeps the pieces that get through.
-fn sweep_internet(topo: &Topology<'_>, inner: (Ix, IpAddr), inbound: bool, run: impl Fn(IpAddr) -> Trace) -> Sweep {
+///
+/// `(ix, ip)` is the inside end (an interface and its address); `run` evaluates the flow for
+/// one outside address (as source or destination, as the caller decides).
+pub fn sweep_internet(topo: &Topology<'_>, inner: (Ix, IpAddr), inbound: bool, run: impl Fn(IpAddr) -> Trace) -> Sweep {
     sweep_outside(topo, inner, inbound, None, run)
 }
 

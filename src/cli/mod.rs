@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
+mod audit;
 mod flows;
 mod check;
 mod diff;
@@ -22,6 +23,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// What is truly exposed: databases and admin ports reachable from the internet over the
+    /// full path, latent exposures, ACL return-path problems and hygiene.
+    Audit(audit::Args),
     /// Can SRC reach DST? A hop-by-hop trace of the request and of its reply.
     Reach(reach::Args),
     /// Read VPC Flow Logs: counts, conversations, top talkers, rejected traffic.
@@ -40,6 +44,7 @@ pub fn run() -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let code = match cli.command {
+        Command::Audit(args) => audit::run(args, &mut out)?,
         Command::Reach(args) => reach::run(args, &mut out)?,
         Command::Flows(args) => flows::run(args, &mut out)?,
         Command::Snapshot(args) => snapshot::run(args, &mut out)?,

@@ -3,6 +3,7 @@
 //! that comes from AWS data (tags, names, descriptions) goes through the escaping helpers
 //! here, because anyone with console access can write a tag.
 
+pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod explain;

@@ -1,6 +1,7 @@
 //! The single integration-test binary: runs the real `vpcscope` executable on the bundled
 //! samples, the shared Batfish fixtures and generated inputs. One module per feature.
 
+mod audit;
 mod explain;
 mod flows;
 mod reach;

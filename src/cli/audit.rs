@@ -1,0 +1,130 @@
+//! `vpcscope audit`: the posture report. Exit 1 when a finding at or above `--fail-on`
+//! exists, 0 otherwise, 2 on error.
+
+use super::snapshot_args::SnapshotArgs;
+use anyhow::Context;
+use clap::ValueEnum;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use vpcscope::analysis::audit::{self, flows, Severity};
+use vpcscope::topology::Topology;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// Readable text for a terminal.
+    Text,
+    /// The JSON contract (docs/audit.md).
+    Json,
+    /// Markdown for a pull request or wiki.
+    Markdown,
+    /// One self-contained HTML page with an inline SVG diagram.
+    Html,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+}
+
+/// The lowest severity that makes the command exit 1.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    /// Critical findings only.
+    Critical,
+    /// High or critical.
+    High,
+    /// Medium or above.
+    Medium,
+    /// Low or above.
+    Low,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
+}
+
+/// Arguments of `vpcscope audit`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
+    /// Flow-log files (default format, version 2; `.gz` accepted; `-` for stdin) whose
+    /// records become evidence and reveal unused rules.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    flows: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    fail_on: FailOn,
+}
+
+fn read_flows(paths: &[PathBuf]) -> anyhow::Result<Option<Vec<flows::FlowRecord>>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut records = Vec::new();
+    for p in paths {
+        let mut bytes = Vec::new();
+        if p.as_os_str() == "-" {
+            std::io::stdin().read_to_end(&mut bytes).context("cannot read flow logs from stdin")?;
+        } else {
+            let raw = std::fs::read(p).with_context(|| format!("cannot read flow-log file {}", p.display()))?;
+            if raw.starts_with(&[0x1f, 0x8b]) {
+                flate2::read::MultiGzDecoder::new(raw.as_slice())
+                    .read_to_end(&mut bytes)
+                    .with_context(|| format!("cannot decompress flow-log file {}", p.display()))?;
+            } else {
+                bytes = raw;
+            }
+        }
+        let parsed = flows::parse_default_v2(&bytes);
+        if parsed.malformed_count > 0 {
+            let lines: Vec<String> = parsed.malformed.iter().map(ToString::to_string).collect();
+            eprintln!(
+                "vpcscope: warning: {}: {} line(s) are not default-format (version 2) flow-log records (lines {}); custom formats need the flow-log module",
+                p.display(),
+                parsed.malformed_count,
+                lines.join(", ")
+            );
+        }
+        records.extend(parsed.records);
+    }
+    Ok(Some(records))
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let loaded = args.snapshot.load()?;
+    let records = read_flows(&args.flows)?;
+    let topo = Topology::new(&loaded.model);
+    let report = audit::audit(&topo, &audit::Options { flows: records.as_deref() });
+    let title = args.snapshot.snapshot.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "live capture".into());
+    let mut file;
+    let w: &mut dyn Write = match &args.output {
+        Some(p) => {
+            file = std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?);
+            &mut file
+        }
+        None => out,
+    };
+    match args.format {
+        Format::Text => vpcscope::report::audit::text(w, &report)?,
+        Format::Json => vpcscope::report::audit::json(w, &report)?,
+        Format::Markdown => vpcscope::report::audit::markdown(w, &report)?,
+        Format::Html => vpcscope::report::audit::html(w, &report, &loaded.model, &title)?,
+        // SARIF wants a URI reference: the snapshot path as given, spaces percent-encoded.
+        Format::Sarif => vpcscope::report::audit::sarif(w, &report, &title.replace('%', "%25").replace(' ', "%20"))?,
+    }
+    w.flush()?;
+    Ok(if report.has_at_least(args.fail_on.severity()) { 1 } else { 0 })
+}

@@ -1,0 +1,457 @@
+//! Renderers of an [`Audit`]: text for a terminal, JSON (the contract in `docs/audit.md`),
+//! Markdown for a pull request or wiki, one self-contained HTML file (inline CSS and an
+//! inline SVG diagram of the network, no scripts, no network fetches), and SARIF 2.1.0 for
+//! code-scanning tools.
+//!
+//! Every string that can carry AWS data (names, tags, descriptions, and the titles and
+//! explanations built from them) goes through the escaping helper of its format:
+//! [`text_safe`], [`html_escape`] or [`markdown_escape`]. JSON and SARIF are escaped by the
+//! serializer.
+
+use super::{html_escape, markdown_escape, text_safe};
+use crate::analysis::audit::{Audit, Finding, FindingKind, Severity};
+use crate::eval::{Hop, Leg};
+use crate::model::Model;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Text for a terminal.
+pub fn text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+    let s = &a.summary;
+    writeln!(out, "vpcscope audit: {} finding(s) in {} VPC(s), {} subnet(s), {} interface(s)", s.total, s.vpcs, s.subnets, s.interfaces)?;
+    let counts: Vec<String> = Severity::ALL.iter().map(|v| format!("{} {v}", s.by_severity.get(v).copied().unwrap_or(0))).collect();
+    writeln!(out, "  {}", counts.join(", "))?;
+    if let Some(n) = s.flow_records {
+        writeln!(out, "  flow-log records used: {n}")?;
+    }
+    for f in &a.findings {
+        writeln!(out)?;
+        writeln!(out, "[{}] {}: {}", f.severity.as_str().to_uppercase(), f.kind, text_safe(&f.title))?;
+        writeln!(out, "  resource: {} [{}]", text_safe(&f.resource.label()), f.resource.kind)?;
+        if !f.sources.is_empty() {
+            writeln!(out, "  sources:  {}", text_safe(&f.sources.join(", ")))?;
+        }
+        writeln!(out, "  {}", text_safe(&f.explanation))?;
+        if let Some(b) = &f.closed_by {
+            writeln!(out, "  closed by: {} {} ({}): {}", b.kind, text_safe(&b.id), b.code, text_safe(&b.explanation))?;
+        }
+        for e in f.evidence.iter().take(12) {
+            writeln!(out, "    - {}", text_safe(e))?;
+        }
+        if f.evidence.len() > 12 {
+            writeln!(out, "    - ... {} more", f.evidence.len() - 12)?;
+        }
+        if let Some(fix) = &f.fix {
+            writeln!(out, "  fix: {}", text_safe(&fix.description))?;
+            if let Some(cli) = &fix.aws_cli {
+                writeln!(out, "       {}", text_safe(cli))?;
+            }
+        }
+    }
+    if a.findings.is_empty() {
+        writeln!(out, "\nNo findings.")?;
+    }
+    Ok(())
+}
+
+/// The JSON contract: `{"tool": {...}, "findings": [...], "summary": {...}}`.
+pub fn json(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+    let v = json!({
+        "tool": {"name": "vpcscope", "version": env!("CARGO_PKG_VERSION")},
+        "findings": a.findings,
+        "summary": a.summary,
+    });
+    serde_json::to_writer_pretty(&mut *out, &v)?;
+    writeln!(out)
+}
+
+/// Markdown for a pull request or a wiki page.
+pub fn markdown(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+    let s = &a.summary;
+    writeln!(out, "# vpcscope audit\n")?;
+    writeln!(out, "{} finding(s) in {} VPC(s), {} subnet(s), {} interface(s).\n", s.total, s.vpcs, s.subnets, s.interfaces)?;
+    writeln!(out, "| severity | findings |\n|---|---|")?;
+    for v in Severity::ALL {
+        writeln!(out, "| {v} | {} |", s.by_severity.get(&v).copied().unwrap_or(0))?;
+    }
+    writeln!(out)?;
+    if !a.findings.is_empty() {
+        writeln!(out, "| severity | kind | resource | port | sources |\n|---|---|---|---|---|")?;
+        for f in &a.findings {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                f.severity,
+                f.kind,
+                markdown_escape(&f.resource.label()),
+                f.port.map(|p| p.to_string()).unwrap_or_default(),
+                markdown_escape(&f.sources.join(", "))
+            )?;
+        }
+        writeln!(out)?;
+    }
+    for v in Severity::ALL {
+        let group: Vec<&Finding> = a.findings.iter().filter(|f| f.severity == v).collect();
+        if group.is_empty() {
+            continue;
+        }
+        writeln!(out, "## {} ({})\n", capitalise(v.as_str()), group.len())?;
+        for f in group {
+            writeln!(out, "### {}: {}\n", f.kind, markdown_escape(&f.title))?;
+            writeln!(out, "- **Resource:** {} ({})", markdown_escape(&f.resource.label()), f.resource.kind)?;
+            if !f.sources.is_empty() {
+                writeln!(out, "- **Sources:** {}", markdown_escape(&f.sources.join(", ")))?;
+            }
+            writeln!(out, "\n{}\n", markdown_escape(&f.explanation))?;
+            if !f.evidence.is_empty() {
+                writeln!(out, "Evidence:\n")?;
+                for e in &f.evidence {
+                    writeln!(out, "- {}", markdown_escape(e))?;
+                }
+                writeln!(out)?;
+            }
+            if let Some(fix) = &f.fix {
+                writeln!(out, "**Fix:** {}\n", markdown_escape(&fix.description))?;
+                if let Some(cli) = &fix.aws_cli {
+                    // Inside a fenced block only a fence can break out: strip backticks.
+                    writeln!(out, "```sh\n{}\n```\n", cli.replace('`', "'").replace(['\n', '\r'], " "))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn sev_color(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "#b00020",
+        Severity::High => "#e65100",
+        Severity::Medium => "#b8860b",
+        Severity::Low => "#1565c0",
+        Severity::Info => "#607d8b",
+    }
+}
+
+const CSS: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1150px;color:#222;line-height:1.4}
+h1{margin-bottom:.2em}.meta{color:#666}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
+.sev{display:inline-block;color:#fff;border-radius:3px;padding:0 .5em;font-weight:600;font-size:.85em;text-transform:uppercase}
+.finding{border:1px solid #ddd;border-left:6px solid #999;border-radius:4px;padding:.6em 1em;margin:.8em 0}
+.finding h3{margin:.2em 0;font-size:1.05em}code,pre{background:#f5f5f5;border-radius:3px}pre{padding:.5em;white-space:pre-wrap;word-break:break-all}
+.kind{font-family:monospace;color:#444}details{margin:.4em 0}.hops td{font-size:.85em}svg text{font-family:system-ui,sans-serif}";
+
+/// One self-contained HTML page: summary, diagram, findings grouped by severity.
+pub fn html(out: &mut dyn Write, a: &Audit, model: &Model, title: &str) -> io::Result<()> {
+    let s = &a.summary;
+    writeln!(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")?;
+    // No scripts, no remote resources: the policy makes the browser refuse them even if
+    // some data slipped through unescaped.
+    writeln!(out, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">")?;
+    writeln!(out, "<title>vpcscope audit: {}</title><style>{CSS}</style></head><body>", html_escape(title))?;
+    writeln!(out, "<h1>vpcscope audit</h1><p class=\"meta\">{} &middot; vpcscope {}</p>", html_escape(title), env!("CARGO_PKG_VERSION"))?;
+    writeln!(out, "<h2>Summary</h2><p id=\"summary\">{} finding(s) in {} VPC(s), {} subnet(s), {} interface(s); {} (interface, port) pairs checked against the whole internet over the full path, forward and return.</p>", s.total, s.vpcs, s.subnets, s.interfaces, s.exposure_checks)?;
+    writeln!(out, "<table><tr>")?;
+    for v in Severity::ALL {
+        writeln!(out, "<th><span class=\"sev\" style=\"background:{}\">{v}</span></th>", sev_color(v))?;
+    }
+    writeln!(out, "</tr><tr>")?;
+    for v in Severity::ALL {
+        writeln!(out, "<td>{}</td>", s.by_severity.get(&v).copied().unwrap_or(0))?;
+    }
+    writeln!(out, "</tr></table>")?;
+    if !a.findings.is_empty() {
+        writeln!(out, "<table><tr><th>severity</th><th>kind</th><th>resource</th><th>port</th><th>sources</th></tr>")?;
+        for (i, f) in a.findings.iter().enumerate() {
+            writeln!(
+                out,
+                "<tr><td><span class=\"sev\" style=\"background:{}\">{}</span></td><td class=\"kind\"><a href=\"#f{i}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                sev_color(f.severity),
+                f.severity,
+                f.kind,
+                html_escape(&f.resource.label()),
+                f.port.map(|p| p.to_string()).unwrap_or_default(),
+                html_escape(&short(&f.sources.join(", "), 120))
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+    writeln!(out, "<h2>Network</h2>")?;
+    diagram(out, a, model)?;
+    writeln!(out, "<h2>Findings</h2>")?;
+    if a.findings.is_empty() {
+        writeln!(out, "<p>No findings.</p>")?;
+    }
+    for v in Severity::ALL {
+        let group: Vec<(usize, &Finding)> = a.findings.iter().enumerate().filter(|(_, f)| f.severity == v).collect();
+        if group.is_empty() {
+            continue;
+        }
+        writeln!(out, "<h2 id=\"sev-{v}\">{} ({})</h2>", capitalise(v.as_str()), group.len())?;
+        for (i, f) in group {
+            finding_html(out, i, f)?;
+        }
+    }
+    writeln!(out, "</body></html>")
+}
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}...", s.chars().take(n).collect::<String>())
+    }
+}
+
+fn finding_html(out: &mut dyn Write, i: usize, f: &Finding) -> io::Result<()> {
+    writeln!(out, "<div class=\"finding\" id=\"f{i}\" style=\"border-left-color:{}\">", sev_color(f.severity))?;
+    writeln!(out, "<h3><span class=\"sev\" style=\"background:{}\">{}</span> <span class=\"kind\">{}</span> {}</h3>", sev_color(f.severity), f.severity, f.kind, html_escape(&f.title))?;
+    writeln!(out, "<p><b>Resource:</b> {} <span class=\"kind\">[{}]</span>", html_escape(&f.resource.label()), html_escape(&f.resource.kind))?;
+    if let Some(sub) = &f.resource.subnet {
+        write!(out, " in {}", html_escape(sub))?;
+    }
+    writeln!(out, "</p>")?;
+    if !f.sources.is_empty() {
+        writeln!(out, "<p><b>Sources:</b> {}</p>", html_escape(&f.sources.join(", ")))?;
+    }
+    writeln!(out, "<p>{}</p>", html_escape(&f.explanation))?;
+    if let Some(b) = &f.closed_by {
+        writeln!(out, "<p><b>Closed by:</b> {} <code>{}</code> ({}): {}</p>", b.kind, html_escape(&b.id), html_escape(&b.code), html_escape(&b.explanation))?;
+    }
+    if !f.evidence.is_empty() {
+        writeln!(out, "<details open><summary>Evidence</summary><ul>")?;
+        for e in &f.evidence {
+            writeln!(out, "<li>{}</li>", html_escape(e))?;
+        }
+        writeln!(out, "</ul></details>")?;
+    }
+    if let Some(p) = &f.path {
+        writeln!(out, "<details><summary>Hop-by-hop path (sample source {})</summary>", html_escape(&p.sample.to_string()))?;
+        leg_html(out, "Request", &p.forward)?;
+        if let Some(r) = &p.ret {
+            leg_html(out, "Reply", r)?;
+        }
+        writeln!(out, "</details>")?;
+    }
+    if let Some(fix) = &f.fix {
+        writeln!(out, "<p><b>Fix:</b> {}</p>", html_escape(&fix.description))?;
+        if let Some(cli) = &fix.aws_cli {
+            writeln!(out, "<pre><code>{}</code></pre>", html_escape(cli))?;
+        }
+    }
+    writeln!(out, "</div>")
+}
+
+fn leg_html(out: &mut dyn Write, what: &str, leg: &Leg) -> io::Result<()> {
+    writeln!(out, "<p><b>{what}:</b> {}</p><table class=\"hops\"><tr><th>#</th><th>component</th><th>action</th><th>rule</th><th>detail</th></tr>", leg.disposition)?;
+    for (n, h) in leg.hops.iter().enumerate() {
+        writeln!(out, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", n + 1, html_escape(&hop_label(h)), action_word(h), html_escape(h.rule.as_deref().unwrap_or("")), html_escape(&h.detail))?;
+    }
+    writeln!(out, "</table>")
+}
+
+fn hop_label(h: &Hop) -> String {
+    let dir = h.direction.map(|d| format!(" {d}")).unwrap_or_default();
+    match &h.name {
+        Some(n) => format!("{} ({n}) [{}]{dir}", h.id, h.kind),
+        None => format!("{} [{}]{dir}", h.id, h.kind),
+    }
+}
+
+fn action_word(h: &Hop) -> String {
+    serde_json::to_value(h.action).ok().and_then(|v| v.as_str().map(str::to_uppercase)).unwrap_or_default()
+}
+
+/// The network as inline SVG: one box per VPC with its internet gateway, one box per subnet,
+/// and a dot per resource with an exposure or latent finding, coloured by severity.
+fn diagram(out: &mut dyn Write, a: &Audit, m: &Model) -> io::Result<()> {
+    const W: i64 = 1100;
+    const COLS: i64 = 4;
+    const SW: i64 = 255;
+    const MAX_SUBNETS: usize = 48;
+    // Resources to draw, per subnet: (label, severity, kind).
+    let mut marks: BTreeMap<&str, Vec<(&Finding, String)>> = BTreeMap::new();
+    for f in &a.findings {
+        if matches!(f.kind, FindingKind::ExposedDatabase | FindingKind::ExposedAdminPort | FindingKind::LatentExposure) {
+            if let Some(s) = &f.resource.subnet {
+                let label = format!("{} :{}", f.resource.name.clone().unwrap_or_else(|| f.resource.id.clone()), f.port.map(|p| p.to_string()).unwrap_or_default());
+                marks.entry(s.as_str()).or_default().push((f, label));
+            }
+        }
+    }
+    // Subnet heights depend on how many marks they hold.
+    let sub_h = |id: &str| -> i64 { 56 + 18 * marks.get(id).map(|v| v.len().min(8) as i64).unwrap_or(0) };
+    let mut body = String::new();
+    let mut y: i64 = 10;
+    for v in &m.vpcs {
+        let subs: Vec<_> = m.subnets.iter().filter(|s| s.vpc == v.id).collect();
+        let shown = &subs[..subs.len().min(MAX_SUBNETS)];
+        let rows: Vec<i64> = shown.chunks(COLS as usize).map(|row| row.iter().map(|s| sub_h(s.id.as_str())).max().unwrap_or(56)).collect();
+        let inner: i64 = rows.iter().map(|h| h + 12).sum::<i64>() + if subs.len() > MAX_SUBNETS { 20 } else { 0 };
+        let vh = 52 + inner;
+        let cidrs: Vec<String> = v.cidrs.iter().map(ToString::to_string).collect();
+        let vname = v.tags.name().map(|n| format!("{n} ")).unwrap_or_default();
+        body.push_str(&format!(
+            "<rect x=\"10\" y=\"{y}\" width=\"{}\" height=\"{vh}\" rx=\"8\" fill=\"#f3f7fb\" stroke=\"#5b7fa6\"/><text x=\"22\" y=\"{}\" font-size=\"15\" font-weight=\"600\">{}</text>",
+            W - 20,
+            y + 22,
+            html_escape(&format!("VPC {vname}{} {}", v.id, cidrs.join(" ")))
+        ));
+        let igw = m.internet_gateways.iter().find(|g| g.vpcs.contains(&v.id));
+        if let Some(g) = igw {
+            body.push_str(&format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"260\" height=\"24\" rx=\"12\" fill=\"#2e7d32\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#fff\">{}</text>",
+                W - 290,
+                y + 8,
+                W - 280,
+                y + 24,
+                html_escape(&format!("internet gateway {}", g.id))
+            ));
+        }
+        let mut sy = y + 40;
+        for (r, row) in shown.chunks(COLS as usize).enumerate() {
+            for (c, s) in row.iter().enumerate() {
+                let sx = 24 + c as i64 * (SW + 12);
+                let h = rows[r];
+                let public = m
+                    .route_tables
+                    .iter()
+                    .find(|rt| rt.subnets.contains(&s.id))
+                    .or_else(|| m.route_tables.iter().find(|rt| rt.vpc == v.id && rt.main))
+                    .is_some_and(|rt| rt.routes.iter().any(|x| matches!(x.target, crate::model::RouteTarget::InternetGateway(_))));
+                let fill = if public { "#e8f5e9" } else { "#ffffff" };
+                body.push_str(&format!("<rect x=\"{sx}\" y=\"{sy}\" width=\"{SW}\" height=\"{h}\" rx=\"5\" fill=\"{fill}\" stroke=\"#90a4ae\"/>"));
+                let name = s.tags.name().map(|n| format!("{n} ")).unwrap_or_default();
+                body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\">{}</text>", sx + 8, sy + 17, html_escape(&short(&format!("{name}{}", s.id), 30))));
+                let nats: Vec<&str> = m.nat_gateways.iter().filter(|n| n.subnet == s.id).map(|n| n.id.as_str()).collect();
+                let sub2 = format!("{} {}{}{}", s.cidr.map(|c| c.to_string()).unwrap_or_default(), s.az, if public { " public" } else { "" }, if nats.is_empty() { String::new() } else { format!(" NAT {}", nats.join(",")) });
+                body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#555\">{}</text>", sx + 8, sy + 33, html_escape(&short(&sub2, 40))));
+                if let Some(list) = marks.get(s.id.as_str()) {
+                    for (k, (f, label)) in list.iter().take(8).enumerate() {
+                        let cy = sy + 50 + 18 * k as i64;
+                        body.push_str(&format!(
+                            "<circle cx=\"{}\" cy=\"{}\" r=\"6\" fill=\"{}\"><title>{}</title></circle><text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>",
+                            sx + 14,
+                            cy - 4,
+                            sev_color(f.severity),
+                            html_escape(&f.title),
+                            sx + 26,
+                            cy,
+                            html_escape(&short(&format!("{label} {}", f.kind), 38))
+                        ));
+                    }
+                }
+            }
+            sy += rows[r] + 12;
+        }
+        if subs.len() > MAX_SUBNETS {
+            body.push_str(&format!("<text x=\"24\" y=\"{}\" font-size=\"12\">... and {} more subnets</text>", sy + 8, subs.len() - MAX_SUBNETS));
+        }
+        y += vh + 14;
+    }
+    let legend_y = y + 6;
+    let mut lx = 14;
+    for v in Severity::ALL {
+        body.push_str(&format!("<circle cx=\"{lx}\" cy=\"{}\" r=\"6\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{v}</text>", legend_y, sev_color(v), lx + 10, legend_y + 4));
+        lx += 90;
+    }
+    body.push_str(&format!("<rect x=\"{lx}\" y=\"{}\" width=\"14\" height=\"12\" fill=\"#e8f5e9\" stroke=\"#90a4ae\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">subnet routed to an internet gateway</text>", legend_y - 6, lx + 20, legend_y + 4));
+    writeln!(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"network diagram\" width=\"{W}\" height=\"{}\" viewBox=\"0 0 {W} {}\">{body}</svg>", legend_y + 16, legend_y + 16)
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub code scanning reads `security-severity` (0-10) from each rule.
+fn security_severity(k: FindingKind) -> &'static str {
+    match k {
+        FindingKind::ExposedDatabase => "9.5",
+        FindingKind::ExposedAdminPort => "8.0",
+        FindingKind::LatentExposure => "5.0",
+        FindingKind::NaclReturnPath => "4.0",
+        FindingKind::SecurityGroupOpenToWorld => "7.0",
+        FindingKind::MissingSecurityGroup => "4.0",
+        FindingKind::BlackholeRoute => "3.0",
+        FindingKind::UnusedSecurityGroup | FindingKind::NoFlowLogs | FindingKind::PeeringNotActive => "2.0",
+        FindingKind::UnusedRule => "1.0",
+    }
+}
+
+/// SARIF 2.1.0. `artifact_uri` names the snapshot (a path relative to the repository
+/// root when the report is uploaded to code scanning).
+pub fn sarif(out: &mut dyn Write, a: &Audit, artifact_uri: &str) -> io::Result<()> {
+    let rules: Vec<serde_json::Value> = FindingKind::ALL
+        .iter()
+        .map(|k| {
+            json!({
+                "id": k.as_str(),
+                "name": capitalise(&k.as_str().replace('-', " ")).replace(' ', ""),
+                "shortDescription": {"text": k.description()},
+                "fullDescription": {"text": k.description()},
+                "help": {"text": format!("{}. See docs/audit.md for what vpcscope checks and how to read the evidence.", k.description())},
+                "properties": {"tags": ["security", "aws", "network"], "security-severity": security_severity(*k)},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = a
+        .findings
+        .iter()
+        .map(|f| {
+            let rule_index = FindingKind::ALL.iter().position(|k| *k == f.kind).unwrap_or(0);
+            let mut text = format!("{} {}", f.title, f.explanation);
+            if let Some(fix) = &f.fix {
+                text.push_str(&format!(" Fix: {}", fix.description));
+            }
+            let fqn = [f.resource.vpc.as_deref(), f.resource.subnet.as_deref(), Some(f.resource.id.as_str())].into_iter().flatten().collect::<Vec<_>>().join("/");
+            json!({
+                "ruleId": f.kind.as_str(),
+                "ruleIndex": rule_index,
+                "level": sarif_level(f.severity),
+                "message": {"text": text},
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": artifact_uri}},
+                    "logicalLocations": [{
+                        "name": f.resource.id,
+                        "fullyQualifiedName": fqn,
+                        "kind": "resource",
+                    }],
+                }],
+                "partialFingerprints": {"vpcscope/v1": format!("{}/{}/{}", f.kind, f.resource.id, f.port.map(|p| p.to_string()).unwrap_or_else(|| f.title.clone()))},
+                "properties": {
+                    "severity": f.severity,
+                    "resource": f.resource,
+                    "port": f.port,
+                    "sources": f.sources,
+                    "evidence": f.evidence,
+                },
+            })
+        })
+        .collect();
+    let v = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "vpcscope",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &v)?;
+    writeln!(out)
+}
