@@ -4,7 +4,7 @@
 use super::snapshot_args::SnapshotArgs;
 use anyhow::Context;
 use clap::ValueEnum;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use vpcscope::analysis::audit::{self, flows, Severity};
 use vpcscope::topology::Topology;
@@ -69,37 +69,32 @@ pub struct Args {
 }
 
 fn read_flows(paths: &[PathBuf]) -> anyhow::Result<Option<Vec<flows::FlowRecord>>> {
+    use vpcscope::source::flowlog::{self as reader, Input, NoProgress, ReadOptions};
     if paths.is_empty() {
         return Ok(None);
     }
-    let mut records = Vec::new();
-    for p in paths {
-        let mut bytes = Vec::new();
-        if p.as_os_str() == "-" {
-            std::io::stdin().read_to_end(&mut bytes).context("cannot read flow logs from stdin")?;
-        } else {
-            let raw = std::fs::read(p).with_context(|| format!("cannot read flow-log file {}", p.display()))?;
-            if raw.starts_with(&[0x1f, 0x8b]) {
-                flate2::read::MultiGzDecoder::new(raw.as_slice())
-                    .read_to_end(&mut bytes)
-                    .with_context(|| format!("cannot decompress flow-log file {}", p.display()))?;
-            } else {
-                bytes = raw;
-            }
-        }
-        let parsed = flows::parse_default_v2(&bytes);
-        if parsed.malformed_count > 0 {
-            let lines: Vec<String> = parsed.malformed.iter().map(ToString::to_string).collect();
-            eprintln!(
-                "vpcscope: warning: {}: {} line(s) are not default-format (version 2) flow-log records (lines {}); custom formats need the flow-log module",
-                p.display(),
-                parsed.malformed_count,
-                lines.join(", ")
-            );
-        }
-        records.extend(parsed.records);
+    let inputs: Vec<Input> = paths.iter().map(|p| Input::from_arg(p.as_os_str())).collect();
+    let (sink, read) = reader::read(&inputs, &ReadOptions::default(), &NoProgress, flows::AuditSink::new)?;
+    for d in &read.damaged {
+        eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", read.sources.name(d.source), d.reason, d.records_before);
     }
-    Ok(Some(records))
+    let c = sink.summary.counts;
+    if c.malformed > 0 {
+        let samples: Vec<String> = sink
+            .summary
+            .malformed_samples
+            .iter()
+            .map(|m| {
+                let r = read.sources.resolve(&m.position);
+                format!("{}:{} ({})", r.source, r.line.unwrap_or(0), m.error)
+            })
+            .collect();
+        eprintln!("vpcscope: warning: {} malformed flow-log line(s) skipped: {}", c.malformed, samples.join(", "));
+    }
+    if c.total == 0 {
+        anyhow::bail!("--flows: no flow-log records in the input (empty or header-only)");
+    }
+    Ok(Some(sink.into_records()))
 }
 
 /// Runs the subcommand.

@@ -341,6 +341,10 @@ impl<'t, 'm> Walk<'t, 'm> {
                 return self.route_from(sub, q, Arrival::Nat);
             }
         }
+        if self.path == PathKind::Forward && e.kind == EniKind::NatGateway {
+            return self.stop(Disposition::Dropped, e.id.as_str(), Kind::NatGateway, None, None, None, "NAT_GATEWAY_INBOUND",
+                format!("{} belongs to a NAT gateway, which accepts no connections it did not open", e.id), &p, None);
+        }
         if self.path == PathKind::Forward && e.kind == EniKind::LoadBalancer {
             self.hop(e.id.as_str(), Kind::LoadBalancer, None, Action::Note, None, &p,
                 "destination belongs to a load balancer: listeners and targets are not modelled yet".into());
@@ -1218,6 +1222,12 @@ mod tests {
         assert!(!t.reachable);
         let b = t.blocked_by.unwrap();
         assert_eq!((b.path, b.direction, b.rule.as_deref()), (PathKind::Return, Some(Direction::Egress), Some("* ALL ALL 0.0.0.0/0 DENY")));
+    }
+
+    #[test]
+    fn nat_gateway_accepts_no_inbound_connections() {
+        let (ok, code, _, id) = check(&base(), "8.8.8.8", "54.0.0.9", 443);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "NAT_GATEWAY_INBOUND", "eni-nat"));
     }
 
     #[test]

@@ -3,9 +3,8 @@
 //! reached the database: N ACCEPT records from M addresses"), and the list of inbound
 //! security-group and ACL allow rules that no accepted flow used during the log window.
 //!
-//! This reader is deliberately small (one owned record per line, default format only):
-//! the zero-copy `flowlog` module with custom formats replaces it once it is merged; only
-//! [`parse_default_v2`] has to change. Callers hand it bytes; it never opens a file.
+//! Records come from the `flowlog` parser (every format) through [`AuditSink`], one
+//! [`FlowRecord`] per conversation.
 
 use super::{Finding, FindingKind, Resource, Severity, TrafficEvidence};
 use crate::eval::{is_special, nacl, sg, Packet};
@@ -31,83 +30,75 @@ pub struct FlowRecord {
     pub protocol: Protocol,
     /// `action` is ACCEPT.
     pub accepted: bool,
-    /// `packets`.
+    /// `packets`, summed over `records`.
     pub packets: u64,
+    /// How many flow-log records this stands for.
+    pub records: u64,
 }
 
-/// What [`parse_default_v2`] read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Parsed {
-    /// Records with `log-status` OK.
-    pub records: Vec<FlowRecord>,
-    /// Header lines, blank lines, NODATA and SKIPDATA records.
-    pub skipped: usize,
-    /// Lines that are not default-format records (line numbers, 1-based, first ten).
-    pub malformed: Vec<usize>,
-    /// Number of malformed lines.
-    pub malformed_count: usize,
+/// Collects flow-log records (read by `source::flowlog` in any format) into one
+/// [`FlowRecord`] per conversation, so memory follows distinct conversations, not input size.
+#[derive(Debug, Default)]
+pub struct AuditSink {
+    convs: HashMap<(String, IpAddr, IpAddr, u16, u16, u8, bool), (u64, u64)>,
+    /// Record counts and malformed samples, as `flows summary` reports them.
+    pub summary: crate::flowlog::Summary,
 }
 
-/// Reads default-format (version 2) flow-log lines:
-/// `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes
-/// start end action log-status`. A header line (S3 delivery) is skipped; so are NODATA and
-/// SKIPDATA records. Malformed lines are counted, never fatal.
-pub fn parse_default_v2(bytes: &[u8]) -> Parsed {
-    let mut out = Parsed::default();
-    for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let Ok(line) = std::str::from_utf8(line) else {
-            out.malformed_count += 1;
-            if out.malformed.len() < 10 {
-                out.malformed.push(n + 1);
-            }
-            continue;
-        };
-        let line = line.trim();
-        if line.is_empty() || line.starts_with("version") {
-            out.skipped += 1;
-            continue;
+impl AuditSink {
+    /// An empty sink.
+    pub fn new() -> AuditSink {
+        AuditSink::default()
+    }
+
+    /// The conversations, as records with their counts.
+    pub fn into_records(self) -> Vec<FlowRecord> {
+        let mut v: Vec<FlowRecord> = self
+            .convs
+            .into_iter()
+            .map(|((interface, src, dst, src_port, dst_port, proto, accepted), (records, packets))| FlowRecord {
+                interface,
+                src,
+                dst,
+                src_port,
+                dst_port,
+                protocol: Protocol::from_number(proto),
+                accepted,
+                packets,
+                records,
+            })
+            .collect();
+        v.sort_by(|a, b| (&a.interface, a.src, a.dst, a.src_port, a.dst_port).cmp(&(&b.interface, b.src, b.dst, b.src_port, b.dst_port)));
+        v
+    }
+}
+
+impl crate::flowlog::RecordSink for AuditSink {
+    fn record(&mut self, _position: crate::flowlog::Position, r: &crate::flowlog::FlowRecord<'_>) {
+        if !self.summary.counts.tally(r.log_status()) {
+            return;
         }
-        match parse_line(line) {
-            Some(Some(r)) => out.records.push(r),
-            Some(None) => out.skipped += 1,
-            None => {
-                out.malformed_count += 1;
-                if out.malformed.len() < 10 {
-                    out.malformed.push(n + 1);
-                }
-            }
+        let (Some(i), Some(src), Some(dst), Some(action)) = (r.interface_id(), r.srcaddr(), r.dstaddr(), r.action()) else { return };
+        let key = (i.to_string(), src, dst, r.srcport().unwrap_or(0), r.dstport().unwrap_or(0), r.protocol().map_or(0, |p| p.0), action == crate::flowlog::Action::Accept);
+        let e = self.convs.entry(key).or_default();
+        e.0 += 1;
+        e.1 += r.packets().unwrap_or(0);
+    }
+
+    fn malformed(&mut self, position: crate::flowlog::Position, error: crate::flowlog::ParseError) {
+        self.summary.add_malformed(position, error);
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.summary += other.summary;
+        for (k, (r, p)) in other.convs {
+            let e = self.convs.entry(k).or_default();
+            e.0 += r;
+            e.1 += p;
         }
     }
-    out
 }
 
-/// `Some(None)`: a NODATA/SKIPDATA record; `None`: malformed.
-fn parse_line(line: &str) -> Option<Option<FlowRecord>> {
-    let f: Vec<&str> = line.split_ascii_whitespace().collect();
-    if f.len() != 14 || f[0] != "2" {
-        return None;
-    }
-    match f[13] {
-        "OK" => {}
-        "NODATA" | "SKIPDATA" => return Some(None),
-        _ => return None,
-    }
-    let accepted = match f[12] {
-        "ACCEPT" => true,
-        "REJECT" => false,
-        _ => return None,
-    };
-    Some(Some(FlowRecord {
-        interface: f[2].to_string(),
-        src: f[3].parse().ok()?,
-        dst: f[4].parse().ok()?,
-        src_port: f[5].parse().ok()?,
-        dst_port: f[6].parse().ok()?,
-        protocol: Protocol::from_number(f[7].parse().ok()?),
-        accepted,
-        packets: f[8].parse().unwrap_or(0),
-    }))
-}
 
 fn by_interface(records: &[FlowRecord]) -> HashMap<&str, Vec<&FlowRecord>> {
     let mut map: HashMap<&str, Vec<&FlowRecord>> = HashMap::new();
@@ -137,10 +128,10 @@ pub(super) fn attach(topo: &Topology<'_>, records: &[FlowRecord], findings: &mut
         let mut sources = BTreeSet::new();
         for r in inbound {
             if r.accepted {
-                t.accepted_records += 1;
+                t.accepted_records += r.records;
                 sources.insert(r.src);
             } else {
-                t.rejected_records += 1;
+                t.rejected_records += r.records;
             }
         }
         t.source_addresses = sources.len() as u64;
@@ -256,27 +247,5 @@ fn unused(resource: Resource, rule: String, seen: usize, protocol: Protocol, pee
         closed_by: None,
         fix: None,
         traffic: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const LINES: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
-2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK
-2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA
-2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK
-this is not a record
-";
-
-    #[test]
-    fn default_format_records_nodata_headers_and_garbage() {
-        let p = parse_default_v2(LINES.as_bytes());
-        assert_eq!(p.records.len(), 2);
-        assert_eq!(p.skipped, 3); // header, NODATA, trailing empty line
-        assert_eq!(p.malformed, vec![5]);
-        assert!(p.records[0].accepted && !p.records[1].accepted);
-        assert_eq!(p.records[0].protocol, Protocol::Icmp);
     }
 }
