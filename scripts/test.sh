@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # --- audit (issue 6): headless Chromium renders the HTML report in a test. -------------
 # The test skips with a NOTICE when no browser can be found; CI installs Debian's.
-command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1; } || echo "NOTICE: chromium not installed; the HTML browser test will skip"
+command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && { apt-get update -qq >/dev/null 2>&1 || true; } && apt-get install -y -qq chromium >/dev/null 2>&1; } || echo "NOTICE: chromium not installed; the HTML browser test will skip"
 # --- end audit ---------------------------------------------------------------------------
 
 # 1. Python venv with moto (the AWS emulator) and boto3 (builds test networks in it).
