@@ -1003,11 +1003,17 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             if !route_keys.insert(key) {
                 continue;
             }
+            let blackhole = r.state.as_deref() == Some("blackhole");
+            if attachments.is_empty() && !blackhole {
+                // AWS always names the attachment of an active route; moto's
+                // SearchTransitGatewayRoutes leaves the list empty.
+                w.push(format!("{id}: route to {} names no attachment; treated as a blackhole", route_dest_text(&dest)));
+            }
             rt.routes.push(TgwRoute {
                 dest,
                 attachments,
                 origin: if r.r#type.as_deref() == Some("propagated") { RouteOrigin::Propagated } else { RouteOrigin::Static },
-                state: if r.state.as_deref() == Some("blackhole") { RouteState::Blackhole } else { RouteState::Active },
+                state: if blackhole { RouteState::Blackhole } else { RouteState::Active },
             });
         }
     }
@@ -1095,6 +1101,13 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
 
     check_references(&m, &mut w);
     Ok((m, w))
+}
+
+fn route_dest_text(dest: &RouteDest) -> String {
+    match dest {
+        RouteDest::Cidr(n) => n.to_string(),
+        RouteDest::PrefixList(p) => p.to_string(),
+    }
 }
 
 /// Dangling references become warnings, once each.
@@ -1211,6 +1224,22 @@ mod tests {
             "InterfaceType": "interface", "Description": "RDSNetworkInterface"}))
         .unwrap();
         assert_eq!(classify_eni(&e), EniKind::Rds);
+    }
+
+    #[test]
+    fn tgw_active_route_without_attachment_is_a_warned_blackhole() {
+        // moto's SearchTransitGatewayRoutes returns static routes with no attachments.
+        let (m, w) = build_model(&[doc(json!({
+            "TransitGatewayRouteTables": [{"TransitGatewayRouteTableId": "tgw-rtb-1", "TransitGatewayId": "tgw-1"}],
+            "TransitGatewayStaticRoutes": [{"TransitGatewayRouteTableId": "tgw-rtb-1", "Routes": [
+                {"DestinationCidrBlock": "10.40.0.0/16", "TransitGatewayAttachments": [], "Type": "static", "State": "active"},
+                {"DestinationCidrBlock": "10.99.0.0/16", "Type": "static", "State": "blackhole"}]}]
+        }))])
+        .unwrap();
+        assert_eq!(m.tgw_route_tables[0].routes.len(), 2);
+        let all: Vec<&str> = w.iter().collect();
+        assert!(all.contains(&"tgw-rtb-1: route to 10.40.0.0/16 names no attachment; treated as a blackhole"), "{all:?}");
+        assert!(!all.iter().any(|x| x.contains("10.99.0.0/16")), "{all:?}");
     }
 
     #[test]

@@ -9,9 +9,13 @@
 //!
 //! moto gaps these tests live with (the capture records what it gets; none is papered
 //! over): results are never paginated, so the paginators end after one page; custom NACLs
-//! lack the `*` (32767) entries; every ENI is InterfaceType `interface`; the NAT gateway's
-//! ENI has an address outside its subnet; RDS instances have no ENI (the "db" instance is
-//! an EC2 instance for that reason).
+//! lack the `*` (32767) entries (the loader adds them, and the db ACL's return-path denial
+//! is by that added rule); every ENI is InterfaceType `interface` (the loader recognises
+//! the NAT's ENI from the NAT gateway's addresses); the NAT gateway's ENI has an address
+//! outside its subnet (the loader places it in the NAT's subnet; no test relies on the
+//! address); RDS instances have no ENI (the "db" instance is an EC2 instance for that
+//! reason); TGW static routes come back without their attachment and the TGW's default
+//! route table cannot be avoided (build_network.py says how it copes).
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
@@ -381,7 +385,7 @@ fn snapshot_with_one_denied_api_is_usable_and_the_policy_suffices() {
     let Some(moto) = moto() else { return };
     let server = start_private_moto(&moto.python);
     let region = "eu-west-3";
-    moto.build_network(&server.endpoint, region);
+    let ids = moto.build_network(&server.endpoint, region);
     // A user holding docs/iam-policy.json minus ec2:DescribeFlowLogs; moto then enforces IAM.
     let keys = moto.python(&server.endpoint, "iam_reader.py", &["ec2:DescribeFlowLogs"]);
     let keys: Value = serde_json::from_str(&keys).expect("keys JSON");
@@ -411,5 +415,258 @@ fn snapshot_with_one_denied_api_is_usable_and_the_policy_suffices() {
     for entry in everything {
         let text = std::fs::read_to_string(entry.path()).unwrap();
         assert!(!text.contains(secret), "the secret key leaked into {}", entry.path().display());
+    }
+
+    // The partial snapshot loads, answers, and says on stderr (from the manifest) what it lacks.
+    let missing = format!("{region}: DescribeFlowLogs failed (AccessDenied); FlowLogs are missing from the snapshot");
+    let (app, db) = (ids["instances"]["app"].as_str().unwrap(), ids["instances"]["db"].as_str().unwrap());
+    let query = ["--from", app, "--to", db, "--port", "5432", "--format", "json"];
+    let mut args = vec!["reach", "--snapshot", out.to_str().unwrap()];
+    args.extend_from_slice(&query);
+    let run = vpcscope_env(&args, FAKE_ENV);
+    assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["blocked_by"]["path"], "return");
+    assert!(run.stderr.contains(&format!("vpcscope: warning: {missing}")), "{}", run.stderr);
+    // The same warning when the analysis captures the live account into memory.
+    let mut args = vec!["reach", "--endpoint-url", &server.endpoint, "--region", region];
+    args.extend_from_slice(&query);
+    let run = vpcscope_env(
+        &args,
+        &[("AWS_ACCESS_KEY_ID", key_id), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_EC2_METADATA_DISABLED", "true")],
+    );
+    assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains(&format!("vpcscope: warning: {missing}")), "{}", run.stderr);
+    assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret));
+}
+
+// ---------------------------------------------------------------------------------------
+// The capture, loaded and analysed.
+// ---------------------------------------------------------------------------------------
+
+/// The region of the shared capture below (no other test builds there).
+const ANALYSIS_REGION: &str = "ca-central-1";
+
+/// The network of build_network.py, built once in [`ANALYSIS_REGION`] and captured once
+/// with `vpcscope snapshot`, shared by the tests that load and analyse it.
+struct Captured {
+    /// What build_network.py printed.
+    ids: Value,
+    /// The snapshot directory (kept under target/ for inspection after a failure).
+    dir: PathBuf,
+}
+
+impl Captured {
+    fn id(&self, group: &str, name: &str) -> &str {
+        self.ids[group][name].as_str().unwrap_or_else(|| panic!("no {group}.{name} in {}", self.ids))
+    }
+
+    /// `vpcscope reach --snapshot DIR --from FROM --to TO ARGS --format json`.
+    fn reach(&self, from: &str, to: &str, args: &[&str]) -> (util::Run, Value) {
+        let dir = self.dir.to_str().unwrap();
+        let mut all = vec!["reach", "--snapshot", dir, "--from", from, "--to", to, "--format", "json"];
+        all.extend_from_slice(args);
+        let run = vpcscope_env(&all, FAKE_ENV);
+        let json = run.json();
+        (run, json)
+    }
+}
+
+fn captured(moto: &Moto) -> &'static Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let ids = moto.build_network(&moto.endpoint, ANALYSIS_REGION);
+        let dir = util::root().join(format!("target/moto-capture-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let run = vpcscope_env(
+            &["snapshot", "--endpoint-url", &moto.endpoint, "--region", ANALYSIS_REGION, "--out", dir.to_str().unwrap()],
+            FAKE_ENV,
+        );
+        assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+        Captured { ids, dir }
+    })
+}
+
+/// The hop ids of one leg of a reach answer.
+fn hop_ids<'a>(answer: &'a Value, leg: &str) -> Vec<&'a str> {
+    answer[leg]["hops"].as_array().map_or_else(Vec::new, |h| h.iter().filter_map(|h| h["id"].as_str()).collect())
+}
+
+/// A model as JSON with its top-level collections sorted (their order follows file order,
+/// not meaning), so two loads compare equal when they hold the same resources.
+fn canonical_model(model: &vpcscope::model::Model) -> Value {
+    let mut value = serde_json::to_value(model).expect("model serialises");
+    for (_, items) in value.as_object_mut().expect("model is an object") {
+        if let Value::Array(items) = items {
+            items.sort_by_key(|x| x.to_string());
+        }
+    }
+    value
+}
+
+/// The first JSON path at which two values differ.
+fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(p), Some(q)) => first_difference(p, q, &format!("{path}.{k}")),
+                (p, q) => Some(format!("{path}.{k}: {p:?} vs {q:?}")),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (p, q))| first_difference(p, q, &format!("{path}[{i}]")))
+        }
+        _ if a == b => None,
+        _ => Some(format!("{path}: {a} vs {b}")),
+    }
+}
+
+/// Round trip: the files `vpcscope snapshot` writes load to the same model as what the AWS
+/// CLI prints for the same calls (boto3 shares the CLI's shapes; tests/moto/cli_dump.py).
+#[test]
+fn snapshot_loads_to_the_same_model_as_the_cli_output() {
+    let Some(moto) = moto() else { return };
+    let cap = captured(&moto);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // The CLI's files in the same layout, so the loader names the same region.
+    let cli_dir = tmp.path().join(ACCOUNT).join(ANALYSIS_REGION);
+    moto.python(&moto.endpoint, "cli_dump.py", &[ANALYSIS_REGION, cli_dir.to_str().unwrap()]);
+
+    let ours = vpcscope::source::snapshot::load(&cap.dir).expect("load the capture");
+    let cli = vpcscope::source::snapshot::load(tmp.path()).expect("load the CLI output");
+    assert_eq!(ours.files, FILES.len());
+    assert_eq!(cli.files, FILES.len());
+    let (a, b) = (canonical_model(&ours.model), canonical_model(&cli.model));
+    if let Some(diff) = first_difference(&a, &b, "model") {
+        panic!("the capture and the CLI output load to different models (capture vs CLI) at {diff}");
+    }
+    // Not vacuous: the network is there.
+    let m = &ours.model;
+    assert!(m.vpcs.iter().any(|v| v.id.0 == cap.id("vpcs", "shop")));
+    assert!(m.tgw_route_tables.iter().any(|t| t.routes.len() >= 3), "static, blackhole and propagated routes");
+    assert!(m.prefix_lists.iter().any(|p| p.id.0 == cap.ids["prefix_list"] && !p.cidrs.is_empty()));
+    let warnings: Vec<&str> = ours.warnings.iter().collect();
+    assert!(!warnings.iter().any(|w| w.contains("unknown top-level key")), "{warnings:?}");
+    assert!(!warnings.iter().any(|w| w.contains("missing from the snapshot")), "{warnings:?}");
+}
+
+/// The db subnet's ACL admits 5432 but lets no reply out to the ephemeral ports: the
+/// request arrives and the reply dies on the db ACL's outbound rules. moto gap: the custom
+/// ACL comes without its `*` deny entries; the loader adds them, and they are what match.
+#[test]
+fn reach_on_moto_capture_finds_the_db_acl_blocking_the_reply() {
+    let Some(moto) = moto() else { return };
+    let cap = captured(&moto);
+    let (run, answer) = cap.reach(cap.id("instances", "app"), cap.id("instances", "db"), &["--port", "5432"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(answer["reachable"], false);
+    assert_eq!(answer["forward"]["disposition"], "accepted", "{answer:#}");
+    let blocked = &answer["blocked_by"];
+    assert_eq!(blocked["id"], cap.ids["db_acl"], "{blocked:#}");
+    assert_eq!(blocked["kind"], "network-acl");
+    assert_eq!(blocked["path"], "return");
+    assert_eq!(blocked["direction"], "egress");
+    assert_eq!(blocked["rule_number"], "*", "{blocked:#}");
+    assert!(hop_ids(&answer, "return").contains(&blocked["id"].as_str().unwrap()), "{answer:#}");
+    assert!(answer["fix"]["id"] == cap.ids["db_acl"], "{:#}", answer["fix"]);
+}
+
+/// The app SG admits 8080 from members of the web SG (an SG that references another).
+#[test]
+fn reach_on_moto_capture_allows_web_to_app_by_sg_reference() {
+    let Some(moto) = moto() else { return };
+    let cap = captured(&moto);
+    let (run, answer) = cap.reach(cap.id("instances", "web"), cap.id("instances", "app"), &["--port", "8080"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(answer["reachable"], true);
+    let sg_hop = answer["forward"]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["kind"] == "security-group" && h["direction"] == "ingress")
+        .unwrap_or_else(|| panic!("no inbound security-group hop: {answer:#}"));
+    assert!(
+        sg_hop["rule"].as_str().is_some_and(|r| r.contains(cap.id("security_groups", "web"))),
+        "the app SG should admit by its rule naming the web SG: {sg_hop:#}"
+    );
+    // Only members of the web SG: the db instance is not one.
+    let (run, _) = cap.reach(cap.id("instances", "db"), cap.id("instances", "app"), &["--port", "8080"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+}
+
+/// app (shop VPC) -> hub instance over the transit gateway: the app subnet routes
+/// 10.30.0.0/16 to the TGW, whose route table sends it to the hub attachment; the hub
+/// subnet routes the reply back through the TGW.
+#[test]
+fn reach_on_moto_capture_crosses_the_transit_gateway() {
+    let Some(moto) = moto() else { return };
+    let cap = captured(&moto);
+    let (run, answer) = cap.reach(cap.id("instances", "app"), cap.id("instances", "hub"), &["--port", "22"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let rtb = cap.ids["tgw_route_table"].as_str().unwrap();
+    for leg in ["forward", "return"] {
+        let hops = hop_ids(&answer, leg);
+        assert!(hops.contains(&rtb), "{leg} path does not use {rtb}: {hops:?}");
+        // In by one VPC attachment, out by the other.
+        let attachments = answer[leg]["hops"].as_array().unwrap().iter().filter(|h| h["kind"] == "transit-gateway-attachment").count();
+        assert_eq!(attachments, 2, "{leg}: {hops:?}");
+    }
+    // The hub SG admits SSH from 10.0.0.0/8 only on port 22.
+    let (run, answer) = cap.reach(cap.id("instances", "app"), cap.id("instances", "hub"), &["--port", "443"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(answer["blocked_by"]["kind"], "security-group", "{answer:#}");
+}
+
+/// app (shop VPC) -> partner instance over the peering, both directions routed by it.
+#[test]
+fn reach_on_moto_capture_crosses_the_peering() {
+    let Some(moto) = moto() else { return };
+    let cap = captured(&moto);
+    let (run, answer) = cap.reach(cap.id("instances", "app"), cap.id("instances", "partner"), &["--port", "5432"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let pcx = cap.ids["pcx"].as_str().unwrap();
+    for leg in ["forward", "return"] {
+        let hops = hop_ids(&answer, leg);
+        assert!(hops.contains(&pcx), "{leg} path does not cross {pcx}: {hops:?}");
+    }
+}
+
+/// The web server has a public address, a route to the internet gateway and an SG open on
+/// 443 to the world.
+#[test]
+fn reach_on_moto_capture_admits_the_internet_to_the_web_server() {
+    let Some(moto) = moto() else { return };
+    let cap = captured(&moto);
+    let (run, answer) = cap.reach("internet", cap.id("instances", "web"), &["--port", "443"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(answer["internet_any"], true, "{answer:#}");
+    let igw = cap.ids["igw"].as_str().unwrap();
+    assert!(hop_ids(&answer, "forward").contains(&igw), "{answer:#}");
+    // The app server has no public address.
+    let (run, _) = cap.reach("internet", cap.id("instances", "app"), &["--port", "8080"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+}
+
+/// An analysis command on the live moto (`--endpoint-url --region` instead of
+/// `--snapshot`) answers exactly as on the written capture of the same network.
+#[test]
+fn reach_on_live_moto_answers_like_the_written_snapshot() {
+    let Some(moto) = moto() else { return };
+    let cap = captured(&moto);
+    let (app, db, web) = (cap.id("instances", "app"), cap.id("instances", "db"), cap.id("instances", "web"));
+    for (from, to, port) in [(app, db, "5432"), (web, app, "8080"), ("internet", web, "443")] {
+        let (on_disk, expected) = cap.reach(from, to, &["--port", port]);
+        let live = vpcscope_env(
+            &[
+                "reach", "--endpoint-url", &moto.endpoint, "--region", ANALYSIS_REGION, "--from", from, "--to", to,
+                "--port", port, "--format", "json",
+            ],
+            FAKE_ENV,
+        );
+        assert_eq!(live.code, on_disk.code, "{from} -> {to}: {}\n{}", live.stdout, live.stderr);
+        let got = live.json();
+        if let Some(diff) = first_difference(&got, &expected, "answer") {
+            panic!("{from} -> {to}:{port}: live and snapshot answers differ (live vs snapshot) at {diff}");
+        }
     }
 }

@@ -22,7 +22,7 @@ The network (all in REGION):
 * partner VPC 10.20.0.0/16, peered with shop (active), "partner" instance, SG allowing
   5432 from 10.10.0.0/16.
 * hub VPC 10.30.0.0/16 behind a transit gateway with both VPC attachments associated with
-  and propagating to one TGW route table, plus a static and a blackhole TGW route.
+  and propagating to its default TGW route table, plus a static and a blackhole TGW route.
 """
 
 import json
@@ -194,13 +194,15 @@ def main() -> None:
         IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
     )
     hub_id, hub_eni, hub_ip = instance(hub_subnet, hub_sg, "hub")
-    tgw = ec2.create_transit_gateway(
-        Description="core",
-        Options={"DefaultRouteTableAssociation": "disable", "DefaultRouteTablePropagation": "disable"},
-    )["TransitGateway"]["TransitGatewayId"]
-    tgw_rtb = ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)["TransitGatewayRouteTable"][
-        "TransitGatewayRouteTableId"
-    ]
+    # The TGW's default route table, with AWS's default options (associate and propagate
+    # automatically). moto gaps: it creates and associates with a default route table even
+    # when DefaultRouteTableAssociation is "disable", accepts a second association for the
+    # same attachment (AWS refuses), and answers DisassociateTransitGatewayRouteTable with
+    # HTTP 500; so a custom table cannot be the one an attachment is associated with.
+    # moto also does not propagate automatically: propagation is enabled below when missing.
+    tgw_created = ec2.create_transit_gateway(Description="core")["TransitGateway"]
+    tgw = tgw_created["TransitGatewayId"]
+    tgw_rtb = tgw_created["Options"]["AssociationDefaultRouteTableId"]
     shop_att = ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw, VpcId=shop, SubnetIds=[app])[
         "TransitGatewayVpcAttachment"
     ]["TransitGatewayAttachmentId"]
@@ -208,12 +210,17 @@ def main() -> None:
         "TransitGatewayVpcAttachment"
     ]["TransitGatewayAttachmentId"]
     for att in (shop_att, hub_att):
-        ec2.associate_transit_gateway_route_table(TransitGatewayRouteTableId=tgw_rtb, TransitGatewayAttachmentId=att)
-        ec2.enable_transit_gateway_route_table_propagation(
-            TransitGatewayRouteTableId=tgw_rtb, TransitGatewayAttachmentId=att
-        )
+        propagations = ec2.get_transit_gateway_route_table_propagations(TransitGatewayRouteTableId=tgw_rtb)
+        if not any(p["TransitGatewayAttachmentId"] == att for p in propagations["TransitGatewayRouteTablePropagations"]):
+            ec2.enable_transit_gateway_route_table_propagation(
+                TransitGatewayRouteTableId=tgw_rtb, TransitGatewayAttachmentId=att
+            )
+    # moto gap: SearchTransitGatewayRoutes returns static routes with an empty
+    # TransitGatewayAttachments list, so a static route to the hub would read as going
+    # nowhere and shadow the propagated 10.30.0.0/16. The hub is reached by propagation; the
+    # static route covers a range nothing uses.
     ec2.create_transit_gateway_route(
-        DestinationCidrBlock="10.30.0.0/16", TransitGatewayRouteTableId=tgw_rtb, TransitGatewayAttachmentId=hub_att
+        DestinationCidrBlock="10.40.0.0/16", TransitGatewayRouteTableId=tgw_rtb, TransitGatewayAttachmentId=hub_att
     )
     ec2.create_transit_gateway_route(DestinationCidrBlock="10.99.0.0/16", TransitGatewayRouteTableId=tgw_rtb, Blackhole=True)
     ec2.create_route(RouteTableId=private_rtb, DestinationCidrBlock="10.30.0.0/16", TransitGatewayId=tgw)
