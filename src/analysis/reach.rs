@@ -299,7 +299,7 @@ pub fn sweep_outside(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: boo
     for v in &topo.model.vpcs {
         prefixes.extend_from_slice(&v.cidrs);
     }
-    for s in SPECIAL_V4 {
+    for s in NON_PUBLIC_V4 {
         if let Ok(n) = s.parse::<IpNet>() {
             prefixes.push(n);
         }
@@ -373,7 +373,9 @@ fn progress(t: &Trace) -> u32 {
     ret + t.forward.hops.len() as u32
 }
 
-const SPECIAL_V4: &[&str] = &[
+/// Special-purpose IPv4 ranges (private, shared, loopback, link-local, benchmarking,
+/// multicast and reserved): no internet host has an address in them.
+pub const NON_PUBLIC_V4: &[&str] = &[
     "0.0.0.0/8",
     "10.0.0.0/8",
     "100.64.0.0/10",

@@ -14,6 +14,7 @@ pub mod flows;
 mod hygiene;
 mod nacl;
 
+use super::reach::NON_PUBLIC_V4;
 use crate::analysis::reach::{sweep_internet, Sweep};
 use crate::eval::{self, Blocked, Direction, Endpoint, Fix, Hop, Leg, Trace};
 use crate::model::*;
@@ -403,19 +404,6 @@ fn engine_port(engine: &str) -> Option<u16> {
     }
 }
 
-/// Special-purpose IPv4 ranges: a rule whose peer lies inside one admits no internet address.
-const NON_PUBLIC_V4: &[&str] = &[
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.0.0.0/24",
-    "192.168.0.0/16",
-    "198.18.0.0/15",
-    "224.0.0.0/3",
-];
 
 /// Whether `c` contains at least one public (internet) address.
 fn has_public(c: &IpNet) -> bool {
