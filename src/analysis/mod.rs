@@ -4,4 +4,5 @@
 //! with topology lookups; they never print.
 
 pub mod explain;
+pub mod matrix;
 pub mod reach;

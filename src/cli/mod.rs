@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use std::io::Write;
 
 mod flows;
+mod matrix;
 mod reach;
 mod snapshot;
 mod snapshot_args;
@@ -24,6 +25,8 @@ enum Command {
     Reach(reach::Args),
     /// Read VPC Flow Logs: counts, conversations, top talkers, rejected traffic.
     Flows(flows::Args),
+    /// Which interfaces reach which, on which ports: all pairs at once, grouped by class.
+    Matrix(matrix::Args),
     /// Capture a live account's network from the AWS APIs into a snapshot directory.
     Snapshot(snapshot::Args),
 }
@@ -36,6 +39,7 @@ pub fn run() -> anyhow::Result<u8> {
     let code = match cli.command {
         Command::Reach(args) => reach::run(args, &mut out)?,
         Command::Flows(args) => flows::run(args, &mut out)?,
+        Command::Matrix(args) => matrix::run(args, &mut out)?,
         Command::Snapshot(args) => snapshot::run(args, &mut out)?,
     };
     out.flush()?;

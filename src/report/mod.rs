@@ -4,6 +4,7 @@
 //! here, because anyone with console access can write a tag.
 
 pub mod explain;
+pub mod matrix;
 pub mod reach;
 
 use std::fmt::Write as _;

@@ -3,6 +3,7 @@
 
 mod explain;
 mod flows;
+mod matrix;
 mod reach;
 mod snapshot;
 mod util;
