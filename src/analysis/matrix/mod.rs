@@ -271,14 +271,22 @@ struct ClassKey<'m> {
     to: bool,
 }
 
-/// An ACL the path crosses: which ACL, which way, on which leg, and whose address the
-/// entries match (the source's or the destination's).
-#[derive(Clone, Copy, Debug)]
-struct Check {
-    nacl: Option<usize>,
-    dir: NaclDirection,
-    reply: bool,
-    remote_is_src: bool,
+/// Whose subnet an ACL crossed by a walk guards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SubRef {
+    Src,
+    Dst,
+    Fixed(Ix),
+}
+
+/// One walk on the path model.
+enum Walked {
+    /// The path translates addresses.
+    Fallback,
+    /// Routing alone stops it.
+    Blocked,
+    /// Routing passes; the ACLs crossed (subnet, direction, on the reply).
+    Checks(Vec<(SubRef, NaclDirection, bool)>),
 }
 
 /// The path between two route keys, per port atom.
@@ -447,13 +455,6 @@ impl<'t, 'm> Engine<'t, 'm> {
                 b
             })
             .collect();
-        let check_mask = |c: &Check, src_key: usize, dst_key: usize| -> Option<&Bits> {
-            let acl = c.nacl?;
-            let atom = if c.remote_is_src { self.keys[src_key].atom } else { self.keys[dst_key].atom };
-            let dl = usize::from(c.dir == NaclDirection::Outbound) + 2 * usize::from(c.reply);
-            Some(&nacl_table[(acl * key_atoms.len() + atom_slot[&atom]) * 4 + dl])
-        };
-
         // Security-group peers as class sets.
         let sg_index = SgSets::new(self.topo, &self.classes, &self.class_rep);
         let (profiles, profile_of) = self.egress_profiles(&sg_index);
@@ -481,39 +482,101 @@ impl<'t, 'm> Engine<'t, 'm> {
             let tr = eval::evaluate(self.topo, &Endpoint::Eni { ix: ia, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: ib, ip: IpAddr::V4(ipb) }, at.protocol, DEFAULT_SOURCE_PORT, at.range.from);
             tr.reachable
         };
-        let path_mask = |a: Ix, b: Ix, ka: usize, kb: usize| -> PathMask {
+        let subnet_acl: Vec<Option<usize>> = (0..m.subnets.len())
+            .map(|s| self.topo.nacl_of(s).and_then(|acl| m.network_acls.iter().position(|x| std::ptr::eq(x, acl))))
+            .collect();
+        // One walk on the path model: the ACLs crossed, named by whose subnet they guard.
+        let walk = |a: Ix, b: Ix| -> Walked {
             walks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (ipa, ipb) = (eni_v4(m, a), eni_v4(m, b));
             let tr = eval::evaluate(&stopo, &Endpoint::Eni { ix: a, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: b, ip: IpAddr::V4(ipb) }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
-            let legs = std::iter::once((false, &tr.forward)).chain(tr.ret.as_ref().map(|l| (true, l)));
-            let mut mask = Bits::ones(t_count);
             if !tr.reachable {
-                return PathMask::Atoms(Bits::zeros(t_count));
+                return Walked::Blocked;
             }
+            let (sa, sb) = (stopo.subnet_ix(m.enis[a].subnet.as_str()), stopo.subnet_ix(m.enis[b].subnet.as_str()));
+            let mut checks = Vec::new();
+            let legs = std::iter::once((false, &tr.forward)).chain(tr.ret.as_ref().map(|l| (true, l)));
             for (reply, leg) in legs {
                 for h in &leg.hops {
                     if h.action == Action::Translate {
-                        return PathMask::Fallback;
+                        return Walked::Fallback;
                     }
                     if h.kind == Kind::NetworkAcl {
                         let Some(sub) = stopo.subnet_ix(&h.id) else { continue };
                         let dir = if h.direction == Some(Direction::Ingress) { NaclDirection::Inbound } else { NaclDirection::Outbound };
-                        let nacl = self.topo.nacl_of(sub).and_then(|acl| m.network_acls.iter().position(|x| std::ptr::eq(x, acl)));
-                        let remote_is_src = (dir == NaclDirection::Inbound) != reply;
-                        let c = Check { nacl, dir, reply, remote_is_src };
-                        if let Some(b) = check_mask(&c, ka, kb) {
-                            mask.and(b);
-                        }
+                        let r = if Some(sub) == sa { SubRef::Src } else if Some(sub) == sb { SubRef::Dst } else { SubRef::Fixed(sub) };
+                        checks.push((r, dir, reply));
                     }
                 }
             }
+            Walked::Checks(checks)
+        };
+        let mask_of = |w: &Walked, ka: usize, kb: usize| -> PathMask {
+            let checks = match w {
+                Walked::Fallback => return PathMask::Fallback,
+                Walked::Blocked => return PathMask::Atoms(Bits::zeros(t_count)),
+                Walked::Checks(c) => c,
+            };
+            let mut mask = Bits::ones(t_count);
+            for &(r, dir, reply) in checks {
+                let nacl = match r {
+                    SubRef::Src => self.keys[ka].nacl,
+                    SubRef::Dst => self.keys[kb].nacl,
+                    SubRef::Fixed(s) => subnet_acl[s],
+                };
+                let Some(acl) = nacl else { continue };
+                let remote_is_src = (dir == NaclDirection::Inbound) != reply;
+                let atom = if remote_is_src { self.keys[ka].atom } else { self.keys[kb].atom };
+                let dl = usize::from(dir == NaclDirection::Outbound) + 2 * usize::from(reply);
+                mask.and(&nacl_table[(acl * key_atoms.len() + atom_slot[&atom]) * 4 + dl]);
+            }
             PathMask::Atoms(mask)
         };
+        let path_mask = |a: Ix, b: Ix, ka: usize, kb: usize| -> PathMask { mask_of(&walk(a, b), ka, kb) };
+        // Walk keys: route keys without the ACL (the walk does not depend on it).
+        let mut wkey_id: HashMap<RouteKey<'m>, usize> = HashMap::new();
+        let walk_of: Vec<usize> = self
+            .keys
+            .iter()
+            .map(|k| {
+                let w = RouteKey { nacl: None, ..k.clone() };
+                let next = wkey_id.len();
+                *wkey_id.entry(w).or_insert(next)
+            })
+            .collect();
+        let nw = wkey_id.len();
+        let mut wgroups: Vec<Vec<(Ix, Ix)>> = vec![Vec::new(); nw];
+        let mut w_keys: Vec<Vec<usize>> = vec![Vec::new(); nw];
+        let mut w_from = vec![false; nw];
+        for (k, gs) in self.groups.iter().enumerate() {
+            w_keys[walk_of[k]].push(k);
+            w_from[walk_of[k]] |= key_has_from[k];
+            wgroups[walk_of[k]].extend(gs.iter().map(|&(s, lo, _)| (s, self.class_rep[lo].0)));
+        }
 
-        // Per destination key: the path to it from every source key, then per destination class.
-        let per_key: Vec<Vec<(usize, Vec<Entry>, Bits)>> = (0..self.keys.len())
+        // Per destination walk key: the walks from every source walk key, then per
+        // destination route key and class.
+        let per_key: Vec<Vec<(usize, Vec<Entry>, Bits)>> = (0..nw)
             .into_par_iter()
-            .map(|kb| {
+            .flat_map_iter(|wb| {
+                let has_dst = w_keys[wb].iter().any(|&kb| (self.key_range[kb].0..self.key_range[kb].1).any(|c| self.classes[c].is_destination));
+                let templates: Vec<Option<Walked>> = if has_dst {
+                    (0..nw)
+                        .map(|wa| {
+                            if !w_from[wa] {
+                                return None;
+                            }
+                            let pair = wgroups[wa].iter().find_map(|ga| wgroups[wb].iter().find(|gb| gb.0 != ga.0).map(|gb| (ga.1, gb.1)));
+                            pair.map(|(a, b)| walk(a, b))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                if !has_dst {
+                    return Vec::new();
+                }
+                w_keys[wb].iter().map(|&kb| {
                 let (blo, bhi) = self.key_range[kb];
                 if !(blo..bhi).any(|c| self.classes[c].is_destination) {
                     return Vec::new();
@@ -526,11 +589,8 @@ impl<'t, 'm> Engine<'t, 'm> {
                     if !key_has_from[ka] {
                         continue;
                     }
-                    let a_groups = &self.groups[ka];
-                    let pair = a_groups.iter().find_map(|ga| b_groups.iter().find(|gb| gb.0 != ga.0).map(|gb| (ga, gb)));
-                    let Some((ga, gb)) = pair else { continue };
-                    let (a, b) = (self.class_rep[ga.1].0, self.class_rep[gb.1].0);
-                    match path_mask(a, b, ka, kb) {
+                    let Some(w) = &templates[walk_of[ka]] else { continue };
+                    match mask_of(w, ka, kb) {
                         PathMask::Fallback => fallback_ranges.push(self.key_range[ka]),
                         PathMask::Atoms(mask) => {
                             let (lo, hi) = self.key_range[ka];
@@ -625,6 +685,7 @@ impl<'t, 'm> Engine<'t, 'm> {
                     }
                 }
                 out
+            }).collect::<Vec<_>>()
             })
             .collect();
 
@@ -863,21 +924,21 @@ fn merge_ports(ranges: impl Iterator<Item = PortRange>) -> Vec<PortRange> {
 
 /// Cuts the requested port ranges at every boundary an SG rule or ACL entry names.
 fn port_atoms(m: &Model, requested: &[(Protocol, PortRange)]) -> Vec<PortAtom> {
-    let mut cuts: BTreeSet<u32> = BTreeSet::new();
-    let mut add = |l4: &L4Match| {
-        if let L4Match::Ports(r) = l4 {
-            cuts.insert(u32::from(r.from));
-            cuts.insert(u32::from(r.to) + 1);
-        }
-    };
-    for g in &m.security_groups {
-        g.ingress.iter().chain(&g.egress).for_each(|r| add(&r.l4));
-    }
-    for a in &m.network_acls {
-        a.ingress.iter().chain(&a.egress).for_each(|e| add(&e.l4));
-    }
     let mut out = Vec::new();
     for proto in [Protocol::Tcp, Protocol::Udp] {
+        let mut cuts: BTreeSet<u32> = BTreeSet::new();
+        let mut add = |p: Protocol, l4: &L4Match| {
+            if let (true, L4Match::Ports(r)) = (p.covers(proto), l4) {
+                cuts.insert(u32::from(r.from));
+                cuts.insert(u32::from(r.to) + 1);
+            }
+        };
+        for g in &m.security_groups {
+            g.ingress.iter().chain(&g.egress).for_each(|r| add(r.protocol, &r.l4));
+        }
+        for a in &m.network_acls {
+            a.ingress.iter().chain(&a.egress).for_each(|e| add(e.protocol, &e.l4));
+        }
         let mut rs: Vec<PortRange> = requested.iter().filter(|(p, _)| *p == proto).map(|(_, r)| *r).collect();
         rs.sort_by_key(|r| r.from);
         for r in merge_ports(rs.into_iter()) {
@@ -896,8 +957,8 @@ fn port_atoms(m: &Model, requested: &[(Protocol, PortRange)]) -> Vec<PortAtom> {
     out
 }
 
-/// Start addresses of the IPv4 pieces that no prefix of any rule, route, VPC, subnet or
-/// special range separates.
+/// Start addresses of the IPv4 pieces that no prefix of any rule, route, VPC or special
+/// range separates (subnet CIDRs do not matter: classes never span subnets).
 fn address_bounds(topo: &Topology<'_>) -> Vec<u32> {
     let m = topo.model;
     let mut nets: Vec<IpNet> = Vec::new();
@@ -928,9 +989,6 @@ fn address_bounds(topo: &Topology<'_>) -> Vec<u32> {
     }
     for p in &m.peerings {
         nets.extend(p.requester.cidrs.iter().chain(&p.accepter.cidrs));
-    }
-    for s in &m.subnets {
-        nets.extend(s.cidr.map(IpNet::V4));
     }
     nets.extend(SPECIAL_V4.iter().filter_map(|s| s.parse::<IpNet>().ok()));
     let mut bounds: BTreeSet<u32> = BTreeSet::new();
