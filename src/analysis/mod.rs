@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod explain;
+pub mod matrix;
 pub mod reach;
 pub mod check;
 pub mod diff;

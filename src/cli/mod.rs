@@ -9,6 +9,7 @@ mod audit;
 mod flows;
 mod check;
 mod diff;
+mod matrix;
 mod reach;
 mod snapshot;
 mod snapshot_args;
@@ -34,6 +35,8 @@ enum Command {
     Check(check::Args),
     /// The paths a change opens and closes (two snapshots, or a snapshot and a Terraform plan).
     Diff(diff::Args),
+    /// Which interfaces reach which, on which ports: all pairs at once, grouped by class.
+    Matrix(matrix::Args),
     /// Capture a live account's network from the AWS APIs into a snapshot directory.
     Snapshot(snapshot::Args),
 }
@@ -47,6 +50,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Audit(args) => audit::run(args, &mut out)?,
         Command::Reach(args) => reach::run(args, &mut out)?,
         Command::Flows(args) => flows::run(args, &mut out)?,
+        Command::Matrix(args) => matrix::run(args, &mut out)?,
         Command::Snapshot(args) => snapshot::run(args, &mut out)?,
         Command::Check(args) => check::run(args, &mut out)?,
         Command::Diff(args) => diff::run(args, &mut out)?,

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod explain;
+pub mod matrix;
 pub mod reach;
 
 use std::fmt::Write as _;

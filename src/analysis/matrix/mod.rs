@@ -1,0 +1,1035 @@
+//! `matrix`: all-pairs reachability between interfaces, for every requested protocol and
+//! port at once, forward and return paths checked, with the single-flow evaluator
+//! (`eval::evaluate`) as the reference it must agree with.
+//!
+//! Interfaces are grouped into classes that every rule treats alike: same subnet, same set
+//! of security groups, same public-address status and same *address atom* (no CIDR of any
+//! rule, route or ACL separates their primary addresses). Ports are cut into *port atoms*
+//! the same way. A flow's answer factors into four parts, each computed over sets:
+//!
+//! * the destination's security-group ingress: a set of source classes per port atom, the
+//!   union over matching rules of the rule's peer (CIDR -> classes whose atom lies inside,
+//!   `sg-x` -> classes carrying `sg-x` in the same or a peered VPC, since members of a class
+//!   share their groups);
+//! * the source's egress, per egress profile (distinct rule set) and port atom: "all
+//!   destinations", "none", or a set of destination classes;
+//! * the path (routes, gateways, peering, transit gateways, every network ACL crossed on the
+//!   request and on the reply): the single-flow evaluator walks one representative pair per
+//!   pair of *route keys* (VPC, route table, ACL, zone, address atom, public status) on a
+//!   copy of the model without ACLs or security groups, and records which ACLs the two legs
+//!   cross; the ACL decisions per port atom come from a precomputed table;
+//! * paths that translate addresses (a NAT gateway between two interfaces) make the
+//!   destination see another source: those class pairs fall back to the evaluator.
+//!
+//! Only IPv4 primary addresses are matrix ends; interfaces without one are counted as skipped.
+
+mod bits;
+pub mod select;
+
+use crate::eval::{self, nacl::NaclDirection, sg, Action, Direction, Endpoint, Kind, Packet, DEFAULT_SOURCE_PORT};
+use crate::model::*;
+use crate::topology::{Ix, Topology};
+use bits::Bits;
+use ipnet::IpNet;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
+
+pub use select::{resolve, SelectError};
+
+/// What the matrix covers.
+#[derive(Clone, Debug)]
+pub struct MatrixOptions {
+    /// Protocols and destination port ranges (ports are ignored for ICMP, which is an echo
+    /// request, as in `reach`).
+    pub ports: Vec<(Protocol, PortRange)>,
+    /// Source interfaces (`None`: all).
+    pub from: Option<Vec<Ix>>,
+    /// Destination interfaces (`None`: all).
+    pub to: Option<Vec<Ix>>,
+}
+
+impl Default for MatrixOptions {
+    fn default() -> Self {
+        MatrixOptions { ports: all_ports(), from: None, to: None }
+    }
+}
+
+/// Every TCP and UDP port and ICMP echo.
+pub fn all_ports() -> Vec<(Protocol, PortRange)> {
+    vec![(Protocol::Tcp, PortRange::ALL), (Protocol::Udp, PortRange::ALL), (Protocol::Icmp, PortRange { from: 0, to: 0 })]
+}
+
+/// A port list that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read port `{0}`: expected all, tcp, udp, icmp, PORT, FROM-TO, tcp/PORT, udp/FROM-TO")]
+pub struct PortsError(pub String);
+
+/// Parses `all`, or a comma-separated list of `22`, `8000-8100` (TCP), `tcp/22`,
+/// `udp/53`, `udp/1000-2000`, `tcp`, `udp` (every port) and `icmp`.
+pub fn parse_ports(s: &str) -> Result<Vec<(Protocol, PortRange)>, PortsError> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let lower = part.to_ascii_lowercase();
+        let (proto, range) = match lower.split_once('/') {
+            Some((p, r)) => (p.to_string(), Some(r.to_string())),
+            None if lower.chars().next().is_some_and(|c| c.is_ascii_digit()) => ("tcp".to_string(), Some(lower.clone())),
+            None => (lower.clone(), None),
+        };
+        let bad = || PortsError(part.to_string());
+        match proto.as_str() {
+            "all" if range.is_none() => out.extend(all_ports()),
+            "icmp" if range.is_none() => out.push((Protocol::Icmp, PortRange { from: 0, to: 0 })),
+            "tcp" | "udp" => {
+                let p = if proto == "tcp" { Protocol::Tcp } else { Protocol::Udp };
+                let r = match range {
+                    None => PortRange::ALL,
+                    Some(r) => {
+                        let (a, b) = r.split_once('-').unwrap_or((&r, &r));
+                        let (a, b): (u16, u16) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+                        if a > b {
+                            return Err(bad());
+                        }
+                        PortRange { from: a, to: b }
+                    }
+                };
+                out.push((p, r));
+            }
+            _ => return Err(bad()),
+        }
+    }
+    if out.is_empty() {
+        return Err(PortsError(s.to_string()));
+    }
+    Ok(out)
+}
+
+/// Renders port ranges as `22,443,8000-8100` (`all` for every port).
+pub fn format_ports(protocol: Protocol, ranges: &[PortRange]) -> String {
+    if !protocol.has_ports() {
+        return "-".into();
+    }
+    if ranges == [PortRange::ALL] {
+        return "all".into();
+    }
+    ranges.iter().map(|r| if r.from == r.to { r.from.to_string() } else { format!("{}-{}", r.from, r.to) }).collect::<Vec<_>>().join(",")
+}
+
+/// A group of interfaces that every rule treats alike.
+#[derive(Clone, Debug)]
+pub struct Class {
+    /// Interfaces (positions in the model), in model order.
+    pub members: Vec<Ix>,
+    /// The subnet (position in the model).
+    pub subnet: Ix,
+    /// The VPC.
+    pub vpc: VpcId,
+    /// Security groups, sorted.
+    pub security_groups: Vec<SgId>,
+    /// Whether the members' primary addresses have a public mapping.
+    pub public: bool,
+    /// Whether the members are sources of the matrix (`--from`).
+    pub is_source: bool,
+    /// Whether the members are destinations of the matrix (`--to`).
+    pub is_destination: bool,
+}
+
+/// One protocol and port atom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PortAtom {
+    protocol: Protocol,
+    range: PortRange,
+}
+
+/// Reachable ports from a set of source classes into one destination class.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Destination ports (merged ranges; `[0-0]` for ICMP).
+    pub ports: Vec<PortRange>,
+    /// Source classes, as inclusive runs of class ids.
+    pub from: Vec<(u32, u32)>,
+    atoms: Vec<u32>,
+}
+
+/// Figures of one computation.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct MatrixStats {
+    /// Interfaces in the matrix.
+    pub interfaces: usize,
+    /// Interfaces left out (no IPv4 primary address, or their subnet is not in the snapshot).
+    pub skipped_interfaces: usize,
+    /// Classes.
+    pub classes: usize,
+    /// Route keys (groups of classes whose paths the evaluator walks once per pair).
+    pub route_keys: usize,
+    /// Address atoms (pieces of the IPv4 space no rule prefix separates).
+    pub address_atoms: usize,
+    /// Port atoms over all protocols.
+    pub port_atoms: usize,
+    /// Representative path walks by the single-flow evaluator.
+    pub path_walks: u64,
+    /// Full single-flow evaluations (class pairs whose path translates addresses).
+    pub fallback_evaluations: u64,
+    /// (source class, destination class) pairs with at least one reachable port.
+    pub reachable_class_pairs: u64,
+    /// (source interface, destination interface) pairs with at least one reachable port.
+    pub reachable_interface_pairs: u64,
+}
+
+/// The all-pairs answer.
+#[derive(Clone, Debug)]
+pub struct Matrix {
+    /// Classes, by id.
+    pub classes: Vec<Class>,
+    eni_class: Vec<Option<u32>>,
+    atoms: Vec<PortAtom>,
+    /// Per destination class: the entries reaching it.
+    reach: Vec<Vec<Entry>>,
+    /// Figures.
+    pub stats: MatrixStats,
+}
+
+/// One reachable (source classes -> destination class, protocol, ports) row.
+#[derive(Clone, Copy, Debug)]
+pub struct Reachable<'a> {
+    /// Destination class id.
+    pub to_class: u32,
+    /// The row.
+    pub entry: &'a Entry,
+}
+
+impl Matrix {
+    /// Computes the matrix.
+    pub fn compute(topo: &Topology<'_>, opts: &MatrixOptions) -> Matrix {
+        Engine::new(topo, opts).run()
+    }
+
+    /// The class of interface `eni`, when it is in the matrix.
+    pub fn class_of(&self, eni: Ix) -> Option<u32> {
+        self.eni_class.get(eni).copied().flatten()
+    }
+
+    /// Whether `src` reaches `dst` (interface positions) with `protocol` to `port`, request
+    /// and reply. `false` for interfaces outside the matrix, for a protocol or port it does
+    /// not cover, and for `src == dst`.
+    pub fn reachable(&self, src: Ix, dst: Ix, protocol: Protocol, port: u16) -> bool {
+        let (Some(a), Some(b)) = (self.class_of(src), self.class_of(dst)) else { return false };
+        if src == dst {
+            return false;
+        }
+        let Some(t) = self.atoms.iter().position(|x| x.protocol == protocol && (!protocol.has_ports() || x.range.contains(port))) else {
+            return false;
+        };
+        self.reach[b as usize].iter().any(|e| e.atoms.binary_search(&(t as u32)).is_ok() && in_runs(&e.from, a))
+    }
+
+    /// Every reachable row, by destination class.
+    pub fn rows(&self) -> impl Iterator<Item = Reachable<'_>> + '_ {
+        self.reach.iter().enumerate().flat_map(|(b, es)| es.iter().map(move |e| Reachable { to_class: b as u32, entry: e }))
+    }
+
+    /// The protocols and ports on which class `a` reaches class `b`.
+    pub fn ports_between(&self, a: u32, b: u32) -> Vec<(Protocol, Vec<PortRange>)> {
+        self.reach.get(b as usize).into_iter().flatten().filter(|e| in_runs(&e.from, a)).map(|e| (e.protocol, e.ports.clone())).collect()
+    }
+
+    /// Whether any row exists.
+    pub fn is_empty(&self) -> bool {
+        self.reach.iter().all(Vec::is_empty)
+    }
+}
+
+fn in_runs(runs: &[(u32, u32)], x: u32) -> bool {
+    let i = runs.partition_point(|&(_, hi)| hi < x);
+    runs.get(i).is_some_and(|&(lo, _)| lo <= x)
+}
+
+/// What makes two interfaces' paths identical: the evaluator is walked once per pair of keys.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct RouteKey<'m> {
+    vpc: &'m str,
+    route_table: Option<usize>,
+    nacl: Option<usize>,
+    az: &'m str,
+    atom: usize,
+    public: bool,
+    nat: bool,
+    /// NAT gateway and transit gateway attachment subnets appear inside other paths, so
+    /// their interfaces never share a key with another subnet's.
+    special: Option<Ix>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ClassKey<'m> {
+    key: usize,
+    subnet: Ix,
+    vpc: &'m str,
+    sgs: Vec<&'m str>,
+    from: bool,
+    to: bool,
+}
+
+/// Whose subnet an ACL crossed by a walk guards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SubRef {
+    Src,
+    Dst,
+    Fixed(Ix),
+}
+
+/// One walk on the path model.
+enum Walked {
+    /// The path translates addresses.
+    Fallback,
+    /// Routing alone stops it.
+    Blocked,
+    /// Routing passes; the ACLs crossed (subnet, direction, on the reply).
+    Checks(Vec<(SubRef, NaclDirection, bool)>),
+}
+
+/// The path between two route keys, per port atom.
+enum PathMask {
+    /// The path translates addresses: evaluate class pairs one by one.
+    Fallback,
+    /// Port atoms on which routes and ACLs pass both ways.
+    Atoms(Bits),
+}
+
+#[derive(Clone)]
+enum Egress {
+    All,
+    None,
+    Set(usize),
+}
+
+struct Engine<'t, 'm> {
+    topo: &'t Topology<'m>,
+    opts: &'t MatrixOptions,
+    atoms: Vec<PortAtom>,
+    addr_bounds: Vec<u32>,
+    classes: Vec<Class>,
+    class_rep: Vec<(Ix, Ipv4Addr)>,
+    eni_class: Vec<Option<u32>>,
+    keys: Vec<RouteKey<'m>>,
+    key_range: Vec<(usize, usize)>,
+    /// (key, subnet) -> class range, per key.
+    groups: Vec<Vec<(Ix, usize, usize)>>,
+    skipped: usize,
+}
+
+const SPECIAL_V4: &[&str] = &[
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
+];
+
+impl<'t, 'm> Engine<'t, 'm> {
+    fn new(topo: &'t Topology<'m>, opts: &'t MatrixOptions) -> Self {
+        let m = topo.model;
+        let atoms = port_atoms(m, &opts.ports);
+        let addr_bounds = address_bounds(topo);
+        let from: Option<BTreeSet<Ix>> = opts.from.as_ref().map(|v| v.iter().copied().collect());
+        let to: Option<BTreeSet<Ix>> = opts.to.as_ref().map(|v| v.iter().copied().collect());
+        let acl_ix: HashMap<*const NetworkAcl, usize> = m.network_acls.iter().enumerate().map(|(i, a)| (a as *const _, i)).collect();
+        let rt_ix: HashMap<*const RouteTable, usize> = m.route_tables.iter().enumerate().map(|(i, a)| (a as *const _, i)).collect();
+        let mut special: BTreeSet<&str> = m.nat_gateways.iter().map(|n| n.subnet.as_str()).collect();
+        for a in &m.tgw_attachments {
+            if let TgwAttachmentKind::Vpc { subnets, .. } = &a.kind {
+                special.extend(subnets.iter().map(|s| s.as_str()));
+            }
+        }
+        let mut skipped = 0;
+        let mut per_eni: Vec<(ClassKey<'m>, RouteKey<'m>, Ix)> = Vec::new();
+        for (i, e) in m.enis.iter().enumerate() {
+            let ip = e.private_ips.iter().find_map(|ip| match ip {
+                IpAddr::V4(v) => Some(*v),
+                IpAddr::V6(_) => None,
+            });
+            let sub = topo.subnet_ix(e.subnet.as_str());
+            let (Some(ip), Some(sub)) = (ip, sub) else {
+                skipped += 1;
+                continue;
+            };
+            let in_from = from.as_ref().is_none_or(|s| s.contains(&i));
+            let in_to = to.as_ref().is_none_or(|s| s.contains(&i));
+            if !in_from && !in_to {
+                continue;
+            }
+            let subnet = &m.subnets[sub];
+            let rk = RouteKey {
+                vpc: subnet.vpc.as_str(),
+                route_table: topo.route_table_of(sub).and_then(|r| rt_ix.get(&(r as *const _)).copied()),
+                nacl: topo.nacl_of(sub).and_then(|a| acl_ix.get(&(a as *const _)).copied()),
+                az: subnet.az.as_str(),
+                atom: atom_of(&addr_bounds, ip),
+                public: e.public_for(IpAddr::V4(ip)).is_some(),
+                nat: e.kind == EniKind::NatGateway,
+                special: special.contains(subnet.id.as_str()).then_some(sub),
+            };
+            let mut sgs: Vec<&str> = e.security_groups.iter().map(|g| g.as_str()).collect();
+            sgs.sort_unstable();
+            sgs.dedup();
+            let ck = ClassKey { key: 0, subnet: sub, vpc: e.vpc.as_str(), sgs, from: in_from, to: in_to };
+            per_eni.push((ck, rk, i));
+        }
+        let keys: Vec<RouteKey<'m>> = per_eni.iter().map(|(_, k, _)| k.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let key_id: HashMap<&RouteKey<'m>, usize> = keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
+        let mut by_class: BTreeMap<ClassKey<'m>, Vec<Ix>> = BTreeMap::new();
+        for (mut ck, rk, i) in per_eni {
+            ck.key = key_id[&rk];
+            by_class.entry(ck).or_default().push(i);
+        }
+        let mut classes = Vec::with_capacity(by_class.len());
+        let mut class_rep = Vec::with_capacity(by_class.len());
+        let mut eni_class = vec![None; m.enis.len()];
+        let mut key_range = vec![(usize::MAX, 0); keys.len()];
+        let mut groups: Vec<Vec<(Ix, usize, usize)>> = vec![Vec::new(); keys.len()];
+        for (ck, members) in by_class {
+            let id = classes.len();
+            for &i in &members {
+                eni_class[i] = Some(id as u32);
+            }
+            let rep = members[0];
+            let ip = m.enis[rep].private_ips.iter().find_map(|ip| match ip {
+                IpAddr::V4(v) => Some(*v),
+                IpAddr::V6(_) => None,
+            });
+            class_rep.push((rep, ip.unwrap_or(Ipv4Addr::UNSPECIFIED)));
+            let r = &mut key_range[ck.key];
+            r.0 = r.0.min(id);
+            r.1 = id + 1;
+            let g = &mut groups[ck.key];
+            match g.last_mut() {
+                Some((s, _, hi)) if *s == ck.subnet => *hi = id + 1,
+                _ => g.push((ck.subnet, id, id + 1)),
+            }
+            classes.push(Class {
+                members,
+                subnet: ck.subnet,
+                vpc: VpcId(ck.vpc.to_string()),
+                security_groups: ck.sgs.iter().map(|s| SgId(s.to_string())).collect(),
+                public: keys[ck.key].public,
+                is_source: ck.from,
+                is_destination: ck.to,
+            });
+        }
+        Engine { topo, opts, atoms, addr_bounds, classes, class_rep, eni_class, keys, key_range, groups, skipped }
+    }
+
+    fn run(self) -> Matrix {
+        let _ = self.opts;
+        let n = self.classes.len();
+        let t_count = self.atoms.len();
+        let m = self.topo.model;
+        // The path model: no ACLs (the walker records each crossing as a note naming the
+        // subnet) and no security groups, so a walk shows routing alone.
+        let mut stripped = m.clone();
+        stripped.network_acls.clear();
+        stripped.enis.iter_mut().for_each(|e| e.security_groups.clear());
+        let stopo = Topology::new(&stripped);
+
+        // ACL decision table: (acl, address atom slot, direction, leg) -> port atoms allowed.
+        let key_atoms: Vec<usize> = self.keys.iter().map(|k| k.atom).collect::<BTreeSet<_>>().into_iter().collect();
+        let atom_slot: HashMap<usize, usize> = key_atoms.iter().enumerate().map(|(i, &a)| (a, i)).collect();
+        let atom_addr: Vec<Ipv4Addr> = key_atoms
+            .iter()
+            .map(|&a| self.class_rep.iter().find(|(_, ip)| atom_of(&self.addr_bounds, *ip) == a).map(|x| x.1).unwrap_or(Ipv4Addr::UNSPECIFIED))
+            .collect();
+        let nacl_table: Vec<Bits> = (0..m.network_acls.len() * key_atoms.len() * 4)
+            .into_par_iter()
+            .map(|idx| {
+                let (acl, rest) = (idx / (key_atoms.len() * 4), idx % (key_atoms.len() * 4));
+                let (slot, dl) = (rest / 4, rest % 4);
+                let dir = if dl & 1 == 0 { NaclDirection::Inbound } else { NaclDirection::Outbound };
+                let reply = dl & 2 != 0;
+                let addr = IpAddr::V4(atom_addr[slot]);
+                let mut b = Bits::zeros(t_count);
+                for (t, a) in self.atoms.iter().enumerate() {
+                    let p = Packet::new(addr, addr, a.protocol, DEFAULT_SOURCE_PORT, a.range.from);
+                    let p = if reply { p.reply() } else { p };
+                    if eval::nacl::evaluate(&m.network_acls[acl], dir, &p).is_some_and(|e| e.action == RuleAction::Allow) {
+                        b.set(t);
+                    }
+                }
+                b
+            })
+            .collect();
+        // Security-group peers as class sets.
+        let sg_index = SgSets::new(self.topo, &self.classes, &self.class_rep);
+        let (profiles, profile_of) = self.egress_profiles(&sg_index);
+        let mut egress_all: Vec<Bits> = vec![Bits::zeros(n); t_count];
+        let mut egress_set: Vec<Vec<u32>> = vec![Vec::new(); t_count];
+        for (c, &p) in profile_of.iter().enumerate() {
+            for t in 0..t_count {
+                match profiles.0[p][t] {
+                    Egress::All => egress_all[t].set(c),
+                    Egress::Set(_) => egress_set[t].push(c as u32),
+                    Egress::None => {}
+                }
+            }
+        }
+        let mut from_mask = Bits::zeros(n);
+        self.classes.iter().enumerate().filter(|(_, c)| c.is_source).for_each(|(i, _)| from_mask.set(i));
+        let key_has_from: Vec<bool> = self.key_range.iter().map(|&(lo, hi)| (lo..hi).any(|c| self.classes[c].is_source)).collect();
+
+        let walks = std::sync::atomic::AtomicU64::new(0);
+        let fallbacks = std::sync::atomic::AtomicU64::new(0);
+        let full_eval = |a: usize, b: usize, t: usize| -> bool {
+            fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let ((ia, ipa), (ib, ipb)) = (self.class_rep[a], self.class_rep[b]);
+            let at = self.atoms[t];
+            let tr = eval::evaluate(self.topo, &Endpoint::Eni { ix: ia, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: ib, ip: IpAddr::V4(ipb) }, at.protocol, DEFAULT_SOURCE_PORT, at.range.from);
+            tr.reachable
+        };
+        let subnet_acl: Vec<Option<usize>> = (0..m.subnets.len())
+            .map(|s| self.topo.nacl_of(s).and_then(|acl| m.network_acls.iter().position(|x| std::ptr::eq(x, acl))))
+            .collect();
+        // One walk on the path model: the ACLs crossed, named by whose subnet they guard.
+        let walk = |a: Ix, b: Ix| -> Walked {
+            walks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (ipa, ipb) = (eni_v4(m, a), eni_v4(m, b));
+            let tr = eval::evaluate(&stopo, &Endpoint::Eni { ix: a, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: b, ip: IpAddr::V4(ipb) }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
+            if !tr.reachable {
+                return Walked::Blocked;
+            }
+            let (sa, sb) = (stopo.subnet_ix(m.enis[a].subnet.as_str()), stopo.subnet_ix(m.enis[b].subnet.as_str()));
+            let mut checks = Vec::new();
+            let legs = std::iter::once((false, &tr.forward)).chain(tr.ret.as_ref().map(|l| (true, l)));
+            for (reply, leg) in legs {
+                for h in &leg.hops {
+                    if h.action == Action::Translate {
+                        return Walked::Fallback;
+                    }
+                    if h.kind == Kind::NetworkAcl {
+                        let Some(sub) = stopo.subnet_ix(&h.id) else { continue };
+                        let dir = if h.direction == Some(Direction::Ingress) { NaclDirection::Inbound } else { NaclDirection::Outbound };
+                        let r = if Some(sub) == sa { SubRef::Src } else if Some(sub) == sb { SubRef::Dst } else { SubRef::Fixed(sub) };
+                        checks.push((r, dir, reply));
+                    }
+                }
+            }
+            Walked::Checks(checks)
+        };
+        let mask_of = |w: &Walked, ka: usize, kb: usize| -> PathMask {
+            let checks = match w {
+                Walked::Fallback => return PathMask::Fallback,
+                Walked::Blocked => return PathMask::Atoms(Bits::zeros(t_count)),
+                Walked::Checks(c) => c,
+            };
+            let mut mask = Bits::ones(t_count);
+            for &(r, dir, reply) in checks {
+                let nacl = match r {
+                    SubRef::Src => self.keys[ka].nacl,
+                    SubRef::Dst => self.keys[kb].nacl,
+                    SubRef::Fixed(s) => subnet_acl[s],
+                };
+                let Some(acl) = nacl else { continue };
+                let remote_is_src = (dir == NaclDirection::Inbound) != reply;
+                let atom = if remote_is_src { self.keys[ka].atom } else { self.keys[kb].atom };
+                let dl = usize::from(dir == NaclDirection::Outbound) + 2 * usize::from(reply);
+                mask.and(&nacl_table[(acl * key_atoms.len() + atom_slot[&atom]) * 4 + dl]);
+            }
+            PathMask::Atoms(mask)
+        };
+        let path_mask = |a: Ix, b: Ix, ka: usize, kb: usize| -> PathMask { mask_of(&walk(a, b), ka, kb) };
+        // Walk keys: route keys without the ACL (the walk does not depend on it).
+        let mut wkey_id: HashMap<RouteKey<'m>, usize> = HashMap::new();
+        let walk_of: Vec<usize> = self
+            .keys
+            .iter()
+            .map(|k| {
+                let w = RouteKey { nacl: None, ..k.clone() };
+                let next = wkey_id.len();
+                *wkey_id.entry(w).or_insert(next)
+            })
+            .collect();
+        let nw = wkey_id.len();
+        let mut wgroups: Vec<Vec<(Ix, Ix)>> = vec![Vec::new(); nw];
+        let mut w_keys: Vec<Vec<usize>> = vec![Vec::new(); nw];
+        let mut w_from = vec![false; nw];
+        for (k, gs) in self.groups.iter().enumerate() {
+            w_keys[walk_of[k]].push(k);
+            w_from[walk_of[k]] |= key_has_from[k];
+            wgroups[walk_of[k]].extend(gs.iter().map(|&(s, lo, _)| (s, self.class_rep[lo].0)));
+        }
+
+        // Per destination walk key: the walks from every source walk key, then per
+        // destination route key and class.
+        let per_key: Vec<Vec<(usize, Vec<Entry>, Bits)>> = (0..nw)
+            .into_par_iter()
+            .flat_map_iter(|wb| {
+                let has_dst = w_keys[wb].iter().any(|&kb| (self.key_range[kb].0..self.key_range[kb].1).any(|c| self.classes[c].is_destination));
+                let templates: Vec<Option<Walked>> = if has_dst {
+                    (0..nw)
+                        .map(|wa| {
+                            if !w_from[wa] {
+                                return None;
+                            }
+                            let pair = wgroups[wa].iter().find_map(|ga| wgroups[wb].iter().find(|gb| gb.0 != ga.0).map(|gb| (ga.1, gb.1)));
+                            pair.map(|(a, b)| walk(a, b))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                if !has_dst {
+                    return Vec::new();
+                }
+                w_keys[wb].iter().map(|&kb| {
+                let (blo, bhi) = self.key_range[kb];
+                if !(blo..bhi).any(|c| self.classes[c].is_destination) {
+                    return Vec::new();
+                }
+                let b_groups = &self.groups[kb];
+                // Different-subnet paths from every source key.
+                let mut path: Vec<Bits> = vec![Bits::zeros(n); t_count];
+                let mut fallback_ranges: Vec<(usize, usize)> = Vec::new();
+                for ka in 0..self.keys.len() {
+                    if !key_has_from[ka] {
+                        continue;
+                    }
+                    let Some(w) = &templates[walk_of[ka]] else { continue };
+                    match mask_of(w, ka, kb) {
+                        PathMask::Fallback => fallback_ranges.push(self.key_range[ka]),
+                        PathMask::Atoms(mask) => {
+                            let (lo, hi) = self.key_range[ka];
+                            for t in mask.ones_iter() {
+                                path[t].set_range(lo, hi);
+                            }
+                        }
+                    }
+                }
+                let mut out = Vec::new();
+                for &(sb, glo, ghi) in b_groups {
+                    // Same-subnet paths (no ACL crossed) from source keys sharing this subnet.
+                    let mut same: Vec<(usize, usize, Option<Bits>)> = Vec::new();
+                    for ka in 0..self.keys.len() {
+                        let Some(&(_, lo, hi)) = self.groups[ka].iter().find(|g| g.0 == sb) else { continue };
+                        let a = self.classes[lo].members[0];
+                        let b = if ka == kb { self.classes[glo].members.get(1).copied().or_else(|| self.classes.get(glo + 1).filter(|_| glo + 1 < ghi).map(|c| c.members[0])) } else { Some(self.classes[glo].members[0]) };
+                        let Some(b) = b.filter(|&b| b != a) else {
+                            same.push((lo, hi, Some(Bits::zeros(t_count))));
+                            continue;
+                        };
+                        match path_mask(a, b, ka, kb) {
+                            PathMask::Fallback => same.push((lo, hi, None)),
+                            PathMask::Atoms(mk) => same.push((lo, hi, Some(mk))),
+                        }
+                    }
+                    for cb in glo..ghi {
+                        if !self.classes[cb].is_destination {
+                            continue;
+                        }
+                        let ingress = sg_index.ingress(self.topo, &self.classes[cb], &self.atoms);
+                        let mut rows: Vec<(Bits, Vec<u32>)> = Vec::new();
+                        let mut union = Bits::zeros(n);
+                        for t in 0..t_count {
+                            let mut f = match &ingress[t] {
+                                Some(i) => i.clone(),
+                                None if fallback_ranges.is_empty() && same.iter().all(|s| s.2.is_some()) => continue,
+                                None => Bits::zeros(n),
+                            };
+                            let ing = f.clone();
+                            f.and(&path[t]);
+                            for (lo, hi, mk) in &same {
+                                f.assign_range(*lo, *hi, &ing, mk.as_ref().is_some_and(|mk| mk.get(t)));
+                            }
+                            f.and(&from_mask);
+                            let mut g = f.clone();
+                            g.and(&egress_all[t]);
+                            for &a in &egress_set[t] {
+                                if let Egress::Set(s) = profiles.0[profile_of[a as usize]][t] {
+                                    if f.get(a as usize) && profiles.1[s].get(cb) {
+                                        g.set(a as usize);
+                                    }
+                                }
+                            }
+                            let mut fb: Vec<(usize, usize)> = fallback_ranges.clone();
+                            fb.extend(same.iter().filter(|s| s.2.is_none()).map(|s| (s.0, s.1)));
+                            for (lo, hi) in fb {
+                                for a in lo..hi {
+                                    // Same-subnet fallback ranges replace the different-subnet answer.
+                                    let same_subnet = self.classes[a].subnet == sb;
+                                    let is_same_fb = same.iter().any(|s| s.2.is_none() && s.0 <= a && a < s.1);
+                                    if same_subnet != is_same_fb || !from_mask.get(a) || a == cb && self.classes[cb].members.len() == 1 {
+                                        continue;
+                                    }
+                                    if full_eval(a, cb, t) {
+                                        g.set(a);
+                                    } else {
+                                        g.clear(a);
+                                    }
+                                }
+                            }
+                            if self.classes[cb].members.len() == 1 {
+                                g.clear(cb);
+                            }
+                            if g.is_empty() {
+                                continue;
+                            }
+                            union.or(&g);
+                            match rows.iter_mut().find(|(b, ts)| *b == g && self.atoms[ts[0] as usize].protocol == self.atoms[t].protocol) {
+                                Some((_, ts)) => ts.push(t as u32),
+                                None => rows.push((g, vec![t as u32])),
+                            }
+                        }
+                        let entries = rows
+                            .into_iter()
+                            .map(|(b, ts)| {
+                                let protocol = self.atoms[ts[0] as usize].protocol;
+                                Entry { protocol, ports: merge_ports(ts.iter().map(|&t| self.atoms[t as usize].range)), from: b.ranges(), atoms: ts }
+                            })
+                            .collect();
+                        out.push((cb, entries, union));
+                    }
+                }
+                out
+            }).collect::<Vec<_>>()
+            })
+            .collect();
+
+        let mut reach: Vec<Vec<Entry>> = vec![Vec::new(); n];
+        let sizes: Vec<u64> = self.classes.iter().map(|c| c.members.len() as u64).collect();
+        let (mut class_pairs, mut eni_pairs) = (0u64, 0u64);
+        for (cb, entries, union) in per_key.into_iter().flatten() {
+            class_pairs += union.count();
+            for a in union.ones_iter() {
+                eni_pairs += if a == cb { sizes[cb] * (sizes[cb] - 1) } else { sizes[a] * sizes[cb] };
+            }
+            reach[cb] = entries;
+        }
+        let stats = MatrixStats {
+            interfaces: self.classes.iter().map(|c| c.members.len()).sum(),
+            skipped_interfaces: self.skipped,
+            classes: n,
+            route_keys: self.keys.len(),
+            address_atoms: self.addr_bounds.len() + 1,
+            port_atoms: t_count,
+            path_walks: walks.into_inner(),
+            fallback_evaluations: fallbacks.into_inner(),
+            reachable_class_pairs: class_pairs,
+            reachable_interface_pairs: eni_pairs,
+        };
+        Matrix { classes: self.classes, eni_class: self.eni_class, atoms: self.atoms, reach, stats }
+    }
+
+    /// Egress profiles (distinct egress rule sets, with the VPC when a rule names a group):
+    /// per port atom, all destinations, none, or a set of destination classes.
+    #[allow(clippy::type_complexity)]
+    fn egress_profiles(&self, sgs: &SgSets) -> ((Vec<Vec<Egress>>, Vec<Bits>), Vec<usize>) {
+        let n = self.classes.len();
+        let mut ids: HashMap<(Option<Vec<&'m SgRule>>, &str), usize> = HashMap::new();
+        let mut keys = Vec::new();
+        let mut profile_of = Vec::with_capacity(n);
+        for c in &self.classes {
+            let rules: Option<Vec<&'m SgRule>> = if c.security_groups.is_empty() {
+                None
+            } else {
+                let mut r: Vec<&'m SgRule> = c.security_groups.iter().filter_map(|g| self.topo.sg(g.as_str())).flat_map(|g| g.egress.iter()).collect();
+                r.sort_by_key(|x| format!("{x:?}"));
+                r.dedup();
+                Some(r)
+            };
+            let vpc = if rules.as_ref().is_some_and(|r| r.iter().any(|x| matches!(x.peer, SgPeer::Group(_)))) { c.vpc.as_str() } else { "" };
+            let next = ids.len();
+            let id = *ids.entry((rules.clone(), vpc)).or_insert_with(|| {
+                keys.push((rules, c.vpc.clone()));
+                next
+            });
+            profile_of.push(id);
+        }
+        let full = Bits::ones(n);
+        let computed: Vec<(Vec<Egress>, Vec<Bits>)> = keys
+            .par_iter()
+            .map(|(rules, vpc)| {
+                let Some(rules) = rules else { return (vec![Egress::All; self.atoms.len()], Vec::new()) };
+                let mut cache: HashMap<Vec<usize>, Egress> = HashMap::new();
+                let mut sets = Vec::new();
+                let states = self
+                    .atoms
+                    .iter()
+                    .map(|a| {
+                        let p = atom_packet(a);
+                        let matching: Vec<usize> = rules.iter().enumerate().filter(|(_, r)| sg::l4_matches(r, &p)).map(|(i, _)| i).collect();
+                        cache
+                            .entry(matching.clone())
+                            .or_insert_with(|| {
+                                let mut b = Bits::zeros(n);
+                                for &i in &matching {
+                                    sgs.or_peer(self.topo, &mut b, &rules[i].peer, vpc);
+                                }
+                                if b.is_empty() {
+                                    Egress::None
+                                } else if b == full {
+                                    Egress::All
+                                } else {
+                                    sets.push(b);
+                                    Egress::Set(sets.len() - 1)
+                                }
+                            })
+                            .clone()
+                    })
+                    .collect();
+                (states, sets)
+            })
+            .collect();
+        let mut all_states = Vec::new();
+        let mut all_sets = Vec::new();
+        for (states, sets) in computed {
+            let base = all_sets.len();
+            all_states.push(states.into_iter().map(|s| if let Egress::Set(i) = s { Egress::Set(base + i) } else { s }).collect());
+            all_sets.extend(sets);
+        }
+        ((all_states, all_sets), profile_of)
+    }
+}
+
+/// Security-group peers as sets of classes.
+struct SgSets {
+    n: usize,
+    cidr: HashMap<IpNet, Bits>,
+    members: HashMap<String, Bits>,
+    near: HashMap<String, Bits>,
+}
+
+impl SgSets {
+    fn new(topo: &Topology<'_>, classes: &[Class], reps: &[(Ix, Ipv4Addr)]) -> SgSets {
+        let m = topo.model;
+        let n = classes.len();
+        let mut cidrs: BTreeSet<IpNet> = BTreeSet::new();
+        for g in &m.security_groups {
+            for r in g.ingress.iter().chain(&g.egress) {
+                match &r.peer {
+                    SgPeer::Cidr(c) => {
+                        cidrs.insert(*c);
+                    }
+                    SgPeer::PrefixList(p) => cidrs.extend(topo.prefix_list_cidrs(p).iter().copied()),
+                    SgPeer::Group(_) => {}
+                }
+            }
+        }
+        let cidr: HashMap<IpNet, Bits> = cidrs
+            .into_par_iter()
+            .map(|c| {
+                let mut b = Bits::zeros(n);
+                for (i, (_, ip)) in reps.iter().enumerate() {
+                    if c.contains(&IpAddr::V4(*ip)) {
+                        b.set(i);
+                    }
+                }
+                (c, b)
+            })
+            .collect();
+        let mut members: HashMap<String, Bits> = HashMap::new();
+        let mut in_vpc: HashMap<String, Bits> = HashMap::new();
+        for (i, c) in classes.iter().enumerate() {
+            for g in &c.security_groups {
+                members.entry(g.to_string()).or_insert_with(|| Bits::zeros(n)).set(i);
+            }
+            in_vpc.entry(c.vpc.to_string()).or_insert_with(|| Bits::zeros(n)).set(i);
+        }
+        let mut near = in_vpc.clone();
+        for p in m.peerings.iter().filter(|p| p.is_active()) {
+            let (a, b) = (p.requester.vpc.as_str(), p.accepter.vpc.as_str());
+            if a == b {
+                continue;
+            }
+            if let Some(bb) = in_vpc.get(b) {
+                near.entry(a.to_string()).or_insert_with(|| Bits::zeros(n)).or(bb);
+            }
+            if let Some(ab) = in_vpc.get(a) {
+                near.entry(b.to_string()).or_insert_with(|| Bits::zeros(n)).or(ab);
+            }
+        }
+        SgSets { n, cidr, members, near }
+    }
+
+    /// Adds the classes that `peer` covers, seen from an interface in `vpc`.
+    fn or_peer(&self, topo: &Topology<'_>, acc: &mut Bits, peer: &SgPeer, vpc: &VpcId) {
+        match peer {
+            SgPeer::Cidr(c) => {
+                if let Some(b) = self.cidr.get(c) {
+                    acc.or(b);
+                }
+            }
+            SgPeer::PrefixList(p) => {
+                for c in topo.prefix_list_cidrs(p) {
+                    if let Some(b) = self.cidr.get(c) {
+                        acc.or(b);
+                    }
+                }
+            }
+            SgPeer::Group(g) => {
+                if let (Some(mb), Some(nb)) = (self.members.get(g.as_str()), self.near.get(vpc.as_str())) {
+                    let mut x = mb.clone();
+                    x.and(nb);
+                    acc.or(&x);
+                }
+            }
+        }
+    }
+
+    /// Per port atom, the source classes the class's ingress rules admit (`None`: none).
+    fn ingress(&self, topo: &Topology<'_>, c: &Class, atoms: &[PortAtom]) -> Vec<Option<Bits>> {
+        if c.security_groups.is_empty() {
+            return vec![Some(Bits::ones(self.n)); atoms.len()];
+        }
+        let rules: Vec<&SgRule> = c.security_groups.iter().filter_map(|g| topo.sg(g.as_str())).flat_map(|g| g.ingress.iter()).collect();
+        let mut peer_bits: Vec<Option<Bits>> = vec![None; rules.len()];
+        atoms
+            .iter()
+            .map(|a| {
+                let p = atom_packet(a);
+                let mut acc: Option<Bits> = None;
+                for (i, r) in rules.iter().enumerate() {
+                    if !sg::l4_matches(r, &p) {
+                        continue;
+                    }
+                    let pb = peer_bits[i].get_or_insert_with(|| {
+                        let mut b = Bits::zeros(self.n);
+                        self.or_peer(topo, &mut b, &r.peer, &c.vpc);
+                        b
+                    });
+                    acc.get_or_insert_with(|| Bits::zeros(self.n)).or(pb);
+                }
+                acc.filter(|b| !b.is_empty())
+            })
+            .collect()
+    }
+}
+
+fn atom_packet(a: &PortAtom) -> Packet {
+    let x = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    Packet::new(x, x, a.protocol, DEFAULT_SOURCE_PORT, a.range.from)
+}
+
+fn eni_v4(m: &Model, ix: Ix) -> Ipv4Addr {
+    m.enis[ix].private_ips.iter().find_map(|ip| match ip {
+        IpAddr::V4(v) => Some(*v),
+        IpAddr::V6(_) => None,
+    }).unwrap_or(Ipv4Addr::UNSPECIFIED)
+}
+
+fn merge_ports(ranges: impl Iterator<Item = PortRange>) -> Vec<PortRange> {
+    let mut out: Vec<PortRange> = Vec::new();
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if u32::from(last.to) + 1 >= u32::from(r.from) => last.to = last.to.max(r.to),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// Cuts the requested port ranges at every boundary an SG rule or ACL entry names.
+fn port_atoms(m: &Model, requested: &[(Protocol, PortRange)]) -> Vec<PortAtom> {
+    let mut out = Vec::new();
+    for proto in [Protocol::Tcp, Protocol::Udp] {
+        let mut cuts: BTreeSet<u32> = BTreeSet::new();
+        let mut add = |p: Protocol, l4: &L4Match| {
+            if let (true, L4Match::Ports(r)) = (p.covers(proto), l4) {
+                cuts.insert(u32::from(r.from));
+                cuts.insert(u32::from(r.to) + 1);
+            }
+        };
+        for g in &m.security_groups {
+            g.ingress.iter().chain(&g.egress).for_each(|r| add(r.protocol, &r.l4));
+        }
+        for a in &m.network_acls {
+            a.ingress.iter().chain(&a.egress).for_each(|e| add(e.protocol, &e.l4));
+        }
+        let mut rs: Vec<PortRange> = requested.iter().filter(|(p, _)| *p == proto).map(|(_, r)| *r).collect();
+        rs.sort_by_key(|r| r.from);
+        for r in merge_ports(rs.into_iter()) {
+            let mut start = u32::from(r.from);
+            let end = u32::from(r.to) + 1;
+            for &c in cuts.range(start + 1..end) {
+                out.push(PortAtom { protocol: proto, range: PortRange { from: start as u16, to: (c - 1) as u16 } });
+                start = c;
+            }
+            out.push(PortAtom { protocol: proto, range: PortRange { from: start as u16, to: (end - 1) as u16 } });
+        }
+    }
+    if requested.iter().any(|(p, _)| *p == Protocol::Icmp) {
+        out.push(PortAtom { protocol: Protocol::Icmp, range: PortRange { from: 0, to: 0 } });
+    }
+    out
+}
+
+/// Start addresses of the IPv4 pieces that no prefix of any rule, route, VPC or special
+/// range separates (subnet CIDRs do not matter: classes never span subnets).
+fn address_bounds(topo: &Topology<'_>) -> Vec<u32> {
+    let m = topo.model;
+    let mut nets: Vec<IpNet> = Vec::new();
+    for g in &m.security_groups {
+        for r in g.ingress.iter().chain(&g.egress) {
+            match &r.peer {
+                SgPeer::Cidr(c) => nets.push(*c),
+                SgPeer::PrefixList(p) => nets.extend(topo.prefix_list_cidrs(p)),
+                SgPeer::Group(_) => {}
+            }
+        }
+    }
+    for a in &m.network_acls {
+        nets.extend(a.ingress.iter().chain(&a.egress).map(|e| e.cidr));
+    }
+    let dest = |d: &RouteDest, nets: &mut Vec<IpNet>| match d {
+        RouteDest::Cidr(c) => nets.push(*c),
+        RouteDest::PrefixList(p) => nets.extend(topo.prefix_list_cidrs(p)),
+    };
+    for rt in &m.route_tables {
+        rt.routes.iter().for_each(|r| dest(&r.dest, &mut nets));
+    }
+    for rt in &m.tgw_route_tables {
+        rt.routes.iter().for_each(|r| dest(&r.dest, &mut nets));
+    }
+    for v in &m.vpcs {
+        nets.extend(&v.cidrs);
+    }
+    for p in &m.peerings {
+        nets.extend(p.requester.cidrs.iter().chain(&p.accepter.cidrs));
+    }
+    nets.extend(SPECIAL_V4.iter().filter_map(|s| s.parse::<IpNet>().ok()));
+    let mut bounds: BTreeSet<u32> = BTreeSet::new();
+    for n in nets {
+        if let IpNet::V4(v) = n {
+            let lo = u32::from(v.network());
+            let hi = u64::from(u32::from(v.broadcast())) + 1;
+            if lo > 0 {
+                bounds.insert(lo);
+            }
+            if hi <= u64::from(u32::MAX) {
+                bounds.insert(hi as u32);
+            }
+        }
+    }
+    bounds.into_iter().collect()
+}
+
+fn atom_of(bounds: &[u32], ip: Ipv4Addr) -> usize {
+    bounds.partition_point(|&b| b <= u32::from(ip))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_parse_and_render() {
+        let p = parse_ports("22,tcp/8000-8100,udp/53,icmp").unwrap();
+        assert_eq!(p.len(), 4);
+        assert_eq!(p[1], (Protocol::Tcp, PortRange { from: 8000, to: 8100 }));
+        assert!(parse_ports("tcp/9-1").is_err());
+        assert!(parse_ports("sctp").is_err());
+        assert_eq!(format_ports(Protocol::Tcp, &[PortRange { from: 22, to: 22 }, PortRange { from: 8000, to: 8100 }]), "22,8000-8100");
+        assert_eq!(parse_ports("all").unwrap(), all_ports());
+    }
+
+    #[test]
+    fn runs_lookup() {
+        let r = [(0, 3), (7, 7), (10, 20)];
+        assert!(in_runs(&r, 0) && in_runs(&r, 3) && in_runs(&r, 7) && in_runs(&r, 15));
+        assert!(!in_runs(&r, 4) && !in_runs(&r, 8) && !in_runs(&r, 21));
+    }
+}

@@ -1,0 +1,55 @@
+//! `vpcscope matrix`: all-pairs reachability between interfaces, grouped by class. Exit 0
+//! when at least one pair is reachable, 1 when none is, 2 on error.
+
+use super::snapshot_args::SnapshotArgs;
+use anyhow::Context;
+use clap::ValueEnum;
+use std::io::Write;
+use vpcscope::analysis::matrix::{self, Matrix, MatrixOptions};
+use vpcscope::topology::Topology;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// Classes, then one line per destination class and port set.
+    Text,
+    /// The JSON contract documented in docs/matrix.md.
+    Json,
+    /// One line per (destination class, ports, run of source classes).
+    Csv,
+}
+
+/// Arguments of `vpcscope matrix`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
+    /// Sources: comma-separated eni-, i-, subnet-, vpc-, sg- ids, tag:Key=Value, CIDRs (default: all interfaces).
+    #[arg(long)]
+    from: Option<String>,
+    /// Destinations: same forms as --from (default: all interfaces).
+    #[arg(long)]
+    to: Option<String>,
+    /// `all`, or a comma-separated list of 22, 8000-8100 (TCP), tcp/443, udp/53, udp/1000-2000, tcp, udp, icmp.
+    #[arg(long, default_value = "all")]
+    ports: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let ports = matrix::parse_ports(&args.ports)?;
+    let loaded = args.snapshot.load()?;
+    let topo = Topology::new(&loaded.model);
+    let from = args.from.as_deref().map(|s| matrix::resolve(&topo, s)).transpose().context("bad --from")?;
+    let to = args.to.as_deref().map(|s| matrix::resolve(&topo, s)).transpose().context("bad --to")?;
+    let mx = Matrix::compute(&topo, &MatrixOptions { ports, from, to });
+    match args.format {
+        Format::Text => vpcscope::report::matrix::text(out, &topo, &mx)?,
+        Format::Json => vpcscope::report::matrix::json(out, &topo, &mx)?,
+        Format::Csv => vpcscope::report::matrix::csv(out, &mx)?,
+    }
+    Ok(if mx.is_empty() { 1 } else { 0 })
+}
