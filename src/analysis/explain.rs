@@ -12,14 +12,17 @@
 //!   model allows), with the likely causes.
 //! * `unknown-interface`: records for interfaces the snapshot does not contain.
 
-use crate::eval::{self, Blocked, Direction as EvalDirection, Fix, Kind, Packet, Trace};
+use crate::eval::{self, Blocked, Direction as EvalDirection, Fix, Gate, Kind, Packet, Trace};
 use crate::flowlog::{self, Action, Field, FlowRecord, ParseError, Position, RecordSink, Sources, Summary};
 use crate::model::Protocol;
 use crate::topology::{Ix, Topology};
 use rayon::prelude::*;
+use rustc_hash::FxBuildHasher;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
+
+type FxMap<K, V> = hashbrown::HashMap<K, V, FxBuildHasher>;
+type FxSet<K> = hashbrown::HashSet<K, FxBuildHasher>;
 
 /// Evidence positions kept per conversation and per finding.
 pub const EVIDENCE_PER_FINDING: usize = 5;
@@ -37,24 +40,68 @@ struct Key {
     dir: u8,
 }
 
-#[derive(Clone, Debug, Default)]
+impl Key {
+    /// The order in which conversations represent their finding: earliest evidence, then
+    /// the key, so that the output never depends on hashing.
+    fn rank(&self, first: Position) -> (Position, u32, IpAddr, IpAddr, u16, u16, u8, u8) {
+        (first, self.iface, self.src, self.dst, self.sport, self.dport, self.proto, self.dir)
+    }
+}
+
+/// Keeps the earliest [`EVIDENCE_PER_FINDING`] positions of `v` and `p`.
+fn keep_earliest(v: &mut Vec<Position>, p: Position) {
+    if v.len() < EVIDENCE_PER_FINDING {
+        v.push(p);
+    } else if let Some(max) = v.iter_mut().max() {
+        if p < *max {
+            *max = p;
+        }
+    }
+}
+
+/// One conversation's totals and its earliest record positions. The first position is
+/// kept inline: most conversations have one record, and then nothing is allocated.
+#[derive(Clone, Debug)]
 struct Conv {
     records: u64,
     packets: u64,
     bytes: u64,
     bpa: bool,
-    evidence: Vec<Position>,
+    /// The earliest position seen.
+    first: Position,
+    /// Up to four more of the earliest positions (parallel pieces arrive out of order).
+    more: Vec<Position>,
 }
 
 impl Conv {
+    fn new(first: Position) -> Conv {
+        Conv { records: 0, packets: 0, bytes: 0, bpa: false, first, more: Vec::new() }
+    }
+
+    fn note(&mut self, p: Position) {
+        let (lo, hi) = if p < self.first { (p, self.first) } else { (self.first, p) };
+        self.first = lo;
+        if self.more.len() + 1 < EVIDENCE_PER_FINDING {
+            self.more.push(hi);
+        } else if let Some(max) = self.more.iter_mut().max() {
+            if hi < *max {
+                *max = hi;
+            }
+        }
+    }
+
+    fn positions(&self) -> impl Iterator<Item = Position> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
+    }
+
     fn absorb(&mut self, o: Conv) {
         self.records += o.records;
         self.packets += o.packets;
         self.bytes += o.bytes;
         self.bpa |= o.bpa;
-        self.evidence.extend(o.evidence);
-        self.evidence.sort();
-        self.evidence.truncate(EVIDENCE_PER_FINDING);
+        for p in o.positions() {
+            self.note(p);
+        }
     }
 }
 
@@ -65,9 +112,10 @@ impl Conv {
 pub struct ExplainSink {
     /// Record counts and malformed samples (its conversation table stays empty).
     pub summary: Summary,
-    iface_ids: HashMap<Box<str>, u32>,
+    iface_ids: FxMap<Box<str>, u32>,
     ifaces: Vec<Box<str>>,
-    convs: HashMap<Key, Conv>,
+    last_iface: Option<u32>,
+    convs: FxMap<Key, Conv>,
     /// Records that carry traffic but name no interface or addresses.
     pub unattributed: u64,
 }
@@ -79,18 +127,33 @@ impl ExplainSink {
     }
 
     fn iface(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.iface_ids.get(name) {
-            return i;
+        // Records of one interface tend to come together (a log stream, an S3 object).
+        if let Some(i) = self.last_iface {
+            if *self.ifaces[i as usize] == *name {
+                return i;
+            }
         }
-        let i = self.ifaces.len() as u32;
-        self.ifaces.push(name.into());
-        self.iface_ids.insert(name.into(), i);
+        let i = match self.iface_ids.get(name) {
+            Some(&i) => i,
+            None => {
+                let i = self.ifaces.len() as u32;
+                self.ifaces.push(name.into());
+                self.iface_ids.insert(name.into(), i);
+                i
+            }
+        };
+        self.last_iface = Some(i);
         i
     }
 
     /// How many distinct conversations were seen.
     pub fn conversations(&self) -> usize {
         self.convs.len()
+    }
+
+    /// Whether an ACCEPT conversation with this key exists, in any logged direction.
+    fn accepted(&self, iface: u32, src: IpAddr, dst: IpAddr, sport: u16, dport: u16, proto: u8) -> bool {
+        (0..3).any(|dir| self.convs.contains_key(&Key { iface, src, dst, sport, dport, proto, action: Action::Accept, dir }))
     }
 }
 
@@ -117,32 +180,40 @@ impl RecordSink for ExplainSink {
                 _ => 0,
             },
         };
-        let c = self.convs.entry(key).or_default();
+        let c = match self.convs.entry(key) {
+            hashbrown::hash_map::Entry::Occupied(o) => {
+                let c = o.into_mut();
+                c.note(position);
+                c
+            }
+            hashbrown::hash_map::Entry::Vacant(v) => v.insert(Conv::new(position)),
+        };
         c.records += 1;
         c.packets += r.packets().unwrap_or(0);
         c.bytes += r.bytes().unwrap_or(0);
         c.bpa |= r.get(Field::RejectReason) == Some("BPA");
-        if c.evidence.len() < EVIDENCE_PER_FINDING {
-            c.evidence.push(position);
-        } else if let Some(last) = c.evidence.iter_mut().max() {
-            // Parallel pieces arrive out of order: keep the earliest positions.
-            if position < *last {
-                *last = position;
-            }
-        }
     }
 
     fn malformed(&mut self, position: Position, error: ParseError) {
         self.summary.add_malformed(position, error);
     }
 
-    fn merge(&mut self, other: Self) {
+    fn merge(&mut self, mut other: Self) {
+        if other.convs.len() > self.convs.len() {
+            std::mem::swap(self, &mut other);
+        }
         self.summary += other.summary;
         self.unattributed += other.unattributed;
         let remap: Vec<u32> = other.ifaces.iter().map(|n| self.iface(n)).collect();
+        self.convs.reserve(other.convs.len());
         for (mut k, c) in other.convs {
             k.iface = remap[k.iface as usize];
-            self.convs.entry(k).or_default().absorb(c);
+            match self.convs.entry(k) {
+                hashbrown::hash_map::Entry::Occupied(o) => o.into_mut().absorb(c),
+                hashbrown::hash_map::Entry::Vacant(v) => {
+                    v.insert(c);
+                }
+            }
         }
     }
 }
@@ -248,12 +319,54 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
-/// What one conversation turned out to be.
+/// One check at the logging interface: enough to render its full trace again.
+#[derive(Clone, Copy, Debug)]
+struct Check {
+    ix: Ix,
+    dir: EvalDirection,
+    packet: Packet,
+    reply: bool,
+}
+
+impl Check {
+    fn gate(&self, topo: &Topology<'_>) -> Gate {
+        eval::at_interface_gate(topo, self.ix, self.dir, &self.packet, self.reply)
+    }
+
+    fn trace(&self, topo: &Topology<'_>) -> Trace {
+        eval::at_interface(topo, self.ix, self.dir, self.packet, self.reply)
+    }
+}
+
+/// Why the log contradicts the snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum DriftCause {
+    /// REJECT with reject-reason BPA (VPC Block Public Access).
+    BlockPublicAccess,
+    /// REJECT of traffic the snapshot allows.
+    RejectAllowed,
+    /// ACCEPT of traffic the snapshot denies.
+    AcceptDenied,
+}
+
+impl DriftCause {
+    fn text(self) -> &'static str {
+        match self {
+            DriftCause::BlockPublicAccess => "the log shows REJECT with reject-reason BPA: VPC Block Public Access refused it, which the snapshot does not model",
+            DriftCause::RejectAllowed => "the log shows REJECT but the snapshot allows this traffic at the interface: the configuration probably changed after the capture, or the packet arrived after its connection closed (a late reply or retransmission)",
+            DriftCause::AcceptDenied => "the log shows ACCEPT but the snapshot denies this traffic at the interface: the configuration probably changed after the capture",
+        }
+    }
+}
+
+/// What one conversation turned out to be. Small and `Copy`: decided without rendering a
+/// trace (see [`eval::at_interface_gate`]); the trace is rendered once per finding.
+#[derive(Clone, Copy, Debug)]
 enum Verdict {
     Fine,
-    ReturnPath { trace: Trace, request: FlowRef, remote: IpAddr },
-    Rejected { trace: Trace, remote: IpAddr },
-    Drift { trace: Option<Trace>, text: String },
+    ReturnPath { check: Check, gate: Gate, remote: IpAddr },
+    Rejected { check: Check, gate: Gate, remote: IpAddr },
+    Drift { check: Option<Check>, cause: DriftCause },
     Unknown,
     Undetermined,
 }
@@ -266,7 +379,7 @@ fn blocked_ref(b: &Blocked) -> BlockedRef {
     BlockedRef { id: b.id.clone(), kind: b.kind, direction: b.direction, rule: b.rule.clone() }
 }
 
-fn classify(topo: &Topology<'_>, eni: Option<Ix>, k: &Key, c: &Conv, accepted: &HashSet<(u32, IpAddr, IpAddr, u16, u16, u8)>) -> Verdict {
+fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, k: &Key, c: &Conv) -> Verdict {
     let Some(ix) = eni else { return Verdict::Unknown };
     let e = &topo.model.enis[ix];
     let dir = match k.dir {
@@ -283,65 +396,69 @@ fn classify(topo: &Topology<'_>, eni: Option<Ix>, k: &Key, c: &Conv, accepted: &
         reply_packet.icmp_type = if k.src.is_ipv6() { 129 } else { 0 };
     }
     let remote = if dir == EvalDirection::Ingress { k.src } else { k.dst };
-    let paired = accepted.contains(&(k.iface, k.dst, k.src, k.dport, k.sport, k.proto));
-    let reply_like = paired || looks_like_reply(proto, k.sport, k.dport);
-    let request = FlowRef { src: k.dst, dst: k.src, src_port: k.dport, dst_port: k.sport, protocol: proto };
+    // A reply of an accepted request logged the other way, or one by its ports.
+    let reply_like = || looks_like_reply(proto, k.sport, k.dport) || sink.accepted(k.iface, k.dst, k.src, k.dport, k.sport, k.proto);
+    let request = Check { ix, dir, packet, reply: false };
+    let reply = Check { ix, dir, packet: reply_packet, reply: true };
+    let acl_refuses = |g: Gate| matches!(g, Gate::Acl { .. });
     match k.action {
         Action::Reject => {
+            let reply_like = reply_like();
             if reply_like {
-                let t = eval::at_interface(topo, ix, dir, reply_packet, true);
-                if !t.reachable && t.blocked_by.as_ref().is_some_and(|b| b.kind == Kind::NetworkAcl) {
-                    return Verdict::ReturnPath { trace: t, request, remote };
+                let g = reply.gate(topo);
+                if acl_refuses(g) {
+                    return Verdict::ReturnPath { check: reply, gate: g, remote };
                 }
             }
-            let t = eval::at_interface(topo, ix, dir, packet, false);
-            if !t.reachable {
-                return Verdict::Rejected { trace: t, remote };
+            let g = request.gate(topo);
+            if !g.allowed() {
+                return Verdict::Rejected { check: request, gate: g, remote };
             }
             if !reply_like && proto.has_ports() {
                 // One side alone: the model confirms the packet can only be a refused reply.
-                let r = eval::at_interface(topo, ix, dir, reply_packet, true);
-                if !r.reachable && r.blocked_by.as_ref().is_some_and(|b| b.kind == Kind::NetworkAcl) {
-                    return Verdict::ReturnPath { trace: r, request, remote };
+                let g = reply.gate(topo);
+                if acl_refuses(g) {
+                    return Verdict::ReturnPath { check: reply, gate: g, remote };
                 }
             }
-            let text = if c.bpa {
-                "the log shows REJECT with reject-reason BPA: VPC Block Public Access refused it, which the snapshot does not model".to_string()
-            } else {
-                "the log shows REJECT but the snapshot allows this traffic at the interface: the configuration probably changed after the capture, or the packet arrived after its connection closed (a late reply or retransmission)".to_string()
-            };
-            Verdict::Drift { trace: None, text }
+            let cause = if c.bpa { DriftCause::BlockPublicAccess } else { DriftCause::RejectAllowed };
+            Verdict::Drift { check: None, cause }
         }
         Action::Accept => {
-            let t = eval::at_interface(topo, ix, dir, packet, false);
-            if t.reachable {
+            if request.gate(topo).allowed() {
                 return Verdict::Fine;
             }
-            if reply_like {
-                let r = eval::at_interface(topo, ix, dir, reply_packet, true);
-                if r.reachable {
-                    return Verdict::Fine; // a reply of an admitted connection
-                }
+            if reply_like() && reply.gate(topo).allowed() {
+                return Verdict::Fine; // a reply of an admitted connection
             }
-            let text = "the log shows ACCEPT but the snapshot denies this traffic at the interface: the configuration probably changed after the capture".to_string();
-            Verdict::Drift { trace: Some(t), text }
+            Verdict::Drift { check: Some(request), cause: DriftCause::AcceptDenied }
         }
         Action::Unknown => Verdict::Fine,
     }
 }
 
-#[derive(Default)]
-struct Agg {
-    kind: Option<FindingKind>,
-    interface: String,
-    flow: Option<FlowRef>,
-    blocked: Option<BlockedRef>,
-    fix: Option<Fix>,
-    explanation: String,
+/// What conversations are grouped by, within one kind and one interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Group {
+    /// By the request's port and protocol and the refusing ACL rule.
+    ReturnPath { port: u16, proto: u8, gate: Gate },
+    /// By destination port and protocol and the refusing component.
+    Rejected { port: u16, proto: u8, gate: Gate },
+    /// One remote address probing many ports: one finding.
+    Scan { remote: IpAddr, gate: Gate },
+    Drift { action: Action, port: u16, proto: u8, cause: DriftCause },
+    Unknown,
+}
+
+struct Agg<'s> {
+    kind: FindingKind,
+    iface: u32,
+    /// The representative conversation (the first logged) and its verdict.
+    rep: (&'s Key, &'s Conv, Verdict),
     count: u64,
     conversations: u64,
-    remotes: BTreeSet<IpAddr>,
-    ports: BTreeSet<u16>,
+    remotes: FxSet<IpAddr>,
+    ports: FxSet<u16>,
     evidence: Vec<Position>,
 }
 
@@ -349,70 +466,59 @@ struct Agg {
 /// the rejects are reported as one port scan.
 pub const SCAN_PORTS: usize = 10;
 
-/// Evaluates every conversation the sink collected against the model.
+/// Evaluates every conversation the sink collected against the model. Each conversation is
+/// decided without rendering (in parallel); the full trace, with the blocking rule and its
+/// fix, is rendered once per finding, for the finding's first logged conversation.
 pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Report {
     let enis: Vec<Option<Ix>> = sink.ifaces.iter().map(|n| topo.eni_ix(n)).collect();
-    let accepted: HashSet<(u32, IpAddr, IpAddr, u16, u16, u8)> =
-        sink.convs.keys().filter(|k| k.action == Action::Accept).map(|k| (k.iface, k.src, k.dst, k.sport, k.dport, k.proto)).collect();
-    // In log order (earliest evidence first), so each finding's representative flow is the
-    // first one logged and the output does not depend on hashing.
-    let mut convs: Vec<(&Key, &Conv)> = sink.convs.iter().collect();
-    convs.sort_by_key(|(k, c)| (c.evidence.first().copied(), k.iface, k.src, k.dst, k.sport, k.dport, k.proto));
-    let verdicts: Vec<Verdict> = convs.par_iter().map(|(k, c)| classify(topo, enis[k.iface as usize], k, c, &accepted)).collect();
+    let convs: Vec<(&Key, &Conv)> = sink.convs.iter().collect();
+    let verdicts: Vec<Verdict> = convs.par_iter().map(|&(k, c)| classify(topo, sink, enis[k.iface as usize], k, c)).collect();
 
     // A remote address refused on many ports of one interface is a scan: one finding.
-    let mut ports_per_remote: HashMap<(u32, IpAddr), HashSet<u16>> = HashMap::new();
+    let mut ports_per_remote: FxMap<(u32, IpAddr), Vec<u16>> = FxMap::default();
     for ((k, _), v) in convs.iter().zip(&verdicts) {
         if let Verdict::Rejected { remote, .. } = v {
-            ports_per_remote.entry((k.iface, *remote)).or_default().insert(k.dport);
+            let ports = ports_per_remote.entry((k.iface, *remote)).or_default();
+            if ports.len() < SCAN_PORTS && !ports.contains(&k.dport) {
+                ports.push(k.dport);
+            }
         }
     }
     let is_scan = |iface: u32, remote: IpAddr| ports_per_remote.get(&(iface, remote)).is_some_and(|p| p.len() >= SCAN_PORTS);
-    let mut groups: HashMap<(FindingKind, String, String), Agg> = HashMap::new();
+    let mut groups: FxMap<(FindingKind, u32, Group), Agg<'_>> = FxMap::default();
     let mut undetermined = 0;
-    for ((k, c), v) in convs.iter().zip(verdicts) {
-        let iface = sink.ifaces[k.iface as usize].to_string();
-        let (kind, group, flow, trace, remote, text) = match v {
+    for (&(k, c), v) in convs.iter().zip(verdicts) {
+        let (kind, group, remote) = match v {
             Verdict::Fine => continue,
             Verdict::Undetermined => {
                 undetermined += 1;
                 continue;
             }
-            Verdict::Unknown => (FindingKind::UnknownInterface, String::new(), None, None, None, String::new()),
-            Verdict::ReturnPath { trace, request, remote } => {
-                let b = trace.blocked_by.as_ref().map(|b| format!("{}|{:?}|{:?}", b.id, b.rule, b.direction)).unwrap_or_default();
-                let group = format!("{}|{}|{}", request.dst_port, request.protocol, b);
-                (FindingKind::NaclReturnPath, group, Some(request), Some(trace), Some(remote), String::new())
+            Verdict::Unknown => (FindingKind::UnknownInterface, Group::Unknown, None),
+            Verdict::ReturnPath { gate, remote, .. } => {
+                (FindingKind::NaclReturnPath, Group::ReturnPath { port: k.sport, proto: k.proto, gate }, Some(remote))
             }
-            Verdict::Rejected { mut trace, remote } => {
-                let b = trace.blocked_by.as_ref().map(|b| format!("{}|{:?}|{:?}", b.id, b.rule, b.direction)).unwrap_or_default();
-                let group = if is_scan(k.iface, remote) {
-                    // Opening the ports a scanner probed is not a fix.
-                    trace.fix = None;
-                    format!("scan|{remote}|{b}")
-                } else {
-                    format!("{}|{}|{}", k.dport, k.proto, b)
-                };
-                let flow = FlowRef { src: k.src, dst: k.dst, src_port: k.sport, dst_port: k.dport, protocol: Protocol::from_number(k.proto) };
-                (FindingKind::Rejected, group, Some(flow), Some(trace), Some(remote), String::new())
+            Verdict::Rejected { gate, remote, .. } => {
+                let group = if is_scan(k.iface, remote) { Group::Scan { remote, gate } } else { Group::Rejected { port: k.dport, proto: k.proto, gate } };
+                (FindingKind::Rejected, group, Some(remote))
             }
-            Verdict::Drift { trace, text } => {
-                let group = format!("{:?}|{}|{}|{}", k.action, k.dport, k.proto, c.bpa);
-                let flow = FlowRef { src: k.src, dst: k.dst, src_port: k.sport, dst_port: k.dport, protocol: Protocol::from_number(k.proto) };
+            Verdict::Drift { cause, .. } => {
                 let remote = if enis[k.iface as usize].is_some_and(|ix| topo.model.enis[ix].owns(k.src)) { k.dst } else { k.src };
-                (FindingKind::Drift, group, Some(flow), trace, Some(remote), text)
+                (FindingKind::Drift, Group::Drift { action: k.action, port: k.dport, proto: k.proto, cause }, Some(remote))
             }
         };
-        let a = groups.entry((kind, iface.clone(), group)).or_default();
-        if a.kind.is_none() {
-            a.kind = Some(kind);
-            a.interface = iface;
-            a.flow = flow;
-            if let Some(t) = &trace {
-                a.blocked = t.blocked_by.as_ref().map(blocked_ref);
-                a.fix = t.fix.clone();
-            }
-            a.explanation = text;
+        let a = groups.entry((kind, k.iface, group)).or_insert_with(|| Agg {
+            kind,
+            iface: k.iface,
+            rep: (k, c, v),
+            count: 0,
+            conversations: 0,
+            remotes: FxSet::default(),
+            ports: FxSet::default(),
+            evidence: Vec::new(),
+        });
+        if k.rank(c.first) < a.rep.0.rank(a.rep.1.first) {
+            a.rep = (k, c, v);
         }
         a.count += c.records;
         a.conversations += 1;
@@ -420,19 +526,28 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
         if let Some(r) = remote {
             a.remotes.insert(r);
         }
-        a.evidence.extend(c.evidence.iter().copied());
+        for p in c.positions() {
+            keep_earliest(&mut a.evidence, p);
+        }
     }
-    let mut findings: Vec<Finding> = groups.into_values().map(|a| finish(topo, a, sources)).collect();
-    findings.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.count.cmp(&a.count)).then(a.interface.cmp(&b.interface)));
+    let groups: Vec<((FindingKind, u32, Group), Agg<'_>)> = groups.into_iter().collect();
+    let mut findings: Vec<(Position, Finding)> = groups
+        .into_par_iter()
+        .map(|((_, _, group), a)| {
+            let first = a.rep.1.first;
+            (first, finish(topo, sink, a, matches!(group, Group::Scan { .. }), sources))
+        })
+        .collect();
+    findings.sort_by(|(pa, a), (pb, b)| a.kind.cmp(&b.kind).then(b.count.cmp(&a.count)).then(a.interface.cmp(&b.interface)).then(pa.cmp(pb)));
     Report {
         records: sink.summary.counts,
         conversations: sink.convs.len() as u64,
         undetermined_direction: undetermined,
-        findings,
+        findings: findings.into_iter().map(|(_, f)| f).collect(),
     }
 }
 
-fn finish(topo: &Topology<'_>, mut a: Agg, sources: &Sources) -> Finding {
+fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg<'_>, scan: bool, sources: &Sources) -> Finding {
     a.evidence.sort();
     a.evidence.dedup();
     a.evidence.truncate(EVIDENCE_PER_FINDING);
@@ -444,22 +559,45 @@ fn finish(topo: &Topology<'_>, mut a: Agg, sources: &Sources) -> Finding {
             Evidence { source: r.source.to_string(), line: r.line, timestamp_ms: r.timestamp_ms }
         })
         .collect();
-    let kind = a.kind.unwrap_or(FindingKind::Drift);
-    let eni = topo.eni(&a.interface);
-    let name = topo.name_of(&a.interface).map(str::to_string);
+    let kind = a.kind;
+    let interface = sink.ifaces[a.iface as usize].to_string();
+    let (k, _, verdict) = a.rep;
+    let proto = Protocol::from_number(k.proto);
+    let as_logged = FlowRef { src: k.src, dst: k.dst, src_port: k.sport, dst_port: k.dport, protocol: proto };
+    // The trace of the representative conversation, rendered once for the whole finding.
+    let (flow, trace, drift) = match verdict {
+        Verdict::Fine | Verdict::Undetermined | Verdict::Unknown => (None, None, ""),
+        Verdict::ReturnPath { check, .. } => {
+            let request = FlowRef { src: k.dst, dst: k.src, src_port: k.dport, dst_port: k.sport, protocol: proto };
+            (Some(request), Some(check.trace(topo)), "")
+        }
+        Verdict::Rejected { check, .. } => {
+            let mut t = check.trace(topo);
+            if scan {
+                // Opening the ports a scanner probed is not a fix.
+                t.fix = None;
+            }
+            (Some(as_logged), Some(t), "")
+        }
+        Verdict::Drift { check, cause } => (Some(as_logged), check.map(|c| c.trace(topo)), cause.text()),
+    };
+    let blocked = trace.as_ref().and_then(|t| t.blocked_by.as_ref().map(blocked_ref));
+    let fix = trace.and_then(|t| t.fix);
+    let eni = topo.eni(&interface);
+    let name = topo.name_of(&interface).map(str::to_string);
     let subnet = eni.map(|e| e.subnet.to_string());
     let nremote = a.remotes.len() as u64;
     let who = match (&name, nremote) {
-        (Some(n), _) => format!("{} ({n})", a.interface),
-        (None, _) => a.interface.clone(),
+        (Some(n), _) => format!("{} ({n})", interface),
+        (None, _) => interface.clone(),
     };
     let explanation = match kind {
         FindingKind::UnknownInterface => {
-            format!("{} records for {}, which the snapshot does not contain (a newer interface, another account, or a snapshot of other VPCs)", a.count, a.interface)
+            format!("{} records for {}, which the snapshot does not contain (a newer interface, another account, or a snapshot of other VPCs)", a.count, interface)
         }
         FindingKind::NaclReturnPath => {
-            let f = a.flow.as_ref();
-            let b = a.blocked.as_ref();
+            let f = flow.as_ref();
+            let b = blocked.as_ref();
             let rule = b.and_then(|b| b.rule.clone()).unwrap_or_default();
             let dir = b.and_then(|b| b.direction).map(|d| d.to_string()).unwrap_or_default();
             format!(
@@ -472,9 +610,9 @@ fn finish(topo: &Topology<'_>, mut a: Agg, sources: &Sources) -> Finding {
             )
         }
         FindingKind::Rejected => {
-            let f = a.flow.as_ref();
+            let f = flow.as_ref();
             let port = f.map(|f| format!("{} {}", f.protocol, f.dst_port)).unwrap_or_default();
-            let by = match a.blocked.as_ref() {
+            let by = match blocked.as_ref() {
                 Some(b) if b.kind == Kind::NetworkAcl => format!("network ACL {} {} rule {}", b.id, b.direction.map(|d| d.to_string()).unwrap_or_default(), b.rule.clone().unwrap_or_default()),
                 Some(b) => format!("the security groups {} (no {} rule admits it)", b.id, b.direction.map(|d| d.to_string()).unwrap_or_default()),
                 None => "the interface".to_string(),
@@ -486,21 +624,21 @@ fn finish(topo: &Topology<'_>, mut a: Agg, sources: &Sources) -> Finding {
                 format!("{} conversations ({} records) from {nremote} remote addresses on {port} at {who} were rejected by {by}", a.conversations, a.count)
             }
         }
-        FindingKind::Drift => format!("{} ({} records at {who})", a.explanation, a.count),
+        FindingKind::Drift => format!("{} ({} records at {who})", drift, a.count),
     };
     Finding {
         kind,
-        interface: a.interface,
+        interface,
         interface_name: name,
-        flow: a.flow,
-        blocked_by: a.blocked,
+        flow,
+        blocked_by: blocked,
         subnet,
         count: a.count,
         conversations: a.conversations,
         remote_addresses: nremote,
         ports: a.ports.len() as u64,
         evidence,
-        fix: a.fix,
+        fix,
         explanation,
     }
 }

@@ -35,10 +35,12 @@ pub fn peer_matches(topo: &Topology<'_>, peer: &SgPeer, remote: IpAddr, local_vp
     match peer {
         SgPeer::Cidr(c) => c.contains(&remote),
         SgPeer::PrefixList(p) => topo.prefix_list_cidrs(p).iter().any(|c| c.contains(&remote)),
-        SgPeer::Group(g) => topo.sg_members(g.as_str()).iter().any(|&i| {
+        // References resolve to members' private addresses, in this VPC or a peered one.
+        // Looked up from the address (a handful of interfaces) rather than from the group
+        // (which may have thousands of members).
+        SgPeer::Group(g) => topo.enis_with_private(remote).iter().any(|&i| {
             let member = &topo.model.enis[i];
-            // References resolve to members' private addresses, in this VPC or a peered one.
-            member.owns(remote) && (&member.vpc == local_vpc || vpcs_peered(topo, &member.vpc, local_vpc))
+            member.security_groups.contains(g) && (&member.vpc == local_vpc || vpcs_peered(topo, &member.vpc, local_vpc))
         }),
     }
 }

@@ -381,6 +381,13 @@ impl Conversations {
             kinds,
         };
         e.key = pk;
+        self.insert_entry(e)
+    }
+
+    /// Adds an entry whose key is already packed against this table's interners.
+    #[inline]
+    fn insert_entry(&mut self, e: Entry) -> ConvId {
+        let pk = e.key;
         let h = pk.hash();
         let blocks = &mut self.blocks;
         if let Some(&id) = self.table.find(h, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key == pk) {
@@ -486,26 +493,29 @@ impl Conversations {
     }
 
     /// Source/destination pairs by bytes, over all conversations (`n` = 0: all). Groups by
-    /// sorting conversation ids, so scratch memory is 4 bytes per conversation plus `2n` pairs.
+    /// sorting packed (pair, conversation id) values, so scratch memory is 16 bytes per
+    /// conversation plus `2n` pairs.
     pub fn top_talkers(&self, n: usize) -> Vec<TopTalker> {
-        let pair = |id: u32| {
-            let k = &self.blocks[id as usize / BLOCK][id as usize % BLOCK].key;
-            (k.kinds & 0x0f, k.src, k.dst)
-        };
-        let mut ids: Vec<u32> = (0..self.len as u32).collect();
-        ids.sort_unstable_by_key(|&id| pair(id));
+        let mut pairs: Vec<(u8, u32, u32, u32)> = Vec::with_capacity(self.len);
+        for (id, e) in self.blocks.iter().flatten().enumerate() {
+            let k = &e.key;
+            pairs.push((k.kinds & 0x0f, k.src, k.dst, id as u32));
+        }
+        pairs.sort_unstable();
         let order = |a: &TopTalker, b: &TopTalker| b.bytes.cmp(&a.bytes).then(b.packets.cmp(&a.packets)).then((a.src, a.dst).cmp(&(b.src, b.dst)));
         let mut out: Vec<TopTalker> = Vec::new();
-        for group in ids.chunk_by(|a, b| pair(*a) == pair(*b)) {
+        for group in pairs.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
             let mut t = TopTalker::default();
-            for &id in group {
-                if let Some((k, s)) = self.get(ConvId(id)) {
-                    t.src = k.src;
-                    t.dst = k.dst;
-                    t.packets = t.packets.saturating_add(s.packets);
-                    t.bytes = t.bytes.saturating_add(s.bytes);
-                    t.records = t.records.saturating_add(s.records);
+            for &(_, _, _, id) in group {
+                if let Some(e) = self.entry(ConvId(id)) {
+                    t.packets = t.packets.saturating_add(e.packets);
+                    t.bytes = t.bytes.saturating_add(e.bytes);
+                    t.records = t.records.saturating_add(e.records);
                 }
+            }
+            if let Some((k, _)) = self.get(ConvId(group[0].3)) {
+                t.src = k.src;
+                t.dst = k.dst;
             }
             out.push(t);
             if n > 0 && out.len() >= 2 * n {
@@ -520,16 +530,17 @@ impl Conversations {
     /// Rejected traffic grouped by destination port and protocol, most records first.
     pub fn rejected_by_port(&self, n: usize) -> Vec<RejectedPort> {
         let mut by: HashMap<(Option<u16>, Option<Protocol>), RejectedPort> = HashMap::new();
-        for (_, k, s) in self.iter() {
-            if k.action != Some(Action::Reject) {
+        for e in self.blocks.iter().flatten() {
+            let k = &e.key;
+            if k.action != 2 {
                 continue;
             }
-            let r = by
-                .entry((k.dst_port, k.protocol))
-                .or_insert(RejectedPort { dst_port: k.dst_port, protocol: k.protocol, ..RejectedPort::default() });
-            r.records = r.records.saturating_add(s.records);
-            r.packets = r.packets.saturating_add(s.packets);
-            r.bytes = r.bytes.saturating_add(s.bytes);
+            let dst_port = (k.kinds & 1 << 5 != 0).then_some(k.dport);
+            let protocol = (k.kinds & 1 << 6 != 0).then_some(Protocol(k.proto));
+            let r = by.entry((dst_port, protocol)).or_insert(RejectedPort { dst_port, protocol, ..RejectedPort::default() });
+            r.records = r.records.saturating_add(e.records);
+            r.packets = r.packets.saturating_add(e.packets);
+            r.bytes = r.bytes.saturating_add(e.bytes);
             r.conversations += 1;
         }
         let mut v: Vec<RejectedPort> = by.into_values().collect();
@@ -539,18 +550,32 @@ impl Conversations {
 
     /// Totals per interface, most bytes first.
     pub fn interfaces(&self, n: usize) -> Vec<InterfaceTotals> {
-        let mut by: HashMap<Option<&str>, InterfaceTotals> = HashMap::new();
-        for (_, k, s) in self.iter() {
-            let t = by.entry(k.interface).or_insert(InterfaceTotals { interface: k.interface.map(str::to_string), ..InterfaceTotals::default() });
-            t.records = t.records.saturating_add(s.records);
-            t.packets = t.packets.saturating_add(s.packets);
-            t.bytes = t.bytes.saturating_add(s.bytes);
+        // Indexed by interned interface id; the last slot is "no interface-id field".
+        let none = self.ifaces.names.len();
+        let mut by: Vec<InterfaceTotals> = vec![InterfaceTotals::default(); none + 1];
+        let mut seen = vec![false; none + 1];
+        for e in self.blocks.iter().flatten() {
+            let k = &e.key;
+            let slot = if k.kinds & 1 << 7 != 0 { k.iface as usize } else { none };
+            let Some(t) = by.get_mut(slot) else { continue };
+            seen[slot] = true;
+            t.records = t.records.saturating_add(e.records);
+            t.packets = t.packets.saturating_add(e.packets);
+            t.bytes = t.bytes.saturating_add(e.bytes);
             t.conversations += 1;
-            if k.action == Some(Action::Reject) {
-                t.rejected_records = t.rejected_records.saturating_add(s.records);
+            if k.action == 2 {
+                t.rejected_records = t.rejected_records.saturating_add(e.records);
             }
         }
-        let mut v: Vec<InterfaceTotals> = by.into_values().collect();
+        let mut v: Vec<InterfaceTotals> = by
+            .into_iter()
+            .enumerate()
+            .filter(|&(slot, _)| seen[slot])
+            .map(|(slot, mut t)| {
+                t.interface = self.ifaces.names.get(slot).map(|n| n.to_string());
+                t
+            })
+            .collect();
         v.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then(b.records.cmp(&a.records)).then(a.interface.cmp(&b.interface)));
         truncate(v, n)
     }
@@ -585,9 +610,25 @@ fn merge_entry(cur: &mut Entry, e: &Entry) {
 
 impl AddAssign<&Conversations> for Conversations {
     fn add_assign(&mut self, other: &Conversations) {
+        // Re-point the other table's interned interfaces and IPv6 addresses once, then move
+        // packed entries across without decoding them.
+        let ifaces: Vec<u32> = other.ifaces.names.iter().map(|n| self.ifaces.intern(n)).collect();
+        let v6: Vec<u32> = other.v6.addrs.iter().map(|&a| self.v6.intern(a)).collect();
+        let blocks = &self.blocks;
+        self.table.reserve(other.len, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key.hash());
         for e in other.blocks.iter().flatten() {
-            let (key, _) = other.decode(e);
-            self.add_packed(&key, *e);
+            let mut e = *e;
+            let k = &mut e.key;
+            if k.kinds & 1 << 7 != 0 {
+                k.iface = ifaces[k.iface as usize];
+            }
+            if k.kinds & 3 == K_V6 {
+                k.src = v6[k.src as usize];
+            }
+            if k.kinds >> 2 & 3 == K_V6 {
+                k.dst = v6[k.dst as usize];
+            }
+            self.insert_entry(e);
         }
     }
 }
