@@ -17,16 +17,17 @@ use crate::flowlog::{self, Action, Field, FlowRecord, ParseError, Position, Reco
 use crate::model::Protocol;
 use crate::topology::{Ix, Topology};
 use rayon::prelude::*;
-use rustc_hash::FxBuildHasher;
 use serde::Serialize;
 use std::net::IpAddr;
 
-type FxMap<K, V> = hashbrown::HashMap<K, V, FxBuildHasher>;
-type FxSet<K> = hashbrown::HashSet<K, FxBuildHasher>;
+// foldhash, seeded per process: fast, and not predictable by whoever writes the logs.
+type FxMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
+type FxSet<K> = hashbrown::HashSet<K, foldhash::fast::RandomState>;
 
 /// Evidence positions kept per conversation and per finding.
 pub const EVIDENCE_PER_FINDING: usize = 5;
 
+/// A conversation as `classify` sees it (decoded from the sink's table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Key {
     iface: u32,
@@ -42,7 +43,7 @@ struct Key {
 
 impl Key {
     /// The order in which conversations represent their finding: earliest evidence, then
-    /// the key, so that the output never depends on hashing.
+    /// the key, so that the output never depends on hashing or thread timing.
     fn rank(&self, first: Position) -> (Position, u32, IpAddr, IpAddr, u16, u16, u8, u8) {
         (first, self.iface, self.src, self.dst, self.sport, self.dport, self.proto, self.dir)
     }
@@ -59,63 +60,22 @@ fn keep_earliest(v: &mut Vec<Position>, p: Position) {
     }
 }
 
-/// One conversation's totals and its earliest record positions. The first position is
-/// kept inline: most conversations have one record, and then nothing is allocated.
-#[derive(Clone, Debug)]
-struct Conv {
-    records: u64,
-    packets: u64,
-    bytes: u64,
-    bpa: bool,
-    /// The earliest position seen.
-    first: Position,
-    /// Up to four more of the earliest positions (parallel pieces arrive out of order).
-    more: Vec<Position>,
-}
-
-impl Conv {
-    fn new(first: Position) -> Conv {
-        Conv { records: 0, packets: 0, bytes: 0, bpa: false, first, more: Vec::new() }
-    }
-
-    fn note(&mut self, p: Position) {
-        let (lo, hi) = if p < self.first { (p, self.first) } else { (self.first, p) };
-        self.first = lo;
-        if self.more.len() + 1 < EVIDENCE_PER_FINDING {
-            self.more.push(hi);
-        } else if let Some(max) = self.more.iter_mut().max() {
-            if hi < *max {
-                *max = hi;
-            }
-        }
-    }
-
-    fn positions(&self) -> impl Iterator<Item = Position> + '_ {
-        std::iter::once(self.first).chain(self.more.iter().copied())
-    }
-
-    fn absorb(&mut self, o: Conv) {
-        self.records += o.records;
-        self.packets += o.packets;
-        self.bytes += o.bytes;
-        self.bpa |= o.bpa;
-        for p in o.positions() {
-            self.note(p);
-        }
-    }
-}
-
 /// Collects what `explain` needs from the records: counts, malformed samples, and the
-/// distinct conversations with a few evidence positions each. Memory is bounded by the
-/// number of distinct conversations.
+/// distinct conversations (a packed [`flowlog::Conversations`] table keyed also by
+/// `flow-direction`) with their earliest record positions. Memory is bounded by the number
+/// of distinct conversations: about 90 bytes each.
 #[derive(Debug, Default)]
 pub struct ExplainSink {
     /// Record counts and malformed samples (its conversation table stays empty).
     pub summary: Summary,
-    iface_ids: FxMap<Box<str>, u32>,
-    ifaces: Vec<Box<str>>,
-    last_iface: Option<u32>,
-    convs: FxMap<Key, Conv>,
+    convs: flowlog::Conversations,
+    /// The earliest position of each conversation, indexed by its id.
+    first: Vec<Position>,
+    /// Up to four more of the earliest positions, for conversations with several records
+    /// (parallel pieces arrive out of order, so "earliest" is kept, not "first seen").
+    more: FxMap<u32, Vec<Position>>,
+    /// Conversations with a record whose reject-reason is BPA.
+    bpa: FxSet<u32>,
     /// Records that carry traffic but name no interface or addresses.
     pub unattributed: u64,
 }
@@ -126,34 +86,56 @@ impl ExplainSink {
         ExplainSink::default()
     }
 
-    fn iface(&mut self, name: &str) -> u32 {
-        // Records of one interface tend to come together (a log stream, an S3 object).
-        if let Some(i) = self.last_iface {
-            if *self.ifaces[i as usize] == *name {
-                return i;
-            }
-        }
-        let i = match self.iface_ids.get(name) {
-            Some(&i) => i,
-            None => {
-                let i = self.ifaces.len() as u32;
-                self.ifaces.push(name.into());
-                self.iface_ids.insert(name.into(), i);
-                i
-            }
-        };
-        self.last_iface = Some(i);
-        i
-    }
-
     /// How many distinct conversations were seen.
     pub fn conversations(&self) -> usize {
         self.convs.len()
     }
 
-    /// Whether an ACCEPT conversation with this key exists, in any logged direction.
-    fn accepted(&self, iface: u32, src: IpAddr, dst: IpAddr, sport: u16, dport: u16, proto: u8) -> bool {
-        (0..3).any(|dir| self.convs.contains_key(&Key { iface, src, dst, sport, dport, proto, action: Action::Accept, dir }))
+    fn note(&mut self, id: u32, p: Position) {
+        let Some(first) = self.first.get_mut(id as usize) else { return };
+        let hi = if p < *first { std::mem::replace(first, p) } else { p };
+        let more = self.more.entry(id).or_default();
+        if more.len() + 1 < EVIDENCE_PER_FINDING {
+            more.push(hi);
+        } else if let Some(max) = more.iter_mut().max() {
+            if hi < *max {
+                *max = hi;
+            }
+        }
+    }
+
+    fn positions(&self, id: u32) -> impl Iterator<Item = Position> + '_ {
+        self.first.get(id as usize).copied().into_iter().chain(self.more.get(&id).into_iter().flatten().copied())
+    }
+
+    /// The conversation `id` as `classify` sees it, and its record count.
+    fn key(&self, id: u32) -> Option<(Key, flowlog::ConversationKey<'_>, u64)> {
+        let (k, stats) = self.convs.get(flowlog::ConvId(id))?;
+        let key = Key {
+            iface: self.convs.interface_index(flowlog::ConvId(id))?,
+            src: k.src?,
+            dst: k.dst?,
+            sport: k.src_port.unwrap_or(0),
+            dport: k.dst_port.unwrap_or(0),
+            proto: k.protocol.map_or(0, |p| p.0),
+            action: k.action.unwrap_or(Action::Unknown),
+            dir: self.convs.tag(flowlog::ConvId(id)).unwrap_or(0),
+        };
+        Some((key, k, stats.records))
+    }
+
+    /// Whether the interface logged an ACCEPT of the reverse of `k`, in any direction.
+    fn accepted_reverse(&self, k: &flowlog::ConversationKey<'_>) -> bool {
+        let reverse = flowlog::ConversationKey {
+            interface: k.interface,
+            src: k.dst,
+            dst: k.src,
+            src_port: k.dst_port,
+            dst_port: k.src_port,
+            protocol: k.protocol,
+            action: Some(Action::Accept),
+        };
+        (0..3).any(|dir| self.convs.find(&reverse, dir).is_some())
     }
 }
 
@@ -162,36 +144,24 @@ impl RecordSink for ExplainSink {
         if !self.summary.counts.tally(r.log_status()) {
             return;
         }
-        let (Some(iface), Some(src), Some(dst)) = (r.interface_id(), r.srcaddr(), r.dstaddr()) else {
+        if r.interface_id().is_none() || r.srcaddr().is_none() || r.dstaddr().is_none() {
             self.unattributed += 1;
             return;
+        }
+        let dir = match r.direction() {
+            Some(flowlog::Direction::Ingress) => 1,
+            Some(flowlog::Direction::Egress) => 2,
+            _ => 0,
         };
-        let key = Key {
-            iface: self.iface(iface),
-            src,
-            dst,
-            sport: r.srcport().unwrap_or(0),
-            dport: r.dstport().unwrap_or(0),
-            proto: r.protocol().map_or(0, |p| p.0),
-            action: r.action().unwrap_or(Action::Unknown),
-            dir: match r.direction() {
-                Some(flowlog::Direction::Ingress) => 1,
-                Some(flowlog::Direction::Egress) => 2,
-                _ => 0,
-            },
-        };
-        let c = match self.convs.entry(key) {
-            hashbrown::hash_map::Entry::Occupied(o) => {
-                let c = o.into_mut();
-                c.note(position);
-                c
-            }
-            hashbrown::hash_map::Entry::Vacant(v) => v.insert(Conv::new(position)),
-        };
-        c.records += 1;
-        c.packets += r.packets().unwrap_or(0);
-        c.bytes += r.bytes().unwrap_or(0);
-        c.bpa |= r.get(Field::RejectReason) == Some("BPA");
+        let id = self.convs.add_tagged(r, dir).0;
+        if id as usize == self.first.len() {
+            self.first.push(position);
+        } else {
+            self.note(id, position);
+        }
+        if r.get(Field::RejectReason) == Some("BPA") {
+            self.bpa.insert(id);
+        }
     }
 
     fn malformed(&mut self, position: Position, error: ParseError) {
@@ -204,15 +174,22 @@ impl RecordSink for ExplainSink {
         }
         self.summary += other.summary;
         self.unattributed += other.unattributed;
-        let remap: Vec<u32> = other.ifaces.iter().map(|n| self.iface(n)).collect();
-        self.convs.reserve(other.convs.len());
-        for (mut k, c) in other.convs {
-            k.iface = remap[k.iface as usize];
-            match self.convs.entry(k) {
-                hashbrown::hash_map::Entry::Occupied(o) => o.into_mut().absorb(c),
-                hashbrown::hash_map::Entry::Vacant(v) => {
-                    v.insert(c);
+        let map = self.convs.merge_mapped(&other.convs);
+        for (i, to) in map.into_iter().enumerate() {
+            let (i, to) = (i as u32, to.0);
+            if to as usize == self.first.len() {
+                // New here: its positions move as they are.
+                self.first.extend(other.first.get(i as usize).copied());
+                if let Some(m) = other.more.remove(&i) {
+                    self.more.insert(to, m);
                 }
+            } else {
+                for p in other.first.get(i as usize).copied().into_iter().chain(other.more.remove(&i).into_iter().flatten()) {
+                    self.note(to, p);
+                }
+            }
+            if other.bpa.contains(&i) {
+                self.bpa.insert(to);
             }
         }
     }
@@ -379,7 +356,7 @@ fn blocked_ref(b: &Blocked) -> BlockedRef {
     BlockedRef { id: b.id.clone(), kind: b.kind, direction: b.direction, rule: b.rule.clone() }
 }
 
-fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, k: &Key, c: &Conv) -> Verdict {
+fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, k: &Key, logged: &flowlog::ConversationKey<'_>, bpa: bool) -> Verdict {
     let Some(ix) = eni else { return Verdict::Unknown };
     let e = &topo.model.enis[ix];
     let dir = match k.dir {
@@ -397,7 +374,7 @@ fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, k: &Key, c
     }
     let remote = if dir == EvalDirection::Ingress { k.src } else { k.dst };
     // A reply of an accepted request logged the other way, or one by its ports.
-    let reply_like = || looks_like_reply(proto, k.sport, k.dport) || sink.accepted(k.iface, k.dst, k.src, k.dport, k.sport, k.proto);
+    let reply_like = || looks_like_reply(proto, k.sport, k.dport) || sink.accepted_reverse(logged);
     let request = Check { ix, dir, packet, reply: false };
     let reply = Check { ix, dir, packet: reply_packet, reply: true };
     let acl_refuses = |g: Gate| matches!(g, Gate::Acl { .. });
@@ -421,7 +398,7 @@ fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, k: &Key, c
                     return Verdict::ReturnPath { check: reply, gate: g, remote };
                 }
             }
-            let cause = if c.bpa { DriftCause::BlockPublicAccess } else { DriftCause::RejectAllowed };
+            let cause = if bpa { DriftCause::BlockPublicAccess } else { DriftCause::RejectAllowed };
             Verdict::Drift { check: None, cause }
         }
         Action::Accept => {
@@ -450,11 +427,12 @@ enum Group {
     Unknown,
 }
 
-struct Agg<'s> {
+struct Agg {
     kind: FindingKind,
     iface: u32,
-    /// The representative conversation (the first logged) and its verdict.
-    rep: (&'s Key, &'s Conv, Verdict),
+    /// The representative conversation (the first logged): its key, earliest position and
+    /// verdict.
+    rep: (Key, Position, Verdict),
     count: u64,
     conversations: u64,
     remotes: FxSet<IpAddr>,
@@ -470,13 +448,23 @@ pub const SCAN_PORTS: usize = 10;
 /// decided without rendering (in parallel); the full trace, with the blocking rule and its
 /// fix, is rendered once per finding, for the finding's first logged conversation.
 pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Report {
-    let enis: Vec<Option<Ix>> = sink.ifaces.iter().map(|n| topo.eni_ix(n)).collect();
-    let convs: Vec<(&Key, &Conv)> = sink.convs.iter().collect();
-    let verdicts: Vec<Verdict> = convs.par_iter().map(|&(k, c)| classify(topo, sink, enis[k.iface as usize], k, c)).collect();
+    let enis: Vec<Option<Ix>> = sink.convs.interface_names().iter().map(|n| topo.eni_ix(n)).collect();
+    // Decided in parallel; only what is not fine is kept (in id order).
+    let verdicts: Vec<(u32, Key, u64, Verdict)> = (0..sink.convs.len() as u32)
+        .into_par_iter()
+        .filter_map(|id| {
+            let (k, logged, records) = sink.key(id)?;
+            let eni = enis.get(k.iface as usize).copied().flatten();
+            match classify(topo, sink, eni, &k, &logged, sink.bpa.contains(&id)) {
+                Verdict::Fine => None,
+                v => Some((id, k, records, v)),
+            }
+        })
+        .collect();
 
     // A remote address refused on many ports of one interface is a scan: one finding.
     let mut ports_per_remote: FxMap<(u32, IpAddr), Vec<u16>> = FxMap::default();
-    for ((k, _), v) in convs.iter().zip(&verdicts) {
+    for (_, k, _, v) in &verdicts {
         if let Verdict::Rejected { remote, .. } = v {
             let ports = ports_per_remote.entry((k.iface, *remote)).or_default();
             if ports.len() < SCAN_PORTS && !ports.contains(&k.dport) {
@@ -485,9 +473,9 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
         }
     }
     let is_scan = |iface: u32, remote: IpAddr| ports_per_remote.get(&(iface, remote)).is_some_and(|p| p.len() >= SCAN_PORTS);
-    let mut groups: FxMap<(FindingKind, u32, Group), Agg<'_>> = FxMap::default();
+    let mut groups: FxMap<(FindingKind, u32, Group), Agg> = FxMap::default();
     let mut undetermined = 0;
-    for (&(k, c), v) in convs.iter().zip(verdicts) {
+    for (id, k, records, v) in verdicts {
         let (kind, group, remote) = match v {
             Verdict::Fine => continue,
             Verdict::Undetermined => {
@@ -503,38 +491,40 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
                 (FindingKind::Rejected, group, Some(remote))
             }
             Verdict::Drift { cause, .. } => {
-                let remote = if enis[k.iface as usize].is_some_and(|ix| topo.model.enis[ix].owns(k.src)) { k.dst } else { k.src };
+                let owns_src = enis.get(k.iface as usize).copied().flatten().is_some_and(|ix| topo.model.enis[ix].owns(k.src));
+                let remote = if owns_src { k.dst } else { k.src };
                 (FindingKind::Drift, Group::Drift { action: k.action, port: k.dport, proto: k.proto, cause }, Some(remote))
             }
         };
+        let Some(first) = sink.first.get(id as usize).copied() else { continue };
         let a = groups.entry((kind, k.iface, group)).or_insert_with(|| Agg {
             kind,
             iface: k.iface,
-            rep: (k, c, v),
+            rep: (k, first, v),
             count: 0,
             conversations: 0,
             remotes: FxSet::default(),
             ports: FxSet::default(),
             evidence: Vec::new(),
         });
-        if k.rank(c.first) < a.rep.0.rank(a.rep.1.first) {
-            a.rep = (k, c, v);
+        if k.rank(first) < a.rep.0.rank(a.rep.1) {
+            a.rep = (k, first, v);
         }
-        a.count += c.records;
+        a.count += records;
         a.conversations += 1;
         a.ports.insert(k.dport);
         if let Some(r) = remote {
             a.remotes.insert(r);
         }
-        for p in c.positions() {
+        for p in sink.positions(id) {
             keep_earliest(&mut a.evidence, p);
         }
     }
-    let groups: Vec<((FindingKind, u32, Group), Agg<'_>)> = groups.into_iter().collect();
+    let groups: Vec<((FindingKind, u32, Group), Agg)> = groups.into_iter().collect();
     let mut findings: Vec<(Position, Finding)> = groups
         .into_par_iter()
         .map(|((_, _, group), a)| {
-            let first = a.rep.1.first;
+            let first = a.rep.1;
             (first, finish(topo, sink, a, matches!(group, Group::Scan { .. }), sources))
         })
         .collect();
@@ -547,7 +537,7 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
     }
 }
 
-fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg<'_>, scan: bool, sources: &Sources) -> Finding {
+fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sources: &Sources) -> Finding {
     a.evidence.sort();
     a.evidence.dedup();
     a.evidence.truncate(EVIDENCE_PER_FINDING);
@@ -560,7 +550,7 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg<'_>, scan: bool, s
         })
         .collect();
     let kind = a.kind;
-    let interface = sink.ifaces[a.iface as usize].to_string();
+    let interface = sink.convs.interface_names().get(a.iface as usize).map(|n| n.to_string()).unwrap_or_default();
     let (k, _, verdict) = a.rep;
     let proto = Protocol::from_number(k.proto);
     let as_logged = FlowRef { src: k.src, dst: k.dst, src_port: k.sport, dst_port: k.dport, protocol: proto };
@@ -640,5 +630,61 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg<'_>, scan: bool, s
         evidence,
         fix,
         explanation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flowlog::{Parser, SourceId};
+    use crate::testgen::{self, FlowSpec, NetworkSpec};
+
+    fn feed(sink: &mut ExplainSink, data: &[u8], first_line: u64) {
+        let mut p = Parser::default();
+        let used = p.feed(data, |line, r| {
+            let pos = Position::Line { source: SourceId(0), chunk: 0, line: first_line + line - 1 };
+            match r {
+                Ok(r) => sink.record(pos, &r),
+                Err(e) => sink.malformed(pos, e),
+            }
+        });
+        assert_eq!(used, data.len());
+    }
+
+    /// Parallel readers fill one sink per thread and merge them: the report must not depend
+    /// on how the records were split, in which order the pieces were merged, or hashing.
+    #[test]
+    fn merged_sinks_explain_exactly_like_one_sink() {
+        let model = crate::source::snapshot::load_documents(testgen::network(&NetworkSpec::with_enis(400))).expect("loads").model;
+        let topo = Topology::new(&model);
+        let mut data = Vec::new();
+        testgen::write_flow_logs(&model, &FlowSpec { records: 6000, connections: 700, reject_every: 4, seed: 5 }, &mut data).expect("write");
+        let mut sources = Sources::new();
+        sources.add("flows.log");
+
+        let mut one = ExplainSink::new();
+        feed(&mut one, &data, 1);
+        let whole = explain(&topo, &one, &sources);
+        assert!(whole.findings.iter().any(|f| f.kind == FindingKind::Rejected), "the generated logs have rejects");
+
+        // Three pieces at line boundaries, merged in two different orders.
+        let cuts: Vec<usize> = [data.len() / 3, 2 * data.len() / 3].iter().map(|&c| c + data[c..].iter().position(|&b| b == b'\n').unwrap_or(0) + 1).collect();
+        let pieces = [&data[..cuts[0]], &data[cuts[0]..cuts[1]], &data[cuts[1]..]];
+        let mut line = 1;
+        let mut sinks: Vec<ExplainSink> = Vec::new();
+        for piece in pieces {
+            let mut s = ExplainSink::new();
+            feed(&mut s, piece, line);
+            line += piece.iter().filter(|&&b| b == b'\n').count() as u64;
+            sinks.push(s);
+        }
+        let [a, b, c]: [ExplainSink; 3] = sinks.try_into().unwrap_or_else(|_| unreachable!());
+        let mut m = c;
+        m.merge(a);
+        m.merge(b);
+        assert_eq!(m.conversations(), one.conversations());
+        let merged = explain(&topo, &m, &sources);
+        let json = |r: &Report| serde_json::to_string(r).expect("serialises");
+        assert_eq!(json(&merged), json(&whole));
     }
 }

@@ -45,7 +45,7 @@ impl Gate {
 /// ACLs are not evaluated between two addresses of the same subnet.
 pub fn at_interface_gate(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: &Packet, reply: bool) -> Gate {
     let e = &topo.model.enis[ix];
-    let sub = topo.subnet_ix(e.subnet.as_str());
+    let sub = topo.eni_subnet_ix(ix);
     let remote = match dir {
         Direction::Ingress => packet.src,
         Direction::Egress => packet.dst,
@@ -63,7 +63,7 @@ pub fn at_interface_gate(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: &P
         }
     };
     let groups = |sd: SgDirection| -> Gate {
-        if reply || e.security_groups.is_empty() || sg::evaluate(topo, &e.security_groups, &e.vpc, sd, packet).is_some() {
+        if reply || e.security_groups.is_empty() || sg::admits(topo, topo.eni_sg_ixs(ix), &e.vpc, sd, packet) {
             Gate::Allowed
         } else {
             Gate::SecurityGroups { direction: dir }

@@ -50,6 +50,24 @@ pub fn vpcs_peered(topo: &Topology<'_>, a: &VpcId, b: &VpcId) -> bool {
     topo.model.peerings.iter().any(|p| p.is_active() && p.other_side(a).is_some_and(|s| &s.vpc == b))
 }
 
+/// Whether any rule of the groups at positions `groups` (in the model) admits `packet` in
+/// direction `dir`: [`evaluate`] without the lookups by id, for the hot paths that only need
+/// the verdict.
+pub fn admits(topo: &Topology<'_>, groups: &[crate::topology::Ix], local_vpc: &VpcId, dir: SgDirection, packet: &Packet) -> bool {
+    let remote = match dir {
+        SgDirection::Ingress => packet.src,
+        SgDirection::Egress => packet.dst,
+    };
+    groups.iter().any(|&g| {
+        let g = &topo.model.security_groups[g];
+        let rules = match dir {
+            SgDirection::Ingress => &g.ingress,
+            SgDirection::Egress => &g.egress,
+        };
+        rules.iter().any(|r| l4_matches(r, packet) && peer_matches(topo, &r.peer, remote, local_vpc))
+    })
+}
+
 /// The first rule (over `groups`, in order) that admits `packet` in direction `dir`, with
 /// its group. `None`: no rule matches, the packet is dropped.
 pub fn evaluate<'m>(

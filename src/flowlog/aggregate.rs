@@ -134,6 +134,8 @@ struct PackedKey {
     action: u8,
     /// bits 0-1 src kind, 2-3 dst kind, 4 sport, 5 dport, 6 proto, 7 iface present.
     kinds: u8,
+    /// A caller's extra key byte ([`Conversations::add_tagged`]); 0 for plain conversations.
+    tag: u8,
 }
 
 impl PackedKey {
@@ -141,7 +143,7 @@ impl PackedKey {
     fn hash(&self) -> u64 {
         let a = (self.iface as u64) << 32 | self.src as u64;
         let b = (self.dst as u64) << 32 | (self.sport as u64) << 16 | self.dport as u64;
-        let c = (self.proto as u64) | (self.action as u64) << 8 | (self.kinds as u64) << 16;
+        let c = (self.proto as u64) | (self.action as u64) << 8 | (self.kinds as u64) << 16 | (self.tag as u64) << 24;
         fold(fold(a ^ 0x243f_6a88_85a3_08d3, b ^ 0x1319_8a2e_0370_7344), c ^ 0xa409_3822_299f_31d0)
     }
 }
@@ -219,6 +221,13 @@ impl Names {
     }
 }
 
+impl Names {
+    fn get(&self, s: &str) -> Option<u32> {
+        let names = &self.names;
+        self.table.find(hash_bytes(s.as_bytes()), |&id| &*names[id as usize] == s).copied()
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct V6s {
     table: HashTable<u32>,
@@ -226,6 +235,12 @@ struct V6s {
 }
 
 impl V6s {
+    fn get(&self, a: u128) -> Option<u32> {
+        let h = fold(a as u64 ^ 0x2d35_8dcc_aa6c_78a5, (a >> 64) as u64 ^ 0x8bb8_4b93_962e_acc9);
+        let addrs = &self.addrs;
+        self.table.find(h, |&id| addrs[id as usize] == a).copied()
+    }
+
     fn intern(&mut self, a: u128) -> u32 {
         let h = fold(a as u64 ^ 0x2d35_8dcc_aa6c_78a5, (a >> 64) as u64 ^ 0x8bb8_4b93_962e_acc9);
         let addrs = &mut self.addrs;
@@ -274,6 +289,14 @@ impl Conversations {
     /// returns its conversation.
     #[inline]
     pub fn add(&mut self, record: &FlowRecord<'_>) -> ConvId {
+        self.add_tagged(record, 0)
+    }
+
+    /// Like [`add`](Self::add), with `tag` as an extra part of the key: records that differ
+    /// only in their tag are different conversations (`flows explain` tags each record
+    /// with its `flow-direction`). [`tag`](Self::tag) reads it back.
+    #[inline]
+    pub fn add_tagged(&mut self, record: &FlowRecord<'_>, tag: u8) -> ConvId {
         let key = ConversationKey::of(record);
         let v = &record.values;
         let mut flags = 0;
@@ -302,12 +325,12 @@ impl Conversations {
             records: 1,
             first,
             last,
-            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0 },
+            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0, tag: 0 },
             tcp,
             dir,
             flags,
         };
-        self.add_packed(&key, stats)
+        self.add_packed(&key, tag, stats)
     }
 
     /// Adds stats for a key (for results computed elsewhere, such as Logs Insights rows).
@@ -334,16 +357,16 @@ impl Conversations {
             records: stats.records,
             first: stats.first_start.map_or(0, sat32),
             last: stats.last_end.map_or(0, sat32),
-            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0 },
+            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0, tag: 0 },
             tcp: stats.tcp_flags.map_or(0, |t| t.0),
             dir,
             flags,
         };
-        self.add_packed(key, e)
+        self.add_packed(key, 0, e)
     }
 
     #[inline]
-    fn add_packed(&mut self, key: &ConversationKey<'_>, mut e: Entry) -> ConvId {
+    fn add_packed(&mut self, key: &ConversationKey<'_>, tag: u8, mut e: Entry) -> ConvId {
         let mut kinds = 0u8;
         let iface = match key.interface {
             Some(name) => {
@@ -364,12 +387,7 @@ impl Conversations {
         if key.protocol.is_some() {
             kinds |= 1 << 6;
         }
-        let action = match key.action {
-            None => 0,
-            Some(Action::Accept) => 1,
-            Some(Action::Reject) => 2,
-            Some(Action::Unknown) => 3,
-        };
+        let action = action_code(key.action);
         let pk = PackedKey {
             iface,
             src,
@@ -379,6 +397,7 @@ impl Conversations {
             proto: key.protocol.map_or(0, |p| p.0),
             action,
             kinds,
+            tag,
         };
         e.key = pk;
         self.insert_entry(e)
@@ -421,6 +440,67 @@ impl Conversations {
     /// A conversation by id.
     pub fn get(&self, id: ConvId) -> Option<(ConversationKey<'_>, ConversationStats)> {
         self.entry(id).map(|e| self.decode(e))
+    }
+
+    /// The tag a conversation was added with ([`add_tagged`](Self::add_tagged)).
+    pub fn tag(&self, id: ConvId) -> Option<u8> {
+        self.entry(id).map(|e| e.key.tag)
+    }
+
+    /// The interface ids seen, indexed by [`interface_index`](Self::interface_index).
+    pub fn interface_names(&self) -> &[Box<str>] {
+        &self.ifaces.names
+    }
+
+    /// The position of a conversation's interface in
+    /// [`interface_names`](Self::interface_names); `None` when the format has no
+    /// `interface-id`.
+    pub fn interface_index(&self, id: ConvId) -> Option<u32> {
+        self.entry(id).and_then(|e| (e.key.kinds & 1 << 7 != 0).then_some(e.key.iface))
+    }
+
+    /// The conversation with this key and tag, if the table holds it.
+    pub fn find(&self, key: &ConversationKey<'_>, tag: u8) -> Option<ConvId> {
+        let mut kinds = 0u8;
+        let iface = match key.interface {
+            Some(name) => {
+                kinds |= 1 << 7;
+                self.ifaces.get(name)?
+            }
+            None => 0,
+        };
+        let addr = |a: Option<IpAddr>| -> Option<(u8, u32)> {
+            Some(match a {
+                None => (K_NONE, 0),
+                Some(IpAddr::V4(v4)) => (K_V4, u32::from(v4)),
+                Some(IpAddr::V6(v6)) => (K_V6, self.v6.get(u128::from(v6))?),
+            })
+        };
+        let (sk, src) = addr(key.src)?;
+        let (dk, dst) = addr(key.dst)?;
+        kinds |= sk | dk << 2;
+        if key.src_port.is_some() {
+            kinds |= 1 << 4;
+        }
+        if key.dst_port.is_some() {
+            kinds |= 1 << 5;
+        }
+        if key.protocol.is_some() {
+            kinds |= 1 << 6;
+        }
+        let pk = PackedKey {
+            iface,
+            src,
+            dst,
+            sport: key.src_port.unwrap_or(0),
+            dport: key.dst_port.unwrap_or(0),
+            proto: key.protocol.map_or(0, |p| p.0),
+            action: action_code(key.action),
+            kinds,
+            tag,
+        };
+        let blocks = &self.blocks;
+        self.table.find(pk.hash(), |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key == pk).map(|&id| ConvId(id))
     }
 
     fn decode(&self, e: &Entry) -> (ConversationKey<'_>, ConversationStats) {
@@ -588,6 +668,15 @@ fn truncate<T>(mut v: Vec<T>, n: usize) -> Vec<T> {
     v
 }
 
+fn action_code(a: Option<Action>) -> u8 {
+    match a {
+        None => 0,
+        Some(Action::Accept) => 1,
+        Some(Action::Reject) => 2,
+        Some(Action::Unknown) => 3,
+    }
+}
+
 fn sat32(v: u64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
@@ -610,12 +699,21 @@ fn merge_entry(cur: &mut Entry, e: &Entry) {
 
 impl AddAssign<&Conversations> for Conversations {
     fn add_assign(&mut self, other: &Conversations) {
+        self.merge_mapped(other);
+    }
+}
+
+impl Conversations {
+    /// Adds every conversation of `other`; returns, for each of `other`'s ids in order, its
+    /// id in this table (conversations new to this table get consecutive new ids).
+    pub fn merge_mapped(&mut self, other: &Conversations) -> Vec<ConvId> {
         // Re-point the other table's interned interfaces and IPv6 addresses once, then move
         // packed entries across without decoding them.
         let ifaces: Vec<u32> = other.ifaces.names.iter().map(|n| self.ifaces.intern(n)).collect();
         let v6: Vec<u32> = other.v6.addrs.iter().map(|&a| self.v6.intern(a)).collect();
         let blocks = &self.blocks;
         self.table.reserve(other.len, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key.hash());
+        let mut map = Vec::with_capacity(other.len);
         for e in other.blocks.iter().flatten() {
             let mut e = *e;
             let k = &mut e.key;
@@ -628,8 +726,9 @@ impl AddAssign<&Conversations> for Conversations {
             if k.kinds >> 2 & 3 == K_V6 {
                 k.dst = v6[k.dst as usize];
             }
-            self.insert_entry(e);
+            map.push(self.insert_entry(e));
         }
+        map
     }
 }
 
