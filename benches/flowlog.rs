@@ -4,8 +4,11 @@
 //! `benches/flows-vs-duckdb.sh`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use vpcscope::analysis::explain::{explain, ExplainSink};
 use vpcscope::flowlog::synth::{write_synthetic, SynthConfig};
-use vpcscope::flowlog::{Parser, Summary};
+use vpcscope::flowlog::{Parser, Position, RecordSink, SourceId, Sources, Summary};
+use vpcscope::testgen::{network, write_flow_logs, FlowSpec, NetworkSpec};
+use vpcscope::topology::Topology;
 
 fn input(records: u64, conversations: u32) -> Vec<u8> {
     let cfg = SynthConfig { records, conversations, ..SynthConfig::default() };
@@ -78,5 +81,50 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// `flows explain` against `flows summary` on the same records (generated between the
+/// interfaces of a generated 2,000-interface network, as `benches/explain-vs-summary.sh` does
+/// at full scale): the summary is the baseline, the target is explain <= 1.5x summary.
+fn bench_explain(c: &mut Criterion) {
+    const RECORDS: u64 = 400_000;
+    let model = vpcscope::source::snapshot::load_documents(network(&NetworkSpec::with_enis(2000))).expect("generated network loads").model;
+    let topo = Topology::new(&model);
+    let mut data = Vec::new();
+    write_flow_logs(&model, &FlowSpec { records: RECORDS, connections: 40_000, reject_every: 10, seed: 3 }, &mut data).expect("generate");
+    let mut sources = Sources::new();
+    sources.add("flows.log");
+    let mut g = c.benchmark_group("explain");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    g.bench_function("summary (baseline)", |b| {
+        b.iter(|| {
+            let mut p = Parser::default();
+            let mut s = Summary::new();
+            p.feed(&data, |_, r| {
+                if let Ok(r) = r {
+                    s.add(&r);
+                }
+            });
+            assert_eq!(s.counts.total, RECORDS);
+            vpcscope::flowlog::render::SummaryReport::new(&s, &sources, Vec::new(), 10).conversations_total
+        })
+    });
+    g.bench_function("explain", |b| {
+        b.iter(|| {
+            let mut p = Parser::default();
+            let mut s = ExplainSink::new();
+            p.feed(&data, |line, r| {
+                if let Ok(r) = r {
+                    s.record(Position::Line { source: SourceId(0), chunk: 0, line }, &r);
+                }
+            });
+            let report = explain(&topo, &s, &sources);
+            assert_eq!(report.records.total, RECORDS);
+            assert!(!report.findings.is_empty());
+            report.findings.len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_explain);
 criterion_main!(benches);

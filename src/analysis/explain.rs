@@ -71,8 +71,9 @@ pub struct ExplainSink {
     convs: flowlog::Conversations,
     /// The earliest position of each conversation, indexed by its id.
     first: Vec<Position>,
-    /// Up to four more of the earliest positions, for conversations with several records
-    /// (parallel pieces arrive out of order, so "earliest" is kept, not "first seen").
+    /// Up to four more of the earliest positions, for REJECT conversations with several
+    /// records (parallel pieces arrive out of order, so "earliest" is kept, not "first
+    /// seen"). ACCEPT conversations keep only their earliest position.
     more: FxMap<u32, Vec<Position>>,
     /// Conversations with a record whose reject-reason is BPA.
     bpa: FxSet<u32>,
@@ -154,12 +155,17 @@ impl RecordSink for ExplainSink {
             _ => 0,
         };
         let id = self.convs.add_tagged(r, dir).0;
+        let reject = r.action() == Some(Action::Reject);
         if id as usize == self.first.len() {
             self.first.push(position);
-        } else {
+        } else if reject {
             self.note(id, position);
+        } else if let Some(first) = self.first.get_mut(id as usize) {
+            // Accepted traffic rarely becomes a finding: its earliest position is enough,
+            // and keeping one per conversation keeps memory flat on busy logs.
+            *first = (*first).min(position);
         }
-        if r.get(Field::RejectReason) == Some("BPA") {
+        if reject && r.get(Field::RejectReason) == Some("BPA") {
             self.bpa.insert(id);
         }
     }
@@ -184,8 +190,13 @@ impl RecordSink for ExplainSink {
                     self.more.insert(to, m);
                 }
             } else {
+                let reject = self.convs.get(flowlog::ConvId(to)).is_some_and(|(k, _)| k.action == Some(Action::Reject));
                 for p in other.first.get(i as usize).copied().into_iter().chain(other.more.remove(&i).into_iter().flatten()) {
-                    self.note(to, p);
+                    if reject {
+                        self.note(to, p);
+                    } else if let Some(first) = self.first.get_mut(to as usize) {
+                        *first = (*first).min(p);
+                    }
                 }
             }
             if other.bpa.contains(&i) {
