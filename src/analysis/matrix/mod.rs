@@ -37,6 +37,11 @@ use std::net::{IpAddr, Ipv4Addr};
 
 pub use select::{resolve, SelectError};
 
+/// From how many flows between interfaces on `check` and `diff` decide them with a matrix
+/// (and walk only the flows their reports show): below it, evaluating the flows one by one
+/// costs less than computing the matrix.
+pub const MIN_FLOWS_FOR_MATRIX: usize = 5_000;
+
 /// What the matrix covers.
 #[derive(Clone, Debug)]
 pub struct MatrixOptions {
@@ -184,6 +189,8 @@ pub struct Matrix {
     /// Classes, by id.
     pub classes: Vec<Class>,
     eni_class: Vec<Option<u32>>,
+    /// Per interface: whether another interface of its VPC carries its address.
+    shared: Vec<bool>,
     atoms: Vec<PortAtom>,
     /// Per destination class: the entries reaching it.
     reach: Vec<Vec<Entry>>,
@@ -203,7 +210,32 @@ pub struct Reachable<'a> {
 impl Matrix {
     /// Computes the matrix.
     pub fn compute(topo: &Topology<'_>, opts: &MatrixOptions) -> Matrix {
-        Engine::new(topo, opts).run()
+        let mut mx = Engine::new(topo, opts).run();
+        let m = topo.model;
+        mx.shared = (0..m.enis.len())
+            .map(|i| {
+                mx.eni_class[i].is_some()
+                    && topo.enis_with_private(IpAddr::V4(eni_v4(m, i))).iter().any(|&j| j != i && m.enis[j].vpc == m.enis[i].vpc)
+            })
+            .collect();
+        mx
+    }
+
+    /// What `eval::evaluate` answers for `src -> dst` between the interfaces' primary IPv4
+    /// addresses, from the default source port (request and reply), when the matrix covers
+    /// the flow: `src` is a source and `dst` a destination of the matrix, they differ, no
+    /// other interface of their VPC carries either address, and the matrix was computed for
+    /// `protocol` and `port`. `None` otherwise: the caller evaluates that flow itself.
+    /// This is how `check` and `diff` decide most flows without walking them.
+    pub fn decide(&self, src: Ix, dst: Ix, protocol: Protocol, port: u16) -> Option<bool> {
+        let (a, b) = (self.class_of(src)?, self.class_of(dst)?);
+        let covered = self.classes[a as usize].is_source
+            && self.classes[b as usize].is_destination
+            && src != dst
+            && !self.shared[src]
+            && !self.shared[dst]
+            && self.atoms.iter().any(|x| x.protocol == protocol && (!protocol.has_ports() || x.range.contains(port)));
+        covered.then(|| self.reachable(src, dst, protocol, port))
     }
 
     /// The class of interface `eni`, when it is in the matrix.
@@ -816,7 +848,7 @@ impl<'t, 'm> Engine<'t, 'm> {
             reachable_class_pairs: class_pairs,
             reachable_interface_pairs: eni_pairs,
         };
-        Matrix { classes: self.classes, eni_class: self.eni_class, atoms: self.atoms, reach, stats }
+        Matrix { classes: self.classes, eni_class: self.eni_class, shared: Vec::new(), atoms: self.atoms, reach, stats }
     }
 
     /// Egress profiles (distinct egress rule sets, with the VPC when a rule names a group):
