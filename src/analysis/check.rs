@@ -228,7 +228,8 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)], matr
         IntentKind::MustNotReach | IntentKind::Isolated => reachable,
         IntentKind::MustReach => !reachable || !i.through.is_empty() || !i.not_through.is_empty(),
     };
-    let results: Vec<(usize, usize, Vec<(u16, Outcome)>)> = pairs
+    // Per pair: its position, the flows decided and the outcomes walked.
+    let results: Vec<(usize, usize, Outcomes)> = pairs
         .par_iter()
         .enumerate()
         .map(|(n, (a, b))| {
@@ -365,6 +366,9 @@ fn decide_by_matrix(topo: &Topology<'_>, protocol: Protocol, pairs: &[(End, End)
     let ports = ports.iter().map(|&p| (protocol, if protocol.has_ports() { PortRange { from: p, to: p } } else { PortRange { from: 0, to: 0 } })).collect();
     Some(Matrix::compute(topo, &MatrixOptions { ports, from: Some(from.into_iter().collect()), to: Some(to.into_iter().collect()) }))
 }
+
+/// Outcomes of the flows of one pair that were walked, by port.
+type Outcomes = Vec<(u16, Outcome)>;
 
 fn path_name(b: &Blocked) -> &'static str {
     match b.path {

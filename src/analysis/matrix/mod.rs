@@ -668,7 +668,7 @@ impl<'t, 'm> Engine<'t, 'm> {
 
         // Per destination walk key: the walks from every source walk key, then per
         // destination route key and class.
-        let per_key: Vec<Vec<(usize, Vec<Entry>, u64, u64)>> = (0..nw)
+        let per_key: Vec<Vec<ClassResult>> = (0..nw)
             .into_par_iter()
             .flat_map_iter(|wb| {
                 let has_dst = w_keys[wb].iter().any(|&kb| (self.key_range[kb].0..self.key_range[kb].1).any(|c| self.classes[c].is_destination));
@@ -765,16 +765,16 @@ impl<'t, 'm> Engine<'t, 'm> {
                             Some((a, set))
                         })
                         .collect();
-                    for cb in glo..ghi {
-                        if !self.classes[cb].is_destination {
+                    for (cb, class) in self.classes.iter().enumerate().take(ghi).skip(glo) {
+                        if !class.is_destination {
                             continue;
                         }
-                        let class = &self.classes[cb];
                         let (ing_sets, ing_of) = &*ingress_cache
                             .entry(class.security_groups.as_slice())
                             .or_insert_with(|| sg_index.ingress(self.topo, class, &self.atoms));
                         let mut rows: Vec<(Bits, Vec<u32>)> = Vec::new();
-                        let mut memo: Vec<((Option<u32>, usize, Protocol), Option<usize>)> = Vec::new();
+                        // (ingress set, atom group, protocol) -> row (`None`: no source).
+                        let mut memo: Vec<(AtomSig, Option<usize>)> = Vec::new();
                         let mut union = Bits::zeros(n);
                         for t in 0..t_count {
                             let protocol = self.atoms[t].protocol;
@@ -1049,6 +1049,14 @@ impl SgSets {
 
 /// A class's ingress: distinct source sets, and per port atom the index of its set.
 type Ingress = (Vec<Bits>, Vec<Option<u32>>);
+
+/// What decides a destination class's sources on a port atom when no pair falls back to
+/// the evaluator: its ingress set, the atom's group (path, same-subnet paths, egress) and
+/// the protocol (rows never mix protocols).
+type AtomSig = (Option<u32>, usize, Protocol);
+
+/// One destination class: its rows, reachable class pairs and interface pairs.
+type ClassResult = (usize, Vec<Entry>, u64, u64);
 
 /// For each item, the position of the first item equal to it (a group id).
 fn group_ids<T: PartialEq>(items: &[T]) -> Vec<usize> {
