@@ -675,13 +675,17 @@ impl<'t, 'm> Engine<'t, 'm> {
                 if !has_dst {
                     return Vec::new();
                 }
+                // The evaluator drops every request that arrives at a NAT gateway's interface
+                // (NAT_GATEWAY_INBOUND: it accepts no connection it did not open), so paths
+                // into one need no walk. The property test covers NAT interfaces as ends.
+                let nat_dst = w_keys[wb].iter().all(|&kb| self.keys[kb].nat);
                 let templates: Vec<Option<Walked>> = (0..nw)
                     .map(|wa| {
                         if !w_from[wa] {
                             return None;
                         }
                         let pair = wgroups[wa].iter().find_map(|ga| wgroups[wb].iter().find(|gb| gb.0 != ga.0).map(|gb| (ga.1, gb.1)));
-                        pair.map(|(a, b)| walk(a, b))
+                        pair.map(|(a, b)| if nat_dst { Walked::Blocked } else { walk(a, b) })
                     })
                     .collect();
                 w_keys[wb].iter().map(|&kb| {
@@ -727,6 +731,10 @@ impl<'t, 'm> Engine<'t, 'm> {
                             same.push((lo, hi, Some(Bits::zeros(t_count))));
                             continue;
                         };
+                        if nat_dst {
+                            same.push((lo, hi, Some(Bits::zeros(t_count))));
+                            continue;
+                        }
                         match path_mask(a, b, ka, kb) {
                             PathMask::Fallback => same.push((lo, hi, None)),
                             PathMask::Atoms(mk) => same.push((lo, hi, Some(mk))),
