@@ -111,7 +111,7 @@ impl<'t, 'm> Walk<'t, 'm> {
     #[allow(clippy::too_many_arguments)]
     fn hop(&mut self, id: &str, kind: Kind, direction: Option<Direction>, action: Action, rule: Option<String>, packet: &Packet, detail: String) {
         if self.text == Text::Skip {
-            // Rendering the packet and looking up the name cost more than the walk itself.
+            // Rendering the packet and looking up the name were about half of a walk's time.
             self.hops.push(Hop { id: id.to_string(), kind, name: None, direction, action, rule: None, packet: String::new(), detail: String::new() });
             return;
         }

@@ -22,6 +22,9 @@
 //!   destination see another source: those class pairs fall back to the evaluator.
 //!
 //! Only IPv4 primary addresses are matrix ends; interfaces without one are counted as skipped.
+//!
+//! Analyses that would otherwise evaluate many flows between interfaces one by one (`check`,
+//! `diff`) ask [`Matrix::decide`] and walk only the flows their reports show.
 
 mod bits;
 pub mod select;
@@ -37,9 +40,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 pub use select::{resolve, SelectError};
 
-/// From how many flows between interfaces on `check` and `diff` decide them with a matrix
-/// (and walk only the flows their reports show): below it, evaluating the flows one by one
-/// costs less than computing the matrix.
+/// The number of flows between interfaces from which `check` and `diff` decide them with a
+/// matrix (and walk only the flows their reports show): below it, evaluating the flows one
+/// by one costs less than computing the matrix.
 pub const MIN_FLOWS_FOR_MATRIX: usize = 5_000;
 
 /// What the matrix covers.
