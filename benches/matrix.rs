@@ -1,7 +1,9 @@
 //! All-pairs reachability (`Matrix::compute`, every TCP/UDP port and ICMP) on generated
-//! networks of 1,000 and 10,000 interfaces. The baseline in the same run is one
-//! single-flow `eval::evaluate` between two interfaces of the 1,000-interface network, so
-//! the results read as "the whole matrix costs N single flows" on any machine.
+//! networks of 1,000 and 10,000 interfaces. Two baselines are measured in the same run, so
+//! the results read as ratios that hold on any machine: one single-flow `eval::evaluate`
+//! between two interfaces of the 1,000-interface network ("the whole matrix costs N single
+//! flows"), and building the `Topology` indexes of each network ("the matrix costs N
+//! topology builds").
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -20,6 +22,12 @@ fn matrix(c: &mut Criterion) {
         let loaded = snapshot::load_documents(network(&NetworkSpec::with_enis(enis))).unwrap();
         let topo = Topology::new(&loaded.model);
         g.throughput(Throughput::Elements(loaded.model.enis.len() as u64));
+        g.bench_with_input(BenchmarkId::new("topology_build_baseline", enis), &enis, |bch, _| {
+            bch.iter(|| {
+                let t = Topology::new(&loaded.model);
+                black_box(t.subnet_ix("subnet-0000000000000000"))
+            })
+        });
         if enis == 1_000 {
             let e = &loaded.model.enis;
             let (a, b) = (100, e.len() - 100);

@@ -12,6 +12,7 @@
 //! component, and the change to that component is the cause.
 
 use super::flows::{self, End, EndLabel};
+use super::matrix::{Matrix, MatrixOptions, MIN_FLOWS_FOR_MATRIX};
 use super::reach::{bounds, to_cidrs, to_ip};
 use crate::eval::{Hop, Trace};
 use crate::model::*;
@@ -408,15 +409,53 @@ fn attribute(changes: &[Change], old: Option<&Trace>, new: Option<&Trace>) -> (O
 /// The reachability delta from `before` to `after` on `ports` (every port a rule of either
 /// model mentions when `None`).
 pub fn diff(before: &Model, after: &Model, ports: Option<Vec<(Protocol, u16)>>) -> DiffReport {
+    diff_with(before, after, ports, MIN_FLOWS_FOR_MATRIX)
+}
+
+/// The all-pairs matrix of `topo` between the interfaces `diff` compares, on the ports of
+/// `ports` the matrix covers (`None` when it covers none).
+fn matrix_for(topo: &Topology<'_>, ports: &[(Protocol, u16)]) -> Option<Matrix> {
+    let ports: Vec<(Protocol, PortRange)> = ports
+        .iter()
+        .filter_map(|&(p, x)| match p {
+            Protocol::Tcp | Protocol::Udp => Some((p, PortRange { from: x, to: x })),
+            Protocol::Icmp => Some((p, PortRange { from: 0, to: 0 })),
+            _ => None,
+        })
+        .collect();
+    if ports.is_empty() {
+        return None;
+    }
+    let ends: Vec<usize> = (0..topo.model.enis.len()).filter(|&i| flows::is_endpoint(topo, i)).collect();
+    Some(Matrix::compute(topo, &MatrixOptions { ports, from: Some(ends.clone()), to: Some(ends) }))
+}
+
+fn diff_with(before: &Model, after: &Model, ports: Option<Vec<(Protocol, u16)>>, matrix_min_flows: usize) -> DiffReport {
     let changes = changes(before, after);
     let ports = ports.unwrap_or_else(|| flows::relevant_ports(&[before, after]));
     let keys = flows_to_compare(before, after, &changes, &ports);
     let (tb, ta) = (Topology::new(before), Topology::new(after));
+    // With many flows between interfaces, both models' matrices decide them; only the flows
+    // whose answer differs are walked (twice, for their traces).
+    let eni_flows = keys.iter().filter(|k| matches!((&k.from, &k.to), (EndKey::Eni(_), EndKey::Eni(_)))).count();
+    let (mb, ma) = if eni_flows >= matrix_min_flows && eni_flows > 0 { (matrix_for(&tb, &ports), matrix_for(&ta, &ports)) } else { (None, None) };
     let results: Vec<(Option<Delta>, Option<Delta>)> = keys
         .par_iter()
         .map(|k| {
             let (fb, tob) = (end_in(&tb, &k.from), end_in(&tb, &k.to));
             let (fa, toa) = (end_in(&ta, &k.from), end_in(&ta, &k.to));
+            // An interface missing from one model makes the flow unreachable there.
+            let decided = |mx: &Option<Matrix>, a: &Option<End>, b: &Option<End>| match (a, b) {
+                (Some(End::Eni(a)), Some(End::Eni(b))) => mx.as_ref()?.decide(*a, *b, k.protocol, k.port),
+                _ => Some(false),
+            };
+            if let (EndKey::Eni(_), EndKey::Eni(_)) = (&k.from, &k.to) {
+                if let (Some(rb), Some(ra)) = (decided(&mb, &fb, &tob), decided(&ma, &fa, &toa)) {
+                    if rb == ra {
+                        return (None, None);
+                    }
+                }
+            }
             let ob = match (&fb, &tob) {
                 (Some(a), Some(b)) => flows::evaluate(&tb, a, b, k.protocol, k.port),
                 _ => None,
@@ -485,5 +524,41 @@ mod tests {
         let b = vec![(10, 19, false), (50, 200, false)];
         assert_eq!(subtract(&a, &b), vec![(0, 9, false), (20, 49, false)]);
         assert_eq!(subtract(&b, &b), vec![]);
+    }
+
+    /// Deciding flows between interfaces with the matrices changes nothing in the report.
+    fn same_with_and_without_matrix(before: &Model, after: &Model) -> usize {
+        let slow = diff_with(before, after, None, usize::MAX);
+        let fast = diff_with(before, after, None, 0);
+        assert_eq!(serde_json::to_value(&slow).unwrap(), serde_json::to_value(&fast).unwrap());
+        slow.opened.len() + slow.closed.len()
+    }
+
+    #[test]
+    fn matrix_decided_flows_give_the_same_report() {
+        let shop = crate::source::snapshot::load(std::path::Path::new("samples/snapshots/shop")).unwrap().model;
+        let mut deltas = 0;
+        for plan in std::fs::read_dir("tests/data/plans").unwrap() {
+            let plan = crate::source::terraform::read_plan(&plan.unwrap().path()).unwrap();
+            let (after, _) = crate::aws::terraform::apply(&shop, &plan);
+            deltas += same_with_and_without_matrix(&shop, &after);
+        }
+        // A generated network where one group opens SSH to the VPCs and one ACL refuses 443.
+        let spec = crate::testgen::NetworkSpec { vpcs: 3, subnets_per_vpc: 5, enis_per_subnet: 2, sgs_per_vpc: 3, seed: 5 };
+        let docs = crate::testgen::network(&spec);
+        let mut changed = docs.clone();
+        for (_, v) in changed.iter_mut() {
+            if let Some(groups) = v.get_mut("SecurityGroups").and_then(serde_json::Value::as_array_mut) {
+                groups[0]["IpPermissions"] = serde_json::json!([{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]);
+            }
+            if let Some(acls) = v.get_mut("NetworkAcls").and_then(serde_json::Value::as_array_mut) {
+                let custom = acls.iter_mut().find(|a| a["IsDefault"] == false).unwrap();
+                custom["Entries"].as_array_mut().unwrap().push(serde_json::json!(
+                    {"RuleNumber": 50, "Protocol": "6", "RuleAction": "deny", "Egress": false, "CidrBlock": "10.0.0.0/8", "PortRange": {"From": 443, "To": 443}}));
+            }
+        }
+        let load = |d: Vec<(String, serde_json::Value)>| crate::source::snapshot::load_documents(d).unwrap().model;
+        deltas += same_with_and_without_matrix(&load(docs), &load(changed));
+        assert!(deltas > 0);
     }
 }

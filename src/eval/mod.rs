@@ -21,6 +21,8 @@ use serde::Serialize;
 use std::fmt;
 use std::net::IpAddr;
 
+pub use path::evaluate_verdict;
+
 /// The default ephemeral source port of a client when the user gives none: 49152 lies in
 /// every documented ephemeral range (Linux 32768-60999, Windows 49152-65535, NAT gateway,
 /// ELB and Lambda 1024-65535), so a return rule that admits any of them admits it.

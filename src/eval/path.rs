@@ -85,13 +85,23 @@ struct Walk<'t, 'm> {
     fix: Option<Fix>,
     nat: Vec<NatState>,
     steps: u32,
+    text: Text,
+}
+
+/// Whether a walk renders the text of its hops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Text {
+    /// Names, rules, packets and details, for reports.
+    Render,
+    /// Only what decides: each hop's id, kind, direction and action.
+    Skip,
 }
 
 const MAX_STEPS: u32 = 32;
 
 impl<'t, 'm> Walk<'t, 'm> {
     fn new(topo: &'t Topology<'m>, path: PathKind, nat: Vec<NatState>) -> Self {
-        Walk { topo, path, hops: Vec::new(), disposition: Disposition::InsufficientInfo, blocked: None, fix: None, nat, steps: 0 }
+        Walk { topo, path, hops: Vec::new(), disposition: Disposition::InsufficientInfo, blocked: None, fix: None, nat, steps: 0, text: Text::Render }
     }
 
     fn name(&self, id: &str) -> Option<String> {
@@ -100,6 +110,11 @@ impl<'t, 'm> Walk<'t, 'm> {
 
     #[allow(clippy::too_many_arguments)]
     fn hop(&mut self, id: &str, kind: Kind, direction: Option<Direction>, action: Action, rule: Option<String>, packet: &Packet, detail: String) {
+        if self.text == Text::Skip {
+            // Rendering the packet and looking up the name were about half of a walk's time.
+            self.hops.push(Hop { id: id.to_string(), kind, name: None, direction, action, rule: None, packet: String::new(), detail: String::new() });
+            return;
+        }
         let name = self.name(id);
         self.hops.push(Hop { id: id.to_string(), kind, name, direction, action, rule, packet: packet.to_string(), detail });
     }
@@ -729,11 +744,23 @@ pub fn is_special(ip: IpAddr) -> bool {
 
 /// Evaluates the flow `src -> dst` and its reply.
 pub fn evaluate(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16) -> Trace {
+    walk_flow(topo, src, dst, protocol, src_port, dst_port, Text::Render)
+}
+
+/// [`evaluate`] without the text: the same verdict, dispositions, `blocked_by` and hops
+/// (ids, kinds, directions, actions), but every hop's name, rule, packet and detail is
+/// empty. For analyses that decide many flows and render none of them (`analysis::matrix`).
+pub fn evaluate_verdict(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16) -> Trace {
+    walk_flow(topo, src, dst, protocol, src_port, dst_port, Text::Skip)
+}
+
+fn walk_flow(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16, text: Text) -> Trace {
     let (src_ip, dst_ip) = (endpoint_ip(src), endpoint_ip(dst));
     // The destination address the sender uses (public when it reaches in from outside).
     let mut visible_dst = dst_ip;
     let packet = Packet::new(src_ip, dst_ip, protocol, src_port, dst_port);
     let mut fwd = Walk::new(topo, PathKind::Forward, Vec::new());
+    fwd.text = text;
     let end = match (src, dst) {
         (Endpoint::External(_), Endpoint::Eni { ix, ip }) => {
             // From outside, an interface is reachable only at a public address.
@@ -773,6 +800,7 @@ pub fn evaluate(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: P
 
     // The reply, from wherever the request ended.
     let mut back = Walk::new(topo, PathKind::Return, nat);
+    back.text = text;
     let ret_end = match end {
         End::Delivered { eni, packet: delivered } => back.start_at_eni(eni, delivered.reply()),
         End::Exited { exit, packet: out } => match exit {

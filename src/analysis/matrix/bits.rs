@@ -35,28 +35,28 @@ impl Bits {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
+    /// The words of `lo..hi`, each with the mask of the bits inside.
+    fn word_masks(lo: usize, hi: usize) -> impl Iterator<Item = (usize, u64)> {
+        let last = hi.saturating_sub(1) / 64;
+        (lo / 64..if lo < hi { last + 1 } else { 0 }).map(move |w| {
+            let start = if w == lo / 64 { lo % 64 } else { 0 };
+            let end = if w == last { (hi - 1) % 64 + 1 } else { 64 };
+            let width = end - start;
+            (w, if width == 64 { u64::MAX } else { ((1u64 << width) - 1) << start })
+        })
+    }
+
     /// Sets `lo..hi`.
     pub(crate) fn set_range(&mut self, lo: usize, hi: usize) {
-        let mut i = lo;
-        while i < hi {
-            if i % 64 == 0 && i + 64 <= hi {
-                self.0[i / 64] = u64::MAX;
-                i += 64;
-            } else {
-                self.set(i);
-                i += 1;
-            }
+        for (w, m) in Bits::word_masks(lo, hi) {
+            self.0[w] |= m;
         }
     }
 
-    /// Replaces bits `lo..hi` with those of `src` (when `keep`) or clears them.
-    pub(crate) fn assign_range(&mut self, lo: usize, hi: usize, src: &Bits, keep: bool) {
-        for i in lo..hi {
-            if keep && src.get(i) {
-                self.set(i);
-            } else {
-                self.clear(i);
-            }
+    /// Clears `lo..hi`.
+    pub(crate) fn clear_range(&mut self, lo: usize, hi: usize) {
+        for (w, m) in Bits::word_masks(lo, hi) {
+            self.0[w] &= !m;
         }
     }
 
@@ -72,6 +72,7 @@ impl Bits {
         self.0.iter().all(|&w| w == 0)
     }
 
+    #[cfg(test)]
     pub(crate) fn count(&self) -> u64 {
         self.0.iter().map(|w| u64::from(w.count_ones())).sum()
     }
@@ -91,15 +92,48 @@ impl Bits {
         })
     }
 
-    /// The members as inclusive runs `(first, last)`.
+    /// The members as inclusive runs `(first, last)`, found a word at a time.
     pub(crate) fn ranges(&self) -> Vec<(u32, u32)> {
         let mut out: Vec<(u32, u32)> = Vec::new();
-        for i in self.ones_iter() {
-            let i = i as u32;
-            match out.last_mut() {
-                Some((_, hi)) if *hi + 1 == i => *hi = i,
-                _ => out.push((i, i)),
+        let mut start: Option<usize> = None;
+        for (wi, &w) in self.0.iter().enumerate() {
+            let base = wi * 64;
+            match (w, start) {
+                (u64::MAX, _) => {
+                    start.get_or_insert(base);
+                    continue;
+                }
+                (0, None) => continue,
+                (0, Some(s)) => {
+                    out.push((s as u32, (base - 1) as u32));
+                    start = None;
+                    continue;
+                }
+                _ => {}
             }
+            let mut pos = 0u32;
+            while pos < 64 {
+                let rest = w >> pos;
+                match start {
+                    // Inside a run: it goes on over the ones from `pos`.
+                    Some(s) => {
+                        pos += (!rest).trailing_zeros();
+                        if pos < 64 {
+                            out.push((s as u32, (base + pos as usize - 1) as u32));
+                            start = None;
+                        }
+                    }
+                    None => {
+                        pos += rest.trailing_zeros().min(64 - pos);
+                        if pos < 64 {
+                            start = Some(base + pos as usize);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(s) = start {
+            out.push((s as u32, (self.0.len() * 64 - 1) as u32));
         }
         out
     }
@@ -120,5 +154,46 @@ mod tests {
         let mut c = Bits::ones(200);
         c.and(&b);
         assert_eq!(c, b);
+    }
+
+    /// Word-level range operations and runs agree with bit-by-bit ones.
+    #[test]
+    fn ranges_and_range_updates_match_bit_by_bit() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for round in 0..300 {
+            let n = 1 + next(300);
+            let mut b = Bits::zeros(n);
+            let mut naive = vec![false; n];
+            for _ in 0..next(8) {
+                let lo = next(n + 1);
+                let hi = lo + next(n + 1 - lo);
+                let set = round % 3 != 0 || next(2) == 0;
+                if set {
+                    b.set_range(lo, hi);
+                } else {
+                    b.clear_range(lo, hi);
+                }
+                naive[lo..hi].iter_mut().for_each(|v| *v = set);
+            }
+            if round % 5 == 0 {
+                b = Bits::ones(n);
+                naive = vec![true; n];
+            }
+            let mut runs: Vec<(u32, u32)> = Vec::new();
+            for (i, _) in naive.iter().enumerate().filter(|(_, v)| **v) {
+                match runs.last_mut() {
+                    Some((_, hi)) if *hi + 1 == i as u32 => *hi = i as u32,
+                    _ => runs.push((i as u32, i as u32)),
+                }
+            }
+            assert_eq!(b.ranges(), runs, "n = {n}");
+            assert_eq!(b.count() as usize, naive.iter().filter(|v| **v).count());
+        }
     }
 }

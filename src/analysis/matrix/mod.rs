@@ -22,6 +22,9 @@
 //!   destination see another source: those class pairs fall back to the evaluator.
 //!
 //! Only IPv4 primary addresses are matrix ends; interfaces without one are counted as skipped.
+//!
+//! Analyses that would otherwise evaluate many flows between interfaces one by one (`check`,
+//! `diff`) ask [`Matrix::decide`] and walk only the flows their reports show.
 
 mod bits;
 pub mod select;
@@ -36,6 +39,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 
 pub use select::{resolve, SelectError};
+
+/// The number of flows between interfaces from which `check` and `diff` decide them with a
+/// matrix (and walk only the flows their reports show): below it, evaluating the flows one
+/// by one costs less than computing the matrix.
+pub const MIN_FLOWS_FOR_MATRIX: usize = 5_000;
 
 /// What the matrix covers.
 #[derive(Clone, Debug)]
@@ -184,6 +192,8 @@ pub struct Matrix {
     /// Classes, by id.
     pub classes: Vec<Class>,
     eni_class: Vec<Option<u32>>,
+    /// Per interface: whether another interface of its VPC carries its address.
+    shared: Vec<bool>,
     atoms: Vec<PortAtom>,
     /// Per destination class: the entries reaching it.
     reach: Vec<Vec<Entry>>,
@@ -203,7 +213,32 @@ pub struct Reachable<'a> {
 impl Matrix {
     /// Computes the matrix.
     pub fn compute(topo: &Topology<'_>, opts: &MatrixOptions) -> Matrix {
-        Engine::new(topo, opts).run()
+        let mut mx = Engine::new(topo, opts).run();
+        let m = topo.model;
+        mx.shared = (0..m.enis.len())
+            .map(|i| {
+                mx.eni_class[i].is_some()
+                    && topo.enis_with_private(IpAddr::V4(eni_v4(m, i))).iter().any(|&j| j != i && m.enis[j].vpc == m.enis[i].vpc)
+            })
+            .collect();
+        mx
+    }
+
+    /// What `eval::evaluate` answers for `src -> dst` between the interfaces' primary IPv4
+    /// addresses, from the default source port (request and reply), when the matrix covers
+    /// the flow: `src` is a source and `dst` a destination of the matrix, they differ, no
+    /// other interface of their VPC carries either address, and the matrix was computed for
+    /// `protocol` and `port`. `None` otherwise: the caller evaluates that flow itself.
+    /// This is how `check` and `diff` decide most flows without walking them.
+    pub fn decide(&self, src: Ix, dst: Ix, protocol: Protocol, port: u16) -> Option<bool> {
+        let (a, b) = (self.class_of(src)?, self.class_of(dst)?);
+        let covered = self.classes[a as usize].is_source
+            && self.classes[b as usize].is_destination
+            && src != dst
+            && !self.shared[src]
+            && !self.shared[dst]
+            && self.atoms.iter().any(|x| x.protocol == protocol && (!protocol.has_ports() || x.range.contains(port)));
+        covered.then(|| self.reachable(src, dst, protocol, port))
     }
 
     /// The class of interface `eni`, when it is in the matrix.
@@ -297,7 +332,7 @@ enum PathMask {
     Atoms(Bits),
 }
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 enum Egress {
     All,
     None,
@@ -432,6 +467,7 @@ impl<'t, 'm> Engine<'t, 'm> {
         // ACL decision table: (acl, address atom slot, direction, leg) -> port atoms allowed.
         let key_atoms: Vec<usize> = self.keys.iter().map(|k| k.atom).collect::<BTreeSet<_>>().into_iter().collect();
         let atom_slot: HashMap<usize, usize> = key_atoms.iter().enumerate().map(|(i, &a)| (a, i)).collect();
+        let key_slot: Vec<usize> = self.keys.iter().map(|k| atom_slot[&k.atom]).collect();
         let atom_addr: Vec<Ipv4Addr> = key_atoms
             .iter()
             .map(|&a| self.class_rep.iter().find(|(_, ip)| atom_of(&self.addr_bounds, *ip) == a).map(|x| x.1).unwrap_or(Ipv4Addr::UNSPECIFIED))
@@ -479,7 +515,7 @@ impl<'t, 'm> Engine<'t, 'm> {
             fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let ((ia, ipa), (ib, ipb)) = (self.class_rep[a], self.class_rep[b]);
             let at = self.atoms[t];
-            let tr = eval::evaluate(self.topo, &Endpoint::Eni { ix: ia, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: ib, ip: IpAddr::V4(ipb) }, at.protocol, DEFAULT_SOURCE_PORT, at.range.from);
+            let tr = eval::evaluate_verdict(self.topo, &Endpoint::Eni { ix: ia, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: ib, ip: IpAddr::V4(ipb) }, at.protocol, DEFAULT_SOURCE_PORT, at.range.from);
             tr.reachable
         };
         let subnet_acl: Vec<Option<usize>> = (0..m.subnets.len())
@@ -489,7 +525,7 @@ impl<'t, 'm> Engine<'t, 'm> {
         let walk = |a: Ix, b: Ix| -> Walked {
             walks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (ipa, ipb) = (eni_v4(m, a), eni_v4(m, b));
-            let tr = eval::evaluate(&stopo, &Endpoint::Eni { ix: a, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: b, ip: IpAddr::V4(ipb) }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
+            let tr = eval::evaluate_verdict(&stopo, &Endpoint::Eni { ix: a, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: b, ip: IpAddr::V4(ipb) }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
             if !tr.reachable {
                 return Walked::Blocked;
             }
@@ -526,9 +562,9 @@ impl<'t, 'm> Engine<'t, 'm> {
                 };
                 let Some(acl) = nacl else { continue };
                 let remote_is_src = (dir == NaclDirection::Inbound) != reply;
-                let atom = if remote_is_src { self.keys[ka].atom } else { self.keys[kb].atom };
                 let dl = usize::from(dir == NaclDirection::Outbound) + 2 * usize::from(reply);
-                mask.and(&nacl_table[(acl * key_atoms.len() + atom_slot[&atom]) * 4 + dl]);
+                let slot = if remote_is_src { key_slot[ka] } else { key_slot[kb] };
+                mask.and(&nacl_table[(acl * key_atoms.len() + slot) * 4 + dl]);
             }
             PathMask::Atoms(mask)
         };
@@ -554,36 +590,118 @@ impl<'t, 'm> Engine<'t, 'm> {
             wgroups[walk_of[k]].extend(gs.iter().map(|&(s, lo, _)| (s, self.class_rep[lo].0)));
         }
 
+        // One destination class and port atom: the source classes that reach it. `ing` is
+        // the class's ingress on the atom, `adj_all`/`adj_set` what path, `--from` and egress
+        // admit (see below), `same` the same-subnet paths and `fallback_ranges` the source
+        // ranges whose path translates addresses (evaluated pair by pair).
+        #[allow(clippy::too_many_arguments)]
+        let class_row = |cb: usize,
+                         t: usize,
+                         sb: Ix,
+                         ing: Option<&Bits>,
+                         adj_all: &Bits,
+                         adj_set: Option<&Bits>,
+                         same: &[(usize, usize, Option<Bits>)],
+                         fallback_ranges: &[(usize, usize)]|
+         -> Option<Bits> {
+            let no_fallback = fallback_ranges.is_empty() && same.iter().all(|s| s.2.is_some());
+            let mut g = match ing {
+                Some(i) => i.clone(),
+                None if no_fallback => return None,
+                None => Bits::zeros(n),
+            };
+            let candidates = adj_set.map(|set| {
+                let mut x = g.clone();
+                x.and(set);
+                x
+            });
+            g.and(adj_all);
+            if let Some(c) = candidates {
+                for a in c.ones_iter() {
+                    if let Egress::Set(s) = profiles.0[profile_of[a]][t] {
+                        if profiles.1[s].get(cb) {
+                            g.set(a);
+                        }
+                    }
+                }
+            }
+            if !no_fallback {
+                let mut fb: Vec<(usize, usize)> = fallback_ranges.to_vec();
+                fb.extend(same.iter().filter(|s| s.2.is_none()).map(|s| (s.0, s.1)));
+                for (lo, hi) in fb {
+                    for a in lo..hi {
+                        // Same-subnet fallback ranges replace the different-subnet answer.
+                        let same_subnet = self.classes[a].subnet == sb;
+                        let is_same_fb = same.iter().any(|s| s.2.is_none() && s.0 <= a && a < s.1);
+                        if same_subnet != is_same_fb || !from_mask.get(a) || a == cb && self.classes[cb].members.len() == 1 {
+                            continue;
+                        }
+                        if full_eval(a, cb, t) {
+                            g.set(a);
+                        } else {
+                            g.clear(a);
+                        }
+                    }
+                }
+            }
+            if self.classes[cb].members.len() == 1 {
+                g.clear(cb);
+            }
+            (!g.is_empty()).then_some(g)
+        };
+        // Source keys per subnet, for same-subnet paths.
+        let mut subnet_keys: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); m.subnets.len()];
+        for (ka, gs) in self.groups.iter().enumerate() {
+            for &(s, lo, hi) in gs {
+                subnet_keys[s].push((ka, lo, hi));
+            }
+        }
+        // Port atoms whose egress decisions are identical for every class (the same state
+        // in every profile) share an egress group.
+        let egress_gid: Vec<usize> = group_ids(&(0..t_count).map(|t| profiles.0.iter().map(|p| p[t].clone()).collect::<Vec<_>>()).collect::<Vec<_>>());
+        let mut egress_set_mask: Vec<Bits> = vec![Bits::zeros(n); t_count];
+        for (t, cs) in egress_set.iter().enumerate() {
+            cs.iter().for_each(|&c| egress_set_mask[t].set(c as usize));
+        }
+        let sizes: Vec<u64> = self.classes.iter().map(|c| c.members.len() as u64).collect();
+        let mut size_prefix = vec![0u64; n + 1];
+        for (i, s) in sizes.iter().enumerate() {
+            size_prefix[i + 1] = size_prefix[i] + s;
+        }
+
         // Per destination walk key: the walks from every source walk key, then per
         // destination route key and class.
-        let per_key: Vec<Vec<(usize, Vec<Entry>, Bits)>> = (0..nw)
+        let per_key: Vec<Vec<ClassResult>> = (0..nw)
             .into_par_iter()
             .flat_map_iter(|wb| {
                 let has_dst = w_keys[wb].iter().any(|&kb| (self.key_range[kb].0..self.key_range[kb].1).any(|c| self.classes[c].is_destination));
-                let templates: Vec<Option<Walked>> = if has_dst {
-                    (0..nw)
-                        .map(|wa| {
-                            if !w_from[wa] {
-                                return None;
-                            }
-                            let pair = wgroups[wa].iter().find_map(|ga| wgroups[wb].iter().find(|gb| gb.0 != ga.0).map(|gb| (ga.1, gb.1)));
-                            pair.map(|(a, b)| walk(a, b))
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
                 if !has_dst {
                     return Vec::new();
                 }
+                // The evaluator drops every request that arrives at a NAT gateway's interface
+                // (NAT_GATEWAY_INBOUND: it accepts no connection it did not open), so paths
+                // into one need no walk. The property test covers NAT interfaces as ends.
+                let nat_dst = w_keys[wb].iter().all(|&kb| self.keys[kb].nat);
+                let templates: Vec<Option<Walked>> = (0..nw)
+                    .map(|wa| {
+                        if !w_from[wa] {
+                            return None;
+                        }
+                        let pair = wgroups[wa].iter().find_map(|ga| wgroups[wb].iter().find(|gb| gb.0 != ga.0).map(|gb| (ga.1, gb.1)));
+                        pair.map(|(a, b)| if nat_dst { Walked::Blocked } else { walk(a, b) })
+                    })
+                    .collect();
                 w_keys[wb].iter().map(|&kb| {
                 let (blo, bhi) = self.key_range[kb];
                 if !(blo..bhi).any(|c| self.classes[c].is_destination) {
                     return Vec::new();
                 }
                 let b_groups = &self.groups[kb];
-                // Different-subnet paths from every source key.
+                // Different-subnet paths from every source key. `cols[t]` records which
+                // source keys pass on atom `t`, so atoms with identical paths are grouped
+                // exactly (key ranges are disjoint and non-empty).
                 let mut path: Vec<Bits> = vec![Bits::zeros(n); t_count];
+                let mut cols: Vec<Bits> = vec![Bits::zeros(self.keys.len()); t_count];
                 let mut fallback_ranges: Vec<(usize, usize)> = Vec::new();
                 for ka in 0..self.keys.len() {
                     if !key_has_from[ka] {
@@ -596,92 +714,125 @@ impl<'t, 'm> Engine<'t, 'm> {
                             let (lo, hi) = self.key_range[ka];
                             for t in mask.ones_iter() {
                                 path[t].set_range(lo, hi);
+                                cols[t].set(ka);
                             }
                         }
                     }
                 }
+                let path_gid = group_ids(&cols);
+                drop(cols);
+                // Ingress per security-group set (classes of one key share their VPC).
+                let mut ingress_cache: HashMap<&[SgId], Ingress> = HashMap::new();
                 let mut out = Vec::new();
                 for &(sb, glo, ghi) in b_groups {
                     // Same-subnet paths (no ACL crossed) from source keys sharing this subnet.
                     let mut same: Vec<(usize, usize, Option<Bits>)> = Vec::new();
-                    for ka in 0..self.keys.len() {
-                        let Some(&(_, lo, hi)) = self.groups[ka].iter().find(|g| g.0 == sb) else { continue };
+                    for &(ka, lo, hi) in &subnet_keys[sb] {
                         let a = self.classes[lo].members[0];
                         let b = if ka == kb { self.classes[glo].members.get(1).copied().or_else(|| self.classes.get(glo + 1).filter(|_| glo + 1 < ghi).map(|c| c.members[0])) } else { Some(self.classes[glo].members[0]) };
                         let Some(b) = b.filter(|&b| b != a) else {
                             same.push((lo, hi, Some(Bits::zeros(t_count))));
                             continue;
                         };
+                        if nat_dst {
+                            same.push((lo, hi, Some(Bits::zeros(t_count))));
+                            continue;
+                        }
                         match path_mask(a, b, ka, kb) {
                             PathMask::Fallback => same.push((lo, hi, None)),
                             PathMask::Atoms(mk) => same.push((lo, hi, Some(mk))),
                         }
                     }
-                    for cb in glo..ghi {
-                        if !self.classes[cb].is_destination {
+                    // Without fallbacks a class's answer on atom `t` depends only on the
+                    // atom's ingress set, path group, egress group and same-subnet group:
+                    // atoms that agree on all four share one computation.
+                    let no_fallback = fallback_ranges.is_empty() && same.iter().all(|s| s.2.is_some());
+                    let same_gid = group_ids(&(0..t_count).map(|t| same.iter().map(|s| s.2.as_ref().is_some_and(|mk| mk.get(t))).collect::<Vec<_>>()).collect::<Vec<_>>());
+                    // Per atom, the sources the path, `--from` and egress admit into this
+                    // subnet's classes, before their own ingress: `all` for sources whose
+                    // egress admits every destination, `set` for those whose egress is a set
+                    // to look up per destination. Computed once per group of equal atoms.
+                    let adj_gid = group_ids(&(0..t_count).map(|t| (path_gid[t], same_gid[t], egress_gid[t])).collect::<Vec<_>>());
+                    let adj: Vec<Option<(Bits, Option<Bits>)>> = (0..t_count)
+                        .map(|t| {
+                            if adj_gid[t] != t {
+                                return None;
+                            }
+                            let mut a = path[t].clone();
+                            for (lo, hi, mk) in &same {
+                                if mk.as_ref().is_some_and(|mk| mk.get(t)) {
+                                    a.set_range(*lo, *hi);
+                                } else {
+                                    a.clear_range(*lo, *hi);
+                                }
+                            }
+                            a.and(&from_mask);
+                            let set = (!egress_set[t].is_empty()).then(|| {
+                                let mut x = a.clone();
+                                x.and(&egress_set_mask[t]);
+                                x
+                            });
+                            a.and(&egress_all[t]);
+                            Some((a, set))
+                        })
+                        .collect();
+                    for (cb, class) in self.classes.iter().enumerate().take(ghi).skip(glo) {
+                        if !class.is_destination {
                             continue;
                         }
-                        let ingress = sg_index.ingress(self.topo, &self.classes[cb], &self.atoms);
+                        let (ing_sets, ing_of) = &*ingress_cache
+                            .entry(class.security_groups.as_slice())
+                            .or_insert_with(|| sg_index.ingress(self.topo, class, &self.atoms));
                         let mut rows: Vec<(Bits, Vec<u32>)> = Vec::new();
+                        // (ingress set, atom group, protocol) -> row (`None`: no source).
+                        let mut memo: Vec<(AtomSig, Option<usize>)> = Vec::new();
                         let mut union = Bits::zeros(n);
                         for t in 0..t_count {
-                            let mut f = match &ingress[t] {
-                                Some(i) => i.clone(),
-                                None if fallback_ranges.is_empty() && same.iter().all(|s| s.2.is_some()) => continue,
-                                None => Bits::zeros(n),
-                            };
-                            let ing = f.clone();
-                            f.and(&path[t]);
-                            for (lo, hi, mk) in &same {
-                                f.assign_range(*lo, *hi, &ing, mk.as_ref().is_some_and(|mk| mk.get(t)));
-                            }
-                            f.and(&from_mask);
-                            let mut g = f.clone();
-                            g.and(&egress_all[t]);
-                            for &a in &egress_set[t] {
-                                if let Egress::Set(s) = profiles.0[profile_of[a as usize]][t] {
-                                    if f.get(a as usize) && profiles.1[s].get(cb) {
-                                        g.set(a as usize);
+                            let protocol = self.atoms[t].protocol;
+                            let sig = (ing_of[t], adj_gid[t], protocol);
+                            if no_fallback {
+                                if let Some((_, row)) = memo.iter().find(|(k, _)| *k == sig) {
+                                    if let Some(r) = *row {
+                                        rows[r].1.push(t as u32);
                                     }
+                                    continue;
                                 }
                             }
-                            let mut fb: Vec<(usize, usize)> = fallback_ranges.clone();
-                            fb.extend(same.iter().filter(|s| s.2.is_none()).map(|s| (s.0, s.1)));
-                            for (lo, hi) in fb {
-                                for a in lo..hi {
-                                    // Same-subnet fallback ranges replace the different-subnet answer.
-                                    let same_subnet = self.classes[a].subnet == sb;
-                                    let is_same_fb = same.iter().any(|s| s.2.is_none() && s.0 <= a && a < s.1);
-                                    if same_subnet != is_same_fb || !from_mask.get(a) || a == cb && self.classes[cb].members.len() == 1 {
-                                        continue;
+                            let Some((adj_all, adj_set)) = &adj[adj_gid[t]] else { unreachable!("every atom group has its first atom") };
+                            let row = class_row(cb, t, sb, ing_of[t].map(|i| &ing_sets[i as usize]), adj_all, adj_set.as_ref(), &same, &fallback_ranges);
+                            let r = row.map(|g| {
+                                union.or(&g);
+                                match rows.iter().position(|(b, ts)| *b == g && self.atoms[ts[0] as usize].protocol == protocol) {
+                                    Some(i) => {
+                                        rows[i].1.push(t as u32);
+                                        i
                                     }
-                                    if full_eval(a, cb, t) {
-                                        g.set(a);
-                                    } else {
-                                        g.clear(a);
+                                    None => {
+                                        rows.push((g, vec![t as u32]));
+                                        rows.len() - 1
                                     }
                                 }
-                            }
-                            if self.classes[cb].members.len() == 1 {
-                                g.clear(cb);
-                            }
-                            if g.is_empty() {
-                                continue;
-                            }
-                            union.or(&g);
-                            match rows.iter_mut().find(|(b, ts)| *b == g && self.atoms[ts[0] as usize].protocol == self.atoms[t].protocol) {
-                                Some((_, ts)) => ts.push(t as u32),
-                                None => rows.push((g, vec![t as u32])),
+                            });
+                            if no_fallback {
+                                memo.push((sig, r));
                             }
                         }
                         let entries = rows
                             .into_iter()
-                            .map(|(b, ts)| {
+                            .map(|(b, mut ts)| {
+                                ts.sort_unstable();
                                 let protocol = self.atoms[ts[0] as usize].protocol;
                                 Entry { protocol, ports: merge_ports(ts.iter().map(|&t| self.atoms[t as usize].range)), from: b.ranges(), atoms: ts }
                             })
                             .collect();
-                        out.push((cb, entries, union));
+                        let (mut class_pairs, mut eni_sources) = (0u64, 0u64);
+                        for (lo, hi) in union.ranges() {
+                            class_pairs += u64::from(hi - lo + 1);
+                            eni_sources += size_prefix[hi as usize + 1] - size_prefix[lo as usize];
+                        }
+                        // An interface is not its own source.
+                        let self_pairs = if union.get(cb) { sizes[cb] } else { 0 };
+                        out.push((cb, entries, class_pairs, sizes[cb] * eni_sources - self_pairs));
                     }
                 }
                 out
@@ -690,13 +841,10 @@ impl<'t, 'm> Engine<'t, 'm> {
             .collect();
 
         let mut reach: Vec<Vec<Entry>> = vec![Vec::new(); n];
-        let sizes: Vec<u64> = self.classes.iter().map(|c| c.members.len() as u64).collect();
         let (mut class_pairs, mut eni_pairs) = (0u64, 0u64);
-        for (cb, entries, union) in per_key.into_iter().flatten() {
-            class_pairs += union.count();
-            for a in union.ones_iter() {
-                eni_pairs += if a == cb { sizes[cb] * (sizes[cb] - 1) } else { sizes[a] * sizes[cb] };
-            }
+        for (cb, entries, cp, ep) in per_key.into_iter().flatten() {
+            class_pairs += cp;
+            eni_pairs += ep;
             reach[cb] = entries;
         }
         let stats = MatrixStats {
@@ -711,7 +859,7 @@ impl<'t, 'm> Engine<'t, 'm> {
             reachable_class_pairs: class_pairs,
             reachable_interface_pairs: eni_pairs,
         };
-        Matrix { classes: self.classes, eni_class: self.eni_class, atoms: self.atoms, reach, stats }
+        Matrix { classes: self.classes, eni_class: self.eni_class, shared: Vec::new(), atoms: self.atoms, reach, stats }
     }
 
     /// Egress profiles (distinct egress rule sets, with the VPC when a rule names a group):
@@ -870,33 +1018,71 @@ impl SgSets {
         }
     }
 
-    /// Per port atom, the source classes the class's ingress rules admit (`None`: none).
-    fn ingress(&self, topo: &Topology<'_>, c: &Class, atoms: &[PortAtom]) -> Vec<Option<Bits>> {
+    /// Per port atom, the source classes the class's ingress rules admit: distinct sets,
+    /// and per atom the set's index (`None`: no source).
+    fn ingress(&self, topo: &Topology<'_>, c: &Class, atoms: &[PortAtom]) -> Ingress {
         if c.security_groups.is_empty() {
-            return vec![Some(Bits::ones(self.n)); atoms.len()];
+            return (vec![Bits::ones(self.n)], vec![Some(0); atoms.len()]);
         }
         let rules: Vec<&SgRule> = c.security_groups.iter().filter_map(|g| topo.sg(g.as_str())).flat_map(|g| g.ingress.iter()).collect();
         let mut peer_bits: Vec<Option<Bits>> = vec![None; rules.len()];
-        atoms
+        // Atoms matched by the same rules share one set.
+        let mut by_rules: Vec<(Vec<usize>, Option<u32>)> = Vec::new();
+        let mut sets: Vec<Bits> = Vec::new();
+        let of = atoms
             .iter()
             .map(|a| {
                 let p = atom_packet(a);
+                let matching: Vec<usize> = (0..rules.len()).filter(|&i| sg::l4_matches(rules[i], &p)).collect();
+                if let Some((_, ix)) = by_rules.iter().find(|(m, _)| *m == matching) {
+                    return *ix;
+                }
                 let mut acc: Option<Bits> = None;
-                for (i, r) in rules.iter().enumerate() {
-                    if !sg::l4_matches(r, &p) {
-                        continue;
-                    }
+                for &i in &matching {
                     let pb = peer_bits[i].get_or_insert_with(|| {
                         let mut b = Bits::zeros(self.n);
-                        self.or_peer(topo, &mut b, &r.peer, &c.vpc);
+                        self.or_peer(topo, &mut b, &rules[i].peer, &c.vpc);
                         b
                     });
                     acc.get_or_insert_with(|| Bits::zeros(self.n)).or(pb);
                 }
-                acc.filter(|b| !b.is_empty())
+                let ix = acc.filter(|b| !b.is_empty()).map(|b| {
+                    sets.push(b);
+                    (sets.len() - 1) as u32
+                });
+                by_rules.push((matching, ix));
+                ix
             })
-            .collect()
+            .collect();
+        (sets, of)
     }
+}
+
+/// A class's ingress: distinct source sets, and per port atom the index of its set.
+type Ingress = (Vec<Bits>, Vec<Option<u32>>);
+
+/// What decides a destination class's sources on a port atom when no pair falls back to
+/// the evaluator: its ingress set, the atom's group (path, same-subnet paths, egress) and
+/// the protocol (rows never mix protocols).
+type AtomSig = (Option<u32>, usize, Protocol);
+
+/// One destination class: its rows, reachable class pairs and interface pairs.
+type ClassResult = (usize, Vec<Entry>, u64, u64);
+
+/// For each item, the position of the first item equal to it (a group id).
+fn group_ids<T: PartialEq>(items: &[T]) -> Vec<usize> {
+    let mut firsts: Vec<usize> = Vec::new();
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| match firsts.iter().find(|&&f| items[f] == *x) {
+            Some(&f) => f,
+            None => {
+                firsts.push(i);
+                i
+            }
+        })
+        .collect()
 }
 
 fn atom_packet(a: &PortAtom) -> Packet {
