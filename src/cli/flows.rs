@@ -13,7 +13,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use vpcscope::flowlog::render::{DamagedSource, SummaryReport};
 use vpcscope::flowlog::synth::{write_synthetic, SynthConfig};
-use vpcscope::flowlog::{Format, Sources, Summary};
+use vpcscope::flowlog::{Format, Summary};
+#[cfg(feature = "aws")]
+use vpcscope::flowlog::Sources;
+#[cfg(feature = "aws")]
 use vpcscope::source::cloudwatch::{self, LogGroupQuery};
 use vpcscope::source::flowlog::{self as reader, Input, Parallelism, Progress, ReadOptions};
 use super::snapshot_args::SnapshotArgs;
@@ -183,6 +186,7 @@ fn generate(a: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
 /// The checked plan of a summary run.
 enum Plan {
     Files { inputs: Vec<Input>, opts: ReadOptions },
+    #[cfg(feature = "aws")]
     LogGroup { query: LogGroupQuery, format: Option<Format>, insights: bool },
 }
 
@@ -196,19 +200,7 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
         if !a.inputs.is_empty() {
             bail!("give either files or --log-group, not both");
         }
-        let time = |t: &Option<String>, flag: &str| -> anyhow::Result<Option<i64>> {
-            t.as_deref().map(cloudwatch::parse_time).transpose().with_context(|| format!("bad {flag}"))
-        };
-        let query = LogGroupQuery {
-            log_group: group.clone(),
-            start_ms: time(&a.start, "--start")?,
-            end_ms: time(&a.end, "--end")?,
-            log_stream_prefix: a.log_stream_prefix.clone(),
-            region: aws.region,
-            profile: aws.profile,
-            endpoint_url: aws.endpoint_url,
-        };
-        return Ok(Plan::LogGroup { query, format, insights });
+        return log_group_plan(group, a, aws, format, insights);
     }
     if a.inputs.is_empty() {
         bail!("no input: give flow-log files, directories, - for stdin, or --log-group NAME");
@@ -224,6 +216,31 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
         opts.piece_size = p.max(1);
     }
     Ok(Plan::Files { inputs: a.inputs.iter().map(|s| Input::from_arg(s)).collect(), opts })
+}
+
+/// The plan of a `--log-group` read.
+#[cfg(feature = "aws")]
+fn log_group_plan(group: &str, a: &InputArgs, aws: AwsArgs, format: Option<Format>, insights: bool) -> anyhow::Result<Plan> {
+    let time = |t: &Option<String>, flag: &str| -> anyhow::Result<Option<i64>> {
+        t.as_deref().map(cloudwatch::parse_time).transpose().with_context(|| format!("bad {flag}"))
+    };
+    let query = LogGroupQuery {
+        log_group: group.to_string(),
+        start_ms: time(&a.start, "--start")?,
+        end_ms: time(&a.end, "--end")?,
+        log_stream_prefix: a.log_stream_prefix.clone(),
+        region: aws.region,
+        profile: aws.profile,
+        endpoint_url: aws.endpoint_url,
+    };
+    Ok(Plan::LogGroup { query, format, insights })
+}
+
+/// `--log-group` in a build without the `aws` feature: an error.
+#[cfg(not(feature = "aws"))]
+fn log_group_plan(_group: &str, a: &InputArgs, aws: AwsArgs, _format: Option<Format>, insights: bool) -> anyhow::Result<Plan> {
+    let _ = (&a.start, &a.end, &a.log_stream_prefix, aws.region, aws.profile, aws.endpoint_url, insights);
+    Err(super::without_aws("--log-group (CloudWatch Logs)"))
 }
 
 fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
@@ -246,6 +263,7 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             }
             SummaryReport::new(&summary, &read.sources, damaged, a.top)
         }
+        #[cfg(feature = "aws")]
         Plan::LogGroup { query, format, insights: true } => {
             let results = cloudwatch::run_insights(&query, format.as_ref(), a.top)?;
             let report = results.report(a.top);
@@ -254,6 +272,7 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             }
             report
         }
+        #[cfg(feature = "aws")]
         Plan::LogGroup { query, format, insights: false } => {
             let mut summary = Summary::new();
             let mut sources = Sources::new();
@@ -330,6 +349,7 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             }
             (sink, read.sources)
         }
+        #[cfg(feature = "aws")]
         Plan::LogGroup { query, format, .. } => {
             let mut sink = ExplainSink::new();
             let mut sources = Sources::new();

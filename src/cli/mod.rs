@@ -41,6 +41,13 @@ enum Command {
     Snapshot(snapshot::Args),
 }
 
+/// The error of an option that needs the AWS SDK in a binary built without the `aws` cargo
+/// feature.
+#[cfg(not(feature = "aws"))]
+pub(crate) fn without_aws(what: &str) -> anyhow::Error {
+    anyhow::anyhow!("{what} needs AWS support, but this vpcscope was built without it (rebuild with the default cargo feature `aws`)")
+}
+
 /// Parses the command line, runs the subcommand, and returns the exit status.
 pub fn run() -> anyhow::Result<u8> {
     let cli = Cli::parse();

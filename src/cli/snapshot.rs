@@ -1,14 +1,21 @@
 //! `vpcscope snapshot`: capture a live account's network through the AWS APIs into a
 //! snapshot directory every other command reads. Also home of [`LiveArgs`], the
 //! `--region/--profile/--endpoint-url` flags that let an analysis command capture into
-//! memory instead of reading `--snapshot DIR`.
+//! memory instead of reading `--snapshot DIR`. Without the `aws` cargo feature the flags
+//! still parse, and using them is an error saying the binary has no AWS support.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
+#[cfg(feature = "aws")]
 use anyhow::Context;
+#[cfg(feature = "aws")]
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use vpcscope::source::ec2::{self, CaptureOptions, CaptureProgress, Document, Existing, Manifest};
+#[cfg(feature = "aws")]
+use std::io::IsTerminal;
+#[cfg(feature = "aws")]
+use vpcscope::source::ec2::{self, CaptureOptions, CaptureProgress, Existing};
+use vpcscope::source::manifest::Manifest;
 
 /// Where a live capture reads from: the standard AWS configuration chain, narrowed by these
 /// flags. Flatten it into any command that can work on a live account.
@@ -41,6 +48,7 @@ impl LiveArgs {
         !self.regions.is_empty() || self.all_regions || self.profile.is_some() || self.endpoint_url.is_some()
     }
 
+    #[cfg(feature = "aws")]
     fn options(&self) -> CaptureOptions {
         CaptureOptions {
             regions: self.regions.clone(),
@@ -71,6 +79,7 @@ pub struct Args {
 /// Runs `vpcscope snapshot`: captures, writes, prints a summary to `out` and a warning on
 /// stderr per failed call. Exit status 0 when the snapshot was written, even if some calls
 /// failed (the manifest says which).
+#[cfg(feature = "aws")]
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let existing = if args.replace { Existing::Replace } else { Existing::Refuse };
     let bars = Bars::new();
@@ -90,10 +99,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// `vpcscope snapshot` in a build without the `aws` feature: an error.
+#[cfg(not(feature = "aws"))]
+pub fn run(args: Args, _out: &mut dyn Write) -> anyhow::Result<u8> {
+    let _ = (args.out, args.replace, args.live);
+    Err(super::without_aws("vpcscope snapshot (live capture)"))
+}
+
+/// A captured document: its origin (`<account>/<region>/<Key>.json`) and its JSON.
+pub type Document = (String, serde_json::Value);
+
 /// Captures a live account into memory for an analysis command: shows progress, warns on
 /// stderr about failed calls, and returns the documents for
 /// `vpcscope::source::snapshot::load_documents` plus the manifest (whose
 /// `missing_warnings()` belong with the loader's warnings).
+#[cfg(feature = "aws")]
 pub fn capture_live(live: &LiveArgs) -> anyhow::Result<(Vec<Document>, Manifest)> {
     let bars = Bars::new();
     let (docs, manifest) = ec2::capture_documents(&live.options(), &bars).context("live capture failed")?;
@@ -101,7 +121,15 @@ pub fn capture_live(live: &LiveArgs) -> anyhow::Result<(Vec<Document>, Manifest)
     Ok((docs, manifest))
 }
 
+/// Live capture in a build without the `aws` feature: an error naming the flags.
+#[cfg(not(feature = "aws"))]
+pub fn capture_live(live: &LiveArgs) -> anyhow::Result<(Vec<Document>, Manifest)> {
+    let _ = (&live.vpc_ids, live.max_attempts);
+    Err(super::without_aws("live capture (--region/--all-regions/--profile/--endpoint-url)"))
+}
+
 /// `CODE: message`, or just `CODE` when the service sent no message.
+#[cfg(feature = "aws")]
 fn describe(err: &ec2::CallError) -> String {
     if err.message.is_empty() {
         err.code.clone()
@@ -111,6 +139,7 @@ fn describe(err: &ec2::CallError) -> String {
 }
 
 /// One warning line per failed call; a region where every call failed gets one line.
+#[cfg(feature = "aws")]
 fn warn_failures(manifest: &Manifest) {
     for region in &manifest.regions {
         let calls: Vec<_> = manifest.calls.iter().filter(|c| &c.region == region).collect();
@@ -143,11 +172,13 @@ fn warn_failures(manifest: &Manifest) {
 }
 
 /// A progress bar per region on stderr, drawn only when stderr is a terminal.
+#[cfg(feature = "aws")]
 struct Bars {
     multi: Option<MultiProgress>,
     bars: std::cell::RefCell<Vec<(String, ProgressBar)>>,
 }
 
+#[cfg(feature = "aws")]
 impl Bars {
     fn new() -> Bars {
         let multi = std::io::stderr()
@@ -157,6 +188,7 @@ impl Bars {
     }
 }
 
+#[cfg(feature = "aws")]
 impl CaptureProgress for Bars {
     fn started(&self, regions: &[String], calls_per_region: usize) {
         let Some(multi) = &self.multi else { return };

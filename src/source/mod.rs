@@ -1,9 +1,15 @@
 //! All I/O lives here: snapshot directories, flow-log files and streams, CloudWatch Logs and
 //! the EC2 API. Everything downstream works on in-memory values.
+//!
+//! `ec2` and `cloudwatch` use the AWS SDK and exist only with the `aws` cargo feature (on by
+//! default); everything else builds without it.
 
+#[cfg(feature = "aws")]
 pub mod cloudwatch;
-pub mod flowlog;
-pub mod snapshot;
+#[cfg(feature = "aws")]
 pub mod ec2;
+pub mod flowlog;
+pub mod manifest;
 pub mod queries;
+pub mod snapshot;
 pub mod terraform;

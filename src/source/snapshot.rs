@@ -106,10 +106,10 @@ pub fn load(dir: &Path) -> Result<Loaded, SnapshotError> {
     let n = docs.len();
     let (model, mut warnings) = build_model(&docs)?;
     // A vpcscope capture records the calls that failed: the model misses those parts.
-    let manifest = dir.join(super::ec2::MANIFEST_FILE);
+    let manifest = dir.join(super::manifest::MANIFEST_FILE);
     if manifest.is_file() {
         match std::fs::read(&manifest).map_err(|e| e.to_string()).and_then(|b| {
-            serde_json::from_slice::<super::ec2::Manifest>(&b).map_err(|e| e.to_string())
+            serde_json::from_slice::<super::manifest::Manifest>(&b).map_err(|e| e.to_string())
         }) {
             Ok(m) => m.missing_warnings().into_iter().for_each(|w| warnings.push(w)),
             Err(e) => warnings.push(format!("{}: unreadable capture manifest ({e})", manifest.display())),
