@@ -3,6 +3,14 @@
 //! hold more of the input than one buffer or one mapped piece per worker thread, so memory
 //! is bounded by what the sink keeps (for a summary, the distinct conversations).
 //!
+//! Resource limits on hostile input: a line longer than [`ReadOptions::max_line_len`] is
+//! counted as malformed and skipped without being buffered (a 1 GB line costs no more memory
+//! than a short one); a gzip stream that expands more than [`ReadOptions::max_gzip_ratio`]
+//! times its compressed size stops the read with [`SourceError::GzipRatio`]; directories are
+//! walked lazily, one directory listing at a time, and files are read as they are found, so a
+//! directory of a million files costs the source table (the file names) and no per-file work
+//! list.
+//!
 //! Parallelism: each file is a unit of work for rayon; a large uncompressed file is split
 //! at newlines into pieces that are memory-mapped and parsed in parallel. Each worker thread
 //! owns one sink; the sinks are merged at the end. Gzip input is detected by its magic bytes
@@ -12,6 +20,7 @@
 use crate::flowlog::parser::DEFAULT_MAX_LINE_LEN;
 use crate::flowlog::{Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordSink, SourceId, Sources};
 use rayon::prelude::*;
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::fs::FileExt;
@@ -61,7 +70,21 @@ pub struct ReadOptions {
     pub piece_size: u64,
     /// The read buffer for streamed input (it grows while a line does not fit).
     pub buffer_size: usize,
+    /// A gzip stream may expand to at most this many times its compressed size (0: no
+    /// limit); past it the read stops with [`SourceError::GzipRatio`]. The first
+    /// [`GZIP_RATIO_FLOOR`] decompressed bytes are always allowed.
+    pub max_gzip_ratio: u64,
 }
+
+/// The default [`ReadOptions::max_gzip_ratio`]. Deflate cannot expand more than about 1032
+/// times, so a bomb is at most that; flow logs compress about 10 times (NODATA-heavy ones
+/// about 20), so 100 leaves real logs a wide margin and stops a bomb after reading a
+/// hundredth of what it would produce.
+pub const DEFAULT_MAX_GZIP_RATIO: u64 = 100;
+
+/// Decompressed bytes a gzip stream may always produce, whatever its ratio: the limit is for
+/// bombs, not for small, very repetitive files.
+pub const GZIP_RATIO_FLOOR: u64 = 1 << 20;
 
 impl Default for ReadOptions {
     fn default() -> Self {
@@ -71,6 +94,7 @@ impl Default for ReadOptions {
             parallelism: Parallelism::Auto,
             piece_size: 8 << 20,
             buffer_size: 256 << 10,
+            max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
         }
     }
 }
@@ -96,6 +120,22 @@ pub enum SourceError {
         /// The cause.
         #[source]
         source: walkdir::Error,
+    },
+    /// A gzip stream expanded past [`ReadOptions::max_gzip_ratio`] (a decompression bomb, or
+    /// an unusually repetitive file).
+    #[error(
+        "{}: gzip stream expands more than {limit} times its size ({decompressed} bytes from {compressed} compressed); stopped reading it as a likely decompression bomb",
+        path.display()
+    )]
+    GzipRatio {
+        /// The input (`-` for stdin).
+        path: PathBuf,
+        /// The ratio limit.
+        limit: u64,
+        /// Decompressed bytes when the read stopped.
+        decompressed: u64,
+        /// Compressed bytes read by then.
+        compressed: u64,
     },
 }
 
@@ -128,8 +168,13 @@ pub struct ReadReport {
 
 /// Receives progress, in input bytes. Called from worker threads.
 pub trait Progress: Sync {
-    /// The total size of the inputs, when known, before reading starts.
+    /// Reading starts; `total_bytes` is the size of the inputs known so far (0 when files are
+    /// found while reading, see [`Progress::grow`]).
     fn start(&self, total_bytes: u64);
+    /// More input was found (a file of a directory being walked): the total grows.
+    fn grow(&self, bytes: u64) {
+        let _ = bytes;
+    }
     /// More bytes were read.
     fn advance(&self, bytes: u64);
 }
@@ -161,96 +206,104 @@ enum PieceKind {
     LongLine,
 }
 
-/// Lists the files of the inputs, in order: a directory's files sorted by path, hidden ones
-/// (name starting with `.`) skipped.
-pub fn expand(inputs: &[Input]) -> Result<Vec<Input>, SourceError> {
-    let mut out = Vec::new();
-    for input in inputs {
-        match input {
-            Input::Stdin => out.push(Input::Stdin),
-            Input::Path(p) => {
-                let meta = std::fs::metadata(p).map_err(io_err(p))?;
-                if !meta.is_dir() {
-                    out.push(Input::Path(p.clone()));
-                    continue;
-                }
+/// The files of the inputs, in order: a directory's files sorted by path, hidden ones (name
+/// starting with `.`) skipped. Lazy: a directory is listed when the walk reaches it, so
+/// memory holds one directory listing at a time, never the whole tree.
+pub fn walk(inputs: &[Input]) -> impl Iterator<Item = Result<Input, SourceError>> + '_ {
+    inputs.iter().flat_map(|input| -> Box<dyn Iterator<Item = Result<Input, SourceError>> + Send> {
+        let p = match input {
+            Input::Stdin => return Box::new(std::iter::once(Ok(Input::Stdin))),
+            Input::Path(p) => p,
+        };
+        match std::fs::metadata(p) {
+            Err(e) => Box::new(std::iter::once(Err(io_err(p)(e)))),
+            Ok(meta) if !meta.is_dir() => Box::new(std::iter::once(Ok(Input::Path(p.clone())))),
+            Ok(_) => {
                 let walk = walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name();
-                for entry in walk.into_iter().filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) {
-                    let entry = entry.map_err(|source| SourceError::Walk { path: p.clone(), source })?;
-                    if entry.file_type().is_file() {
-                        out.push(Input::Path(entry.into_path()));
-                    }
-                }
+                let root = p.clone();
+                Box::new(
+                    walk.into_iter()
+                        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+                        .filter_map(move |entry| match entry {
+                            Err(source) => Some(Err(SourceError::Walk { path: root.clone(), source })),
+                            Ok(e) if e.file_type().is_file() => Some(Ok(Input::Path(e.into_path()))),
+                            Ok(_) => None,
+                        }),
+                )
             }
         }
-    }
-    Ok(out)
+    })
+}
+
+/// Lists the files of the inputs, in order (see [`walk`], which does not build the list).
+pub fn expand(inputs: &[Input]) -> Result<Vec<Input>, SourceError> {
+    walk(inputs).collect()
 }
 
 /// Reads every input into sinks made by `new_sink` (one per worker thread) and returns the
 /// merged sink with the read report. Unreadable inputs stop the read with an error; damaged
 /// ones are reported in [`ReadReport::damaged`].
+///
+/// Files are planned (named in the source table, split into pieces when large) on the
+/// calling side of a rayon bridge as the directory walk finds them, and read by the workers
+/// while the walk goes on, so no list of every file is ever built.
 pub fn read<S, F>(inputs: &[Input], opts: &ReadOptions, progress: &dyn Progress, new_sink: F) -> Result<(S, ReadReport), SourceError>
 where
     S: RecordSink,
     F: Fn() -> S + Sync,
 {
-    let files = expand(inputs)?;
     let mut report = ReadReport::default();
-    let mut work = Vec::new();
     let mut total = 0u64;
-    for input in &files {
-        match input {
-            Input::Stdin => {
-                let source = report.sources.add("-");
-                work.push(Work::Stream { source, path: None });
-            }
-            Input::Path(path) => {
-                let source = report.sources.add(path.display().to_string());
-                let file = File::open(path).map_err(io_err(path))?;
-                let len = file.metadata().map_err(io_err(path))?.len();
-                total += len;
-                if opts.parallelism == Parallelism::Auto && len > 2 * opts.piece_size.max(1) && !is_gzip_file(&file).map_err(io_err(path))? {
-                    plan_pieces(&file, path, source, len, opts, &mut work).map_err(io_err(path))?;
-                } else {
-                    work.push(Work::Stream { source, path: Some(path.clone()) });
-                }
-            }
-        }
-    }
-    progress.start(total);
-
     let chunk_lines: Mutex<Vec<(SourceId, u32, u64)>> = Mutex::new(Vec::new());
     let damaged: Mutex<Vec<Damage>> = Mutex::new(Vec::new());
-    let run = |w: &Work, sink: &mut S| -> Result<(), SourceError> {
-        match w {
+    progress.start(0);
+
+    // The work items, in input order, planned one file at a time as the walk finds them.
+    let sources = &mut report.sources;
+    let total_ref = &mut total;
+    let work = walk(inputs).flat_map(move |input| -> Vec<Result<Work, SourceError>> {
+        match input.and_then(|input| plan(input, opts, sources, total_ref, progress)) {
+            Ok(items) => items.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        }
+    });
+
+    let run = |w: Result<Work, SourceError>, sink: &mut S| -> Result<(), SourceError> {
+        match w? {
             Work::Stream { source, path } => {
-                let outcome = match path {
+                let outcome = match &path {
                     Some(p) => {
                         let file = File::open(p).map_err(io_err(p))?;
-                        stream(file, *source, opts, progress, sink).map_err(|e| (p.as_path(), e))
+                        stream(file, source, opts, progress, sink)
                     }
-                    None => stream(io::stdin().lock(), *source, opts, progress, sink).map_err(|e| (Path::new("-"), e)),
+                    None => stream(io::stdin().lock(), source, opts, progress, sink),
                 };
+                let path = path.as_deref().unwrap_or(Path::new("-"));
                 match outcome {
                     Ok(()) => Ok(()),
-                    Err((p, StreamError::Open(e))) => Err(io_err(p)(e)),
-                    Err((_, StreamError::Damaged { reason, records_before })) => {
-                        lock(&damaged).push(Damage { source: *source, reason, records_before });
+                    Err(StreamError::Open(e)) => Err(io_err(path)(e)),
+                    Err(StreamError::Damaged { reason, records_before }) => {
+                        lock(&damaged).push(Damage { source, reason, records_before });
                         Ok(())
                     }
+                    Err(StreamError::Ratio(r)) => Err(SourceError::GzipRatio {
+                        path: path.to_path_buf(),
+                        limit: r.limit,
+                        decompressed: r.decompressed,
+                        compressed: r.compressed,
+                    }),
                 }
             }
             Work::Piece { source, chunk, start, end, kind: PieceKind::LongLine, .. } => {
-                sink.malformed(Position::Line { source: *source, chunk: *chunk, line: 1 }, ParseError::LineTooLong(opts.max_line_len));
+                sink.malformed(Position::Line { source, chunk, line: 1 }, ParseError::LineTooLong(opts.max_line_len));
                 progress.advance(end - start);
-                lock(&chunk_lines).push((*source, *chunk, 1));
+                lock(&chunk_lines).push((source, chunk, 1));
                 Ok(())
             }
             Work::Piece { source, path, chunk, start, end, format, kind: PieceKind::Lines } => {
-                let lines = piece(path, *source, *chunk, *start, *end, format.as_ref(), opts, sink).map_err(io_err(path))?;
+                let lines = piece(&path, source, chunk, start, end, format.as_ref(), opts, sink).map_err(io_err(&path))?;
                 progress.advance(end - start);
-                lock(&chunk_lines).push((*source, *chunk, lines));
+                lock(&chunk_lines).push((source, chunk, lines));
                 Ok(())
             }
         }
@@ -259,14 +312,14 @@ where
     let sink = match opts.parallelism {
         Parallelism::Sequential => {
             let mut sink = new_sink();
-            for w in &work {
+            for w in work {
                 run(w, &mut sink)?;
             }
             sink
         }
         Parallelism::Auto => {
             let slots: Vec<Mutex<Option<S>>> = (0..rayon::current_num_threads().max(1)).map(|_| Mutex::new(None)).collect();
-            work.par_iter().try_for_each(|w| {
+            work.par_bridge().try_for_each(|w| {
                 let i = rayon::current_thread_index().unwrap_or(0) % slots.len();
                 let mut slot = lock(&slots[i]);
                 let sink = slot.get_or_insert_with(&new_sink);
@@ -295,6 +348,30 @@ where
     report.damaged.sort_by_key(|d| d.source);
     report.bytes = total;
     Ok((sink, report))
+}
+
+/// Names one input in the source table and turns it into work: the whole input as a stream,
+/// or a large plain file as pieces.
+fn plan(input: Input, opts: &ReadOptions, sources: &mut Sources, total: &mut u64, progress: &dyn Progress) -> Result<Vec<Work>, SourceError> {
+    let path = match input {
+        Input::Stdin => return Ok(vec![Work::Stream { source: sources.add("-"), path: None }]),
+        Input::Path(path) => path,
+    };
+    let source = sources.add(path.display().to_string());
+    // A stat, not an open: a small file is opened once, by the worker that reads it.
+    let len = std::fs::metadata(&path).map_err(io_err(&path))?.len();
+    *total += len;
+    progress.grow(len);
+    let mut work = Vec::new();
+    if opts.parallelism == Parallelism::Auto && len > 2 * opts.piece_size.max(1) {
+        let file = File::open(&path).map_err(io_err(&path))?;
+        if !is_gzip_file(&file).map_err(io_err(&path))? {
+            plan_pieces(&file, &path, source, len, opts, &mut work).map_err(io_err(&path))?;
+            return Ok(work);
+        }
+    }
+    work.push(Work::Stream { source, path: Some(path) });
+    Ok(work)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -437,29 +514,68 @@ enum StreamError {
     Open(io::Error),
     /// It broke off part-way.
     Damaged { reason: String, records_before: u64 },
+    /// A gzip stream expanded past the ratio limit.
+    Ratio(RatioExceeded),
 }
 
-/// Counts bytes into the progress reporter.
+/// The error a [`RatioLimit`] reader returns when a gzip stream expands too much.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("gzip stream expands more than {limit} times its size")]
+struct RatioExceeded {
+    limit: u64,
+    decompressed: u64,
+    compressed: u64,
+}
+
+/// Counts bytes into the progress reporter and into `count`.
 struct Counting<'p, R> {
     inner: R,
     progress: &'p dyn Progress,
+    count: &'p Cell<u64>,
 }
 
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.progress.advance(n as u64);
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Stops a decompressing reader once its output exceeds `limit` times the compressed bytes
+/// read so far (and [`GZIP_RATIO_FLOOR`]). The compressed count includes the read-ahead of
+/// the buffer in between, so the check errs on the side of reading on; a bomb still stops
+/// after a bounded amount of output.
+struct RatioLimit<'c, R> {
+    inner: R,
+    compressed: &'c Cell<u64>,
+    decompressed: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for RatioLimit<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.decompressed += n as u64;
+        let compressed = self.compressed.get();
+        if self.limit > 0 && self.decompressed > GZIP_RATIO_FLOOR && self.decompressed / self.limit > compressed {
+            return Err(io::Error::other(RatioExceeded { limit: self.limit, decompressed: self.decompressed, compressed }));
+        }
         Ok(n)
     }
 }
 
 fn stream<R: Read, S: RecordSink>(input: R, source: SourceId, opts: &ReadOptions, progress: &dyn Progress, sink: &mut S) -> Result<(), StreamError> {
-    let mut reader = BufReader::with_capacity(128 << 10, Counting { inner: input, progress });
+    let compressed = Cell::new(0u64);
+    let mut reader = BufReader::with_capacity(128 << 10, Counting { inner: input, progress, count: &compressed });
     let head = reader.fill_buf().map_err(StreamError::Open)?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     let mut parser = ParserBuilder::new().format(opts.format.clone()).max_line_len(opts.max_line_len).build();
     if gzip {
-        parse_stream(flate2::bufread::MultiGzDecoder::new(reader), &mut parser, source, opts, sink)
+        let decoder = flate2::bufread::MultiGzDecoder::new(reader);
+        let limited = RatioLimit { inner: decoder, compressed: &compressed, decompressed: 0, limit: opts.max_gzip_ratio };
+        parse_stream(limited, &mut parser, source, opts, sink)
     } else {
         parse_stream(reader, &mut parser, source, opts, sink)
     }
@@ -491,6 +607,9 @@ fn parse_stream<R: Read, S: RecordSink>(mut input: R, parser: &mut Parser, sourc
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 drop(visit);
+                if let Some(r) = e.get_ref().and_then(|inner| inner.downcast_ref::<RatioExceeded>()) {
+                    return Err(StreamError::Ratio(*r));
+                }
                 return Err(StreamError::Damaged { reason: damage_reason(&e), records_before: records });
             }
         };
