@@ -693,4 +693,88 @@ mod tests {
         }
         assert_eq!(seen[0], seen[1]);
     }
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_past_the_ratio_limit_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut data = LINES.as_bytes().to_vec();
+        data.resize(8 << 20, b'\n');
+        let path = dir.path().join("bomb.gz");
+        std::fs::write(&path, gz(&data)).unwrap();
+        for parallelism in [Parallelism::Auto, Parallelism::Sequential] {
+            let opts = ReadOptions { parallelism, ..ReadOptions::default() };
+            let err = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).unwrap_err();
+            let SourceError::GzipRatio { path: p, limit, decompressed, compressed } = &err else { panic!("{err}") };
+            assert_eq!((p, *limit), (&path, DEFAULT_MAX_GZIP_RATIO));
+            assert!(*decompressed > GZIP_RATIO_FLOOR && *decompressed / 100 > *compressed, "{err}");
+            assert!(err.to_string().contains("bomb.gz: gzip stream expands more than 100 times"), "{err}");
+        }
+        let opts = ReadOptions { max_gzip_ratio: 0, ..ReadOptions::default() };
+        let (s, _) = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).unwrap();
+        assert_eq!(s.counts.ok, 1);
+        // Below the floor the ratio does not matter: 1 MiB of blank lines is read.
+        let small = dir.path().join("small.gz");
+        std::fs::write(&small, gz(&data[..GZIP_RATIO_FLOOR as usize])).unwrap();
+        let (s, _) = read(&[Input::Path(small)], &ReadOptions::default(), &NoProgress, Summary::new).unwrap();
+        assert_eq!(s.counts.ok, 1);
+    }
+
+    #[test]
+    fn directories_are_walked_lazily() {
+        // The walk yields the first file before it reaches a broken entry further on, so a
+        // directory is never listed as a whole before reading starts.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/1.log"), LINES).unwrap();
+        std::fs::create_dir_all(dir.path().join("z")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("z/loop")).unwrap();
+        let inputs = [Input::Path(dir.path().to_path_buf())];
+        let mut walk = walk(&inputs);
+        assert_eq!(walk.next().unwrap().unwrap(), Input::Path(dir.path().join("a/1.log")));
+        assert!(matches!(walk.next(), Some(Err(SourceError::Walk { .. }))));
+        assert!(expand(&inputs).is_err());
+        // The reader reports the loop as an error, whichever mode.
+        for parallelism in [Parallelism::Auto, Parallelism::Sequential] {
+            let opts = ReadOptions { parallelism, ..ReadOptions::default() };
+            assert!(matches!(read(&inputs, &opts, &NoProgress, Summary::new), Err(SourceError::Walk { .. })));
+        }
+    }
+
+    #[test]
+    fn files_are_named_in_walk_order_and_the_total_grows_as_they_are_found() {
+        struct Total(std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64);
+        impl Progress for Total {
+            fn start(&self, total: u64) {
+                self.0.store(total, std::sync::atomic::Ordering::Relaxed);
+            }
+            fn grow(&self, bytes: u64) {
+                self.0.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+            }
+            fn advance(&self, bytes: u64) {
+                self.1.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut names = Vec::new();
+        for i in (0..50).rev() {
+            let p = dir.path().join(format!("d{}/f{i:02}.log", i % 3));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, LINES).unwrap();
+            names.push(p.display().to_string());
+        }
+        names.sort();
+        std::fs::write(dir.path().join(".hidden.log"), "garbage\n").unwrap();
+        let progress = Total(Default::default(), Default::default());
+        let (s, report) = read(&[Input::Path(dir.path().to_path_buf())], &ReadOptions::default(), &progress, Summary::new).unwrap();
+        assert_eq!(s.counts.ok, 50);
+        let got: Vec<&str> = (0..report.sources.len()).map(|i| report.sources.name(SourceId(i as u32))).collect();
+        assert_eq!(got, names);
+        let total = 50 * LINES.len() as u64;
+        assert_eq!((report.bytes, progress.0.into_inner(), progress.1.into_inner()), (total, total, total));
+    }
 }
