@@ -191,10 +191,21 @@ impl Progress for NoProgress {
 /// One unit of work.
 #[derive(Debug)]
 enum Work {
-    /// A whole file or stdin, read as a stream (gzip or plain).
-    Stream { source: SourceId, path: Option<PathBuf> },
+    /// A whole file or stdin, read as a stream (gzip or plain); `len` is its size (stdin:
+    /// `u64::MAX`, unknown).
+    Stream { source: SourceId, path: Option<PathBuf>, len: u64 },
     /// A piece of a large plain file: bytes `start..end`, which begin and end at line starts.
     Piece { source: SourceId, path: PathBuf, chunk: u32, start: u64, end: u64, format: Option<Format>, kind: PieceKind },
+}
+
+impl Work {
+    /// The bytes this item reads, for batching.
+    fn weight(&self) -> u64 {
+        match *self {
+            Work::Stream { len, .. } => len,
+            Work::Piece { start, end, .. } => end - start,
+        }
+    }
 }
 
 /// What a piece holds.
@@ -261,16 +272,36 @@ where
     // The work items, in input order, planned one file at a time as the walk finds them.
     let sources = &mut report.sources;
     let total_ref = &mut total;
-    let work = walk(inputs).flat_map(move |input| -> Vec<Result<Work, SourceError>> {
+    let mut work = walk(inputs).flat_map(move |input| -> Vec<Result<Work, SourceError>> {
         match input.and_then(|input| plan(input, opts, sources, total_ref, progress)) {
             Ok(items) => items.into_iter().map(Ok).collect(),
             Err(e) => vec![Err(e)],
         }
     });
+    // Small files travel in batches (up to a piece's worth of bytes or 256 files), so a
+    // directory of many tiny files does not cost a trip through the bridge per file; a piece
+    // or a large file is a batch of its own, so large inputs still spread over the threads.
+    let piece_size = opts.piece_size.max(1);
+    let batches = std::iter::from_fn(move || {
+        let mut batch = Vec::new();
+        let mut bytes = 0u64;
+        for item in work.by_ref() {
+            let weight = match &item {
+                Ok(w) => w.weight(),
+                Err(_) => u64::MAX,
+            };
+            batch.push(item);
+            bytes = bytes.saturating_add(weight);
+            if bytes >= piece_size || batch.len() >= 256 {
+                break;
+            }
+        }
+        (!batch.is_empty()).then_some(batch)
+    });
 
     let run = |w: Result<Work, SourceError>, sink: &mut S| -> Result<(), SourceError> {
         match w? {
-            Work::Stream { source, path } => {
+            Work::Stream { source, path, .. } => {
                 let outcome = match &path {
                     Some(p) => {
                         let file = File::open(p).map_err(io_err(p))?;
@@ -312,18 +343,18 @@ where
     let sink = match opts.parallelism {
         Parallelism::Sequential => {
             let mut sink = new_sink();
-            for w in work {
+            for w in batches.flatten() {
                 run(w, &mut sink)?;
             }
             sink
         }
         Parallelism::Auto => {
             let slots: Vec<Mutex<Option<S>>> = (0..rayon::current_num_threads().max(1)).map(|_| Mutex::new(None)).collect();
-            work.par_bridge().try_for_each(|w| {
+            batches.par_bridge().try_for_each(|batch| {
                 let i = rayon::current_thread_index().unwrap_or(0) % slots.len();
                 let mut slot = lock(&slots[i]);
                 let sink = slot.get_or_insert_with(&new_sink);
-                run(w, sink)
+                batch.into_iter().try_for_each(|w| run(w, sink))
             })?;
             let mut merged: Option<S> = None;
             for slot in slots {
@@ -354,7 +385,7 @@ where
 /// or a large plain file as pieces.
 fn plan(input: Input, opts: &ReadOptions, sources: &mut Sources, total: &mut u64, progress: &dyn Progress) -> Result<Vec<Work>, SourceError> {
     let path = match input {
-        Input::Stdin => return Ok(vec![Work::Stream { source: sources.add("-"), path: None }]),
+        Input::Stdin => return Ok(vec![Work::Stream { source: sources.add("-"), path: None, len: u64::MAX }]),
         Input::Path(path) => path,
     };
     let source = sources.add(path.display().to_string());
@@ -370,7 +401,7 @@ fn plan(input: Input, opts: &ReadOptions, sources: &mut Sources, total: &mut u64
             return Ok(work);
         }
     }
-    work.push(Work::Stream { source, path: Some(path) });
+    work.push(Work::Stream { source, path: Some(path), len });
     Ok(work)
 }
 
