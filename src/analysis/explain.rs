@@ -12,18 +12,22 @@
 //!   model allows), with the likely causes.
 //! * `unknown-interface`: records for interfaces the snapshot does not contain.
 
-use crate::eval::{self, Blocked, Direction as EvalDirection, Fix, Kind, Packet, Trace};
+use crate::eval::{self, Blocked, Direction as EvalDirection, Fix, Gate, Kind, Packet, Trace};
 use crate::flowlog::{self, Action, Field, FlowRecord, ParseError, Position, RecordSink, Sources, Summary};
 use crate::model::Protocol;
 use crate::topology::{Ix, Topology};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
+
+// foldhash, seeded per process: fast, and not predictable by whoever writes the logs.
+type FxMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
+type FxSet<K> = hashbrown::HashSet<K, foldhash::fast::RandomState>;
 
 /// Evidence positions kept per conversation and per finding.
 pub const EVIDENCE_PER_FINDING: usize = 5;
 
+/// A conversation as `classify` sees it (decoded from the sink's table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Key {
     iface: u32,
@@ -37,37 +41,41 @@ struct Key {
     dir: u8,
 }
 
-#[derive(Clone, Debug, Default)]
-struct Conv {
-    records: u64,
-    packets: u64,
-    bytes: u64,
-    bpa: bool,
-    evidence: Vec<Position>,
+impl Key {
+    /// The order in which conversations represent their finding: earliest evidence, then
+    /// the key, so that the output never depends on hashing or thread timing.
+    fn rank(&self, first: Position) -> (Position, u32, IpAddr, IpAddr, u16, u16, u8, u8) {
+        (first, self.iface, self.src, self.dst, self.sport, self.dport, self.proto, self.dir)
+    }
 }
 
-impl Conv {
-    fn absorb(&mut self, o: Conv) {
-        self.records += o.records;
-        self.packets += o.packets;
-        self.bytes += o.bytes;
-        self.bpa |= o.bpa;
-        self.evidence.extend(o.evidence);
-        self.evidence.sort();
-        self.evidence.truncate(EVIDENCE_PER_FINDING);
+/// Keeps the earliest [`EVIDENCE_PER_FINDING`] positions of `v` and `p`.
+fn keep_earliest(v: &mut Vec<Position>, p: Position) {
+    if v.len() < EVIDENCE_PER_FINDING {
+        v.push(p);
+    } else if let Some(max) = v.iter_mut().max() {
+        if p < *max {
+            *max = p;
+        }
     }
 }
 
 /// Collects what `explain` needs from the records: counts, malformed samples, and the
-/// distinct conversations with a few evidence positions each. Memory is bounded by the
-/// number of distinct conversations.
+/// distinct conversations (a packed [`flowlog::Conversations`] table keyed also by
+/// `flow-direction`) with their earliest record positions. Memory is bounded by the number
+/// of distinct conversations: about 90 bytes each.
 #[derive(Debug, Default)]
 pub struct ExplainSink {
     /// Record counts and malformed samples (its conversation table stays empty).
     pub summary: Summary,
-    iface_ids: HashMap<Box<str>, u32>,
-    ifaces: Vec<Box<str>>,
-    convs: HashMap<Key, Conv>,
+    convs: flowlog::Conversations,
+    /// The earliest position of each conversation, indexed by its id.
+    first: Vec<Position>,
+    /// Up to four more of the earliest positions, for conversations with several records
+    /// (parallel pieces arrive out of order, so "earliest" is kept, not "first seen").
+    more: FxMap<u32, Vec<Position>>,
+    /// Conversations with a record whose reject-reason is BPA.
+    bpa: FxSet<u32>,
     /// Records that carry traffic but name no interface or addresses.
     pub unattributed: u64,
 }
@@ -78,19 +86,56 @@ impl ExplainSink {
         ExplainSink::default()
     }
 
-    fn iface(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.iface_ids.get(name) {
-            return i;
-        }
-        let i = self.ifaces.len() as u32;
-        self.ifaces.push(name.into());
-        self.iface_ids.insert(name.into(), i);
-        i
-    }
-
     /// How many distinct conversations were seen.
     pub fn conversations(&self) -> usize {
         self.convs.len()
+    }
+
+    fn note(&mut self, id: u32, p: Position) {
+        let Some(first) = self.first.get_mut(id as usize) else { return };
+        let hi = if p < *first { std::mem::replace(first, p) } else { p };
+        let more = self.more.entry(id).or_default();
+        if more.len() + 1 < EVIDENCE_PER_FINDING {
+            more.push(hi);
+        } else if let Some(max) = more.iter_mut().max() {
+            if hi < *max {
+                *max = hi;
+            }
+        }
+    }
+
+    fn positions(&self, id: u32) -> impl Iterator<Item = Position> + '_ {
+        self.first.get(id as usize).copied().into_iter().chain(self.more.get(&id).into_iter().flatten().copied())
+    }
+
+    /// The conversation `id` as `classify` sees it, and its record count.
+    fn key(&self, id: u32) -> Option<(Key, flowlog::ConversationKey<'_>, u64)> {
+        let (k, stats) = self.convs.get(flowlog::ConvId(id))?;
+        let key = Key {
+            iface: self.convs.interface_index(flowlog::ConvId(id))?,
+            src: k.src?,
+            dst: k.dst?,
+            sport: k.src_port.unwrap_or(0),
+            dport: k.dst_port.unwrap_or(0),
+            proto: k.protocol.map_or(0, |p| p.0),
+            action: k.action.unwrap_or(Action::Unknown),
+            dir: self.convs.tag(flowlog::ConvId(id)).unwrap_or(0),
+        };
+        Some((key, k, stats.records))
+    }
+
+    /// Whether the interface logged an ACCEPT of the reverse of `k`, in any direction.
+    fn accepted_reverse(&self, k: &flowlog::ConversationKey<'_>) -> bool {
+        let reverse = flowlog::ConversationKey {
+            interface: k.interface,
+            src: k.dst,
+            dst: k.src,
+            src_port: k.dst_port,
+            dst_port: k.src_port,
+            protocol: k.protocol,
+            action: Some(Action::Accept),
+        };
+        (0..3).any(|dir| self.convs.find(&reverse, dir).is_some())
     }
 }
 
@@ -99,36 +144,23 @@ impl RecordSink for ExplainSink {
         if !self.summary.counts.tally(r.log_status()) {
             return;
         }
-        let (Some(iface), Some(src), Some(dst)) = (r.interface_id(), r.srcaddr(), r.dstaddr()) else {
+        if r.interface_id().is_none() || r.srcaddr().is_none() || r.dstaddr().is_none() {
             self.unattributed += 1;
             return;
+        }
+        let dir = match r.direction() {
+            Some(flowlog::Direction::Ingress) => 1,
+            Some(flowlog::Direction::Egress) => 2,
+            _ => 0,
         };
-        let key = Key {
-            iface: self.iface(iface),
-            src,
-            dst,
-            sport: r.srcport().unwrap_or(0),
-            dport: r.dstport().unwrap_or(0),
-            proto: r.protocol().map_or(0, |p| p.0),
-            action: r.action().unwrap_or(Action::Unknown),
-            dir: match r.direction() {
-                Some(flowlog::Direction::Ingress) => 1,
-                Some(flowlog::Direction::Egress) => 2,
-                _ => 0,
-            },
-        };
-        let c = self.convs.entry(key).or_default();
-        c.records += 1;
-        c.packets += r.packets().unwrap_or(0);
-        c.bytes += r.bytes().unwrap_or(0);
-        c.bpa |= r.get(Field::RejectReason) == Some("BPA");
-        if c.evidence.len() < EVIDENCE_PER_FINDING {
-            c.evidence.push(position);
-        } else if let Some(last) = c.evidence.iter_mut().max() {
-            // Parallel pieces arrive out of order: keep the earliest positions.
-            if position < *last {
-                *last = position;
-            }
+        let id = self.convs.add_tagged(r, dir).0;
+        if id as usize == self.first.len() {
+            self.first.push(position);
+        } else {
+            self.note(id, position);
+        }
+        if r.get(Field::RejectReason) == Some("BPA") {
+            self.bpa.insert(id);
         }
     }
 
@@ -136,13 +168,29 @@ impl RecordSink for ExplainSink {
         self.summary.add_malformed(position, error);
     }
 
-    fn merge(&mut self, other: Self) {
+    fn merge(&mut self, mut other: Self) {
+        if other.convs.len() > self.convs.len() {
+            std::mem::swap(self, &mut other);
+        }
         self.summary += other.summary;
         self.unattributed += other.unattributed;
-        let remap: Vec<u32> = other.ifaces.iter().map(|n| self.iface(n)).collect();
-        for (mut k, c) in other.convs {
-            k.iface = remap[k.iface as usize];
-            self.convs.entry(k).or_default().absorb(c);
+        let map = self.convs.merge_mapped(&other.convs);
+        for (i, to) in map.into_iter().enumerate() {
+            let (i, to) = (i as u32, to.0);
+            if to as usize == self.first.len() {
+                // New here: its positions move as they are.
+                self.first.extend(other.first.get(i as usize).copied());
+                if let Some(m) = other.more.remove(&i) {
+                    self.more.insert(to, m);
+                }
+            } else {
+                for p in other.first.get(i as usize).copied().into_iter().chain(other.more.remove(&i).into_iter().flatten()) {
+                    self.note(to, p);
+                }
+            }
+            if other.bpa.contains(&i) {
+                self.bpa.insert(to);
+            }
         }
     }
 }
@@ -248,12 +296,54 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
-/// What one conversation turned out to be.
+/// One check at the logging interface: enough to render its full trace again.
+#[derive(Clone, Copy, Debug)]
+struct Check {
+    ix: Ix,
+    dir: EvalDirection,
+    packet: Packet,
+    reply: bool,
+}
+
+impl Check {
+    fn gate(&self, topo: &Topology<'_>) -> Gate {
+        eval::at_interface_gate(topo, self.ix, self.dir, &self.packet, self.reply)
+    }
+
+    fn trace(&self, topo: &Topology<'_>) -> Trace {
+        eval::at_interface(topo, self.ix, self.dir, self.packet, self.reply)
+    }
+}
+
+/// Why the log contradicts the snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum DriftCause {
+    /// REJECT with reject-reason BPA (VPC Block Public Access).
+    BlockPublicAccess,
+    /// REJECT of traffic the snapshot allows.
+    RejectAllowed,
+    /// ACCEPT of traffic the snapshot denies.
+    AcceptDenied,
+}
+
+impl DriftCause {
+    fn text(self) -> &'static str {
+        match self {
+            DriftCause::BlockPublicAccess => "the log shows REJECT with reject-reason BPA: VPC Block Public Access refused it, which the snapshot does not model",
+            DriftCause::RejectAllowed => "the log shows REJECT but the snapshot allows this traffic at the interface: the configuration probably changed after the capture, or the packet arrived after its connection closed (a late reply or retransmission)",
+            DriftCause::AcceptDenied => "the log shows ACCEPT but the snapshot denies this traffic at the interface: the configuration probably changed after the capture",
+        }
+    }
+}
+
+/// What one conversation turned out to be. Small and `Copy`: decided without rendering a
+/// trace (see [`eval::at_interface_gate`]); the trace is rendered once per finding.
+#[derive(Clone, Copy, Debug)]
 enum Verdict {
     Fine,
-    ReturnPath { trace: Trace, request: FlowRef, remote: IpAddr },
-    Rejected { trace: Trace, remote: IpAddr },
-    Drift { trace: Option<Trace>, text: String },
+    ReturnPath { check: Check, gate: Gate, remote: IpAddr },
+    Rejected { check: Check, gate: Gate, remote: IpAddr },
+    Drift { check: Option<Check>, cause: DriftCause },
     Unknown,
     Undetermined,
 }
@@ -266,7 +356,7 @@ fn blocked_ref(b: &Blocked) -> BlockedRef {
     BlockedRef { id: b.id.clone(), kind: b.kind, direction: b.direction, rule: b.rule.clone() }
 }
 
-fn classify(topo: &Topology<'_>, eni: Option<Ix>, k: &Key, c: &Conv, accepted: &HashSet<(u32, IpAddr, IpAddr, u16, u16, u8)>) -> Verdict {
+fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, k: &Key, logged: &flowlog::ConversationKey<'_>, bpa: bool) -> Verdict {
     let Some(ix) = eni else { return Verdict::Unknown };
     let e = &topo.model.enis[ix];
     let dir = match k.dir {
@@ -283,65 +373,70 @@ fn classify(topo: &Topology<'_>, eni: Option<Ix>, k: &Key, c: &Conv, accepted: &
         reply_packet.icmp_type = if k.src.is_ipv6() { 129 } else { 0 };
     }
     let remote = if dir == EvalDirection::Ingress { k.src } else { k.dst };
-    let paired = accepted.contains(&(k.iface, k.dst, k.src, k.dport, k.sport, k.proto));
-    let reply_like = paired || looks_like_reply(proto, k.sport, k.dport);
-    let request = FlowRef { src: k.dst, dst: k.src, src_port: k.dport, dst_port: k.sport, protocol: proto };
+    // A reply of an accepted request logged the other way, or one by its ports.
+    let reply_like = || looks_like_reply(proto, k.sport, k.dport) || sink.accepted_reverse(logged);
+    let request = Check { ix, dir, packet, reply: false };
+    let reply = Check { ix, dir, packet: reply_packet, reply: true };
+    let acl_refuses = |g: Gate| matches!(g, Gate::Acl { .. });
     match k.action {
         Action::Reject => {
+            let reply_like = reply_like();
             if reply_like {
-                let t = eval::at_interface(topo, ix, dir, reply_packet, true);
-                if !t.reachable && t.blocked_by.as_ref().is_some_and(|b| b.kind == Kind::NetworkAcl) {
-                    return Verdict::ReturnPath { trace: t, request, remote };
+                let g = reply.gate(topo);
+                if acl_refuses(g) {
+                    return Verdict::ReturnPath { check: reply, gate: g, remote };
                 }
             }
-            let t = eval::at_interface(topo, ix, dir, packet, false);
-            if !t.reachable {
-                return Verdict::Rejected { trace: t, remote };
+            let g = request.gate(topo);
+            if !g.allowed() {
+                return Verdict::Rejected { check: request, gate: g, remote };
             }
             if !reply_like && proto.has_ports() {
                 // One side alone: the model confirms the packet can only be a refused reply.
-                let r = eval::at_interface(topo, ix, dir, reply_packet, true);
-                if !r.reachable && r.blocked_by.as_ref().is_some_and(|b| b.kind == Kind::NetworkAcl) {
-                    return Verdict::ReturnPath { trace: r, request, remote };
+                let g = reply.gate(topo);
+                if acl_refuses(g) {
+                    return Verdict::ReturnPath { check: reply, gate: g, remote };
                 }
             }
-            let text = if c.bpa {
-                "the log shows REJECT with reject-reason BPA: VPC Block Public Access refused it, which the snapshot does not model".to_string()
-            } else {
-                "the log shows REJECT but the snapshot allows this traffic at the interface: the configuration probably changed after the capture, or the packet arrived after its connection closed (a late reply or retransmission)".to_string()
-            };
-            Verdict::Drift { trace: None, text }
+            let cause = if bpa { DriftCause::BlockPublicAccess } else { DriftCause::RejectAllowed };
+            Verdict::Drift { check: None, cause }
         }
         Action::Accept => {
-            let t = eval::at_interface(topo, ix, dir, packet, false);
-            if t.reachable {
+            if request.gate(topo).allowed() {
                 return Verdict::Fine;
             }
-            if reply_like {
-                let r = eval::at_interface(topo, ix, dir, reply_packet, true);
-                if r.reachable {
-                    return Verdict::Fine; // a reply of an admitted connection
-                }
+            if reply_like() && reply.gate(topo).allowed() {
+                return Verdict::Fine; // a reply of an admitted connection
             }
-            let text = "the log shows ACCEPT but the snapshot denies this traffic at the interface: the configuration probably changed after the capture".to_string();
-            Verdict::Drift { trace: Some(t), text }
+            Verdict::Drift { check: Some(request), cause: DriftCause::AcceptDenied }
         }
         Action::Unknown => Verdict::Fine,
     }
 }
 
-#[derive(Default)]
+/// What conversations are grouped by, within one kind and one interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Group {
+    /// By the request's port and protocol and the refusing ACL rule.
+    ReturnPath { port: u16, proto: u8, gate: Gate },
+    /// By destination port and protocol and the refusing component.
+    Rejected { port: u16, proto: u8, gate: Gate },
+    /// One remote address probing many ports: one finding.
+    Scan { remote: IpAddr, gate: Gate },
+    Drift { action: Action, port: u16, proto: u8, cause: DriftCause },
+    Unknown,
+}
+
 struct Agg {
-    kind: Option<FindingKind>,
-    interface: String,
-    flow: Option<FlowRef>,
-    blocked: Option<BlockedRef>,
-    fix: Option<Fix>,
-    explanation: String,
+    kind: FindingKind,
+    iface: u32,
+    /// The representative conversation (the first logged): its key, earliest position and
+    /// verdict.
+    rep: (Key, Position, Verdict),
     count: u64,
     conversations: u64,
-    remotes: BTreeSet<IpAddr>,
-    ports: BTreeSet<u16>,
+    remotes: FxSet<IpAddr>,
+    ports: FxSet<u16>,
     evidence: Vec<Position>,
 }
 
@@ -349,90 +444,100 @@ struct Agg {
 /// the rejects are reported as one port scan.
 pub const SCAN_PORTS: usize = 10;
 
-/// Evaluates every conversation the sink collected against the model.
+/// Evaluates every conversation the sink collected against the model. Each conversation is
+/// decided without rendering (in parallel); the full trace, with the blocking rule and its
+/// fix, is rendered once per finding, for the finding's first logged conversation.
 pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Report {
-    let enis: Vec<Option<Ix>> = sink.ifaces.iter().map(|n| topo.eni_ix(n)).collect();
-    let accepted: HashSet<(u32, IpAddr, IpAddr, u16, u16, u8)> =
-        sink.convs.keys().filter(|k| k.action == Action::Accept).map(|k| (k.iface, k.src, k.dst, k.sport, k.dport, k.proto)).collect();
-    // In log order (earliest evidence first), so each finding's representative flow is the
-    // first one logged and the output does not depend on hashing.
-    let mut convs: Vec<(&Key, &Conv)> = sink.convs.iter().collect();
-    convs.sort_by_key(|(k, c)| (c.evidence.first().copied(), k.iface, k.src, k.dst, k.sport, k.dport, k.proto));
-    let verdicts: Vec<Verdict> = convs.par_iter().map(|(k, c)| classify(topo, enis[k.iface as usize], k, c, &accepted)).collect();
+    let enis: Vec<Option<Ix>> = sink.convs.interface_names().iter().map(|n| topo.eni_ix(n)).collect();
+    // Decided in parallel; only what is not fine is kept (in id order).
+    let verdicts: Vec<(u32, Key, u64, Verdict)> = (0..sink.convs.len() as u32)
+        .into_par_iter()
+        .filter_map(|id| {
+            let (k, logged, records) = sink.key(id)?;
+            let eni = enis.get(k.iface as usize).copied().flatten();
+            match classify(topo, sink, eni, &k, &logged, sink.bpa.contains(&id)) {
+                Verdict::Fine => None,
+                v => Some((id, k, records, v)),
+            }
+        })
+        .collect();
 
     // A remote address refused on many ports of one interface is a scan: one finding.
-    let mut ports_per_remote: HashMap<(u32, IpAddr), HashSet<u16>> = HashMap::new();
-    for ((k, _), v) in convs.iter().zip(&verdicts) {
+    let mut ports_per_remote: FxMap<(u32, IpAddr), Vec<u16>> = FxMap::default();
+    for (_, k, _, v) in &verdicts {
         if let Verdict::Rejected { remote, .. } = v {
-            ports_per_remote.entry((k.iface, *remote)).or_default().insert(k.dport);
+            let ports = ports_per_remote.entry((k.iface, *remote)).or_default();
+            if ports.len() < SCAN_PORTS && !ports.contains(&k.dport) {
+                ports.push(k.dport);
+            }
         }
     }
     let is_scan = |iface: u32, remote: IpAddr| ports_per_remote.get(&(iface, remote)).is_some_and(|p| p.len() >= SCAN_PORTS);
-    let mut groups: HashMap<(FindingKind, String, String), Agg> = HashMap::new();
+    let mut groups: FxMap<(FindingKind, u32, Group), Agg> = FxMap::default();
     let mut undetermined = 0;
-    for ((k, c), v) in convs.iter().zip(verdicts) {
-        let iface = sink.ifaces[k.iface as usize].to_string();
-        let (kind, group, flow, trace, remote, text) = match v {
+    for (id, k, records, v) in verdicts {
+        let (kind, group, remote) = match v {
             Verdict::Fine => continue,
             Verdict::Undetermined => {
                 undetermined += 1;
                 continue;
             }
-            Verdict::Unknown => (FindingKind::UnknownInterface, String::new(), None, None, None, String::new()),
-            Verdict::ReturnPath { trace, request, remote } => {
-                let b = trace.blocked_by.as_ref().map(|b| format!("{}|{:?}|{:?}", b.id, b.rule, b.direction)).unwrap_or_default();
-                let group = format!("{}|{}|{}", request.dst_port, request.protocol, b);
-                (FindingKind::NaclReturnPath, group, Some(request), Some(trace), Some(remote), String::new())
+            Verdict::Unknown => (FindingKind::UnknownInterface, Group::Unknown, None),
+            Verdict::ReturnPath { gate, remote, .. } => {
+                (FindingKind::NaclReturnPath, Group::ReturnPath { port: k.sport, proto: k.proto, gate }, Some(remote))
             }
-            Verdict::Rejected { mut trace, remote } => {
-                let b = trace.blocked_by.as_ref().map(|b| format!("{}|{:?}|{:?}", b.id, b.rule, b.direction)).unwrap_or_default();
-                let group = if is_scan(k.iface, remote) {
-                    // Opening the ports a scanner probed is not a fix.
-                    trace.fix = None;
-                    format!("scan|{remote}|{b}")
-                } else {
-                    format!("{}|{}|{}", k.dport, k.proto, b)
-                };
-                let flow = FlowRef { src: k.src, dst: k.dst, src_port: k.sport, dst_port: k.dport, protocol: Protocol::from_number(k.proto) };
-                (FindingKind::Rejected, group, Some(flow), Some(trace), Some(remote), String::new())
+            Verdict::Rejected { gate, remote, .. } => {
+                let group = if is_scan(k.iface, remote) { Group::Scan { remote, gate } } else { Group::Rejected { port: k.dport, proto: k.proto, gate } };
+                (FindingKind::Rejected, group, Some(remote))
             }
-            Verdict::Drift { trace, text } => {
-                let group = format!("{:?}|{}|{}|{}", k.action, k.dport, k.proto, c.bpa);
-                let flow = FlowRef { src: k.src, dst: k.dst, src_port: k.sport, dst_port: k.dport, protocol: Protocol::from_number(k.proto) };
-                let remote = if enis[k.iface as usize].is_some_and(|ix| topo.model.enis[ix].owns(k.src)) { k.dst } else { k.src };
-                (FindingKind::Drift, group, Some(flow), trace, Some(remote), text)
+            Verdict::Drift { cause, .. } => {
+                let owns_src = enis.get(k.iface as usize).copied().flatten().is_some_and(|ix| topo.model.enis[ix].owns(k.src));
+                let remote = if owns_src { k.dst } else { k.src };
+                (FindingKind::Drift, Group::Drift { action: k.action, port: k.dport, proto: k.proto, cause }, Some(remote))
             }
         };
-        let a = groups.entry((kind, iface.clone(), group)).or_default();
-        if a.kind.is_none() {
-            a.kind = Some(kind);
-            a.interface = iface;
-            a.flow = flow;
-            if let Some(t) = &trace {
-                a.blocked = t.blocked_by.as_ref().map(blocked_ref);
-                a.fix = t.fix.clone();
-            }
-            a.explanation = text;
+        let Some(first) = sink.first.get(id as usize).copied() else { continue };
+        let a = groups.entry((kind, k.iface, group)).or_insert_with(|| Agg {
+            kind,
+            iface: k.iface,
+            rep: (k, first, v),
+            count: 0,
+            conversations: 0,
+            remotes: FxSet::default(),
+            ports: FxSet::default(),
+            evidence: Vec::new(),
+        });
+        if k.rank(first) < a.rep.0.rank(a.rep.1) {
+            a.rep = (k, first, v);
         }
-        a.count += c.records;
+        a.count += records;
         a.conversations += 1;
         a.ports.insert(k.dport);
         if let Some(r) = remote {
             a.remotes.insert(r);
         }
-        a.evidence.extend(c.evidence.iter().copied());
+        for p in sink.positions(id) {
+            keep_earliest(&mut a.evidence, p);
+        }
     }
-    let mut findings: Vec<Finding> = groups.into_values().map(|a| finish(topo, a, sources)).collect();
-    findings.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.count.cmp(&a.count)).then(a.interface.cmp(&b.interface)));
+    let groups: Vec<((FindingKind, u32, Group), Agg)> = groups.into_iter().collect();
+    let mut findings: Vec<(Position, Finding)> = groups
+        .into_par_iter()
+        .map(|((_, _, group), a)| {
+            let first = a.rep.1;
+            (first, finish(topo, sink, a, matches!(group, Group::Scan { .. }), sources))
+        })
+        .collect();
+    findings.sort_by(|(pa, a), (pb, b)| a.kind.cmp(&b.kind).then(b.count.cmp(&a.count)).then(a.interface.cmp(&b.interface)).then(pa.cmp(pb)));
     Report {
         records: sink.summary.counts,
         conversations: sink.convs.len() as u64,
         undetermined_direction: undetermined,
-        findings,
+        findings: findings.into_iter().map(|(_, f)| f).collect(),
     }
 }
 
-fn finish(topo: &Topology<'_>, mut a: Agg, sources: &Sources) -> Finding {
+fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sources: &Sources) -> Finding {
     a.evidence.sort();
     a.evidence.dedup();
     a.evidence.truncate(EVIDENCE_PER_FINDING);
@@ -444,22 +549,45 @@ fn finish(topo: &Topology<'_>, mut a: Agg, sources: &Sources) -> Finding {
             Evidence { source: r.source.to_string(), line: r.line, timestamp_ms: r.timestamp_ms }
         })
         .collect();
-    let kind = a.kind.unwrap_or(FindingKind::Drift);
-    let eni = topo.eni(&a.interface);
-    let name = topo.name_of(&a.interface).map(str::to_string);
+    let kind = a.kind;
+    let interface = sink.convs.interface_names().get(a.iface as usize).map(|n| n.to_string()).unwrap_or_default();
+    let (k, _, verdict) = a.rep;
+    let proto = Protocol::from_number(k.proto);
+    let as_logged = FlowRef { src: k.src, dst: k.dst, src_port: k.sport, dst_port: k.dport, protocol: proto };
+    // The trace of the representative conversation, rendered once for the whole finding.
+    let (flow, trace, drift) = match verdict {
+        Verdict::Fine | Verdict::Undetermined | Verdict::Unknown => (None, None, ""),
+        Verdict::ReturnPath { check, .. } => {
+            let request = FlowRef { src: k.dst, dst: k.src, src_port: k.dport, dst_port: k.sport, protocol: proto };
+            (Some(request), Some(check.trace(topo)), "")
+        }
+        Verdict::Rejected { check, .. } => {
+            let mut t = check.trace(topo);
+            if scan {
+                // Opening the ports a scanner probed is not a fix.
+                t.fix = None;
+            }
+            (Some(as_logged), Some(t), "")
+        }
+        Verdict::Drift { check, cause } => (Some(as_logged), check.map(|c| c.trace(topo)), cause.text()),
+    };
+    let blocked = trace.as_ref().and_then(|t| t.blocked_by.as_ref().map(blocked_ref));
+    let fix = trace.and_then(|t| t.fix);
+    let eni = topo.eni(&interface);
+    let name = topo.name_of(&interface).map(str::to_string);
     let subnet = eni.map(|e| e.subnet.to_string());
     let nremote = a.remotes.len() as u64;
     let who = match (&name, nremote) {
-        (Some(n), _) => format!("{} ({n})", a.interface),
-        (None, _) => a.interface.clone(),
+        (Some(n), _) => format!("{} ({n})", interface),
+        (None, _) => interface.clone(),
     };
     let explanation = match kind {
         FindingKind::UnknownInterface => {
-            format!("{} records for {}, which the snapshot does not contain (a newer interface, another account, or a snapshot of other VPCs)", a.count, a.interface)
+            format!("{} records for {}, which the snapshot does not contain (a newer interface, another account, or a snapshot of other VPCs)", a.count, interface)
         }
         FindingKind::NaclReturnPath => {
-            let f = a.flow.as_ref();
-            let b = a.blocked.as_ref();
+            let f = flow.as_ref();
+            let b = blocked.as_ref();
             let rule = b.and_then(|b| b.rule.clone()).unwrap_or_default();
             let dir = b.and_then(|b| b.direction).map(|d| d.to_string()).unwrap_or_default();
             format!(
@@ -472,9 +600,9 @@ fn finish(topo: &Topology<'_>, mut a: Agg, sources: &Sources) -> Finding {
             )
         }
         FindingKind::Rejected => {
-            let f = a.flow.as_ref();
+            let f = flow.as_ref();
             let port = f.map(|f| format!("{} {}", f.protocol, f.dst_port)).unwrap_or_default();
-            let by = match a.blocked.as_ref() {
+            let by = match blocked.as_ref() {
                 Some(b) if b.kind == Kind::NetworkAcl => format!("network ACL {} {} rule {}", b.id, b.direction.map(|d| d.to_string()).unwrap_or_default(), b.rule.clone().unwrap_or_default()),
                 Some(b) => format!("the security groups {} (no {} rule admits it)", b.id, b.direction.map(|d| d.to_string()).unwrap_or_default()),
                 None => "the interface".to_string(),
@@ -486,21 +614,77 @@ fn finish(topo: &Topology<'_>, mut a: Agg, sources: &Sources) -> Finding {
                 format!("{} conversations ({} records) from {nremote} remote addresses on {port} at {who} were rejected by {by}", a.conversations, a.count)
             }
         }
-        FindingKind::Drift => format!("{} ({} records at {who})", a.explanation, a.count),
+        FindingKind::Drift => format!("{} ({} records at {who})", drift, a.count),
     };
     Finding {
         kind,
-        interface: a.interface,
+        interface,
         interface_name: name,
-        flow: a.flow,
-        blocked_by: a.blocked,
+        flow,
+        blocked_by: blocked,
         subnet,
         count: a.count,
         conversations: a.conversations,
         remote_addresses: nremote,
         ports: a.ports.len() as u64,
         evidence,
-        fix: a.fix,
+        fix,
         explanation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flowlog::{Parser, SourceId};
+    use crate::testgen::{self, FlowSpec, NetworkSpec};
+
+    fn feed(sink: &mut ExplainSink, data: &[u8], first_line: u64) {
+        let mut p = Parser::default();
+        let used = p.feed(data, |line, r| {
+            let pos = Position::Line { source: SourceId(0), chunk: 0, line: first_line + line - 1 };
+            match r {
+                Ok(r) => sink.record(pos, &r),
+                Err(e) => sink.malformed(pos, e),
+            }
+        });
+        assert_eq!(used, data.len());
+    }
+
+    /// Parallel readers fill one sink per thread and merge them: the report must not depend
+    /// on how the records were split, in which order the pieces were merged, or hashing.
+    #[test]
+    fn merged_sinks_explain_exactly_like_one_sink() {
+        let model = crate::source::snapshot::load_documents(testgen::network(&NetworkSpec::with_enis(400))).expect("loads").model;
+        let topo = Topology::new(&model);
+        let mut data = Vec::new();
+        testgen::write_flow_logs(&model, &FlowSpec { records: 6000, connections: 700, reject_every: 4, seed: 5 }, &mut data).expect("write");
+        let mut sources = Sources::new();
+        sources.add("flows.log");
+
+        let mut one = ExplainSink::new();
+        feed(&mut one, &data, 1);
+        let whole = explain(&topo, &one, &sources);
+        assert!(whole.findings.iter().any(|f| f.kind == FindingKind::Rejected), "the generated logs have rejects");
+
+        // Three pieces at line boundaries, merged in two different orders.
+        let cuts: Vec<usize> = [data.len() / 3, 2 * data.len() / 3].iter().map(|&c| c + data[c..].iter().position(|&b| b == b'\n').unwrap_or(0) + 1).collect();
+        let pieces = [&data[..cuts[0]], &data[cuts[0]..cuts[1]], &data[cuts[1]..]];
+        let mut line = 1;
+        let mut sinks: Vec<ExplainSink> = Vec::new();
+        for piece in pieces {
+            let mut s = ExplainSink::new();
+            feed(&mut s, piece, line);
+            line += piece.iter().filter(|&&b| b == b'\n').count() as u64;
+            sinks.push(s);
+        }
+        let [a, b, c]: [ExplainSink; 3] = sinks.try_into().unwrap_or_else(|_| unreachable!());
+        let mut m = c;
+        m.merge(a);
+        m.merge(b);
+        assert_eq!(m.conversations(), one.conversations());
+        let merged = explain(&topo, &m, &sources);
+        let json = |r: &Report| serde_json::to_string(r).expect("serialises");
+        assert_eq!(json(&merged), json(&whole));
     }
 }

@@ -7,11 +7,13 @@
 //! rule the walker encodes has a unit test named after it (see `path.rs`).
 
 pub mod fix;
+mod gate;
 pub mod nacl;
 mod path;
 pub mod route;
 pub mod sg;
 
+pub use gate::{at_interface_gate, Gate};
 pub use path::{at_interface, evaluate, is_special, Endpoint};
 
 use crate::model::{Protocol, RuleNumber};
@@ -184,7 +186,7 @@ impl fmt::Display for Kind {
 }
 
 /// Which way a rule set was evaluated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Inbound rules.

@@ -35,10 +35,12 @@ pub fn peer_matches(topo: &Topology<'_>, peer: &SgPeer, remote: IpAddr, local_vp
     match peer {
         SgPeer::Cidr(c) => c.contains(&remote),
         SgPeer::PrefixList(p) => topo.prefix_list_cidrs(p).iter().any(|c| c.contains(&remote)),
-        SgPeer::Group(g) => topo.sg_members(g.as_str()).iter().any(|&i| {
+        // References resolve to members' private addresses, in this VPC or a peered one.
+        // Looked up from the address (a handful of interfaces) rather than from the group
+        // (which may have thousands of members).
+        SgPeer::Group(g) => topo.enis_with_private(remote).iter().any(|&i| {
             let member = &topo.model.enis[i];
-            // References resolve to members' private addresses, in this VPC or a peered one.
-            member.owns(remote) && (&member.vpc == local_vpc || vpcs_peered(topo, &member.vpc, local_vpc))
+            member.security_groups.contains(g) && (&member.vpc == local_vpc || vpcs_peered(topo, &member.vpc, local_vpc))
         }),
     }
 }
@@ -46,6 +48,24 @@ pub fn peer_matches(topo: &Topology<'_>, peer: &SgPeer, remote: IpAddr, local_vp
 /// Whether an active peering joins `a` and `b`.
 pub fn vpcs_peered(topo: &Topology<'_>, a: &VpcId, b: &VpcId) -> bool {
     topo.model.peerings.iter().any(|p| p.is_active() && p.other_side(a).is_some_and(|s| &s.vpc == b))
+}
+
+/// Whether any rule of the groups at positions `groups` (in the model) admits `packet` in
+/// direction `dir`: [`evaluate`] without the lookups by id, for the hot paths that only need
+/// the verdict.
+pub fn admits(topo: &Topology<'_>, groups: &[crate::topology::Ix], local_vpc: &VpcId, dir: SgDirection, packet: &Packet) -> bool {
+    let remote = match dir {
+        SgDirection::Ingress => packet.src,
+        SgDirection::Egress => packet.dst,
+    };
+    groups.iter().any(|&g| {
+        let g = &topo.model.security_groups[g];
+        let rules = match dir {
+            SgDirection::Ingress => &g.ingress,
+            SgDirection::Egress => &g.egress,
+        };
+        rules.iter().any(|r| l4_matches(r, packet) && peer_matches(topo, &r.peer, remote, local_vpc))
+    })
 }
 
 /// The first rule (over `groups`, in order) that admits `packet` in direction `dir`, with

@@ -134,6 +134,8 @@ struct PackedKey {
     action: u8,
     /// bits 0-1 src kind, 2-3 dst kind, 4 sport, 5 dport, 6 proto, 7 iface present.
     kinds: u8,
+    /// A caller's extra key byte ([`Conversations::add_tagged`]); 0 for plain conversations.
+    tag: u8,
 }
 
 impl PackedKey {
@@ -141,7 +143,7 @@ impl PackedKey {
     fn hash(&self) -> u64 {
         let a = (self.iface as u64) << 32 | self.src as u64;
         let b = (self.dst as u64) << 32 | (self.sport as u64) << 16 | self.dport as u64;
-        let c = (self.proto as u64) | (self.action as u64) << 8 | (self.kinds as u64) << 16;
+        let c = (self.proto as u64) | (self.action as u64) << 8 | (self.kinds as u64) << 16 | (self.tag as u64) << 24;
         fold(fold(a ^ 0x243f_6a88_85a3_08d3, b ^ 0x1319_8a2e_0370_7344), c ^ 0xa409_3822_299f_31d0)
     }
 }
@@ -219,6 +221,13 @@ impl Names {
     }
 }
 
+impl Names {
+    fn get(&self, s: &str) -> Option<u32> {
+        let names = &self.names;
+        self.table.find(hash_bytes(s.as_bytes()), |&id| &*names[id as usize] == s).copied()
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct V6s {
     table: HashTable<u32>,
@@ -226,6 +235,12 @@ struct V6s {
 }
 
 impl V6s {
+    fn get(&self, a: u128) -> Option<u32> {
+        let h = fold(a as u64 ^ 0x2d35_8dcc_aa6c_78a5, (a >> 64) as u64 ^ 0x8bb8_4b93_962e_acc9);
+        let addrs = &self.addrs;
+        self.table.find(h, |&id| addrs[id as usize] == a).copied()
+    }
+
     fn intern(&mut self, a: u128) -> u32 {
         let h = fold(a as u64 ^ 0x2d35_8dcc_aa6c_78a5, (a >> 64) as u64 ^ 0x8bb8_4b93_962e_acc9);
         let addrs = &mut self.addrs;
@@ -274,6 +289,14 @@ impl Conversations {
     /// returns its conversation.
     #[inline]
     pub fn add(&mut self, record: &FlowRecord<'_>) -> ConvId {
+        self.add_tagged(record, 0)
+    }
+
+    /// Like [`add`](Self::add), with `tag` as an extra part of the key: records that differ
+    /// only in their tag are different conversations (`flows explain` tags each record
+    /// with its `flow-direction`). [`tag`](Self::tag) reads it back.
+    #[inline]
+    pub fn add_tagged(&mut self, record: &FlowRecord<'_>, tag: u8) -> ConvId {
         let key = ConversationKey::of(record);
         let v = &record.values;
         let mut flags = 0;
@@ -302,12 +325,12 @@ impl Conversations {
             records: 1,
             first,
             last,
-            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0 },
+            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0, tag: 0 },
             tcp,
             dir,
             flags,
         };
-        self.add_packed(&key, stats)
+        self.add_packed(&key, tag, stats)
     }
 
     /// Adds stats for a key (for results computed elsewhere, such as Logs Insights rows).
@@ -334,16 +357,16 @@ impl Conversations {
             records: stats.records,
             first: stats.first_start.map_or(0, sat32),
             last: stats.last_end.map_or(0, sat32),
-            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0 },
+            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0, tag: 0 },
             tcp: stats.tcp_flags.map_or(0, |t| t.0),
             dir,
             flags,
         };
-        self.add_packed(key, e)
+        self.add_packed(key, 0, e)
     }
 
     #[inline]
-    fn add_packed(&mut self, key: &ConversationKey<'_>, mut e: Entry) -> ConvId {
+    fn add_packed(&mut self, key: &ConversationKey<'_>, tag: u8, mut e: Entry) -> ConvId {
         let mut kinds = 0u8;
         let iface = match key.interface {
             Some(name) => {
@@ -364,12 +387,7 @@ impl Conversations {
         if key.protocol.is_some() {
             kinds |= 1 << 6;
         }
-        let action = match key.action {
-            None => 0,
-            Some(Action::Accept) => 1,
-            Some(Action::Reject) => 2,
-            Some(Action::Unknown) => 3,
-        };
+        let action = action_code(key.action);
         let pk = PackedKey {
             iface,
             src,
@@ -379,8 +397,16 @@ impl Conversations {
             proto: key.protocol.map_or(0, |p| p.0),
             action,
             kinds,
+            tag,
         };
         e.key = pk;
+        self.insert_entry(e)
+    }
+
+    /// Adds an entry whose key is already packed against this table's interners.
+    #[inline]
+    fn insert_entry(&mut self, e: Entry) -> ConvId {
+        let pk = e.key;
         let h = pk.hash();
         let blocks = &mut self.blocks;
         if let Some(&id) = self.table.find(h, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key == pk) {
@@ -414,6 +440,67 @@ impl Conversations {
     /// A conversation by id.
     pub fn get(&self, id: ConvId) -> Option<(ConversationKey<'_>, ConversationStats)> {
         self.entry(id).map(|e| self.decode(e))
+    }
+
+    /// The tag a conversation was added with ([`add_tagged`](Self::add_tagged)).
+    pub fn tag(&self, id: ConvId) -> Option<u8> {
+        self.entry(id).map(|e| e.key.tag)
+    }
+
+    /// The interface ids seen, indexed by [`interface_index`](Self::interface_index).
+    pub fn interface_names(&self) -> &[Box<str>] {
+        &self.ifaces.names
+    }
+
+    /// The position of a conversation's interface in
+    /// [`interface_names`](Self::interface_names); `None` when the format has no
+    /// `interface-id`.
+    pub fn interface_index(&self, id: ConvId) -> Option<u32> {
+        self.entry(id).and_then(|e| (e.key.kinds & 1 << 7 != 0).then_some(e.key.iface))
+    }
+
+    /// The conversation with this key and tag, if the table holds it.
+    pub fn find(&self, key: &ConversationKey<'_>, tag: u8) -> Option<ConvId> {
+        let mut kinds = 0u8;
+        let iface = match key.interface {
+            Some(name) => {
+                kinds |= 1 << 7;
+                self.ifaces.get(name)?
+            }
+            None => 0,
+        };
+        let addr = |a: Option<IpAddr>| -> Option<(u8, u32)> {
+            Some(match a {
+                None => (K_NONE, 0),
+                Some(IpAddr::V4(v4)) => (K_V4, u32::from(v4)),
+                Some(IpAddr::V6(v6)) => (K_V6, self.v6.get(u128::from(v6))?),
+            })
+        };
+        let (sk, src) = addr(key.src)?;
+        let (dk, dst) = addr(key.dst)?;
+        kinds |= sk | dk << 2;
+        if key.src_port.is_some() {
+            kinds |= 1 << 4;
+        }
+        if key.dst_port.is_some() {
+            kinds |= 1 << 5;
+        }
+        if key.protocol.is_some() {
+            kinds |= 1 << 6;
+        }
+        let pk = PackedKey {
+            iface,
+            src,
+            dst,
+            sport: key.src_port.unwrap_or(0),
+            dport: key.dst_port.unwrap_or(0),
+            proto: key.protocol.map_or(0, |p| p.0),
+            action: action_code(key.action),
+            kinds,
+            tag,
+        };
+        let blocks = &self.blocks;
+        self.table.find(pk.hash(), |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key == pk).map(|&id| ConvId(id))
     }
 
     fn decode(&self, e: &Entry) -> (ConversationKey<'_>, ConversationStats) {
@@ -486,26 +573,29 @@ impl Conversations {
     }
 
     /// Source/destination pairs by bytes, over all conversations (`n` = 0: all). Groups by
-    /// sorting conversation ids, so scratch memory is 4 bytes per conversation plus `2n` pairs.
+    /// sorting packed (pair, conversation id) values, so scratch memory is 16 bytes per
+    /// conversation plus `2n` pairs.
     pub fn top_talkers(&self, n: usize) -> Vec<TopTalker> {
-        let pair = |id: u32| {
-            let k = &self.blocks[id as usize / BLOCK][id as usize % BLOCK].key;
-            (k.kinds & 0x0f, k.src, k.dst)
-        };
-        let mut ids: Vec<u32> = (0..self.len as u32).collect();
-        ids.sort_unstable_by_key(|&id| pair(id));
+        let mut pairs: Vec<(u8, u32, u32, u32)> = Vec::with_capacity(self.len);
+        for (id, e) in self.blocks.iter().flatten().enumerate() {
+            let k = &e.key;
+            pairs.push((k.kinds & 0x0f, k.src, k.dst, id as u32));
+        }
+        pairs.sort_unstable();
         let order = |a: &TopTalker, b: &TopTalker| b.bytes.cmp(&a.bytes).then(b.packets.cmp(&a.packets)).then((a.src, a.dst).cmp(&(b.src, b.dst)));
         let mut out: Vec<TopTalker> = Vec::new();
-        for group in ids.chunk_by(|a, b| pair(*a) == pair(*b)) {
+        for group in pairs.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
             let mut t = TopTalker::default();
-            for &id in group {
-                if let Some((k, s)) = self.get(ConvId(id)) {
-                    t.src = k.src;
-                    t.dst = k.dst;
-                    t.packets = t.packets.saturating_add(s.packets);
-                    t.bytes = t.bytes.saturating_add(s.bytes);
-                    t.records = t.records.saturating_add(s.records);
+            for &(_, _, _, id) in group {
+                if let Some(e) = self.entry(ConvId(id)) {
+                    t.packets = t.packets.saturating_add(e.packets);
+                    t.bytes = t.bytes.saturating_add(e.bytes);
+                    t.records = t.records.saturating_add(e.records);
                 }
+            }
+            if let Some((k, _)) = self.get(ConvId(group[0].3)) {
+                t.src = k.src;
+                t.dst = k.dst;
             }
             out.push(t);
             if n > 0 && out.len() >= 2 * n {
@@ -520,16 +610,17 @@ impl Conversations {
     /// Rejected traffic grouped by destination port and protocol, most records first.
     pub fn rejected_by_port(&self, n: usize) -> Vec<RejectedPort> {
         let mut by: HashMap<(Option<u16>, Option<Protocol>), RejectedPort> = HashMap::new();
-        for (_, k, s) in self.iter() {
-            if k.action != Some(Action::Reject) {
+        for e in self.blocks.iter().flatten() {
+            let k = &e.key;
+            if k.action != 2 {
                 continue;
             }
-            let r = by
-                .entry((k.dst_port, k.protocol))
-                .or_insert(RejectedPort { dst_port: k.dst_port, protocol: k.protocol, ..RejectedPort::default() });
-            r.records = r.records.saturating_add(s.records);
-            r.packets = r.packets.saturating_add(s.packets);
-            r.bytes = r.bytes.saturating_add(s.bytes);
+            let dst_port = (k.kinds & 1 << 5 != 0).then_some(k.dport);
+            let protocol = (k.kinds & 1 << 6 != 0).then_some(Protocol(k.proto));
+            let r = by.entry((dst_port, protocol)).or_insert(RejectedPort { dst_port, protocol, ..RejectedPort::default() });
+            r.records = r.records.saturating_add(e.records);
+            r.packets = r.packets.saturating_add(e.packets);
+            r.bytes = r.bytes.saturating_add(e.bytes);
             r.conversations += 1;
         }
         let mut v: Vec<RejectedPort> = by.into_values().collect();
@@ -539,18 +630,32 @@ impl Conversations {
 
     /// Totals per interface, most bytes first.
     pub fn interfaces(&self, n: usize) -> Vec<InterfaceTotals> {
-        let mut by: HashMap<Option<&str>, InterfaceTotals> = HashMap::new();
-        for (_, k, s) in self.iter() {
-            let t = by.entry(k.interface).or_insert(InterfaceTotals { interface: k.interface.map(str::to_string), ..InterfaceTotals::default() });
-            t.records = t.records.saturating_add(s.records);
-            t.packets = t.packets.saturating_add(s.packets);
-            t.bytes = t.bytes.saturating_add(s.bytes);
+        // Indexed by interned interface id; the last slot is "no interface-id field".
+        let none = self.ifaces.names.len();
+        let mut by: Vec<InterfaceTotals> = vec![InterfaceTotals::default(); none + 1];
+        let mut seen = vec![false; none + 1];
+        for e in self.blocks.iter().flatten() {
+            let k = &e.key;
+            let slot = if k.kinds & 1 << 7 != 0 { k.iface as usize } else { none };
+            let Some(t) = by.get_mut(slot) else { continue };
+            seen[slot] = true;
+            t.records = t.records.saturating_add(e.records);
+            t.packets = t.packets.saturating_add(e.packets);
+            t.bytes = t.bytes.saturating_add(e.bytes);
             t.conversations += 1;
-            if k.action == Some(Action::Reject) {
-                t.rejected_records = t.rejected_records.saturating_add(s.records);
+            if k.action == 2 {
+                t.rejected_records = t.rejected_records.saturating_add(e.records);
             }
         }
-        let mut v: Vec<InterfaceTotals> = by.into_values().collect();
+        let mut v: Vec<InterfaceTotals> = by
+            .into_iter()
+            .enumerate()
+            .filter(|&(slot, _)| seen[slot])
+            .map(|(slot, mut t)| {
+                t.interface = self.ifaces.names.get(slot).map(|n| n.to_string());
+                t
+            })
+            .collect();
         v.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then(b.records.cmp(&a.records)).then(a.interface.cmp(&b.interface)));
         truncate(v, n)
     }
@@ -561,6 +666,15 @@ fn truncate<T>(mut v: Vec<T>, n: usize) -> Vec<T> {
         v.truncate(n);
     }
     v
+}
+
+fn action_code(a: Option<Action>) -> u8 {
+    match a {
+        None => 0,
+        Some(Action::Accept) => 1,
+        Some(Action::Reject) => 2,
+        Some(Action::Unknown) => 3,
+    }
 }
 
 fn sat32(v: u64) -> u32 {
@@ -585,10 +699,36 @@ fn merge_entry(cur: &mut Entry, e: &Entry) {
 
 impl AddAssign<&Conversations> for Conversations {
     fn add_assign(&mut self, other: &Conversations) {
+        self.merge_mapped(other);
+    }
+}
+
+impl Conversations {
+    /// Adds every conversation of `other`; returns, for each of `other`'s ids in order, its
+    /// id in this table (conversations new to this table get consecutive new ids).
+    pub fn merge_mapped(&mut self, other: &Conversations) -> Vec<ConvId> {
+        // Re-point the other table's interned interfaces and IPv6 addresses once, then move
+        // packed entries across without decoding them.
+        let ifaces: Vec<u32> = other.ifaces.names.iter().map(|n| self.ifaces.intern(n)).collect();
+        let v6: Vec<u32> = other.v6.addrs.iter().map(|&a| self.v6.intern(a)).collect();
+        let blocks = &self.blocks;
+        self.table.reserve(other.len, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key.hash());
+        let mut map = Vec::with_capacity(other.len);
         for e in other.blocks.iter().flatten() {
-            let (key, _) = other.decode(e);
-            self.add_packed(&key, *e);
+            let mut e = *e;
+            let k = &mut e.key;
+            if k.kinds & 1 << 7 != 0 {
+                k.iface = ifaces[k.iface as usize];
+            }
+            if k.kinds & 3 == K_V6 {
+                k.src = v6[k.src as usize];
+            }
+            if k.kinds >> 2 & 3 == K_V6 {
+                k.dst = v6[k.dst as usize];
+            }
+            map.push(self.insert_entry(e));
         }
+        map
     }
 }
 

@@ -9,7 +9,9 @@
 
 use crate::model::*;
 use ipnet::IpNet;
-use std::collections::HashMap;
+/// The indexes hash with foldhash, seeded per process: several times faster than SipHash
+/// on short ids and addresses, and still not predictable by whoever writes the input.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::net::IpAddr;
 
 /// Positions of components in the model's vectors.
@@ -46,10 +48,18 @@ pub struct Topology<'m> {
     tgw_vpc_att: HashMap<(&'m str, &'m str), Vec<Ix>>,
     /// Database instance -> its interfaces.
     db_enis: Vec<Vec<Ix>>,
+    /// Interface -> the database instance it belongs to.
+    eni_db: Vec<Option<Ix>>,
+    /// Interface -> its subnet, and the security groups of it that the model has.
+    eni_subnet: Vec<Option<Ix>>,
+    eni_sgs: Vec<Vec<Ix>>,
+    /// Network ACL and route table by id (for names in reports).
+    nacl: HashMap<&'m str, Ix>,
+    rt: HashMap<&'m str, Ix>,
 }
 
 fn index<'m, T>(items: &'m [T], key: impl Fn(&'m T) -> &'m str) -> HashMap<&'m str, Ix> {
-    let mut map = HashMap::with_capacity(items.len());
+    let mut map = HashMap::with_capacity_and_hasher(items.len(), Default::default());
     for (i, item) in items.iter().enumerate() {
         map.entry(key(item)).or_insert(i);
     }
@@ -77,18 +87,23 @@ impl<'m> Topology<'m> {
             prefix_list: index(&model.prefix_lists, |p| p.id.as_str()),
             subnet_rt: vec![None; model.subnets.len()],
             subnet_nacl: vec![None; model.subnets.len()],
-            by_private: HashMap::with_capacity(model.enis.len()),
-            by_public: HashMap::new(),
-            sg_members: HashMap::with_capacity(model.security_groups.len()),
-            tgw_vpc_att: HashMap::new(),
+            by_private: HashMap::with_capacity_and_hasher(model.enis.len(), Default::default()),
+            by_public: HashMap::default(),
+            sg_members: HashMap::with_capacity_and_hasher(model.security_groups.len(), Default::default()),
+            tgw_vpc_att: HashMap::default(),
             db_enis: vec![Vec::new(); model.db_instances.len()],
+            eni_db: vec![None; model.enis.len()],
+            eni_subnet: model.enis.iter().map(|e| subnet.get(e.subnet.as_str()).copied()).collect(),
+            eni_sgs: model.enis.iter().map(|e| e.security_groups.iter().filter_map(|g| sg.get(g.as_str()).copied()).collect()).collect(),
+            nacl: index(&model.network_acls, |a| a.id.as_str()),
+            rt: index(&model.route_tables, |r| r.id.as_str()),
             vpc,
             subnet,
             eni,
             sg,
         };
         // Route tables: explicit association, else the VPC's main table.
-        let mut main_rt: HashMap<&str, Ix> = HashMap::new();
+        let mut main_rt: HashMap<&str, Ix> = HashMap::default();
         for (i, rt) in model.route_tables.iter().enumerate() {
             if rt.main {
                 main_rt.entry(rt.vpc.as_str()).or_insert(i);
@@ -99,7 +114,7 @@ impl<'m> Topology<'m> {
                 }
             }
         }
-        let mut default_acl: HashMap<&str, Ix> = HashMap::new();
+        let mut default_acl: HashMap<&str, Ix> = HashMap::default();
         for (i, acl) in model.network_acls.iter().enumerate() {
             if acl.is_default {
                 default_acl.entry(acl.vpc.as_str()).or_insert(i);
@@ -144,6 +159,9 @@ impl<'m> Topology<'m> {
                 .filter(|(_, e)| d.security_groups.is_empty() || d.security_groups.iter().all(|g| e.security_groups.contains(g)))
                 .map(|(i, _)| i)
                 .collect();
+            for &e in &enis {
+                t.eni_db[e].get_or_insert(di);
+            }
             t.db_enis[di] = enis;
         }
         t
@@ -164,6 +182,14 @@ impl<'m> Topology<'m> {
     /// Interface position by id.
     pub fn eni_ix(&self, id: &str) -> Option<Ix> {
         self.eni.get(id).copied()
+    }
+    /// The subnet of interface `ix` (`None` when the model lacks it).
+    pub fn eni_subnet_ix(&self, ix: Ix) -> Option<Ix> {
+        self.eni_subnet.get(ix).copied().flatten()
+    }
+    /// The security groups of interface `ix` that the model has, in the interface's order.
+    pub fn eni_sg_ixs(&self, ix: Ix) -> &[Ix] {
+        self.eni_sgs.get(ix).map(Vec::as_slice).unwrap_or(&[])
     }
     /// Interface by id.
     pub fn eni(&self, id: &str) -> Option<&'m Eni> {
@@ -263,7 +289,7 @@ impl<'m> Topology<'m> {
     pub fn describe_eni(&self, id: &str) -> Option<String> {
         let ix = self.eni_ix(id)?;
         let e = &self.model.enis[ix];
-        if let Some(di) = self.db_enis.iter().position(|enis| enis.contains(&ix)) {
+        if let Some(di) = self.eni_db.get(ix).copied().flatten() {
             return Some(format!("rds {}", self.model.db_instances[di].id));
         }
         let name = self.name_of(id);
@@ -287,7 +313,7 @@ impl<'m> Topology<'m> {
     pub fn name_of(&self, id: &str) -> Option<&'m str> {
         let m = self.model;
         if let Some(ix) = self.eni_ix(id) {
-            if let Some(di) = self.db_enis.iter().position(|enis| enis.contains(&ix)) {
+            if let Some(di) = self.eni_db.get(ix).copied().flatten() {
                 return Some(m.db_instances[di].id.as_str());
             }
             let e = &m.enis[ix];
@@ -305,7 +331,9 @@ impl<'m> Topology<'m> {
         if let Some(i) = self.instance(id) {
             return i.tags.name();
         }
-        m.network_acls.iter().find(|a| a.id.as_str() == id).and_then(|a| a.tags.name())
-            .or_else(|| m.route_tables.iter().find(|r| r.id.as_str() == id).and_then(|r| r.tags.name()))
+        if let Some(&a) = self.nacl.get(id) {
+            return m.network_acls[a].tags.name();
+        }
+        self.rt.get(id).and_then(|&r| m.route_tables[r].tags.name())
     }
 }
