@@ -71,6 +71,10 @@ struct InputArgs {
     /// files with an S3 header line use their header. Default: version 2.
     #[arg(long, value_name = "FORMAT")]
     log_format: Option<String>,
+    /// Stop with an error when a gzip input expands more than N times its compressed size (a
+    /// decompression bomb); 0 turns the check off. Real flow logs compress about 10 times.
+    #[arg(long, value_name = "N", default_value_t = reader::DEFAULT_MAX_GZIP_RATIO)]
+    max_gzip_ratio: u64,
     /// Read on one thread, one file after another (for comparisons).
     #[arg(long, hide = true)]
     sequential: bool,
@@ -205,7 +209,7 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
     if a.inputs.is_empty() {
         bail!("no input: give flow-log files, directories, - for stdin, or --log-group NAME");
     }
-    let mut opts = ReadOptions { format: format.unwrap_or_default(), ..ReadOptions::default() };
+    let mut opts = ReadOptions { format: format.unwrap_or_default(), max_gzip_ratio: a.max_gzip_ratio, ..ReadOptions::default() };
     if a.sequential {
         opts.parallelism = Parallelism::Sequential;
     }
@@ -216,6 +220,14 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
         opts.piece_size = p.max(1);
     }
     Ok(Plan::Files { inputs: a.inputs.iter().map(|s| Input::from_arg(s)).collect(), opts })
+}
+
+/// A read error, with the flag that lifts the gzip ratio limit when that limit stopped it.
+fn read_error(e: reader::SourceError) -> anyhow::Error {
+    match e {
+        reader::SourceError::GzipRatio { .. } => anyhow::anyhow!("{e}; if the file is trusted, raise --max-gzip-ratio (0: no limit)"),
+        e => e.into(),
+    }
 }
 
 /// The plan of a `--log-group` read.
@@ -248,7 +260,7 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let report = match plan(&a.input, aws, a.insights)? {
         Plan::Files { inputs, opts } => {
             let progress = Bar::new();
-            let (summary, read) = reader::read(&inputs, &opts, &progress, Summary::new)?;
+            let (summary, read) = reader::read(&inputs, &opts, &progress, Summary::new).map_err(read_error)?;
             progress.finish();
             let damaged: Vec<DamagedSource> = read
                 .damaged
@@ -326,6 +338,10 @@ impl Progress for Bar {
         self.bar.set_length(total_bytes);
     }
 
+    fn grow(&self, bytes: u64) {
+        self.bar.inc_length(bytes);
+    }
+
     fn advance(&self, bytes: u64) {
         self.bar.inc(bytes);
         if self.enabled && !self.shown.load(Ordering::Relaxed) && self.started.elapsed() > Duration::from_secs(1) && !self.shown.swap(true, Ordering::Relaxed) {
@@ -342,7 +358,7 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let (sink, sources) = match plan(&a.input, aws, false)? {
         Plan::Files { inputs, opts } => {
             let progress = Bar::new();
-            let (sink, read) = reader::read(&inputs, &opts, &progress, ExplainSink::new)?;
+            let (sink, read) = reader::read(&inputs, &opts, &progress, ExplainSink::new).map_err(read_error)?;
             progress.finish();
             for d in &read.damaged {
                 eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", read.sources.name(d.source), d.reason, d.records_before);

@@ -213,6 +213,9 @@ impl Parser {
             let n = self.next_line;
             self.next_line += 1;
             self.skipping = true;
+            // The long line is the first non-blank line: a header can no longer follow, just
+            // as when the whole line arrives in one chunk (`handle_line`).
+            self.detect = false;
             visit(n, Err(ParseError::LineTooLong(self.max_line_len)));
             return chunk.len();
         }
@@ -585,6 +588,18 @@ mod tests {
             vec!["2: eni-a Some(10)", "4: line longer than 200 bytes", "5: eni-b None", "6: eni-c Some(7)", "7: line longer than 200 bytes"]
         );
         for step in [1, 2, 3, 7, 64, 199, 200, 201, 1000] {
+            assert_eq!(events(input.as_bytes(), step), whole, "step {step}");
+        }
+    }
+
+    /// Found by fuzzing (`fuzz/`, target `flowlog`): a long first line fed in pieces left
+    /// header detection on, so the second line was taken for a header; fed whole, it was not.
+    #[test]
+    fn a_long_first_line_ends_header_detection_whatever_the_chunking() {
+        let input = format!("{}\nversion interface-id\n", "y".repeat(300));
+        let whole = events(input.as_bytes(), usize::MAX);
+        assert_eq!(whole, vec!["1: line longer than 200 bytes", "2: expected 14 fields, found 2"]);
+        for step in [1, 8, 200, 201, 299] {
             assert_eq!(events(input.as_bytes(), step), whole, "step {step}");
         }
     }

@@ -53,17 +53,17 @@ pub struct Resolved<'a> {
     pub timestamp_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Entry {
-    name: String,
-    /// The file line number of each chunk's first line.
-    chunk_first_line: Vec<u64>,
-}
-
-/// The files and log streams of one run, indexed by [`SourceId`].
+/// The files and log streams of one run, indexed by [`SourceId`]. Compact, because a
+/// directory can hold a million files: the names share one string buffer (a file costs its
+/// name plus one offset), and only files read in several pieces keep a line table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sources {
-    entries: Vec<Entry>,
+    /// Every name, one after another.
+    names: String,
+    /// Where each name ends in `names`.
+    ends: Vec<usize>,
+    /// For files split into pieces: the file line number of each piece's first line.
+    chunk_first_line: std::collections::BTreeMap<u32, Vec<u64>>,
 }
 
 impl Sources {
@@ -74,54 +74,59 @@ impl Sources {
 
     /// Adds a source and returns its id (ids follow insertion order, which is input order).
     pub fn add(&mut self, name: impl Into<String>) -> SourceId {
-        self.entries.push(Entry { name: name.into(), chunk_first_line: vec![1] });
-        SourceId((self.entries.len() - 1) as u32)
+        self.names.push_str(&name.into());
+        self.ends.push(self.names.len());
+        SourceId((self.ends.len() - 1) as u32)
     }
 
     /// Records how many lines each chunk of a split file held, in chunk order.
     pub fn set_chunk_lines(&mut self, id: SourceId, lines_per_chunk: &[u64]) {
-        if let Some(e) = self.entries.get_mut(id.0 as usize) {
-            let mut first = 1u64;
-            e.chunk_first_line = lines_per_chunk
-                .iter()
-                .map(|&n| {
-                    let f = first;
-                    first = first.saturating_add(n);
-                    f
-                })
-                .collect();
-            if e.chunk_first_line.is_empty() {
-                e.chunk_first_line.push(1);
-            }
+        if id.0 as usize >= self.ends.len() {
+            return;
+        }
+        let mut first = 1u64;
+        let firsts: Vec<u64> = lines_per_chunk
+            .iter()
+            .map(|&n| {
+                let f = first;
+                first = first.saturating_add(n);
+                f
+            })
+            .collect();
+        if firsts.len() > 1 {
+            self.chunk_first_line.insert(id.0, firsts);
+        } else {
+            self.chunk_first_line.remove(&id.0);
         }
     }
 
     /// The name of a source.
     pub fn name(&self, id: SourceId) -> &str {
-        self.entries.get(id.0 as usize).map_or("?", |e| &e.name)
+        let i = id.0 as usize;
+        let Some(&end) = self.ends.get(i) else { return "?" };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.names[start..end]
     }
 
     /// How many sources the table holds.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.ends.len()
     }
 
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.ends.is_empty()
     }
 
     /// A position with its source name and absolute line number.
     pub fn resolve(&self, pos: &Position) -> Resolved<'_> {
         match *pos {
             Position::Line { source, chunk, line } => {
-                let first = self
-                    .entries
-                    .get(source.0 as usize)
-                    .and_then(|e| e.chunk_first_line.get(chunk as usize))
-                    .copied()
-                    .unwrap_or(1);
-                Resolved { source: self.name(source), line: Some(first + line - 1), timestamp_ms: None }
+                let first = match self.chunk_first_line.get(&source.0) {
+                    Some(firsts) => firsts.get(chunk as usize).copied().unwrap_or(1),
+                    None => 1,
+                };
+                Resolved { source: self.name(source), line: Some(first.saturating_add(line).saturating_sub(1)), timestamp_ms: None }
             }
             Position::Event { source, timestamp_ms } => {
                 Resolved { source: self.name(source), line: None, timestamp_ms: Some(timestamp_ms) }
@@ -159,5 +164,17 @@ mod tests {
         assert_eq!(s.resolve(&Position::Line { source: b, chunk: 2, line: 1 }).line, Some(16));
         let r = s.resolve(&Position::Event { source: a, timestamp_ms: 5 });
         assert_eq!((r.source, r.line, r.timestamp_ms), ("a.log", None, Some(5)));
+        assert_eq!((s.name(a), s.name(b), s.name(SourceId(2)), s.len()), ("a.log", "b.log", "?", 2));
+    }
+
+    #[test]
+    fn unknown_sources_and_huge_line_numbers_resolve() {
+        let mut s = Sources::new();
+        let a = s.add("");
+        s.set_chunk_lines(SourceId(9), &[1, 2]);
+        s.set_chunk_lines(a, &[u64::MAX, 5]);
+        assert_eq!(s.resolve(&Position::Line { source: a, chunk: 1, line: 3 }).line, Some(u64::MAX - 1));
+        assert_eq!(s.resolve(&Position::Line { source: a, chunk: 7, line: 0 }).line, Some(0));
+        assert_eq!(s.resolve(&Position::Line { source: SourceId(9), chunk: 1, line: 2 }).source, "?");
     }
 }

@@ -3,6 +3,14 @@
 //! hold more of the input than one buffer or one mapped piece per worker thread, so memory
 //! is bounded by what the sink keeps (for a summary, the distinct conversations).
 //!
+//! Resource limits on hostile input: a line longer than [`ReadOptions::max_line_len`] is
+//! counted as malformed and skipped without being buffered (a 1 GB line costs no more memory
+//! than a short one); a gzip stream that expands more than [`ReadOptions::max_gzip_ratio`]
+//! times its compressed size stops the read with [`SourceError::GzipRatio`]; directories are
+//! walked lazily, one directory listing at a time, and files are read as they are found, so a
+//! directory of a million files costs the source table (the file names) and no per-file work
+//! list.
+//!
 //! Parallelism: each file is a unit of work for rayon; a large uncompressed file is split
 //! at newlines into pieces that are memory-mapped and parsed in parallel. Each worker thread
 //! owns one sink; the sinks are merged at the end. Gzip input is detected by its magic bytes
@@ -12,6 +20,7 @@
 use crate::flowlog::parser::DEFAULT_MAX_LINE_LEN;
 use crate::flowlog::{Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordSink, SourceId, Sources};
 use rayon::prelude::*;
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::fs::FileExt;
@@ -61,7 +70,21 @@ pub struct ReadOptions {
     pub piece_size: u64,
     /// The read buffer for streamed input (it grows while a line does not fit).
     pub buffer_size: usize,
+    /// A gzip stream may expand to at most this many times its compressed size (0: no
+    /// limit); past it the read stops with [`SourceError::GzipRatio`]. The first
+    /// [`GZIP_RATIO_FLOOR`] decompressed bytes are always allowed.
+    pub max_gzip_ratio: u64,
 }
+
+/// The default [`ReadOptions::max_gzip_ratio`]. Deflate cannot expand more than about 1032
+/// times, so a bomb is at most that; flow logs compress about 10 times (NODATA-heavy ones
+/// about 20), so 100 leaves real logs a wide margin and stops a bomb after reading a
+/// hundredth of what it would produce.
+pub const DEFAULT_MAX_GZIP_RATIO: u64 = 100;
+
+/// Decompressed bytes a gzip stream may always produce, whatever its ratio: the limit is for
+/// bombs, not for small, very repetitive files.
+pub const GZIP_RATIO_FLOOR: u64 = 1 << 20;
 
 impl Default for ReadOptions {
     fn default() -> Self {
@@ -71,6 +94,7 @@ impl Default for ReadOptions {
             parallelism: Parallelism::Auto,
             piece_size: 8 << 20,
             buffer_size: 256 << 10,
+            max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
         }
     }
 }
@@ -96,6 +120,22 @@ pub enum SourceError {
         /// The cause.
         #[source]
         source: walkdir::Error,
+    },
+    /// A gzip stream expanded past [`ReadOptions::max_gzip_ratio`] (a decompression bomb, or
+    /// an unusually repetitive file).
+    #[error(
+        "{}: gzip stream expands more than {limit} times its size ({decompressed} bytes from {compressed} compressed); stopped reading it as a likely decompression bomb",
+        path.display()
+    )]
+    GzipRatio {
+        /// The input (`-` for stdin).
+        path: PathBuf,
+        /// The ratio limit.
+        limit: u64,
+        /// Decompressed bytes when the read stopped.
+        decompressed: u64,
+        /// Compressed bytes read by then.
+        compressed: u64,
     },
 }
 
@@ -128,8 +168,13 @@ pub struct ReadReport {
 
 /// Receives progress, in input bytes. Called from worker threads.
 pub trait Progress: Sync {
-    /// The total size of the inputs, when known, before reading starts.
+    /// Reading starts; `total_bytes` is the size of the inputs known so far (0 when files are
+    /// found while reading, see [`Progress::grow`]).
     fn start(&self, total_bytes: u64);
+    /// More input was found (a file of a directory being walked): the total grows.
+    fn grow(&self, bytes: u64) {
+        let _ = bytes;
+    }
     /// More bytes were read.
     fn advance(&self, bytes: u64);
 }
@@ -146,10 +191,21 @@ impl Progress for NoProgress {
 /// One unit of work.
 #[derive(Debug)]
 enum Work {
-    /// A whole file or stdin, read as a stream (gzip or plain).
-    Stream { source: SourceId, path: Option<PathBuf> },
+    /// A whole file or stdin, read as a stream (gzip or plain); `len` is its size (stdin:
+    /// `u64::MAX`, unknown).
+    Stream { source: SourceId, path: Option<PathBuf>, len: u64 },
     /// A piece of a large plain file: bytes `start..end`, which begin and end at line starts.
     Piece { source: SourceId, path: PathBuf, chunk: u32, start: u64, end: u64, format: Option<Format>, kind: PieceKind },
+}
+
+impl Work {
+    /// The bytes this item reads, for batching.
+    fn weight(&self) -> u64 {
+        match *self {
+            Work::Stream { len, .. } => len,
+            Work::Piece { start, end, .. } => end - start,
+        }
+    }
 }
 
 /// What a piece holds.
@@ -161,96 +217,124 @@ enum PieceKind {
     LongLine,
 }
 
-/// Lists the files of the inputs, in order: a directory's files sorted by path, hidden ones
-/// (name starting with `.`) skipped.
-pub fn expand(inputs: &[Input]) -> Result<Vec<Input>, SourceError> {
-    let mut out = Vec::new();
-    for input in inputs {
-        match input {
-            Input::Stdin => out.push(Input::Stdin),
-            Input::Path(p) => {
-                let meta = std::fs::metadata(p).map_err(io_err(p))?;
-                if !meta.is_dir() {
-                    out.push(Input::Path(p.clone()));
-                    continue;
-                }
+/// The files of the inputs, in order: a directory's files sorted by path, hidden ones (name
+/// starting with `.`) skipped. Lazy: a directory is listed when the walk reaches it, so
+/// memory holds one directory listing at a time, never the whole tree.
+pub fn walk(inputs: &[Input]) -> impl Iterator<Item = Result<Input, SourceError>> + '_ {
+    inputs.iter().flat_map(|input| -> Box<dyn Iterator<Item = Result<Input, SourceError>> + Send> {
+        let p = match input {
+            Input::Stdin => return Box::new(std::iter::once(Ok(Input::Stdin))),
+            Input::Path(p) => p,
+        };
+        match std::fs::metadata(p) {
+            Err(e) => Box::new(std::iter::once(Err(io_err(p)(e)))),
+            Ok(meta) if !meta.is_dir() => Box::new(std::iter::once(Ok(Input::Path(p.clone())))),
+            Ok(_) => {
                 let walk = walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name();
-                for entry in walk.into_iter().filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) {
-                    let entry = entry.map_err(|source| SourceError::Walk { path: p.clone(), source })?;
-                    if entry.file_type().is_file() {
-                        out.push(Input::Path(entry.into_path()));
-                    }
-                }
+                let root = p.clone();
+                Box::new(
+                    walk.into_iter()
+                        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+                        .filter_map(move |entry| match entry {
+                            Err(source) => Some(Err(SourceError::Walk { path: root.clone(), source })),
+                            Ok(e) if e.file_type().is_file() => Some(Ok(Input::Path(e.into_path()))),
+                            Ok(_) => None,
+                        }),
+                )
             }
         }
-    }
-    Ok(out)
+    })
+}
+
+/// Lists the files of the inputs, in order (see [`walk`], which does not build the list).
+pub fn expand(inputs: &[Input]) -> Result<Vec<Input>, SourceError> {
+    walk(inputs).collect()
 }
 
 /// Reads every input into sinks made by `new_sink` (one per worker thread) and returns the
 /// merged sink with the read report. Unreadable inputs stop the read with an error; damaged
 /// ones are reported in [`ReadReport::damaged`].
+///
+/// Files are planned (named in the source table, split into pieces when large) on the
+/// calling side of a rayon bridge as the directory walk finds them, and read by the workers
+/// while the walk goes on, so no list of every file is ever built.
 pub fn read<S, F>(inputs: &[Input], opts: &ReadOptions, progress: &dyn Progress, new_sink: F) -> Result<(S, ReadReport), SourceError>
 where
     S: RecordSink,
     F: Fn() -> S + Sync,
 {
-    let files = expand(inputs)?;
     let mut report = ReadReport::default();
-    let mut work = Vec::new();
     let mut total = 0u64;
-    for input in &files {
-        match input {
-            Input::Stdin => {
-                let source = report.sources.add("-");
-                work.push(Work::Stream { source, path: None });
-            }
-            Input::Path(path) => {
-                let source = report.sources.add(path.display().to_string());
-                let file = File::open(path).map_err(io_err(path))?;
-                let len = file.metadata().map_err(io_err(path))?.len();
-                total += len;
-                if opts.parallelism == Parallelism::Auto && len > 2 * opts.piece_size.max(1) && !is_gzip_file(&file).map_err(io_err(path))? {
-                    plan_pieces(&file, path, source, len, opts, &mut work).map_err(io_err(path))?;
-                } else {
-                    work.push(Work::Stream { source, path: Some(path.clone()) });
-                }
-            }
-        }
-    }
-    progress.start(total);
-
     let chunk_lines: Mutex<Vec<(SourceId, u32, u64)>> = Mutex::new(Vec::new());
     let damaged: Mutex<Vec<Damage>> = Mutex::new(Vec::new());
-    let run = |w: &Work, sink: &mut S| -> Result<(), SourceError> {
-        match w {
-            Work::Stream { source, path } => {
-                let outcome = match path {
+    progress.start(0);
+
+    // The work items, in input order, planned one file at a time as the walk finds them.
+    let sources = &mut report.sources;
+    let total_ref = &mut total;
+    let mut work = walk(inputs).flat_map(move |input| -> Vec<Result<Work, SourceError>> {
+        match input.and_then(|input| plan(input, opts, sources, total_ref, progress)) {
+            Ok(items) => items.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        }
+    });
+    // Small files travel in batches (up to a piece's worth of bytes or 256 files), so a
+    // directory of many tiny files does not cost a trip through the bridge per file; a piece
+    // or a large file is a batch of its own, so large inputs still spread over the threads.
+    let piece_size = opts.piece_size.max(1);
+    let batches = std::iter::from_fn(move || {
+        let mut batch = Vec::new();
+        let mut bytes = 0u64;
+        for item in work.by_ref() {
+            let weight = match &item {
+                Ok(w) => w.weight(),
+                Err(_) => u64::MAX,
+            };
+            batch.push(item);
+            bytes = bytes.saturating_add(weight);
+            if bytes >= piece_size || batch.len() >= 256 {
+                break;
+            }
+        }
+        (!batch.is_empty()).then_some(batch)
+    });
+
+    let run = |w: Result<Work, SourceError>, sink: &mut S| -> Result<(), SourceError> {
+        match w? {
+            Work::Stream { source, path, .. } => {
+                let outcome = match &path {
                     Some(p) => {
                         let file = File::open(p).map_err(io_err(p))?;
-                        stream(file, *source, opts, progress, sink).map_err(|e| (p.as_path(), e))
+                        stream(file, source, opts, progress, sink)
                     }
-                    None => stream(io::stdin().lock(), *source, opts, progress, sink).map_err(|e| (Path::new("-"), e)),
+                    None => stream(io::stdin().lock(), source, opts, progress, sink),
                 };
+                let path = path.as_deref().unwrap_or(Path::new("-"));
                 match outcome {
                     Ok(()) => Ok(()),
-                    Err((p, StreamError::Open(e))) => Err(io_err(p)(e)),
-                    Err((_, StreamError::Damaged { reason, records_before })) => {
-                        lock(&damaged).push(Damage { source: *source, reason, records_before });
+                    Err(StreamError::Open(e)) => Err(io_err(path)(e)),
+                    Err(StreamError::Damaged { reason, records_before }) => {
+                        lock(&damaged).push(Damage { source, reason, records_before });
                         Ok(())
                     }
+                    Err(StreamError::Ratio(r)) => Err(SourceError::GzipRatio {
+                        path: path.to_path_buf(),
+                        limit: r.limit,
+                        decompressed: r.decompressed,
+                        compressed: r.compressed,
+                    }),
                 }
             }
             Work::Piece { source, chunk, start, end, kind: PieceKind::LongLine, .. } => {
-                sink.malformed(Position::Line { source: *source, chunk: *chunk, line: 1 }, ParseError::LineTooLong(opts.max_line_len));
+                sink.malformed(Position::Line { source, chunk, line: 1 }, ParseError::LineTooLong(opts.max_line_len));
                 progress.advance(end - start);
-                lock(&chunk_lines).push((*source, *chunk, 1));
+                lock(&chunk_lines).push((source, chunk, 1));
                 Ok(())
             }
             Work::Piece { source, path, chunk, start, end, format, kind: PieceKind::Lines } => {
-                let lines = piece(path, *source, *chunk, *start, *end, format.as_ref(), opts, sink).map_err(io_err(path))?;
+                let lines = piece(&path, source, chunk, start, end, format.as_ref(), opts, sink).map_err(io_err(&path))?;
                 progress.advance(end - start);
-                lock(&chunk_lines).push((*source, *chunk, lines));
+                lock(&chunk_lines).push((source, chunk, lines));
                 Ok(())
             }
         }
@@ -259,18 +343,18 @@ where
     let sink = match opts.parallelism {
         Parallelism::Sequential => {
             let mut sink = new_sink();
-            for w in &work {
+            for w in batches.flatten() {
                 run(w, &mut sink)?;
             }
             sink
         }
         Parallelism::Auto => {
             let slots: Vec<Mutex<Option<S>>> = (0..rayon::current_num_threads().max(1)).map(|_| Mutex::new(None)).collect();
-            work.par_iter().try_for_each(|w| {
+            batches.par_bridge().try_for_each(|batch| {
                 let i = rayon::current_thread_index().unwrap_or(0) % slots.len();
                 let mut slot = lock(&slots[i]);
                 let sink = slot.get_or_insert_with(&new_sink);
-                run(w, sink)
+                batch.into_iter().try_for_each(|w| run(w, sink))
             })?;
             let mut merged: Option<S> = None;
             for slot in slots {
@@ -295,6 +379,30 @@ where
     report.damaged.sort_by_key(|d| d.source);
     report.bytes = total;
     Ok((sink, report))
+}
+
+/// Names one input in the source table and turns it into work: the whole input as a stream,
+/// or a large plain file as pieces.
+fn plan(input: Input, opts: &ReadOptions, sources: &mut Sources, total: &mut u64, progress: &dyn Progress) -> Result<Vec<Work>, SourceError> {
+    let path = match input {
+        Input::Stdin => return Ok(vec![Work::Stream { source: sources.add("-"), path: None, len: u64::MAX }]),
+        Input::Path(path) => path,
+    };
+    let source = sources.add(path.display().to_string());
+    // A stat, not an open: a small file is opened once, by the worker that reads it.
+    let len = std::fs::metadata(&path).map_err(io_err(&path))?.len();
+    *total += len;
+    progress.grow(len);
+    let mut work = Vec::new();
+    if opts.parallelism == Parallelism::Auto && len > 2 * opts.piece_size.max(1) {
+        let file = File::open(&path).map_err(io_err(&path))?;
+        if !is_gzip_file(&file).map_err(io_err(&path))? {
+            plan_pieces(&file, &path, source, len, opts, &mut work).map_err(io_err(&path))?;
+            return Ok(work);
+        }
+    }
+    work.push(Work::Stream { source, path: Some(path), len });
+    Ok(work)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -437,29 +545,68 @@ enum StreamError {
     Open(io::Error),
     /// It broke off part-way.
     Damaged { reason: String, records_before: u64 },
+    /// A gzip stream expanded past the ratio limit.
+    Ratio(RatioExceeded),
 }
 
-/// Counts bytes into the progress reporter.
+/// The error a [`RatioLimit`] reader returns when a gzip stream expands too much.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("gzip stream expands more than {limit} times its size")]
+struct RatioExceeded {
+    limit: u64,
+    decompressed: u64,
+    compressed: u64,
+}
+
+/// Counts bytes into the progress reporter and into `count`.
 struct Counting<'p, R> {
     inner: R,
     progress: &'p dyn Progress,
+    count: &'p Cell<u64>,
 }
 
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.progress.advance(n as u64);
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Stops a decompressing reader once its output exceeds `limit` times the compressed bytes
+/// read so far (and [`GZIP_RATIO_FLOOR`]). The compressed count includes the read-ahead of
+/// the buffer in between, so the check errs on the side of reading on; a bomb still stops
+/// after a bounded amount of output.
+struct RatioLimit<'c, R> {
+    inner: R,
+    compressed: &'c Cell<u64>,
+    decompressed: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for RatioLimit<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.decompressed += n as u64;
+        let compressed = self.compressed.get();
+        if self.limit > 0 && self.decompressed > GZIP_RATIO_FLOOR && self.decompressed / self.limit > compressed {
+            return Err(io::Error::other(RatioExceeded { limit: self.limit, decompressed: self.decompressed, compressed }));
+        }
         Ok(n)
     }
 }
 
 fn stream<R: Read, S: RecordSink>(input: R, source: SourceId, opts: &ReadOptions, progress: &dyn Progress, sink: &mut S) -> Result<(), StreamError> {
-    let mut reader = BufReader::with_capacity(128 << 10, Counting { inner: input, progress });
+    let compressed = Cell::new(0u64);
+    let mut reader = BufReader::with_capacity(128 << 10, Counting { inner: input, progress, count: &compressed });
     let head = reader.fill_buf().map_err(StreamError::Open)?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     let mut parser = ParserBuilder::new().format(opts.format.clone()).max_line_len(opts.max_line_len).build();
     if gzip {
-        parse_stream(flate2::bufread::MultiGzDecoder::new(reader), &mut parser, source, opts, sink)
+        let decoder = flate2::bufread::MultiGzDecoder::new(reader);
+        let limited = RatioLimit { inner: decoder, compressed: &compressed, decompressed: 0, limit: opts.max_gzip_ratio };
+        parse_stream(limited, &mut parser, source, opts, sink)
     } else {
         parse_stream(reader, &mut parser, source, opts, sink)
     }
@@ -491,6 +638,9 @@ fn parse_stream<R: Read, S: RecordSink>(mut input: R, parser: &mut Parser, sourc
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 drop(visit);
+                if let Some(r) = e.get_ref().and_then(|inner| inner.downcast_ref::<RatioExceeded>()) {
+                    return Err(StreamError::Ratio(*r));
+                }
                 return Err(StreamError::Damaged { reason: damage_reason(&e), records_before: records });
             }
         };
@@ -573,5 +723,275 @@ mod tests {
             seen.push(s.conversations.top(0).iter().map(|(k, v)| format!("{k:?}{v:?}")).collect::<Vec<_>>());
         }
         assert_eq!(seen[0], seen[1]);
+    }
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_past_the_ratio_limit_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut data = LINES.as_bytes().to_vec();
+        data.resize(8 << 20, b'\n');
+        let path = dir.path().join("bomb.gz");
+        std::fs::write(&path, gz(&data)).unwrap();
+        for parallelism in [Parallelism::Auto, Parallelism::Sequential] {
+            let opts = ReadOptions { parallelism, ..ReadOptions::default() };
+            let err = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).unwrap_err();
+            let SourceError::GzipRatio { path: p, limit, decompressed, compressed } = &err else { panic!("{err}") };
+            assert_eq!((p, *limit), (&path, DEFAULT_MAX_GZIP_RATIO));
+            assert!(*decompressed > GZIP_RATIO_FLOOR && *decompressed / 100 > *compressed, "{err}");
+            assert!(err.to_string().contains("bomb.gz: gzip stream expands more than 100 times"), "{err}");
+        }
+        let opts = ReadOptions { max_gzip_ratio: 0, ..ReadOptions::default() };
+        let (s, _) = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).unwrap();
+        assert_eq!(s.counts.ok, 1);
+        // Below the floor the ratio does not matter: 1 MiB of blank lines is read.
+        let small = dir.path().join("small.gz");
+        std::fs::write(&small, gz(&data[..GZIP_RATIO_FLOOR as usize])).unwrap();
+        let (s, _) = read(&[Input::Path(small)], &ReadOptions::default(), &NoProgress, Summary::new).unwrap();
+        assert_eq!(s.counts.ok, 1);
+    }
+
+    #[test]
+    fn directories_are_walked_lazily() {
+        // The walk yields the first file before it reaches a broken entry further on, so a
+        // directory is never listed as a whole before reading starts.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/1.log"), LINES).unwrap();
+        std::fs::create_dir_all(dir.path().join("z")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("z/loop")).unwrap();
+        let inputs = [Input::Path(dir.path().to_path_buf())];
+        let mut walk = walk(&inputs);
+        assert_eq!(walk.next().unwrap().unwrap(), Input::Path(dir.path().join("a/1.log")));
+        assert!(matches!(walk.next(), Some(Err(SourceError::Walk { .. }))));
+        assert!(expand(&inputs).is_err());
+        // The reader reports the loop as an error, whichever mode.
+        for parallelism in [Parallelism::Auto, Parallelism::Sequential] {
+            let opts = ReadOptions { parallelism, ..ReadOptions::default() };
+            assert!(matches!(read(&inputs, &opts, &NoProgress, Summary::new), Err(SourceError::Walk { .. })));
+        }
+    }
+
+    #[test]
+    fn files_are_named_in_walk_order_and_the_total_grows_as_they_are_found() {
+        struct Total(std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64);
+        impl Progress for Total {
+            fn start(&self, total: u64) {
+                self.0.store(total, std::sync::atomic::Ordering::Relaxed);
+            }
+            fn grow(&self, bytes: u64) {
+                self.0.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+            }
+            fn advance(&self, bytes: u64) {
+                self.1.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut names = Vec::new();
+        for i in (0..50).rev() {
+            let p = dir.path().join(format!("d{}/f{i:02}.log", i % 3));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, LINES).unwrap();
+            names.push(p.display().to_string());
+        }
+        names.sort();
+        std::fs::write(dir.path().join(".hidden.log"), "garbage\n").unwrap();
+        let progress = Total(Default::default(), Default::default());
+        let (s, report) = read(&[Input::Path(dir.path().to_path_buf())], &ReadOptions::default(), &progress, Summary::new).unwrap();
+        assert_eq!(s.counts.ok, 50);
+        let got: Vec<&str> = (0..report.sources.len()).map(|i| report.sources.name(SourceId(i as u32))).collect();
+        assert_eq!(got, names);
+        let total = 50 * LINES.len() as u64;
+        assert_eq!((report.bytes, progress.0.into_inner(), progress.1.into_inner()), (total, total, total));
+    }
+    /// Property tests (issue 9): flow logs written from random records, in the default
+    /// format or a random custom field order behind a header line, parse back to the same
+    /// records whatever the chunking, the reading path (streamed with any buffer size, split
+    /// into memory-mapped pieces read in parallel) and the compression.
+    mod roundtrip {
+        use super::*;
+        use crate::flowlog::field::Kind;
+        use crate::flowlog::{Field, FlowRecord, DEFAULT_V2_FIELDS};
+        use proptest::prelude::*;
+        use std::net::IpAddr;
+
+        /// A random value of one field, `None` for `-`.
+        fn value(field: Field) -> BoxedStrategy<Option<String>> {
+            let some = match field.kind() {
+                Kind::Text => "[a-z0-9][a-z0-9_:/.-]{0,20}".boxed(),
+                Kind::U8 => any::<u8>().prop_map(|v| v.to_string()).boxed(),
+                Kind::U16 => any::<u16>().prop_map(|v| v.to_string()).boxed(),
+                Kind::U64 => prop_oneof![any::<u64>(), 0u64..100_000].prop_map(|v| v.to_string()).boxed(),
+                Kind::Addr => prop_oneof![
+                    any::<[u8; 4]>().prop_map(|o| IpAddr::from(o).to_string()),
+                    any::<u128>().prop_map(|v| IpAddr::from(v.to_be_bytes()).to_string()),
+                ]
+                .boxed(),
+                Kind::Action => prop_oneof![Just("ACCEPT"), Just("REJECT")].prop_map(str::to_string).boxed(),
+                Kind::LogStatus => prop_oneof![Just("OK"), Just("NODATA"), Just("SKIPDATA")].prop_map(str::to_string).boxed(),
+                Kind::Direction => prop_oneof![Just("ingress"), Just("egress")].prop_map(str::to_string).boxed(),
+            };
+            proptest::option::weighted(0.85, some).boxed()
+        }
+
+        /// A format (the default v2 one, or a random subset of the catalogue in random
+        /// order) and records of it, as column texts.
+        fn log() -> impl Strategy<Value = (Vec<Field>, bool, Vec<Vec<Option<String>>>)> {
+            let default = (Just(DEFAULT_V2_FIELDS.to_vec()), any::<bool>());
+            let custom = (Just(Field::ALL.to_vec()).prop_shuffle(), 1..Field::ALL.len())
+                .prop_map(|(fields, n)| fields[..n].to_vec())
+                .prop_map(|f| (f, true));
+            prop_oneof![default, custom].prop_flat_map(|(fields, header)| {
+                let row: Vec<_> = fields.iter().map(|&f| value(f)).collect();
+                (Just(fields), Just(header), proptest::collection::vec(row, 0..40))
+            })
+        }
+
+        fn text(fields: &[Field], header: bool, rows: &[Vec<Option<String>>], crlf: bool) -> String {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut out = String::new();
+            if header {
+                out.push_str(&fields.iter().map(|f| f.name()).collect::<Vec<_>>().join(" "));
+                out.push_str(end);
+            }
+            for row in rows {
+                out.push_str(&row.iter().map(|v| v.as_deref().unwrap_or("-")).collect::<Vec<_>>().join(" "));
+                out.push_str(end);
+            }
+            out
+        }
+
+        /// Every column and every typed accessor of a record.
+        fn render(r: &FlowRecord<'_>) -> String {
+            let columns: Vec<String> = r.fields().map(|(n, v)| format!("{n}={}", v.unwrap_or("-"))).collect();
+            format!(
+                "{} | {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                columns.join(" "),
+                r.version(),
+                r.interface_id(),
+                r.srcaddr(),
+                r.dstaddr(),
+                r.pkt_srcaddr(),
+                r.pkt_dstaddr(),
+                r.srcport(),
+                r.dstport(),
+                r.protocol(),
+                r.packets(),
+                r.bytes(),
+                r.start(),
+                r.end(),
+                r.action(),
+                r.log_status(),
+                r.tcp_flags().map(|f| f.0),
+                r.direction()
+            )
+        }
+
+        /// Collects (position, rendering) of every record; merging appends.
+        #[derive(Default)]
+        struct Collect(Vec<(Position, String)>);
+
+        impl RecordSink for Collect {
+            fn record(&mut self, position: Position, record: &FlowRecord<'_>) {
+                self.0.push((position, render(record)));
+            }
+            fn malformed(&mut self, position: Position, error: ParseError) {
+                self.0.push((position, format!("malformed: {error}")));
+            }
+            fn merge(&mut self, other: Self) {
+                self.0.extend(other.0);
+            }
+        }
+
+        /// The records a reading path produced, as (file line, rendering) in line order.
+        fn lines(sink: Collect, sources: &Sources) -> Vec<(u64, String)> {
+            let mut out: Vec<(u64, String)> = sink.0.iter().map(|(p, r)| (sources.resolve(p).line.unwrap_or(0), r.clone())).collect();
+            out.sort();
+            out
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+            #[test]
+            fn records_survive_any_chunking_reading_path_and_compression(
+                (fields, header, rows) in log(),
+                crlf in any::<bool>(),
+                pieces in proptest::collection::vec(1usize..300, 1..8),
+                piece_size in 40u64..400,
+                buffer_size in 1usize..64,
+            ) {
+                let format = Format::from_fields(&fields).unwrap();
+                // What each record must be: every column's text and, for typed fields, the
+                // value written (parsed one line at a time, the CloudWatch path).
+                let mut one = ParserBuilder::new().format(format.clone()).build();
+                let mut expected = Vec::new();
+                let first = 1 + header as u64;
+                for (i, row) in rows.iter().enumerate() {
+                    let line = row.iter().map(|v| v.as_deref().unwrap_or("-")).collect::<Vec<_>>().join(" ");
+                    let r = one.parse_line(line.as_bytes()).unwrap();
+                    for (f, v) in fields.iter().zip(row) {
+                        prop_assert_eq!(r.get(*f), v.as_deref(), "{}", f.name());
+                        let typed = match f.kind() {
+                            Kind::Addr => r.get(*f).map(|t| t.parse::<IpAddr>().map(|a| a.to_string()).unwrap()),
+                            Kind::U8 | Kind::U16 | Kind::U64 => r.get_u64(*f).map(|n| n.to_string()),
+                            _ => v.clone(),
+                        };
+                        prop_assert_eq!(&typed, v, "{}", f.name());
+                    }
+                    match (r.srcaddr(), fields.iter().position(|f| *f == Field::SrcAddr).and_then(|i| row[i].as_deref())) {
+                        (Some(a), Some(t)) => prop_assert_eq!(a, t.parse::<IpAddr>().unwrap()),
+                        (a, t) => prop_assert!(a.is_none() && t.is_none()),
+                    }
+                    expected.push((first + i as u64, render(&r)));
+                }
+                let log = text(&fields, header, &rows, crlf);
+                // Without a header line the reader must be told the format.
+                let opts = ReadOptions { format: format.clone(), ..ReadOptions::default() };
+
+                // The parser fed in random-size pieces.
+                let mut p = ParserBuilder::new().format(format.clone()).build();
+                let mut got = Collect::default();
+                let mut buf: Vec<u8> = Vec::new();
+                let mut rest = log.as_bytes();
+                let mut sizes = pieces.iter().cycle();
+                while !rest.is_empty() {
+                    let n = (*sizes.next().unwrap()).min(rest.len());
+                    buf.extend_from_slice(&rest[..n]);
+                    rest = &rest[n..];
+                    let used = p.feed(&buf, |line, r| got.0.push((Position::Line { source: SourceId(0), chunk: 0, line }, r.map(|r| render(&r)).unwrap_or_else(|e| format!("malformed: {e}")))));
+                    buf.drain(..used);
+                }
+                p.finish(&buf, |line, r| got.0.push((Position::Line { source: SourceId(0), chunk: 0, line }, r.map(|r| render(&r)).unwrap_or_else(|e| format!("malformed: {e}")))));
+                let mut sources = Sources::new();
+                sources.add("-");
+                prop_assert_eq!(&lines(got, &sources), &expected, "fed in pieces of {:?}", pieces);
+
+                // Files: plain (split into pieces read in parallel, or streamed through a tiny
+                // buffer) and gzip (several members, as concatenated .gz files are).
+                let dir = tempfile::tempdir().unwrap();
+                let plain = dir.path().join("log");
+                std::fs::write(&plain, &log).unwrap();
+                let gzip = dir.path().join("log.gz");
+                let mut gz = Vec::new();
+                for part in log.as_bytes().chunks(pieces[0] * 7) {
+                    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                    enc.write_all(part).unwrap();
+                    gz.extend(enc.finish().unwrap());
+                }
+                std::fs::write(&gzip, &gz).unwrap();
+                let split = ReadOptions { piece_size, ..opts.clone() };
+                let streamed = ReadOptions { parallelism: Parallelism::Sequential, buffer_size, ..opts.clone() };
+                for (path, o, what) in [(&plain, &split, "split"), (&plain, &streamed, "streamed"), (&gzip, &split, "gzip"), (&gzip, &streamed, "gzip streamed")] {
+                    let (sink, report) = read(&[Input::Path(path.clone())], o, &NoProgress, Collect::default).unwrap();
+                    prop_assert!(report.damaged.is_empty(), "{}: {:?}", what, report.damaged);
+                    prop_assert_eq!(&lines(sink, &report.sources), &expected, "{}", what);
+                }
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod explain;
 mod flows;
+mod limits;
 mod matrix;
 mod reach;
 mod snapshot;
