@@ -44,7 +44,9 @@ read -r d_wall d_rss < <(measure duckdb benches/duckdb/.venv/bin/python benches/
 
 # Same answer: record total and distinct conversations.
 v_total=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["records"]["total"], d["conversations_total"])' "$work/vpcscope.out")
-d_total=$(awk 'BEGIN{RS=""} NR==1 {t=0; n=split($0,l,"\n"); for(i=1;i<=n;i++){split(l[i],f,"\t"); t+=f[2]}} NR==2 {print t, $1}' "$work/duckdb.out")
+# DuckDB prints one block per statement: the distinct-conversation count (one number) and the
+# records per log-status (STATUS<TAB>N lines), in summary.sql's order.
+d_total=$(awk 'BEGIN{RS=""} NR<=2 { if ($0 ~ /\t/) { n=split($0,l,"\n"); for(i=1;i<=n;i++){split(l[i],f,"\t"); t+=f[2]} } else { c=$1 } } END {print t, c}' "$work/duckdb.out")
 
 echo
 echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /,""); print; exit}' /proc/cpuinfo)"
