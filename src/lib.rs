@@ -28,6 +28,7 @@ pub mod flowlog;
 pub mod intent;
 pub mod model;
 pub mod report;
+pub mod severity;
 pub mod source;
 pub mod testgen;
 pub mod topology;

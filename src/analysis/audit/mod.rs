@@ -61,43 +61,7 @@ pub fn service_of(port: u16) -> Option<&'static str> {
     DATABASE_PORTS.iter().chain(ADMIN_PORTS).find(|(p, _)| *p == port).map(|(_, s)| *s)
 }
 
-/// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// For information (e.g. a rule no flow used).
-    Info,
-    /// Hygiene.
-    Low,
-    /// A latent exposure or a broken path.
-    Medium,
-    /// Reachable from some of the internet.
-    High,
-    /// A database reachable from any internet address.
-    Critical,
-}
-
-impl Severity {
-    /// Every severity, most severe first.
-    pub const ALL: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
-
-    /// The lowercase name used in every format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::severity::Severity;
 
 /// What a finding is about. The kebab-case names are part of the JSON contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
