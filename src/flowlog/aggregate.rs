@@ -139,6 +139,28 @@ struct PackedKey {
 }
 
 impl PackedKey {
+    /// Packs `key` whose interface and addresses were already interned (`(kind, value)`).
+    #[inline]
+    fn new(key: &ConversationKey<'_>, tag: u8, iface: Option<u32>, (sk, src): (u8, u32), (dk, dst): (u8, u32)) -> PackedKey {
+        let kinds = sk
+            | dk << 2
+            | u8::from(key.src_port.is_some()) << 4
+            | u8::from(key.dst_port.is_some()) << 5
+            | u8::from(key.protocol.is_some()) << 6
+            | u8::from(iface.is_some()) << 7;
+        PackedKey {
+            iface: iface.unwrap_or(0),
+            src,
+            dst,
+            sport: key.src_port.unwrap_or(0),
+            dport: key.dst_port.unwrap_or(0),
+            proto: key.protocol.map_or(0, |p| p.0),
+            action: action_code(key.action),
+            kinds,
+            tag,
+        }
+    }
+
     #[inline]
     fn hash(&self) -> u64 {
         let a = (self.iface as u64) << 32 | self.src as u64;
@@ -367,38 +389,10 @@ impl Conversations {
 
     #[inline]
     fn add_packed(&mut self, key: &ConversationKey<'_>, tag: u8, mut e: Entry) -> ConvId {
-        let mut kinds = 0u8;
-        let iface = match key.interface {
-            Some(name) => {
-                kinds |= 1 << 7;
-                self.ifaces.intern(name)
-            }
-            None => 0,
-        };
-        let (sk, src) = self.addr(key.src);
-        let (dk, dst) = self.addr(key.dst);
-        kinds |= sk | dk << 2;
-        if key.src_port.is_some() {
-            kinds |= 1 << 4;
-        }
-        if key.dst_port.is_some() {
-            kinds |= 1 << 5;
-        }
-        if key.protocol.is_some() {
-            kinds |= 1 << 6;
-        }
-        let action = action_code(key.action);
-        let pk = PackedKey {
-            iface,
-            src,
-            dst,
-            sport: key.src_port.unwrap_or(0),
-            dport: key.dst_port.unwrap_or(0),
-            proto: key.protocol.map_or(0, |p| p.0),
-            action,
-            kinds,
-            tag,
-        };
+        let iface = key.interface.map(|name| self.ifaces.intern(name));
+        let src = self.addr(key.src);
+        let dst = self.addr(key.dst);
+        let pk = PackedKey::new(key, tag, iface, src, dst);
         e.key = pk;
         self.insert_entry(e)
     }
@@ -461,13 +455,9 @@ impl Conversations {
 
     /// The conversation with this key and tag, if the table holds it.
     pub fn find(&self, key: &ConversationKey<'_>, tag: u8) -> Option<ConvId> {
-        let mut kinds = 0u8;
         let iface = match key.interface {
-            Some(name) => {
-                kinds |= 1 << 7;
-                self.ifaces.get(name)?
-            }
-            None => 0,
+            Some(name) => Some(self.ifaces.get(name)?),
+            None => None,
         };
         let addr = |a: Option<IpAddr>| -> Option<(u8, u32)> {
             Some(match a {
@@ -476,29 +466,7 @@ impl Conversations {
                 Some(IpAddr::V6(v6)) => (K_V6, self.v6.get(u128::from(v6))?),
             })
         };
-        let (sk, src) = addr(key.src)?;
-        let (dk, dst) = addr(key.dst)?;
-        kinds |= sk | dk << 2;
-        if key.src_port.is_some() {
-            kinds |= 1 << 4;
-        }
-        if key.dst_port.is_some() {
-            kinds |= 1 << 5;
-        }
-        if key.protocol.is_some() {
-            kinds |= 1 << 6;
-        }
-        let pk = PackedKey {
-            iface,
-            src,
-            dst,
-            sport: key.src_port.unwrap_or(0),
-            dport: key.dst_port.unwrap_or(0),
-            proto: key.protocol.map_or(0, |p| p.0),
-            action: action_code(key.action),
-            kinds,
-            tag,
-        };
+        let pk = PackedKey::new(key, tag, iface, addr(key.src)?, addr(key.dst)?);
         let blocks = &self.blocks;
         self.table.find(pk.hash(), |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key == pk).map(|&id| ConvId(id))
     }
