@@ -33,3 +33,5 @@ unset AWS_PROFILE
 #    compile check of the benchmarks.
 cargo test --all-targets "$@"
 cargo test --doc
+# The build without the AWS SDK (fuzzing, benches, offline use) must keep compiling.
+cargo check --no-default-features --all-targets
