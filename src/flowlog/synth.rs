@@ -41,10 +41,12 @@ pub struct SynthStats {
     pub skipdata: u64,
 }
 
-struct Rng(u64);
+/// SplitMix64: small, fast, deterministic; also drawn from by property tests that build
+/// inputs from one seed.
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         // splitmix64
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
@@ -52,7 +54,7 @@ impl Rng {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         ((self.next() as u128 * n.max(1) as u128) >> 64) as u64
     }
     fn unit(&mut self) -> f64 {

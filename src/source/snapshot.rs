@@ -154,19 +154,10 @@ mod tests {
         use proptest::prelude::*;
         use serde_json::{json, Value};
 
-        /// SplitMix64: the network is drawn from one proptest seed.
-        struct Rng(u64);
+        /// The network is drawn from one proptest seed.
+        use crate::flowlog::synth::Rng;
+
         impl Rng {
-            fn next(&mut self) -> u64 {
-                self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                let mut z = self.0;
-                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-                z ^ (z >> 31)
-            }
-            fn below(&mut self, n: u64) -> u64 {
-                self.next() % n.max(1)
-            }
             fn chance(&mut self, percent: u64) -> bool {
                 self.below(100) < percent
             }
