@@ -45,11 +45,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut p = Parser::default();
             let mut s = Summary::new();
-            p.feed(&data, |_, r| {
+            p.feed(&data, |line, r| {
                 if let Ok(r) = r {
-                    s.add(&r);
+                    s.record(Position::Line { source: SourceId(0), chunk: 0, line }, &r);
                 }
             });
+            s.finish();
             assert_eq!(s.counts.total, RECORDS);
             s.conversations.len()
         })
@@ -99,11 +100,12 @@ fn bench_explain(c: &mut Criterion) {
         b.iter(|| {
             let mut p = Parser::default();
             let mut s = Summary::new();
-            p.feed(&data, |_, r| {
+            p.feed(&data, |line, r| {
                 if let Ok(r) = r {
-                    s.add(&r);
+                    s.record(Position::Line { source: SourceId(0), chunk: 0, line }, &r);
                 }
             });
+            s.finish();
             assert_eq!(s.counts.total, RECORDS);
             vpcscope::flowlog::render::SummaryReport::new(&s, &sources, Vec::new(), 10).conversations_total
         })

@@ -4,8 +4,9 @@
 //! `${...}` format taken from the first line of the input (the rest is the log), bits 2-7 the
 //! chunk size the log is fed in. The second byte sets the line-length limit (small, so that
 //! the long-line path is reached). Oracles: no panic; feeding the log in chunks gives exactly
-//! the events of feeding it whole; a format survives `to_log_format` and back; every record
-//! accessor works on every parsed record; the summary aggregate accepts every record.
+//! the events of feeding it whole; the default format's fast path and the general parser give
+//! the same record or error for every line; a format survives `to_log_format` and back; every
+//! record accessor works on every parsed record; the summary aggregate accepts every record.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -36,12 +37,14 @@ fuzz_target!(|data: &[u8]| {
     let chunked = events(&format, header, max_line, log, step);
     assert_eq!(whole, chunked, "chunk size {step} changed the result");
 
-    // Every line on its own, as CloudWatch events are parsed.
+    // Every line on its own, as CloudWatch events are parsed, with and without the
+    // default format's fast path: both must give the same record or the same error.
     let mut p = ParserBuilder::new().format(format.clone()).max_line_len(max_line).build();
+    let mut general = ParserBuilder::new().format(format.clone()).max_line_len(max_line).fast_path(false).build();
     for line in log.split(|&b| b == b'\n') {
-        if let Ok(r) = p.parse_line(line) {
-            touch(&r);
-        }
+        let fast = p.parse_line(line).map(|r| touch(&r));
+        let slow = general.parse_line(line).map(|r| touch(&r));
+        assert_eq!(fast, slow, "the fast path disagrees on {:?}", String::from_utf8_lossy(line));
     }
 });
 

@@ -660,6 +660,7 @@ mod tests {
             }
         });
         assert_eq!(used, data.len());
+        sink.finish();
     }
 
     /// Parallel readers fill one sink per thread and merge them: the report must not depend

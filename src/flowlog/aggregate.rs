@@ -161,9 +161,10 @@ impl PackedKey {
         }
     }
 
+    /// The key's hash under a table's `seed`.
     #[inline]
-    fn hash(&self) -> u64 {
-        let a = (self.iface as u64) << 32 | self.src as u64;
+    fn hash(&self, seed: u64) -> u64 {
+        let a = (self.iface as u64) << 32 | self.src as u64 ^ seed;
         let b = (self.dst as u64) << 32 | (self.sport as u64) << 16 | self.dport as u64;
         let c = (self.proto as u64) | (self.action as u64) << 8 | (self.kinds as u64) << 16 | (self.tag as u64) << 24;
         fold(fold(a ^ 0x243f_6a88_85a3_08d3, b ^ 0x1319_8a2e_0370_7344), c ^ 0xa409_3822_299f_31d0)
@@ -281,10 +282,126 @@ impl V6s {
     }
 }
 
+/// The open-addressing index over a table's entries. Each slot holds the high half of a
+/// key's hash and the entry's id + 1 (0: empty); slots are probed linearly from the hash and
+/// kept at most half full, so a lookup reads one cache line of eight slots, then the entry
+/// whose fingerprint matches. Keys hash with a per-process seed, so whoever writes the logs
+/// cannot choose colliding keys.
+#[derive(Debug, Clone)]
+struct Index {
+    slots: Vec<u64>,
+    seed: u64,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let seed = *SEED.get_or_init(|| foldhash::fast::RandomState::default().hash_one(0x5eed_u64));
+        Index { slots: Vec::new(), seed }
+    }
+}
+
+const MIN_SLOTS: usize = 1024;
+
+impl Index {
+    #[inline]
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    /// The id of the entry with key `pk` (hash `h`), or the empty slot where it would go.
+    #[inline]
+    fn probe(&self, h: u64, blocks: &[Vec<Entry>], pk: &PackedKey) -> Result<u32, usize> {
+        let mask = self.mask();
+        let fp = h >> 32;
+        let mut i = h as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return Err(i);
+            }
+            if slot >> 32 == fp {
+                let id = (slot as u32).wrapping_sub(1);
+                if entry_at(blocks, id).is_some_and(|e| e.key == *pk) {
+                    return Ok(id);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Doubles the index when one more entry would fill it past half.
+    fn reserve(&mut self, len: usize, blocks: &[Vec<Entry>]) {
+        if (len + 1) * 2 <= self.slots.len() {
+            return;
+        }
+        let size = ((len + 1) * 2).next_power_of_two().max(MIN_SLOTS);
+        self.slots = vec![0; size];
+        let mask = size - 1;
+        for (id, e) in blocks.iter().flatten().enumerate() {
+            let h = e.key.hash(self.seed);
+            let mut i = h as usize & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = (h >> 32) << 32 | (id as u64 + 1);
+        }
+    }
+
+    /// Hints the CPU to fetch the slots where a key with hash `h` starts probing.
+    #[inline(always)]
+    fn prefetch_slot(&self, h: u64) {
+        if let Some(slot) = self.slots.get(h as usize & self.mask()) {
+            prefetch(slot);
+        }
+    }
+
+    /// Hints the CPU to fetch the entry a key with hash `h` probably has (the first whose
+    /// fingerprint matches in the first slots), without comparing keys.
+    #[inline(always)]
+    fn prefetch_entry(&self, h: u64, blocks: &[Vec<Entry>]) {
+        let mask = self.mask();
+        let mut i = h as usize & mask;
+        for _ in 0..4 {
+            let Some(&slot) = self.slots.get(i) else { return };
+            if slot == 0 {
+                return;
+            }
+            if slot >> 32 == h >> 32 {
+                if let Some(e) = entry_at(blocks, (slot as u32).wrapping_sub(1)) {
+                    prefetch(e);
+                }
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+#[inline(always)]
+fn entry_at(blocks: &[Vec<Entry>], id: u32) -> Option<&Entry> {
+    blocks.get(id as usize / BLOCK)?.get(id as usize % BLOCK)
+}
+
+/// A hint to bring the cache line holding `value` closer; no effect on what the program does.
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and changes no program state; the address is a live
+    // reference anyway.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>())
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// Conversations and their stats: a hash table keyed by [`ConversationKey`].
 #[derive(Debug, Clone, Default)]
 pub struct Conversations {
-    table: HashTable<u32>,
+    index: Index,
     blocks: Vec<Vec<Entry>>,
     len: usize,
     ifaces: Names,
@@ -319,7 +436,13 @@ impl Conversations {
     /// with its `flow-direction`). [`tag`](Self::tag) reads it back.
     #[inline]
     pub fn add_tagged(&mut self, record: &FlowRecord<'_>, tag: u8) -> ConvId {
-        let key = ConversationKey::of(record);
+        let e = self.pack(record, tag);
+        self.insert_entry(e)
+    }
+
+    /// A record as an entry whose key is packed against this table's interners.
+    #[inline]
+    fn pack(&mut self, record: &FlowRecord<'_>, tag: u8) -> Entry {
         let v = &record.values;
         let mut flags = 0;
         let (first, last) = (
@@ -341,18 +464,17 @@ impl Conversations {
             Some(Direction::Egress) => 2,
             None => 4,
         };
-        let stats = Entry {
+        Entry {
             packets: v.packets.unwrap_or(0),
             bytes: v.bytes.unwrap_or(0),
             records: 1,
             first,
             last,
-            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0, tag: 0 },
+            key: self.pack_key(&ConversationKey::of(record), tag),
             tcp,
             dir,
             flags,
-        };
-        self.add_packed(&key, tag, stats)
+        }
     }
 
     /// Adds stats for a key (for results computed elsewhere, such as Logs Insights rows).
@@ -388,33 +510,48 @@ impl Conversations {
     }
 
     #[inline]
-    fn add_packed(&mut self, key: &ConversationKey<'_>, tag: u8, mut e: Entry) -> ConvId {
+    fn pack_key(&mut self, key: &ConversationKey<'_>, tag: u8) -> PackedKey {
         let iface = key.interface.map(|name| self.ifaces.intern(name));
         let src = self.addr(key.src);
         let dst = self.addr(key.dst);
-        let pk = PackedKey::new(key, tag, iface, src, dst);
-        e.key = pk;
+        PackedKey::new(key, tag, iface, src, dst)
+    }
+
+    #[inline]
+    fn add_packed(&mut self, key: &ConversationKey<'_>, tag: u8, mut e: Entry) -> ConvId {
+        e.key = self.pack_key(key, tag);
         self.insert_entry(e)
     }
 
     /// Adds an entry whose key is already packed against this table's interners.
     #[inline]
     fn insert_entry(&mut self, e: Entry) -> ConvId {
-        let pk = e.key;
-        let h = pk.hash();
-        let blocks = &mut self.blocks;
-        if let Some(&id) = self.table.find(h, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key == pk) {
-            let cur = &mut blocks[id as usize / BLOCK][id as usize % BLOCK];
-            merge_entry(cur, &e);
-            return ConvId(id);
-        }
+        let h = e.key.hash(self.index.seed);
+        self.insert_hashed(e, h)
+    }
+
+    /// [`insert_entry`](Self::insert_entry) with the key's hash already computed.
+    #[inline]
+    fn insert_hashed(&mut self, e: Entry, h: u64) -> ConvId {
+        self.index.reserve(self.len, &self.blocks);
+        let slot = match self.index.probe(h, &self.blocks, &e.key) {
+            Ok(id) => {
+                if let Some(cur) = self.blocks.get_mut(id as usize / BLOCK).and_then(|b| b.get_mut(id as usize % BLOCK)) {
+                    merge_entry(cur, &e);
+                }
+                return ConvId(id);
+            }
+            Err(slot) => slot,
+        };
         let id = self.len as u32;
         if self.len % BLOCK == 0 {
-            blocks.push(Vec::with_capacity(BLOCK));
+            self.blocks.push(Vec::with_capacity(BLOCK));
         }
-        blocks[self.len / BLOCK].push(e);
+        if let Some(block) = self.blocks.last_mut() {
+            block.push(e);
+        }
         self.len += 1;
-        self.table.insert_unique(h, id, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key.hash());
+        self.index.slots[slot] = (h >> 32) << 32 | (id as u64 + 1);
         ConvId(id)
     }
 
@@ -428,7 +565,7 @@ impl Conversations {
     }
 
     fn entry(&self, id: ConvId) -> Option<&Entry> {
-        self.blocks.get(id.0 as usize / BLOCK)?.get(id.0 as usize % BLOCK)
+        entry_at(&self.blocks, id.0)
     }
 
     /// A conversation by id.
@@ -467,8 +604,10 @@ impl Conversations {
             })
         };
         let pk = PackedKey::new(key, tag, iface, addr(key.src)?, addr(key.dst)?);
-        let blocks = &self.blocks;
-        self.table.find(pk.hash(), |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key == pk).map(|&id| ConvId(id))
+        if self.len == 0 {
+            return None;
+        }
+        self.index.probe(pk.hash(self.index.seed), &self.blocks, &pk).ok().map(ConvId)
     }
 
     fn decode(&self, e: &Entry) -> (ConversationKey<'_>, ConversationStats) {
@@ -679,8 +818,7 @@ impl Conversations {
         // packed entries across without decoding them.
         let ifaces: Vec<u32> = other.ifaces.names.iter().map(|n| self.ifaces.intern(n)).collect();
         let v6: Vec<u32> = other.v6.addrs.iter().map(|&a| self.v6.intern(a)).collect();
-        let blocks = &self.blocks;
-        self.table.reserve(other.len, |&id| blocks[id as usize / BLOCK][id as usize % BLOCK].key.hash());
+        self.index.reserve(self.len + other.len, &self.blocks);
         let mut map = Vec::with_capacity(other.len);
         for e in other.blocks.iter().flatten() {
             let mut e = *e;
@@ -827,6 +965,11 @@ pub struct Malformed {
 pub const MALFORMED_SAMPLES: usize = 10;
 
 /// The `flows summary` aggregate: counts, the first malformed lines, and conversations.
+///
+/// Records delivered through [`RecordSink::record`] reach their conversation a few records
+/// later: the summary computes each record's slot first and asks the CPU to fetch it, so the
+/// table's cache misses overlap with parsing the next lines. [`RecordSink::finish`] (which
+/// the readers call) and `merge` complete the held-back records; [`Summary::add`] adds at once.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     /// Records by kind.
@@ -835,7 +978,15 @@ pub struct Summary {
     pub malformed_samples: Vec<Malformed>,
     /// Conversations of the `OK` records.
     pub conversations: Conversations,
+    /// Records counted but not yet added to `conversations`, with their hashes, oldest at
+    /// `pending_next` once the ring is full.
+    pending: Vec<(Entry, u64)>,
+    pending_next: usize,
 }
+
+/// How many records [`Summary`] holds back: a record's index slot is fetched when it
+/// arrives, its entry halfway, and it is added when `AHEAD` more have arrived.
+const AHEAD: usize = 8;
 
 impl Summary {
     /// An empty summary.
@@ -847,11 +998,48 @@ impl Summary {
     /// NODATA/SKIPDATA); returns the conversation.
     #[inline]
     pub fn add(&mut self, record: &FlowRecord<'_>) -> Option<ConvId> {
+        self.flush();
         if self.counts.tally(record.log_status()) {
             Some(self.conversations.add(record))
         } else {
             None
         }
+    }
+
+    /// [`add`](Self::add), holding the record back while its conversation is fetched.
+    #[inline]
+    fn add_ahead(&mut self, record: &FlowRecord<'_>) {
+        if !self.counts.tally(record.log_status()) {
+            return;
+        }
+        let c = &mut self.conversations;
+        let e = c.pack(record, 0);
+        let h = e.key.hash(c.index.seed);
+        c.index.prefetch_slot(h);
+        if self.pending.len() < AHEAD {
+            self.pending.push((e, h));
+            return;
+        }
+        let next = self.pending_next;
+        if let Some(&(_, half)) = self.pending.get((next + AHEAD / 2) % AHEAD) {
+            c.index.prefetch_entry(half, &c.blocks);
+        }
+        if let Some(slot) = self.pending.get_mut(next) {
+            let (old, old_hash) = std::mem::replace(slot, (e, h));
+            self.pending_next = (next + 1) % AHEAD;
+            c.insert_hashed(old, old_hash);
+        }
+    }
+
+    /// Adds the held-back records, oldest first.
+    fn flush(&mut self) {
+        let n = self.pending.len();
+        for k in 0..n {
+            let (e, h) = self.pending[(self.pending_next + k) % n];
+            self.conversations.insert_hashed(e, h);
+        }
+        self.pending.clear();
+        self.pending_next = 0;
     }
 
     /// Counts one malformed line, keeping it as a sample while there is room.
@@ -870,7 +1058,9 @@ impl Summary {
 }
 
 impl AddAssign for Summary {
-    fn add_assign(&mut self, other: Summary) {
+    fn add_assign(&mut self, mut other: Summary) {
+        self.flush();
+        other.flush();
         self.counts += other.counts;
         self.malformed_samples.extend(other.malformed_samples);
         self.malformed_samples.sort_by_key(|m| m.position);
@@ -882,10 +1072,13 @@ impl AddAssign for Summary {
 impl RecordSink for Summary {
     #[inline]
     fn record(&mut self, _position: Position, record: &FlowRecord<'_>) {
-        self.add(record);
+        self.add_ahead(record);
     }
     fn malformed(&mut self, position: Position, error: ParseError) {
         self.add_malformed(position, error);
+    }
+    fn finish(&mut self) {
+        self.flush();
     }
     fn merge(&mut self, other: Summary) {
         *self += other;
@@ -962,6 +1155,46 @@ mod tests {
         assert_eq!(left.counts, whole.counts);
         let render = |s: &Summary| format!("{:?}", s.conversations.top(0));
         assert_eq!(render(&left), render(&whole));
+    }
+
+    /// Records given to the sink are held back a few at a time (to prefetch their slots):
+    /// `finish` and `merge` must deliver every one, in order, so the table equals the one
+    /// built by adding each record at once, conversation ids included.
+    #[test]
+    fn held_back_records_all_arrive_in_order() {
+        let mut log = String::new();
+        for i in 0..(AHEAD * 5 + 3) {
+            log.push_str(&format!("2 1 eni-{} 10.0.0.{} 10.1.0.1 {} 443 6 1 {} 1 2 ACCEPT OK\n", i % 3, i % 11, 1000 + i % 7, i));
+        }
+        log.push_str(LOG);
+        let immediate = summarize(&log);
+        let feed = |text: &str| {
+            let mut s = Summary::new();
+            Parser::default().feed(text.as_bytes(), |n, r| {
+                let position = Position::Line { source: super::super::SourceId(0), chunk: 0, line: n };
+                match r {
+                    Ok(r) => s.record(position, &r),
+                    Err(e) => s.malformed(position, e),
+                }
+            });
+            s
+        };
+        let mut sunk = feed(&log);
+        sunk.finish();
+        let render = |s: &Summary| format!("{:?} {:?}", s.counts, s.conversations.iter().collect::<Vec<_>>());
+        assert_eq!(render(&sunk), render(&immediate));
+        // Merging delivers both sides' held-back records; so does `add`.
+        let (a, b) = log.split_at(log.find("2 123456789010").unwrap());
+        let mut left = feed(a);
+        left.merge(feed(b));
+        assert_eq!(render(&left), render(&immediate));
+        let mut mixed = feed(a);
+        for line in b.lines() {
+            if let Ok(r) = Parser::default().parse_line(line.as_bytes()) {
+                mixed.add(&r);
+            }
+        }
+        assert_eq!(format!("{:?}", mixed.conversations.iter().collect::<Vec<_>>()), format!("{:?}", immediate.conversations.iter().collect::<Vec<_>>()));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! * [`field`]: the catalogue of field names (versions 2-8 and transit gateway).
 //! * [`format`]: [`Format`], which column holds which field.
 //! * [`record`]: [`FlowRecord`], a borrowed view over one line, and its value types.
-//! * [`parser`]: [`Parser`], chunked, allocation-free parsing.
+//! * [`parser`]: [`Parser`], chunked, allocation-free parsing (with a fast path for the
+//!   default format in `v2`).
 //! * [`position`]: evidence positions, the source table and the [`RecordSink`] trait.
 //! * [`aggregate`]: [`Conversations`], [`Summary`] and the derived views.
 //! * [`insights`]: reading CloudWatch Logs Insights result rows into the same aggregates.
@@ -23,6 +24,7 @@ pub mod position;
 pub mod record;
 pub mod render;
 pub mod synth;
+mod v2;
 
 pub use aggregate::{
     ConvId, ConversationKey, ConversationStats, Conversations, InterfaceTotals, Malformed, RecordCounts, RejectedPort, Summary,

@@ -9,6 +9,7 @@
 use super::field::{Column, Field, Kind};
 use super::format::{trim_line, Format};
 use super::record::{Action, Direction, FlowRecord, LogStatus, ParseError, Values};
+use super::v2;
 use memchr::memchr;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -34,11 +35,12 @@ pub struct ParserBuilder {
     header: HeaderMode,
     max_line_len: usize,
     first_line: u64,
+    fast_path: bool,
 }
 
 impl Default for ParserBuilder {
     fn default() -> Self {
-        ParserBuilder { format: Format::default_v2(), header: HeaderMode::Detect, max_line_len: DEFAULT_MAX_LINE_LEN, first_line: 1 }
+        ParserBuilder { format: Format::default_v2(), header: HeaderMode::Detect, max_line_len: DEFAULT_MAX_LINE_LEN, first_line: 1, fast_path: true }
     }
 }
 
@@ -68,12 +70,21 @@ impl ParserBuilder {
         self.first_line = n;
         self
     }
+    /// Whether lines of the default format go through its fast path first (on by default).
+    /// The results are the same either way; turning it off is for comparing the two.
+    pub fn fast_path(&mut self, on: bool) -> &mut Self {
+        self.fast_path = on;
+        self
+    }
     /// Builds the parser.
     pub fn build(&self) -> Parser {
         let mut p = Parser {
             format: self.format.clone(),
             slots: Vec::new(),
             spans: Vec::with_capacity(self.format.len() + 1),
+            v2: false,
+            fast_path: self.fast_path,
+            v2_spans: [(0, 0); v2::COLUMNS],
             detect: self.header == HeaderMode::Detect,
             max_line_len: self.max_line_len,
             next_line: self.first_line,
@@ -81,6 +92,7 @@ impl ParserBuilder {
             skipping: false,
         };
         p.slots = slots(&p.format);
+        p.v2 = p.fast_path && v2::is_default(&p.format);
         p
     }
 }
@@ -154,6 +166,10 @@ pub struct Parser {
     format: Format,
     slots: Vec<Slot>,
     spans: Vec<(u32, u32)>,
+    /// Whether the format is the default one, parsed by the fast path ([`v2`]).
+    v2: bool,
+    fast_path: bool,
+    v2_spans: [(u32, u32); v2::COLUMNS],
     detect: bool,
     max_line_len: usize,
     next_line: u64,
@@ -182,6 +198,7 @@ impl Parser {
     pub fn set_format(&mut self, format: Format) {
         self.slots = slots(&format);
         self.spans = Vec::with_capacity(format.len() + 1);
+        self.v2 = self.fast_path && v2::is_default(&format);
         self.format = format;
     }
 
@@ -270,37 +287,52 @@ impl Parser {
         self.parse_trimmed(trim_line(line))
     }
 
-    fn parse_trimmed<'p>(&'p mut self, line: &'p [u8]) -> Result<FlowRecord<'p>, ParseError> {
-        let line = std::str::from_utf8(line).map_err(|_| ParseError::NotText)?;
-        let bytes = line.as_bytes();
+    fn parse_trimmed<'p>(&'p mut self, bytes: &'p [u8]) -> Result<FlowRecord<'p>, ParseError> {
+        if self.v2 {
+            if let Some(values) = v2::parse(bytes, &mut self.v2_spans) {
+                // `v2::parse` accepts only ASCII lines.
+                return Ok(FlowRecord { line: ascii_str(bytes), spans: &self.v2_spans, format: &self.format, values });
+            }
+        }
+        self.parse_general(bytes)
+    }
+
+    fn parse_general<'p>(&'p mut self, bytes: &'p [u8]) -> Result<FlowRecord<'p>, ParseError> {
         let expected = self.slots.len();
-        let found = split(bytes, &mut self.spans, expected);
+        let (found, ascii) = split(bytes, &mut self.spans, expected);
+        let line = if ascii {
+            // `split` saw every byte and none had the high bit set.
+            ascii_str(bytes)
+        } else {
+            std::str::from_utf8(bytes).map_err(|_| ParseError::NotText)?
+        };
         if found != expected {
             return Err(ParseError::FieldCount { expected: expected as u16, found: found as u16 });
         }
         let mut v = Values::default();
         for (slot, &(s, e)) in self.slots.iter().zip(self.spans.iter()) {
-            let t = &bytes[s as usize..e as usize];
-            if t == b"-" {
+            let (s, e) = (s as usize, e as usize);
+            if e - s == 1 && bytes[s] == b'-' {
                 continue;
             }
+            let t = &bytes[s..e];
             match *slot {
-                Slot::Version => v.version = Some(num_u8(t, Field::Version)?),
-                Slot::Interface => v.interface = Some((s, e)),
+                Slot::Version => v.version = Some(num_u8(bytes, s, e, Field::Version)?),
+                Slot::Interface => v.interface = Some((s as u32, e as u32)),
                 Slot::SrcAddr => v.srcaddr = Some(addr(t, Field::SrcAddr)?),
                 Slot::DstAddr => v.dstaddr = Some(addr(t, Field::DstAddr)?),
                 Slot::PktSrcAddr => v.pkt_srcaddr = Some(addr(t, Field::PktSrcAddr)?),
                 Slot::PktDstAddr => v.pkt_dstaddr = Some(addr(t, Field::PktDstAddr)?),
-                Slot::SrcPort => v.srcport = Some(num_u16(t, Field::SrcPort)?),
-                Slot::DstPort => v.dstport = Some(num_u16(t, Field::DstPort)?),
-                Slot::Protocol => v.protocol = Some(num_u8(t, Field::Protocol)?),
-                Slot::Packets => v.packets = Some(num(t, Field::Packets)?),
-                Slot::Bytes => v.bytes = Some(num(t, Field::Bytes)?),
-                Slot::Start => v.start = Some(num(t, Field::Start)?),
-                Slot::End => v.end = Some(num(t, Field::End)?),
+                Slot::SrcPort => v.srcport = Some(num_u16(bytes, s, e, Field::SrcPort)?),
+                Slot::DstPort => v.dstport = Some(num_u16(bytes, s, e, Field::DstPort)?),
+                Slot::Protocol => v.protocol = Some(num_u8(bytes, s, e, Field::Protocol)?),
+                Slot::Packets => v.packets = Some(num(bytes, s, e, Field::Packets)?),
+                Slot::Bytes => v.bytes = Some(num(bytes, s, e, Field::Bytes)?),
+                Slot::Start => v.start = Some(num(bytes, s, e, Field::Start)?),
+                Slot::End => v.end = Some(num(bytes, s, e, Field::End)?),
                 Slot::Action => v.action = Some(Action::parse(t)),
                 Slot::LogStatus => v.log_status = Some(LogStatus::parse(t)),
-                Slot::TcpFlags => v.tcp_flags = Some(num_u8(t, Field::TcpFlags)?),
+                Slot::TcpFlags => v.tcp_flags = Some(num_u8(bytes, s, e, Field::TcpFlags)?),
                 Slot::Direction => {
                     v.direction = Some(match t {
                         b"ingress" => Direction::Ingress,
@@ -309,13 +341,13 @@ impl Parser {
                     })
                 }
                 Slot::U8(f) => {
-                    num_u8(t, f)?;
+                    num_u8(bytes, s, e, f)?;
                 }
                 Slot::U16(f) => {
-                    num_u16(t, f)?;
+                    num_u16(bytes, s, e, f)?;
                 }
                 Slot::U64(f) => {
-                    num(t, f)?;
+                    num(bytes, s, e, f)?;
                 }
                 Slot::Addr(f) => {
                     addr(t, f)?;
@@ -327,25 +359,44 @@ impl Parser {
     }
 }
 
-/// Splits `line` at runs of spaces into at most `max` spans; returns the field count, capped
-/// at `max + 1`. Spaces are found eight bytes at a time (SWAR): fields are short, so one
-/// `memchr` call per field would cost more than the search itself.
+/// `bytes` as text, for bytes already checked to be ASCII.
 #[inline]
-fn split(line: &[u8], spans: &mut Vec<(u32, u32)>, max: usize) -> usize {
-    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const HI: u64 = 0x8080_8080_8080_8080;
+fn ascii_str(bytes: &[u8]) -> &str {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: the caller checked that every byte is below 0x80, and ASCII is UTF-8.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
+}
+
+pub(super) const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+pub(super) const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The 8 bytes of `b` from `at` as a little-endian word (the caller checks the bounds).
+#[inline(always)]
+pub(super) fn word(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// Splits `line` at runs of spaces into at most `max` spans; returns the field count, capped
+/// at `max + 1`, and whether every byte of the line is ASCII (then it is text without a
+/// separate UTF-8 pass). Spaces are found eight bytes at a time (SWAR): fields are short, so
+/// one `memchr` call per field would cost more than the search itself.
+#[inline]
+fn split(line: &[u8], spans: &mut Vec<(u32, u32)>, max: usize) -> (usize, bool) {
     const SPACES: u64 = 0x2020_2020_2020_2020;
     spans.clear();
     let n = line.len();
     let mut start = 0usize;
     let mut count = 0usize;
     let mut base = 0usize;
+    let mut high = 0u64;
     macro_rules! space_at {
         ($sp:expr) => {{
             let sp = $sp;
             if sp > start {
                 if count == max {
-                    return max + 1;
+                    return (max + 1, false);
                 }
                 spans.push((start as u32, sp as u32));
                 count += 1;
@@ -354,9 +405,9 @@ fn split(line: &[u8], spans: &mut Vec<(u32, u32)>, max: usize) -> usize {
         }};
     }
     while base + 8 <= n {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&line[base..base + 8]);
-        let x = u64::from_le_bytes(w) ^ SPACES;
+        let w = word(line, base);
+        high |= w;
+        let x = w ^ SPACES;
         // High bit set exactly in the bytes of `x` that are zero (the spaces).
         let mut m = !(((x & LO7) + LO7) | x) & HI;
         while m != 0 {
@@ -366,58 +417,98 @@ fn split(line: &[u8], spans: &mut Vec<(u32, u32)>, max: usize) -> usize {
         base += 8;
     }
     for (i, &b) in line.iter().enumerate().skip(base) {
+        high |= b as u64;
         if b == b' ' {
             space_at!(i);
         }
     }
     if n > start {
         if count == max {
-            return max + 1;
+            return (max + 1, false);
         }
         spans.push((start as u32, n as u32));
         count += 1;
     }
-    count
+    (count, high & HI == 0)
 }
 
+/// The high bit of every byte of `w` that is not an ASCII digit.
+#[inline(always)]
+pub(super) fn non_digits(w: u64) -> u64 {
+    const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    // Non-zero where the high nibble is not 3, or the low nibble is above 9.
+    let bad = ((w & HIGH_NIBBLES) ^ 0x3030_3030_3030_3030) | (((w & !HIGH_NIBBLES) + 0x0606_0606_0606_0606) & HIGH_NIBBLES);
+    (((bad & LO7) + LO7) | bad) & HI
+}
+
+/// The value of eight ASCII digits, the most significant in the lowest byte.
+#[inline(always)]
+pub(super) fn eight_digits(w: u64) -> u64 {
+    let mut d = w & 0x0f0f_0f0f_0f0f_0f0f;
+    d = (d.wrapping_mul(10) + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
+    d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_ffff_0000_ffff;
+    (d.wrapping_mul(10000) + (d >> 32)) & 0xffff_ffff
+}
+
+/// The value of the `len` (1 to 8) digits at the start of `w`, or `None` if one is not a digit.
+#[inline(always)]
+fn digits(w: u64, len: usize) -> Option<u64> {
+    let shift = 8 * (8 - len) as u32;
+    if non_digits(w) << shift != 0 {
+        return None;
+    }
+    Some(eight_digits(w << shift))
+}
+
+pub(super) const POW10: [u64; 9] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+/// The decimal number in `line[s..e]`. Up to 16 digits are read eight at a time (SWAR) when
+/// the line has eight readable bytes from each group; otherwise, digit by digit.
 #[inline]
-fn num(t: &[u8], field: Field) -> Result<u64, ParseError> {
-    if t.is_empty() {
+fn num(line: &[u8], s: usize, e: usize, field: Field) -> Result<u64, ParseError> {
+    let len = e - s;
+    if len == 0 {
         return Err(ParseError::NotANumber(field));
     }
-    let mut v: u64 = 0;
-    if t.len() < 20 {
-        for &b in t {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                return Err(ParseError::NotANumber(field));
-            }
-            v = v * 10 + d as u64;
-        }
-    } else {
-        for &b in t {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                return Err(ParseError::NotANumber(field));
-            }
-            v = v.checked_mul(10).and_then(|v| v.checked_add(d as u64)).ok_or(ParseError::OutOfRange(field))?;
-        }
+    if len <= 8 && s + 8 <= line.len() {
+        return digits(word(line, s), len).ok_or(ParseError::NotANumber(field));
     }
-    Ok(v)
+    if len <= 16 && s + 16 <= line.len() {
+        let hi = digits(word(line, s), 8);
+        let lo = digits(word(line, s + 8), len - 8);
+        return match (hi, lo) {
+            (Some(hi), Some(lo)) => Ok(hi * POW10[len - 8] + lo),
+            _ => Err(ParseError::NotANumber(field)),
+        };
+    }
+    num_slow(&line[s..e], field)
+}
+
+/// [`num`] digit by digit, with overflow checks past 19 digits.
+#[cold]
+fn num_slow(t: &[u8], field: Field) -> Result<u64, ParseError> {
+    if !t.iter().all(u8::is_ascii_digit) {
+        return Err(ParseError::NotANumber(field));
+    }
+    let digit = |b: &u8| (b - b'0') as u64;
+    if t.len() < 20 {
+        return Ok(t.iter().fold(0, |v, b| v * 10 + digit(b)));
+    }
+    t.iter().try_fold(0u64, |v, b| v.checked_mul(10).and_then(|v| v.checked_add(digit(b)))).ok_or(ParseError::OutOfRange(field))
 }
 
 #[inline]
-fn num_u16(t: &[u8], field: Field) -> Result<u16, ParseError> {
-    u16::try_from(num(t, field)?).map_err(|_| ParseError::OutOfRange(field))
+fn num_u16(line: &[u8], s: usize, e: usize, field: Field) -> Result<u16, ParseError> {
+    u16::try_from(num(line, s, e, field)?).map_err(|_| ParseError::OutOfRange(field))
 }
 
 #[inline]
-fn num_u8(t: &[u8], field: Field) -> Result<u8, ParseError> {
-    u8::try_from(num(t, field)?).map_err(|_| ParseError::OutOfRange(field))
+fn num_u8(line: &[u8], s: usize, e: usize, field: Field) -> Result<u8, ParseError> {
+    u8::try_from(num(line, s, e, field)?).map_err(|_| ParseError::OutOfRange(field))
 }
 
 #[inline]
-fn addr(t: &[u8], field: Field) -> Result<IpAddr, ParseError> {
+pub(super) fn addr(t: &[u8], field: Field) -> Result<IpAddr, ParseError> {
     if let Some(v4) = ipv4(t) {
         return Ok(IpAddr::V4(v4));
     }
@@ -429,38 +520,36 @@ fn addr(t: &[u8], field: Field) -> Result<IpAddr, ParseError> {
     Err(ParseError::BadAddress(field))
 }
 
+/// A dotted-quad IPv4 address: four decimal octets of one to three digits.
 #[inline]
 fn ipv4(t: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
     let mut i = 0;
-    let mut acc: u32 = 0;
-    let mut digits = 0;
-    for &b in t {
-        if b == b'.' {
-            if digits == 0 || i == 3 {
+    for (k, octet) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if t.get(i) != Some(&b'.') {
                 return None;
             }
-            octets[i] = acc as u8;
             i += 1;
-            acc = 0;
-            digits = 0;
-        } else {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 || digits == 3 {
-                return None;
-            }
-            acc = acc * 10 + d as u32;
-            if acc > 255 {
-                return None;
-            }
-            digits += 1;
         }
+        let d = t.get(i)?.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        let mut v = d as u32;
+        i += 1;
+        for _ in 0..2 {
+            match t.get(i) {
+                Some(&b) if b.wrapping_sub(b'0') <= 9 => {
+                    v = v * 10 + b.wrapping_sub(b'0') as u32;
+                    i += 1;
+                }
+                _ => break,
+            }
+        }
+        *octet = u8::try_from(v).ok()?;
     }
-    if i != 3 || digits == 0 {
-        return None;
-    }
-    octets[3] = acc as u8;
-    Some(Ipv4Addr::from(octets))
+    (i == t.len()).then(|| Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]
@@ -660,20 +749,107 @@ mod tests {
         let mut spans = Vec::new();
         for line in ["", " ", "a", "a b", "  a   b  ", "abcdefgh ijklmnop", "a b c d e f g h i j k l m n o p q", "x        y", "0123456 89abcdef0 2"] {
             let want: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
-            let n = split(line.as_bytes(), &mut spans, 100);
+            let (n, ascii) = split(line.as_bytes(), &mut spans, 100);
+            assert!(ascii);
             let got: Vec<&str> = spans.iter().map(|&(s, e)| &line[s as usize..e as usize]).collect();
             assert_eq!((n, got), (want.len(), want.clone()), "{line:?}");
             if !want.is_empty() {
-                assert_eq!(split(line.as_bytes(), &mut spans, want.len() - 1), want.len());
+                assert_eq!(split(line.as_bytes(), &mut spans, want.len() - 1).0, want.len());
             }
         }
+    }
+
+    /// The word-at-a-time number reader agrees with `str::parse` on every length, with and
+    /// without eight readable bytes after the field, and on every non-digit position.
+    #[test]
+    fn numbers_read_word_at_a_time_match_str_parse() {
+        let digits = "98765432109876543210987654";
+        for len in 1..=digits.len() {
+            let text = &digits[..len];
+            for bad_at in std::iter::once(None).chain((0..len).map(Some)) {
+                let mut field = text.as_bytes().to_vec();
+                if let Some(i) = bad_at {
+                    field[i] = [b'/', b':', b'x', b' ', 0xb0][i % 5];
+                }
+                let want = std::str::from_utf8(&field).ok().and_then(|t| t.parse::<u64>().ok());
+                for (before, after) in [(0, 0), (3, 0), (0, 20), (5, 9)] {
+                    let mut line = vec![b' '; before];
+                    line.extend_from_slice(&field);
+                    line.extend(std::iter::repeat(b'7').take(after));
+                    let got = num(&line, before, before + len, Field::Bytes);
+                    match want {
+                        Some(v) => assert_eq!(got, Ok(v), "{:?}", String::from_utf8_lossy(&line)),
+                        None if bad_at.is_none() => assert_eq!(got, Err(ParseError::OutOfRange(Field::Bytes)), "{text}"),
+                        None => assert_eq!(got, Err(ParseError::NotANumber(Field::Bytes)), "{:?}", String::from_utf8_lossy(&line)),
+                    }
+                }
+            }
+        }
+        assert_eq!(num(b"18446744073709551615", 0, 20, Field::Bytes), Ok(u64::MAX));
+        assert_eq!(num(b"18446744073709551616", 0, 20, Field::Bytes), Err(ParseError::OutOfRange(Field::Bytes)));
+        assert_eq!(num(b"00000000000000000000000042", 0, 26, Field::Bytes), Ok(42));
+    }
+
+    #[test]
+    fn non_ascii_text_is_still_text() {
+        let line = A1.replace("eni-1235b8ca123456789", "eni-\u{e9}t\u{e9}");
+        let mut p = Parser::default();
+        assert_eq!(p.parse_line(line.as_bytes()).unwrap().interface_id(), Some("eni-\u{e9}t\u{e9}"));
+    }
+
+    /// The default-format fast path (`v2`) either declines a line or parses it exactly as
+    /// the general parser does: checked on generated logs and on lines damaged at random
+    /// (a byte replaced by a digit, space, `-`, tab, colon, dot, letter or non-ASCII byte,
+    /// or removed, or a space doubled).
+    #[test]
+    fn the_default_format_fast_path_agrees_with_the_general_parser() {
+        use crate::flowlog::synth::{write_synthetic, Rng, SynthConfig};
+        let mut log = Vec::new();
+        write_synthetic(&SynthConfig { records: 3000, conversations: 300, ..SynthConfig::default() }, &mut log).unwrap();
+        let mut lines: Vec<Vec<u8>> = log.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+        lines.extend([A1, N1, V6].map(|l| l.as_bytes().to_vec()));
+        let mut rng = Rng(7);
+        let mut p = Parser::default();
+        let (mut fast, mut declined) = (0, 0);
+        for (i, clean) in lines.iter().enumerate() {
+            let mut variants = vec![clean.clone()];
+            for _ in 0..8 {
+                let mut line = clean.clone();
+                let at = rng.below(line.len() as u64) as usize;
+                match rng.below(4) {
+                    0 => line[at] = b"0957 -\t:.xA\xc3\xff"[rng.below(13) as usize],
+                    1 => {
+                        line.remove(at);
+                    }
+                    2 => line.insert(at, b' '),
+                    _ => line.truncate(at),
+                }
+                variants.push(line);
+            }
+            for (k, line) in variants.iter().enumerate() {
+                let line = trim_line(line);
+                let mut spans = [(0, 0); v2::COLUMNS];
+                let Some(values) = v2::parse(line, &mut spans) else {
+                    let has_dash = line.windows(3).any(|w| w == b" - ");
+                    assert!(k > 0 || has_dash, "a clean line was declined: {}", String::from_utf8_lossy(line));
+                    declined += 1;
+                    continue;
+                };
+                fast += 1;
+                let general = p.parse_general(line).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(line)));
+                assert_eq!((general.values, general.spans), (values, &spans[..]), "line {i}: {}", String::from_utf8_lossy(line));
+            }
+        }
+        assert!(fast > 3000 && declined > 3000, "fast {fast}, declined {declined}");
     }
 
     #[test]
     fn ipv4_parser() {
         assert_eq!(ipv4(b"0.0.0.0"), Some(Ipv4Addr::new(0, 0, 0, 0)));
         assert_eq!(ipv4(b"255.255.255.255"), Some(Ipv4Addr::BROADCAST));
-        for bad in [&b"1.2.3"[..], b"1.2.3.4.5", b"256.1.1.1", b"1..2.3", b"1.2.3.", b"", b"1.2.3.4x", b"1234.1.1.1"] {
+        assert_eq!(ipv4(b"10.2.168.230"), Some(Ipv4Addr::new(10, 2, 168, 230)));
+        assert_eq!(ipv4(b"001.02.3.004"), Some(Ipv4Addr::new(1, 2, 3, 4)));
+        for bad in [&b"1.2.3"[..], b"1.2.3.4.5", b"256.1.1.1", b"1..2.3", b"1.2.3.", b"", b"1.2.3.4x", b"1234.1.1.1", b".1.2.3", b"1.2.3.256", b"1.2.3.0001"] {
             assert_eq!(ipv4(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

@@ -138,11 +138,21 @@ impl Sources {
 /// Receives parsed records from a reader. Readers run many sinks in parallel (one per worker
 /// thread) and combine them with [`RecordSink::merge`], so a sink must not depend on the
 /// order in which pieces arrive; positions give the order back when it matters.
+///
+/// A sink may hold the last few records back to work on them in batches (the [`Summary`]
+/// does, to fetch their conversations from memory ahead of time): whoever feeds a sink calls
+/// [`RecordSink::finish`] when its input ends, before reading the sink. The readers in
+/// `source` do.
+///
+/// [`Summary`]: super::Summary
 pub trait RecordSink: Send {
     /// A parsed record (any log status).
     fn record(&mut self, position: Position, record: &FlowRecord<'_>);
     /// A line that is not a valid record.
     fn malformed(&mut self, position: Position, error: ParseError);
+    /// Completes the work on records held back; called once the input ends. The default
+    /// does nothing.
+    fn finish(&mut self) {}
     /// Adds another sink's results into this one.
     fn merge(&mut self, other: Self)
     where

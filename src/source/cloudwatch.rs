@@ -111,7 +111,7 @@ fn api_err<'q, E: std::error::Error>(operation: &'static str, q: &'q LogGroupQue
 /// source named `log-group/log-stream` in `sources`; positions are [`Position::Event`].
 pub fn read_log_group<S: RecordSink>(q: &LogGroupQuery, format: &Format, sink: &mut S, sources: &mut Sources) -> Result<ReadStats, CloudWatchError> {
     let rt = runtime()?;
-    rt.block_on(async {
+    let read = rt.block_on(async {
         let client = client(q).await;
         let mut parser = ParserBuilder::new().format(format.clone()).header(HeaderMode::Never).max_line_len(DEFAULT_MAX_LINE_LEN).build();
         let mut streams: HashMap<String, SourceId> = HashMap::new();
@@ -155,7 +155,10 @@ pub fn read_log_group<S: RecordSink>(q: &LogGroupQuery, format: &Format, sink: &
             }
         }
         Ok(stats)
-    })
+    });
+    // Also after an error: the records read before it stay in the sink.
+    sink.finish();
+    read
 }
 
 /// Runs the summary's Logs Insights queries ([`Query::ALL`]) over the log group and returns

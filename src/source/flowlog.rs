@@ -346,6 +346,7 @@ where
             for w in batches.flatten() {
                 run(w, &mut sink)?;
             }
+            sink.finish();
             sink
         }
         Parallelism::Auto => {
@@ -358,7 +359,8 @@ where
             })?;
             let mut merged: Option<S> = None;
             for slot in slots {
-                if let Some(s) = slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                if let Some(mut s) = slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                    s.finish();
                     match merged.as_mut() {
                         None => merged = Some(s),
                         Some(m) => m.merge(s),
