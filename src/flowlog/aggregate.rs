@@ -205,6 +205,20 @@ struct Names {
     table: HashTable<u32>,
     names: Vec<Box<str>>,
     last: Option<(u32, u64)>,
+    /// Recently interned short names by their bytes (direct-mapped, [`CACHE_SLOTS`] slots,
+    /// allocated on first use): a hit costs three word compares, no hashing of the text and
+    /// no visit to the name's heap copy. Interface ids (`eni-` + 17 hex digits) fit.
+    cache: Vec<CacheSlot>,
+}
+
+const CACHE_SLOTS: usize = 256;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct CacheSlot {
+    words: [u64; 3],
+    /// Length + 1 (0: empty).
+    len: u32,
+    id: u32,
 }
 
 fn hash_bytes(b: &[u8]) -> u64 {
@@ -245,6 +259,39 @@ impl Names {
 }
 
 impl Names {
+    /// Interns `line[s..e]`, through the cache when the name has at most 24 bytes and the
+    /// line has 24 bytes from `s`.
+    #[inline]
+    fn intern_span(&mut self, line: &str, s: usize, e: usize) -> u32 {
+        let bytes = line.as_bytes();
+        let len = e.saturating_sub(s);
+        let Some(window) = bytes.get(s..s + 24).filter(|_| len <= 24) else {
+            return self.intern(line.get(s..e).unwrap_or(""));
+        };
+        let mut words = [0u64; 3];
+        for (i, (w, chunk)) in words.iter_mut().zip(window.chunks_exact(8)).enumerate() {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            let keep = len.saturating_sub(8 * i).min(8);
+            *w = if keep == 8 { u64::from_le_bytes(b) } else { u64::from_le_bytes(b) & ((1u64 << (8 * keep)) - 1) };
+        }
+        let h = (words[0] ^ words[1].rotate_left(23) ^ words[2].rotate_left(46) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56;
+        if self.cache.is_empty() {
+            self.cache = vec![CacheSlot::default(); CACHE_SLOTS];
+        }
+        let slot = h as usize % CACHE_SLOTS;
+        if let Some(c) = self.cache.get(slot) {
+            if c.len == len as u32 + 1 && c.words == words {
+                return c.id;
+            }
+        }
+        let id = self.intern(line.get(s..e).unwrap_or(""));
+        if let Some(c) = self.cache.get_mut(slot) {
+            *c = CacheSlot { words, len: len as u32 + 1, id };
+        }
+        id
+    }
+
     fn get(&self, s: &str) -> Option<u32> {
         let names = &self.names;
         self.table.find(hash_bytes(s.as_bytes()), |&id| &*names[id as usize] == s).copied()
@@ -332,10 +379,15 @@ impl Index {
     }
 
     /// Doubles the index when one more entry would fill it past half.
+    #[inline(always)]
     fn reserve(&mut self, len: usize, blocks: &[Vec<Entry>]) {
-        if (len + 1) * 2 <= self.slots.len() {
-            return;
+        if (len + 1) * 2 > self.slots.len() {
+            self.grow(len, blocks);
         }
+    }
+
+    #[cold]
+    fn grow(&mut self, len: usize, blocks: &[Vec<Entry>]) {
         let size = ((len + 1) * 2).next_power_of_two().max(MIN_SLOTS);
         self.slots = vec![0; size];
         let mask = size - 1;
@@ -370,7 +422,9 @@ impl Index {
             }
             if slot >> 32 == h >> 32 {
                 if let Some(e) = entry_at(blocks, (slot as u32).wrapping_sub(1)) {
+                    // An entry may straddle two cache lines: fetch both ends.
                     prefetch(e);
+                    prefetch(&e.key);
                 }
                 return;
             }
@@ -464,13 +518,16 @@ impl Conversations {
             Some(Direction::Egress) => 2,
             None => 4,
         };
+        let key = ConversationKey::of(record);
+        let iface = v.interface.map(|(s, e)| self.ifaces.intern_span(record.line, s as usize, e as usize));
+        let (src, dst) = (self.addr(key.src), self.addr(key.dst));
         Entry {
             packets: v.packets.unwrap_or(0),
             bytes: v.bytes.unwrap_or(0),
             records: 1,
             first,
             last,
-            key: self.pack_key(&ConversationKey::of(record), tag),
+            key: PackedKey::new(&key, tag, iface, src, dst),
             tcp,
             dir,
             flags,
@@ -1195,6 +1252,30 @@ mod tests {
             }
         }
         assert_eq!(format!("{:?}", mixed.conversations.iter().collect::<Vec<_>>()), format!("{:?}", immediate.conversations.iter().collect::<Vec<_>>()));
+    }
+
+    /// The interner's word cache must never confuse two names: names of every length around
+    /// the 24-byte limit, sharing prefixes, more of them than the cache has slots, each
+    /// interned repeatedly at different places in a line, always get their one id.
+    #[test]
+    fn cached_interning_keeps_names_apart() {
+        let mut names = Names::default();
+        let mut reference: HashMap<String, u32> = HashMap::new();
+        for round in 0..3 {
+            for i in 0..(CACHE_SLOTS * 3) {
+                // Odd i: lengths 1-30 from one pattern; even i: interface-shaped ids that
+                // differ only in their last bytes, so they meet in the cache's slots.
+                let name = if i % 2 == 1 { format!("eni-{:x}", i * 7919).chars().cycle().take(1 + i % 30).collect::<String>() } else { format!("eni-0000000000000{:04x}", i) };
+                let line = format!("{}{name} and some more text after it", " ".repeat((i + round) % 5));
+                let s = (i + round) % 5;
+                let id = names.intern_span(&line, s, s + name.len());
+                assert_eq!(&*names.names[id as usize], name);
+                assert_eq!(*reference.entry(name.clone()).or_insert(id), id, "{name}");
+                // At the very end of a line the cache is skipped, with the same result.
+                assert_eq!(names.intern_span(&name, 0, name.len()), id);
+            }
+        }
+        assert_eq!(names.names.len(), reference.len());
     }
 
     #[test]
