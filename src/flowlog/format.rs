@@ -216,14 +216,23 @@ fn is_field_name(name: &[u8]) -> bool {
 }
 
 /// A line without its trailing `\r` and surrounding spaces.
-pub(crate) fn trim_line(mut line: &[u8]) -> &[u8] {
-    while let [rest @ .., b'\r' | b'\n' | b' ' | b'\t'] = line {
-        line = rest;
+pub(crate) fn trim_line(line: &[u8]) -> &[u8] {
+    let (s, e) = trim_range(line);
+    &line[s..e]
+}
+
+/// The bounds of [`trim_line`]'s result within `line`.
+#[inline]
+pub(crate) fn trim_range(line: &[u8]) -> (usize, usize) {
+    let mut e = line.len();
+    while e > 0 && matches!(line[e - 1], b'\r' | b'\n' | b' ' | b'\t') {
+        e -= 1;
     }
-    while let [b' ' | b'\t', rest @ ..] = line {
-        line = rest;
+    let mut s = 0;
+    while s < e && matches!(line[s], b' ' | b'\t') {
+        s += 1;
     }
-    line
+    (s, e)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! [`Parser::parse_line`] parses one line on its own (CloudWatch event messages).
 
 use super::field::{Column, Field, Kind};
-use super::format::{trim_line, Format};
+use super::format::{trim_line, trim_range, Format};
 use super::record::{Action, Direction, FlowRecord, LogStatus, ParseError, Values};
 use super::v2;
 use memchr::memchr;
@@ -223,7 +223,7 @@ impl Parser {
             }
         }
         while let Some(i) = memchr(b'\n', &chunk[pos..]) {
-            self.handle_line(&chunk[pos..pos + i], &mut visit);
+            self.handle_line(&chunk[pos..], i, &mut visit);
             pos += i + 1;
         }
         if chunk.len() - pos > self.max_line_len {
@@ -248,25 +248,28 @@ impl Parser {
             return;
         }
         if !tail.is_empty() {
-            self.handle_line(tail, &mut visit);
+            self.handle_line(tail, tail.len(), &mut visit);
         }
     }
 
-    fn handle_line<F>(&mut self, raw: &[u8], visit: &mut F)
+    /// Handles the line `rest[..len]`; the bytes after it (`rest[len..]`, the rest of the
+    /// chunk) let the fast path read past the line's end instead of copying it.
+    fn handle_line<F>(&mut self, rest: &[u8], len: usize, visit: &mut F)
     where
         F: FnMut(u64, Result<FlowRecord<'_>, ParseError>),
     {
         let n = self.next_line;
         self.next_line += 1;
-        if raw.len() > self.max_line_len {
+        if len > self.max_line_len {
             self.detect = false;
             visit(n, Err(ParseError::LineTooLong(self.max_line_len)));
             return;
         }
-        let line = trim_line(raw);
-        if line.is_empty() {
+        let (s, e) = trim_range(&rest[..len]);
+        if s == e {
             return;
         }
+        let line = &rest[s..e];
         if std::mem::take(&mut self.detect) && Format::is_header(line) {
             match Format::from_header(line) {
                 Ok(format) => self.set_format(format),
@@ -274,7 +277,7 @@ impl Parser {
             }
             return;
         }
-        let result = self.parse_trimmed(line);
+        let result = self.parse_trimmed(&rest[s..], e - s);
         visit(n, result);
     }
 
@@ -284,12 +287,15 @@ impl Parser {
         if line.len() > self.max_line_len {
             return Err(ParseError::LineTooLong(self.max_line_len));
         }
-        self.parse_trimmed(trim_line(line))
+        let line = trim_line(line);
+        self.parse_trimmed(line, line.len())
     }
 
-    fn parse_trimmed<'p>(&'p mut self, bytes: &'p [u8]) -> Result<FlowRecord<'p>, ParseError> {
+    /// Parses the trimmed line `rest[..len]`; `rest` may go on past the line.
+    fn parse_trimmed<'p>(&'p mut self, rest: &'p [u8], len: usize) -> Result<FlowRecord<'p>, ParseError> {
+        let bytes = &rest[..len];
         if self.v2 {
-            if let Some(values) = v2::parse(bytes, &mut self.v2_spans) {
+            if let Some(values) = v2::parse(rest, len, &mut self.v2_spans) {
                 // `v2::parse` accepts only ASCII lines.
                 return Ok(FlowRecord { line: ascii_str(bytes), spans: &self.v2_spans, format: &self.format, values });
             }
@@ -837,7 +843,15 @@ mod tests {
             for (k, line) in variants.iter().enumerate() {
                 let line = trim_line(line);
                 let mut spans = [(0, 0); v2::COLUMNS];
-                let Some(values) = v2::parse(line, &mut spans) else {
+                // Read in place, followed by more of the chunk (spaces, digits, dots, and a
+                // non-ASCII byte), the fast path must see exactly what it sees in a copy.
+                let mut in_chunk = line.to_vec();
+                in_chunk.extend_from_slice(b"\n2 1 99.9 \xff 12345678901234567890");
+                let mut spans_in_chunk = [(0, 0); v2::COLUMNS];
+                let fast_in_chunk = v2::parse(&in_chunk, line.len(), &mut spans_in_chunk);
+                let copied = v2::parse(line, line.len(), &mut spans);
+                assert_eq!(fast_in_chunk.map(|v| (v, spans_in_chunk)), copied.map(|v| (v, spans)), "{}", String::from_utf8_lossy(line));
+                let Some(values) = copied else {
                     // Clean lines go to the general parser only for a `-`, a number of more
                     // than 16 digits, or a length past the limit.
                     let has_dash = line.windows(3).any(|w| w == b" - ");

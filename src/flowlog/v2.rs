@@ -14,7 +14,7 @@ use super::format::{Format, DEFAULT_V2_FIELDS};
 use super::parser::{addr, eight_digits, POW10};
 use super::record::{Action, LogStatus, Values};
 use super::Field;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Columns in the default format.
 pub(super) const COLUMNS: usize = 14;
@@ -23,8 +23,12 @@ pub(super) const COLUMNS: usize = 14;
 /// are 100-130 bytes.
 pub(super) const MAX_LEN: usize = 128;
 
-/// The line copied into zeroed space: masks and eight-byte reads never leave it.
-const BUF: usize = MAX_LEN + 16;
+/// How far past a line's end the fast path reads: 16-byte classification and eight-byte
+/// number loads stay within it. A line with fewer bytes after it is copied into zeroed space
+/// first.
+const SLACK: usize = 16;
+
+const BUF: usize = MAX_LEN + SLACK;
 
 /// Whether `format` is the default one, column for column.
 pub(super) fn is_default(format: &Format) -> bool {
@@ -44,7 +48,7 @@ struct Masks {
 impl Masks {
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn of(buf: &[u8; BUF], len: usize) -> Masks {
+    fn of(buf: &[u8], len: usize) -> Masks {
         use std::arch::x86_64::*;
         let mut m = Masks::default();
         let mut c = 0;
@@ -70,11 +74,22 @@ impl Masks {
             m.high |= (high as u16 as u128) << shift;
             c += 1;
         }
-        m
+        m.clip(len)
+    }
+
+    /// Drops the bits past the line's end (bytes read beyond it).
+    #[inline(always)]
+    fn clip(mut self, len: usize) -> Masks {
+        let valid = if len >= 128 { u128::MAX } else { (1u128 << len) - 1 };
+        self.spaces &= valid;
+        self.digits &= valid;
+        self.dots &= valid;
+        self.high &= valid;
+        self
     }
 
     #[cfg(not(target_arch = "x86_64"))]
-    fn of(buf: &[u8; BUF], len: usize) -> Masks {
+    fn of(buf: &[u8], len: usize) -> Masks {
         let mut m = Masks::default();
         for (i, &b) in buf[..len].iter().enumerate() {
             let bit = 1u128 << i;
@@ -101,9 +116,9 @@ fn bits(mask: u128, s: usize, len: usize) -> u64 {
     (mask >> (s & 127)) as u64 & ((1u64 << len) - 1)
 }
 
-/// The 8 bytes of `buf` from `at` (at most `BUF - 8`), little-endian.
+/// The 8 bytes of `buf` from `at`, little-endian.
 #[inline(always)]
-fn word(buf: &[u8; BUF], at: usize) -> u64 {
+fn word(buf: &[u8], at: usize) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(&buf[at..at + 8]);
     u64::from_le_bytes(w)
@@ -111,7 +126,7 @@ fn word(buf: &[u8; BUF], at: usize) -> u64 {
 
 /// The value of the `len` (1 to 16) digits at `s`.
 #[inline(always)]
-fn number(buf: &[u8; BUF], s: usize, len: usize) -> u64 {
+fn number(buf: &[u8], s: usize, len: usize) -> u64 {
     if len <= 8 {
         eight_digits(word(buf, s) << (64 - 8 * len as u32))
     } else {
@@ -119,9 +134,37 @@ fn number(buf: &[u8; BUF], s: usize, len: usize) -> u64 {
     }
 }
 
+/// The value of a numeric field `buf[s..s + len]`: all digits, at most 16 of them.
+#[inline(always)]
+fn digits_at(buf: &[u8], m: &Masks, s: usize, len: usize) -> Option<u64> {
+    if len > 16 || bits(m.digits, s, len) != (1u64 << len) - 1 {
+        return None;
+    }
+    Some(number(buf, s, len))
+}
+
+/// The address in `buf[s..s + len]`: dotted-quad from the masks, anything else through the
+/// general address parser.
+#[inline(always)]
+fn address_at(buf: &[u8], m: &Masks, s: usize, len: usize, field: Field) -> Option<IpAddr> {
+    if len <= 15 && bits(m.digits, s, len) | bits(m.dots, s, len) == (1u64 << len) - 1 {
+        ipv4(buf, m, s, len).map(IpAddr::V4)
+    } else {
+        addr(&buf[s..s + len], field).ok()
+    }
+}
+
+#[inline(always)]
+fn octet(buf: &[u8], at: usize, n: usize) -> Option<u8> {
+    if n > 3 {
+        return None;
+    }
+    u8::try_from(eight_digits(word(buf, at) << (64 - 8 * n as u32))).ok()
+}
+
 /// A dotted-quad address in `buf[s..s + len]`, whose bytes are known to be digits or dots.
 #[inline(always)]
-fn ipv4(buf: &[u8; BUF], m: &Masks, s: usize, len: usize) -> Option<Ipv4Addr> {
+fn ipv4(buf: &[u8], m: &Masks, s: usize, len: usize) -> Option<Ipv4Addr> {
     let dots = bits(m.dots, s, len);
     // Three dots, none first, last or next to another: four octets of at least one digit.
     if dots.count_ones() != 3 || dots & 1 != 0 || dots >> (len - 1) != 0 || dots & (dots >> 1) != 0 {
@@ -130,27 +173,30 @@ fn ipv4(buf: &[u8; BUF], m: &Masks, s: usize, len: usize) -> Option<Ipv4Addr> {
     let d1 = dots.trailing_zeros() as usize;
     let d2 = (dots & (dots - 1)).trailing_zeros() as usize;
     let d3 = (63 - dots.leading_zeros()) as usize;
-    let octet = |from: usize, to: usize| -> Option<u8> {
-        let n = to - from;
-        if n > 3 {
-            return None;
-        }
-        u8::try_from(eight_digits(word(buf, s + from) << (64 - 8 * n as u32))).ok()
-    };
-    Some(Ipv4Addr::new(octet(0, d1)?, octet(d1 + 1, d2)?, octet(d2 + 1, d3)?, octet(d3 + 1, len)?))
+    Some(Ipv4Addr::new(octet(buf, s, d1)?, octet(buf, s + d1 + 1, d2 - d1 - 1)?, octet(buf, s + d2 + 1, d3 - d2 - 1)?, octet(buf, s + d3 + 1, len - d3 - 1)?))
 }
 
-/// Parses a trimmed default-format line into `values` and `spans`, or returns `None` when the
-/// line is not of the plain shape (then the general parser takes it).
+/// Parses the trimmed default-format line `rest[..n]` into `values` and `spans`, or returns
+/// `None` when the line is not of the plain shape (then the general parser takes it). `rest`
+/// may go on past the line: with [`SLACK`] bytes after it, the line is read in place.
 #[inline]
-pub(super) fn parse(line: &[u8], spans: &mut [(u32, u32); COLUMNS]) -> Option<Values> {
-    let n = line.len();
-    if n > MAX_LEN {
+pub(super) fn parse(rest: &[u8], n: usize, spans: &mut [(u32, u32); COLUMNS]) -> Option<Values> {
+    if n > MAX_LEN || n > rest.len() {
         return None;
     }
+    if rest.len() >= n + SLACK {
+        return parse_in(rest, n, spans);
+    }
     let mut buf = [0u8; BUF];
-    buf[..n].copy_from_slice(line);
-    let m = Masks::of(&buf, n);
+    buf[..n].copy_from_slice(&rest[..n]);
+    parse_in(&buf, n, spans)
+}
+
+/// [`parse`] on `buf[..n]`, with at least [`SLACK`] readable bytes after it.
+#[inline(always)]
+fn parse_in(buf: &[u8], n: usize, spans: &mut [(u32, u32); COLUMNS]) -> Option<Values> {
+    let line = &buf[..n];
+    let m = Masks::of(buf, n);
     // Exactly 13 single spaces (the line is trimmed): 14 non-empty fields.
     let spaces = m.spaces;
     if m.high != 0 || spaces.count_ones() != COLUMNS as u32 - 1 || spaces & (spaces >> 1) != 0 {
@@ -170,13 +216,9 @@ pub(super) fn parse(line: &[u8], spans: &mut [(u32, u32); COLUMNS]) -> Option<Va
         let (s, e) = spans[i];
         (s as usize, (e - s) as usize)
     };
-    // Numeric fields: all digits, at most 16 of them.
-    let digits = |i: usize| -> Option<u64> {
+    let digits = |i: usize| {
         let (s, len) = field(i);
-        if len > 16 || bits(m.digits, s, len) != (1u64 << len) - 1 {
-            return None;
-        }
-        Some(number(&buf, s, len))
+        digits_at(buf, &m, s, len)
     };
     let text = |i: usize| {
         let (s, len) = field(i);
@@ -184,11 +226,7 @@ pub(super) fn parse(line: &[u8], spans: &mut [(u32, u32); COLUMNS]) -> Option<Va
     };
     let address = |i: usize, f: Field| {
         let (s, len) = field(i);
-        if len <= 15 && bits(m.digits, s, len) | bits(m.dots, s, len) == (1u64 << len) - 1 {
-            ipv4(&buf, &m, s, len).map(Into::into)
-        } else {
-            addr(&line[s..s + len], f).ok()
-        }
+        address_at(buf, &m, s, len, f)
     };
     let dash = |t: &[u8]| t == b"-";
 
