@@ -222,7 +222,19 @@ impl Parser {
                 }
             }
         }
-        while let Some(i) = memchr(b'\n', &chunk[pos..]) {
+        loop {
+            // The default format's fast path finds the line's end itself.
+            if self.v2 && !self.detect && self.max_line_len >= v2::MAX_LEN {
+                if let Some((len, n, values)) = v2::parse_window(&chunk[pos..], &mut self.v2_spans) {
+                    let line = self.next_line;
+                    self.next_line += 1;
+                    // `parse_window` accepts only ASCII lines.
+                    visit(line, Ok(FlowRecord { line: ascii_str(&chunk[pos..pos + n]), spans: &self.v2_spans, format: &self.format, values }));
+                    pos += len + 1;
+                    continue;
+                }
+            }
+            let Some(i) = memchr(b'\n', &chunk[pos..]) else { break };
             self.handle_line(&chunk[pos..], i, &mut visit);
             pos += i + 1;
         }
@@ -867,6 +879,54 @@ mod tests {
         }
         assert!(fast > 3000 && declined > 3000, "fast {fast}, declined {declined}");
         assert!(lines.iter().any(|l| l.len() > v2::MAX_LEN));
+    }
+
+    /// Fed whole, a log takes the fast path's window route (the line's end found by the same
+    /// pass that splits it): the events must equal the general parser's, line numbers
+    /// included, through LF and CRLF endings, blank and indented lines, damaged lines and
+    /// lines too long for the window.
+    #[test]
+    fn the_fast_path_window_gives_the_general_parsers_events() {
+        use crate::flowlog::synth::{write_synthetic, Rng, SynthConfig};
+        let mut log = Vec::new();
+        write_synthetic(&SynthConfig { records: 4000, conversations: 400, ..SynthConfig::default() }, &mut log).unwrap();
+        let mut rng = Rng(11);
+        let mut input = Vec::new();
+        for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let mut line = line.to_vec();
+            match rng.below(12) {
+                0 => line.insert(0, b' '),
+                1 => line.push(b' '),
+                2 => {
+                    let at = rng.below(line.len() as u64) as usize;
+                    line[at] = b'-';
+                }
+                3 => input.push(b'\n'),
+                4 => line.extend_from_slice(b" 777777777777777777777777777777777777777"),
+                5 => line.extend_from_slice(b"\r"),
+                _ => {}
+            }
+            input.extend_from_slice(&line);
+            input.push(b'\n');
+        }
+        let render = |fast: bool| {
+            let mut p = ParserBuilder::new().fast_path(fast).build();
+            let mut out = Vec::new();
+            let used = p.feed(&input, |n, r| {
+                out.push(match r {
+                    Ok(r) => format!("{n}: {:?} {:?} {:?}", r.fields().collect::<Vec<_>>(), r.values, r.spans),
+                    Err(e) => format!("{n}: {e}"),
+                })
+            });
+            assert_eq!(used, input.len());
+            out
+        };
+        let (fast, general) = (render(true), render(false));
+        assert_eq!(fast.len(), general.len());
+        for (a, b) in fast.iter().zip(&general) {
+            assert_eq!(a, b);
+        }
+        assert!(general.iter().filter(|e| e.contains("expected 14 fields")).count() > 100);
     }
 
     #[test]

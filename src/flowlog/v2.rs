@@ -39,6 +39,7 @@ pub(super) fn is_default(format: &Format) -> bool {
 /// One bit per byte of the line.
 #[derive(Default)]
 struct Masks {
+    newlines: u128,
     spaces: u128,
     digits: u128,
     dots: u128,
@@ -56,11 +57,12 @@ impl Masks {
             let chunk = &buf[c * 16..c * 16 + 16];
             // SAFETY: SSE2 is part of the x86-64 baseline, and the load reads the 16 bytes of
             // `chunk`.
-            let [spaces, digits, dots, high] = unsafe {
+            let [newlines, spaces, digits, dots, high] = unsafe {
                 let v = _mm_loadu_si128(chunk.as_ptr().cast());
                 let d = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
                 let is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
                 [
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8))),
                     _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))),
                     _mm_movemask_epi8(is_digit),
                     _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8))),
@@ -68,19 +70,21 @@ impl Masks {
                 ]
             };
             let shift = 16 * c;
+            m.newlines |= (newlines as u16 as u128) << shift;
             m.spaces |= (spaces as u16 as u128) << shift;
             m.digits |= (digits as u16 as u128) << shift;
             m.dots |= (dots as u16 as u128) << shift;
             m.high |= (high as u16 as u128) << shift;
             c += 1;
         }
-        m.clip(len)
+        m
     }
 
     /// Drops the bits past the line's end (bytes read beyond it).
     #[inline(always)]
     fn clip(mut self, len: usize) -> Masks {
         let valid = if len >= 128 { u128::MAX } else { (1u128 << len) - 1 };
+        self.newlines &= valid;
         self.spaces &= valid;
         self.digits &= valid;
         self.dots &= valid;
@@ -93,6 +97,9 @@ impl Masks {
         let mut m = Masks::default();
         for (i, &b) in buf[..len].iter().enumerate() {
             let bit = 1u128 << i;
+            if b == b'\n' {
+                m.newlines |= bit;
+            }
             if b == b' ' {
                 m.spaces |= bit;
             }
@@ -192,11 +199,44 @@ pub(super) fn parse(rest: &[u8], n: usize, spans: &mut [(u32, u32); COLUMNS]) ->
     parse_in(&buf, n, spans)
 }
 
+/// How many bytes [`parse_window`] looks at for a line's end.
+const WINDOW: usize = MAX_LEN;
+
+/// Finds and parses the line at the start of `rest`, which must hold at least
+/// `WINDOW + SLACK` bytes: one classification pass both finds the line's end and splits its
+/// fields, saving the separate search for the newline. Returns the line's length (without
+/// its `\n`), its trimmed length and its values, or `None` when the line does not end within
+/// the window, has anything to trim but a final `\r`, or is not of the plain shape; the
+/// caller then handles the line the ordinary way.
+#[inline]
+pub(super) fn parse_window(rest: &[u8], spans: &mut [(u32, u32); COLUMNS]) -> Option<(usize, usize, Values)> {
+    if rest.len() < WINDOW + SLACK {
+        return None;
+    }
+    let m = Masks::of(rest, WINDOW);
+    if m.newlines == 0 {
+        return None;
+    }
+    let len = m.newlines.trailing_zeros() as usize;
+    let (&first, &last) = (rest.first()?, rest.get(len.checked_sub(1)?)?);
+    let n = if last == b'\r' { len - 1 } else { len };
+    let &end = rest.get(n.checked_sub(1)?)?;
+    if matches!(first, b' ' | b'\t') || matches!(end, b' ' | b'\t' | b'\r') {
+        return None;
+    }
+    Some((len, n, parse_classified(rest, n, m.clip(n), spans)?))
+}
+
 /// [`parse`] on `buf[..n]`, with at least [`SLACK`] readable bytes after it.
 #[inline(always)]
 fn parse_in(buf: &[u8], n: usize, spans: &mut [(u32, u32); COLUMNS]) -> Option<Values> {
+    parse_classified(buf, n, Masks::of(buf, n).clip(n), spans)
+}
+
+/// [`parse_in`] with the line's masks already computed.
+#[inline(always)]
+fn parse_classified(buf: &[u8], n: usize, m: Masks, spans: &mut [(u32, u32); COLUMNS]) -> Option<Values> {
     let line = &buf[..n];
-    let m = Masks::of(buf, n);
     // Exactly 13 single spaces (the line is trimmed): 14 non-empty fields.
     let spaces = m.spaces;
     if m.high != 0 || spaces.count_ones() != COLUMNS as u32 - 1 || spaces & (spaces >> 1) != 0 {
