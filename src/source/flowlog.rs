@@ -20,11 +20,12 @@
 use crate::flowlog::parser::DEFAULT_MAX_LINE_LEN;
 use crate::flowlog::{Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordSink, SourceId, Sources};
 use rayon::prelude::*;
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 
 /// One input named on the command line.
@@ -74,6 +75,10 @@ pub struct ReadOptions {
     /// limit); past it the read stops with [`SourceError::GzipRatio`]. The first
     /// [`GZIP_RATIO_FLOOR`] decompressed bytes are always allowed.
     pub max_gzip_ratio: u64,
+    /// Gzip inputs of at least this many (compressed) bytes, and stdin, are inflated on a
+    /// thread of their own while the reading worker parses ([`DEFAULT_PIPELINE_GZIP`];
+    /// `u64::MAX`: never).
+    pub pipeline_gzip: u64,
 }
 
 /// The default [`ReadOptions::max_gzip_ratio`]. Deflate cannot expand more than about 1032
@@ -95,6 +100,7 @@ impl Default for ReadOptions {
             piece_size: 8 << 20,
             buffer_size: 256 << 10,
             max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
+            pipeline_gzip: DEFAULT_PIPELINE_GZIP,
         }
     }
 }
@@ -301,13 +307,13 @@ where
 
     let run = |w: Result<Work, SourceError>, sink: &mut S| -> Result<(), SourceError> {
         match w? {
-            Work::Stream { source, path, .. } => {
+            Work::Stream { source, path, len } => {
                 let outcome = match &path {
                     Some(p) => {
                         let file = File::open(p).map_err(io_err(p))?;
-                        stream(file, source, opts, progress, sink)
+                        stream(file, len, source, opts, progress, sink)
                     }
-                    None => stream(io::stdin().lock(), source, opts, progress, sink),
+                    None => stream(io::stdin(), len, source, opts, progress, sink),
                 };
                 let path = path.as_deref().unwrap_or(Path::new("-"));
                 match outcome {
@@ -564,14 +570,14 @@ struct RatioExceeded {
 struct Counting<'p, R> {
     inner: R,
     progress: &'p dyn Progress,
-    count: &'p Cell<u64>,
+    count: &'p AtomicU64,
 }
 
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.progress.advance(n as u64);
-        self.count.set(self.count.get() + n as u64);
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -582,7 +588,7 @@ impl<R: Read> Read for Counting<'_, R> {
 /// after a bounded amount of output.
 struct RatioLimit<'c, R> {
     inner: R,
-    compressed: &'c Cell<u64>,
+    compressed: &'c AtomicU64,
     decompressed: u64,
     limit: u64,
 }
@@ -591,7 +597,7 @@ impl<R: Read> Read for RatioLimit<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.decompressed += n as u64;
-        let compressed = self.compressed.get();
+        let compressed = self.compressed.load(Ordering::Relaxed);
         if self.limit > 0 && self.decompressed > GZIP_RATIO_FLOOR && self.decompressed / self.limit > compressed {
             return Err(io::Error::other(RatioExceeded { limit: self.limit, decompressed: self.decompressed, compressed }));
         }
@@ -599,18 +605,100 @@ impl<R: Read> Read for RatioLimit<'_, R> {
     }
 }
 
-fn stream<R: Read, S: RecordSink>(input: R, source: SourceId, opts: &ReadOptions, progress: &dyn Progress, sink: &mut S) -> Result<(), StreamError> {
-    let compressed = Cell::new(0u64);
+/// The default [`ReadOptions::pipeline_gzip`]: gzip streams at least this large are inflated
+/// on a thread of their own while the worker parses, so one big file is limited by
+/// decompression rather than by decompression plus parsing. Smaller files are not worth a
+/// thread: an S3 delivery is thousands of small files, which the workers already read in
+/// parallel.
+pub const DEFAULT_PIPELINE_GZIP: u64 = 4 << 20;
+
+/// Decompressed bytes handed from the inflating thread to the parser at a time.
+const PIPELINE_CHUNK: usize = 1 << 20;
+
+fn stream<R: Read + Send, S: RecordSink>(input: R, len: u64, source: SourceId, opts: &ReadOptions, progress: &dyn Progress, sink: &mut S) -> Result<(), StreamError> {
+    let compressed = AtomicU64::new(0);
     let mut reader = BufReader::with_capacity(128 << 10, Counting { inner: input, progress, count: &compressed });
     let head = reader.fill_buf().map_err(StreamError::Open)?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     let mut parser = ParserBuilder::new().format(opts.format.clone()).max_line_len(opts.max_line_len).build();
-    if gzip {
+    if !gzip {
+        return parse_stream(reader, &mut parser, source, opts, sink);
+    }
+    let inflate = |reader| {
         let decoder = flate2::bufread::MultiGzDecoder::new(reader);
-        let limited = RatioLimit { inner: decoder, compressed: &compressed, decompressed: 0, limit: opts.max_gzip_ratio };
-        parse_stream(limited, &mut parser, source, opts, sink)
-    } else {
-        parse_stream(reader, &mut parser, source, opts, sink)
+        RatioLimit { inner: decoder, compressed: &compressed, decompressed: 0, limit: opts.max_gzip_ratio }
+    };
+    if len < opts.pipeline_gzip || (opts.parallelism == Parallelism::Auto && rayon::current_num_threads() < 2) {
+        return parse_stream(inflate(reader), &mut parser, source, opts, sink);
+    }
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = sync_channel::<io::Result<Vec<u8>>>(2);
+        let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(4);
+        let mut inflating = inflate(reader);
+        scope.spawn(move || pump(&mut inflating, &full_tx, &empty_rx));
+        parse_stream(Pipe { full: full_rx, empty: empty_tx, chunk: Vec::new(), at: 0 }, &mut parser, source, opts, sink)
+    })
+}
+
+/// The inflating side of a pipelined gzip stream: fills buffers (reusing those the parser
+/// gave back) and sends them, then the error that ended the stream, if any. Stops early when
+/// the parser hangs up.
+fn pump<R: Read>(input: &mut R, full: &SyncSender<io::Result<Vec<u8>>>, empty: &Receiver<Vec<u8>>) {
+    loop {
+        let mut buf = empty.try_recv().unwrap_or_default();
+        buf.resize(PIPELINE_CHUNK, 0);
+        let mut filled = 0;
+        let end = loop {
+            match input.read(&mut buf[filled..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    filled += n;
+                    if filled == buf.len() {
+                        break Ok(());
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        buf.truncate(filled);
+        let done = filled < PIPELINE_CHUNK;
+        if filled > 0 && full.send(Ok(buf)).is_err() {
+            return;
+        }
+        if let Err(e) = end {
+            let _ = full.send(Err(e));
+            return;
+        }
+        if done {
+            return;
+        }
+    }
+}
+
+/// The parsing side of a pipelined gzip stream, as a reader.
+struct Pipe {
+    full: Receiver<io::Result<Vec<u8>>>,
+    empty: SyncSender<Vec<u8>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Pipe {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.chunk.len() {
+            let next = match self.full.recv() {
+                Ok(next) => next?,
+                Err(_) => return Ok(0),
+            };
+            let used = std::mem::replace(&mut self.chunk, next);
+            self.at = 0;
+            let _ = self.empty.try_send(used);
+        }
+        let n = out.len().min(self.chunk.len() - self.at);
+        out[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 
@@ -686,12 +774,16 @@ mod tests {
         let gz = enc.finish().unwrap();
         let path = dir.path().join("cut.log.gz");
         std::fs::write(&path, &gz[..gz.len() - 20]).unwrap();
-        let (s, report) = read(&[Input::Path(path)], &ReadOptions::default(), &NoProgress, Summary::new).unwrap();
-        assert_eq!(report.damaged.len(), 1);
-        assert!(report.damaged[0].reason.contains("truncated"), "{}", report.damaged[0].reason);
-        assert_eq!(report.damaged[0].records_before, s.counts.total);
-        assert!(s.counts.total > 0 && s.counts.total <= 1000);
-        assert_eq!(s.counts.malformed, 0);
+        // Inflated by the worker itself, or on a thread of its own.
+        for pipeline_gzip in [u64::MAX, 0] {
+            let opts = ReadOptions { pipeline_gzip, ..ReadOptions::default() };
+            let (s, report) = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).unwrap();
+            assert_eq!(report.damaged.len(), 1);
+            assert!(report.damaged[0].reason.contains("truncated"), "{}", report.damaged[0].reason);
+            assert_eq!(report.damaged[0].records_before, s.counts.total);
+            assert!(s.counts.total > 0 && s.counts.total <= 1000);
+            assert_eq!(s.counts.malformed, 0);
+        }
     }
 
     #[test]
@@ -739,8 +831,8 @@ mod tests {
         data.resize(8 << 20, b'\n');
         let path = dir.path().join("bomb.gz");
         std::fs::write(&path, gz(&data)).unwrap();
-        for parallelism in [Parallelism::Auto, Parallelism::Sequential] {
-            let opts = ReadOptions { parallelism, ..ReadOptions::default() };
+        for (parallelism, pipeline_gzip) in [(Parallelism::Auto, u64::MAX), (Parallelism::Sequential, u64::MAX), (Parallelism::Auto, 0)] {
+            let opts = ReadOptions { parallelism, pipeline_gzip, ..ReadOptions::default() };
             let err = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).unwrap_err();
             let SourceError::GzipRatio { path: p, limit, decompressed, compressed } = &err else { panic!("{err}") };
             assert_eq!((p, *limit), (&path, DEFAULT_MAX_GZIP_RATIO));
@@ -988,7 +1080,8 @@ mod tests {
                 std::fs::write(&gzip, &gz).unwrap();
                 let split = ReadOptions { piece_size, ..opts.clone() };
                 let streamed = ReadOptions { parallelism: Parallelism::Sequential, buffer_size, ..opts.clone() };
-                for (path, o, what) in [(&plain, &split, "split"), (&plain, &streamed, "streamed"), (&gzip, &split, "gzip"), (&gzip, &streamed, "gzip streamed")] {
+                let piped = ReadOptions { pipeline_gzip: 0, buffer_size, ..opts.clone() };
+                for (path, o, what) in [(&plain, &split, "split"), (&plain, &streamed, "streamed"), (&gzip, &split, "gzip"), (&gzip, &streamed, "gzip streamed"), (&gzip, &piped, "gzip inflated on its own thread")] {
                     let (sink, report) = read(&[Input::Path(path.clone())], o, &NoProgress, Collect::default).unwrap();
                     prop_assert!(report.damaged.is_empty(), "{}: {:?}", what, report.damaged);
                     prop_assert_eq!(&lines(sink, &report.sources), &expected, "{}", what);
