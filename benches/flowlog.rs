@@ -1,5 +1,6 @@
 //! Parse and aggregation throughput of the flow-log parser on generated default-format logs
-//! (bytes per second, one thread). Each iteration checks the record count, so the benchmark
+//! (bytes per second, one thread; the `gzip` group reads a `.gz` file through the reader
+//! against inflating it alone). Each iteration checks the record count, so the benchmark
 //! cannot quietly measure nothing. The whole-binary comparison with DuckDB is
 //! `benches/flows-vs-duckdb.sh`.
 
@@ -128,5 +129,52 @@ fn bench_explain(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, bench_explain);
+/// Gzip input: the summary of one large `.gz` file against inflating it alone (the baseline:
+/// the same zlib-rs backend, output thrown away), with inflation on its own thread (what
+/// `flows summary` does for large gzip files) and on the reading worker.
+fn bench_gzip(c: &mut Criterion) {
+    use std::io::Write;
+    use vpcscope::source::flowlog::{read, Input, NoProgress, ReadOptions};
+    const RECORDS: u64 = 400_000;
+    let data = input(RECORDS, 20_000);
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&data).expect("compress");
+    let gz = enc.finish().expect("compress");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("flows.log.gz");
+    std::fs::write(&path, &gz).expect("write");
+    let mut g = c.benchmark_group("gzip");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    g.bench_function("inflate only (baseline)", |b| {
+        // Read as the reader reads: a 128 KiB buffered input, 1 MiB of output at a time.
+        let mut out = vec![0u8; 1 << 20];
+        b.iter(|| {
+            use std::io::Read;
+            let mut d = flate2::bufread::MultiGzDecoder::new(std::io::BufReader::with_capacity(128 << 10, &gz[..]));
+            let mut n = 0;
+            loop {
+                match d.read(&mut out).expect("inflate") {
+                    0 => break,
+                    k => n += k,
+                }
+            }
+            assert_eq!(n, data.len());
+            n
+        })
+    });
+    for (name, pipeline_gzip) in [("summary, inflated on its own thread", 0), ("summary, inflated by the worker", u64::MAX)] {
+        let opts = ReadOptions { pipeline_gzip, ..ReadOptions::default() };
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let (s, _) = read(&[Input::Path(path.clone())], &opts, &NoProgress, Summary::new).expect("read");
+                assert_eq!(s.counts.total, RECORDS);
+                s.conversations.len()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_explain, bench_gzip);
 criterion_main!(benches);
