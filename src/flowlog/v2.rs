@@ -292,3 +292,34 @@ fn parse_classified(buf: &[u8], n: usize, m: Masks, spans: &mut [(u32, u32); COL
     v.log_status = Some(LogStatus::parse(status));
     Some(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The classifier agrees with a byte-by-byte reference, for every length up to the limit,
+    /// on bytes of every class, whatever follows the line (the line-level agreement with the
+    /// general parser is tested in `parser`).
+    #[test]
+    fn classifiers_agree_with_a_byte_loop() {
+        let alphabet = b"0123456789 .\n-aZ:\t\r\x00\x7f\x80\xff";
+        let mut rng = crate::flowlog::synth::Rng(3);
+        for _ in 0..300 {
+            let buf: Vec<u8> = (0..MAX_LEN + SLACK).map(|_| alphabet[rng.below(alphabet.len() as u64) as usize]).collect();
+            for len in 0..=MAX_LEN {
+                let mut want = Masks::default();
+                for (i, &b) in buf[..len].iter().enumerate() {
+                    let bit = 1u128 << i;
+                    want.newlines |= if b == b'\n' { bit } else { 0 };
+                    want.spaces |= if b == b' ' { bit } else { 0 };
+                    want.digits |= if b.is_ascii_digit() { bit } else { 0 };
+                    want.dots |= if b == b'.' { bit } else { 0 };
+                    want.high |= if b >= 0x80 { bit } else { 0 };
+                }
+                let key = |m: Masks| (m.newlines, m.spaces, m.digits, m.dots, m.high);
+                let want = key(want);
+                assert_eq!(key(Masks::of(&buf, len).clip(len)), want, "len {len}");
+            }
+        }
+    }
+}
