@@ -120,6 +120,7 @@ fn bench_explain(c: &mut Criterion) {
                     s.record(Position::Line { source: SourceId(0), chunk: 0, line }, &r);
                 }
             });
+            s.finish();
             let report = explain(&topo, &s, &sources);
             assert_eq!(report.records.total, RECORDS);
             assert!(!report.findings.is_empty());

@@ -79,6 +79,16 @@ pub struct ExplainSink {
     bpa: FxSet<u32>,
     /// Records that carry traffic but name no interface or addresses.
     pub unattributed: u64,
+    /// Records on their way into `convs` (see [`flowlog::Ahead`]), with what `seen` keeps.
+    ahead: flowlog::Ahead<Seen>,
+}
+
+/// What the sink keeps of one record besides its conversation.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    position: Position,
+    reject: bool,
+    bpa: bool,
 }
 
 impl ExplainSink {
@@ -90,6 +100,22 @@ impl ExplainSink {
     /// How many distinct conversations were seen.
     pub fn conversations(&self) -> usize {
         self.convs.len()
+    }
+
+    /// Keeps the evidence of one record of conversation `id`.
+    fn seen(&mut self, id: u32, Seen { position, reject, bpa }: Seen) {
+        if id as usize == self.first.len() {
+            self.first.push(position);
+        } else if reject {
+            self.note(id, position);
+        } else if let Some(first) = self.first.get_mut(id as usize) {
+            // Accepted traffic rarely becomes a finding: its earliest position is enough,
+            // and keeping one per conversation keeps memory flat on busy logs.
+            *first = (*first).min(position);
+        }
+        if bpa {
+            self.bpa.insert(id);
+        }
     }
 
     fn note(&mut self, id: u32, p: Position) {
@@ -154,19 +180,10 @@ impl RecordSink for ExplainSink {
             Some(flowlog::Direction::Egress) => 2,
             _ => 0,
         };
-        let id = self.convs.add_tagged(r, dir).0;
         let reject = r.action() == Some(Action::Reject);
-        if id as usize == self.first.len() {
-            self.first.push(position);
-        } else if reject {
-            self.note(id, position);
-        } else if let Some(first) = self.first.get_mut(id as usize) {
-            // Accepted traffic rarely becomes a finding: its earliest position is enough,
-            // and keeping one per conversation keeps memory flat on busy logs.
-            *first = (*first).min(position);
-        }
-        if reject && r.get(Field::RejectReason) == Some("BPA") {
-            self.bpa.insert(id);
+        let bpa = reject && r.get(Field::RejectReason) == Some("BPA");
+        if let Some((id, seen)) = self.ahead.push(&mut self.convs, r, dir, Seen { position, reject, bpa }) {
+            self.seen(id.0, seen);
         }
     }
 
@@ -174,7 +191,15 @@ impl RecordSink for ExplainSink {
         self.summary.add_malformed(position, error);
     }
 
+    fn finish(&mut self) {
+        while let Some((id, seen)) = self.ahead.pop(&mut self.convs) {
+            self.seen(id.0, seen);
+        }
+    }
+
     fn merge(&mut self, mut other: Self) {
+        self.finish();
+        other.finish();
         if other.convs.len() > self.convs.len() {
             std::mem::swap(self, &mut other);
         }

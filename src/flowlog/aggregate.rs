@@ -1035,15 +1035,60 @@ pub struct Summary {
     pub malformed_samples: Vec<Malformed>,
     /// Conversations of the `OK` records.
     pub conversations: Conversations,
-    /// Records counted but not yet added to `conversations`, with their hashes, oldest at
-    /// `pending_next` once the ring is full.
-    pending: Vec<(Entry, u64)>,
-    pending_next: usize,
+    /// Records counted but not yet added to `conversations`.
+    ahead: Ahead<()>,
 }
 
-/// How many records [`Summary`] holds back: a record's index slot is fetched when it
+/// How many records an [`Ahead`] holds back: a record's index slot is fetched when it
 /// arrives, its entry halfway, and it is added when `AHEAD` more have arrived.
 const AHEAD: usize = 8;
+
+/// Records on their way into a [`Conversations`] table, held back [`AHEAD`] at a time so
+/// that the table's memory is fetched while the next lines are parsed: on arrival a record
+/// is packed and hashed and its index slot prefetched; halfway, the entry that slot points
+/// to is prefetched; then it is added. Records are added in arrival order, so conversation
+/// ids are exactly those of adding each record at once. `T` rides along with each record
+/// (evidence positions, for instance) and comes back with its conversation.
+#[derive(Debug, Clone)]
+pub struct Ahead<T> {
+    queue: std::collections::VecDeque<(Entry, u64, T)>,
+}
+
+impl<T> Default for Ahead<T> {
+    fn default() -> Self {
+        Ahead { queue: std::collections::VecDeque::with_capacity(AHEAD) }
+    }
+}
+
+impl<T> Ahead<T> {
+    /// Takes `record` (keyed also by `tag`, see [`Conversations::add_tagged`]) for `table`;
+    /// once [`AHEAD`] records wait, adds the oldest and returns its conversation and extra.
+    #[inline]
+    pub fn push(&mut self, table: &mut Conversations, record: &FlowRecord<'_>, tag: u8, extra: T) -> Option<(ConvId, T)> {
+        let e = table.pack(record, tag);
+        let h = e.key.hash(table.index.seed);
+        table.index.prefetch_slot(h);
+        let added = if self.queue.len() >= AHEAD { self.pop(table) } else { None };
+        if let Some(&(_, half, _)) = self.queue.get(AHEAD / 2 - 1) {
+            table.index.prefetch_entry(half, &table.blocks);
+        }
+        self.queue.push_back((e, h, extra));
+        added
+    }
+
+    /// Adds the oldest held-back record to `table`; returns its conversation and extra, or
+    /// `None` when nothing waits.
+    #[inline]
+    pub fn pop(&mut self, table: &mut Conversations) -> Option<(ConvId, T)> {
+        let (e, h, extra) = self.queue.pop_front()?;
+        Some((table.insert_hashed(e, h), extra))
+    }
+
+    /// Whether no record waits.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
 
 impl Summary {
     /// An empty summary.
@@ -1066,37 +1111,14 @@ impl Summary {
     /// [`add`](Self::add), holding the record back while its conversation is fetched.
     #[inline]
     fn add_ahead(&mut self, record: &FlowRecord<'_>) {
-        if !self.counts.tally(record.log_status()) {
-            return;
-        }
-        let c = &mut self.conversations;
-        let e = c.pack(record, 0);
-        let h = e.key.hash(c.index.seed);
-        c.index.prefetch_slot(h);
-        if self.pending.len() < AHEAD {
-            self.pending.push((e, h));
-            return;
-        }
-        let next = self.pending_next;
-        if let Some(&(_, half)) = self.pending.get((next + AHEAD / 2) % AHEAD) {
-            c.index.prefetch_entry(half, &c.blocks);
-        }
-        if let Some(slot) = self.pending.get_mut(next) {
-            let (old, old_hash) = std::mem::replace(slot, (e, h));
-            self.pending_next = (next + 1) % AHEAD;
-            c.insert_hashed(old, old_hash);
+        if self.counts.tally(record.log_status()) {
+            self.ahead.push(&mut self.conversations, record, 0, ());
         }
     }
 
     /// Adds the held-back records, oldest first.
     fn flush(&mut self) {
-        let n = self.pending.len();
-        for k in 0..n {
-            let (e, h) = self.pending[(self.pending_next + k) % n];
-            self.conversations.insert_hashed(e, h);
-        }
-        self.pending.clear();
-        self.pending_next = 0;
+        while self.ahead.pop(&mut self.conversations).is_some() {}
     }
 
     /// Counts one malformed line, keeping it as a sample while there is room.

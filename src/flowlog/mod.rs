@@ -27,7 +27,7 @@ pub mod synth;
 mod v2;
 
 pub use aggregate::{
-    ConvId, ConversationKey, ConversationStats, Conversations, InterfaceTotals, Malformed, RecordCounts, RejectedPort, Summary,
+    Ahead, ConvId, ConversationKey, ConversationStats, Conversations, InterfaceTotals, Malformed, RecordCounts, RejectedPort, Summary,
     TopTalker,
 };
 pub use field::{Column, Field};
