@@ -256,35 +256,39 @@ fn parse_classified(buf: &[u8], n: usize, m: Masks, spans: &mut [(u32, u32); COL
         let (s, e) = spans[i];
         (s as usize, (e - s) as usize)
     };
-    let digits = |i: usize| {
+    // Fields 5 to 11 (ports, protocol, packets, bytes, start, end) are adjacent: one mask
+    // test checks that all of them are digits.
+    let (numbers_start, numbers_end) = (spans[5].0 as usize, spans[11].1 as usize);
+    let numbers = ((1u128 << (numbers_end - numbers_start)) - 1) << numbers_start;
+    if (m.digits | m.spaces) & numbers != numbers {
+        return None;
+    }
+    let value = |i: usize| {
         let (s, len) = field(i);
-        digits_at(buf, &m, s, len)
+        (len <= 16).then(|| number(buf, s, len))
+    };
+    let (version_at, version_len) = field(0);
+    let (src_at, src_len) = field(3);
+    let (dst_at, dst_len) = field(4);
+    let mut v = Values {
+        version: Some(u8::try_from(digits_at(buf, &m, version_at, version_len)?).ok()?),
+        srcaddr: Some(address_at(buf, &m, src_at, src_len, Field::SrcAddr)?),
+        dstaddr: Some(address_at(buf, &m, dst_at, dst_len, Field::DstAddr)?),
+        srcport: Some(u16::try_from(value(5)?).ok()?),
+        dstport: Some(u16::try_from(value(6)?).ok()?),
+        protocol: Some(u8::try_from(value(7)?).ok()?),
+        packets: Some(value(8)?),
+        bytes: Some(value(9)?),
+        start: Some(value(10)?),
+        end: Some(value(11)?),
+        ..Values::default()
     };
     let text = |i: usize| {
         let (s, len) = field(i);
         &line[s..s + len]
     };
-    let address = |i: usize, f: Field| {
-        let (s, len) = field(i);
-        address_at(buf, &m, s, len, f)
-    };
-    let dash = |t: &[u8]| t == b"-";
-
-    let mut v = Values {
-        version: Some(u8::try_from(digits(0)?).ok()?),
-        srcaddr: Some(address(3, Field::SrcAddr)?),
-        dstaddr: Some(address(4, Field::DstAddr)?),
-        srcport: Some(u16::try_from(digits(5)?).ok()?),
-        dstport: Some(u16::try_from(digits(6)?).ok()?),
-        protocol: Some(u8::try_from(digits(7)?).ok()?),
-        packets: Some(digits(8)?),
-        bytes: Some(digits(9)?),
-        start: Some(digits(10)?),
-        end: Some(digits(11)?),
-        ..Values::default()
-    };
     let (iface, action, status) = (text(2), text(12), text(13));
-    if dash(iface) || dash(action) || dash(status) {
+    if iface == b"-" || action == b"-" || status == b"-" {
         return None;
     }
     v.interface = Some(spans[2]);
