@@ -518,7 +518,17 @@ impl Conversations {
             Some(Direction::Egress) => 2,
             None => 4,
         };
-        let key = ConversationKey::of(record);
+        // The key straight from the parsed values (what `ConversationKey::of` reads, without
+        // slicing the interface id as text).
+        let key = ConversationKey {
+            interface: None,
+            src: v.srcaddr,
+            dst: v.dstaddr,
+            src_port: v.srcport,
+            dst_port: v.dstport,
+            protocol: v.protocol.map(Protocol),
+            action: v.action,
+        };
         let iface = v.interface.map(|(s, e)| self.ifaces.intern_span(record.line, s as usize, e as usize));
         let (src, dst) = (self.addr(key.src), self.addr(key.dst));
         Entry {
