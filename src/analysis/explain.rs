@@ -685,7 +685,6 @@ mod tests {
             }
         });
         assert_eq!(used, data.len());
-        sink.finish();
     }
 
     /// Parallel readers fill one sink per thread and merge them: the report must not depend
@@ -701,10 +700,12 @@ mod tests {
 
         let mut one = ExplainSink::new();
         feed(&mut one, &data, 1);
+        one.finish();
         let whole = explain(&topo, &one, &sources);
         assert!(whole.findings.iter().any(|f| f.kind == FindingKind::Rejected), "the generated logs have rejects");
 
-        // Three pieces at line boundaries, merged in two different orders.
+        // Three pieces at line boundaries, merged in two different orders, each still
+        // holding its last records back (merging must deliver them).
         let cuts: Vec<usize> = [data.len() / 3, 2 * data.len() / 3].iter().map(|&c| c + data[c..].iter().position(|&b| b == b'\n').unwrap_or(0) + 1).collect();
         let pieces = [&data[..cuts[0]], &data[cuts[0]..cuts[1]], &data[cuts[1]..]];
         let mut line = 1;

@@ -161,13 +161,18 @@ impl PackedKey {
         }
     }
 
-    /// The key's hash under a table's `seed`.
+    /// The key's hash under a table's `seed`. Every key bit reaches the result: the 160 key
+    /// bits go into two 128-bit multiplies whose factors are both seeded, so the writer of
+    /// the logs cannot aim for a zero factor or a collision.
     #[inline]
     fn hash(&self, seed: u64) -> u64 {
-        let a = (self.iface as u64) << 32 | self.src as u64 ^ seed;
-        let b = (self.dst as u64) << 32 | (self.sport as u64) << 16 | self.dport as u64;
-        let c = (self.proto as u64) | (self.action as u64) << 8 | (self.kinds as u64) << 16 | (self.tag as u64) << 24;
-        fold(fold(a ^ 0x243f_6a88_85a3_08d3, b ^ 0x1319_8a2e_0370_7344), c ^ 0xa409_3822_299f_31d0)
+        let a = ((self.iface as u64) << 32 | self.src as u64) ^ seed;
+        let b = ((self.dst as u64) << 32 | (self.sport as u64) << 16 | self.dport as u64) ^ seed.rotate_left(21) ^ 0x243f_6a88_85a3_08d3;
+        let c = ((self.proto as u64) | (self.action as u64) << 8 | (self.kinds as u64) << 16 | (self.tag as u64) << 24) ^ seed.rotate_left(43) ^ 0x1319_8a2e_0370_7344;
+        let m = (a as u128).wrapping_mul(b as u128);
+        let x = (m as u64) ^ ((m >> 64) as u64);
+        let m = ((x ^ 0xa409_3822_299f_31d0) as u128).wrapping_mul(c as u128);
+        (m as u64) ^ ((m >> 64) as u64)
     }
 }
 
@@ -333,7 +338,7 @@ impl V6s {
 /// key's hash and the entry's id + 1 (0: empty); slots are probed linearly from the hash and
 /// kept at most half full, so a lookup reads one cache line of eight slots, then the entry
 /// whose fingerprint matches. Keys hash with a per-process seed, so whoever writes the logs
-/// cannot choose colliding keys.
+/// cannot choose colliding keys ([`PackedKey::hash`]).
 #[derive(Debug, Clone)]
 struct Index {
     slots: Vec<u64>,
@@ -1308,6 +1313,36 @@ mod tests {
             }
         }
         assert_eq!(names.names.len(), reference.len());
+    }
+
+    /// Found in review: the interface id was once ORed with the seed (operator precedence),
+    /// and a factor forced odd lost the low bits of the destination port and the protocol.
+    /// Keys that differ in any single bit of any field must hash apart, whatever the seed.
+    #[test]
+    fn every_key_bit_reaches_the_hash() {
+        let base = PackedKey { iface: 0x1234, src: 0x0a00_0001, dst: 0x0a00_0002, sport: 1000, dport: 443, proto: 6, action: 1, kinds: 0xff, tag: 0 };
+        let mut keys = vec![base];
+        for bit in 0..32 {
+            keys.push(PackedKey { iface: base.iface ^ 1 << bit, ..base });
+            keys.push(PackedKey { src: base.src ^ 1 << bit, ..base });
+            keys.push(PackedKey { dst: base.dst ^ 1 << bit, ..base });
+        }
+        for bit in 0..16 {
+            keys.push(PackedKey { sport: base.sport ^ 1 << bit, ..base });
+            keys.push(PackedKey { dport: base.dport ^ 1 << bit, ..base });
+        }
+        for bit in 0..8 {
+            keys.push(PackedKey { proto: base.proto ^ 1 << bit, ..base });
+            keys.push(PackedKey { action: base.action ^ 1 << bit, ..base });
+            keys.push(PackedKey { kinds: base.kinds ^ 1 << bit, ..base });
+            keys.push(PackedKey { tag: base.tag ^ 1 << bit, ..base });
+        }
+        for seed in [0, u64::MAX, 0x0123_4567_89ab_cdef, Index::default().seed] {
+            let mut hashes: Vec<u64> = keys.iter().map(|k| k.hash(seed)).collect();
+            hashes.sort_unstable();
+            hashes.dedup();
+            assert_eq!(hashes.len(), keys.len(), "seed {seed:#x}");
+        }
     }
 
     #[test]

@@ -628,7 +628,7 @@ fn stream<R: Read + Send, S: RecordSink>(input: R, len: u64, source: SourceId, o
         let decoder = flate2::bufread::MultiGzDecoder::new(reader);
         RatioLimit { inner: decoder, compressed: &compressed, decompressed: 0, limit: opts.max_gzip_ratio }
     };
-    if len < opts.pipeline_gzip || (opts.parallelism == Parallelism::Auto && rayon::current_num_threads() < 2) {
+    if opts.pipeline_gzip == u64::MAX || len < opts.pipeline_gzip {
         return parse_stream(inflate(reader), &mut parser, source, opts, sink);
     }
     std::thread::scope(|scope| {
