@@ -18,6 +18,20 @@ fn input(records: u64, conversations: u32) -> Vec<u8> {
     out
 }
 
+/// Parses `data` whole into `sink`, as a reader does (records to `record`, then `finish`).
+fn feed<S: RecordSink>(data: &[u8], sink: &mut S) {
+    let mut p = Parser::default();
+    let used = p.feed(data, |line, r| {
+        let position = Position::Line { source: SourceId(0), chunk: 0, line };
+        match r {
+            Ok(r) => sink.record(position, &r),
+            Err(e) => sink.malformed(position, e),
+        }
+    });
+    assert_eq!(used, data.len());
+    sink.finish();
+}
+
 fn bench(c: &mut Criterion) {
     const RECORDS: u64 = 200_000;
     let data = input(RECORDS, 20_000);
@@ -44,14 +58,8 @@ fn bench(c: &mut Criterion) {
 
     g.bench_function("summary", |b| {
         b.iter(|| {
-            let mut p = Parser::default();
             let mut s = Summary::new();
-            p.feed(&data, |line, r| {
-                if let Ok(r) = r {
-                    s.record(Position::Line { source: SourceId(0), chunk: 0, line }, &r);
-                }
-            });
-            s.finish();
+            feed(&data, &mut s);
             assert_eq!(s.counts.total, RECORDS);
             s.conversations.len()
         })
@@ -99,28 +107,16 @@ fn bench_explain(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("summary (baseline)", |b| {
         b.iter(|| {
-            let mut p = Parser::default();
             let mut s = Summary::new();
-            p.feed(&data, |line, r| {
-                if let Ok(r) = r {
-                    s.record(Position::Line { source: SourceId(0), chunk: 0, line }, &r);
-                }
-            });
-            s.finish();
+            feed(&data, &mut s);
             assert_eq!(s.counts.total, RECORDS);
             vpcscope::flowlog::render::SummaryReport::new(&s, &sources, Vec::new(), 10).conversations_total
         })
     });
     g.bench_function("explain", |b| {
         b.iter(|| {
-            let mut p = Parser::default();
             let mut s = ExplainSink::new();
-            p.feed(&data, |line, r| {
-                if let Ok(r) = r {
-                    s.record(Position::Line { source: SourceId(0), chunk: 0, line }, &r);
-                }
-            });
-            s.finish();
+            feed(&data, &mut s);
             let report = explain(&topo, &s, &sources);
             assert_eq!(report.records.total, RECORDS);
             assert!(!report.findings.is_empty());
