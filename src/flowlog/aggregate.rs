@@ -1058,7 +1058,7 @@ pub struct Summary {
 /// arrives, its entry halfway, and it is added when `AHEAD` more have arrived.
 const AHEAD: usize = 8;
 
-/// Records on their way into a [`Conversations`] table, held back [`AHEAD`] at a time so
+/// Records on their way into a [`Conversations`] table, held back eight at a time so
 /// that the table's memory is fetched while the next lines are parsed: on arrival a record
 /// is packed and hashed and its index slot prefetched; halfway, the entry that slot points
 /// to is prefetched; then it is added. Records are added in arrival order, so conversation
@@ -1077,7 +1077,7 @@ impl<T> Default for Ahead<T> {
 
 impl<T> Ahead<T> {
     /// Takes `record` (keyed also by `tag`, see [`Conversations::add_tagged`]) for `table`;
-    /// once [`AHEAD`] records wait, adds the oldest and returns its conversation and extra.
+    /// once eight records wait, adds the oldest and returns its conversation and extra.
     #[inline]
     pub fn push(&mut self, table: &mut Conversations, record: &FlowRecord<'_>, tag: u8, extra: T) -> Option<(ConvId, T)> {
         let e = table.pack(record, tag);

@@ -1,13 +1,16 @@
 //! The fast path for the default version-2 format, which is what most flow logs are.
 //!
-//! One pass classifies the whole line sixteen bytes at a time (SSE2 on x86-64, a plain loop
-//! elsewhere) into bit masks: spaces, digits, dots and non-ASCII bytes. Field boundaries are
-//! then the set bits of the space mask, every numeric field is validated by one mask test and
-//! converted eight digits at a time (SWAR), and IPv4 octets are found from the dot mask. It
-//! only accepts the plain shape of a line (single spaces, no `-`, numbers of at most 16
-//! digits and in range, ASCII, at most [`MAX_LEN`] bytes); anything else returns `None` and
-//! the general parser decides, so the two always agree on errors. A test and the `flowlog`
-//! fuzz target hold it equal to the general parser.
+//! One pass classifies up to 128 bytes from the start of the line, sixteen at a time (SSE2
+//! on x86-64, a plain loop elsewhere), into bit masks: newlines, spaces, digits, dots and
+//! non-ASCII bytes. When the parser has the rest of the chunk ([`parse_window`]), the first
+//! newline ends the line, so finding the line and splitting it are one pass. Field
+//! boundaries are the set bits of the space mask; one mask test validates the seven adjacent
+//! numeric fields, which are converted eight digits at a time (SWAR); IPv4 octets are found
+//! from the dot mask. It only accepts the plain shape of a line (single spaces, no `-`,
+//! numbers of at most 16 digits and in range, ASCII, at most [`MAX_LEN`] bytes, nothing to
+//! trim but a final `\r`); anything else returns `None` and the general parser decides, so
+//! the two always agree, errors included. Tests and the `flowlog` fuzz target hold it equal
+//! to the general parser.
 
 use super::field::Column;
 use super::format::{Format, DEFAULT_V2_FIELDS};
