@@ -385,10 +385,10 @@ fn ascii_str(bytes: &[u8]) -> &str {
     unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
-pub(super) const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-pub(super) const HI: u64 = 0x8080_8080_8080_8080;
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HI: u64 = 0x8080_8080_8080_8080;
 
-/// The 8 bytes of `b` from `at` as a little-endian word (the caller checks the bounds).
+/// The 8 bytes of `b` from `at` as a little-endian word (`b` must have them).
 #[inline(always)]
 pub(super) fn word(b: &[u8], at: usize) -> u64 {
     let mut w = [0u8; 8];
@@ -452,7 +452,7 @@ fn split(line: &[u8], spans: &mut Vec<(u32, u32)>, max: usize) -> (usize, bool) 
 
 /// The high bit of every byte of `w` that is not an ASCII digit.
 #[inline(always)]
-pub(super) fn non_digits(w: u64) -> u64 {
+fn non_digits(w: u64) -> u64 {
     const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
     // Non-zero where the high nibble is not 3, or the low nibble is above 9.
     let bad = ((w & HIGH_NIBBLES) ^ 0x3030_3030_3030_3030) | (((w & !HIGH_NIBBLES) + 0x0606_0606_0606_0606) & HIGH_NIBBLES);

@@ -14,7 +14,7 @@
 
 use super::field::Column;
 use super::format::{Format, DEFAULT_V2_FIELDS};
-use super::parser::{addr, eight_digits, POW10};
+use super::parser::{addr, eight_digits, word, POW10};
 use super::record::{Action, LogStatus, Values};
 use super::Field;
 use std::net::{IpAddr, Ipv4Addr};
@@ -124,14 +124,6 @@ impl Masks {
 #[inline(always)]
 fn bits(mask: u128, s: usize, len: usize) -> u64 {
     (mask >> (s & 127)) as u64 & ((1u64 << len) - 1)
-}
-
-/// The 8 bytes of `buf` from `at`, little-endian.
-#[inline(always)]
-fn word(buf: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&buf[at..at + 8]);
-    u64::from_le_bytes(w)
 }
 
 /// The value of the `len` (1 to 16) digits at `s`.
