@@ -123,20 +123,14 @@ const K_NONE: u8 = 0;
 const K_V4: u8 = 1;
 const K_V6: u8 = 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PackedKey {
-    iface: u32,
-    src: u32,
-    dst: u32,
-    sport: u16,
-    dport: u16,
-    proto: u8,
-    action: u8,
-    /// bits 0-1 src kind, 2-3 dst kind, 4 sport, 5 dport, 6 proto, 7 iface present.
-    kinds: u8,
-    /// A caller's extra key byte ([`Conversations::add_tagged`]); 0 for plain conversations.
-    tag: u8,
-}
+/// A conversation key packed into five words (compared and hashed as words):
+/// 0 interface (interned), 1 source and 2 destination (IPv4 inline, IPv6 interned),
+/// 3 source port << 16 | destination port, 4 protocol | action << 8 | kinds << 16 | tag << 24.
+/// Kinds: bits 0-1 source kind, 2-3 destination kind, 4 source port, 5 destination port,
+/// 6 protocol, 7 interface present. The tag is a caller's extra key byte
+/// ([`Conversations::add_tagged`]); 0 for plain conversations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct PackedKey([u32; 5]);
 
 impl PackedKey {
     /// Packs `key` whose interface and addresses were already interned (`(kind, value)`).
@@ -148,17 +142,41 @@ impl PackedKey {
             | u8::from(key.dst_port.is_some()) << 5
             | u8::from(key.protocol.is_some()) << 6
             | u8::from(iface.is_some()) << 7;
-        PackedKey {
-            iface: iface.unwrap_or(0),
-            src,
-            dst,
-            sport: key.src_port.unwrap_or(0),
-            dport: key.dst_port.unwrap_or(0),
-            proto: key.protocol.map_or(0, |p| p.0),
-            action: action_code(key.action),
-            kinds,
-            tag,
-        }
+        PackedKey::of(iface.unwrap_or(0), src, dst, key.src_port.unwrap_or(0), key.dst_port.unwrap_or(0), key.protocol.map_or(0, |p| p.0), action_code(key.action), kinds, tag)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn of(iface: u32, src: u32, dst: u32, sport: u16, dport: u16, proto: u8, action: u8, kinds: u8, tag: u8) -> PackedKey {
+        PackedKey([iface, src, dst, (sport as u32) << 16 | dport as u32, u32::from_le_bytes([proto, action, kinds, tag])])
+    }
+
+    fn iface(&self) -> u32 {
+        self.0[0]
+    }
+    fn src(&self) -> u32 {
+        self.0[1]
+    }
+    fn dst(&self) -> u32 {
+        self.0[2]
+    }
+    fn sport(&self) -> u16 {
+        (self.0[3] >> 16) as u16
+    }
+    fn dport(&self) -> u16 {
+        self.0[3] as u16
+    }
+    fn proto(&self) -> u8 {
+        self.0[4].to_le_bytes()[0]
+    }
+    fn action(&self) -> u8 {
+        self.0[4].to_le_bytes()[1]
+    }
+    fn kinds(&self) -> u8 {
+        self.0[4].to_le_bytes()[2]
+    }
+    fn tag(&self) -> u8 {
+        self.0[4].to_le_bytes()[3]
     }
 
     /// The key's hash under a table's `seed`. Every key bit reaches the result: the 160 key
@@ -166,9 +184,10 @@ impl PackedKey {
     /// the logs cannot aim for a zero factor or a collision.
     #[inline]
     fn hash(&self, seed: u64) -> u64 {
-        let a = ((self.iface as u64) << 32 | self.src as u64) ^ seed;
-        let b = ((self.dst as u64) << 32 | (self.sport as u64) << 16 | self.dport as u64) ^ seed.rotate_left(21) ^ 0x243f_6a88_85a3_08d3;
-        let c = ((self.proto as u64) | (self.action as u64) << 8 | (self.kinds as u64) << 16 | (self.tag as u64) << 24) ^ seed.rotate_left(43) ^ 0x1319_8a2e_0370_7344;
+        let w = &self.0;
+        let a = (w[0] as u64 | (w[1] as u64) << 32) ^ seed;
+        let b = (w[2] as u64 | (w[3] as u64) << 32) ^ seed.rotate_left(21) ^ 0x243f_6a88_85a3_08d3;
+        let c = w[4] as u64 ^ seed.rotate_left(43) ^ 0x1319_8a2e_0370_7344;
         let m = (a as u128).wrapping_mul(b as u128);
         let x = (m as u64) ^ ((m >> 64) as u64);
         let m = ((x ^ 0xa409_3822_299f_31d0) as u128).wrapping_mul(c as u128);
@@ -573,7 +592,7 @@ impl Conversations {
             records: stats.records,
             first: stats.first_start.map_or(0, sat32),
             last: stats.last_end.map_or(0, sat32),
-            key: PackedKey { iface: 0, src: 0, dst: 0, sport: 0, dport: 0, proto: 0, action: 0, kinds: 0, tag: 0 },
+            key: PackedKey::default(),
             tcp: stats.tcp_flags.map_or(0, |t| t.0),
             dir,
             flags,
@@ -647,7 +666,7 @@ impl Conversations {
 
     /// The tag a conversation was added with ([`add_tagged`](Self::add_tagged)).
     pub fn tag(&self, id: ConvId) -> Option<u8> {
-        self.entry(id).map(|e| e.key.tag)
+        self.entry(id).map(|e| e.key.tag())
     }
 
     /// The interface ids seen, indexed by [`interface_index`](Self::interface_index).
@@ -659,7 +678,7 @@ impl Conversations {
     /// [`interface_names`](Self::interface_names); `None` when the format has no
     /// `interface-id`.
     pub fn interface_index(&self, id: ConvId) -> Option<u32> {
-        self.entry(id).and_then(|e| (e.key.kinds & 1 << 7 != 0).then_some(e.key.iface))
+        self.entry(id).and_then(|e| (e.key.kinds() & 1 << 7 != 0).then_some(e.key.iface()))
     }
 
     /// The conversation with this key and tag, if the table holds it.
@@ -689,14 +708,15 @@ impl Conversations {
             K_V6 => Some(IpAddr::V6(Ipv6Addr::from(self.v6.addrs[v as usize]))),
             _ => None,
         };
+        let kinds = k.kinds();
         let key = ConversationKey {
-            interface: (k.kinds & 1 << 7 != 0).then(|| &*self.ifaces.names[k.iface as usize]),
-            src: addr(k.kinds & 3, k.src),
-            dst: addr(k.kinds >> 2 & 3, k.dst),
-            src_port: (k.kinds & 1 << 4 != 0).then_some(k.sport),
-            dst_port: (k.kinds & 1 << 5 != 0).then_some(k.dport),
-            protocol: (k.kinds & 1 << 6 != 0).then_some(Protocol(k.proto)),
-            action: match k.action {
+            interface: (kinds & 1 << 7 != 0).then(|| &*self.ifaces.names[k.iface() as usize]),
+            src: addr(kinds & 3, k.src()),
+            dst: addr(kinds >> 2 & 3, k.dst()),
+            src_port: (kinds & 1 << 4 != 0).then_some(k.sport()),
+            dst_port: (kinds & 1 << 5 != 0).then_some(k.dport()),
+            protocol: (kinds & 1 << 6 != 0).then_some(Protocol(k.proto())),
+            action: match k.action() {
                 1 => Some(Action::Accept),
                 2 => Some(Action::Reject),
                 3 => Some(Action::Unknown),
@@ -758,7 +778,7 @@ impl Conversations {
         let mut pairs: Vec<(u8, u32, u32, u32)> = Vec::with_capacity(self.len);
         for (id, e) in self.blocks.iter().flatten().enumerate() {
             let k = &e.key;
-            pairs.push((k.kinds & 0x0f, k.src, k.dst, id as u32));
+            pairs.push((k.kinds() & 0x0f, k.src(), k.dst(), id as u32));
         }
         pairs.sort_unstable();
         let order = |a: &TopTalker, b: &TopTalker| b.bytes.cmp(&a.bytes).then(b.packets.cmp(&a.packets)).then((a.src, a.dst).cmp(&(b.src, b.dst)));
@@ -791,11 +811,11 @@ impl Conversations {
         let mut by: HashMap<(Option<u16>, Option<Protocol>), RejectedPort> = HashMap::new();
         for e in self.blocks.iter().flatten() {
             let k = &e.key;
-            if k.action != 2 {
+            if k.action() != 2 {
                 continue;
             }
-            let dst_port = (k.kinds & 1 << 5 != 0).then_some(k.dport);
-            let protocol = (k.kinds & 1 << 6 != 0).then_some(Protocol(k.proto));
+            let dst_port = (k.kinds() & 1 << 5 != 0).then_some(k.dport());
+            let protocol = (k.kinds() & 1 << 6 != 0).then_some(Protocol(k.proto()));
             let r = by.entry((dst_port, protocol)).or_insert(RejectedPort { dst_port, protocol, ..RejectedPort::default() });
             r.records = r.records.saturating_add(e.records);
             r.packets = r.packets.saturating_add(e.packets);
@@ -815,14 +835,14 @@ impl Conversations {
         let mut seen = vec![false; none + 1];
         for e in self.blocks.iter().flatten() {
             let k = &e.key;
-            let slot = if k.kinds & 1 << 7 != 0 { k.iface as usize } else { none };
+            let slot = if k.kinds() & 1 << 7 != 0 { k.iface() as usize } else { none };
             let Some(t) = by.get_mut(slot) else { continue };
             seen[slot] = true;
             t.records = t.records.saturating_add(e.records);
             t.packets = t.packets.saturating_add(e.packets);
             t.bytes = t.bytes.saturating_add(e.bytes);
             t.conversations += 1;
-            if k.action == 2 {
+            if k.action() == 2 {
                 t.rejected_records = t.rejected_records.saturating_add(e.records);
             }
         }
@@ -895,14 +915,15 @@ impl Conversations {
         for e in other.blocks.iter().flatten() {
             let mut e = *e;
             let k = &mut e.key;
-            if k.kinds & 1 << 7 != 0 {
-                k.iface = ifaces[k.iface as usize];
+            let kinds = k.kinds();
+            if kinds & 1 << 7 != 0 {
+                k.0[0] = ifaces[k.iface() as usize];
             }
-            if k.kinds & 3 == K_V6 {
-                k.src = v6[k.src as usize];
+            if kinds & 3 == K_V6 {
+                k.0[1] = v6[k.src() as usize];
             }
-            if k.kinds >> 2 & 3 == K_V6 {
-                k.dst = v6[k.dst as usize];
+            if kinds >> 2 & 3 == K_V6 {
+                k.0[2] = v6[k.dst() as usize];
             }
             map.push(self.insert_entry(e));
         }
@@ -1066,12 +1087,15 @@ const AHEAD: usize = 8;
 /// (evidence positions, for instance) and comes back with its conversation.
 #[derive(Debug, Clone)]
 pub struct Ahead<T> {
-    queue: std::collections::VecDeque<(Entry, u64, T)>,
+    /// A ring of `AHEAD` places: the oldest record at `head`, `len` of them.
+    ring: [Option<(Entry, u64, T)>; AHEAD],
+    head: usize,
+    len: usize,
 }
 
 impl<T> Default for Ahead<T> {
     fn default() -> Self {
-        Ahead { queue: std::collections::VecDeque::with_capacity(AHEAD) }
+        Ahead { ring: std::array::from_fn(|_| None), head: 0, len: 0 }
     }
 }
 
@@ -1083,11 +1107,15 @@ impl<T> Ahead<T> {
         let e = table.pack(record, tag);
         let h = e.key.hash(table.index.seed);
         table.index.prefetch_slot(h);
-        let added = if self.queue.len() >= AHEAD { self.pop(table) } else { None };
-        if let Some(&(_, half, _)) = self.queue.get(AHEAD / 2 - 1) {
-            table.index.prefetch_entry(half, &table.blocks);
+        let added = if self.len == AHEAD { self.pop(table) } else { None };
+        // The record that will be added after AHEAD / 2 - 1 more.
+        if self.len >= AHEAD / 2 {
+            if let Some((_, half, _)) = &self.ring[(self.head + AHEAD / 2 - 1) % AHEAD] {
+                table.index.prefetch_entry(*half, &table.blocks);
+            }
         }
-        self.queue.push_back((e, h, extra));
+        self.ring[(self.head + self.len) % AHEAD] = Some((e, h, extra));
+        self.len += 1;
         added
     }
 
@@ -1095,13 +1123,18 @@ impl<T> Ahead<T> {
     /// `None` when nothing waits.
     #[inline]
     pub fn pop(&mut self, table: &mut Conversations) -> Option<(ConvId, T)> {
-        let (e, h, extra) = self.queue.pop_front()?;
+        if self.len == 0 {
+            return None;
+        }
+        let (e, h, extra) = self.ring[self.head].take()?;
+        self.head = (self.head + 1) % AHEAD;
+        self.len -= 1;
         Some((table.insert_hashed(e, h), extra))
     }
 
     /// Whether no record waits.
     pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.len == 0
     }
 }
 
@@ -1320,22 +1353,25 @@ mod tests {
     /// Keys that differ in any single bit of any field must hash apart, whatever the seed.
     #[test]
     fn every_key_bit_reaches_the_hash() {
-        let base = PackedKey { iface: 0x1234, src: 0x0a00_0001, dst: 0x0a00_0002, sport: 1000, dport: 443, proto: 6, action: 1, kinds: 0xff, tag: 0 };
-        let mut keys = vec![base];
+        // Every bit of every field, set through the fields' own packing.
+        let parts = (0x1234u32, 0x0a00_0001u32, 0x0a00_0002u32, 1000u16, 443u16, 6u8, 1u8, 0xffu8, 0u8);
+        let key = |p: (u32, u32, u32, u16, u16, u8, u8, u8, u8)| PackedKey::of(p.0, p.1, p.2, p.3, p.4, p.5, p.6, p.7, p.8);
+        let (i, s, d, sp, dp, pr, ac, ki, tg) = parts;
+        let mut keys = vec![key(parts)];
         for bit in 0..32 {
-            keys.push(PackedKey { iface: base.iface ^ 1 << bit, ..base });
-            keys.push(PackedKey { src: base.src ^ 1 << bit, ..base });
-            keys.push(PackedKey { dst: base.dst ^ 1 << bit, ..base });
+            keys.push(key((i ^ 1 << bit, s, d, sp, dp, pr, ac, ki, tg)));
+            keys.push(key((i, s ^ 1 << bit, d, sp, dp, pr, ac, ki, tg)));
+            keys.push(key((i, s, d ^ 1 << bit, sp, dp, pr, ac, ki, tg)));
         }
         for bit in 0..16 {
-            keys.push(PackedKey { sport: base.sport ^ 1 << bit, ..base });
-            keys.push(PackedKey { dport: base.dport ^ 1 << bit, ..base });
+            keys.push(key((i, s, d, sp ^ 1 << bit, dp, pr, ac, ki, tg)));
+            keys.push(key((i, s, d, sp, dp ^ 1 << bit, pr, ac, ki, tg)));
         }
         for bit in 0..8 {
-            keys.push(PackedKey { proto: base.proto ^ 1 << bit, ..base });
-            keys.push(PackedKey { action: base.action ^ 1 << bit, ..base });
-            keys.push(PackedKey { kinds: base.kinds ^ 1 << bit, ..base });
-            keys.push(PackedKey { tag: base.tag ^ 1 << bit, ..base });
+            keys.push(key((i, s, d, sp, dp, pr ^ 1 << bit, ac, ki, tg)));
+            keys.push(key((i, s, d, sp, dp, pr, ac ^ 1 << bit, ki, tg)));
+            keys.push(key((i, s, d, sp, dp, pr, ac, ki ^ 1 << bit, tg)));
+            keys.push(key((i, s, d, sp, dp, pr, ac, ki, tg ^ 1 << bit)));
         }
         for seed in [0, u64::MAX, 0x0123_4567_89ab_cdef, Index::default().seed] {
             let mut hashes: Vec<u64> = keys.iter().map(|k| k.hash(seed)).collect();
