@@ -266,6 +266,33 @@ const WINDOW: usize = MAX_LEN;
 /// caller then handles the line the ordinary way.
 #[inline]
 pub(super) fn parse_window(rest: &[u8], spans: &mut [(u32, u32); COLUMNS]) -> Option<(usize, usize, Values)> {
+    #[cfg(target_arch = "x86_64")]
+    if bmi() {
+        // SAFETY: `bmi` detected the features `parse_window_bmi` is compiled for.
+        return unsafe { parse_window_bmi(rest, spans) };
+    }
+    parse_window_in(rest, spans)
+}
+
+/// Whether the CPU has BMI1/2, LZCNT and POPCNT (every x86-64 CPU since 2013).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn bmi() -> bool {
+    use std::arch::is_x86_feature_detected as has;
+    has!("bmi1") && has!("bmi2") && has!("lzcnt") && has!("popcnt")
+}
+
+/// [`parse_window`] compiled with bit-manipulation instructions: the mask arithmetic
+/// (bit scans, variable shifts, counts) takes single instructions instead of sequences.
+/// Measured 4-6% faster on `flows summary` as a whole.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi1,bmi2,lzcnt,popcnt")]
+fn parse_window_bmi(rest: &[u8], spans: &mut [(u32, u32); COLUMNS]) -> Option<(usize, usize, Values)> {
+    parse_window_in(rest, spans)
+}
+
+#[inline(always)]
+fn parse_window_in(rest: &[u8], spans: &mut [(u32, u32); COLUMNS]) -> Option<(usize, usize, Values)> {
     let w = rest.first_chunk::<BUF>()?;
     let m = Masks::of(w);
     if m.newlines == 0 {
