@@ -3,7 +3,7 @@
 //! fields with `memchr` into a reused span buffer and parses integers and addresses straight
 //! from the bytes. The parser never opens a file: [`Parser::feed`] takes any chunk of bytes,
 //! reports every complete line, and returns how much it consumed, so the unused tail can be
-//! carried into the next chunk (plain reads, gzip streams, memory-mapped pieces of a file).
+//! carried into the next chunk (plain reads, gzip streams, pieces of a large file).
 //! [`Parser::parse_line`] parses one line on its own (CloudWatch event messages).
 
 use super::field::{Column, Field, Kind};

@@ -1,6 +1,6 @@
 //! Reading flow logs from files, gzip files, directories and stdin, in parallel. The readers
 //! hand bytes to `flowlog`'s [`Parser`] and each parsed record to a [`RecordSink`]; they never
-//! hold more of the input than one buffer or one mapped piece per worker thread, so memory
+//! hold more of the input than one buffer per worker thread, so memory
 //! is bounded by what the sink keeps (for a summary, the distinct conversations).
 //!
 //! Resource limits on hostile input: a line longer than [`ReadOptions::max_line_len`] is
@@ -12,7 +12,7 @@
 //! list.
 //!
 //! Parallelism: each file is a unit of work for rayon; a large uncompressed file is split
-//! at newlines into pieces that are memory-mapped and parsed in parallel. Each worker thread
+//! at newlines into pieces that are read and parsed in parallel. Each worker thread
 //! owns one sink; the sinks are merged at the end. Gzip input is detected by its magic bytes
 //! (not by name) and decompressed with flate2's zlib-rs backend; a damaged gzip stream does
 //! not stop the run: the records before the damage count, and the damage is reported.
@@ -21,7 +21,7 @@ use crate::flowlog::parser::DEFAULT_MAX_LINE_LEN;
 use crate::flowlog::{Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordSink, SourceId, Sources};
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -217,7 +217,7 @@ impl Work {
 /// What a piece holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PieceKind {
-    /// Whole lines, mapped and parsed.
+    /// Whole lines, read and parsed.
     Lines,
     /// One line longer than the limit: reported, not read.
     LongLine,
@@ -425,7 +425,7 @@ fn is_gzip_file(file: &File) -> io::Result<bool> {
 
 /// Splits a plain file into pieces that start at line starts, and reads its header line. A
 /// line longer than the limit that crosses a piece boundary becomes its own `LongLine` item,
-/// so no piece maps more than `piece_size + max_line_len` bytes.
+/// so no piece spans more than `piece_size + max_line_len` bytes.
 fn plan_pieces(file: &File, path: &Path, source: SourceId, len: u64, opts: &ReadOptions, work: &mut Vec<Work>) -> io::Result<()> {
     let first = read_line_at(file, 0, opts.max_line_len)?;
     let format = match first {
@@ -527,24 +527,20 @@ fn piece<S: RecordSink>(
         b.format(format.cloned().unwrap_or_else(|| opts.format.clone())).header(HeaderMode::Never);
     }
     let mut parser = b.build();
-    let len = (end - start) as usize;
-    if len == 0 {
+    if end <= start {
         return Ok(0);
     }
-    let file = File::open(path)?;
-    // SAFETY: the map is read-only and dropped before this function returns. As with any
-    // memory-mapped reader (ripgrep's included), a file truncated by another process while
-    // mapped can fault; flow-log files are written once and not modified afterwards.
-    let map = unsafe { memmap2::MmapOptions::new().offset(start).len(len).populate().map(&file)? };
-    let mut visit = |line: u64, r: Result<crate::flowlog::FlowRecord<'_>, crate::flowlog::ParseError>| {
-        let position = Position::Line { source, chunk, line };
-        match r {
-            Ok(rec) => sink.record(position, &rec),
-            Err(e) => sink.malformed(position, e),
-        }
-    };
-    let used = parser.feed(&map, &mut visit);
-    parser.finish(&map[used..], &mut visit);
+    // Read through one buffer of `buffer_size` bytes rather than mapped: the buffer stays in
+    // the core's L2 cache while it is parsed, and no page tables are built and torn down
+    // (with a cross-core TLB flush) for every piece. Measured 3-8% faster than a populated
+    // map on `flows summary` (docs/flows.md).
+    let mut file = File::open(path)?;
+    file.seek(io::SeekFrom::Start(start))?;
+    parse_stream(file.take(end - start), &mut parser, source, chunk, opts, sink).map_err(|e| match e {
+        StreamError::Open(e) => e,
+        StreamError::Damaged { reason, .. } => io::Error::other(reason),
+        StreamError::Ratio(r) => io::Error::other(r),
+    })?;
     Ok(parser.lines())
 }
 
@@ -622,21 +618,21 @@ fn stream<R: Read + Send, S: RecordSink>(input: R, len: u64, source: SourceId, o
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     let mut parser = ParserBuilder::new().format(opts.format.clone()).max_line_len(opts.max_line_len).build();
     if !gzip {
-        return parse_stream(reader, &mut parser, source, opts, sink);
+        return parse_stream(reader, &mut parser, source, 0, opts, sink);
     }
     let inflate = |reader| {
         let decoder = flate2::bufread::MultiGzDecoder::new(reader);
         RatioLimit { inner: decoder, compressed: &compressed, decompressed: 0, limit: opts.max_gzip_ratio }
     };
     if opts.pipeline_gzip == u64::MAX || len < opts.pipeline_gzip {
-        return parse_stream(inflate(reader), &mut parser, source, opts, sink);
+        return parse_stream(inflate(reader), &mut parser, source, 0, opts, sink);
     }
     std::thread::scope(|scope| {
         let (full_tx, full_rx) = sync_channel::<io::Result<Vec<u8>>>(2);
         let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(4);
         let mut inflating = inflate(reader);
         scope.spawn(move || pump(&mut inflating, &full_tx, &empty_rx));
-        parse_stream(Pipe { full: full_rx, empty: empty_tx, chunk: Vec::new(), at: 0 }, &mut parser, source, opts, sink)
+        parse_stream(Pipe { full: full_rx, empty: empty_tx, chunk: Vec::new(), at: 0 }, &mut parser, source, 0, opts, sink)
     })
 }
 
@@ -704,12 +700,12 @@ impl Read for Pipe {
 
 /// Feeds a byte stream through `parser`: reads into a buffer, parses the complete lines,
 /// and carries the unfinished tail to the front for the next read.
-fn parse_stream<R: Read, S: RecordSink>(mut input: R, parser: &mut Parser, source: SourceId, opts: &ReadOptions, sink: &mut S) -> Result<(), StreamError> {
+fn parse_stream<R: Read, S: RecordSink>(mut input: R, parser: &mut Parser, source: SourceId, chunk: u32, opts: &ReadOptions, sink: &mut S) -> Result<(), StreamError> {
     let mut buf = vec![0u8; opts.buffer_size.max(1)];
     let mut filled = 0usize;
     let mut records = 0u64;
     let mut visit = |line: u64, r: Result<crate::flowlog::FlowRecord<'_>, crate::flowlog::ParseError>| {
-        let position = Position::Line { source, chunk: 0, line };
+        let position = Position::Line { source, chunk, line };
         match r {
             Ok(rec) => {
                 records += 1;
@@ -905,7 +901,7 @@ mod tests {
     /// Property tests (issue 9): flow logs written from random records, in the default
     /// format or a random custom field order behind a header line, parse back to the same
     /// records whatever the chunking, the reading path (streamed with any buffer size, split
-    /// into memory-mapped pieces read in parallel) and the compression.
+    /// into pieces read in parallel) and the compression.
     mod roundtrip {
         use super::*;
         use crate::flowlog::field::Kind;
