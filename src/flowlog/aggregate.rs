@@ -208,7 +208,7 @@ const F_TCP: u8 = 4;
 
 /// One conversation. Aligned to a cache line, so that adding a record to it touches one
 /// line (56 bytes packed back to back would straddle two lines for six entries in eight).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 #[repr(align(64))]
 struct Entry {
     packets: u64,
@@ -239,6 +239,23 @@ struct Names {
 }
 
 const CACHE_SLOTS: usize = 256;
+
+/// For a name of `len` (at most 24) bytes, the masks that keep its bytes of each of the three
+/// words read from its start.
+const NAME_MASKS: [[u64; 3]; 25] = {
+    let mut t = [[0u64; 3]; 25];
+    let mut len = 0;
+    while len <= 24 {
+        let mut i = 0;
+        while i < 3 {
+            let keep = if len > 8 * i { if len - 8 * i >= 8 { 8 } else { len - 8 * i } } else { 0 };
+            t[len][i] = if keep == 8 { u64::MAX } else { (1u64 << (8 * keep)) - 1 };
+            i += 1;
+        }
+        len += 1;
+    }
+    t
+};
 
 #[derive(Debug, Clone, Copy, Default)]
 struct CacheSlot {
@@ -292,15 +309,15 @@ impl Names {
     fn intern_span(&mut self, line: &str, s: usize, e: usize) -> u32 {
         let bytes = line.as_bytes();
         let len = e.saturating_sub(s);
-        let Some(window) = bytes.get(s..s + 24).filter(|_| len <= 24) else {
+        let Some(window) = bytes.get(s..s + 24).and_then(|w| w.first_chunk::<24>()).filter(|_| len <= 24) else {
             return self.intern(line.get(s..e).unwrap_or(""));
         };
+        let mask = &NAME_MASKS[len];
         let mut words = [0u64; 3];
-        for (i, (w, chunk)) in words.iter_mut().zip(window.chunks_exact(8)).enumerate() {
+        for ((w, chunk), m) in words.iter_mut().zip(window.chunks_exact(8)).zip(mask) {
             let mut b = [0u8; 8];
             b.copy_from_slice(chunk);
-            let keep = len.saturating_sub(8 * i).min(8);
-            *w = if keep == 8 { u64::from_le_bytes(b) } else { u64::from_le_bytes(b) & ((1u64 << (8 * keep)) - 1) };
+            *w = u64::from_le_bytes(b) & m;
         }
         let h = (words[0] ^ words[1].rotate_left(23) ^ words[2].rotate_left(46) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56;
         if self.cache.is_empty() {
@@ -1089,15 +1106,18 @@ const AHEAD: usize = 8;
 /// (evidence positions, for instance) and comes back with its conversation.
 #[derive(Debug, Clone)]
 pub struct Ahead<T> {
-    /// A ring of `AHEAD` places: the oldest record at `head`, `len` of them.
-    ring: [Option<(Entry, u64, T)>; AHEAD],
+    /// A ring of `AHEAD` places, kept as parallel arrays (a whole entry is one cache line):
+    /// the oldest record at `head`, `len` of them.
+    entries: [Entry; AHEAD],
+    hashes: [u64; AHEAD],
+    extras: [Option<T>; AHEAD],
     head: usize,
     len: usize,
 }
 
 impl<T> Default for Ahead<T> {
     fn default() -> Self {
-        Ahead { ring: std::array::from_fn(|_| None), head: 0, len: 0 }
+        Ahead { entries: [Entry::default(); AHEAD], hashes: [0; AHEAD], extras: std::array::from_fn(|_| None), head: 0, len: 0 }
     }
 }
 
@@ -1112,11 +1132,12 @@ impl<T> Ahead<T> {
         let added = if self.len == AHEAD { self.pop(table) } else { None };
         // The record that will be added after AHEAD / 2 - 1 more.
         if self.len >= AHEAD / 2 {
-            if let Some((_, half, _)) = &self.ring[(self.head + AHEAD / 2 - 1) % AHEAD] {
-                table.index.prefetch_entry(*half, &table.blocks);
-            }
+            table.index.prefetch_entry(self.hashes[(self.head + AHEAD / 2 - 1) % AHEAD], &table.blocks);
         }
-        self.ring[(self.head + self.len) % AHEAD] = Some((e, h, extra));
+        let at = (self.head + self.len) % AHEAD;
+        self.entries[at] = e;
+        self.hashes[at] = h;
+        self.extras[at] = Some(extra);
         self.len += 1;
         added
     }
@@ -1128,10 +1149,11 @@ impl<T> Ahead<T> {
         if self.len == 0 {
             return None;
         }
-        let (e, h, extra) = self.ring[self.head].take()?;
+        let at = self.head;
+        let extra = self.extras[at].take()?;
         self.head = (self.head + 1) % AHEAD;
         self.len -= 1;
-        Some((table.insert_hashed(e, h), extra))
+        Some((table.insert_hashed(self.entries[at], self.hashes[at]), extra))
     }
 
     /// Whether no record waits.
