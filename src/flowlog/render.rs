@@ -217,6 +217,11 @@ impl SummaryReport {
     /// The report of a local summary; `top` cuts each list (0: everything).
     pub fn new(summary: &Summary, sources: &Sources, damaged: Vec<DamagedSource>, top: usize) -> SummaryReport {
         let c = &summary.conversations;
+        // The four views each pass over every conversation: side by side on the thread pool.
+        let ((conversations, top_talkers), (rejected, interfaces)) = rayon::join(
+            || rayon::join(|| c.top(top).iter().map(|(k, s)| ConversationOut::new(k, s)).collect(), || c.top_talkers(top)),
+            || rayon::join(|| c.rejected_by_port(top).iter().map(RejectedOut::from).collect(), || c.interfaces(top).iter().map(InterfaceOut::from).collect()),
+        );
         SummaryReport {
             engine: Engine::Local,
             records: summary.counts,
@@ -230,10 +235,10 @@ impl SummaryReport {
                 .collect(),
             damaged_sources: damaged,
             conversations_total: c.len() as u64,
-            conversations: c.top(top).iter().map(|(k, s)| ConversationOut::new(k, s)).collect(),
-            top_talkers: c.top_talkers(top),
-            rejected: c.rejected_by_port(top).iter().map(RejectedOut::from).collect(),
-            interfaces: c.interfaces(top).iter().map(InterfaceOut::from).collect(),
+            conversations,
+            top_talkers,
+            rejected,
+            interfaces,
         }
     }
 
