@@ -1,16 +1,18 @@
 //! The fast path for the default version-2 format, which is what most flow logs are.
 //!
-//! One pass classifies up to 128 bytes from the start of the line, sixteen at a time (SSE2
-//! on x86-64, a plain loop elsewhere), into bit masks: newlines, spaces, digits, dots and
-//! non-ASCII bytes. When the parser has the rest of the chunk ([`parse_window`]), the first
-//! newline ends the line, so finding the line and splitting it are one pass. Field
-//! boundaries are the set bits of the space mask; one mask test validates the seven adjacent
-//! numeric fields, which are converted eight digits at a time (SWAR); IPv4 octets are found
-//! from the dot mask. It only accepts the plain shape of a line (single spaces, no `-`,
-//! numbers of at most 16 digits and in range, ASCII, at most [`MAX_LEN`] bytes, nothing to
-//! trim but a final `\r`); anything else returns `None` and the general parser decides, so
-//! the two always agree, errors included. Tests and the `flowlog` fuzz target hold it equal
-//! to the general parser.
+//! A line is read from a fixed window of 144 bytes (copied into a zeroed one near the end of
+//! a chunk). One pass classifies the window's first 128 bytes, sixteen at a time (SSE2 on
+//! x86-64, a plain loop elsewhere), into bit masks: newlines, spaces, digits and dots, and
+//! whether any byte is non-ASCII. When the parser has the rest of the chunk
+//! ([`parse_window`]), the first newline ends the line, so finding the line and splitting it
+//! are one pass. Field boundaries are the set bits of the space mask; one mask test validates
+//! the seven adjacent numeric fields, which are converted eight digits at a time (SWAR); IPv4
+//! octets are found from the dot mask. On x86-64 CPUs with BMI1/2, LZCNT and POPCNT the
+//! window parser runs as a copy compiled with them. It only accepts the plain shape of a line
+//! (single spaces, no `-`, numbers of at most 16 digits and in range, ASCII, at most
+//! [`MAX_LEN`] bytes, nothing to trim but a final `\r`); anything else returns `None` and the
+//! general parser decides, so the two always agree, errors included. Tests and the `flowlog`
+//! fuzz target hold it equal to the general parser.
 
 use super::field::Column;
 use super::format::{Format, DEFAULT_V2_FIELDS};
@@ -218,8 +220,7 @@ fn octet(w: &Win, at: usize, n: usize) -> Option<u8> {
 #[inline(always)]
 fn ipv4(w: &Win, dots: u64, s: usize, len: usize) -> Option<Ipv4Addr> {
     // Three dots, none first, last or next to another: four octets of at least one digit.
-    // (The dots are counted by clearing them one by one: without the POPCNT instruction,
-    // which the x86-64 baseline lacks, `count_ones` is a long bit-twiddling sequence.)
+    // (The dots are counted by clearing them one by one, which also yields their positions.)
     let (after1, after2) = (dots & dots.wrapping_sub(1), dots & dots.wrapping_sub(1) & (dots & dots.wrapping_sub(1)).wrapping_sub(1));
     if after2 == 0 || after2 & after2.wrapping_sub(1) != 0 || dots & 1 != 0 || dots >> ((len - 1) & 63) != 0 || dots & (dots >> 1) != 0 {
         return None;
