@@ -13,9 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use vpcscope::flowlog::render::{DamagedSource, SummaryReport};
 use vpcscope::flowlog::synth::{write_synthetic, SynthConfig};
-use vpcscope::flowlog::{Format, Summary};
-#[cfg(feature = "aws")]
-use vpcscope::flowlog::Sources;
+use vpcscope::flowlog::{Format, Sources, Summary};
 #[cfg(feature = "aws")]
 use vpcscope::source::cloudwatch::{self, LogGroupQuery};
 use vpcscope::source::flowlog::{self as reader, Input, Parallelism, Progress, ReadOptions};
@@ -351,11 +349,37 @@ impl Progress for Bar {
 }
 
 fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let loaded = a.snapshot.load()?;
-    let topo = Topology::new(&loaded.model);
+    // A snapshot directory that is not there fails at once, before any log is read.
+    if a.snapshot.snapshot.as_ref().is_some_and(|dir| !dir.is_dir()) {
+        a.snapshot.load()?;
+    }
     let live = &a.snapshot.live;
     let aws = AwsArgs { region: live.regions.first().cloned(), profile: live.profile.clone(), endpoint_url: live.endpoint_url.clone() };
-    let (sink, sources) = match plan(&a.input, aws, false)? {
+    // The network is loaded (or captured) on its own thread while the logs are read: the
+    // two are independent until the conversations are decided.
+    let (loaded, scanned) = std::thread::scope(|s| {
+        let loader = s.spawn(|| a.snapshot.load());
+        let scanned = scan_for_explain(&a.input, aws);
+        (loader.join(), scanned)
+    });
+    let loaded = loaded.map_err(|_| anyhow::anyhow!("the snapshot loader stopped unexpectedly"))??;
+    let (sink, sources) = scanned?;
+    let topo = Topology::new(&loaded.model);
+    if sink.summary.counts.total == 0 {
+        bail!("no flow-log records in the input (empty or header-only)");
+    }
+    let report = explain::explain(&topo, &sink, &sources);
+    match a.format {
+        ExplainFormat::Text => vpcscope::report::explain::text(out, &report)?,
+        ExplainFormat::Json => vpcscope::report::explain::json(out, &report)?,
+        ExplainFormat::Markdown => vpcscope::report::explain::markdown(out, &report)?,
+    }
+    Ok(0)
+}
+
+/// Reads the logs of `flows explain` into its sink.
+fn scan_for_explain(input: &InputArgs, aws: AwsArgs) -> anyhow::Result<(ExplainSink, Sources)> {
+    Ok(match plan(input, aws, false)? {
         Plan::Files { inputs, opts } => {
             let progress = Bar::new();
             let (sink, read) = reader::read(&inputs, &opts, &progress, ExplainSink::new).map_err(read_error)?;
@@ -372,15 +396,5 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             cloudwatch::read_log_group(&query, &format.unwrap_or_default(), &mut sink, &mut sources)?;
             (sink, sources)
         }
-    };
-    if sink.summary.counts.total == 0 {
-        bail!("no flow-log records in the input (empty or header-only)");
-    }
-    let report = explain::explain(&topo, &sink, &sources);
-    match a.format {
-        ExplainFormat::Text => vpcscope::report::explain::text(out, &report)?,
-        ExplainFormat::Json => vpcscope::report::explain::json(out, &report)?,
-        ExplainFormat::Markdown => vpcscope::report::explain::markdown(out, &report)?,
-    }
-    Ok(0)
+    })
 }
