@@ -232,10 +232,14 @@ struct Names {
     table: HashTable<u32>,
     names: Vec<Box<str>>,
     last: Option<(u32, u64)>,
-    /// Recently interned short names by their bytes (direct-mapped, [`CACHE_SLOTS`] slots,
-    /// allocated on first use): a hit costs three word compares, no hashing of the text and
-    /// no visit to the name's heap copy. Interface ids (`eni-` + 17 hex digits) fit.
+    /// Every short name (at most 24 bytes: interface ids are `eni-` and 17 hex digits) by its
+    /// bytes as three words, in an open-addressing table kept at most half full (allocated on
+    /// first use, [`CACHE_SLOTS`] slots at first): a lookup hashes three words and compares
+    /// them in place, without hashing the text or visiting the name's heap copy, however many
+    /// interfaces the logs hold.
     cache: Vec<CacheSlot>,
+    /// Names in `cache`.
+    cached: usize,
 }
 
 const CACHE_SLOTS: usize = 256;
@@ -263,6 +267,25 @@ struct CacheSlot {
     /// Length + 1 (0: empty).
     len: u32,
     id: u32,
+}
+
+impl CacheSlot {
+    /// The hash of the name's words and length, under the per-process seed (see
+    /// [`PackedKey::hash`]: the writer of the logs cannot aim for collisions).
+    #[inline]
+    fn hash(&self) -> u64 {
+        let seed = process_seed();
+        let [a, b, c] = self.words;
+        fold(a ^ seed, b ^ 0x9e37_79b9_7f4a_7c15) ^ fold(c ^ seed.rotate_left(29), (self.len as u64) ^ 0x5851_f42d_4c95_7f2d)
+    }
+}
+
+/// A random seed, fixed for the process, for the hashes of keys read from logs.
+#[inline]
+fn process_seed() -> u64 {
+    use std::hash::BuildHasher;
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SEED.get_or_init(|| foldhash::fast::RandomState::default().hash_one(0x5eed_u64))
 }
 
 fn hash_bytes(b: &[u8]) -> u64 {
@@ -303,8 +326,8 @@ impl Names {
 }
 
 impl Names {
-    /// Interns `line[s..e]`, through the cache when the name has at most 24 bytes and the
-    /// line has 24 bytes from `s`.
+    /// Interns `line[s..e]`, through the short-name table when the name has at most 24
+    /// bytes and the line has 24 bytes from `s`.
     #[inline]
     fn intern_span(&mut self, line: &str, s: usize, e: usize) -> u32 {
         let bytes = line.as_bytes();
@@ -319,21 +342,48 @@ impl Names {
             b.copy_from_slice(chunk);
             *w = u64::from_le_bytes(b) & m;
         }
-        let h = (words[0] ^ words[1].rotate_left(23) ^ words[2].rotate_left(46) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56;
+        let key = CacheSlot { words, len: len as u32 + 1, id: 0 };
+        let h = key.hash();
         if self.cache.is_empty() {
             self.cache = vec![CacheSlot::default(); CACHE_SLOTS];
         }
-        let slot = h as usize % CACHE_SLOTS;
-        if let Some(c) = self.cache.get(slot) {
-            if c.len == len as u32 + 1 && c.words == words {
+        let mask = self.cache.len() - 1;
+        let mut i = h as usize & mask;
+        loop {
+            let Some(c) = self.cache.get(i) else { break };
+            if c.len == 0 {
+                break;
+            }
+            if c.len == key.len && c.words == words {
                 return c.id;
             }
+            i = (i + 1) & mask;
         }
         let id = self.intern(line.get(s..e).unwrap_or(""));
-        if let Some(c) = self.cache.get_mut(slot) {
-            *c = CacheSlot { words, len: len as u32 + 1, id };
-        }
+        self.cache_insert(CacheSlot { id, ..key });
         id
+    }
+
+    /// Adds a name not yet in the short-name table, doubling the table first when it would
+    /// be more than half full.
+    fn cache_insert(&mut self, slot: CacheSlot) {
+        if (self.cached + 1) * 2 > self.cache.len() {
+            let size = (self.cache.len() * 2).max(CACHE_SLOTS);
+            let old = std::mem::replace(&mut self.cache, vec![CacheSlot::default(); size]);
+            self.cached = 0;
+            for c in old.into_iter().filter(|c| c.len != 0) {
+                self.cache_insert(c);
+            }
+        }
+        let mask = self.cache.len() - 1;
+        let mut i = slot.hash() as usize & mask;
+        while self.cache.get(i).is_some_and(|c| c.len != 0) {
+            i = (i + 1) & mask;
+        }
+        if let Some(c) = self.cache.get_mut(i) {
+            *c = slot;
+            self.cached += 1;
+        }
     }
 
     fn get(&self, s: &str) -> Option<u32> {
@@ -386,10 +436,7 @@ struct Index {
 
 impl Default for Index {
     fn default() -> Self {
-        use std::hash::BuildHasher;
-        static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-        let seed = *SEED.get_or_init(|| foldhash::fast::RandomState::default().hash_one(0x5eed_u64));
-        Index { slots: Vec::new(), seed }
+        Index { slots: Vec::new(), seed: process_seed() }
     }
 }
 
@@ -1365,9 +1412,9 @@ mod tests {
         assert_eq!(format!("{:?}", mixed.conversations.iter().collect::<Vec<_>>()), format!("{:?}", immediate.conversations.iter().collect::<Vec<_>>()));
     }
 
-    /// The interner's word cache must never confuse two names: names of every length around
-    /// the 24-byte limit, sharing prefixes, more of them than the cache has slots, each
-    /// interned repeatedly at different places in a line, always get their one id.
+    /// The interner's short-name table must never confuse two names: names of every length
+    /// around the 24-byte limit, sharing prefixes, enough of them to grow the table several
+    /// times, each interned repeatedly at different places in a line, always get their one id.
     #[test]
     fn cached_interning_keeps_names_apart() {
         let mut names = Names::default();
