@@ -81,7 +81,13 @@ pub struct ExplainSink {
     pub unattributed: u64,
     /// Records on their way into `convs` (see [`flowlog::Ahead`]), with what `seen` keeps.
     ahead: flowlog::Ahead<Seen>,
+    /// Records added to `convs` whose evidence waits while its place in `first` is fetched
+    /// (the vector is as long as the conversations, so a random place is rarely in cache).
+    pending: std::collections::VecDeque<(u32, Seen)>,
 }
+
+/// How many records' evidence waits in `pending`.
+const PENDING: usize = 4;
 
 /// What the sink keeps of one record besides its conversation.
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +109,7 @@ impl ExplainSink {
     }
 
     /// Keeps the evidence of one record of conversation `id`.
+    #[inline]
     fn seen(&mut self, id: u32, Seen { position, reject, bpa }: Seen) {
         if id as usize == self.first.len() {
             self.first.push(position);
@@ -183,7 +190,15 @@ impl RecordSink for ExplainSink {
         let reject = r.action() == Some(Action::Reject);
         let bpa = reject && r.get(Field::RejectReason) == Some("BPA");
         if let Some((id, seen)) = self.ahead.push(&mut self.convs, r, dir, Seen { position, reject, bpa }) {
-            self.seen(id.0, seen);
+            if let Some(place) = self.first.get(id.0 as usize) {
+                flowlog::aggregate::prefetch(place);
+            }
+            if self.pending.len() == PENDING {
+                if let Some((id, seen)) = self.pending.pop_front() {
+                    self.seen(id, seen);
+                }
+            }
+            self.pending.push_back((id.0, seen));
         }
     }
 
@@ -193,7 +208,10 @@ impl RecordSink for ExplainSink {
 
     fn finish(&mut self) {
         while let Some((id, seen)) = self.ahead.pop(&mut self.convs) {
-            self.seen(id.0, seen);
+            self.pending.push_back((id.0, seen));
+        }
+        while let Some((id, seen)) = self.pending.pop_front() {
+            self.seen(id, seen);
         }
     }
 

@@ -530,7 +530,7 @@ fn entry_at(blocks: &[Vec<Entry>], id: u32) -> Option<&Entry> {
 
 /// A hint to bring the cache line holding `value` closer; no effect on what the program does.
 #[inline(always)]
-fn prefetch<T>(value: &T) {
+pub(crate) fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch never faults and changes no program state; the address is a live
     // reference anyway.
@@ -1208,7 +1208,7 @@ impl<T> Ahead<T> {
 
     /// Adds the oldest held-back record to `table`; returns its conversation and extra, or
     /// `None` when nothing waits.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self, table: &mut Conversations) -> Option<(ConvId, T)> {
         if self.len == 0 {
             return None;
