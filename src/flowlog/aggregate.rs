@@ -234,7 +234,7 @@ struct Names {
     last: Option<(u32, u64)>,
     /// Every short name (at most 24 bytes: interface ids are `eni-` and 17 hex digits) by its
     /// bytes as three words, in an open-addressing table kept at most half full (allocated on
-    /// first use, [`CACHE_SLOTS`] slots at first): a lookup hashes three words and compares
+    /// the first insertion, [`CACHE_SLOTS`] slots at first): a lookup hashes three words and compares
     /// them in place, without hashing the text or visiting the name's heap copy, however many
     /// interfaces the logs hold.
     cache: Vec<CacheSlot>,
@@ -343,17 +343,10 @@ impl Names {
             *w = u64::from_le_bytes(b) & m;
         }
         let key = CacheSlot { words, len: len as u32 + 1, id: 0 };
-        let h = key.hash();
-        if self.cache.is_empty() {
-            self.cache = vec![CacheSlot::default(); CACHE_SLOTS];
-        }
-        let mask = self.cache.len() - 1;
-        let mut i = h as usize & mask;
-        loop {
-            let Some(c) = self.cache.get(i) else { break };
-            if c.len == 0 {
-                break;
-            }
+        // (An empty table finds nothing; the first insertion allocates it.)
+        let mask = self.cache.len().wrapping_sub(1);
+        let mut i = key.hash() as usize & mask;
+        while let Some(c) = self.cache.get(i).filter(|c| c.len != 0) {
             if c.len == key.len && c.words == words {
                 return c.id;
             }
