@@ -9,7 +9,7 @@
 //! `Vec` indexed by it.
 
 use super::position::{Position, RecordSink};
-use super::record::{Action, Direction, FlowRecord, LogStatus, ParseError, Protocol, TcpFlags};
+use super::record::{Action, Direction, FlowRecord, LogStatus, ParseError, Protocol, TcpFlags, Values};
 use hashbrown::HashTable;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -580,48 +580,36 @@ impl Conversations {
     /// A record as an entry whose key is packed against this table's interners.
     #[inline]
     fn pack(&mut self, record: &FlowRecord<'_>, tag: u8) -> Entry {
-        let v = &record.values;
-        let mut flags = 0;
-        let (first, last) = (
-            v.start.map_or(0, |s| {
-                flags |= F_START;
-                sat32(s)
-            }),
-            v.end.map_or(0, |e| {
-                flags |= F_END;
-                sat32(e)
-            }),
-        );
-        let tcp = v.tcp_flags.map_or(0, |t| {
-            flags |= F_TCP;
-            t
-        });
-        let dir = match v.direction {
-            Some(Direction::Ingress) => 1,
-            Some(Direction::Egress) => 2,
-            None => 4,
+        let v = record.values;
+        let present = v.present;
+        // Presence bits straight from the values' word: start and end to F_START and
+        // F_END, tcp-flags to F_TCP; source port, destination port, protocol and interface
+        // are the key's kinds bits 4 to 7 (`PackedKey`).
+        const _: () = assert!(Values::START >> 11 == F_START as u32 && Values::END >> 11 == F_END as u32 && Values::TCP_FLAGS >> 13 == F_TCP as u32);
+        const _: () = assert!(Values::SRCPORT == 1 << 4 && Values::DSTPORT == 1 << 5 && Values::PROTOCOL == 1 << 6 && Values::INTERFACE == 1 << 7);
+        let flags = (present >> 11 & 3 | present >> 13 & 4) as u8;
+        let has = |bit: u32| present & bit != 0;
+        let dir = if has(Values::DIRECTION) {
+            match v.direction {
+                Direction::Ingress => 1,
+                Direction::Egress => 2,
+            }
+        } else {
+            4
         };
-        // The key straight from the parsed values (what `ConversationKey::of` reads, without
-        // slicing the interface id as text).
-        let key = ConversationKey {
-            interface: None,
-            src: v.srcaddr,
-            dst: v.dstaddr,
-            src_port: v.srcport,
-            dst_port: v.dstport,
-            protocol: v.protocol.map(Protocol),
-            action: v.action,
-        };
-        let iface = v.interface.map(|(s, e)| self.ifaces.intern_span(record.line, s as usize, e as usize));
-        let (src, dst) = (self.addr(key.src), self.addr(key.dst));
+        let iface = if has(Values::INTERFACE) { self.ifaces.intern_span(record.line, v.interface.0 as usize, v.interface.1 as usize) } else { 0 };
+        let (sk, src) = if has(Values::SRCADDR) { self.addr(v.srcaddr) } else { (K_NONE, 0) };
+        let (dk, dst) = if has(Values::DSTADDR) { self.addr(v.dstaddr) } else { (K_NONE, 0) };
+        let action = if has(Values::ACTION) { action_code(Some(v.action)) } else { action_code(None) };
+        let kinds = sk | dk << 2 | (present & 0xf0) as u8;
         Entry {
-            packets: v.packets.unwrap_or(0),
-            bytes: v.bytes.unwrap_or(0),
+            packets: v.packets,
+            bytes: v.bytes,
             records: 1,
-            first,
-            last,
-            key: PackedKey::new(&key, tag, iface, src, dst),
-            tcp,
+            first: sat32(v.start),
+            last: sat32(v.end),
+            key: PackedKey::of(iface, src, dst, v.srcport, v.dstport, v.protocol, action, kinds, tag),
+            tcp: v.tcp_flags,
             dir,
             flags,
         }
@@ -662,8 +650,8 @@ impl Conversations {
     #[inline]
     fn pack_key(&mut self, key: &ConversationKey<'_>, tag: u8) -> PackedKey {
         let iface = key.interface.map(|name| self.ifaces.intern(name));
-        let src = self.addr(key.src);
-        let dst = self.addr(key.dst);
+        let src = self.addr_opt(key.src);
+        let dst = self.addr_opt(key.dst);
         PackedKey::new(key, tag, iface, src, dst)
     }
 
@@ -706,11 +694,15 @@ impl Conversations {
     }
 
     #[inline]
-    fn addr(&mut self, a: Option<IpAddr>) -> (u8, u32) {
+    fn addr_opt(&mut self, a: Option<IpAddr>) -> (u8, u32) {
+        a.map_or((K_NONE, 0), |a| self.addr(a))
+    }
+
+    #[inline]
+    fn addr(&mut self, a: IpAddr) -> (u8, u32) {
         match a {
-            None => (K_NONE, 0),
-            Some(IpAddr::V4(v4)) => (K_V4, u32::from(v4)),
-            Some(IpAddr::V6(v6)) => (K_V6, self.v6.intern(u128::from(v6))),
+            IpAddr::V4(v4) => (K_V4, u32::from(v4)),
+            IpAddr::V6(v6) => (K_V6, self.v6.intern(u128::from(v6))),
         }
     }
 

@@ -85,6 +85,7 @@ impl ParserBuilder {
             v2: false,
             fast_path: self.fast_path,
             v2_spans: [(0, 0); v2::COLUMNS],
+            values: Values::default(),
             detect: self.header == HeaderMode::Detect,
             max_line_len: self.max_line_len,
             next_line: self.first_line,
@@ -122,6 +123,32 @@ enum Slot {
     U64(Field),
     Addr(Field),
     Text,
+}
+
+impl Slot {
+    /// The slot's presence bit in [`Values::present`] (0 for columns without a typed value).
+    fn bit(&self) -> u32 {
+        match self {
+            Slot::Version => Values::VERSION,
+            Slot::Interface => Values::INTERFACE,
+            Slot::SrcAddr => Values::SRCADDR,
+            Slot::DstAddr => Values::DSTADDR,
+            Slot::PktSrcAddr => Values::PKT_SRCADDR,
+            Slot::PktDstAddr => Values::PKT_DSTADDR,
+            Slot::SrcPort => Values::SRCPORT,
+            Slot::DstPort => Values::DSTPORT,
+            Slot::Protocol => Values::PROTOCOL,
+            Slot::Packets => Values::PACKETS,
+            Slot::Bytes => Values::BYTES,
+            Slot::Start => Values::START,
+            Slot::End => Values::END,
+            Slot::Action => Values::ACTION,
+            Slot::LogStatus => Values::LOG_STATUS,
+            Slot::TcpFlags => Values::TCP_FLAGS,
+            Slot::Direction => Values::DIRECTION,
+            Slot::U8(_) | Slot::U16(_) | Slot::U64(_) | Slot::Addr(_) | Slot::Text => 0,
+        }
+    }
 }
 
 fn slots(format: &Format) -> Vec<Slot> {
@@ -170,6 +197,8 @@ pub struct Parser {
     v2: bool,
     fast_path: bool,
     v2_spans: [(u32, u32); v2::COLUMNS],
+    /// The typed values of the last record parsed (records borrow them).
+    values: Values,
     detect: bool,
     max_line_len: usize,
     next_line: u64,
@@ -225,11 +254,11 @@ impl Parser {
         loop {
             // The default format's fast path finds the line's end itself.
             if self.v2 && !self.detect && self.max_line_len >= v2::MAX_LEN {
-                if let Some((len, n, values)) = v2::parse_window(&chunk[pos..], &mut self.v2_spans) {
+                if let Some((len, n)) = v2::parse_window(&chunk[pos..], &mut self.v2_spans, &mut self.values) {
                     let line = self.next_line;
                     self.next_line += 1;
                     // `parse_window` accepts only ASCII lines.
-                    visit(line, Ok(FlowRecord { line: ascii_str(&chunk[pos..pos + n]), spans: &self.v2_spans, format: &self.format, values }));
+                    visit(line, Ok(FlowRecord { line: ascii_str(&chunk[pos..pos + n]), spans: &self.v2_spans, format: &self.format, values: &self.values }));
                     pos += len + 1;
                     continue;
                 }
@@ -308,8 +337,9 @@ impl Parser {
         let bytes = &rest[..len];
         if self.v2 {
             if let Some(values) = v2::parse(rest, len, &mut self.v2_spans) {
+                self.values = values;
                 // `v2::parse` accepts only ASCII lines.
-                return Ok(FlowRecord { line: ascii_str(bytes), spans: &self.v2_spans, format: &self.format, values });
+                return Ok(FlowRecord { line: ascii_str(bytes), spans: &self.v2_spans, format: &self.format, values: &self.values });
             }
         }
         self.parse_general(bytes)
@@ -334,29 +364,30 @@ impl Parser {
                 continue;
             }
             let t = &bytes[s..e];
+            v.present |= slot.bit();
             match *slot {
-                Slot::Version => v.version = Some(num_u8(bytes, s, e, Field::Version)?),
-                Slot::Interface => v.interface = Some((s as u32, e as u32)),
-                Slot::SrcAddr => v.srcaddr = Some(addr(t, Field::SrcAddr)?),
-                Slot::DstAddr => v.dstaddr = Some(addr(t, Field::DstAddr)?),
-                Slot::PktSrcAddr => v.pkt_srcaddr = Some(addr(t, Field::PktSrcAddr)?),
-                Slot::PktDstAddr => v.pkt_dstaddr = Some(addr(t, Field::PktDstAddr)?),
-                Slot::SrcPort => v.srcport = Some(num_u16(bytes, s, e, Field::SrcPort)?),
-                Slot::DstPort => v.dstport = Some(num_u16(bytes, s, e, Field::DstPort)?),
-                Slot::Protocol => v.protocol = Some(num_u8(bytes, s, e, Field::Protocol)?),
-                Slot::Packets => v.packets = Some(num(bytes, s, e, Field::Packets)?),
-                Slot::Bytes => v.bytes = Some(num(bytes, s, e, Field::Bytes)?),
-                Slot::Start => v.start = Some(num(bytes, s, e, Field::Start)?),
-                Slot::End => v.end = Some(num(bytes, s, e, Field::End)?),
-                Slot::Action => v.action = Some(Action::parse(t)),
-                Slot::LogStatus => v.log_status = Some(LogStatus::parse(t)),
-                Slot::TcpFlags => v.tcp_flags = Some(num_u8(bytes, s, e, Field::TcpFlags)?),
+                Slot::Version => v.version = num_u8(bytes, s, e, Field::Version)?,
+                Slot::Interface => v.interface = (s as u32, e as u32),
+                Slot::SrcAddr => v.srcaddr = addr(t, Field::SrcAddr)?,
+                Slot::DstAddr => v.dstaddr = addr(t, Field::DstAddr)?,
+                Slot::PktSrcAddr => v.pkt_srcaddr = addr(t, Field::PktSrcAddr)?,
+                Slot::PktDstAddr => v.pkt_dstaddr = addr(t, Field::PktDstAddr)?,
+                Slot::SrcPort => v.srcport = num_u16(bytes, s, e, Field::SrcPort)?,
+                Slot::DstPort => v.dstport = num_u16(bytes, s, e, Field::DstPort)?,
+                Slot::Protocol => v.protocol = num_u8(bytes, s, e, Field::Protocol)?,
+                Slot::Packets => v.packets = num(bytes, s, e, Field::Packets)?,
+                Slot::Bytes => v.bytes = num(bytes, s, e, Field::Bytes)?,
+                Slot::Start => v.start = num(bytes, s, e, Field::Start)?,
+                Slot::End => v.end = num(bytes, s, e, Field::End)?,
+                Slot::Action => v.action = Action::parse(t),
+                Slot::LogStatus => v.log_status = LogStatus::parse(t),
+                Slot::TcpFlags => v.tcp_flags = num_u8(bytes, s, e, Field::TcpFlags)?,
                 Slot::Direction => {
-                    v.direction = Some(match t {
+                    v.direction = match t {
                         b"ingress" => Direction::Ingress,
                         b"egress" => Direction::Egress,
                         _ => return Err(ParseError::BadDirection),
-                    })
+                    }
                 }
                 Slot::U8(f) => {
                     num_u8(bytes, s, e, f)?;
@@ -373,7 +404,8 @@ impl Parser {
                 Slot::Text => {}
             }
         }
-        Ok(FlowRecord { line, spans: &self.spans, format: &self.format, values: v })
+        self.values = v;
+        Ok(FlowRecord { line, spans: &self.spans, format: &self.format, values: &self.values })
     }
 }
 
@@ -971,7 +1003,7 @@ mod tests {
                 };
                 fast += 1;
                 let general = p.parse_general(line).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(line)));
-                assert_eq!((general.values, general.spans), (values, &spans[..]), "line {i}: {}", String::from_utf8_lossy(line));
+                assert_eq!((*general.values, general.spans), (values, &spans[..]), "line {i}: {}", String::from_utf8_lossy(line));
             }
         }
         assert!(fast > 3000 && declined > 3000, "fast {fast}, declined {declined}");

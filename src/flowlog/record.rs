@@ -178,27 +178,84 @@ impl fmt::Display for Field {
     }
 }
 
-/// The typed values the parser extracts from every line (all `None` when the format lacks
-/// the field or the line has `-`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// The typed values the parser extracts from every line. A value is present when its bit
+/// (`Values::SRCPORT`, ...) is set in `present`: absent when the format lacks the field or
+/// the line has `-`, and then left at its default, so equal records have equal values. Bits
+/// rather than `Option`s: a line's values are written and read with one word of flags, and
+/// the conversation table takes its key's presence bits (source port to interface, bits 4
+/// to 7) from that word directly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Values {
-    pub version: Option<u8>,
-    pub srcaddr: Option<IpAddr>,
-    pub dstaddr: Option<IpAddr>,
-    pub pkt_srcaddr: Option<IpAddr>,
-    pub pkt_dstaddr: Option<IpAddr>,
-    pub srcport: Option<u16>,
-    pub dstport: Option<u16>,
-    pub protocol: Option<u8>,
-    pub packets: Option<u64>,
-    pub bytes: Option<u64>,
-    pub start: Option<u64>,
-    pub end: Option<u64>,
-    pub action: Option<Action>,
-    pub log_status: Option<LogStatus>,
-    pub tcp_flags: Option<u8>,
-    pub direction: Option<Direction>,
-    pub interface: Option<(u32, u32)>,
+    pub present: u32,
+    pub version: u8,
+    pub srcaddr: IpAddr,
+    pub dstaddr: IpAddr,
+    pub pkt_srcaddr: IpAddr,
+    pub pkt_dstaddr: IpAddr,
+    pub srcport: u16,
+    pub dstport: u16,
+    pub protocol: u8,
+    pub packets: u64,
+    pub bytes: u64,
+    pub start: u64,
+    pub end: u64,
+    pub action: Action,
+    pub log_status: LogStatus,
+    pub tcp_flags: u8,
+    pub direction: Direction,
+    pub interface: (u32, u32),
+}
+
+impl Values {
+    pub const VERSION: u32 = 1 << 0;
+    pub const SRCADDR: u32 = 1 << 1;
+    pub const DSTADDR: u32 = 1 << 2;
+    pub const PKT_SRCADDR: u32 = 1 << 3;
+    pub const SRCPORT: u32 = 1 << 4;
+    pub const DSTPORT: u32 = 1 << 5;
+    pub const PROTOCOL: u32 = 1 << 6;
+    pub const INTERFACE: u32 = 1 << 7;
+    pub const PKT_DSTADDR: u32 = 1 << 8;
+    pub const PACKETS: u32 = 1 << 9;
+    pub const BYTES: u32 = 1 << 10;
+    pub const START: u32 = 1 << 11;
+    pub const END: u32 = 1 << 12;
+    pub const ACTION: u32 = 1 << 13;
+    pub const LOG_STATUS: u32 = 1 << 14;
+    pub const TCP_FLAGS: u32 = 1 << 15;
+    pub const DIRECTION: u32 = 1 << 16;
+
+    /// `value` when `bit` is present.
+    #[inline(always)]
+    fn get<T>(&self, bit: u32, value: T) -> Option<T> {
+        (self.present & bit != 0).then_some(value)
+    }
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        let unspecified = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        Values {
+            present: 0,
+            version: 0,
+            srcaddr: unspecified,
+            dstaddr: unspecified,
+            pkt_srcaddr: unspecified,
+            pkt_dstaddr: unspecified,
+            srcport: 0,
+            dstport: 0,
+            protocol: 0,
+            packets: 0,
+            bytes: 0,
+            start: 0,
+            end: 0,
+            action: Action::Unknown,
+            log_status: LogStatus::Unknown,
+            tcp_flags: 0,
+            direction: Direction::Ingress,
+            interface: (0, 0),
+        }
+    }
 }
 
 /// One parsed flow-log line: typed accessors for the fields vpcscope uses, and text access
@@ -209,7 +266,7 @@ pub struct FlowRecord<'a> {
     pub(crate) line: &'a str,
     pub(crate) spans: &'a [(u32, u32)],
     pub(crate) format: &'a Format,
-    pub(crate) values: Values,
+    pub(crate) values: &'a Values,
 }
 
 impl fmt::Debug for FlowRecord<'_> {
@@ -259,71 +316,71 @@ impl<'a> FlowRecord<'a> {
 
     /// `version`.
     pub fn version(&self) -> Option<u8> {
-        self.values.version
+        self.values.get(Values::VERSION, self.values.version)
     }
     /// `interface-id`.
     pub fn interface_id(&self) -> Option<&'a str> {
-        let (s, e) = self.values.interface?;
+        let (s, e) = self.values.get(Values::INTERFACE, self.values.interface)?;
         Some(&self.line[s as usize..e as usize])
     }
     /// `srcaddr`.
     pub fn srcaddr(&self) -> Option<IpAddr> {
-        self.values.srcaddr
+        self.values.get(Values::SRCADDR, self.values.srcaddr)
     }
     /// `dstaddr`.
     pub fn dstaddr(&self) -> Option<IpAddr> {
-        self.values.dstaddr
+        self.values.get(Values::DSTADDR, self.values.dstaddr)
     }
     /// `pkt-srcaddr`.
     pub fn pkt_srcaddr(&self) -> Option<IpAddr> {
-        self.values.pkt_srcaddr
+        self.values.get(Values::PKT_SRCADDR, self.values.pkt_srcaddr)
     }
     /// `pkt-dstaddr`.
     pub fn pkt_dstaddr(&self) -> Option<IpAddr> {
-        self.values.pkt_dstaddr
+        self.values.get(Values::PKT_DSTADDR, self.values.pkt_dstaddr)
     }
     /// `srcport`.
     pub fn srcport(&self) -> Option<u16> {
-        self.values.srcport
+        self.values.get(Values::SRCPORT, self.values.srcport)
     }
     /// `dstport`.
     pub fn dstport(&self) -> Option<u16> {
-        self.values.dstport
+        self.values.get(Values::DSTPORT, self.values.dstport)
     }
     /// `protocol`.
     pub fn protocol(&self) -> Option<Protocol> {
-        self.values.protocol.map(Protocol)
+        self.values.get(Values::PROTOCOL, Protocol(self.values.protocol))
     }
     /// `packets`.
     pub fn packets(&self) -> Option<u64> {
-        self.values.packets
+        self.values.get(Values::PACKETS, self.values.packets)
     }
     /// `bytes`.
     pub fn bytes(&self) -> Option<u64> {
-        self.values.bytes
+        self.values.get(Values::BYTES, self.values.bytes)
     }
     /// `start` (Unix seconds).
     pub fn start(&self) -> Option<u64> {
-        self.values.start
+        self.values.get(Values::START, self.values.start)
     }
     /// `end` (Unix seconds).
     pub fn end(&self) -> Option<u64> {
-        self.values.end
+        self.values.get(Values::END, self.values.end)
     }
     /// `action`.
     pub fn action(&self) -> Option<Action> {
-        self.values.action
+        self.values.get(Values::ACTION, self.values.action)
     }
     /// `log-status`; a format without the field logs only [`LogStatus::Ok`] records.
     pub fn log_status(&self) -> LogStatus {
-        self.values.log_status.unwrap_or(LogStatus::Ok)
+        self.values.get(Values::LOG_STATUS, self.values.log_status).unwrap_or(LogStatus::Ok)
     }
     /// `tcp-flags`.
     pub fn tcp_flags(&self) -> Option<TcpFlags> {
-        self.values.tcp_flags.map(TcpFlags)
+        self.values.get(Values::TCP_FLAGS, TcpFlags(self.values.tcp_flags))
     }
     /// `flow-direction`.
     pub fn direction(&self) -> Option<Direction> {
-        self.values.direction
+        self.values.get(Values::DIRECTION, self.values.direction)
     }
 }
