@@ -86,6 +86,7 @@ impl ParserBuilder {
             fast_path: self.fast_path,
             v2_spans: [(0, 0); v2::COLUMNS],
             values: Values::default(),
+            cpu: v2::Cpu::detect(),
             detect: self.header == HeaderMode::Detect,
             max_line_len: self.max_line_len,
             next_line: self.first_line,
@@ -199,6 +200,7 @@ pub struct Parser {
     v2_spans: [(u32, u32); v2::COLUMNS],
     /// The typed values of the last record parsed (records borrow them).
     values: Values,
+    cpu: v2::Cpu,
     detect: bool,
     max_line_len: usize,
     next_line: u64,
@@ -254,7 +256,7 @@ impl Parser {
         loop {
             // The default format's fast path finds the line's end itself.
             if self.v2 && !self.detect && self.max_line_len >= v2::MAX_LEN {
-                if let Some((len, n)) = v2::parse_window(&chunk[pos..], &mut self.v2_spans, &mut self.values) {
+                if let Some((len, n)) = v2::parse_window(self.cpu, &chunk[pos..], &mut self.v2_spans, &mut self.values) {
                     let line = self.next_line;
                     self.next_line += 1;
                     // `parse_window` accepts only ASCII lines.
