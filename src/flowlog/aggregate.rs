@@ -129,8 +129,18 @@ const K_V6: u8 = 2;
 /// Kinds: bits 0-1 source kind, 2-3 destination kind, 4 source port, 5 destination port,
 /// 6 protocol, 7 interface present. The tag is a caller's extra key byte
 /// ([`Conversations::add_tagged`]); 0 for plain conversations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Eq, Default)]
 struct PackedKey([u32; 5]);
+
+impl PartialEq for PackedKey {
+    /// Compared as two 64-bit words and one 32-bit word.
+    #[inline(always)]
+    fn eq(&self, o: &PackedKey) -> bool {
+        let (a, b) = (&self.0, &o.0);
+        let word = |w: &[u32; 5], i: usize| w[i] as u64 | (w[i + 1] as u64) << 32;
+        (word(a, 0) ^ word(b, 0)) | (word(a, 2) ^ word(b, 2)) | (a[4] ^ b[4]) as u64 == 0
+    }
+}
 
 impl PackedKey {
     /// Packs `key` whose interface and addresses were already interned (`(kind, value)`).
@@ -214,7 +224,8 @@ struct Entry {
     packets: u64,
     bytes: u64,
     records: u64,
-    // Unix seconds, saturated at u32::MAX (year 2106).
+    // Unix seconds, saturated at u32::MAX (year 2106). Without a value (see `flags`) they
+    // hold the identity of their merge, u32::MAX and 0, so merging is a plain min and max.
     first: u32,
     last: u32,
     key: PackedKey,
@@ -606,7 +617,7 @@ impl Conversations {
             packets: v.packets,
             bytes: v.bytes,
             records: 1,
-            first: sat32(v.start),
+            first: if has(Values::START) { sat32(v.start) } else { u32::MAX },
             last: sat32(v.end),
             key: PackedKey::of(iface, src, dst, v.srcport, v.dstport, v.protocol, action, kinds, tag),
             tcp: v.tcp_flags,
@@ -637,7 +648,7 @@ impl Conversations {
             packets: stats.packets,
             bytes: stats.bytes,
             records: stats.records,
-            first: stats.first_start.map_or(0, sat32),
+            first: stats.first_start.map_or(u32::MAX, sat32),
             last: stats.last_end.map_or(0, sat32),
             key: PackedKey::default(),
             tcp: stats.tcp_flags.map_or(0, |t| t.0),
@@ -665,17 +676,17 @@ impl Conversations {
     #[inline]
     fn insert_entry(&mut self, e: Entry) -> ConvId {
         let h = e.key.hash(self.index.seed);
-        self.insert_hashed(e, h)
+        self.insert_hashed(&e, h)
     }
 
     /// [`insert_entry`](Self::insert_entry) with the key's hash already computed.
     #[inline]
-    fn insert_hashed(&mut self, e: Entry, h: u64) -> ConvId {
+    fn insert_hashed(&mut self, e: &Entry, h: u64) -> ConvId {
         self.index.reserve(self.len, &self.blocks);
         let slot = match self.index.probe(h, &self.blocks, &e.key) {
             Ok(id) => {
                 if let Some(cur) = self.blocks.get_mut(id as usize / BLOCK).and_then(|b| b.get_mut(id as usize % BLOCK)) {
-                    merge_entry(cur, &e);
+                    merge_entry(cur, e);
                 }
                 return ConvId(id);
             }
@@ -686,7 +697,7 @@ impl Conversations {
             self.blocks.push(Vec::with_capacity(BLOCK));
         }
         if let Some(block) = self.blocks.last_mut() {
-            block.push(e);
+            block.push(*e);
         }
         self.len += 1;
         self.index.slots[slot] = (h >> 32) << 32 | (id as u64 + 1);
@@ -936,12 +947,8 @@ fn merge_entry(cur: &mut Entry, e: &Entry) {
     cur.packets = cur.packets.saturating_add(e.packets);
     cur.bytes = cur.bytes.saturating_add(e.bytes);
     cur.records = cur.records.saturating_add(e.records);
-    if e.flags & F_START != 0 {
-        cur.first = if cur.flags & F_START != 0 { cur.first.min(e.first) } else { e.first };
-    }
-    if e.flags & F_END != 0 {
-        cur.last = if cur.flags & F_END != 0 { cur.last.max(e.last) } else { e.last };
-    }
+    cur.first = cur.first.min(e.first);
+    cur.last = cur.last.max(e.last);
     cur.tcp |= e.tcp;
     cur.dir |= e.dir;
     cur.flags |= e.flags;
@@ -992,7 +999,7 @@ impl Conversations {
                 self.index.prefetch_entry(half, &self.blocks);
             }
             if let Some((e, h)) = prepared(id) {
-                map.push(self.insert_hashed(e, h));
+                map.push(self.insert_hashed(&e, h));
             }
         }
         map
@@ -1202,7 +1209,7 @@ impl<T> Ahead<T> {
         let extra = self.extras[at].take()?;
         self.head = (self.head + 1) % AHEAD;
         self.len -= 1;
-        Some((table.insert_hashed(self.entries[at], self.hashes[at]), extra))
+        Some((table.insert_hashed(&self.entries[at], self.hashes[at]), extra))
     }
 
     /// Whether no record waits.
