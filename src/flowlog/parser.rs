@@ -8,7 +8,7 @@
 
 use super::field::{Column, Field, Kind};
 use super::format::{trim_line, trim_range, Format};
-use super::record::{Action, Direction, FlowRecord, LogStatus, ParseError, Values};
+use super::record::{Action, Columns, Direction, FlowRecord, LogStatus, ParseError, Values};
 use super::v2;
 use memchr::memchr;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -84,7 +84,7 @@ impl ParserBuilder {
             spans: Vec::with_capacity(self.format.len() + 1),
             v2: false,
             fast_path: self.fast_path,
-            v2_spans: [(0, 0); v2::COLUMNS],
+            v2_spaces: [0; 32],
             values: Values::default(),
             cpu: v2::Cpu::detect(),
             detect: self.header == HeaderMode::Detect,
@@ -197,7 +197,8 @@ pub struct Parser {
     /// Whether the format is the default one, parsed by the fast path ([`v2`]).
     v2: bool,
     fast_path: bool,
-    v2_spans: [(u32, u32); v2::COLUMNS],
+    /// The space positions of the fast path's last line ([`Columns::Spaces`]).
+    v2_spaces: v2::Spaces,
     /// The typed values of the last record parsed (records borrow them).
     values: Values,
     cpu: v2::Cpu,
@@ -256,11 +257,11 @@ impl Parser {
         loop {
             // The default format's fast path finds the line's end itself.
             if self.v2 && !self.detect && self.max_line_len >= v2::MAX_LEN {
-                if let Some((len, n)) = v2::parse_window(self.cpu, &chunk[pos..], &mut self.v2_spans, &mut self.values) {
+                if let Some((len, n)) = v2::parse_window(self.cpu, &chunk[pos..], &mut self.v2_spaces, &mut self.values) {
                     let line = self.next_line;
                     self.next_line += 1;
                     // `parse_window` accepts only ASCII lines.
-                    visit(line, Ok(FlowRecord { line: ascii_str(&chunk[pos..pos + n]), spans: &self.v2_spans, format: &self.format, values: &self.values }));
+                    visit(line, Ok(FlowRecord { line: ascii_str(&chunk[pos..pos + n]), columns: self.v2_columns(), format: &self.format, values: &self.values }));
                     pos += len + 1;
                     continue;
                 }
@@ -338,13 +339,18 @@ impl Parser {
     fn parse_trimmed<'p>(&'p mut self, rest: &'p [u8], len: usize) -> Result<FlowRecord<'p>, ParseError> {
         let bytes = &rest[..len];
         if self.v2 {
-            if let Some(values) = v2::parse(rest, len, &mut self.v2_spans) {
+            if let Some(values) = v2::parse(rest, len, &mut self.v2_spaces) {
                 self.values = values;
                 // `v2::parse` accepts only ASCII lines.
-                return Ok(FlowRecord { line: ascii_str(bytes), spans: &self.v2_spans, format: &self.format, values: &self.values });
+                return Ok(FlowRecord { line: ascii_str(bytes), columns: self.v2_columns(), format: &self.format, values: &self.values });
             }
         }
         self.parse_general(bytes)
+    }
+
+    /// The columns of a line the fast path parsed.
+    fn v2_columns(&self) -> Columns<'_> {
+        Columns::Spaces(&self.v2_spaces[..v2::COLUMNS - 1])
     }
 
     fn parse_general<'p>(&'p mut self, bytes: &'p [u8]) -> Result<FlowRecord<'p>, ParseError> {
@@ -407,7 +413,7 @@ impl Parser {
             }
         }
         self.values = v;
-        Ok(FlowRecord { line, spans: &self.spans, format: &self.format, values: &self.values })
+        Ok(FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.format, values: &self.values })
     }
 }
 
@@ -985,15 +991,16 @@ mod tests {
             }
             for (k, line) in variants.iter().enumerate() {
                 let line = trim_line(line);
-                let mut spans = [(0, 0); v2::COLUMNS];
+                let mut spans = [0; 32];
                 // Read in place, followed by more of the chunk (spaces, digits, dots, and a
                 // non-ASCII byte), the fast path must see exactly what it sees in a copy.
                 let mut in_chunk = line.to_vec();
                 in_chunk.extend_from_slice(b"\n2 1 99.9 \xff 12345678901234567890");
-                let mut spans_in_chunk = [(0, 0); v2::COLUMNS];
+                let mut spans_in_chunk = [0; 32];
                 let fast_in_chunk = v2::parse(&in_chunk, line.len(), &mut spans_in_chunk);
                 let copied = v2::parse(line, line.len(), &mut spans);
-                assert_eq!(fast_in_chunk.map(|v| (v, spans_in_chunk)), copied.map(|v| (v, spans)), "{}", String::from_utf8_lossy(line));
+                let spaces = |at: [u32; 32]| at[..v2::COLUMNS - 1].to_vec();
+                assert_eq!(fast_in_chunk.map(|v| (v, spaces(spans_in_chunk))), copied.map(|v| (v, spaces(spans))), "{}", String::from_utf8_lossy(line));
                 let Some(values) = copied else {
                     // Clean lines go to the general parser only for a `-`, a number of more
                     // than 16 digits, or a length past the limit.
@@ -1005,7 +1012,9 @@ mod tests {
                 };
                 fast += 1;
                 let general = p.parse_general(line).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(line)));
-                assert_eq!((*general.values, general.spans), (values, &spans[..]), "line {i}: {}", String::from_utf8_lossy(line));
+                let fast = FlowRecord { line: general.line, columns: Columns::Spaces(&spans[..v2::COLUMNS - 1]), format: general.format, values: &values };
+                let columns = |r: &FlowRecord<'_>| (0..v2::COLUMNS + 1).map(|c| r.span(c)).collect::<Vec<_>>();
+                assert_eq!((*general.values, columns(&general)), (values, columns(&fast)), "line {i}: {}", String::from_utf8_lossy(line));
             }
         }
         assert!(fast > 3000 && declined > 3000, "fast {fast}, declined {declined}");
@@ -1045,7 +1054,7 @@ mod tests {
             let mut out = Vec::new();
             let used = p.feed(&input, |n, r| {
                 out.push(match r {
-                    Ok(r) => format!("{n}: {:?} {:?} {:?}", r.fields().collect::<Vec<_>>(), r.values, r.spans),
+                    Ok(r) => format!("{n}: {:?} {:?} {:?}", r.fields().collect::<Vec<_>>(), r.values, (0..r.format.len() + 1).map(|c| r.span(c)).collect::<Vec<_>>()),
                     Err(e) => format!("{n}: {e}"),
                 })
             });

@@ -258,13 +258,23 @@ impl Default for Values {
     }
 }
 
+/// Where a record's columns are in its line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Columns<'a> {
+    /// Each column's start and end (the general parser's).
+    Spans(&'a [(u32, u32)]),
+    /// The positions of the single spaces between the columns (the default-format fast
+    /// path's, which need not be turned into spans for every line).
+    Spaces(&'a [u32]),
+}
+
 /// One parsed flow-log line: typed accessors for the fields vpcscope uses, and text access
 /// to every column (known or not). Borrowed from the parser and the input bytes; copy out
 /// what you keep.
 #[derive(Clone, Copy)]
 pub struct FlowRecord<'a> {
     pub(crate) line: &'a str,
-    pub(crate) spans: &'a [(u32, u32)],
+    pub(crate) columns: Columns<'a>,
     pub(crate) format: &'a Format,
     pub(crate) values: &'a Values,
 }
@@ -288,9 +298,21 @@ impl<'a> FlowRecord<'a> {
 
     /// The text of column `i`, or `None` for `-` or a column the format lacks.
     pub fn column(&self, i: usize) -> Option<&'a str> {
-        let &(s, e) = self.spans.get(i)?;
-        let text = &self.line[s as usize..e as usize];
+        let (s, e) = self.span(i)?;
+        let text = self.line.get(s..e)?;
         (text != "-").then_some(text)
+    }
+
+    /// Where column `i` is in the line.
+    pub(crate) fn span(&self, i: usize) -> Option<(usize, usize)> {
+        match self.columns {
+            Columns::Spans(spans) => spans.get(i).map(|&(s, e)| (s as usize, e as usize)),
+            Columns::Spaces(at) => {
+                let start = if i == 0 { 0 } else { *at.get(i - 1)? as usize + 1 };
+                let end = if i == at.len() { self.line.len() } else { *at.get(i)? as usize };
+                Some((start, end))
+            }
+        }
     }
 
     /// The text of `field`, or `None` when the format lacks it or the line has `-`.
