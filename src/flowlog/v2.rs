@@ -228,6 +228,17 @@ fn ipv4(w: &Win, dots: u64, s: usize, len: usize) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::new(octet(w, s, d1)?, octet(w, s + d1 + 1, d2 - d1 - 1)?, octet(w, s + d2 + 1, d3 - d2 - 1)?, octet(w, s + d3 + 1, len - d3 - 1)?))
 }
 
+/// The `len` (1 to 16) digits at `s` as two words of eight digits, right-aligned with zero
+/// bytes in front: those before the last eight (zero when there are none), and the last
+/// eight.
+#[inline(always)]
+fn long(w: &Win, s: usize, len: usize) -> (u64, u64) {
+    let e = s + len;
+    let last = load(w, e.wrapping_sub(8)) & u64::MAX << ((8 * 8usize.saturating_sub(len)) & 63);
+    let before = if len > 8 { load(w, e.wrapping_sub(16)) & u64::MAX << ((8 * (16 - len)) & 63) } else { 0 };
+    (before, last)
+}
+
 /// The values of four words of eight ASCII digits each (the most significant in the lowest
 /// byte; zero bytes count as zeros).
 #[inline(always)]
@@ -407,7 +418,17 @@ fn bmi() -> bool {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "bmi1,bmi2,lzcnt,popcnt,avx,avx2")]
 fn parse_window_bmi(rest: &[u8], spans: &mut Spaces, values: &mut Values) -> Option<(usize, usize)> {
-    parse_window_in(rest, spans, values, |w| Masks::of_avx2(w), |w, dots, s, len| ipv4_ssse3(w, dots, s, len), |words| digits_avx2(words))
+    parse_window_in(
+        rest,
+        spans,
+        values,
+        #[inline(always)]
+        |w| Masks::of_avx2(w),
+        #[inline(always)]
+        |w, dots, s, len| ipv4_ssse3(w, dots, s, len),
+        #[inline(always)]
+        |words| digits_avx2(words),
+    )
 }
 
 #[inline(always)]
@@ -518,15 +539,9 @@ fn parse_classified(
         return None;
     }
     let word = |s: usize, len: usize| load(w, s) << ((64 - 8 * len) & 63);
-    let long = |s: usize, len: usize| {
-        let e = s + len;
-        let last = load(w, e.wrapping_sub(8)) & u64::MAX << ((8 * 8usize.saturating_sub(len)) & 63);
-        let before = if len > 8 { load(w, e.wrapping_sub(16)) & u64::MAX << ((8 * (16 - len)) & 63) } else { 0 };
-        (before, last)
-    };
     let [version, sport, dport, protocol] = digits([word(0, version_len), word(sport_at, sport_len), word(dport_at, dport_len), word(proto_at, proto_len)]);
-    let ((ph, pl), (bh, bl)) = (long(packets_at, packets_len), long(bytes_at, bytes_len));
-    let ((sh, sl), (eh, el)) = (long(start_at, start_len), long(end_at, end_len));
+    let ((ph, pl), (bh, bl)) = (long(w, packets_at, packets_len), long(w, bytes_at, bytes_len));
+    let ((sh, sl), (eh, el)) = (long(w, start_at, start_len), long(w, end_at, end_len));
     let [ph, pl, bh, bl] = digits([ph, pl, bh, bl]);
     let [sh, sl, eh, el] = digits([sh, sl, eh, el]);
     if version > u8::MAX.into() || sport > u16::MAX.into() || dport > u16::MAX.into() || protocol > u8::MAX.into() {
