@@ -158,18 +158,10 @@ impl ExplainSink {
         Some((key, k, stats.records))
     }
 
-    /// Whether the interface logged an ACCEPT of the reverse of `k`, in any direction.
-    fn accepted_reverse(&self, k: &flowlog::ConversationKey<'_>) -> bool {
-        let reverse = flowlog::ConversationKey {
-            interface: k.interface,
-            src: k.dst,
-            dst: k.src,
-            src_port: k.dst_port,
-            dst_port: k.src_port,
-            protocol: k.protocol,
-            action: Some(Action::Accept),
-        };
-        (0..3).any(|dir| self.convs.find(&reverse, dir).is_some())
+    /// Whether the interface logged an ACCEPT of the reverse of conversation `id`, in any
+    /// direction.
+    fn accepted_reverse(&self, id: u32) -> bool {
+        (0..3).any(|dir| self.convs.find_reverse(flowlog::ConvId(id), Some(Action::Accept), dir).is_some())
     }
 }
 
@@ -410,7 +402,7 @@ fn blocked_ref(b: &Blocked) -> BlockedRef {
     BlockedRef { id: b.id.clone(), kind: b.kind, direction: b.direction, rule: b.rule.clone() }
 }
 
-fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, k: &Key, logged: &flowlog::ConversationKey<'_>, bpa: bool) -> Verdict {
+fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, id: u32, k: &Key, bpa: bool) -> Verdict {
     let Some(ix) = eni else { return Verdict::Unknown };
     let e = &topo.model.enis[ix];
     let dir = match k.dir {
@@ -428,7 +420,7 @@ fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, k: &Key, l
     }
     let remote = if dir == EvalDirection::Ingress { k.src } else { k.dst };
     // A reply of an accepted request logged the other way, or one by its ports.
-    let reply_like = || looks_like_reply(proto, k.sport, k.dport) || sink.accepted_reverse(logged);
+    let reply_like = || looks_like_reply(proto, k.sport, k.dport) || sink.accepted_reverse(id);
     let request = Check { ix, dir, packet, reply: false };
     let reply = Check { ix, dir, packet: reply_packet, reply: true };
     let acl_refuses = |g: Gate| matches!(g, Gate::Acl { .. });
@@ -507,9 +499,9 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
     let verdicts: Vec<(u32, Key, u64, Verdict)> = (0..sink.convs.len() as u32)
         .into_par_iter()
         .filter_map(|id| {
-            let (k, logged, records) = sink.key(id)?;
+            let (k, _, records) = sink.key(id)?;
             let eni = enis.get(k.iface as usize).copied().flatten();
-            match classify(topo, sink, eni, &k, &logged, sink.bpa.contains(&id)) {
+            match classify(topo, sink, eni, id, &k, sink.bpa.contains(&id)) {
                 Verdict::Fine => None,
                 v => Some((id, k, records, v)),
             }

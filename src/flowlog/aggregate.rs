@@ -763,6 +763,19 @@ impl Conversations {
         self.index.probe(pk.hash(self.index.seed), &self.blocks, &pk).ok().map(ConvId)
     }
 
+    /// The reverse of conversation `id` (source and destination swapped, their ports with
+    /// them) with `action` and `tag`, if the table holds it: what [`find`](Self::find)
+    /// answers for the reversed key, straight from the packed key (no interface name or
+    /// address to look up).
+    pub fn find_reverse(&self, id: ConvId, action: Option<Action>, tag: u8) -> Option<ConvId> {
+        let k = self.entry(id)?.key;
+        let kinds = k.kinds();
+        // Source and destination kinds (bits 0-1, 2-3) and port presence (bits 4, 5) swap.
+        let swapped = kinds & 0xc0 | (kinds & 0x03) << 2 | (kinds >> 2) & 0x03 | (kinds & 0x10) << 1 | (kinds & 0x20) >> 1;
+        let pk = PackedKey::of(k.iface(), k.dst(), k.src(), k.dport(), k.sport(), k.proto(), action_code(action), swapped, tag);
+        self.index.probe(pk.hash(self.index.seed), &self.blocks, &pk).ok().map(ConvId)
+    }
+
     fn decode(&self, e: &Entry) -> (ConversationKey<'_>, ConversationStats) {
         let k = &e.key;
         let addr = |kind: u8, v: u32| match kind {
@@ -1318,6 +1331,39 @@ mod tests {
         });
         assert_eq!(used, text.len());
         s
+    }
+
+    /// `find_reverse` answers what `find` answers for the reversed key: over IPv4 and IPv6
+    /// addresses, missing ports, tags and actions, with the reverses often present.
+    #[test]
+    fn find_reverse_agrees_with_find_on_the_reversed_key() {
+        let addrs = ["10.0.0.1", "10.0.0.2", "2001:db8::1", "2001:db8::2"];
+        let ports = ["22", "443", "-", "50000"];
+        let mut rng = crate::flowlog::synth::Rng(9);
+        let mut c = Conversations::new();
+        let mut p = Parser::default();
+        for _ in 0..2000 {
+            let pick = |rng: &mut crate::flowlog::synth::Rng, from: &[&'static str]| from[rng.below(from.len() as u64) as usize];
+            let (src, dst) = (pick(&mut rng, &addrs), pick(&mut rng, &addrs));
+            let (sport, dport) = (pick(&mut rng, &ports), pick(&mut rng, &ports));
+            let (iface, action) = (pick(&mut rng, &["eni-a", "eni-b"]), pick(&mut rng, &["ACCEPT", "REJECT"]));
+            let line = format!("2 1 {iface} {src} {dst} {sport} {dport} 6 1 100 1000 1060 {action} OK");
+            let r = p.parse_line(line.as_bytes()).unwrap();
+            c.add_tagged(&r, rng.below(3) as u8);
+        }
+        let mut found = 0;
+        for id in 0..c.len() as u32 {
+            let (k, _) = c.get(ConvId(id)).unwrap();
+            let reverse = ConversationKey { src: k.dst, dst: k.src, src_port: k.dst_port, dst_port: k.src_port, ..k };
+            for action in [Some(Action::Accept), Some(Action::Reject), None] {
+                for tag in 0..3 {
+                    let want = c.find(&ConversationKey { action, ..reverse }, tag);
+                    assert_eq!(c.find_reverse(ConvId(id), action, tag), want, "{k:?} {action:?} {tag}");
+                    found += usize::from(want.is_some());
+                }
+            }
+        }
+        assert!(found > 1000, "{found}");
     }
 
     #[test]
