@@ -4,8 +4,9 @@
 //! `${...}` format taken from the first line of the input (the rest is the log), bits 2-7 the
 //! chunk size the log is fed in. The second byte sets the line-length limit (small, so that
 //! the long-line path is reached). Oracles: no panic; feeding the log in chunks gives exactly
-//! the events of feeding it whole; the default format's fast path and the general parser give
-//! the same record or error for every line; a format survives `to_log_format` and back; every
+//! the events of feeding it whole; the default format's fast path (the window parser on the
+//! whole log, the line parser on each line) and the general parser give the same record or
+//! error for every line; a format survives `to_log_format` and back; every
 //! record accessor works on every parsed record; the summary aggregate accepts every record.
 #![no_main]
 
@@ -33,9 +34,13 @@ fuzz_target!(|data: &[u8]| {
     let step = ((mode >> 2) as usize) + 1;
     let max_line = 16 + 4 * limit as usize;
 
-    let whole = events(&format, header, max_line, log, usize::MAX);
-    let chunked = events(&format, header, max_line, log, step);
+    let whole = events(&format, header, max_line, log, usize::MAX, true);
+    let chunked = events(&format, header, max_line, log, step, true);
     assert_eq!(whole, chunked, "chunk size {step} changed the result");
+    // Fed whole, lines are read in place by the fast path's window parser (its copy for the
+    // CPU's features): it must give exactly what the general parser gives.
+    let general = events(&format, header, max_line, log, usize::MAX, false);
+    assert_eq!(whole, general, "the fast path's window parser disagrees with the general parser");
 
     // Every line on its own, as CloudWatch events are parsed, with and without the
     // default format's fast path: both must give the same record or the same error.
@@ -50,8 +55,8 @@ fuzz_target!(|data: &[u8]| {
 
 /// Feeds `log` in pieces of `step` bytes (carrying the unfinished tail, as the readers do)
 /// and renders every event; the summary sink takes every record too.
-fn events(format: &Format, header: HeaderMode, max_line: usize, log: &[u8], step: usize) -> Vec<String> {
-    let mut p = ParserBuilder::new().format(format.clone()).header(header).max_line_len(max_line).build();
+fn events(format: &Format, header: HeaderMode, max_line: usize, log: &[u8], step: usize, fast: bool) -> Vec<String> {
+    let mut p = ParserBuilder::new().format(format.clone()).header(header).max_line_len(max_line).fast_path(fast).build();
     let mut out = Vec::new();
     let mut summary = Summary::new();
     let mut buf: Vec<u8> = Vec::new();
