@@ -138,6 +138,16 @@ impl ExplainSink {
         }
     }
 
+    /// Adds one more position of conversation `id` (from another sink): kept among the
+    /// earliest for a REJECT conversation, only the earliest otherwise (as `seen` does).
+    fn add_position(&mut self, id: u32, p: Position) {
+        if self.convs.action(flowlog::ConvId(id)) == Some(Some(Action::Reject)) {
+            self.note(id, p);
+        } else if let Some(first) = self.first.get_mut(id as usize) {
+            *first = (*first).min(p);
+        }
+    }
+
     fn positions(&self, id: u32) -> impl Iterator<Item = Position> + '_ {
         self.first.get(id as usize).copied().into_iter().chain(self.more.get(&id).into_iter().flatten().copied())
     }
@@ -215,27 +225,32 @@ impl RecordSink for ExplainSink {
         }
         self.summary += other.summary;
         self.unattributed += other.unattributed;
+        let known = self.first.len() as u32;
         let map = self.convs.merge_mapped(&other.convs);
-        for (i, to) in map.into_iter().enumerate() {
-            let (i, to) = (i as u32, to.0);
-            if to as usize == self.first.len() {
-                // New here: its positions move as they are.
-                self.first.extend(other.first.get(i as usize).copied());
-                if let Some(m) = other.more.remove(&i) {
-                    self.more.insert(to, m);
-                }
+        // Conversations new here get the next ids in order, so their earliest positions are
+        // appended as they are; those both sides saw keep the earliest of both.
+        for (&to, &p) in map.iter().zip(&other.first) {
+            if to.0 as usize == self.first.len() {
+                self.first.push(p);
             } else {
-                let reject = self.convs.get(flowlog::ConvId(to)).is_some_and(|(k, _)| k.action == Some(Action::Reject));
-                for p in other.first.get(i as usize).copied().into_iter().chain(other.more.remove(&i).into_iter().flatten()) {
-                    if reject {
-                        self.note(to, p);
-                    } else if let Some(first) = self.first.get_mut(to as usize) {
-                        *first = (*first).min(p);
-                    }
+                self.add_position(to.0, p);
+            }
+        }
+        // The further positions and the BPA marks are few: visited once each, not looked
+        // up for every conversation.
+        for (i, more) in std::mem::take(&mut other.more) {
+            let Some(&to) = map.get(i as usize) else { continue };
+            if to.0 >= known {
+                self.more.insert(to.0, more);
+            } else {
+                for p in more {
+                    self.add_position(to.0, p);
                 }
             }
-            if other.bpa.contains(&i) {
-                self.bpa.insert(to);
+        }
+        for i in &other.bpa {
+            if let Some(&to) = map.get(*i as usize) {
+                self.bpa.insert(to.0);
             }
         }
     }
@@ -734,5 +749,13 @@ mod tests {
         let merged = explain(&topo, &m, &sources);
         let json = |r: &Report| serde_json::to_string(r).expect("serialises");
         assert_eq!(json(&merged), json(&whole));
+
+        // The JSON renderer (findings rendered side by side, then spliced) writes what
+        // serde's pretty printer writes for the whole report, with and without findings.
+        for report in [whole.clone(), Report { findings: Vec::new(), ..whole }] {
+            let mut out = Vec::new();
+            crate::report::explain::json(&mut out, &report).expect("renders");
+            assert_eq!(String::from_utf8(out).expect("UTF-8"), serde_json::to_string_pretty(&report).expect("serialises") + "\n");
+        }
     }
 }

@@ -554,6 +554,15 @@ pub struct Conversations {
     len: usize,
     ifaces: Names,
     v6: V6s,
+    /// The tags the entries carry, one bit each ([`tag_bit`]): a lookup under a tag no entry
+    /// has is answered without probing.
+    tags: u64,
+}
+
+/// A tag's bit in [`Conversations::tags`]; tags from 63 up share the last bit.
+#[inline]
+fn tag_bit(tag: u8) -> u64 {
+    1 << tag.min(63)
 }
 
 impl Conversations {
@@ -700,6 +709,7 @@ impl Conversations {
             block.push(*e);
         }
         self.len += 1;
+        self.tags |= tag_bit(e.key.tag());
         self.index.slots[slot] = (h >> 32) << 32 | (id as u64 + 1);
         ConvId(id)
     }
@@ -731,6 +741,17 @@ impl Conversations {
         self.entry(id).map(|e| e.key.tag())
     }
 
+    /// The action of conversation `id` (`Some(None)` when its records have no action),
+    /// without decoding the rest of its key.
+    pub fn action(&self, id: ConvId) -> Option<Option<Action>> {
+        self.entry(id).map(|e| match e.key.action() {
+            1 => Some(Action::Accept),
+            2 => Some(Action::Reject),
+            3 => Some(Action::Unknown),
+            _ => None,
+        })
+    }
+
     /// The interface ids seen, indexed by [`interface_index`](Self::interface_index).
     pub fn interface_names(&self) -> &[Box<str>] {
         &self.ifaces.names
@@ -757,7 +778,7 @@ impl Conversations {
             })
         };
         let pk = PackedKey::new(key, tag, iface, addr(key.src)?, addr(key.dst)?);
-        if self.len == 0 {
+        if self.len == 0 || self.tags & tag_bit(tag) == 0 {
             return None;
         }
         self.index.probe(pk.hash(self.index.seed), &self.blocks, &pk).ok().map(ConvId)
@@ -768,6 +789,9 @@ impl Conversations {
     /// answers for the reversed key, straight from the packed key (no interface name or
     /// address to look up).
     pub fn find_reverse(&self, id: ConvId, action: Option<Action>, tag: u8) -> Option<ConvId> {
+        if self.tags & tag_bit(tag) == 0 {
+            return None;
+        }
         let k = self.entry(id)?.key;
         let kinds = k.kinds();
         // Source and destination kinds (bits 0-1, 2-3) and port presence (bits 4, 5) swap.
@@ -1356,7 +1380,8 @@ mod tests {
             let (k, _) = c.get(ConvId(id)).unwrap();
             let reverse = ConversationKey { src: k.dst, dst: k.src, src_port: k.dst_port, dst_port: k.src_port, ..k };
             for action in [Some(Action::Accept), Some(Action::Reject), None] {
-                for tag in 0..3 {
+                // (No entry has tag 5: answered without probing.)
+                for tag in [0, 1, 2, 5] {
                     let want = c.find(&ConversationKey { action, ..reverse }, tag);
                     assert_eq!(c.find_reverse(ConvId(id), action, tag), want, "{k:?} {action:?} {tag}");
                     found += usize::from(want.is_some());

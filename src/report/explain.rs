@@ -24,10 +24,47 @@ use super::{markdown_escape, text_safe};
 use crate::analysis::explain::{Evidence, Finding, FindingKind, Report};
 use std::io::{self, Write};
 
-/// Writes the report as one JSON document.
+/// Writes the report as one JSON document: byte for byte what `serde_json`'s pretty printer
+/// writes for the whole report, but with the findings (tens of megabytes on a large run)
+/// rendered side by side on the thread pool.
 pub fn json(out: &mut dyn Write, r: &Report) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::other)?;
-    writeln!(out)
+    use rayon::prelude::*;
+    // Everything but the findings, which come last: the document ends `"findings": []\n}`.
+    let head = Report { records: r.records, conversations: r.conversations, undetermined_direction: r.undetermined_direction, findings: Vec::new() };
+    let head = serde_json::to_vec_pretty(&head).map_err(io::Error::other)?;
+    let Some(open) = head.strip_suffix(b"[]\n}") else {
+        // Not the shape expected: render the whole report in one go.
+        serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::other)?;
+        return writeln!(out);
+    };
+    if r.findings.is_empty() {
+        out.write_all(&head)?;
+        return writeln!(out);
+    }
+    // Each finding rendered alone, then indented to its depth in the array (two levels);
+    // JSON strings hold no raw newlines, so every newline is a line break of the printer.
+    let findings: Vec<Vec<u8>> = r
+        .findings
+        .par_iter()
+        .map(|f| {
+            let alone = serde_json::to_vec_pretty(f).map_err(io::Error::other)?;
+            let mut nested = Vec::with_capacity(alone.len() + alone.len() / 8);
+            for (i, line) in alone.split(|&b| b == b'\n').enumerate() {
+                nested.extend_from_slice(if i == 0 { b"    " } else { b"\n    " });
+                nested.extend_from_slice(line);
+            }
+            Ok(nested)
+        })
+        .collect::<io::Result<_>>()?;
+    out.write_all(open)?;
+    out.write_all(b"[\n")?;
+    for (i, f) in findings.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(f)?;
+    }
+    out.write_all(b"\n  ]\n}\n")
 }
 
 fn title(k: FindingKind) -> &'static str {
