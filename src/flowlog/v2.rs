@@ -12,7 +12,7 @@
 //!
 //! On x86-64 CPUs with BMI1/2, LZCNT, POPCNT and AVX2 the window parser runs as a copy
 //! compiled with them, which classifies 32 bytes at a time, converts the four words with
-//! AVX2 multiply-adds and a dotted quad with one SSSE3 shuffle ([`ipv4_ssse3`]).
+//! AVX2 multiply-adds, and the two addresses with one shuffle ([`ipv4_pair_avx2`]).
 //!
 //! The fast path only accepts the plain shape of a line (single spaces, no `-`, numbers of
 //! at most 16 digits and in range, ASCII, at most [`MAX_LEN`] bytes, nothing to trim but a
@@ -180,12 +180,34 @@ fn bits(mask: u128, s: usize, len: usize) -> u64 {
     (mask >> (s & 127)) as u64 & low(len)
 }
 
+/// The source and destination addresses at `src` and `dst` (start, length): two dotted
+/// quads (the common case) through `pair`, anything else one at a time.
+#[inline(always)]
+fn addresses(w: &Win, m: &Masks, src: (usize, usize), dst: (usize, usize), pair: &impl QuadPair) -> Option<(IpAddr, IpAddr)> {
+    let dotted = |(s, len): (usize, usize)| len <= 15 && bits(m.digits | m.dots, s, len) == low(len);
+    if dotted(src) && dotted(dst) {
+        let (a, b) = pair(w, (bits(m.dots, src.0, src.1), src.0, src.1), (bits(m.dots, dst.0, dst.1), dst.0, dst.1))?;
+        return Some((IpAddr::V4(a), IpAddr::V4(b)));
+    }
+    Some((address_at(w, m, src, Field::SrcAddr)?, address_at(w, m, dst, Field::DstAddr)?))
+}
+
+/// Reads two dotted quads, each given as its dot mask, start and length.
+trait QuadPair: Fn(&Win, (u64, usize, usize), (u64, usize, usize)) -> Option<(Ipv4Addr, Ipv4Addr)> {}
+impl<F: Fn(&Win, (u64, usize, usize), (u64, usize, usize)) -> Option<(Ipv4Addr, Ipv4Addr)>> QuadPair for F {}
+
+/// [`ipv4`] on two dotted quads.
+#[inline(always)]
+fn ipv4_pair(w: &Win, (a_dots, a_at, a_len): (u64, usize, usize), (b_dots, b_at, b_len): (u64, usize, usize)) -> Option<(Ipv4Addr, Ipv4Addr)> {
+    Some((ipv4(w, a_dots, a_at, a_len)?, ipv4(w, b_dots, b_at, b_len)?))
+}
+
 /// The address in `w[s..s + len]`: dotted-quad from the masks, anything else through the
 /// general address parser.
 #[inline(always)]
-fn address_at(w: &Win, m: &Masks, s: usize, len: usize, field: Field, quad: &impl Fn(&Win, u64, usize, usize) -> Option<Ipv4Addr>) -> Option<IpAddr> {
+fn address_at(w: &Win, m: &Masks, (s, len): (usize, usize), field: Field) -> Option<IpAddr> {
     if len <= 15 && bits(m.digits | m.dots, s, len) == low(len) {
-        quad(w, bits(m.dots, s, len), s, len).map(IpAddr::V4)
+        ipv4(w, bits(m.dots, s, len), s, len).map(IpAddr::V4)
     } else {
         general_address(w, s, len, field)
     }
@@ -267,15 +289,12 @@ fn digits_avx2(words: [u64; 4]) -> [u64; 4] {
     out
 }
 
-/// [`ipv4`] with SSSE3 (the AVX2 copy's): the four octets' lengths, each 1 to 3, pick one
-/// of 81 shuffles that places every octet's digits right-aligned in its own four lanes;
-/// one multiply-add weighs them by 100, 10 and 1 and another sums each octet, so all four
-/// are converted and range-checked at once.
+/// Which of the 81 shuffles ([`QUADS`]) places the dotted quad whose dots are `dots`
+/// (relative to its start; the field is `len` bytes of digits and dots): `None` unless
+/// there are exactly three dots and four octets of one to three digits.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-fn ipv4_ssse3(w: &Win, dots: u64, s: usize, len: usize) -> Option<Ipv4Addr> {
-    use std::arch::x86_64::*;
+#[inline(always)]
+fn quad_shape(dots: u64, len: usize) -> Option<usize> {
     // Exactly three dots (clearing three leaves nothing)...
     let after1 = dots & dots.wrapping_sub(1);
     let after2 = after1 & after1.wrapping_sub(1);
@@ -288,25 +307,47 @@ fn ipv4_ssse3(w: &Win, dots: u64, s: usize, len: usize) -> Option<Ipv4Addr> {
     if l1.wrapping_sub(1) > 2 || l2.wrapping_sub(1) > 2 || l3.wrapping_sub(1) > 2 || l4.wrapping_sub(1) > 2 {
         return None;
     }
-    let shuffle = QUADS.get((l1 - 1) * 27 + (l2 - 1) * 9 + (l3 - 1) * 3 + (l4 - 1))?;
-    let at = s & 127;
-    let text: &[u8; 16] = w[at..at + 16].first_chunk()?;
-    // SAFETY: the loads read 16 bytes from a 16-byte array; SSSE3 is part of AVX2, which is
-    // enabled for this function.
-    let (digits, shuffle) = unsafe { (_mm_loadu_si128(text.as_ptr().cast()), _mm_loadu_si128(shuffle.as_ptr().cast())) };
-    let digits = _mm_sub_epi8(digits, _mm_set1_epi8(b'0' as i8));
-    // Lanes 4k..4k+3: octet k's hundreds, tens, ones (zero where it has fewer digits), zero.
-    let placed = _mm_shuffle_epi8(digits, shuffle);
-    let weighed = _mm_maddubs_epi16(placed, _mm_setr_epi8(100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0));
-    let octets = _mm_madd_epi16(weighed, _mm_set1_epi16(1));
-    if _mm_movemask_epi8(_mm_cmpgt_epi32(octets, _mm_set1_epi32(255))) != 0 {
-        return None;
-    }
-    let low_bytes = _mm_shuffle_epi8(octets, _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
-    Some(Ipv4Addr::from((_mm_cvtsi128_si32(low_bytes) as u32).to_le_bytes()))
+    Some((l1 - 1) * 27 + (l2 - 1) * 9 + (l3 - 1) * 3 + (l4 - 1))
 }
 
-/// [`ipv4_ssse3`]'s shuffles, by octet lengths `l1..l4` at `(l1-1)*27 + (l2-1)*9 +
+/// Two dotted quads at once (a record's source and destination), each given as its dots,
+/// start and length, with AVX2, one address per 128-bit lane: the four octets' lengths,
+/// each 1 to 3, pick one of 81 shuffles that places every octet's digits right-aligned in
+/// its own four bytes; one multiply-add weighs them by 100, 10 and 1 and another sums each
+/// octet, so all eight octets are converted and range-checked at once. `None` when either
+/// is not a valid dotted quad ([`ipv4`] agrees on each).
+///
+/// # Safety
+///
+/// The CPU must have AVX2. (Not a `target_feature` function, so that it can be inlined
+/// always: its one caller is the feature copy of the window parser.)
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn ipv4_pair_avx2(w: &Win, (a_dots, a_at, a_len): (u64, usize, usize), (b_dots, b_at, b_len): (u64, usize, usize)) -> Option<(Ipv4Addr, Ipv4Addr)> {
+    use std::arch::x86_64::*;
+    let (a_shape, b_shape) = (QUADS.get(quad_shape(a_dots, a_len)?)?, QUADS.get(quad_shape(b_dots, b_len)?)?);
+    let (a, b) = (a_at & 127, b_at & 127);
+    let (a_text, b_text): (&[u8; 16], &[u8; 16]) = (w[a..a + 16].first_chunk()?, w[b..b + 16].first_chunk()?);
+    // SAFETY: each load reads 16 bytes from a 16-byte array; the caller vouches for AVX2.
+    unsafe {
+        let text = _mm256_loadu2_m128i(b_text.as_ptr().cast(), a_text.as_ptr().cast());
+        let shuffle = _mm256_loadu2_m128i(b_shape.as_ptr().cast(), a_shape.as_ptr().cast());
+        let digits = _mm256_sub_epi8(text, _mm256_set1_epi8(b'0' as i8));
+        // Bytes 4k..4k+3 of each lane: octet k's hundreds, tens, ones (zero where it has
+        // fewer digits), zero.
+        let placed = _mm256_shuffle_epi8(digits, shuffle);
+        let weights = _mm256_setr_epi8(100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0);
+        let octets = _mm256_madd_epi16(_mm256_maddubs_epi16(placed, weights), _mm256_set1_epi16(1));
+        if _mm256_movemask_epi8(_mm256_cmpgt_epi32(octets, _mm256_set1_epi32(255))) != 0 {
+            return None;
+        }
+        let bytes = _mm256_shuffle_epi8(octets, _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+        let quad = |lane: i32| Ipv4Addr::from((lane as u32).to_le_bytes());
+        Some((quad(_mm256_extract_epi32::<0>(bytes)), quad(_mm256_extract_epi32::<4>(bytes))))
+    }
+}
+
+/// [`ipv4_pair_avx2`]'s shuffles, by octet lengths `l1..l4` at `(l1-1)*27 + (l2-1)*9 +
 /// (l3-1)*3 + (l4-1)`. Lane 4k+j takes octet k's digit `j - (3 - lk)` (hundreds first);
 /// lanes before an octet's first digit and every fourth lane take nothing (0x80 gives 0).
 #[cfg(target_arch = "x86_64")]
@@ -357,11 +398,11 @@ pub(super) fn parse(rest: &[u8], n: usize, spans: &mut Spaces) -> Option<Values>
         return None;
     }
     if let Some(w) = rest.first_chunk::<BUF>() {
-        return parse_classified(w, n, Masks::of(w).clip(n), spans, &ipv4, &digits);
+        return parse_classified(w, n, Masks::of(w).clip(n), spans, &ipv4_pair, &digits);
     }
     let mut buf = [0u8; BUF];
     buf[..n].copy_from_slice(&rest[..n]);
-    parse_classified(&buf, n, Masks::of(&buf).clip(n), spans, &ipv4, &digits)
+    parse_classified(&buf, n, Masks::of(&buf).clip(n), spans, &ipv4_pair, &digits)
 }
 
 /// How many bytes [`parse_window`] looks at for a line's end.
@@ -381,7 +422,7 @@ pub(super) fn parse_window(cpu: Cpu, rest: &[u8], spans: &mut Spaces, values: &m
         return unsafe { parse_window_bmi(rest, spans, values) };
     }
     let _ = cpu;
-    parse_window_in(rest, spans, values, Masks::of, ipv4, digits)
+    parse_window_in(rest, spans, values, Masks::of, ipv4_pair, digits)
 }
 
 /// What the CPU offers the fast path, detected once per parser ([`Cpu::detect`]) rather
@@ -424,8 +465,9 @@ fn parse_window_bmi(rest: &[u8], spans: &mut Spaces, values: &mut Values) -> Opt
         values,
         #[inline(always)]
         |w| Masks::of_avx2(w),
+        // SAFETY: this copy runs only where `Cpu::detect` found AVX2.
         #[inline(always)]
-        |w, dots, s, len| ipv4_ssse3(w, dots, s, len),
+        |w, a, b| unsafe { ipv4_pair_avx2(w, a, b) },
         #[inline(always)]
         |words| digits_avx2(words),
     )
@@ -437,7 +479,7 @@ fn parse_window_in(
     spans: &mut Spaces,
     values: &mut Values,
     classify: impl Fn(&Win) -> Masks,
-    quad: impl Fn(&Win, u64, usize, usize) -> Option<Ipv4Addr>,
+    quad: impl QuadPair,
     digits: impl Fn([u64; 4]) -> [u64; 4],
 ) -> Option<(usize, usize)> {
     let w = rest.first_chunk::<BUF>()?;
@@ -463,7 +505,7 @@ fn parse_classified(
     n: usize,
     m: Masks,
     at: &mut Spaces,
-    quad: &impl Fn(&Win, u64, usize, usize) -> Option<Ipv4Addr>,
+    quad: &impl QuadPair,
     digits: &impl Fn([u64; 4]) -> [u64; 4],
 ) -> Option<Values> {
     // Exactly 13 single spaces (the line is trimmed): 14 non-empty fields.
@@ -547,12 +589,13 @@ fn parse_classified(
     if version > u8::MAX.into() || sport > u16::MAX.into() || dport > u16::MAX.into() || protocol > u8::MAX.into() {
         return None;
     }
+    let (srcaddr, dstaddr) = addresses(w, &m, (src_at, src_len), (dst_at, dst_len), quad)?;
     const E8: u64 = 100_000_000;
     Some(Values {
         present: V2_PRESENT,
         version: version as u8,
-        srcaddr: address_at(w, &m, src_at, src_len, Field::SrcAddr, quad)?,
-        dstaddr: address_at(w, &m, dst_at, dst_len, Field::DstAddr, quad)?,
+        srcaddr,
+        dstaddr,
         srcport: sport as u16,
         dstport: dport as u16,
         protocol: protocol as u8,
@@ -618,23 +661,27 @@ mod tests {
         }
     }
 
-    /// The SSSE3 dotted-quad reader agrees with the scalar one on every shape of one to
-    /// fifteen digits and dots: every octet-length combination with edge values, and random
-    /// strings.
+    /// The AVX2 dotted-quad pair reader agrees with the scalar reader on every shape of one
+    /// to fifteen digits and dots: every octet-length combination with edge values, and
+    /// random strings, each paired with a valid and with an invalid address.
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn ssse3_dotted_quads_agree_with_the_scalar_reader() {
+    fn avx2_dotted_quad_pairs_agree_with_the_scalar_reader() {
         if !bmi() {
-            eprintln!("NOTICE: the CPU lacks AVX2; the SSSE3 dotted-quad reader is not tested");
+            eprintln!("NOTICE: the CPU lacks AVX2; the AVX2 dotted-quad reader is not tested");
             return;
         }
-        let check = |text: &[u8], at: usize| {
+        let dots_of = |text: &[u8]| text.iter().enumerate().fold(0u64, |m, (i, &b)| m | u64::from(b == b'.') << i);
+        let check = |text: &[u8], at: usize, other: &[u8], first: bool| {
+            // The address under test in the window's first half, the other in the second.
             let mut w = [b'9'; BUF];
             w[at..at + text.len()].copy_from_slice(text);
-            let dots = text.iter().enumerate().fold(0u64, |m, (i, &b)| m | u64::from(b == b'.') << i);
+            w[70..70 + other.len()].copy_from_slice(other);
+            let (a, b) = ((dots_of(text), at, text.len()), (dots_of(other), 70, other.len()));
+            let (a, b) = if first { (a, b) } else { (b, a) };
             // SAFETY: `bmi` detected AVX2.
-            let simd = unsafe { ipv4_ssse3(&w, dots, at, text.len()) };
-            assert_eq!(simd, ipv4(&w, dots, at, text.len()), "{:?} at {at}", String::from_utf8_lossy(text));
+            let simd = unsafe { ipv4_pair_avx2(&w, a, b) };
+            assert_eq!(simd, ipv4_pair(&w, a, b), "{:?} at {at} with {:?}", String::from_utf8_lossy(text), String::from_utf8_lossy(other));
             simd
         };
         let edges = ["0", "9", "00", "10", "99", "000", "007", "100", "199", "200", "249", "250", "255", "256", "299", "300", "999", "0000"];
@@ -645,7 +692,8 @@ mod tests {
                     for d in edges {
                         let text = format!("{a}.{b}.{c}.{d}");
                         if text.len() <= 15 {
-                            accepted += usize::from(check(text.as_bytes(), 112 - text.len()).is_some());
+                            accepted += usize::from(check(text.as_bytes(), 64 - text.len(), b"255.0.10.1", true).is_some());
+                            check(text.as_bytes(), 0, b"1.2.3.256", false);
                         }
                     }
                 }
@@ -653,10 +701,11 @@ mod tests {
         }
         assert!(accepted > 1000, "{accepted}");
         let mut rng = crate::flowlog::synth::Rng(11);
-        for _ in 0..200_000 {
+        for round in 0..200_000 {
             let len = 1 + rng.below(15) as usize;
             let text: Vec<u8> = (0..len).map(|_| if rng.below(4) == 0 { b'.' } else { b'0' + rng.below(10) as u8 }).collect();
-            check(&text, rng.below((WINDOW - len + 1) as u64) as usize);
+            let other: &[u8] = if round % 2 == 0 { b"10.20.30.40" } else { b"1.2.3" };
+            check(&text, rng.below((64 - len + 1) as u64) as usize, other, round % 3 != 0);
         }
     }
 
