@@ -589,7 +589,8 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
             (first, finish(topo, sink, a, matches!(group, Group::Scan { .. }), sources))
         })
         .collect();
-    findings.sort_by(|(pa, a), (pb, b)| a.kind.cmp(&b.kind).then(b.count.cmp(&a.count)).then(a.interface.cmp(&b.interface)).then(pa.cmp(pb)));
+    // Stable, as before, on the thread pool.
+    findings.par_sort_by(|(pa, a), (pb, b)| a.kind.cmp(&b.kind).then(b.count.cmp(&a.count)).then(a.interface.cmp(&b.interface)).then(pa.cmp(pb)));
     Report {
         records: sink.summary.counts,
         conversations: sink.convs.len() as u64,

@@ -43,26 +43,26 @@ pub fn json(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     }
     // Each finding rendered alone, then indented to its depth in the array (two levels);
     // JSON strings hold no raw newlines, so every newline is a line break of the printer.
-    let findings: Vec<Vec<u8>> = r
-        .findings
-        .par_iter()
-        .map(|f| {
-            let alone = serde_json::to_vec_pretty(f).map_err(io::Error::other)?;
-            let mut nested = Vec::with_capacity(alone.len() + alone.len() / 8);
-            for (i, line) in alone.split(|&b| b == b'\n').enumerate() {
-                nested.extend_from_slice(if i == 0 { b"    " } else { b"\n    " });
-                nested.extend_from_slice(line);
-            }
-            Ok(nested)
-        })
-        .collect::<io::Result<_>>()?;
+    // A batch at a time, so the rendered text held at once stays small.
+    let render = |f: &Finding| -> io::Result<Vec<u8>> {
+        let alone = serde_json::to_vec_pretty(f).map_err(io::Error::other)?;
+        let mut nested = Vec::with_capacity(alone.len() + alone.len() / 8);
+        for (i, line) in alone.split(|&b| b == b'\n').enumerate() {
+            nested.extend_from_slice(if i == 0 { b"    " } else { b"\n    " });
+            nested.extend_from_slice(line);
+        }
+        Ok(nested)
+    };
     out.write_all(open)?;
     out.write_all(b"[\n")?;
-    for (i, f) in findings.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",\n")?;
+    for (b, batch) in r.findings.chunks(1024).enumerate() {
+        let rendered: Vec<Vec<u8>> = batch.par_iter().map(render).collect::<io::Result<_>>()?;
+        for (i, f) in rendered.iter().enumerate() {
+            if b > 0 || i > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(f)?;
         }
-        out.write_all(f)?;
     }
     out.write_all(b"\n  ]\n}\n")
 }
