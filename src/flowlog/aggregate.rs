@@ -874,24 +874,26 @@ impl Conversations {
     /// sorting packed (pair, conversation id) values, so scratch memory is 16 bytes per
     /// conversation plus `2n` pairs.
     pub fn top_talkers(&self, n: usize) -> Vec<TopTalker> {
-        let mut pairs: Vec<(u8, u32, u32, u32)> = Vec::with_capacity(self.len);
+        // (address kinds, source, destination, id) packed into one integer, so sorting
+        // compares one word pair instead of a tuple field by field.
+        let mut pairs: Vec<u128> = Vec::with_capacity(self.len);
         for (id, e) in self.blocks.iter().flatten().enumerate() {
             let k = &e.key;
-            pairs.push((k.kinds() & 0x0f, k.src(), k.dst(), id as u32));
+            pairs.push(((k.kinds() & 0x0f) as u128) << 96 | (k.src() as u128) << 64 | (k.dst() as u128) << 32 | id as u128);
         }
         pairs.sort_unstable();
         let order = |a: &TopTalker, b: &TopTalker| b.bytes.cmp(&a.bytes).then(b.packets.cmp(&a.packets)).then((a.src, a.dst).cmp(&(b.src, b.dst)));
         let mut out: Vec<TopTalker> = Vec::new();
-        for group in pairs.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
+        for group in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
             let mut t = TopTalker::default();
-            for &(_, _, _, id) in group {
+            for id in group.iter().map(|&p| p as u32) {
                 if let Some(e) = self.entry(ConvId(id)) {
                     t.packets = t.packets.saturating_add(e.packets);
                     t.bytes = t.bytes.saturating_add(e.bytes);
                     t.records = t.records.saturating_add(e.records);
                 }
             }
-            if let Some((k, _)) = self.get(ConvId(group[0].3)) {
+            if let Some((k, _)) = self.get(ConvId(group[0] as u32)) {
                 t.src = k.src;
                 t.dst = k.dst;
             }
