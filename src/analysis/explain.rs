@@ -372,7 +372,8 @@ impl Check {
     }
 
     fn trace(&self, topo: &Topology<'_>) -> Trace {
-        eval::at_interface(topo, self.ix, self.dir, self.packet, self.reply)
+        // Findings keep only the blocking component and its fix: no hop text.
+        eval::at_interface_verdict(topo, self.ix, self.dir, self.packet, self.reply)
     }
 }
 

@@ -84,7 +84,7 @@ pub fn at_interface_gate(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: &P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::{at_interface, Kind};
+    use crate::eval::{at_interface, at_interface_verdict, Kind};
     use crate::model::Protocol;
     use crate::testgen::{self, NetworkSpec};
     use proptest::prelude::*;
@@ -94,6 +94,11 @@ mod tests {
         let gate = at_interface_gate(topo, ix, dir, &p, reply);
         let trace = at_interface(topo, ix, dir, p, reply);
         prop_assert_eq!(gate.allowed(), trace.reachable, "{:?} {} {:?} reply={}", dir, p, gate, reply);
+        // The walk without text decides the same, with the same blocking component and fix.
+        let verdict = at_interface_verdict(topo, ix, dir, p, reply);
+        prop_assert_eq!(verdict.reachable, trace.reachable);
+        prop_assert_eq!(format!("{:?}", verdict.blocked_by), format!("{:?}", trace.blocked_by));
+        prop_assert_eq!(format!("{:?}", verdict.fix), format!("{:?}", trace.fix));
         match (gate, trace.blocked_by.as_ref()) {
             (Gate::Allowed, None) => {}
             (Gate::Acl { number, direction, .. }, Some(b)) => {

@@ -14,7 +14,7 @@ pub mod route;
 pub mod sg;
 
 pub use gate::{at_interface_gate, Gate};
-pub use path::{at_interface, evaluate, is_special, Endpoint};
+pub use path::{at_interface, at_interface_verdict, evaluate, is_special, Endpoint};
 
 use crate::model::{Protocol, RuleNumber};
 use serde::Serialize;

@@ -838,8 +838,20 @@ fn walk_flow(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Prot
 /// skipped when the remote address is in the interface's own subnet (ACLs are not evaluated
 /// within a subnet). `reachable` in the result means "allowed at this interface".
 pub fn at_interface(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet, reply: bool) -> Trace {
+    at_interface_text(topo, ix, dir, packet, reply, Text::Render)
+}
+
+/// [`at_interface`] without the text, as [`evaluate_verdict`] is [`evaluate`] without it:
+/// the same verdict, `blocked_by` and fix, with every hop's name, rule, packet and detail
+/// empty. For callers that keep only the blocking component and its fix (`flows explain`).
+pub fn at_interface_verdict(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet, reply: bool) -> Trace {
+    at_interface_text(topo, ix, dir, packet, reply, Text::Skip)
+}
+
+fn at_interface_text(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet, reply: bool, text: Text) -> Trace {
     let path = if reply { PathKind::Return } else { PathKind::Forward };
     let mut w = Walk::new(topo, path, Vec::new());
+    w.text = text;
     let e = &topo.model.enis[ix];
     let sub = topo.subnet_ix(e.subnet.as_str());
     let remote = match dir {
