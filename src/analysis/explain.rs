@@ -153,7 +153,7 @@ impl ExplainSink {
     }
 
     /// The conversation `id` as `classify` sees it, and its record count.
-    fn key(&self, id: u32) -> Option<(Key, flowlog::ConversationKey<'_>, u64)> {
+    fn key(&self, id: u32) -> Option<(Key, u64)> {
         let (k, stats) = self.convs.get(flowlog::ConvId(id))?;
         let key = Key {
             iface: self.convs.interface_index(flowlog::ConvId(id))?,
@@ -165,7 +165,7 @@ impl ExplainSink {
             action: k.action.unwrap_or(Action::Unknown),
             dir: self.convs.tag(flowlog::ConvId(id)).unwrap_or(0),
         };
-        Some((key, k, stats.records))
+        Some((key, stats.records))
     }
 
     /// Whether the interface logged an ACCEPT of the reverse of conversation `id`, in any
@@ -515,7 +515,7 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
     let verdicts: Vec<(u32, Key, u64, Verdict)> = (0..sink.convs.len() as u32)
         .into_par_iter()
         .filter_map(|id| {
-            let (k, _, records) = sink.key(id)?;
+            let (k, records) = sink.key(id)?;
             let eni = enis.get(k.iface as usize).copied().flatten();
             match classify(topo, sink, eni, id, &k, sink.bpa.contains(&id)) {
                 Verdict::Fine => None,

@@ -744,12 +744,7 @@ impl Conversations {
     /// The action of conversation `id` (`Some(None)` when its records have no action),
     /// without decoding the rest of its key.
     pub fn action(&self, id: ConvId) -> Option<Option<Action>> {
-        self.entry(id).map(|e| match e.key.action() {
-            1 => Some(Action::Accept),
-            2 => Some(Action::Reject),
-            3 => Some(Action::Unknown),
-            _ => None,
-        })
+        self.entry(id).map(|e| action_of(e.key.action()))
     }
 
     /// The interface ids seen, indexed by [`interface_index`](Self::interface_index).
@@ -815,12 +810,7 @@ impl Conversations {
             src_port: (kinds & 1 << 4 != 0).then_some(k.sport()),
             dst_port: (kinds & 1 << 5 != 0).then_some(k.dport()),
             protocol: (kinds & 1 << 6 != 0).then_some(Protocol(k.proto())),
-            action: match k.action() {
-                1 => Some(Action::Accept),
-                2 => Some(Action::Reject),
-                3 => Some(Action::Unknown),
-                _ => None,
-            },
+            action: action_of(k.action()),
         };
         let stats = ConversationStats {
             packets: e.packets,
@@ -966,6 +956,16 @@ fn truncate<T>(mut v: Vec<T>, n: usize) -> Vec<T> {
         v.truncate(n);
     }
     v
+}
+
+/// [`action_code`] read back.
+fn action_of(code: u8) -> Option<Action> {
+    match code {
+        1 => Some(Action::Accept),
+        2 => Some(Action::Reject),
+        3 => Some(Action::Unknown),
+        _ => None,
+    }
 }
 
 fn action_code(a: Option<Action>) -> u8 {
