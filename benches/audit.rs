@@ -99,10 +99,11 @@ pub fn generate(vpcs: usize) -> Model {
             main: false,
             subnets: public_subnets,
             edge_gateways: vec![],
+            propagating_vgws: vec![],
             routes: vec![local.clone(), Route { dest: RouteDest::Cidr(cidr("0.0.0.0/0")), target: RouteTarget::InternetGateway(igw), state: RouteState::Active, origin: RouteOrigin::Static }],
             tags: Tags::default(),
         });
-        m.route_tables.push(RouteTable { id: private_rt, vpc: vpc.clone(), main: true, subnets: private_subnets, edge_gateways: vec![], routes: vec![local], tags: Tags::default() });
+        m.route_tables.push(RouteTable { id: private_rt, vpc: vpc.clone(), main: true, subnets: private_subnets, edge_gateways: vec![], routes: vec![local], propagating_vgws: vec![], tags: Tags::default() });
         let deny_all = |n| acl_entry(n, Protocol::Any, L4Match::Any, "0.0.0.0/0", RuleAction::Deny);
         m.network_acls.push(NetworkAcl {
             id: NaclId(format!("acl-{v:08x}000000001")),

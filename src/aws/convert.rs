@@ -70,16 +70,11 @@ impl Warnings {
 /// Keys that describe things vpcscope reads but does not model as hops (yet). They are noted
 /// once rather than reported as unknown.
 const UNMODELLED_KEYS: &[&str] = &[
-    "VpnConnections",
-    "VpnGateways",
     "DomainStatusList",
     "TargetGroups",
     "LoadBalancerTargetHealth",
     "LoadBalancerListeners",
     "LoadBalancerAttributes",
-    "DirectConnectGateways",
-    "VirtualInterfaces",
-    "DirectConnectGatewayAssociations",
     "TransitGatewayConnects",
     "TransitGatewayMulticastDomains",
 ];
@@ -126,6 +121,11 @@ struct Raw {
     dbs: Vec<aws::DbInstance>,
     flow_logs: Vec<aws::FlowLog>,
     lbs: Vec<aws::LoadBalancer>,
+    vgws: Vec<aws::VpnGateway>,
+    vpns: Vec<aws::VpnConnection>,
+    vifs: Vec<aws::VirtualInterface>,
+    dxgws: Vec<aws::DirectConnectGateway>,
+    dxgw_assocs: Vec<aws::DirectConnectGatewayAssociation>,
 }
 
 fn take<T: DeserializeOwned>(doc: &Document, key: &str, v: &Value) -> Result<Vec<T>, DocumentError> {
@@ -189,13 +189,25 @@ fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<
                 "TransitGatewayVpcAttachments" => raw.tgw_vpc_atts.extend(take(doc, key, v)?),
                 "TransitGatewayPeeringAttachments" => raw.tgw_peering_atts.extend(take(doc, key, v)?),
                 "TransitGatewayRouteTables" => raw.tgw_rts.extend(take(doc, key, v)?),
-                "TransitGatewayStaticRoutes" | "TransitGatewayRoutes" => raw.tgw_routes.extend(take(doc, key, v)?),
+                "TransitGatewayStaticRoutes" | "TransitGatewayRoutes" => {
+                    // `TransitGatewayRoutes` is a search that included propagated routes
+                    // (vpcscope's capture); Batfish's `TransitGatewayStaticRoutes` holds static
+                    // routes only, unless a route says otherwise.
+                    let mut sets: Vec<aws::TgwRouteSet> = take(doc, key, v)?;
+                    for s in &mut sets {
+                        s.with_propagated = key == "TransitGatewayRoutes" || s.routes.iter().any(|r| r.r#type.as_deref() == Some("propagated"));
+                    }
+                    raw.tgw_routes.extend(sets);
+                }
                 "Routes" if !map.contains_key("RouteTables") => {
                     // A bare `search-transit-gateway-routes` result: the table id is only in
                     // the file name.
                     let routes: Vec<aws::TgwRoute> = take(doc, key, v)?;
                     match id_in_origin(&doc.origin, "tgw-rtb-") {
-                        Some(id) => raw.tgw_routes.push(aws::TgwRouteSet { transit_gateway_route_table_id: Some(id), routes }),
+                        Some(id) => {
+                            let with_propagated = routes.iter().any(|r| r.r#type.as_deref() == Some("propagated"));
+                            raw.tgw_routes.push(aws::TgwRouteSet { transit_gateway_route_table_id: Some(id), routes, with_propagated })
+                        }
                         None => warnings.push(format!(
                             "{}: transit gateway routes without a route table id (name the file after its tgw-rtb-... id); ignored",
                             doc.origin
@@ -236,6 +248,12 @@ fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<
                 "DBInstances" => raw.dbs.extend(take(doc, key, v)?),
                 "FlowLogs" => raw.flow_logs.extend(take(doc, key, v)?),
                 "LoadBalancers" | "LoadBalancerDescriptions" => raw.lbs.extend(take(doc, key, v)?),
+                "VpnGateways" => raw.vgws.extend(take(doc, key, v)?),
+                "VpnConnections" => raw.vpns.extend(take(doc, key, v)?),
+                // Direct Connect's CLI prints camelCase keys; Batfish's layout PascalCase.
+                "VirtualInterfaces" | "virtualInterfaces" => raw.vifs.extend(take(doc, key, v)?),
+                "DirectConnectGateways" | "directConnectGateways" => raw.dxgws.extend(take(doc, key, v)?),
+                "DirectConnectGatewayAssociations" | "directConnectGatewayAssociations" => raw.dxgw_assocs.extend(take(doc, key, v)?),
                 k if IGNORED_KEYS.contains(&k) => {}
                 k if UNMODELLED_KEYS.contains(&k) => {
                     if let Some(known) = UNMODELLED_KEYS.iter().find(|x| **x == k) {
@@ -551,6 +569,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
     let mut raw = Raw::default();
     collect(docs, &mut raw, &mut w)?;
     let mut m = Model::default();
+    hybrid(&mut raw, &mut m, &mut w);
 
     // VPCs.
     for (v, region) in dedup(raw.vpcs, |(v, _)| v.vpc_id.clone()) {
@@ -718,6 +737,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             subnets: t.associations.iter().filter(active).filter_map(|a| a.subnet_id.clone()).map(SubnetId).collect(),
             edge_gateways: t.associations.iter().filter(active).filter_map(|a| a.gateway_id.clone()).collect(),
             routes,
+            propagating_vgws: t.propagating_vgws.iter().filter_map(|g| g.gateway_id.clone()).collect(),
             tags: tags(&t.tags),
         });
     }
@@ -898,7 +918,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
     let mut atts: BTreeMap<String, TgwAttachment> = BTreeMap::new();
     for a in &raw.tgw_atts {
         let kind = match a.resource_type.as_deref() {
-            Some("vpc") => TgwAttachmentKind::Vpc { vpc: VpcId(a.resource_id.clone().unwrap_or_default()), subnets: vec![] },
+            Some("vpc") => TgwAttachmentKind::Vpc { vpc: VpcId(a.resource_id.clone().unwrap_or_default()), subnets: vec![], appliance_mode: false },
             Some("peering") => TgwAttachmentKind::Peering { peer_tgw: a.resource_id.clone().filter(|r| r.starts_with("tgw-")).map(TgwId) },
             other => TgwAttachmentKind::External {
                 resource_type: other.unwrap_or("unknown").to_string(),
@@ -931,12 +951,15 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
         let entry = atts.entry(key).or_insert_with(|| TgwAttachment {
             id: TgwAttachmentId(a.transit_gateway_attachment_id.clone()),
             tgw: TgwId(a.transit_gateway_id.clone()),
-            kind: TgwAttachmentKind::Vpc { vpc: VpcId(a.vpc_id.clone()), subnets: vec![] },
+            kind: TgwAttachmentKind::Vpc { vpc: VpcId(a.vpc_id.clone()), subnets: vec![], appliance_mode: false },
             state: a.state.clone().unwrap_or_else(|| "available".into()),
             route_table: None,
             tags: tags(&a.tags),
         });
-        if let TgwAttachmentKind::Vpc { subnets, .. } = &mut entry.kind {
+        if let TgwAttachmentKind::Vpc { subnets, appliance_mode, .. } = &mut entry.kind {
+            if a.options.as_ref().and_then(|o| o.appliance_mode_support.as_deref()) == Some("enable") {
+                *appliance_mode = true;
+            }
             for s in &a.subnet_ids {
                 if !subnets.iter().any(|x| x.0 == *s) {
                     subnets.push(SubnetId(s.clone()));
@@ -981,6 +1004,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             state: r.state.clone().unwrap_or_else(|| "available".into()),
             routes: vec![],
             propagations: vec![],
+            bgp_routes_captured: false,
             tags: tags(&r.tags),
         });
     }
@@ -991,6 +1015,9 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             w.push(format!("transit gateway routes for {id}, which is not in the snapshot; ignored"));
             continue;
         };
+        if set.with_propagated {
+            rt.bgp_routes_captured = true;
+        }
         for r in &set.routes {
             let dest = match (r.destination_cidr_block.as_deref().and_then(net), &r.prefix_list_id) {
                 (Some(n), _) => RouteDest::Cidr(n),
@@ -1101,6 +1128,88 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
 
     check_references(&m, &mut w);
     Ok((m, w))
+}
+
+/// AWS's lifecycle words in vendor-neutral terms.
+fn gateway_state(s: Option<&str>) -> GatewayState {
+    match s {
+        None | Some("available" | "attached" | "active" | "associated" | "up") => GatewayState::Available,
+        Some("pending" | "attaching" | "modifying" | "associating" | "confirming" | "verifying" | "ordering" | "requested") => GatewayState::Pending,
+        Some("deleting" | "deleted" | "detaching" | "detached" | "failed" | "rejected" | "down" | "disassociating" | "disassociated" | "unknown") => GatewayState::Down,
+        Some(other) => GatewayState::Other(other.to_string()),
+    }
+}
+
+/// Virtual private gateways, VPN connections, Direct Connect gateways and virtual interfaces.
+fn hybrid(raw: &mut Raw, m: &mut Model, w: &mut Warnings) {
+    for g in dedup(std::mem::take(&mut raw.vgws), |g| g.vpn_gateway_id.clone()) {
+        m.vpn_gateways.push(VpnGateway {
+            id: g.vpn_gateway_id,
+            state: gateway_state(g.state.as_deref()),
+            vpcs: g.vpc_attachments.iter().filter(|a| state_ok(a.state.as_deref())).filter_map(|a| a.vpc_id.clone()).map(VpcId).collect(),
+            tags: tags(&g.tags),
+        });
+    }
+    for c in dedup(std::mem::take(&mut raw.vpns), |c| c.vpn_connection_id.clone()) {
+        let static_routes = c
+            .routes
+            .iter()
+            .filter(|r| !matches!(r.state.as_deref(), Some("deleted" | "deleting")))
+            .filter_map(|r| r.destination_cidr_block.as_deref().and_then(net))
+            .collect();
+        m.vpn_connections.push(VpnConnection {
+            id: c.vpn_connection_id,
+            state: gateway_state(c.state.as_deref()),
+            vgw: c.vpn_gateway_id,
+            tgw: c.transit_gateway_id.map(TgwId),
+            customer_gateway: c.customer_gateway_id,
+            static_routes,
+            static_only: c.options.as_ref().and_then(|o| o.static_routes_only).unwrap_or(false),
+            tunnels: c
+                .vgw_telemetry
+                .iter()
+                .map(|t| VpnTunnel { outside_ip: t.outside_ip_address.as_deref().and_then(ip), up: t.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("up")) })
+                .collect(),
+            tags: tags(&c.tags),
+        });
+    }
+    for v in dedup(std::mem::take(&mut raw.vifs), |v| v.virtual_interface_id.clone()) {
+        m.virtual_interfaces.push(VirtualInterface {
+            id: v.virtual_interface_id,
+            name: v.virtual_interface_name.unwrap_or_default(),
+            kind: v.virtual_interface_type.unwrap_or_default(),
+            state: gateway_state(v.virtual_interface_state.as_deref()),
+            vgw: v.virtual_gateway_id.filter(|s| !s.is_empty()),
+            dx_gateway: v.direct_connect_gateway_id.filter(|s| !s.is_empty()),
+        });
+    }
+    for g in dedup(std::mem::take(&mut raw.dxgws), |g| g.direct_connect_gateway_id.clone()) {
+        m.dx_gateways.push(DxGateway {
+            id: g.direct_connect_gateway_id,
+            name: g.direct_connect_gateway_name.unwrap_or_default(),
+            state: gateway_state(g.direct_connect_gateway_state.as_deref()),
+            associated: Vec::new(),
+        });
+    }
+    for a in std::mem::take(&mut raw.dxgw_assocs) {
+        if !state_ok(a.association_state.as_deref()) {
+            continue;
+        }
+        let Some(dx) = a.direct_connect_gateway_id else { continue };
+        let Some(gw) = a.associated_gateway.and_then(|g| g.id).or(a.virtual_gateway_id) else { continue };
+        match m.dx_gateways.iter_mut().find(|g| g.id == dx) {
+            Some(g) if !g.associated.contains(&gw) => g.associated.push(gw),
+            Some(_) => {}
+            None => w.push(format!("Direct Connect gateway association of {dx}, which is not in the snapshot; ignored")),
+        }
+    }
+    for c in &m.vpn_connections {
+        if let Some(g) = &c.vgw {
+            if !m.vpn_gateways.iter().any(|x| &x.id == g) && c.state.is_available() {
+                w.push(format!("{}: virtual private gateway {g} is not in the snapshot", c.id));
+            }
+        }
+    }
 }
 
 fn route_dest_text(dest: &RouteDest) -> String {

@@ -88,7 +88,14 @@ pub struct RouteTable {
     pub vpc_id: String,
     pub associations: Vec<RouteTableAssociation>,
     pub routes: Vec<Route>,
+    pub propagating_vgws: Vec<PropagatingVgw>,
     pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PropagatingVgw {
+    pub gateway_id: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -374,7 +381,106 @@ pub struct TransitGatewayVpcAttachment {
     pub vpc_id: String,
     pub subnet_ids: Vec<String>,
     pub state: Option<String>,
+    pub options: Option<TgwVpcAttachmentOptions>,
     pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwVpcAttachmentOptions {
+    pub appliance_mode_support: Option<String>,
+    pub security_group_referencing_support: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpnGateway {
+    pub vpn_gateway_id: String,
+    pub state: Option<String>,
+    pub vpc_attachments: Vec<GatewayAttachment>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpnStaticRoute {
+    pub destination_cidr_block: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VgwTelemetry {
+    pub outside_ip_address: Option<String>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpnConnectionOptions {
+    pub static_routes_only: Option<bool>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpnConnection {
+    pub vpn_connection_id: String,
+    pub state: Option<String>,
+    pub vpn_gateway_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
+    pub customer_gateway_id: Option<String>,
+    pub options: Option<VpnConnectionOptions>,
+    pub routes: Vec<VpnStaticRoute>,
+    pub vgw_telemetry: Vec<VgwTelemetry>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VirtualInterface {
+    #[serde(alias = "VirtualInterfaceId")]
+    pub virtual_interface_id: String,
+    #[serde(alias = "VirtualInterfaceName")]
+    pub virtual_interface_name: Option<String>,
+    #[serde(alias = "VirtualInterfaceType")]
+    pub virtual_interface_type: Option<String>,
+    #[serde(alias = "VirtualInterfaceState")]
+    pub virtual_interface_state: Option<String>,
+    #[serde(alias = "VirtualGatewayId")]
+    pub virtual_gateway_id: Option<String>,
+    #[serde(alias = "DirectConnectGatewayId")]
+    pub direct_connect_gateway_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DirectConnectGateway {
+    #[serde(alias = "DirectConnectGatewayId")]
+    pub direct_connect_gateway_id: String,
+    #[serde(alias = "DirectConnectGatewayName")]
+    pub direct_connect_gateway_name: Option<String>,
+    #[serde(alias = "DirectConnectGatewayState")]
+    pub direct_connect_gateway_state: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AssociatedGateway {
+    #[serde(alias = "Id")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DirectConnectGatewayAssociation {
+    #[serde(alias = "DirectConnectGatewayId")]
+    pub direct_connect_gateway_id: Option<String>,
+    #[serde(alias = "AssociatedGateway")]
+    pub associated_gateway: Option<AssociatedGateway>,
+    #[serde(alias = "VirtualGatewayId")]
+    pub virtual_gateway_id: Option<String>,
+    #[serde(alias = "AssociationState")]
+    pub association_state: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -426,6 +532,10 @@ pub struct TgwRoute {
 pub struct TgwRouteSet {
     pub transit_gateway_route_table_id: Option<String>,
     pub routes: Vec<TgwRoute>,
+    /// Whether the search that produced this set included propagated (BGP) routes: set by
+    /// the loader from the document key (`TransitGatewayRoutes`) or from the routes' types.
+    #[serde(skip)]
+    pub with_propagated: bool,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

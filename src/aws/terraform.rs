@@ -584,7 +584,7 @@ fn add(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange, created: bool) {
                 routes.extend(route(cx, rc, b, true));
             }
             m.route_tables.retain(|r| r.id.as_str() != id);
-            m.route_tables.push(RouteTable { id: RouteTableId(id), vpc: VpcId(vpc), main: false, subnets: Vec::new(), edge_gateways: Vec::new(), routes, tags: tags(v) });
+            m.route_tables.push(RouteTable { id: RouteTableId(id), vpc: VpcId(vpc), main: false, subnets: Vec::new(), edge_gateways: Vec::new(), routes, propagating_vgws: Vec::new(), tags: tags(v) });
         }
         "aws_route" => {
             let Some(rtb) = cx.id_attr(rc, v, "route_table_id") else {

@@ -174,8 +174,11 @@ pub enum Kind {
     VpnGateway,
     /// A load balancer (not modelled as a hop yet).
     LoadBalancer,
-    /// Addresses outside the modelled networks.
+    /// Addresses on the internet, outside the modelled networks.
     Internet,
+    /// Addresses of an on-premises network, reached through a virtual private gateway or a
+    /// transit gateway's VPN or Direct Connect gateway attachment.
+    OnPremises,
     /// A VPC (for local delivery).
     Vpc,
 }
@@ -305,11 +308,39 @@ pub struct Fix {
     pub aws_cli: Option<String>,
 }
 
+/// The three answers to "does this flow get through".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The request arrives at the destination and the reply at the sender, through
+    /// components the model evaluated.
+    Reachable,
+    /// A component the model evaluated stops the request or the reply.
+    NotReachable,
+    /// The path meets something the model cannot evaluate (an appliance, routes the snapshot
+    /// does not hold, a zone choice that changes the answer): `blocked_by` names what is
+    /// missing.
+    Unknown,
+}
+
+impl Verdict {
+    /// The upper-case word reports print.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Reachable => "REACHABLE",
+            Verdict::NotReachable => "NOT REACHABLE",
+            Verdict::Unknown => "UNKNOWN",
+        }
+    }
+}
+
 /// The answer for one flow: both paths, the first blocking component and its fix.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Trace {
-    /// True only when the request and the reply both get through.
+    /// True only when the request and the reply both get through ([`Verdict::Reachable`]).
     pub reachable: bool,
+    /// Reachable, not reachable, or unknown (what the model cannot decide).
+    pub verdict: Verdict,
     /// The request.
     pub forward: Leg,
     /// The reply (`None` when the request did not get through).
@@ -322,4 +353,50 @@ pub struct Trace {
     /// The packet as it left the source.
     #[serde(skip)]
     pub packet: Option<Packet>,
+    /// The gateway through which the outside end of the flow connects (`igw-...`,
+    /// `vgw-...`, a transit gateway attachment id), when one end is outside the modelled
+    /// networks and the request got that far.
+    #[serde(skip)]
+    pub outside_via: Option<Door>,
+}
+
+impl Trace {
+    /// Whether the path stopped at something the model cannot evaluate.
+    pub fn is_unknown(&self) -> bool {
+        self.verdict == Verdict::Unknown
+    }
+}
+
+/// How an outside end connects to the modelled networks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Door {
+    /// The internet, through an internet or egress-only gateway.
+    Internet(String),
+    /// An on-premises network, through a virtual private gateway (`vgw-...`) or a transit
+    /// gateway's VPN or Direct Connect gateway attachment, named by its id; `resource` is
+    /// the VPN connection or Direct Connect gateway behind an attachment.
+    OnPrem {
+        /// The gateway or attachment id.
+        gateway: String,
+        /// The VPN connection or Direct Connect gateway id behind a transit gateway
+        /// attachment.
+        resource: Option<String>,
+    },
+    /// Something else outside (an AWS service through a gateway endpoint).
+    Other(String),
+}
+
+impl Door {
+    /// Whether the door leads to an on-premises network.
+    pub fn is_onprem(&self) -> bool {
+        matches!(self, Door::OnPrem { .. })
+    }
+
+    /// Whether `id` names this door (its gateway, attachment or the resource behind it).
+    pub fn is_named(&self, id: &str) -> bool {
+        match self {
+            Door::Internet(g) | Door::Other(g) => g == id,
+            Door::OnPrem { gateway, resource } => gateway == id || resource.as_deref() == Some(id),
+        }
+    }
 }

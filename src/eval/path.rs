@@ -31,8 +31,14 @@ pub enum Endpoint {
         /// The public address.
         public: IpAddr,
     },
-    /// An address outside the modelled networks.
+    /// An address outside the modelled networks, on the internet or on premises: the routes
+    /// decide. An address that the destination's routes send to a virtual private gateway
+    /// or to a transit gateway's VPN or Direct Connect gateway attachment is on premises
+    /// (it arrives at the private address through that gateway); any other is on the
+    /// internet (it needs a public address).
     External(IpAddr),
+    /// An address on the internet, whatever the routes say about it (the `internet` sweep).
+    Internet(IpAddr),
 }
 
 /// How a packet came into the VPC it is in (decides edge-to-edge and transit rules).
@@ -42,10 +48,6 @@ enum Arrival {
     Origin,
     /// Translated by a NAT gateway of this VPC.
     Nat,
-
-
-    /// Came in over a peering connection.
-    Peering,
     /// Came in from a transit gateway.
     Tgw,
 }
@@ -55,9 +57,12 @@ enum Arrival {
 enum Exit {
     /// Through an internet gateway (the reply is addressed to a public address).
     Internet,
-    /// Through an egress-only gateway, a gateway endpoint, a VPN or a transit gateway
-    /// attachment to something outside: the reply re-enters `vpc` directly.
+    /// Through an egress-only gateway, a gateway endpoint or a virtual private gateway: the
+    /// reply re-enters `vpc` directly.
     Gateway { vpc: VpcId },
+    /// Through a transit gateway's VPN or Direct Connect gateway attachment: the reply comes
+    /// back through that attachment's transit gateway route table.
+    Attachment { tgw: TgwId, att: TgwAttachmentId },
 }
 
 /// A NAT translation made on the request, undone on the reply.
@@ -76,6 +81,14 @@ enum End {
     Stopped,
 }
 
+/// A zone choice the transit gateway makes and the snapshot cannot predict: the attachment
+/// and the zones it may pick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ZoneChoice {
+    attachment: String,
+    zones: Vec<String>,
+}
+
 struct Walk<'t, 'm> {
     topo: &'t Topology<'m>,
     path: PathKind,
@@ -86,6 +99,14 @@ struct Walk<'t, 'm> {
     nat: Vec<NatState>,
     steps: u32,
     text: Text,
+    /// The gateway the outside end used on this leg (entering or leaving).
+    door: Option<Door>,
+    /// The zone of the subnet by which the packet entered the current transit gateway.
+    tgw_origin_az: Option<String>,
+    /// The zone the flow is evaluated in where the transit gateway's choice is open.
+    force_zone: Option<String>,
+    /// The first open zone choice met (with no forced zone that settles it).
+    open_choice: Option<ZoneChoice>,
 }
 
 /// Whether a walk renders the text of its hops.
@@ -101,7 +122,21 @@ const MAX_STEPS: u32 = 32;
 
 impl<'t, 'm> Walk<'t, 'm> {
     fn new(topo: &'t Topology<'m>, path: PathKind, nat: Vec<NatState>) -> Self {
-        Walk { topo, path, hops: Vec::new(), disposition: Disposition::InsufficientInfo, blocked: None, fix: None, nat, steps: 0, text: Text::Render }
+        Walk {
+            topo,
+            path,
+            hops: Vec::new(),
+            disposition: Disposition::InsufficientInfo,
+            blocked: None,
+            fix: None,
+            nat,
+            steps: 0,
+            text: Text::Render,
+            door: None,
+            tgw_origin_az: None,
+            force_zone: None,
+            open_choice: None,
+        }
     }
 
     fn name(&self, id: &str) -> Option<String> {
@@ -258,10 +293,22 @@ impl<'t, 'm> Walk<'t, 'm> {
     }
 
     /// A packet arriving from outside the modelled networks, addressed to `p.dst`.
-    fn from_outside(&mut self, p: Packet, via_gateway: Option<&VpcId>) -> End {
-        self.hop("internet", Kind::Internet, None, Action::Pass, None, &p, format!("sent from {} outside the modelled networks", p.src));
-        if let Some(vpc) = via_gateway {
+    fn from_outside(&mut self, p: Packet, via_gateway: Option<(&VpcId, Door)>) -> End {
+        if let Some((vpc, door)) = via_gateway {
             // A reply coming back through the gateway the request left by.
+            let (id, kind, place) = match &door {
+                Door::OnPrem { .. } => ("onprem", Kind::OnPremises, "the on-premises network"),
+                Door::Internet(_) => ("internet", Kind::Internet, "the internet"),
+                Door::Other(_) => ("internet", Kind::Internet, "the AWS service"),
+            };
+            self.hop(id, kind, None, Action::Pass, None, &p, format!("reply sent from {} on {place}", p.src));
+            if let Door::OnPrem { gateway, .. } = &door {
+                if !self.vgw_carries(gateway, vpc, p.src, &p) {
+                    return End::Stopped;
+                }
+                self.hop(gateway, Kind::VpnGateway, Some(Direction::Ingress), Action::Forward, None, &p, format!("enters {vpc} from the on-premises network"));
+            }
+            self.door = Some(door);
             let Some(ix) = self.topo.eni_in_vpc(vpc, p.dst) else {
                 return self.stop(Disposition::Dropped, vpc.as_str(), Kind::Vpc, None, None, None, "NO_DESTINATION_INTERFACE",
                     format!("no interface of {vpc} has address {}", p.dst), &p, None);
@@ -273,11 +320,13 @@ impl<'t, 'm> Walk<'t, 'm> {
                 None => self.arrive_at(ix, p),
             };
         }
+        self.hop("internet", Kind::Internet, None, Action::Pass, None, &p, format!("sent from {} on the internet", p.src));
         match self.topo.eni_with_public(p.dst) {
             Some((ix, private)) => self.enter_via_igw(ix, private, p),
             None => {
-                // IPv6: interfaces' global addresses are reachable as they are.
-                if let Some(&ix) = self.topo.enis_with_private(p.dst).first().filter(|_| p.dst.is_ipv6()) {
+                // IPv6: interfaces' global unicast addresses are reachable as they are, with
+                // no translation.
+                if let Some(&ix) = self.topo.enis_with_private(p.dst).first().filter(|_| p.dst.is_ipv6() && !is_special(p.dst)) {
                     return self.enter_via_igw(ix, p.dst, p);
                 }
                 self.stop(Disposition::Dropped, "internet", Kind::Internet, None, None, None, "NO_PUBLIC_ADDRESS",
@@ -298,6 +347,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             return self.stop(Disposition::Dropped, e.vpc.as_str(), Kind::Vpc, None, None, None, "NO_INTERNET_GATEWAY",
                 format!("{} has no internet gateway attached: its public address is unreachable", e.vpc), &p, Some(fix));
         };
+        self.door = Some(Door::Internet(igw.id.to_string()));
         if p.dst != private {
             let public = p.dst;
             p.dst = private;
@@ -307,14 +357,8 @@ impl<'t, 'm> Walk<'t, 'm> {
             self.hop(igw.id.as_str(), Kind::InternetGateway, Some(Direction::Ingress), Action::Forward, None, &p, "enters the VPC".into());
         }
         // Ingress routing: a gateway route table that steers this destination elsewhere.
-        if let Some(rt) = self.topo.model.route_tables.iter().find(|t| t.edge_gateways.iter().any(|g| g == igw.id.as_str())) {
-            if let Some(m) = route::lookup(self.topo, rt, p.dst) {
-                if m.route.target != RouteTarget::Local {
-                    return self.stop(Disposition::InsufficientInfo, rt.id.as_str(), Kind::RouteTable, None,
-                        Some(format!("{} -> {}", m.prefix, m.route.target.id())), None, "INGRESS_ROUTING_TO_APPLIANCE",
-                        format!("gateway route table {} sends inbound traffic to {}; appliances are not modelled", rt.id, m.route.target.id()), &p, None);
-                }
-            }
+        if let Some(end) = self.ingress_routing(igw.id.as_str(), &p) {
+            return end;
         }
         let vpc = e.vpc.clone();
         self.deliver(&vpc, None, ix, p)
@@ -408,40 +452,45 @@ impl<'t, 'm> Walk<'t, 'm> {
                 None => self.stop(Disposition::Dropped, vpc.as_str(), Kind::Vpc, None, None, None, "NO_DESTINATION_INTERFACE",
                     format!("no interface in {vpc} has address {}", p.dst), &p, None),
             },
-            RouteTarget::InternetGateway(igw) => self.via_igw(igw, &vpc, sub, p, arrival),
+            RouteTarget::InternetGateway(igw) => self.via_igw(igw, &vpc, sub, p),
             RouteTarget::EgressOnlyInternetGateway(g) => self.via_eigw(g, &vpc, sub, p),
-            RouteTarget::NatGateway(n) => self.via_nat(n, sub, p, arrival),
+            RouteTarget::NatGateway(n) => self.via_nat(n, sub, p),
             RouteTarget::Peering(pcx) => self.via_peering(pcx, &vpc, sub, p, arrival),
             RouteTarget::TransitGateway(t) => self.via_tgw(t, &vpc, sub, p),
-            RouteTarget::VpcEndpoint(e) => self.via_endpoint(e, &vpc, sub, p),
+            RouteTarget::VpcEndpoint(e) => {
+                let cidr_route = matches!(m.route.dest, RouteDest::Cidr(_));
+                self.via_endpoint(e, &vpc, sub, p, arrival, cidr_route)
+            }
             RouteTarget::Interface(_) | RouteTarget::Instance(_) => {
                 let id = m.route.target.id().to_string();
                 self.stop(Disposition::InsufficientInfo, &id, Kind::NetworkInterface, None, None, None, "APPLIANCE_NOT_MODELLED",
                     format!("traffic is routed to appliance {id}; what the appliance forwards is not modelled"), &p, None)
             }
-            RouteTarget::VpnGateway(g) | RouteTarget::Other(g) => {
-                if !self.nacl(sub, NaclDirection::Outbound, &p) {
+            RouteTarget::VpnGateway(g) => {
+                if !self.nacl(sub, NaclDirection::Outbound, &p) || !self.vgw_carries(g, &vpc, p.dst, &p) {
                     return End::Stopped;
                 }
                 let g = g.clone();
-                self.hop(&g, Kind::VpnGateway, None, Action::Exit, None, &p, format!("leaves the modelled network through {g}"));
+                self.hop(&g, Kind::VpnGateway, Some(Direction::Egress), Action::Exit, None, &p, format!("leaves for the on-premises network through {g}"));
+                self.door = Some(Door::OnPrem { gateway: g, resource: None });
                 self.disposition = Disposition::ExitsNetwork;
                 End::Exited { exit: Exit::Gateway { vpc }, packet: p }
+            }
+            RouteTarget::Other(g) => {
+                let g = g.clone();
+                self.stop(Disposition::InsufficientInfo, &g, Kind::VpnGateway, None, None, None, "GATEWAY_NOT_MODELLED",
+                    format!("traffic is routed to {g} (a local, carrier or Cloud WAN gateway); what lies beyond it is not modelled"), &p, None)
             }
         }
     }
 
-    fn via_igw(&mut self, igw: &IgwId, vpc: &VpcId, sub: Ix, mut p: Packet, arrival: Arrival) -> End {
+    fn via_igw(&mut self, igw: &IgwId, vpc: &VpcId, sub: Ix, mut p: Packet) -> End {
         match self.topo.igw(igw.as_str()) {
             Some(g) if g.vpcs.contains(vpc) => {}
             _ => {
                 return self.stop(Disposition::Dropped, igw.as_str(), Kind::InternetGateway, None, None, None, "IGW_NOT_ATTACHED",
                     format!("{igw} is not attached to {vpc}"), &p, None)
             }
-        }
-        if arrival == Arrival::Peering {
-            return self.stop(Disposition::Dropped, igw.as_str(), Kind::InternetGateway, None, None, None, "PEERING_EDGE_TO_EDGE",
-                "a peer VPC's internet gateway cannot be used (no edge-to-edge routing over peering)".into(), &p, None);
         }
         if !self.nacl(sub, NaclDirection::Outbound, &p) {
             return End::Stopped;
@@ -451,14 +500,21 @@ impl<'t, 'm> Walk<'t, 'm> {
             let public = owner.and_then(|ix| self.eni(ix).public_for(p.src));
             let Some(public) = public else {
                 let id = owner.map(|ix| self.eni(ix).id.to_string()).unwrap_or_else(|| p.src.to_string());
-                let fix = owner.map(|ix| Fix {
+                let kind = owner.map(|ix| &self.eni(ix).kind);
+                // An Elastic IP can be associated with an ordinary interface only: AWS refuses
+                // it on requester-managed interfaces, and a private NAT gateway has none.
+                let fix = owner.filter(|_| kind == Some(&EniKind::Interface)).map(|ix| Fix {
                     action: "associate-address".into(),
                     id: self.eni(ix).id.to_string(),
                     description: format!("give {} a public address (an Elastic IP), or route through a NAT gateway", self.eni(ix).id),
                     aws_cli: Some(format!("aws ec2 associate-address --network-interface-id {} --allocation-id <eipalloc-id>", self.eni(ix).id)),
                 });
-                return self.stop(Disposition::Dropped, &id, Kind::NetworkInterface, None, None, None, "NO_PUBLIC_ADDRESS",
-                    format!("{} has no public address: {igw} cannot translate it", p.src), &p, fix);
+                let explanation = if kind == Some(&EniKind::NatGateway) {
+                    format!("{} belongs to a private NAT gateway, which has no public address: {igw} cannot translate it (use a public NAT gateway for internet access)", p.src)
+                } else {
+                    format!("{} has no public address: {igw} cannot translate it", p.src)
+                };
+                return self.stop(Disposition::Dropped, &id, Kind::NetworkInterface, None, None, None, "NO_PUBLIC_ADDRESS", explanation, &p, fix);
             };
             let private = p.src;
             p.src = IpAddr::V4(public);
@@ -476,6 +532,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 format!("{} is a private address: the internet does not route it", p.dst), &p, None);
         }
         self.hop("internet", Kind::Internet, None, Action::Exit, None, &p, "leaves for the internet".into());
+        self.door = Some(Door::Internet(igw.to_string()));
         self.disposition = Disposition::ExitsNetwork;
         End::Exited { exit: Exit::Internet, packet: p }
     }
@@ -492,15 +549,31 @@ impl<'t, 'm> Walk<'t, 'm> {
             return self.stop(Disposition::Dropped, g.as_str(), Kind::EgressOnlyInternetGateway, None, None, None, "EIGW_IPV6_ONLY",
                 "an egress-only internet gateway carries IPv6 only".into(), &p, None);
         }
+        match self.topo.model.egress_only_gateways.iter().find(|x| &x.id == g) {
+            None => {
+                return self.stop(Disposition::InsufficientInfo, g.as_str(), Kind::EgressOnlyInternetGateway, None, None, None, "MISSING_COMPONENT",
+                    format!("{g} is not in the snapshot"), &p, None)
+            }
+            Some(x) if !x.vpcs.contains(vpc) => {
+                return self.stop(Disposition::Dropped, g.as_str(), Kind::EgressOnlyInternetGateway, None, None, None, "IGW_NOT_ATTACHED",
+                    format!("{g} is not attached to {vpc}"), &p, None)
+            }
+            Some(_) => {}
+        }
+        if self.topo.in_modelled_network(p.dst) || is_special(p.dst) {
+            return self.stop(Disposition::Dropped, g.as_str(), Kind::EgressOnlyInternetGateway, None, None, None, "PRIVATE_DESTINATION",
+                format!("{} is not a global unicast address: the internet does not route it", p.dst), &p, None);
+        }
         if !self.nacl(sub, NaclDirection::Outbound, &p) {
             return End::Stopped;
         }
         self.hop(g.as_str(), Kind::EgressOnlyInternetGateway, Some(Direction::Egress), Action::Exit, None, &p, "leaves for the internet (IPv6)".into());
+        self.door = Some(Door::Internet(g.to_string()));
         self.disposition = Disposition::ExitsNetwork;
         End::Exited { exit: Exit::Gateway { vpc: vpc.clone() }, packet: p }
     }
 
-    fn via_nat(&mut self, n: &NatId, sub: Ix, p: Packet, arrival: Arrival) -> End {
+    fn via_nat(&mut self, n: &NatId, sub: Ix, p: Packet) -> End {
         let Some(nat) = self.topo.nat(n.as_str()) else {
             return self.stop(Disposition::InsufficientInfo, n.as_str(), Kind::NatGateway, None, None, None, "MISSING_COMPONENT",
                 format!("{n} is not in the snapshot"), &p, None);
@@ -508,10 +581,6 @@ impl<'t, 'm> Walk<'t, 'm> {
         if nat.state != "available" {
             return self.stop(Disposition::Dropped, n.as_str(), Kind::NatGateway, None, None, None, "BAD_STATE_NAT_GATEWAY",
                 format!("{n} is {}, not available", nat.state), &p, None);
-        }
-        if arrival == Arrival::Peering {
-            return self.stop(Disposition::Dropped, n.as_str(), Kind::NatGateway, None, None, None, "PEERING_EDGE_TO_EDGE",
-                "a NAT gateway cannot be used from a peered VPC (no edge-to-edge routing over peering)".into(), &p, None);
         }
         if self.path == PathKind::Return {
             return self.stop(Disposition::Dropped, n.as_str(), Kind::NatGateway, None, None, None, "ASYMMETRIC_RETURN",
@@ -622,6 +691,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         }
         self.hop(att.id.as_str(), Kind::TransitGatewayAttachment, None, Action::Forward, None, &p,
             format!("enters {t} through {}", self.subnet(att_sub).id));
+        self.tgw_origin_az = Some(az);
         self.tgw_route(tgw, att, p, 0)
     }
 
@@ -656,12 +726,9 @@ impl<'t, 'm> Walk<'t, 'm> {
                 format!("{} is {}", out.id, out.state), &p, None);
         }
         match &out.kind {
-            TgwAttachmentKind::Vpc { vpc, subnets } => {
-                // Delivery prefers the attachment subnet in the destination's zone.
-                let dst_az = self.topo.eni_in_vpc(vpc, p.dst).and_then(|i| self.topo.subnet(self.eni(i).subnet.as_str())).map(|s| s.az.clone());
+            TgwAttachmentKind::Vpc { vpc, subnets, appliance_mode } => {
                 let subs: Vec<Ix> = subnets.iter().filter_map(|s| self.topo.subnet_ix(s.as_str())).collect();
-                let chosen = dst_az.and_then(|az| subs.iter().copied().find(|&i| self.subnet(i).az == az)).or(subs.first().copied());
-                let Some(att_sub) = chosen else {
+                let Some(att_sub) = self.exit_subnet(out, &subs, *appliance_mode) else {
                     return self.stop(Disposition::InsufficientInfo, out.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_SUBNET",
                         format!("the subnets of {} are not in the snapshot", out.id), &p, None);
                 };
@@ -676,36 +743,256 @@ impl<'t, 'm> Walk<'t, 'm> {
                 let peer = peer_tgw.as_ref().and_then(|t| self.topo.tgw(t.as_str()));
                 let peer_att = peer.and_then(|pt| self.topo.model.tgw_attachments.iter().find(|a| a.id == out.id && a.tgw == pt.id));
                 match (peer, peer_att) {
-                    (Some(pt), Some(pa)) => self.tgw_route(pt, pa, p, depth + 1),
+                    (Some(pt), Some(pa)) => {
+                        // Zones do not carry over to the peer (another Region).
+                        self.tgw_origin_az = None;
+                        self.tgw_route(pt, pa, p, depth + 1)
+                    }
                     _ => self.stop(Disposition::InsufficientInfo, out.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_COMPONENT",
                         format!("the peer side of {} is not in the snapshot", out.id), &p, None),
                 }
             }
             TgwAttachmentKind::External { resource_type, resource_id } => {
-                self.hop(out.id.as_str(), Kind::TransitGatewayAttachment, None, Action::Exit, None, &p,
-                    format!("leaves the modelled network through {resource_type} {resource_id}"));
+                if !self.attachment_carries(out, &p) {
+                    return End::Stopped;
+                }
+                self.hop(out.id.as_str(), Kind::TransitGatewayAttachment, Some(Direction::Egress), Action::Exit, None, &p,
+                    format!("leaves for the on-premises network through {resource_type} {resource_id}"));
+                self.door = Some(Door::OnPrem { gateway: out.id.to_string(), resource: Some(resource_id.clone()) });
                 self.disposition = Disposition::ExitsNetwork;
-                // The reply comes back through the same transit gateway into the source VPC.
-                End::Exited { exit: Exit::Gateway { vpc: VpcId(String::new()) }, packet: p }
+                // The reply comes back through this attachment's transit gateway route table.
+                End::Exited { exit: Exit::Attachment { tgw: tgw.id.clone(), att: out.id.clone() }, packet: p }
             }
         }
     }
 
-    fn via_endpoint(&mut self, id: &VpceId, vpc: &VpcId, sub: Ix, p: Packet) -> End {
+    fn via_endpoint(&mut self, id: &VpceId, vpc: &VpcId, sub: Ix, p: Packet, arrival: Arrival, cidr_route: bool) -> End {
         let ep = self.topo.vpc_endpoint(id.as_str());
-        if let Some(ep) = ep {
-            if ep.kind == VpceKind::GatewayLoadBalancer {
+        match ep.map(|e| e.kind) {
+            Some(VpceKind::Gateway) => {}
+            Some(VpceKind::GatewayLoadBalancer) => {
                 return self.stop(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, None, None, None, "APPLIANCE_NOT_MODELLED",
-                    format!("traffic is sent to Gateway Load Balancer endpoint {id}; the appliances behind it are not modelled"), &p, None);
+                    format!("traffic is sent to Gateway Load Balancer endpoint {id}; what the appliances behind it (a firewall, an inspection fleet) forward is not modelled"), &p, None)
             }
+            None if cidr_route => {
+                // Only Gateway Load Balancer endpoints (Network Firewall's among them) are
+                // the target of a CIDR route; gateway endpoints take a prefix-list route.
+                return self.stop(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, None, None, None, "APPLIANCE_NOT_MODELLED",
+                    format!("a CIDR route sends traffic to {id}, which is not in the snapshot: such a target is a Gateway Load Balancer (or Network Firewall) endpoint, whose appliances are not modelled"), &p, None)
+            }
+            None => {
+                return self.stop(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, None, None, None, "MISSING_COMPONENT",
+                    format!("{id} is not in the snapshot"), &p, None)
+            }
+            Some(VpceKind::Interface) => {
+                return self.stop(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, None, None, None, "MISSING_COMPONENT",
+                    format!("a route names interface endpoint {id}, which AWS does not accept as a route target: the snapshot is inconsistent"), &p, None)
+            }
+        }
+        if arrival == Arrival::Tgw {
+            return self.stop(Disposition::Dropped, id.as_str(), Kind::VpcEndpoint, None, None, None, "GATEWAY_ENDPOINT_NOT_TRANSITIVE",
+                format!("gateway endpoint {id} cannot be used by traffic that entered the VPC from a transit gateway, a VPN or Direct Connect (only by the VPC's own interfaces)"), &p, None);
         }
         if !self.nacl(sub, NaclDirection::Outbound, &p) {
             return End::Stopped;
         }
         let service = ep.map(|e| e.service.clone()).unwrap_or_default();
         self.hop(id.as_str(), Kind::VpcEndpoint, None, Action::Exit, None, &p, format!("to the AWS service {service} through gateway endpoint {id}"));
+        self.door = Some(Door::Other(id.to_string()));
         self.disposition = Disposition::ExitsNetwork;
         End::Exited { exit: Exit::Gateway { vpc: vpc.clone() }, packet: p }
+    }
+
+    /// The attachment subnet by which traffic leaves a transit gateway into a VPC: the one in
+    /// the zone the flow entered the gateway from (AWS keeps traffic in its zone), unless
+    /// appliance mode is on or the attachment has no subnet there; then the gateway picks a
+    /// zone by a flow hash, which the snapshot cannot predict: the choice is recorded so
+    /// that the flow is evaluated in every zone it may take.
+    fn exit_subnet(&mut self, out: &TgwAttachment, subs: &[Ix], appliance_mode: bool) -> Option<Ix> {
+        let mut zones: Vec<(String, Ix)> = subs.iter().map(|&i| (self.subnet(i).az.clone(), i)).collect();
+        zones.sort();
+        zones.dedup_by(|a, b| a.0 == b.0);
+        if !appliance_mode {
+            if let Some(origin) = &self.tgw_origin_az {
+                if let Some((_, i)) = zones.iter().find(|(z, _)| z == origin) {
+                    return Some(*i);
+                }
+            }
+        }
+        if zones.len() <= 1 {
+            return zones.first().map(|z| z.1);
+        }
+        if let Some(forced) = &self.force_zone {
+            if let Some((_, i)) = zones.iter().find(|(z, _)| z == forced) {
+                return Some(*i);
+            }
+        }
+        if self.open_choice.is_none() {
+            self.open_choice = Some(ZoneChoice { attachment: out.id.to_string(), zones: zones.iter().map(|z| z.0.clone()).collect() });
+        }
+        zones.first().map(|z| z.1)
+    }
+
+    /// Whether virtual private gateway `g` connects `vpc` to the on-premises network for
+    /// traffic to or from `remote`; stops the walk when it does not, or cannot be told.
+    fn vgw_carries(&mut self, g: &str, vpc: &VpcId, remote: IpAddr, p: &Packet) -> bool {
+        let m = self.topo.model;
+        let Some(vgw) = m.vpn_gateways.iter().find(|x| x.id == g) else {
+            self.stop(Disposition::InsufficientInfo, g, Kind::VpnGateway, None, None, None, "MISSING_COMPONENT",
+                format!("{g} is not in the snapshot: whether it connects an on-premises network cannot be told"), p, None);
+            return false;
+        };
+        if !vgw.state.is_available() {
+            self.stop(Disposition::Dropped, g, Kind::VpnGateway, None, None, None, "BAD_STATE_VPN_GATEWAY", format!("{g} is {}, not available", vgw.state), p, None);
+            return false;
+        }
+        if !vgw.vpcs.contains(vpc) {
+            self.stop(Disposition::Dropped, g, Kind::VpnGateway, None, None, None, "VGW_NOT_ATTACHED", format!("{g} is not attached to {vpc}"), p, None);
+            return false;
+        }
+        let vpns: Vec<&VpnConnection> = m.vpn_connections.iter().filter(|c| c.vgw.as_deref() == Some(g)).collect();
+        let dx: Vec<&str> = m.dx_gateways.iter().filter(|d| d.state.is_available() && d.associated.iter().any(|a| a == g)).map(|d| d.id.as_str()).collect();
+        let vifs: Vec<&VirtualInterface> =
+            m.virtual_interfaces.iter().filter(|v| v.vgw.as_deref() == Some(g) || v.dx_gateway.as_deref().is_some_and(|d| dx.contains(&d))).collect();
+        self.connections_carry(g, Kind::VpnGateway, &vpns, &vifs, Some(remote), p)
+    }
+
+    /// Whether a transit gateway's VPN or Direct Connect gateway attachment carries traffic
+    /// to or from the on-premises network; stops the walk when it does not, or cannot be told.
+    fn attachment_carries(&mut self, att: &TgwAttachment, p: &Packet) -> bool {
+        let m = self.topo.model;
+        let TgwAttachmentKind::External { resource_type, resource_id } = &att.kind else { return true };
+        match resource_type.as_str() {
+            "vpn" => {
+                let vpns: Vec<&VpnConnection> = m.vpn_connections.iter().filter(|c| &c.id == resource_id).collect();
+                self.connections_carry(att.id.as_str(), Kind::TransitGatewayAttachment, &vpns, &[], None, p)
+            }
+            "direct-connect-gateway" => {
+                if let Some(d) = m.dx_gateways.iter().find(|d| &d.id == resource_id).filter(|d| !d.state.is_available()) {
+                    self.stop(Disposition::Dropped, att.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "HYBRID_CONNECTION_DOWN",
+                        format!("Direct Connect gateway {} behind {} is {}", d.id, att.id, d.state), p, None);
+                    return false;
+                }
+                let vifs: Vec<&VirtualInterface> = m.virtual_interfaces.iter().filter(|v| v.dx_gateway.as_deref() == Some(resource_id.as_str())).collect();
+                self.connections_carry(att.id.as_str(), Kind::TransitGatewayAttachment, &[], &vifs, None, p)
+            }
+            other => {
+                self.stop(Disposition::InsufficientInfo, att.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "ATTACHMENT_NOT_MODELLED",
+                    format!("{} is a `{other}` attachment ({resource_id}); what lies beyond it is not modelled", att.id), p, None);
+                false
+            }
+        }
+    }
+
+    /// Whether the VPN connections and Direct Connect virtual interfaces of gateway `id`
+    /// carry traffic (to or from `remote`, for a virtual private gateway, whose static-only
+    /// VPN connections carry only the prefixes of their static routes).
+    fn connections_carry(&mut self, id: &str, kind: Kind, vpns: &[&VpnConnection], vifs: &[&VirtualInterface], remote: Option<IpAddr>, p: &Packet) -> bool {
+        if vpns.is_empty() && vifs.is_empty() {
+            self.stop(Disposition::InsufficientInfo, id, kind, None, None, None, "HYBRID_CONNECTION_NOT_IN_SNAPSHOT",
+                format!("the snapshot holds no VPN connection or Direct Connect virtual interface on {id}: whether on-premises traffic gets through depends on connections it does not show (capture VpnConnections, and Direct Connect's VirtualInterfaces)"), p, None);
+            return false;
+        }
+        if vifs.iter().any(|v| v.state.is_available()) {
+            return true;
+        }
+        let live: Vec<&&VpnConnection> = vpns.iter().filter(|c| c.state.is_available()).collect();
+        let names = |cs: &[&&VpnConnection]| cs.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ");
+        if live.is_empty() {
+            let all: Vec<String> = vpns.iter().map(|c| format!("{} is {}", c.id, c.state)).chain(vifs.iter().map(|v| format!("{} is {}", v.id, v.state))).collect();
+            self.stop(Disposition::Dropped, id, kind, None, None, None, "HYBRID_CONNECTION_DOWN",
+                format!("no VPN connection or virtual interface on {id} is available ({})", all.join("; ")), p, None);
+            return false;
+        }
+        let up: Vec<&&VpnConnection> = live.iter().copied().filter(|c| c.tunnels_up() != Some(false)).collect();
+        if up.is_empty() {
+            self.stop(Disposition::Dropped, id, kind, None, None, None, "VPN_TUNNELS_DOWN",
+                format!("every tunnel of {} is down: the VPN carries no traffic", names(&live)), p, None);
+            return false;
+        }
+        if let Some(remote) = remote {
+            let routed: Vec<&&VpnConnection> = up.iter().copied().filter(|c| !c.static_only || c.static_routes.iter().any(|r| r.contains(&remote))).collect();
+            if routed.is_empty() {
+                let first = up[0];
+                let fix = Fix {
+                    action: "create-vpn-connection-route".into(),
+                    id: first.id.clone(),
+                    description: format!("add a static route for the on-premises prefix of {remote} to {}", first.id),
+                    aws_cli: Some(format!("aws ec2 create-vpn-connection-route --vpn-connection-id {} --destination-cidr-block <on-premises-cidr>", first.id)),
+                };
+                self.stop(Disposition::NoRoute, id, kind, None, None, None, "VPN_NO_ROUTE",
+                    format!("{} use static routes only, and none covers {remote}", names(&up)), p, Some(fix));
+                return false;
+            }
+            if routed.iter().all(|c| c.tunnels_up().is_none()) {
+                self.stop(Disposition::InsufficientInfo, id, kind, None, None, None, "VPN_TUNNEL_STATE_UNKNOWN",
+                    format!("the snapshot has no tunnel telemetry for {}: whether a tunnel is up cannot be told", names(&routed)), p, None);
+                return false;
+            }
+            return true;
+        }
+        if up.iter().all(|c| c.tunnels_up().is_none()) {
+            self.stop(Disposition::InsufficientInfo, id, kind, None, None, None, "VPN_TUNNEL_STATE_UNKNOWN",
+                format!("the snapshot has no tunnel telemetry for {}: whether a tunnel is up cannot be told", names(&up)), p, None);
+            return false;
+        }
+        true
+    }
+
+    /// A packet from the on-premises network entering the VPC of interface `dst` through
+    /// virtual private gateway `g` (no public address needed: it keeps its addresses).
+    fn from_vgw(&mut self, g: &str, dst: Ix, p: Packet) -> End {
+        let vpc = self.eni(dst).vpc.clone();
+        self.hop("onprem", Kind::OnPremises, None, Action::Pass, None, &p, format!("sent from {} on the on-premises network", p.src));
+        if !self.vgw_carries(g, &vpc, p.src, &p) {
+            return End::Stopped;
+        }
+        self.hop(g, Kind::VpnGateway, Some(Direction::Ingress), Action::Forward, None, &p, format!("enters {vpc} from the on-premises network"));
+        self.door = Some(Door::OnPrem { gateway: g.to_string(), resource: None });
+        if let Some(end) = self.ingress_routing(g, &p) {
+            return end;
+        }
+        self.deliver(&vpc, None, dst, p)
+    }
+
+    /// A packet entering from outside through gateway `g` (an internet or virtual private
+    /// gateway): a gateway route table edge-associated with it that sends the destination
+    /// anywhere but `local` steers it to an appliance the model does not evaluate.
+    fn ingress_routing(&mut self, g: &str, p: &Packet) -> Option<End> {
+        let rt = self.topo.model.route_tables.iter().find(|t| t.edge_gateways.iter().any(|x| x == g))?;
+        let m = route::lookup(self.topo, rt, p.dst)?;
+        if m.route.target == RouteTarget::Local {
+            return None;
+        }
+        Some(self.stop(Disposition::InsufficientInfo, rt.id.as_str(), Kind::RouteTable, None,
+            Some(format!("{} -> {}", m.prefix, m.route.target.id())), None, "INGRESS_ROUTING_TO_APPLIANCE",
+            format!("gateway route table {} sends inbound traffic to {}; appliances are not modelled", rt.id, m.route.target.id()), p, None))
+    }
+
+    /// A packet from the on-premises network (a request, or the reply of a request that left
+    /// through this attachment) entering transit gateway `tgw` by VPN or Direct Connect
+    /// gateway attachment `att`.
+    fn from_attachment(&mut self, tgw: &TgwId, att: &TgwAttachmentId, p: Packet) -> End {
+        let who = if self.path == PathKind::Return { "reply sent from" } else { "sent from" };
+        self.hop("onprem", Kind::OnPremises, None, Action::Pass, None, &p, format!("{who} {} on the on-premises network", p.src));
+        let Some(gw) = self.topo.tgw(tgw.as_str()) else {
+            return self.stop(Disposition::InsufficientInfo, tgw.as_str(), Kind::TransitGateway, None, None, None, "MISSING_COMPONENT", format!("{tgw} is not in the snapshot"), &p, None);
+        };
+        let found = self.topo.model.tgw_attachments.iter().find(|a| &a.id == att && a.tgw == *tgw).or_else(|| self.topo.tgw_attachment(att.as_str()));
+        let Some(a) = found else {
+            return self.stop(Disposition::InsufficientInfo, att.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_COMPONENT", format!("{att} is not in the snapshot"), &p, None);
+        };
+        if !self.attachment_carries(a, &p) {
+            return End::Stopped;
+        }
+        let (rtype, rid) = match &a.kind {
+            TgwAttachmentKind::External { resource_type, resource_id } => (resource_type.clone(), resource_id.clone()),
+            _ => (String::new(), String::new()),
+        };
+        self.hop(a.id.as_str(), Kind::TransitGatewayAttachment, Some(Direction::Ingress), Action::Forward, None, &p, format!("enters {tgw} from {rtype} {rid}"));
+        self.door = Some(Door::OnPrem { gateway: a.id.to_string(), resource: Some(rid) });
+        self.tgw_origin_az = None;
+        self.tgw_route(gw, a, p, 0)
     }
 
     fn finish(self) -> (Leg, Option<Blocked>, Option<Fix>, Vec<NatState>) {
@@ -755,80 +1042,390 @@ pub fn evaluate_verdict(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, pro
 }
 
 fn walk_flow(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16, text: Text) -> Trace {
-    let (src_ip, dst_ip) = (endpoint_ip(src), endpoint_ip(dst));
-    // The destination address the sender uses (public when it reaches in from outside).
-    let mut visible_dst = dst_ip;
-    let packet = Packet::new(src_ip, dst_ip, protocol, src_port, dst_port);
-    let mut fwd = Walk::new(topo, PathKind::Forward, Vec::new());
-    fwd.text = text;
-    let end = match (src, dst) {
-        (Endpoint::External(_), Endpoint::Eni { ix, ip }) => {
-            // From outside, an interface is reachable only at a public address.
-            let e = &topo.model.enis[*ix];
-            match e.public_for(*ip) {
-                Some(public) => {
-                    let mut p = packet;
-                    p.dst = IpAddr::V4(public);
-                    visible_dst = p.dst;
-                    fwd.from_outside(p, None)
-                }
-                None if ip.is_ipv6() => fwd.from_outside(packet, None),
-                None => {
-                    let fix = Fix {
-                        action: "associate-address".into(),
-                        id: e.id.to_string(),
-                        description: format!("{} has no public address: associate an Elastic IP (and check its subnet routes to an internet gateway)", e.id),
-                        aws_cli: Some(format!("aws ec2 associate-address --network-interface-id {} --allocation-id <eipalloc-id>", e.id)),
-                    };
-                    fwd.hop("internet", Kind::Internet, None, Action::Pass, None, &packet, format!("sent from {} outside the modelled networks", packet.src));
-                    fwd.stop(Disposition::Dropped, e.id.as_str(), Kind::NetworkInterface, None, None, None, "NO_PUBLIC_ADDRESS",
-                        format!("{} has no public address: nothing outside the VPC can address it", e.id), &packet, Some(fix))
-                }
-            }
-        }
-        (Endpoint::External(_), _) => fwd.from_outside(packet, None),
-        (Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }, _) => fwd.start_at_eni(*ix, packet),
-    };
-    let (forward, blocked, fix, nat) = match &end {
-        End::Stopped => {
-            let (leg, b, f, _) = fwd.finish();
-            return Trace { reachable: false, forward: leg, ret: None, blocked_by: b, fix: f, packet: Some(packet) };
-        }
-        _ => fwd.finish(),
-    };
-    debug_assert!(blocked.is_none() && fix.is_none());
-
-    // The reply, from wherever the request ended.
-    let mut back = Walk::new(topo, PathKind::Return, nat);
-    back.text = text;
-    let ret_end = match end {
-        End::Delivered { eni, packet: delivered } => back.start_at_eni(eni, delivered.reply()),
-        End::Exited { exit, packet: out } => match exit {
-            Exit::Internet => back.from_outside(out.reply(), None),
-            Exit::Gateway { vpc } => {
-                let vpc = if vpc.0.is_empty() { src_vpc(topo, src).unwrap_or(vpc) } else { vpc };
-                back.from_outside(out.reply(), Some(&vpc))
-            }
-        },
-        End::Stopped => unreachable!("handled above"),
-    };
-    // The reply must reach the original sender with the addresses it expects.
-    let ok = match (&ret_end, src) {
-        (End::Delivered { eni, packet: p }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => eni == ix && p.src == packet.dst,
-        (End::Exited { packet: p, .. }, Endpoint::External(_)) => p.src == visible_dst && p.dst == packet.src,
-        _ => false,
-    };
-    if !matches!(ret_end, End::Stopped) && !ok {
-        let at = match &ret_end {
-            End::Delivered { packet, .. } | End::Exited { packet, .. } => *packet,
-            End::Stopped => packet,
-        };
-        back.stop(Disposition::Dropped, "return-path", Kind::Vpc, None, None, None, "ASYMMETRIC_RETURN",
-            format!("the reply arrives as {at}, not as a reply to the request: the sender drops it (asymmetric path)"), &at, None);
+    let (src, dst) = align_families(topo, *src, *dst);
+    let flow = Flow { topo, src, dst, protocol, src_port, dst_port, text };
+    let (first, choice) = flow.walk(None);
+    let Some(choice) = choice else { return first };
+    // The transit gateway picks a zone the snapshot cannot predict: evaluate every zone it
+    // may pick. One answer for all of them is the answer; different answers are `unknown`.
+    let runs: Vec<(String, Trace)> = choice.zones.iter().map(|z| (z.clone(), flow.walk(Some(z)).0)).collect();
+    let same = runs.windows(2).all(|w| {
+        let (a, b) = (&w[0].1, &w[1].1);
+        a.verdict == b.verdict && a.blocked_by.as_ref().map(|x| (&x.id, &x.code)) == b.blocked_by.as_ref().map(|x| (&x.id, &x.code))
+    });
+    if same {
+        return runs.into_iter().next().map(|r| r.1).unwrap_or(first);
     }
-    let (ret, rblocked, rfix, _) = back.finish();
-    let reachable = ret.disposition.is_success() && rblocked.is_none();
-    Trace { reachable, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, packet: Some(packet) }
+    let outcomes: Vec<String> = runs
+        .iter()
+        .map(|(z, t)| match &t.blocked_by {
+            None => format!("through {z}: reachable"),
+            Some(b) => format!("through {z}: stopped by {} ({})", b.id, b.code),
+        })
+        .collect();
+    let (_, mut t) = runs.into_iter().find(|(_, t)| !t.reachable).unwrap_or_else(|| (String::new(), first));
+    let path = t.blocked_by.as_ref().map(|b| b.path).unwrap_or(PathKind::Forward);
+    t.blocked_by = Some(Blocked {
+        id: choice.attachment.clone(),
+        kind: Kind::TransitGatewayAttachment,
+        direction: None,
+        rule: None,
+        rule_number: None,
+        path,
+        code: "TGW_ZONE_DEPENDENT".into(),
+        explanation: format!(
+            "the answer depends on the Availability Zone the transit gateway picks for this flow at {} ({}): {}",
+            choice.attachment,
+            choice.zones.join(", "),
+            outcomes.join("; ")
+        ),
+    });
+    t.fix = None;
+    t.reachable = false;
+    t.verdict = Verdict::Unknown;
+    t
+}
+
+/// Gives both ends the same address family: an outside end's family wins (an interface
+/// answers an IPv6 peer at its IPv6 address); between two interfaces, an IPv6 address the
+/// user named wins over an interface's primary IPv4 address.
+fn align_families(topo: &Topology<'_>, src: Endpoint, dst: Endpoint) -> (Endpoint, Endpoint) {
+    let family = |e: &Endpoint| endpoint_ip(e).is_ipv6();
+    if family(&src) == family(&dst) {
+        return (src, dst);
+    }
+    let switch = |e: Endpoint, v6: bool| match e {
+        Endpoint::Eni { ix, ip } => {
+            let other = topo.model.enis[ix].private_ips.iter().copied().find(|a| a.is_ipv6() == v6);
+            Endpoint::Eni { ix, ip: other.unwrap_or(ip) }
+        }
+        e => e,
+    };
+    match (src, dst) {
+        (Endpoint::External(a) | Endpoint::Internet(a), d) => (src, switch(d, a.is_ipv6())),
+        (s, Endpoint::External(a) | Endpoint::Internet(a)) => (switch(s, a.is_ipv6()), dst),
+        (s, d) if family(&s) => (s, switch(d, true)),
+        (s, d) => (switch(s, true), d),
+    }
+}
+
+/// How an outside address arrives at an interface: decided by the route the interface's
+/// subnet uses for the reply.
+enum Entry<'m> {
+    /// From the internet, at a public address.
+    Internet,
+    /// From the on-premises network, through a virtual private gateway.
+    Vgw(String),
+    /// From the on-premises network, through a transit gateway's VPN or Direct Connect
+    /// gateway attachment.
+    Attachment(&'m TransitGateway, &'m TgwAttachment),
+    /// Cannot be told from the snapshot.
+    Undecided { id: String, kind: Kind, code: &'static str, explanation: String },
+    /// A private address that no route leads to: it cannot arrive from anywhere.
+    Unrouted { id: String, explanation: String },
+}
+
+fn outside_entry<'m>(topo: &Topology<'m>, dst: Ix, src: IpAddr) -> Entry<'m> {
+    let e = &topo.model.enis[dst];
+    let unrouted = |id: &str, why: String| Entry::Unrouted {
+        id: id.to_string(),
+        explanation: format!("{src} is a private address outside the modelled VPCs, and {why}: it cannot reach {} (the reply has no way back)", e.id),
+    };
+    let fallback = |id: &str, why: String| if is_special(src) { unrouted(id, why) } else { Entry::Internet };
+    let Some(rt) = topo.subnet_ix(e.subnet.as_str()).and_then(|s| topo.route_table_of(s)) else { return Entry::Internet };
+    let Some(m) = route::lookup(topo, rt, src) else {
+        return fallback(rt.id.as_str(), format!("route table {} has no route to it", rt.id));
+    };
+    match &m.route.target {
+        RouteTarget::VpnGateway(g) if m.route.state == RouteState::Active => Entry::Vgw(g.clone()),
+        RouteTarget::TransitGateway(t) if m.route.state == RouteState::Active => {
+            let Some(tgw) = topo.tgw(t.as_str()) else { return fallback(rt.id.as_str(), format!("route table {} sends it to {t}, which is not in the snapshot", rt.id)) };
+            let Some(vpc_att) = topo.tgw_vpc_attachments(t.as_str(), e.vpc.as_str()).into_iter().find(|a| a.state == "available") else {
+                return fallback(rt.id.as_str(), format!("{} has no available attachment to {t}", e.vpc));
+            };
+            let Some(trt) = vpc_att.route_table.as_ref().and_then(|r| topo.tgw_route_table(r.as_str())) else {
+                return fallback(vpc_att.id.as_str(), format!("{} is associated with no route table of {t}", vpc_att.id));
+            };
+            match route::lookup_tgw(topo, trt, src) {
+                Some(r) if r.route.state == RouteState::Active => {
+                    let out = r.route.attachments.first().and_then(|a| topo.model.tgw_attachments.iter().find(|x| &x.id == a && x.tgw == tgw.id));
+                    match out {
+                        Some(att @ TgwAttachment { kind: TgwAttachmentKind::External { .. }, .. }) => Entry::Attachment(tgw, att),
+                        Some(att) if is_special(src) => Entry::Undecided {
+                            id: att.id.to_string(),
+                            kind: Kind::TransitGatewayAttachment,
+                            code: "MISSING_COMPONENT",
+                            explanation: format!("{src} lies behind {}, which leads to a network the snapshot does not hold", att.id),
+                        },
+                        _ => fallback(trt.id.as_str(), format!("transit gateway route table {} sends it nowhere on premises", trt.id)),
+                    }
+                }
+                Some(_) => fallback(trt.id.as_str(), format!("transit gateway route table {} has a blackhole route for it", trt.id)),
+                None => match unlearned_bgp(topo, trt) {
+                    Some(att) => Entry::Undecided {
+                        id: trt.id.to_string(),
+                        kind: Kind::TransitGatewayRouteTable,
+                        code: "TGW_ROUTES_NOT_IN_SNAPSHOT",
+                        explanation: format!(
+                            "transit gateway route table {} holds no route to {src}; it learns routes by BGP from {} ({}), which the snapshot does not hold: the flow works if on premises advertises {src}, and is dropped if not (capture with propagated routes: search-transit-gateway-routes --filters Name=type,Values=static,propagated)",
+                            trt.id, att.id, external_label(att)
+                        ),
+                    },
+                    None => fallback(trt.id.as_str(), format!("transit gateway route table {} has no route to it", trt.id)),
+                },
+            }
+        }
+        _ => fallback(rt.id.as_str(), format!("route table {} sends it to no VPN or Direct Connect gateway", rt.id)),
+    }
+}
+
+/// A VPN or Direct Connect gateway attachment that propagates BGP routes into `trt`, when the
+/// snapshot does not hold the routes it learned.
+fn unlearned_bgp<'m>(topo: &Topology<'m>, trt: &TgwRouteTable) -> Option<&'m TgwAttachment> {
+    if trt.bgp_routes_captured {
+        return None;
+    }
+    trt.propagations.iter().find_map(|id| {
+        topo.model
+            .tgw_attachments
+            .iter()
+            .find(|a| &a.id == id && a.tgw == trt.tgw && matches!(a.kind, TgwAttachmentKind::External { .. }))
+            .filter(|a| !trt.routes.iter().any(|r| r.origin == RouteOrigin::Propagated && r.attachments.contains(&a.id)))
+    })
+}
+
+fn external_label(a: &TgwAttachment) -> String {
+    match &a.kind {
+        TgwAttachmentKind::External { resource_type, resource_id } => format!("{resource_type} {resource_id}"),
+        _ => String::new(),
+    }
+}
+
+/// One flow's two ends and what to walk.
+struct Flow<'t, 'm> {
+    topo: &'t Topology<'m>,
+    src: Endpoint,
+    dst: Endpoint,
+    protocol: Protocol,
+    src_port: u16,
+    dst_port: u16,
+    text: Text,
+}
+
+impl<'t, 'm> Flow<'t, 'm> {
+    fn leg(&self, path: PathKind, nat: Vec<NatState>, zone: Option<&String>) -> Walk<'t, 'm> {
+        let mut w = Walk::new(self.topo, path, nat);
+        w.text = self.text;
+        w.force_zone = zone.cloned();
+        w
+    }
+
+    /// Walks the request and the reply with the transit gateway's open zone choices settled
+    /// by `zone`; returns the trace and the first zone choice left open.
+    fn walk(&self, zone: Option<&String>) -> (Trace, Option<ZoneChoice>) {
+        let topo = self.topo;
+        let (src, dst) = (&self.src, &self.dst);
+        let (src_ip, dst_ip) = (endpoint_ip(src), endpoint_ip(dst));
+        // The destination address the sender uses (public when it reaches in from outside).
+        let mut visible_dst = dst_ip;
+        let packet = Packet::new(src_ip, dst_ip, self.protocol, self.src_port, self.dst_port);
+        let mut fwd = self.leg(PathKind::Forward, Vec::new(), zone);
+        let end = if src_ip.is_ipv6() != dst_ip.is_ipv6() {
+            let (id, what) = match (src, dst) {
+                (Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }, _) | (_, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => {
+                    let e = &topo.model.enis[*ix];
+                    (e.id.to_string(), format!("{} has no {} address", e.id, if e.private_ips.iter().any(|a| a.is_ipv6()) { "IPv4" } else { "IPv6" }))
+                }
+                _ => ("flow".to_string(), "the two ends are of different address families".to_string()),
+            };
+            fwd.stop(Disposition::Dropped, &id, Kind::NetworkInterface, None, None, None, "ADDRESS_FAMILY_MISMATCH",
+                format!("{src_ip} and {dst_ip} are of different address families: {what}"), &packet, None)
+        } else {
+            match (src, dst) {
+                (Endpoint::Internet(_), Endpoint::Eni { ix, ip }) => {
+                    let (end, seen) = internet_to_eni(&mut fwd, *ix, *ip, packet);
+                    visible_dst = seen;
+                    end
+                }
+                (Endpoint::External(_), Endpoint::Eni { ix, ip }) => match outside_entry(topo, *ix, src_ip) {
+                    Entry::Internet => {
+                        let (end, seen) = internet_to_eni(&mut fwd, *ix, *ip, packet);
+                        visible_dst = seen;
+                        end
+                    }
+                    Entry::Vgw(g) => fwd.from_vgw(&g, *ix, packet),
+                    Entry::Attachment(tgw, att) => fwd.from_attachment(&tgw.id, &att.id, packet),
+                    Entry::Undecided { id, kind, code, explanation } => {
+                        fwd.hop("onprem", Kind::OnPremises, None, Action::Pass, None, &packet, format!("sent from {src_ip} outside the modelled networks"));
+                        fwd.stop(Disposition::InsufficientInfo, &id, kind, None, None, None, code, explanation, &packet, None)
+                    }
+                    Entry::Unrouted { id, explanation } => {
+                        fwd.hop("onprem", Kind::OnPremises, None, Action::Pass, None, &packet, format!("sent from {src_ip} outside the modelled networks"));
+                        fwd.stop(Disposition::NoRoute, &id, Kind::RouteTable, None, None, None, "NO_ROUTE_TO_SOURCE", explanation, &packet, None)
+                    }
+                },
+                (Endpoint::External(_) | Endpoint::Internet(_), _) => fwd.from_outside(packet, None),
+                (Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }, _) => fwd.start_at_eni(*ix, packet),
+            }
+        };
+        // A request is delivered only to the destination: one that leaves the modelled
+        // network, or arrives at another interface, never reaches it.
+        let end = match (end, dst) {
+            (End::Exited { exit, packet: at }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => {
+                let door = fwd.door.clone();
+                let (id, kind) = match &door {
+                    Some(Door::OnPrem { gateway, .. }) if gateway.starts_with("vgw-") => (gateway.clone(), Kind::VpnGateway),
+                    Some(Door::OnPrem { gateway, .. }) => (gateway.clone(), Kind::TransitGatewayAttachment),
+                    Some(Door::Internet(g)) => (g.clone(), Kind::InternetGateway),
+                    Some(Door::Other(g)) => (g.clone(), Kind::VpcEndpoint),
+                    None => (format!("{exit:?}"), Kind::Vpc),
+                };
+                let e = &topo.model.enis[*ix];
+                let fix = last_route_fix(&fwd);
+                fwd.stop(Disposition::ExitsNetwork, &id, kind, None, None, None, "ROUTED_OUT_OF_NETWORK",
+                    format!("the request for {} leaves the modelled network through {id} and never reaches {}: a route sends it the wrong way", at.dst, e.id), &at, fix)
+            }
+            (End::Delivered { eni, packet: at }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) if eni != *ix => {
+                let other = &topo.model.enis[eni];
+                fwd.stop(Disposition::Dropped, other.id.as_str(), Kind::NetworkInterface, None, None, None, "DELIVERED_ELSEWHERE",
+                    format!("the request is delivered to {} in {}, which has the same address, not to {}", other.id, other.vpc, topo.model.enis[*ix].id), &at, None)
+            }
+            (End::Exited { packet: at, .. }, Endpoint::Internet(_)) if fwd.door.as_ref().is_some_and(Door::is_onprem) => {
+                let id = match &fwd.door {
+                    Some(Door::OnPrem { gateway, .. }) => gateway.clone(),
+                    _ => String::new(),
+                };
+                let kind = if id.starts_with("vgw-") { Kind::VpnGateway } else { Kind::TransitGatewayAttachment };
+                fwd.stop(Disposition::InsufficientInfo, &id, kind, None, None, None, "EXITS_TO_ON_PREMISES",
+                    format!("the request for {} leaves for the on-premises network through {id}; whether it reaches the internet from there is not modelled", at.dst), &at, None)
+            }
+            (end, _) => end,
+        };
+        let fwd_door = fwd.door.clone();
+        let (forward, blocked, fix, nat) = match &end {
+            End::Stopped => {
+                let choice = fwd.open_choice.take();
+                let (leg, b, f, _) = fwd.finish();
+                let verdict = if leg.disposition == Disposition::InsufficientInfo { Verdict::Unknown } else { Verdict::NotReachable };
+                let trace = Trace { reachable: false, verdict, forward: leg, ret: None, blocked_by: b, fix: f, packet: Some(packet), outside_via: fwd_door };
+                return (trace, choice);
+            }
+            _ => {
+                let choice = fwd.open_choice.take();
+                let out = fwd.finish();
+                (out.0, out.1, out.2, (out.3, choice))
+            }
+        };
+        let (nat, mut choice) = nat;
+        debug_assert!(blocked.is_none() && fix.is_none());
+
+        // The reply, from wherever the request ended.
+        let mut back = self.leg(PathKind::Return, nat, zone);
+        let ret_end = match end {
+            End::Delivered { eni, packet: delivered } => back.start_at_eni(eni, delivered.reply()),
+            End::Exited { exit, packet: out } => match exit {
+                Exit::Internet => back.from_outside(out.reply(), None),
+                Exit::Gateway { vpc } => {
+                    let door = fwd_door.clone().unwrap_or_else(|| Door::Other(String::new()));
+                    back.from_outside(out.reply(), Some((&vpc, door)))
+                }
+                Exit::Attachment { tgw, att } => back.from_attachment(&tgw, &att, out.reply()),
+            },
+            End::Stopped => unreachable!("handled above"),
+        };
+        // The reply must reach the original sender with the addresses it expects, through
+        // the gateway the request used.
+        let same_door = |d: &Option<Door>| match (d, &fwd_door) {
+            (Some(Door::Internet(_)), Some(Door::Internet(_))) => true,
+            (a, b) => a == b,
+        };
+        let ok = match (&ret_end, src) {
+            (End::Delivered { eni, packet: p }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => eni == ix && p.src == packet.dst,
+            (End::Exited { packet: p, .. }, Endpoint::External(_) | Endpoint::Internet(_)) => p.src == visible_dst && p.dst == packet.src && same_door(&back.door),
+            _ => false,
+        };
+        if !matches!(ret_end, End::Stopped) && !ok {
+            let at = match &ret_end {
+                End::Delivered { packet, .. } | End::Exited { packet, .. } => *packet,
+                End::Stopped => packet,
+            };
+            let explanation = match (&back.door, &fwd_door) {
+                (Some(b), Some(f)) if !same_door(&back.door) && matches!(ret_end, End::Exited { .. }) => format!(
+                    "the reply leaves through {}, not through {} by which the request came in: the sender never sees it (asymmetric path)",
+                    door_id(b),
+                    door_id(f)
+                ),
+                _ => format!("the reply arrives as {at}, not as a reply to the request: the sender drops it (asymmetric path)"),
+            };
+            back.stop(Disposition::Dropped, "return-path", Kind::Vpc, None, None, None, "ASYMMETRIC_RETURN", explanation, &at, None);
+        }
+        if choice.is_none() {
+            choice = back.open_choice.take();
+        }
+        let (ret, rblocked, rfix, _) = back.finish();
+        let reachable = ret.disposition.is_success() && rblocked.is_none();
+        let verdict = if reachable {
+            Verdict::Reachable
+        } else if ret.disposition == Disposition::InsufficientInfo {
+            Verdict::Unknown
+        } else {
+            Verdict::NotReachable
+        };
+        (Trace { reachable, verdict, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, packet: Some(packet), outside_via: fwd_door }, choice)
+    }
+}
+
+fn door_id(d: &Door) -> &str {
+    match d {
+        Door::Internet(g) | Door::Other(g) => g,
+        Door::OnPrem { gateway, .. } => gateway,
+    }
+}
+
+/// The fix for a request that a route sends out of the network: replace that route.
+fn last_route_fix(w: &Walk<'_, '_>) -> Option<Fix> {
+    let hop = w.hops.iter().rev().find(|h| matches!(h.kind, Kind::RouteTable | Kind::TransitGatewayRouteTable))?;
+    let rule = hop.rule.clone().unwrap_or_default();
+    let prefix = rule.split(" -> ").next().unwrap_or("<cidr>").to_string();
+    let (action, cli) = if hop.kind == Kind::TransitGatewayRouteTable {
+        ("replace-transit-gateway-route", format!("aws ec2 replace-transit-gateway-route --transit-gateway-route-table-id {} --destination-cidr-block {prefix} --transit-gateway-attachment-id <attachment-of-the-destination>", hop.id))
+    } else {
+        ("replace-route", format!("aws ec2 replace-route --route-table-id {} --destination-cidr-block {prefix} --<target-type> <target-toward-the-destination>", hop.id))
+    };
+    Some(Fix {
+        action: action.into(),
+        id: hop.id.clone(),
+        description: format!("route {prefix} in {} toward the destination instead", hop.id),
+        aws_cli: Some(cli),
+    })
+}
+
+/// From the internet to interface `ix`: at its public address (IPv4) or its global IPv6
+/// address. Returns the end and the destination address the sender used.
+fn internet_to_eni(fwd: &mut Walk<'_, '_>, ix: Ix, ip: IpAddr, packet: Packet) -> (End, IpAddr) {
+    let e = &fwd.topo.model.enis[ix];
+    match e.public_for(ip) {
+        Some(public) => {
+            let mut p = packet;
+            p.dst = IpAddr::V4(public);
+            (fwd.from_outside(p, None), p.dst)
+        }
+        None if ip.is_ipv6() => (fwd.from_outside(packet, None), ip),
+        None => {
+            // An Elastic IP can be associated with an ordinary interface only: AWS refuses
+            // it on requester-managed interfaces (RDS, load balancers, endpoints).
+            let fix = (e.kind == EniKind::Interface).then(|| Fix {
+                action: "associate-address".into(),
+                id: e.id.to_string(),
+                description: format!("{} has no public address: associate an Elastic IP (and check its subnet routes to an internet gateway)", e.id),
+                aws_cli: Some(format!("aws ec2 associate-address --network-interface-id {} --allocation-id <eipalloc-id>", e.id)),
+            });
+            fwd.hop("internet", Kind::Internet, None, Action::Pass, None, &packet, format!("sent from {} on the internet", packet.src));
+            let end = fwd.stop(Disposition::Dropped, e.id.as_str(), Kind::NetworkInterface, None, None, None, "NO_PUBLIC_ADDRESS",
+                format!("{} has no public address: nothing on the internet can address it", e.id), &packet, fix);
+            (end, ip)
+        }
+    }
 }
 
 /// Evaluates only what one interface's flow log sees: the interface's security groups and
@@ -879,21 +1476,15 @@ fn at_interface_text(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet
         w.disposition = Disposition::Accepted;
     }
     let (leg, blocked, fix, _) = w.finish();
-    Trace { reachable: ok, forward: leg, ret: None, blocked_by: blocked, fix, packet: Some(packet) }
-}
-
-fn src_vpc(topo: &Topology<'_>, src: &Endpoint) -> Option<VpcId> {
-    match src {
-        Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. } => Some(topo.model.enis[*ix].vpc.clone()),
-        Endpoint::External(_) => None,
-    }
+    let verdict = if ok { Verdict::Reachable } else if leg.disposition == Disposition::InsufficientInfo { Verdict::Unknown } else { Verdict::NotReachable };
+    Trace { reachable: ok, verdict, forward: leg, ret: None, blocked_by: blocked, fix, packet: Some(packet), outside_via: None }
 }
 
 fn endpoint_ip(e: &Endpoint) -> IpAddr {
     match e {
         Endpoint::Eni { ip, .. } => *ip,
         Endpoint::EniPublic { public, .. } => *public,
-        Endpoint::External(ip) => *ip,
+        Endpoint::External(ip) | Endpoint::Internet(ip) => *ip,
     }
 }
 

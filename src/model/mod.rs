@@ -235,6 +235,8 @@ pub struct RouteTable {
     pub edge_gateways: Vec<String>,
     /// Routes, in snapshot order.
     pub routes: Vec<Route>,
+    /// Virtual private gateways whose BGP routes propagate into this table.
+    pub propagating_vgws: Vec<String>,
     /// Tags.
     pub tags: Tags,
 }
@@ -502,6 +504,10 @@ pub enum TgwAttachmentKind {
         vpc: VpcId,
         /// The attachment subnets.
         subnets: Vec<SubnetId>,
+        /// Appliance mode (`Options.ApplianceModeSupport`): the transit gateway picks one
+        /// zone per flow by a hash, for both directions, instead of keeping the flow in the
+        /// zone it came from.
+        appliance_mode: bool,
     },
     /// A peering with another transit gateway.
     Peering {
@@ -560,6 +566,11 @@ pub struct TgwRouteTable {
     pub routes: Vec<TgwRoute>,
     /// Attachments propagating into this table.
     pub propagations: Vec<TgwAttachmentId>,
+    /// Whether the snapshot holds the routes learned by BGP from VPN and Direct Connect
+    /// attachments (a `search-transit-gateway-routes` capture that included propagated
+    /// routes). When false, a destination with no route may still be reachable by a route
+    /// the snapshot does not show.
+    pub bgp_routes_captured: bool,
     /// Tags.
     pub tags: Tags,
 }
@@ -593,6 +604,124 @@ pub struct VpcEndpoint {
     pub enis: Vec<EniId>,
     /// Tags.
     pub tags: Tags,
+}
+
+/// A virtual private gateway: the VPC side of Site-to-Site VPN connections and Direct
+/// Connect private virtual interfaces.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VpnGateway {
+    /// `vgw-...`
+    pub id: String,
+    /// State (`available`, `deleted`, ...).
+    pub state: GatewayState,
+    /// VPCs it is attached to (attachment state `attached`).
+    pub vpcs: Vec<VpcId>,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// Lifecycle state of a gateway, connection or attachment, in vendor-neutral terms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatewayState {
+    /// Carries traffic (`available`, `attached`, `active`, `associated`).
+    Available,
+    /// Being created or changed (`pending`, `attaching`, `modifying`, ...).
+    Pending,
+    /// Gone or going (`deleting`, `deleted`, `detached`, `failed`, `rejected`, ...).
+    Down,
+    /// A value this model does not know, as AWS spelled it.
+    Other(String),
+}
+
+impl GatewayState {
+    /// Whether the component carries traffic.
+    pub fn is_available(&self) -> bool {
+        matches!(self, GatewayState::Available)
+    }
+}
+
+impl std::fmt::Display for GatewayState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GatewayState::Available => f.write_str("available"),
+            GatewayState::Pending => f.write_str("pending"),
+            GatewayState::Down => f.write_str("down"),
+            GatewayState::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// One IPsec tunnel of a VPN connection, as the gateway's telemetry reports it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VpnTunnel {
+    /// The AWS-side outside address of the tunnel.
+    pub outside_ip: Option<IpAddr>,
+    /// Whether the tunnel is up.
+    pub up: bool,
+}
+
+/// A Site-to-Site VPN connection, on a virtual private gateway or a transit gateway.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VpnConnection {
+    /// `vpn-...`
+    pub id: String,
+    /// State.
+    pub state: GatewayState,
+    /// The virtual private gateway it ends on, if any.
+    pub vgw: Option<String>,
+    /// The transit gateway it ends on, if any.
+    pub tgw: Option<TgwId>,
+    /// The customer gateway (the on-premises device).
+    pub customer_gateway: Option<String>,
+    /// Static routes (only these are used when `static_only`; otherwise BGP learns more).
+    pub static_routes: Vec<IpNet>,
+    /// `Options.StaticRoutesOnly`.
+    pub static_only: bool,
+    /// Tunnels with their state; empty when the snapshot has no telemetry.
+    pub tunnels: Vec<VpnTunnel>,
+    /// Tags.
+    pub tags: Tags,
+}
+
+impl VpnConnection {
+    /// `Some(true)` when some tunnel is up, `Some(false)` when the telemetry shows every
+    /// tunnel down, `None` when the snapshot holds no telemetry.
+    pub fn tunnels_up(&self) -> Option<bool> {
+        (!self.tunnels.is_empty()).then(|| self.tunnels.iter().any(|t| t.up))
+    }
+}
+
+/// A Direct Connect virtual interface (private or transit) that carries on-premises traffic
+/// to a virtual private gateway or a Direct Connect gateway.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VirtualInterface {
+    /// `dxvif-...`
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `private`, `transit` or `public`.
+    pub kind: String,
+    /// State (`available`, `down`, ...).
+    pub state: GatewayState,
+    /// The virtual private gateway it ends on, if any.
+    pub vgw: Option<String>,
+    /// The Direct Connect gateway it ends on, if any.
+    pub dx_gateway: Option<String>,
+}
+
+/// A Direct Connect gateway and the gateways (VGWs, transit gateways) associated with it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DxGateway {
+    /// The Direct Connect gateway id (a UUID).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// State.
+    pub state: GatewayState,
+    /// Associated virtual private gateways and transit gateways (associations in state
+    /// `associated`).
+    pub associated: Vec<String>,
 }
 
 /// A prefix list (AWS-managed or customer-managed) with its entries.
@@ -660,6 +789,14 @@ pub struct Model {
     pub flow_logs: Vec<FlowLogConfig>,
     /// Load balancers seen in the snapshot (not modelled as hops yet), by name.
     pub load_balancers: Vec<String>,
+    /// Virtual private gateways.
+    pub vpn_gateways: Vec<VpnGateway>,
+    /// Site-to-Site VPN connections.
+    pub vpn_connections: Vec<VpnConnection>,
+    /// Direct Connect virtual interfaces.
+    pub virtual_interfaces: Vec<VirtualInterface>,
+    /// Direct Connect gateways.
+    pub dx_gateways: Vec<DxGateway>,
 }
 
 /// Builds `id -> position` maps for one component vector.
