@@ -32,6 +32,9 @@ pub enum Status {
     Holds,
     /// At least one flow violates it.
     Violated,
+    /// No flow violates it, but some flow's answer the snapshot cannot decide (its path
+    /// meets something the model does not evaluate).
+    Undecided,
 }
 
 /// One violation: a pair of ends with the ports that break the intent and an example trace.
@@ -84,6 +87,8 @@ pub struct IntentResult {
     pub violation_count: usize,
     /// One entry per violating pair (`must-not-reach`) or flow (`must-reach`).
     pub violations: Vec<Violation>,
+    /// One entry per pair or flow whose answer is unknown (`reason` names what is missing).
+    pub undecided: Vec<Violation>,
     /// A note for the reader (a selector matched nothing, ...).
     pub note: Option<String>,
 }
@@ -97,6 +102,8 @@ pub struct CheckReport {
     pub held: usize,
     /// How many are violated.
     pub violated: usize,
+    /// How many cannot be decided from the snapshot.
+    pub undecided: usize,
     /// Warnings (from applying a Terraform plan, ...).
     pub warnings: Vec<String>,
 }
@@ -104,7 +111,7 @@ pub struct CheckReport {
 impl CheckReport {
     /// Whether every intent holds.
     pub fn all_hold(&self) -> bool {
-        self.violated == 0
+        self.violated == 0 && self.undecided == 0
     }
 }
 
@@ -117,7 +124,8 @@ fn check_with(topo: &Topology<'_>, intents: &[Intent], matrix_min_flows: usize) 
     let relevant = flows::relevant_ports(&[topo.model]);
     let results: Vec<IntentResult> = intents.iter().map(|i| check_one(topo, i, &relevant, matrix_min_flows)).collect();
     let violated = results.iter().filter(|r| r.status == Status::Violated).count();
-    CheckReport { held: results.len() - violated, violated, intents: results, warnings: Vec::new() }
+    let undecided = results.iter().filter(|r| r.status == Status::Undecided).count();
+    CheckReport { held: results.len() - violated - undecided, violated, undecided, intents: results, warnings: Vec::new() }
 }
 
 /// Resolves selectors to ends (interfaces in id order, then outside ranges).
@@ -265,9 +273,25 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)], matr
     let flows_n: usize = results.iter().map(|(_, f, _, _)| f).sum();
     let shown = |p: u16| if i.protocol.has_ports() { vec![p] } else { Vec::new() };
     let mut violations = Vec::new();
+    let mut undecided = Vec::new();
     let mut count = 0;
     for (n, _, outcomes, untraced) in results {
         let (a, b) = &pairs[n];
+        let unknown = outcomes.iter().find(|(_, o)| !o.reachable && o.trace.is_unknown());
+        if let Some((p, o)) = unknown {
+            let why = o.trace.blocked_by.as_ref().map(|bl| format!("{} ({}): {}", bl.id, bl.code, bl.explanation)).unwrap_or_default();
+            undecided.push(Violation {
+                from: flows::label(topo, a),
+                to: flows::label(topo, b),
+                protocol: i.protocol,
+                ports: shown(*p),
+                ranges: None,
+                any_address: false,
+                reason: format!("cannot be decided from the snapshot: the path meets {why}"),
+                blocked_by: o.trace.blocked_by.clone(),
+                trace: o.trace.clone(),
+            });
+        }
         match i.kind {
             IntentKind::MustNotReach | IntentKind::Isolated => {
                 let bad: Vec<&(u16, Outcome)> = outcomes.iter().filter(|(_, o)| counts(i, o)).collect();
@@ -305,7 +329,7 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)], matr
             }
             IntentKind::MustReach => {
                 for (p, o) in &outcomes {
-                    if counts(i, o) {
+                    if counts(i, o) || (!o.reachable && o.trace.is_unknown()) {
                         continue;
                     }
                     count += 1;
@@ -342,7 +366,13 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)], matr
     // A must-reach intent whose ends match nothing cannot be satisfied: treat it as violated
     // so a renamed tag does not silently pass CI.
     let empty_must_reach = i.kind == IntentKind::MustReach && note.is_some();
-    let status = if count > 0 || empty_must_reach { Status::Violated } else { Status::Holds };
+    let status = if count > 0 || empty_must_reach {
+        Status::Violated
+    } else if !undecided.is_empty() {
+        Status::Undecided
+    } else {
+        Status::Holds
+    };
     IntentResult {
         name: i.name.clone(),
         description: i.description.clone(),
@@ -356,6 +386,7 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)], matr
         flows: flows_n,
         violation_count: count,
         violations,
+        undecided,
         note,
     }
 }

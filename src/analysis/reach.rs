@@ -1,8 +1,11 @@
 //! `reach`: resolves the user's endpoints (ENI, instance, RDS identifier, Name tag, address,
-//! or `internet`) and evaluates the flow. `internet` means "any address outside the
-//! modelled networks": the address space is cut into ranges that every relevant rule and
-//! route treats alike, one address per range is evaluated, and the answer names the
-//! ranges that get through (reachable when at least one does).
+//! `internet`, `onprem`, a virtual private gateway, VPN connection or transit gateway
+//! attachment) and evaluates the flow. `internet` means "any address on the internet" and
+//! `onprem` "any address of an on-premises network" (one the routes send to a virtual
+//! private gateway or a VPN or Direct Connect gateway attachment): the address space is cut
+//! into ranges that every relevant rule and route treats alike, one address per range is
+//! evaluated, and the answer names the ranges that get through (reachable when at least one
+//! does), and those whose answer the snapshot cannot decide.
 
 use crate::eval::{self, Endpoint, Trace};
 use crate::model::*;
@@ -21,15 +24,21 @@ pub enum Target {
     EniPublic(Ix, IpAddr),
     /// One address outside the modelled networks.
     Address(IpAddr),
-    /// Any address outside the modelled networks.
+    /// An address inside a modelled VPC that no interface carries: a destination the walk
+    /// follows to where it stops.
+    Unassigned(IpAddr, String),
+    /// Any address on the internet.
     Internet,
+    /// Any on-premises address, or only those behind one gateway (a `vgw-`, a `vpn-`
+    /// connection or a transit gateway attachment id).
+    OnPrem(Option<String>),
 }
 
 /// An endpoint the user named that does not resolve.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// Nothing has that name.
-    #[error("unknown endpoint `{0}`: expected an ENI id (eni-...), an instance id (i-...), an RDS DB identifier, a Name tag, an IP address or `internet`")]
+    #[error("unknown endpoint `{0}`: expected an ENI id (eni-...), an instance id (i-...), an RDS DB identifier, a Name tag, an IP address, `internet`, `onprem`, or a VPN gateway, VPN connection or transit gateway attachment id")]
     Unknown(String),
     /// Several interfaces match.
     #[error("`{0}` is ambiguous: it matches {1}")]
@@ -98,6 +107,13 @@ pub struct Answer {
     pub internet_any: Option<bool>,
     /// For `internet` ends: the outside address the trace shows.
     pub internet_sample: Option<IpAddr>,
+    /// For `onprem` ends: the on-premises ranges that reach (or are reached).
+    pub onprem_ranges: Option<Vec<IpNet>>,
+    /// For `onprem` ends: the on-premises address the trace shows.
+    pub onprem_sample: Option<IpAddr>,
+    /// For `internet` and `onprem` ends: the outside ranges whose answer the snapshot cannot
+    /// decide (the path meets something the model does not evaluate).
+    pub unknown_ranges: Option<Vec<IpNet>>,
 }
 
 fn eni_target(topo: &Topology<'_>, ix: Ix) -> Target {
@@ -111,6 +127,20 @@ pub fn resolve(topo: &Topology<'_>, spec: &str) -> Result<Target, ResolveError> 
     let s = spec.trim();
     if s.eq_ignore_ascii_case("internet") {
         return Ok(Target::Internet);
+    }
+    if s.eq_ignore_ascii_case("onprem") || s.eq_ignore_ascii_case("on-premises") {
+        return Ok(Target::OnPrem(None));
+    }
+    if topo.model.vpn_gateways.iter().any(|g| g.id == s) || topo.model.vpn_connections.iter().any(|c| c.id == s) {
+        return Ok(Target::OnPrem(Some(s.to_string())));
+    }
+    if let Some(a) = topo.tgw_attachment(s) {
+        return match a.kind {
+            TgwAttachmentKind::External { .. } => Ok(Target::OnPrem(Some(s.to_string()))),
+            _ => Err(ResolveError::NoInterface(format!(
+                "{s} is a transit gateway attachment to a VPC or a peer gateway, not an on-premises network: name an interface behind it instead"
+            ))),
+        };
     }
     if let Some(ix) = topo.eni_ix(s) {
         return Ok(eni_target(topo, ix));
@@ -134,7 +164,7 @@ pub fn resolve(topo: &Topology<'_>, spec: &str) -> Result<Target, ResolveError> 
             return Ok(Target::EniPublic(ix, ip));
         }
         if let Some(v) = topo.model.vpcs.iter().find(|v| v.cidrs.iter().any(|c| c.contains(&ip))) {
-            return Err(ResolveError::Unassigned(ip, v.id.to_string()));
+            return Ok(Target::Unassigned(ip, v.id.to_string()));
         }
         return Ok(Target::Address(ip));
     }
@@ -174,7 +204,13 @@ fn info(topo: &Topology<'_>, spec: &str, t: &Target) -> EndpointInfo {
             EndpointInfo { spec: spec.into(), interface: Some(e.id.to_string()), address: Some(*ip), name }
         }
         Target::Address(ip) => EndpointInfo { spec: spec.into(), interface: None, address: Some(*ip), name: None },
+        Target::Unassigned(ip, vpc) => EndpointInfo { spec: spec.into(), interface: None, address: Some(*ip), name: Some(format!("unassigned address in {vpc}")) },
         Target::Internet => EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some("any internet address".into()) },
+        Target::OnPrem(None) => EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some("any on-premises address".into()) },
+        Target::OnPrem(Some(g)) => {
+            let name = topo.name_of(g).filter(|n| !n.is_empty()).map(|n| format!("{n}: ")).unwrap_or_default();
+            EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some(format!("{name}any on-premises address behind {g}")) }
+        }
     }
 }
 
@@ -182,8 +218,9 @@ fn endpoint(t: &Target, sample: IpAddr) -> Endpoint {
     match t {
         Target::Eni(ix, ip) => Endpoint::Eni { ix: *ix, ip: *ip },
         Target::EniPublic(ix, ip) => Endpoint::EniPublic { ix: *ix, public: *ip },
-        Target::Address(ip) => Endpoint::External(*ip),
-        Target::Internet => Endpoint::External(sample),
+        Target::Address(ip) | Target::Unassigned(ip, _) => Endpoint::External(*ip),
+        Target::Internet => Endpoint::Internet(sample),
+        Target::OnPrem(_) => Endpoint::External(sample),
     }
 }
 
@@ -191,7 +228,10 @@ fn endpoint(t: &Target, sample: IpAddr) -> Endpoint {
 pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
     let src = resolve(topo, &q.from)?;
     let dst = resolve(topo, &q.to)?;
-    let outside = |t: &Target| matches!(t, Target::Internet | Target::Address(_));
+    if let Target::Unassigned(ip, vpc) = &src {
+        return Err(ResolveError::Unassigned(*ip, vpc.clone()));
+    }
+    let outside = |t: &Target| matches!(t, Target::Internet | Target::OnPrem(_) | Target::Address(_) | Target::Unassigned(..));
     if outside(&src) && outside(&dst) {
         return Err(ResolveError::BothOutside);
     }
@@ -209,28 +249,57 @@ pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
     let dport = port.unwrap_or(0);
     let run = |sample: IpAddr| eval::evaluate(topo, &endpoint(&src, sample), &endpoint(&dst, sample), q.protocol, sport, dport);
 
-    let (trace, ranges, any, sample) = match (&src, &dst) {
-        (Target::Internet, other) | (other, Target::Internet) => {
-            let inner = match other {
-                Target::Eni(ix, ip) | Target::EniPublic(ix, ip) => (*ix, *ip),
-                _ => return Err(ResolveError::BothOutside),
-            };
-            let outcome = sweep_internet(topo, inner, matches!(src, Target::Internet), run);
-            (outcome.trace, Some(outcome.ranges), Some(outcome.all), Some(outcome.sample))
-        }
-        _ => (run(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), None, None, None),
+    let space = match (&src, &dst) {
+        (Target::Internet, other) | (other, Target::Internet) => Some((Space::Internet, other)),
+        (Target::OnPrem(via), other) | (other, Target::OnPrem(via)) => Some((Space::OnPrem(via.as_deref().map(|v| door_names(topo, v))), other)),
+        _ => None,
     };
-    Ok(Answer {
+    let answer = |trace: Trace| Answer {
         from: info(topo, &q.from, &src),
         to: info(topo, &q.to, &dst),
         protocol: q.protocol,
         port,
         source_port: sport,
         trace,
-        internet_ranges: ranges,
-        internet_any: any,
-        internet_sample: sample,
-    })
+        internet_ranges: None,
+        internet_any: None,
+        internet_sample: None,
+        onprem_ranges: None,
+        onprem_sample: None,
+        unknown_ranges: None,
+    };
+    let Some((space, other)) = space else { return Ok(answer(run(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))) };
+    let inner = match other {
+        Target::Eni(ix, ip) | Target::EniPublic(ix, ip) => (*ix, *ip),
+        _ => return Err(ResolveError::BothOutside),
+    };
+    let inbound = matches!(src, Target::Internet | Target::OnPrem(_));
+    let outcome = sweep_space(topo, inner, inbound, None, &space, run);
+    let mut answer = answer(outcome.trace);
+    answer.unknown_ranges = Some(outcome.unknown);
+    match space {
+        Space::Internet => {
+            answer.internet_ranges = Some(outcome.ranges);
+            answer.internet_any = Some(outcome.all);
+            answer.internet_sample = Some(outcome.sample);
+        }
+        Space::OnPrem(_) => {
+            answer.onprem_ranges = Some(outcome.ranges);
+            answer.onprem_sample = Some(outcome.sample);
+        }
+    }
+    Ok(answer)
+}
+
+/// The door names (`Door::is_named`) that select the on-premises addresses behind `id`: the
+/// gateway or attachment itself, and for a VPN connection the virtual private gateway or
+/// transit gateway attachment it ends on.
+fn door_names(topo: &Topology<'_>, id: &str) -> Vec<String> {
+    let mut names = vec![id.to_string()];
+    if let Some(c) = topo.model.vpn_connections.iter().find(|c| c.id == id) {
+        names.extend(c.vgw.clone());
+    }
+    names
 }
 
 /// The listener port when interface `ix` belongs to an RDS instance.
@@ -246,15 +315,65 @@ fn db_port(topo: &Topology<'_>, ix: Ix) -> Option<u16> {
 /// The outcome of sweeping the outside address space ([`sweep_internet`], [`sweep_outside`]).
 #[derive(Clone, Debug)]
 pub struct Sweep {
-    /// A representative trace: the first address that got through, else the failed
-    /// attempt that got furthest (a return-path failure beats a forward one).
+    /// A representative trace: the first address that got through, else the first whose
+    /// answer is unknown, else the failed attempt that got furthest (a return-path failure
+    /// beats a forward one).
     pub trace: Trace,
     /// The outside ranges that get through, merged into the fewest CIDRs.
     pub ranges: Vec<IpNet>,
-    /// Whether every public address gets through.
+    /// The outside ranges whose answer the snapshot cannot decide.
+    pub unknown: Vec<IpNet>,
+    /// Whether every address of the space gets through.
     pub all: bool,
     /// The outside address `trace` shows.
     pub sample: IpAddr,
+}
+
+/// Which outside addresses a sweep covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Space {
+    /// Public addresses, reaching in through an internet gateway.
+    Internet,
+    /// Addresses the routes send to an on-premises network (through a virtual private
+    /// gateway or a VPN or Direct Connect gateway attachment), or only those whose path
+    /// uses one of the named gateways, attachments or VPN connections.
+    OnPrem(Option<Vec<String>>),
+}
+
+impl Space {
+    /// Whether a trace for one address of the space is about that space: an on-premises
+    /// address is one whose path uses an on-premises gateway (behind the named one).
+    fn covers(&self, t: &Trace) -> bool {
+        match self {
+            Space::Internet => true,
+            Space::OnPrem(via) => t.outside_via.as_ref().is_some_and(|d| {
+                d.is_onprem() && via.as_ref().is_none_or(|names| names.iter().any(|v| d.is_named(v)))
+            }),
+        }
+    }
+
+    /// Whether no address of the space is `ip`.
+    fn excludes(&self, ip: IpAddr) -> bool {
+        match self {
+            Space::Internet => eval::is_special(ip),
+            Space::OnPrem(_) => never_a_host(ip),
+        }
+    }
+}
+
+/// Addresses no host of any network has: loopback, link-local, multicast, broadcast,
+/// unspecified, "this network" and the reserved 240.0.0.0/4.
+fn never_a_host(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v) => {
+            let o = v.octets();
+            v.is_loopback() || v.is_link_local() || v.is_multicast() || v.is_broadcast() || v.is_unspecified() || o[0] == 0 || o[0] >= 240
+        }
+        IpAddr::V6(v) => {
+            let s0 = v.segments()[0];
+            v.is_loopback() || v.is_unspecified() || (s0 & 0xffc0) == 0xfe80 || (s0 & 0xff00) == 0xff00
+        }
+    }
 }
 
 /// Cuts the outside address space at every prefix that a relevant rule or route names,
@@ -263,12 +382,17 @@ pub struct Sweep {
 /// `(ix, ip)` is the inside end (an interface and its address); `run` evaluates the flow for
 /// one outside address (as source or destination, as the caller decides).
 pub fn sweep_internet(topo: &Topology<'_>, inner: (Ix, IpAddr), inbound: bool, run: impl Fn(IpAddr) -> Trace) -> Sweep {
-    sweep_outside(topo, inner, inbound, None, run)
+    sweep_space(topo, inner, inbound, None, &Space::Internet, run)
 }
 
 /// [`sweep_internet`] for any outside end of interface `inner`: `run` evaluates the flow
 /// for one outside address; `within`, when given, limits the sweep to that range.
-pub fn sweep_outside(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, within: Option<IpNet>, run: impl Fn(IpAddr) -> Trace) -> Sweep {
+pub fn sweep_outside(topo: &Topology<'_>, inner: (Ix, IpAddr), inbound: bool, within: Option<IpNet>, run: impl Fn(IpAddr) -> Trace) -> Sweep {
+    sweep_space(topo, inner, inbound, within, &Space::Internet, run)
+}
+
+/// Sweeps the addresses of `space` (within `within`, when given) for interface `inner`.
+pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool, within: Option<IpNet>, space: &Space, run: impl Fn(IpAddr) -> Trace) -> Sweep {
     let e = &topo.model.enis[ix];
     let mut prefixes: Vec<IpNet> = Vec::new();
     prefixes.extend(within);
@@ -296,6 +420,20 @@ pub fn sweep_outside(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: boo
             }
         }
     }
+    if let Space::OnPrem(_) = space {
+        // On-premises ranges are decided by transit gateway routes and VPN static routes too.
+        for rt in &topo.model.tgw_route_tables {
+            for r in &rt.routes {
+                match &r.dest {
+                    RouteDest::Cidr(c) => prefixes.push(*c),
+                    RouteDest::PrefixList(p) => prefixes.extend_from_slice(topo.prefix_list_cidrs(p)),
+                }
+            }
+        }
+        for c in &topo.model.vpn_connections {
+            prefixes.extend_from_slice(&c.static_routes);
+        }
+    }
     for v in &topo.model.vpcs {
         prefixes.extend_from_slice(&v.cidrs);
     }
@@ -309,8 +447,10 @@ pub fn sweep_outside(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: boo
         families.push(true);
     }
     let mut passed: Vec<(u128, u128, bool)> = Vec::new();
+    let mut undecided: Vec<(u128, u128, bool)> = Vec::new();
     let mut best: Option<(u32, Trace, IpAddr)> = None;
     let mut first_ok: Option<(Trace, IpAddr)> = None;
+    let mut first_unknown: Option<(Trace, IpAddr)> = None;
     let mut all = true;
     for v6 in families {
         let mut cuts: BTreeSet<u128> = BTreeSet::new();
@@ -326,6 +466,8 @@ pub fn sweep_outside(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: boo
         if v6 {
             cuts.insert(0x2000u128 << 112);
             cuts.insert(0x4000u128 << 112);
+            cuts.insert(0xfc00u128 << 112);
+            cuts.insert(0xfe00u128 << 112);
         }
         let cuts: Vec<u128> = cuts.into_iter().collect();
         for (i, &lo) in cuts.iter().enumerate() {
@@ -337,14 +479,28 @@ pub fn sweep_outside(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: boo
                     continue;
                 }
             }
-            if eval::is_special(addr) || topo.in_modelled_network(addr) {
+            if space.excludes(addr) || topo.in_modelled_network(addr) {
                 continue;
             }
             let t = run(addr);
+            if !space.covers(&t) {
+                continue;
+            }
+            // On premises, a private address is the more telling sample.
+            let better = |held: &Option<(Trace, IpAddr)>| match held {
+                None => true,
+                Some((_, a)) => matches!(space, Space::OnPrem(_)) && !eval::is_special(*a) && eval::is_special(addr),
+            };
             if t.reachable {
                 passed.push((lo, hi, v6));
-                if first_ok.is_none() {
+                if better(&first_ok) {
                     first_ok = Some((t, addr));
+                }
+            } else if t.is_unknown() {
+                all = false;
+                undecided.push((lo, hi, v6));
+                if better(&first_unknown) {
+                    first_unknown = Some((t, addr));
                 }
             } else {
                 all = false;
@@ -356,15 +512,17 @@ pub fn sweep_outside(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: boo
         }
     }
     let ranges = to_cidrs(&passed);
-    let (trace, sample) = match (first_ok, best) {
-        (Some((t, a)), _) => (t, a),
-        (None, Some((_, t, a))) => (t, a),
-        (None, None) => {
+    let unknown = to_cidrs(&undecided);
+    let (trace, sample) = match (first_ok, first_unknown, best) {
+        (Some((t, a)), _, _) => (t, a),
+        (None, Some((t, a)), _) => (t, a),
+        (None, None, Some((_, t, a))) => (t, a),
+        (None, None, None) => {
             let a = within.map(|w| w.network()).unwrap_or(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10)));
             (run(a), a)
         }
     };
-    Sweep { trace, all: all && !ranges.is_empty(), ranges, sample }
+    Sweep { trace, all: all && !ranges.is_empty(), ranges, unknown, sample }
 }
 
 /// How far a failed trace got: a return-path failure is more telling than a forward one.

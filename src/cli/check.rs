@@ -1,5 +1,5 @@
 //! `vpcscope check`: evaluates intent files against a snapshot (optionally with a Terraform
-//! plan applied). Exit 0 every intent holds, 1 any is violated, 2 error.
+//! plan applied). Exit 0 every intent holds, 1 any is violated or undecided, 2 error.
 
 use super::snapshot_args::SnapshotArgs;
 use anyhow::Context;

@@ -467,12 +467,15 @@ impl<'t, 'm> Walk<'t, 'm> {
                     format!("traffic is routed to appliance {id}; what the appliance forwards is not modelled"), &p, None)
             }
             RouteTarget::VpnGateway(g) => {
-                if !self.nacl(sub, NaclDirection::Outbound, &p) || !self.vgw_carries(g, &vpc, p.dst, &p) {
+                if !self.nacl(sub, NaclDirection::Outbound, &p) {
+                    return End::Stopped;
+                }
+                self.door = Some(Door::OnPrem { gateway: g.clone(), resource: None });
+                if !self.vgw_carries(g, &vpc, p.dst, &p) {
                     return End::Stopped;
                 }
                 let g = g.clone();
                 self.hop(&g, Kind::VpnGateway, Some(Direction::Egress), Action::Exit, None, &p, format!("leaves for the on-premises network through {g}"));
-                self.door = Some(Door::OnPrem { gateway: g, resource: None });
                 self.disposition = Disposition::ExitsNetwork;
                 End::Exited { exit: Exit::Gateway { vpc }, packet: p }
             }
@@ -705,6 +708,16 @@ impl<'t, 'm> Walk<'t, 'm> {
                 format!("{} is not associated with a route table of {} (or the table is not in the snapshot)", att.id, tgw.id), &p, None);
         };
         let Some(m) = route::lookup_tgw(self.topo, rt, p.dst) else {
+            if let Some(att) = unlearned_bgp(self.topo, rt) {
+                let rid = match &att.kind {
+                    TgwAttachmentKind::External { resource_id, .. } => Some(resource_id.clone()),
+                    _ => None,
+                };
+                self.door = Some(Door::OnPrem { gateway: att.id.to_string(), resource: rid });
+                return self.stop(Disposition::InsufficientInfo, rt.id.as_str(), Kind::TransitGatewayRouteTable, None, None, None, "TGW_ROUTES_NOT_IN_SNAPSHOT",
+                    format!("transit gateway route table {} holds no route to {}; it learns routes by BGP from {} ({}), which the snapshot does not hold: the flow works if on premises advertises {}, and is dropped if not",
+                        rt.id, p.dst, att.id, external_label(att), p.dst), &p, None);
+            }
             return self.stop(Disposition::NoRoute, rt.id.as_str(), Kind::TransitGatewayRouteTable, None, None, None, "NO_ROUTE_TO_DESTINATION",
                 format!("transit gateway route table {} has no route to {}", rt.id, p.dst), &p, None);
         };
@@ -753,12 +766,12 @@ impl<'t, 'm> Walk<'t, 'm> {
                 }
             }
             TgwAttachmentKind::External { resource_type, resource_id } => {
+                self.door = Some(Door::OnPrem { gateway: out.id.to_string(), resource: Some(resource_id.clone()) });
                 if !self.attachment_carries(out, &p) {
                     return End::Stopped;
                 }
                 self.hop(out.id.as_str(), Kind::TransitGatewayAttachment, Some(Direction::Egress), Action::Exit, None, &p,
                     format!("leaves for the on-premises network through {resource_type} {resource_id}"));
-                self.door = Some(Door::OnPrem { gateway: out.id.to_string(), resource: Some(resource_id.clone()) });
                 self.disposition = Disposition::ExitsNetwork;
                 // The reply comes back through this attachment's transit gateway route table.
                 End::Exited { exit: Exit::Attachment { tgw: tgw.id.clone(), att: out.id.clone() }, packet: p }
@@ -944,11 +957,11 @@ impl<'t, 'm> Walk<'t, 'm> {
     fn from_vgw(&mut self, g: &str, dst: Ix, p: Packet) -> End {
         let vpc = self.eni(dst).vpc.clone();
         self.hop("onprem", Kind::OnPremises, None, Action::Pass, None, &p, format!("sent from {} on the on-premises network", p.src));
+        self.door = Some(Door::OnPrem { gateway: g.to_string(), resource: None });
         if !self.vgw_carries(g, &vpc, p.src, &p) {
             return End::Stopped;
         }
         self.hop(g, Kind::VpnGateway, Some(Direction::Ingress), Action::Forward, None, &p, format!("enters {vpc} from the on-premises network"));
-        self.door = Some(Door::OnPrem { gateway: g.to_string(), resource: None });
         if let Some(end) = self.ingress_routing(g, &p) {
             return end;
         }
@@ -982,15 +995,15 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(a) = found else {
             return self.stop(Disposition::InsufficientInfo, att.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_COMPONENT", format!("{att} is not in the snapshot"), &p, None);
         };
-        if !self.attachment_carries(a, &p) {
-            return End::Stopped;
-        }
         let (rtype, rid) = match &a.kind {
             TgwAttachmentKind::External { resource_type, resource_id } => (resource_type.clone(), resource_id.clone()),
             _ => (String::new(), String::new()),
         };
+        self.door = Some(Door::OnPrem { gateway: a.id.to_string(), resource: Some(rid.clone()) });
+        if !self.attachment_carries(a, &p) {
+            return End::Stopped;
+        }
         self.hop(a.id.as_str(), Kind::TransitGatewayAttachment, Some(Direction::Ingress), Action::Forward, None, &p, format!("enters {tgw} from {rtype} {rid}"));
-        self.door = Some(Door::OnPrem { gateway: a.id.to_string(), resource: Some(rid) });
         self.tgw_origin_az = None;
         self.tgw_route(gw, a, p, 0)
     }
@@ -1119,8 +1132,8 @@ enum Entry<'m> {
     /// From the on-premises network, through a transit gateway's VPN or Direct Connect
     /// gateway attachment.
     Attachment(&'m TransitGateway, &'m TgwAttachment),
-    /// Cannot be told from the snapshot.
-    Undecided { id: String, kind: Kind, code: &'static str, explanation: String },
+    /// Cannot be told from the snapshot (`door`: the on-premises gateway it may come by).
+    Undecided { id: String, kind: Kind, code: &'static str, explanation: String, door: Option<Door> },
     /// A private address that no route leads to: it cannot arrive from anywhere.
     Unrouted { id: String, explanation: String },
 }
@@ -1156,6 +1169,7 @@ fn outside_entry<'m>(topo: &Topology<'m>, dst: Ix, src: IpAddr) -> Entry<'m> {
                             kind: Kind::TransitGatewayAttachment,
                             code: "MISSING_COMPONENT",
                             explanation: format!("{src} lies behind {}, which leads to a network the snapshot does not hold", att.id),
+                            door: None,
                         },
                         _ => fallback(trt.id.as_str(), format!("transit gateway route table {} sends it nowhere on premises", trt.id)),
                     }
@@ -1170,6 +1184,13 @@ fn outside_entry<'m>(topo: &Topology<'m>, dst: Ix, src: IpAddr) -> Entry<'m> {
                             "transit gateway route table {} holds no route to {src}; it learns routes by BGP from {} ({}), which the snapshot does not hold: the flow works if on premises advertises {src}, and is dropped if not (capture with propagated routes: search-transit-gateway-routes --filters Name=type,Values=static,propagated)",
                             trt.id, att.id, external_label(att)
                         ),
+                        door: Some(Door::OnPrem {
+                            gateway: att.id.to_string(),
+                            resource: match &att.kind {
+                                TgwAttachmentKind::External { resource_id, .. } => Some(resource_id.clone()),
+                                _ => None,
+                            },
+                        }),
                     },
                     None => fallback(trt.id.as_str(), format!("transit gateway route table {} has no route to it", trt.id)),
                 },
@@ -1255,8 +1276,9 @@ impl<'t, 'm> Flow<'t, 'm> {
                     }
                     Entry::Vgw(g) => fwd.from_vgw(&g, *ix, packet),
                     Entry::Attachment(tgw, att) => fwd.from_attachment(&tgw.id, &att.id, packet),
-                    Entry::Undecided { id, kind, code, explanation } => {
+                    Entry::Undecided { id, kind, code, explanation, door } => {
                         fwd.hop("onprem", Kind::OnPremises, None, Action::Pass, None, &packet, format!("sent from {src_ip} outside the modelled networks"));
+                        fwd.door = door;
                         fwd.stop(Disposition::InsufficientInfo, &id, kind, None, None, None, code, explanation, &packet, None)
                     }
                     Entry::Unrouted { id, explanation } => {

@@ -279,7 +279,7 @@ fn diagram(out: &mut dyn Write, a: &Audit, m: &Model) -> io::Result<()> {
     // Resources to draw, per subnet: (label, severity, kind).
     let mut marks: BTreeMap<&str, Vec<(&Finding, String)>> = BTreeMap::new();
     for f in &a.findings {
-        if matches!(f.kind, FindingKind::ExposedDatabase | FindingKind::ExposedAdminPort | FindingKind::LatentExposure) {
+        if matches!(f.kind, FindingKind::ExposedDatabase | FindingKind::ExposedAdminPort | FindingKind::UndecidedExposure | FindingKind::LatentExposure) {
             if let Some(s) = &f.resource.subnet {
                 let label = format!("{} :{}", f.resource.name.clone().unwrap_or_else(|| f.resource.id.clone()), f.port.map(|p| p.to_string()).unwrap_or_default());
                 marks.entry(s.as_str()).or_default().push((f, label));
@@ -380,6 +380,7 @@ fn security_severity(k: FindingKind) -> &'static str {
         FindingKind::ExposedDatabase => "9.5",
         FindingKind::ExposedAdminPort => "8.0",
         FindingKind::LatentExposure => "5.0",
+        FindingKind::UndecidedExposure => "6.0",
         FindingKind::NaclReturnPath => "4.0",
         FindingKind::SecurityGroupOpenToWorld => "7.0",
         FindingKind::MissingSecurityGroup => "4.0",

@@ -5,18 +5,21 @@
 //! ```text
 //! {"intents": [{"name", "description", "severity": "critical"|"high"|"medium"|"low"|"info",
 //!               "kind": "must-reach"|"must-not-reach"|"isolated", "file", "line",
-//!               "status": "holds"|"violated", "sources", "destinations", "flows",
+//!               "status": "holds"|"violated"|"undecided", "sources", "destinations", "flows",
 //!               "violation_count", "note": null | "...",
+//!               "undecided": [same shape as a violation; "reason" names what is missing],
 //!               "violations": [{"from": {"id", "name", "address"}, "to": {...},
 //!                               "protocol", "ports": [u16], "ranges": null | ["CIDR"],
 //!                               "reason", "blocked_by": null | {reach's blocked_by},
 //!                               "trace": {"reachable", "forward", "return", "blocked_by", "fix"}}]}],
-//!  "held": n, "violated": n, "warnings": ["..."]}
+//!  "held": n, "violated": n, "undecided": n, "warnings": ["..."]}
 //! ```
 //!
 //! `violations` has one entry per violating pair for `must-not-reach`/`isolated` (with an
 //! example trace and the ports that get through) and one per failing flow for
-//! `must-reach` (with the blocking hop). **JUnit XML**: one test suite, one test case per
+//! `must-reach` (with the blocking hop). An intent that no flow violates but some flow's
+//! answer is unknown (the path meets something the model does not evaluate) is
+//! `undecided`, never `holds`. **JUnit XML**: one test suite, one test case per
 //! intent, a `<failure>` per violated intent. **SARIF 2.1.0**: one rule per intent, one
 //! result per violation, located at the intent's file and line. **Text**: for a terminal
 //! or a CI log.
@@ -61,6 +64,10 @@ fn summary(i: &IntentResult) -> String {
         (Status::Violated, crate::intent::IntentKind::MustReach) if i.violation_count == 0 => "violated: nothing to evaluate".to_string(),
         (Status::Violated, crate::intent::IntentKind::MustReach) => format!("violated: {} of {} flows do not get through", i.violation_count, i.flows),
         (Status::Violated, _) => format!("violated: {} pair{} can reach", i.violation_count, if i.violation_count == 1 { "" } else { "s" }),
+        (Status::Undecided, _) => {
+            let n = i.undecided.len();
+            format!("undecided: the snapshot cannot decide {n} {}", if n == 1 { "pair" } else { "pairs" })
+        }
     }
 }
 
@@ -70,7 +77,11 @@ pub fn text(out: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
         writeln!(out, "warning: {}", text_safe(w))?;
     }
     for i in &r.intents {
-        let tag = if i.status == Status::Holds { "PASS" } else { "FAIL" };
+        let tag = match i.status {
+            Status::Holds => "PASS",
+            Status::Violated => "FAIL",
+            Status::Undecided => "UNDECIDED",
+        };
         writeln!(out, "{tag} {} [{}, {}] {}:{}", text_safe(&i.name), i.kind, i.severity, text_safe(&i.file), i.line)?;
         if !i.description.is_empty() && i.status == Status::Violated {
             writeln!(out, "  {}", text_safe(&i.description))?;
@@ -86,18 +97,29 @@ pub fn text(out: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
         if i.violations.len() > SHOWN {
             writeln!(out, "  ... and {} more (use --format json for all)", i.violations.len() - SHOWN)?;
         }
+        if i.status == Status::Undecided {
+            for v in i.undecided.iter().take(SHOWN) {
+                writeln!(out, "  ? {}", violation_line(i, v))?;
+            }
+        }
     }
-    writeln!(out, "{} intents: {} held, {} violated", r.intents.len(), r.held, r.violated)
+    let undecided = if r.undecided > 0 { format!(", {} undecided", r.undecided) } else { String::new() };
+    writeln!(out, "{} intents: {} held, {} violated{undecided}", r.intents.len(), r.held, r.violated)
 }
 
 /// Writes JUnit XML: one test case per intent.
 pub fn junit(out: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(out, r#"<testsuites name="vpcscope check" tests="{}" failures="{}">"#, r.intents.len(), r.violated)?;
-    writeln!(out, r#"  <testsuite name="vpcscope check" tests="{}" failures="{}" errors="0" skipped="0">"#, r.intents.len(), r.violated)?;
+    let failures = r.violated + r.undecided;
+    writeln!(out, r#"<testsuites name="vpcscope check" tests="{}" failures="{failures}">"#, r.intents.len())?;
+    writeln!(out, r#"  <testsuite name="vpcscope check" tests="{}" failures="{failures}" errors="0" skipped="0">"#, r.intents.len())?;
     for i in &r.intents {
         let class = xml_escape(&i.file);
         writeln!(out, r#"    <testcase name="{}" classname="{class}" file="{class}" line="{}">"#, xml_escape(&i.name), i.line)?;
+        if i.status == Status::Undecided {
+            let body: Vec<String> = i.undecided.iter().take(SHOWN).map(|v| violation_line(i, v)).collect();
+            writeln!(out, r#"      <failure message="{}" type="undecided">{}</failure>"#, xml_escape(&format!("{} [{}]: {}", i.name, i.severity, summary(i))), xml_escape(&body.join("\n")))?;
+        }
         if i.status == Status::Violated {
             let mut body = String::new();
             if !i.description.is_empty() {
@@ -151,12 +173,12 @@ pub fn sarif(out: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
         })
         .collect();
     let mut results = Vec::new();
-    for i in r.intents.iter().filter(|i| i.status == Status::Violated) {
+    for i in r.intents.iter().filter(|i| i.status != Status::Holds) {
         let location = json!([{"physicalLocation": {"artifactLocation": {"uri": i.file}, "region": {"startLine": i.line}}}]);
         if i.violations.is_empty() {
             results.push(json!({"ruleId": i.name, "level": level(i.severity), "message": {"text": format!("{}: {}", i.name, i.note.clone().unwrap_or_else(|| summary(i)))}, "locations": location}));
         }
-        for v in &i.violations {
+        for v in i.violations.iter().chain(&i.undecided) {
             results.push(json!({
                 "ruleId": i.name,
                 "level": level(i.severity),

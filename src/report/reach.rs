@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! {"reachable": bool,
+//!  "verdict": "reachable"|"not-reachable"|"unknown",
 //!  "forward": {"disposition": "accepted"|"denied-in"|"denied-out"|"no-route"|"blackhole"|
 //!              "dropped"|"exits-network"|"loop"|"insufficient-info",
 //!              "hops": [{"id", "kind", "name", "direction", "action", "rule", "packet", "detail"}]},
@@ -12,14 +13,23 @@
 //!  "fix": null | {"action", "id", "description", "aws_cli"},
 //!  "from": {"spec", "interface", "address", "name"}, "to": {...},
 //!  "protocol", "port", "source_port",
-//!  "internet_ranges": null | ["CIDR", ...], "internet_any": null | bool, "internet_sample": null | "IP"}
+//!  "internet_ranges": null | ["CIDR", ...], "internet_any": null | bool, "internet_sample": null | "IP",
+//!  "onprem_ranges": null | ["CIDR", ...], "onprem_sample": null | "IP",
+//!  "unknown_ranges": null | ["CIDR", ...]}
+//! ```
+//!
+//! `reachable` is true only for `"verdict": "reachable"`; with `"unknown"`, `blocked_by` names
+//! what the model cannot evaluate (disposition `insufficient-info`) and `explanation` says what
+//! would decide it.
+//!
+//! ```text
 //! ```
 //!
 //! **Text**: a trace a person can paste into an incident channel.
 
 use super::text_safe;
 use crate::analysis::reach::{Answer, EndpointInfo};
-use crate::eval::{Hop, Leg, PathKind};
+use crate::eval::{Hop, Leg, PathKind, Verdict};
 use std::io::{self, Write};
 
 /// Writes the answer as one JSON document.
@@ -78,13 +88,23 @@ fn leg(out: &mut dyn Write, title: &str, l: &Leg) -> io::Result<()> {
     Ok(())
 }
 
+fn list(ranges: &[ipnet::IpNet]) -> String {
+    let shown: Vec<String> = ranges.iter().take(12).map(|r| r.to_string()).collect();
+    let more = if ranges.len() > 12 { format!(" and {} more", ranges.len() - 12) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
+}
+
 /// Writes the answer as a readable trace.
 pub fn text(out: &mut dyn Write, a: &Answer) -> io::Result<()> {
     let proto = a.protocol.to_string().to_lowercase();
     let port = a.port.map(|p| format!("/{p}")).unwrap_or_default();
     writeln!(out, "{} -> {}  {proto}{port}", endpoint(&a.from), endpoint(&a.to))?;
-    let verdict = if a.trace.reachable { "REACHABLE" } else { "NOT REACHABLE" };
+    let verdict = a.trace.verdict.label();
     match &a.trace.blocked_by {
+        Some(b) if a.trace.verdict == Verdict::Unknown => {
+            let path = if b.path == PathKind::Return { "the reply" } else { "the request" };
+            writeln!(out, "Result: {verdict}: {path} meets {}, which the snapshot cannot decide ({})", b.id, b.code)?;
+        }
         Some(b) => {
             let path = if b.path == PathKind::Return { "the reply" } else { "the request" };
             writeln!(out, "Result: {verdict}: {path} is stopped by {} ({})", b.id, b.code)?;
@@ -103,6 +123,17 @@ pub fn text(out: &mut dyn Write, a: &Answer) -> io::Result<()> {
             writeln!(out, "Internet: these outside ranges get through: {}{more} (trace shown for {sample})", shown.join(", "))?;
         }
     }
+    if let Some(ranges) = &a.onprem_ranges {
+        let sample = a.onprem_sample.map(|s| s.to_string()).unwrap_or_default();
+        if ranges.is_empty() {
+            writeln!(out, "On premises: no on-premises address gets through (trace shown for {sample})")?;
+        } else {
+            writeln!(out, "On premises: these ranges get through: {} (trace shown for {sample})", list(ranges))?;
+        }
+    }
+    if let Some(ranges) = a.unknown_ranges.as_ref().filter(|r| !r.is_empty()) {
+        writeln!(out, "Undecided: the snapshot cannot tell for {}", list(ranges))?;
+    }
     writeln!(out)?;
     leg(out, "Forward path", &a.trace.forward)?;
     if let Some(r) = &a.trace.ret {
@@ -119,7 +150,8 @@ pub fn text(out: &mut dyn Write, a: &Answer) -> io::Result<()> {
             what.push_str(&format!(", rule {r}"));
         }
         let path = if b.path == PathKind::Return { "return" } else { "forward" };
-        writeln!(out, "Blocked by: {what} on the {path} path [{}]", b.code)?;
+        let head = if a.trace.verdict == Verdict::Unknown { "Undecided at" } else { "Blocked by" };
+        writeln!(out, "{head}: {what} on the {path} path [{}]", b.code)?;
         writeln!(out, "  {}", text_safe(&b.explanation))?;
     }
     if let Some(f) = &a.trace.fix {

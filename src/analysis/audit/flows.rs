@@ -112,7 +112,7 @@ fn by_interface(records: &[FlowRecord]) -> HashMap<&str, Vec<&FlowRecord>> {
 pub(super) fn attach(topo: &Topology<'_>, records: &[FlowRecord], findings: &mut [Finding]) {
     let idx = by_interface(records);
     for f in findings.iter_mut() {
-        if !matches!(f.kind, FindingKind::ExposedDatabase | FindingKind::ExposedAdminPort | FindingKind::LatentExposure) {
+        if !matches!(f.kind, FindingKind::ExposedDatabase | FindingKind::ExposedAdminPort | FindingKind::UndecidedExposure | FindingKind::LatentExposure) {
             continue;
         }
         let (Some(eni_id), Some(port)) = (f.resource.interface.clone(), f.port) else { continue };

@@ -73,6 +73,9 @@ pub enum FindingKind {
     ExposedAdminPort,
     /// A security group opens a database or admin port to the world, but the path is closed.
     LatentExposure,
+    /// A database or admin port may be reachable from the internet: the path meets
+    /// something the snapshot cannot evaluate (an appliance, routes it does not hold).
+    UndecidedExposure,
     /// A network ACL admits traffic whose replies it (statically) denies.
     NaclReturnPath,
     /// A security group admits all traffic from anywhere.
@@ -93,9 +96,10 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 11] = [
+    pub const ALL: [FindingKind; 12] = [
         FindingKind::ExposedDatabase,
         FindingKind::ExposedAdminPort,
+        FindingKind::UndecidedExposure,
         FindingKind::LatentExposure,
         FindingKind::NaclReturnPath,
         FindingKind::SecurityGroupOpenToWorld,
@@ -113,6 +117,7 @@ impl FindingKind {
             FindingKind::ExposedDatabase => "exposed-database",
             FindingKind::ExposedAdminPort => "exposed-admin-port",
             FindingKind::LatentExposure => "latent-exposure",
+            FindingKind::UndecidedExposure => "undecided-exposure",
             FindingKind::NaclReturnPath => "nacl-return-path",
             FindingKind::SecurityGroupOpenToWorld => "security-group-open-to-world",
             FindingKind::UnusedSecurityGroup => "unused-security-group",
@@ -130,6 +135,7 @@ impl FindingKind {
             FindingKind::ExposedDatabase => "A database listener is reachable from the internet over the full path (forward and return)",
             FindingKind::ExposedAdminPort => "A remote administration port (SSH, RDP, Telnet, VNC, WinRM) is reachable from the internet",
             FindingKind::LatentExposure => "A security group opens a database or admin port to the world, but another piece of the path closes it",
+            FindingKind::UndecidedExposure => "A database or admin port may be reachable from the internet: the path meets something the snapshot cannot evaluate",
             FindingKind::NaclReturnPath => "A network ACL admits traffic but denies its replies (network ACLs are stateless)",
             FindingKind::SecurityGroupOpenToWorld => "A security group admits all traffic from anywhere",
             FindingKind::UnusedSecurityGroup => "A security group is attached to no network interface",
@@ -559,13 +565,14 @@ fn to_port(r: &SgRule) -> i32 {
 fn exposures(topo: &Topology<'_>) -> (Vec<Finding>, usize) {
     let cands = candidates(topo);
     let n = cands.len();
-    type Key = (String, Vec<String>, bool, u16);
+    type Key = (String, Vec<String>, bool, bool, u16);
     let key = |c: &Candidate| -> Key {
         let e = &topo.model.enis[c.ix];
         let mut groups: Vec<String> = e.security_groups.iter().map(|g| g.to_string()).collect();
         groups.sort();
         let public = e.primary_ip().is_some_and(|ip| e.public_for(ip).is_some());
-        (e.subnet.to_string(), groups, public, c.port)
+        let v6 = e.private_ips.iter().any(|a| a.is_ipv6());
+        (e.subnet.to_string(), groups, public, v6, c.port)
     };
     let mut classes: BTreeMap<Key, usize> = BTreeMap::new();
     let mut reps: Vec<usize> = Vec::new();
@@ -586,8 +593,8 @@ fn exposures(topo: &Topology<'_>) -> (Vec<Finding>, usize) {
                 return exposure(topo, c, l, sweep.clone());
             }
             let ip = topo.model.enis[c.ix].primary_ip()?;
-            let trace = eval::evaluate(topo, &Endpoint::External(sweep.sample), &Endpoint::Eni { ix: c.ix, ip }, Protocol::Tcp, eval::DEFAULT_SOURCE_PORT, c.port);
-            if trace.reachable == sweep.trace.reachable {
+            let trace = eval::evaluate(topo, &Endpoint::Internet(sweep.sample), &Endpoint::Eni { ix: c.ix, ip }, Protocol::Tcp, eval::DEFAULT_SOURCE_PORT, c.port);
+            if trace.verdict == sweep.trace.verdict {
                 exposure(topo, c, l, Sweep { trace, ..sweep.clone() })
             } else {
                 exposure(topo, c, l, full_sweep(topo, c)?)
@@ -602,7 +609,7 @@ fn full_sweep(topo: &Topology<'_>, c: &Candidate) -> Option<Sweep> {
     let ip = e.primary_ip()?;
     let dst = Endpoint::Eni { ix: c.ix, ip };
     Some(sweep_internet(topo, (c.ix, ip), true, |addr| {
-        eval::evaluate(topo, &Endpoint::External(addr), &dst, Protocol::Tcp, eval::DEFAULT_SOURCE_PORT, c.port)
+        eval::evaluate(topo, &Endpoint::Internet(addr), &dst, Protocol::Tcp, eval::DEFAULT_SOURCE_PORT, c.port)
     }))
 }
 
@@ -652,6 +659,35 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
             evidence,
             closed_by: None,
             fix,
+            traffic: None,
+        });
+    }
+    // Undecided: some ranges meet something the model cannot evaluate. Neither hidden nor
+    // called exposed: its own class, naming what is missing.
+    if !sweep.unknown.is_empty() {
+        let b = sweep.trace.blocked_by.clone();
+        let what = b.as_ref().map(|b| format!("{} ({}): {}", b.id, b.code, b.explanation)).unwrap_or_default();
+        let sources: Vec<String> = sweep.unknown.iter().map(ToString::to_string).collect();
+        let mut evidence: Vec<String> = rules_text.iter().map(|r| format!("admitting rule: {r}")).collect();
+        evidence.push(format!("undecided at: {what}"));
+        return Some(Finding {
+            kind: FindingKind::UndecidedExposure,
+            severity: if admin { Severity::Low } else { Severity::Medium },
+            title: format!("{service} on {label} port {} may be reachable from {}: the snapshot cannot decide", c.port, plural(sources.len(), "public range")),
+            explanation: format!(
+                "{label}{public} admits TCP {} ({service}) in its security groups, and the path from {} meets {}, which the model does not evaluate. Check that component, or capture what is missing, to decide.",
+                c.port,
+                short_list(&sources),
+                b.as_ref().map(|b| b.id.as_str()).unwrap_or("a component")
+            ),
+            resource,
+            port: Some(c.port),
+            protocol: Some(Protocol::Tcp),
+            sources,
+            path: Some(path),
+            evidence,
+            closed_by: b,
+            fix: None,
             traffic: None,
         });
     }
