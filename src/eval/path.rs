@@ -1357,10 +1357,7 @@ impl<'t, 'm> Flow<'t, 'm> {
         };
         // The reply must reach the original sender with the addresses it expects, through
         // the gateway the request used.
-        let same_door = |d: &Option<Door>| match (d, &fwd_door) {
-            (Some(Door::Internet(_)), Some(Door::Internet(_))) => true,
-            (a, b) => a == b,
-        };
+        let same_door = |d: &Option<Door>| d == &fwd_door;
         let ok = match (&ret_end, src) {
             (End::Delivered { eni, packet: p }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => eni == ix && p.src == packet.dst,
             (End::Exited { packet: p, .. }, Endpoint::External(_) | Endpoint::Internet(_)) => p.src == visible_dst && p.dst == packet.src && same_door(&back.door),
@@ -1887,5 +1884,268 @@ mod tests {
     fn private_address_is_not_routed_by_the_internet_gateway() {
         let (ok, code, _, _) = check(&base(), "eni-web", "192.168.5.5", 443);
         assert_eq!((ok, code.as_str()), (false, "PRIVATE_DESTINATION"));
+    }
+
+    /// VPC A with virtual private gateway `vgw-1` (VPN `vpn-1`, tunnels as given) and
+    /// `10.200.0.0/16 -> vgw-1` in A's main table; `sg-app` admits 10.200.0.0/16 on 5432.
+    fn with_vgw(mut v: Value, tunnels: &[&str], static_only: bool, static_routes: Value) -> Value {
+        v["VpnGateways"] = json!([{"VpnGatewayId": "vgw-1", "State": "available", "VpcAttachments": [{"VpcId": "vpc-a", "State": "attached"}]}]);
+        let telemetry: Vec<Value> = tunnels.iter().map(|t| json!({"OutsideIpAddress": "3.3.3.3", "Status": t})).collect();
+        v["VpnConnections"] = json!([{"VpnConnectionId": "vpn-1", "State": "available", "VpnGatewayId": "vgw-1", "CustomerGatewayId": "cgw-1",
+            "Options": {"StaticRoutesOnly": static_only}, "Routes": static_routes, "VgwTelemetry": telemetry}]);
+        v["RouteTables"][0]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "10.200.0.0/16", "GatewayId": "vgw-1"}));
+        v["SecurityGroups"][1]["IpPermissions"].as_array_mut().unwrap().push(json!({"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.200.0.0/16"}]}));
+        v
+    }
+
+    #[test]
+    fn vpn_source_enters_through_the_vgw_without_a_public_address() {
+        let v = with_vgw(base(), &["UP", "DOWN"], false, json!([]));
+        let t = run(&v, "10.200.1.5", "eni-app1", Protocol::Tcp, 5432);
+        assert!(t.reachable, "{t:#?}");
+        assert_eq!(t.verdict, Verdict::Reachable);
+        let k = kinds(&t.forward);
+        assert_eq!(k[..2], ["on-premises:onprem".to_string(), "vpn-gateway:vgw-1".to_string()], "{k:?}");
+        // The reply leaves by the same gateway; no internet gateway on either leg.
+        let back = kinds(t.ret.as_ref().unwrap());
+        assert!(back.contains(&"vpn-gateway:vgw-1".to_string()), "{back:?}");
+        assert!(!k.iter().chain(&back).any(|h| h.starts_with("internet-gateway")));
+        assert_eq!(t.outside_via.as_ref().map(Door::is_onprem), Some(true));
+    }
+
+    #[test]
+    fn vpn_with_every_tunnel_down_carries_nothing() {
+        let v = with_vgw(base(), &["DOWN", "DOWN"], false, json!([]));
+        let (ok, code, path, id) = check(&v, "10.200.1.5", "eni-app1", 5432);
+        assert_eq!((ok, code.as_str(), path.as_str(), id.as_str()), (false, "VPN_TUNNELS_DOWN", "forward", "vgw-1"));
+        // The same from inside out.
+        let (ok, code, _, _) = check(&v, "eni-app1", "10.200.1.5", 5432);
+        assert_eq!((ok, code.as_str()), (false, "VPN_TUNNELS_DOWN"));
+    }
+
+    #[test]
+    fn static_only_vpn_carries_only_its_static_prefixes() {
+        let v = with_vgw(base(), &["UP", "UP"], true, json!([{"DestinationCidrBlock": "10.200.1.0/24", "State": "available"}]));
+        assert!(run(&v, "10.200.1.5", "eni-app1", Protocol::Tcp, 5432).reachable);
+        let (ok, code, _, id) = check(&v, "10.200.9.5", "eni-app1", 5432);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "VPN_NO_ROUTE", "vgw-1"));
+    }
+
+    #[test]
+    fn vgw_without_connections_in_the_snapshot_is_unknown() {
+        let mut v = with_vgw(base(), &["UP"], false, json!([]));
+        v.as_object_mut().unwrap().remove("VpnConnections");
+        let t = run(&v, "10.200.1.5", "eni-app1", Protocol::Tcp, 5432);
+        assert_eq!(t.verdict, Verdict::Unknown);
+        assert!(!t.reachable);
+        assert_eq!(t.forward.disposition, Disposition::InsufficientInfo);
+        assert_eq!(t.blocked_by.unwrap().code, "HYBRID_CONNECTION_NOT_IN_SNAPSHOT");
+    }
+
+    #[test]
+    fn private_source_that_no_route_sends_on_premises_cannot_arrive() {
+        // 10.200.0.0/16 is not routed to any gateway in the base network.
+        let (ok, code, _, id) = check(&base(), "10.200.1.5", "eni-app1", 22);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "NO_ROUTE_TO_SOURCE", "rtb-main-a"));
+    }
+
+    #[test]
+    fn vgw_route_leads_on_premises_and_the_reply_returns_through_it() {
+        let v = with_vgw(base(), &["UP"], false, json!([]));
+        let t = run(&v, "eni-app1", "10.200.1.5", Protocol::Tcp, 443);
+        assert!(t.reachable, "{t:#?}");
+        assert_eq!(t.forward.disposition, Disposition::ExitsNetwork);
+        assert_eq!(t.outside_via, Some(Door::OnPrem { gateway: "vgw-1".into(), resource: None }));
+    }
+
+    /// `with_tgw` plus a VPN attachment `tgw-attach-vpn` (VPN `vpn-t`, tunnel up) associated
+    /// with `tgw-rtb-1`.
+    fn with_tgw_vpn(v: Value, rt_routes: Value) -> Value {
+        let mut v = with_tgw(v, json!(["subnet-tgw"]), rt_routes);
+        v["TransitGatewayAttachments"].as_array_mut().unwrap().push(json!({"TransitGatewayAttachmentId": "tgw-attach-vpn", "TransitGatewayId": "tgw-1",
+            "ResourceType": "vpn", "ResourceId": "vpn-t", "State": "available", "Association": {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "associated"}}));
+        v["VpnConnections"] = json!([{"VpnConnectionId": "vpn-t", "State": "available", "TransitGatewayId": "tgw-1", "Options": {"StaticRoutesOnly": false},
+            "VgwTelemetry": [{"Status": "UP"}, {"Status": "UP"}]}]);
+        v
+    }
+
+    #[test]
+    fn tgw_route_to_a_vpn_attachment_never_reaches_the_other_vpc() {
+        // The route for VPC B's subnet points, by mistake, at the VPN attachment.
+        let v = with_tgw_vpn(base(), json!([{"DestinationCidrBlock": "10.1.1.0/24", "State": "active", "Type": "static",
+            "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": "tgw-attach-vpn", "ResourceType": "vpn"}]}]));
+        let t = run(&v, "eni-app1", "eni-peer1", Protocol::Tcp, 5432);
+        assert!(!t.reachable, "{t:#?}");
+        assert_eq!(t.verdict, Verdict::NotReachable);
+        assert_eq!(t.forward.disposition, Disposition::ExitsNetwork);
+        assert!(t.ret.is_none(), "no reply is injected for a request that never arrived");
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.code.as_str(), b.id.as_str()), ("ROUTED_OUT_OF_NETWORK", "tgw-attach-vpn"));
+        assert_eq!(t.fix.unwrap().action, "replace-transit-gateway-route");
+    }
+
+    #[test]
+    fn onprem_source_enters_through_a_tgw_vpn_attachment() {
+        let mut v = with_tgw_vpn(base(), json!([{"DestinationCidrBlock": "10.200.0.0/16", "State": "active", "Type": "static",
+            "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": "tgw-attach-vpn", "ResourceType": "vpn"}]}]));
+        v["RouteTables"][0]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "10.200.0.0/16", "TransitGatewayId": "tgw-1"}));
+        v["SecurityGroups"][1]["IpPermissions"][1]["IpRanges"] = json!([{"CidrIp": "10.200.0.0/16"}]);
+        let t = run(&v, "10.200.1.5", "eni-app1", Protocol::Tcp, 22);
+        assert!(t.reachable, "{t:#?}");
+        let k = kinds(&t.forward);
+        assert!(k.contains(&"transit-gateway-attachment:tgw-attach-vpn".to_string()), "{k:?}");
+        let back = kinds(t.ret.as_ref().unwrap());
+        assert_eq!(back.last().map(String::as_str), Some("transit-gateway-attachment:tgw-attach-vpn"), "{back:?}");
+        // The reply needs the transit gateway route back to the VPN attachment.
+        let mut v2 = v.clone();
+        v2["TransitGatewayStaticRoutes"][0]["Routes"] = json!([]);
+        v2["TransitGatewayStaticRoutes"][0]["Routes"] = json!([{"DestinationCidrBlock": "10.200.0.0/16", "State": "blackhole", "Type": "static"}]);
+        let (ok, code, _, _) = check(&v2, "eni-app1", "10.200.1.5", 22);
+        assert_eq!((ok, code.as_str()), (false, "BAD_STATE_ROUTE"));
+    }
+
+    #[test]
+    fn tgw_routes_learned_by_bgp_and_absent_from_the_snapshot_are_unknown() {
+        let mut v = with_tgw_vpn(base(), json!([]));
+        v["TransitGatewayPropagations"][0]["TransitGatewayRouteTablePropagations"].as_array_mut().unwrap().push(json!(
+            {"TransitGatewayAttachmentId": "tgw-attach-vpn", "ResourceId": "vpn-t", "ResourceType": "vpn", "State": "enabled"}));
+        v["RouteTables"][0]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "10.200.0.0/16", "TransitGatewayId": "tgw-1"}));
+        let t = run(&v, "10.200.1.5", "eni-app1", Protocol::Tcp, 22);
+        assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+        assert_eq!(t.blocked_by.as_ref().unwrap().code, "TGW_ROUTES_NOT_IN_SNAPSHOT");
+        let t = run(&v, "eni-app1", "10.200.1.5", Protocol::Tcp, 22);
+        assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+        // A capture that included propagated routes decides it: no route is no route.
+        v["TransitGatewayRoutes"] = v["TransitGatewayStaticRoutes"].clone();
+        v.as_object_mut().unwrap().remove("TransitGatewayStaticRoutes");
+        let t = run(&v, "eni-app1", "10.200.1.5", Protocol::Tcp, 22);
+        assert_eq!((t.verdict, t.blocked_by.unwrap().code.as_str()), (Verdict::NotReachable, "NO_ROUTE_TO_DESTINATION"));
+    }
+
+    /// VPC B gains `subnet-b2` (zone b, `eni-peer2`) and attachment subnet `subnet-b9` in
+    /// zone b, whose ACL denies everything outbound (replies entering the gateway from zone b
+    /// pass its inbound rules); B's attachment has subnet-b1 (zone a) and b9.
+    fn with_two_zone_attachment(appliance_mode: bool) -> Value {
+        let mut v = with_tgw(base(), json!(["subnet-tgw"]), json!([]));
+        v["Subnets"].as_array_mut().unwrap().extend([
+            json!({"SubnetId": "subnet-b2", "VpcId": "vpc-b", "CidrBlock": "10.1.2.0/24", "AvailabilityZone": "az-b"}),
+            json!({"SubnetId": "subnet-b9", "VpcId": "vpc-b", "CidrBlock": "10.1.9.0/28", "AvailabilityZone": "az-b"})]);
+        v["NetworkInterfaces"].as_array_mut().unwrap().push(json!({"NetworkInterfaceId": "eni-peer2", "VpcId": "vpc-b", "SubnetId": "subnet-b2",
+            "PrivateIpAddress": "10.1.2.10", "InterfaceType": "interface", "Groups": [{"GroupId": "sg-peer"}]}));
+        v["NetworkAcls"].as_array_mut().unwrap().push(json!({"NetworkAclId": "acl-b9", "VpcId": "vpc-b", "Associations": [{"SubnetId": "subnet-b9"}],
+            "Entries": [{"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"}]}));
+        v["TransitGatewayVpcAttachments"][1]["SubnetIds"] = json!(["subnet-b1", "subnet-b9"]);
+        if appliance_mode {
+            v["TransitGatewayVpcAttachments"][1]["Options"] = json!({"ApplianceModeSupport": "enable"});
+        }
+        v
+    }
+
+    #[test]
+    fn tgw_keeps_traffic_in_the_zone_it_came_from() {
+        // app1 is in zone a: the flow leaves the gateway by B's zone-a subnet (open ACL), not
+        // by the zone of the destination (b9, whose ACL denies everything outbound).
+        let v = with_two_zone_attachment(false);
+        let t = run(&v, "eni-app1", "eni-peer2", Protocol::Tcp, 5432);
+        assert!(t.reachable, "{t:#?}");
+        let k = kinds(&t.forward);
+        assert!(!k.iter().any(|h| h.contains("acl-b9")), "{k:?}");
+    }
+
+    #[test]
+    fn tgw_appliance_mode_evaluates_every_zone_and_is_unknown_when_they_differ() {
+        let v = with_two_zone_attachment(true);
+        let t = run(&v, "eni-app1", "eni-peer2", Protocol::Tcp, 5432);
+        assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.code.as_str(), b.id.as_str()), ("TGW_ZONE_DEPENDENT", "tgw-attach-b"));
+        assert!(b.explanation.contains("az-a: reachable") && b.explanation.contains("az-b: stopped by acl-b9"), "{}", b.explanation);
+        // With the ACL open, every zone agrees: reachable.
+        let mut v = v;
+        v["NetworkAcls"].as_array_mut().unwrap().pop();
+        assert!(run(&v, "eni-app1", "eni-peer2", Protocol::Tcp, 5432).reachable);
+    }
+
+    #[test]
+    fn cidr_route_to_an_endpoint_not_in_the_snapshot_is_unknown() {
+        // A CIDR route to a vpce- is a Gateway Load Balancer (firewall) endpoint.
+        let mut v = base();
+        v["RouteTables"][0]["Routes"][1] = json!({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vpce-0fw"});
+        let t = run(&v, "eni-app1", "8.8.8.8", Protocol::Tcp, 443);
+        assert_eq!(t.verdict, Verdict::Unknown, "{t:#?}");
+        assert_eq!(t.blocked_by.unwrap().code, "APPLIANCE_NOT_MODELLED");
+    }
+
+    #[test]
+    fn gateway_endpoint_is_not_usable_from_a_transit_gateway() {
+        let mut v = with_tgw(base(), json!(["subnet-tgw"]), json!([{"DestinationCidrBlock": "52.216.0.0/15", "State": "active", "Type": "static",
+            "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": "tgw-attach-a", "ResourceType": "vpc"}]}]));
+        v["PrefixLists"] = json!([{"PrefixListId": "pl-s3", "PrefixListName": "com.amazonaws.r.s3", "Cidrs": ["52.216.0.0/15"]}]);
+        v["VpcEndpoints"] = json!([{"VpcEndpointId": "vpce-s3", "VpcEndpointType": "Gateway", "VpcId": "vpc-a", "ServiceName": "com.amazonaws.r.s3"}]);
+        v["RouteTables"][0]["Routes"].as_array_mut().unwrap().push(json!({"DestinationPrefixListId": "pl-s3", "GatewayId": "vpce-s3"}));
+        v["RouteTables"][2]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "52.216.0.0/15", "TransitGatewayId": "tgw-1"}));
+        // From A itself the endpoint works; from B through the gateway it does not.
+        assert!(run(&v, "eni-app1", "52.216.1.1", Protocol::Tcp, 443).reachable);
+        let (ok, code, _, id) = check(&v, "eni-peer1", "52.216.1.1", 443);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "GATEWAY_ENDPOINT_NOT_TRANSITIVE", "vpce-s3"));
+    }
+
+    /// VPC A and `subnet-pub` gain IPv6 blocks; `eni-web` an IPv6 address; `::/0 -> igw-a`
+    /// in the public table; `sg-web` admits SSH from `::/0`.
+    fn dual_stack() -> Value {
+        let mut v = base();
+        v["Vpcs"][0]["Ipv6CidrBlockAssociationSet"] = json!([{"Ipv6CidrBlock": "2600:1f18:1::/56", "Ipv6CidrBlockState": {"State": "associated"}}]);
+        v["Subnets"][0]["Ipv6CidrBlockAssociationSet"] = json!([{"Ipv6CidrBlock": "2600:1f18:1:1::/64"}]);
+        v["NetworkInterfaces"][0]["Ipv6Addresses"] = json!([{"Ipv6Address": "2600:1f18:1:1::4"}]);
+        v["RouteTables"][1]["Routes"].as_array_mut().unwrap().push(json!({"DestinationIpv6CidrBlock": "::/0", "GatewayId": "igw-a"}));
+        v["SecurityGroups"][0]["IpPermissions"].as_array_mut().unwrap().push(json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}));
+        v["SecurityGroups"][0]["IpPermissionsEgress"][0]["Ipv6Ranges"] = json!([{"CidrIpv6": "::/0"}]);
+        v["NetworkAcls"][0]["Entries"].as_array_mut().unwrap().extend([
+            json!({"RuleNumber": 101, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "Ipv6CidrBlock": "::/0"}),
+            json!({"RuleNumber": 101, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "Ipv6CidrBlock": "::/0"})]);
+        v
+    }
+
+    #[test]
+    fn ipv6_from_the_internet_needs_no_public_ipv4() {
+        let v = dual_stack();
+        // eni-web is named by its interface (primary IPv4): an IPv6 peer reaches its IPv6
+        // address, through the internet gateway, with no translation.
+        let t = run(&v, "2a00:1450::1", "eni-web", Protocol::Tcp, 22);
+        assert!(t.reachable, "{t:#?}");
+        let igw = t.forward.hops.iter().find(|h| h.kind == Kind::InternetGateway).unwrap();
+        assert_eq!(igw.action, Action::Forward);
+        // Over IPv4 the same SSH is closed (sg-web admits only 443 over IPv4).
+        assert!(!run(&v, "8.8.8.8", "eni-web", Protocol::Tcp, 22).reachable);
+    }
+
+    #[test]
+    fn egress_only_gateway_carries_ipv6_out_and_not_ipv4() {
+        let mut v = dual_stack();
+        v["EgressOnlyInternetGateways"] = json!([{"EgressOnlyInternetGatewayId": "eigw-a", "Attachments": [{"VpcId": "vpc-a", "State": "attached"}]}]);
+        let routes = v["RouteTables"][1]["Routes"].as_array_mut().unwrap();
+        routes.pop();
+        routes.push(json!({"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-a"}));
+        let t = run(&v, "eni-web", "2a00:1450::1", Protocol::Tcp, 443);
+        assert!(t.reachable, "{t:#?}");
+        assert!(kinds(&t.forward).contains(&"egress-only-internet-gateway:eigw-a".to_string()));
+        // Nothing comes in through it: a request that arrives by the internet gateway gets a
+        // reply routed out of the egress-only gateway, another gateway than it came in by.
+        let (ok, code, path, _) = check(&v, "2a00:1450::1", "eni-web", 22);
+        assert_eq!((ok, code.as_str(), path.as_str()), (false, "ASYMMETRIC_RETURN", "return"));
+        // An IPv4 route to it drops.
+        v["RouteTables"][0]["Routes"][1] = json!({"DestinationCidrBlock": "0.0.0.0/0", "EgressOnlyInternetGatewayId": "eigw-a"});
+        let (ok, code, _, _) = check(&v, "eni-app1", "8.8.8.8", 443);
+        assert_eq!((ok, code.as_str()), (false, "EIGW_IPV6_ONLY"));
+    }
+
+    #[test]
+    fn no_elastic_ip_fix_for_requester_managed_interfaces() {
+        let mut v = base();
+        v["NetworkInterfaces"][1]["Description"] = json!("RDSNetworkInterface");
+        v["NetworkInterfaces"][1]["RequesterManaged"] = json!(true);
+        let t = run(&v, "8.8.8.8", "eni-app1", Protocol::Tcp, 5432);
+        assert_eq!(t.blocked_by.unwrap().code, "NO_PUBLIC_ADDRESS");
+        assert!(t.fix.is_none(), "an Elastic IP cannot be associated with an RDS interface");
     }
 }
