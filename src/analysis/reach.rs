@@ -105,6 +105,11 @@ pub struct Answer {
     pub internet_ranges: Option<Vec<IpNet>>,
     /// For `internet` ends: whether every public address gets through.
     pub internet_any: Option<bool>,
+    /// For `internet` ends: whether every public IPv4 address gets through.
+    pub internet_any_ipv4: Option<bool>,
+    /// For `internet` ends: whether every public IPv6 address gets through (false when the
+    /// interface has no IPv6 address).
+    pub internet_any_ipv6: Option<bool>,
     /// For `internet` ends: the outside address the trace shows.
     pub internet_sample: Option<IpAddr>,
     /// For `onprem` ends: the on-premises ranges that reach (or are reached).
@@ -263,6 +268,8 @@ pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
         trace,
         internet_ranges: None,
         internet_any: None,
+        internet_any_ipv4: None,
+        internet_any_ipv6: None,
         internet_sample: None,
         onprem_ranges: None,
         onprem_sample: None,
@@ -281,6 +288,8 @@ pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
         Space::Internet => {
             answer.internet_ranges = Some(outcome.ranges);
             answer.internet_any = Some(outcome.all);
+            answer.internet_any_ipv4 = Some(outcome.all_v4);
+            answer.internet_any_ipv6 = Some(outcome.all_v6);
             answer.internet_sample = Some(outcome.sample);
         }
         Space::OnPrem(_) => {
@@ -325,6 +334,10 @@ pub struct Sweep {
     pub unknown: Vec<IpNet>,
     /// Whether every address of the space gets through.
     pub all: bool,
+    /// Whether every swept IPv4 address gets through (and some were swept).
+    pub all_v4: bool,
+    /// Whether every swept IPv6 address gets through (and some were swept).
+    pub all_v6: bool,
     /// The outside address `trace` shows.
     pub sample: IpAddr,
 }
@@ -452,6 +465,8 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
     let mut first_ok: Option<(Trace, IpAddr)> = None;
     let mut first_unknown: Option<(Trace, IpAddr)> = None;
     let mut all = true;
+    // Per family: (pieces swept, pieces that got through).
+    let mut per_family = [(0usize, 0usize); 2];
     for v6 in families {
         let mut cuts: BTreeSet<u128> = BTreeSet::new();
         let top: u128 = if v6 { u128::MAX } else { u32::MAX as u128 };
@@ -485,6 +500,10 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
             let t = run(addr);
             if !space.covers(&t) {
                 continue;
+            }
+            per_family[v6 as usize].0 += 1;
+            if t.reachable {
+                per_family[v6 as usize].1 += 1;
             }
             // On premises, a private address is the more telling sample.
             let better = |held: &Option<(Trace, IpAddr)>| match held {
@@ -522,7 +541,8 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
             (run(a), a)
         }
     };
-    Sweep { trace, all: all && !ranges.is_empty(), ranges, unknown, sample }
+    let full = |(swept, ok): (usize, usize)| swept > 0 && swept == ok;
+    Sweep { trace, all: all && !ranges.is_empty(), all_v4: full(per_family[0]), all_v6: full(per_family[1]), ranges, unknown, sample }
 }
 
 /// How far a failed trace got: a return-path failure is more telling than a forward one.

@@ -13,7 +13,8 @@
 //!  "fix": null | {"action", "id", "description", "aws_cli"},
 //!  "from": {"spec", "interface", "address", "name"}, "to": {...},
 //!  "protocol", "port", "source_port",
-//!  "internet_ranges": null | ["CIDR", ...], "internet_any": null | bool, "internet_sample": null | "IP",
+//!  "internet_ranges": null | ["CIDR", ...], "internet_any": null | bool,
+//!  "internet_any_ipv4": null | bool, "internet_any_ipv6": null | bool, "internet_sample": null | "IP",
 //!  "onprem_ranges": null | ["CIDR", ...], "onprem_sample": null | "IP",
 //!  "unknown_ranges": null | ["CIDR", ...]}
 //! ```
@@ -115,6 +116,11 @@ pub fn text(out: &mut dyn Write, a: &Answer) -> io::Result<()> {
         let sample = a.internet_sample.map(|s| s.to_string()).unwrap_or_default();
         if a.internet_any == Some(true) {
             writeln!(out, "Internet: every public address gets through (trace shown for {sample})")?;
+        } else if a.internet_any_ipv6 == Some(true) || a.internet_any_ipv4 == Some(true) {
+            let (all, other) = if a.internet_any_ipv6 == Some(true) { ("IPv6", "IPv4") } else { ("IPv4", "IPv6") };
+            let rest: Vec<String> = ranges.iter().filter(|r| (all == "IPv6") != r.addr().is_ipv6()).take(12).map(|r| r.to_string()).collect();
+            let rest = if rest.is_empty() { format!("no {other} address") } else { format!("{other}: {}", rest.join(", ")) };
+            writeln!(out, "Internet: every public {all} address gets through; {rest} (trace shown for {sample})")?;
         } else if ranges.is_empty() {
             writeln!(out, "Internet: no outside address gets through (trace shown for {sample})")?;
         } else {

@@ -11,3 +11,4 @@ mod snapshot;
 mod util;
 mod check;
 mod diff;
+mod hybrid;

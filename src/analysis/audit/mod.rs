@@ -629,14 +629,30 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
     let rules_text: Vec<String> = c.rules.iter().map(|(g, r)| format!("{g} inbound {r}")).collect();
     let public = e.public_for(ip).map(|p| format!(" at public address {p}")).unwrap_or_default();
     if !sweep.ranges.is_empty() {
-        let (kind, severity) = match (admin, sweep.all) {
+        // The whole of either family's internet is as bad as the whole internet.
+        let world = sweep.all || sweep.all_v4 || sweep.all_v6;
+        let (kind, severity) = match (admin, world) {
             (false, true) => (FindingKind::ExposedDatabase, Severity::Critical),
             (false, false) => (FindingKind::ExposedDatabase, Severity::High),
             (true, true) => (FindingKind::ExposedAdminPort, Severity::High),
             (true, false) => (FindingKind::ExposedAdminPort, Severity::Medium),
         };
-        let sources: Vec<String> = if sweep.all { vec!["0.0.0.0/0".into()] } else { sweep.ranges.iter().map(ToString::to_string).collect() };
-        let who = if sweep.all { "any internet address".to_string() } else { format!("{} ({})", plural(sources.len(), "public range"), short_list(&sources)) };
+        let (sources, who): (Vec<String>, String) = if sweep.all {
+            let mut s = vec!["0.0.0.0/0".to_string()];
+            if sweep.all_v6 {
+                s.push("::/0".into());
+            }
+            (s, "any internet address".to_string())
+        } else if sweep.all_v4 || sweep.all_v6 {
+            let (family, world, v6) = if sweep.all_v6 { ("IPv6", "::/0", true) } else { ("IPv4", "0.0.0.0/0", false) };
+            let mut s = vec![world.to_string()];
+            s.extend(sweep.ranges.iter().filter(|r| r.addr().is_ipv6() != v6).map(ToString::to_string));
+            (s, format!("any {family} internet address"))
+        } else {
+            let s: Vec<String> = sweep.ranges.iter().map(ToString::to_string).collect();
+            let who = format!("{} ({})", plural(s.len(), "public range"), short_list(&s));
+            (s, who)
+        };
         let rds_note = match l.db {
             Some(d) if topo.model.db_instances[d].publicly_accessible => " The RDS instance is PubliclyAccessible.",
             _ => "",
