@@ -107,6 +107,10 @@ struct Walk<'t, 'm> {
     force_zone: Option<String>,
     /// The first open zone choice met (with no forced zone that settles it).
     open_choice: Option<ZoneChoice>,
+    /// Whether reply ports are samples (a question) rather than observed (a flow-log
+    /// record): a sampled reply to a NAT gateway, load balancer or Lambda interface must
+    /// pass for every port it may pick.
+    sampled_ports: bool,
 }
 
 /// Whether a walk renders the text of its hops.
@@ -136,6 +140,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             tgw_origin_az: None,
             force_zone: None,
             open_choice: None,
+            sampled_ports: true,
         }
     }
 
@@ -204,13 +209,31 @@ impl<'t, 'm> Walk<'t, 'm> {
             );
             return true;
         };
-        let entry = nacl::evaluate(acl, dir, p);
-        let allowed = entry.is_some_and(|e| e.action == RuleAction::Allow);
-        let rule = entry.map(|e| e.to_string());
+        let mut entry = nacl::evaluate(acl, dir, p);
+        let mut allowed = entry.is_some_and(|e| e.action == RuleAction::Allow);
         let side = match dir {
             NaclDirection::Inbound => "entering",
             NaclDirection::Outbound => "leaving",
         };
+        // A NAT gateway, a load balancer or a Lambda function opens its connections from any
+        // port in 1024-65535: every reply port must pass, not only the sample.
+        let mut range_note = String::new();
+        if allowed {
+            if let Some(who) = self.ephemeral_receiver(sub, p) {
+                let (denied, first) = nacl::denied_ports(acl, dir, p, 1024, 65535);
+                if let Some(&(from, _)) = denied.first() {
+                    allowed = false;
+                    entry = first;
+                    let ranges: Vec<String> = denied.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect();
+                    range_note = format!(
+                        "; {who} {} picks its source ports from 1024-65535, and replies to ports {} are denied (port {from} for one)",
+                        p.dst,
+                        ranges.join(", ")
+                    );
+                }
+            }
+        }
+        let rule = entry.map(|e| e.to_string());
         if allowed {
             self.hop(acl.id.as_str(), Kind::NetworkAcl, Some(nacl_dir(dir)), Action::Allow, rule, p, format!("{side} {}", subnet.id));
             return true;
@@ -218,7 +241,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         let number = entry.map(|e| e.number).unwrap_or(RuleNumber(32767));
         let which = if number.is_default() { "the default rule *".to_string() } else { format!("rule {number}") };
         let reply_note = if self.path == PathKind::Return { " (the ACL is stateless: the reply needs its own rule)" } else { "" };
-        let explanation = format!("network ACL {} of {} denies the packet {side} the subnet by {which}{reply_note}", acl.id, subnet.id);
+        let explanation = format!("network ACL {} of {} denies the packet {side} the subnet by {which}{reply_note}{range_note}", acl.id, subnet.id);
         let fix = fix::nacl_rule(self.topo, acl, nacl_dir(dir), number, p, self.path);
         let disposition = match dir {
             NaclDirection::Inbound => Disposition::DeniedIn,
@@ -226,6 +249,21 @@ impl<'t, 'm> Walk<'t, 'm> {
         };
         self.stop(disposition, acl.id.as_str(), Kind::NetworkAcl, Some(nacl_dir(dir)), rule, Some(number), "SUBNET_ACL_RESTRICTION", explanation, p, Some(fix));
         false
+    }
+
+    /// On a reply: the kind of managed interface in subnet `sub` that `p` is addressed to, when
+    /// that interface opens its connections from any port in 1024-65535.
+    fn ephemeral_receiver(&self, sub: Ix, p: &Packet) -> Option<&'static str> {
+        if self.path != PathKind::Return || !p.protocol.has_ports() || !self.sampled_ports {
+            return None;
+        }
+        let subnet = &self.subnet(sub).id;
+        self.topo.enis_with_private(p.dst).iter().map(|&i| self.eni(i)).filter(|e| &e.subnet == subnet).find_map(|e| match e.kind {
+            EniKind::NatGateway => Some("the NAT gateway at"),
+            EniKind::LoadBalancer => Some("the load balancer at"),
+            EniKind::Lambda => Some("the Lambda function at"),
+            _ => None,
+        })
     }
 
     /// Evaluates the security groups of interface `ix`; `false` when they deny.
@@ -1468,6 +1506,8 @@ fn at_interface_text(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet
     let path = if reply { PathKind::Return } else { PathKind::Forward };
     let mut w = Walk::new(topo, path, Vec::new());
     w.text = text;
+    // A flow-log record's ports are what happened, not samples.
+    w.sampled_ports = false;
     let e = &topo.model.enis[ix];
     let sub = topo.subnet_ix(e.subnet.as_str());
     let remote = match dir {
@@ -1747,6 +1787,27 @@ mod tests {
         let b = t.blocked_by.unwrap();
         assert_eq!((b.path, b.id.as_str(), b.direction), (PathKind::Return, "acl-x", Some(Direction::Ingress)));
         assert_eq!(t.fix.unwrap().description, "add inbound rule 110 ALLOW TCP ports 1024-65535 from 8.8.8.8/32 to acl-x for the reply (before rule *)");
+    }
+
+    #[test]
+    fn nat_gateway_replies_on_every_port_it_may_pick_are_checked() {
+        // The NAT subnet's ACL admits replies to 32768-60999 only (Linux's range): the sample
+        // reply port passes, but the NAT gateway picks ports in 1024-65535.
+        let v = with_acl(base(), "subnet-pub", json!([
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "10.0.0.0/16", "PortRange": {"From": 443, "To": 443}},
+            {"RuleNumber": 110, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 32768, "To": 60999}},
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]));
+        let t = run(&v, "eni-app1", "8.8.8.8", Protocol::Tcp, 443);
+        assert!(!t.reachable, "{t:#?}");
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.path, b.id.as_str(), b.direction), (PathKind::Return, "acl-x", Some(Direction::Ingress)));
+        assert!(b.explanation.contains("replies to ports 1024-32767, 61000-65535 are denied"), "{}", b.explanation);
+        // Admitting all of 1024-65535 opens it.
+        let v = with_acl(base(), "subnet-pub", json!([
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "10.0.0.0/16", "PortRange": {"From": 443, "To": 443}},
+            {"RuleNumber": 110, "Protocol": "6", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 1024, "To": 65535}},
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]));
+        assert!(run(&v, "eni-app1", "8.8.8.8", Protocol::Tcp, 443).reachable);
     }
 
     #[test]

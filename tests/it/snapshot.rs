@@ -32,10 +32,10 @@ const FILES: &[&str] = &[
     "Vpcs", "Subnets", "RouteTables", "NetworkAcls", "SecurityGroups", "NetworkInterfaces",
     "Reservations", "InternetGateways", "EgressOnlyInternetGateways", "NatGateways",
     "VpcPeeringConnections", "TransitGateways", "TransitGatewayAttachments",
-    "TransitGatewayVpcAttachments", "TransitGatewayRouteTables", "TransitGatewayStaticRoutes",
+    "TransitGatewayVpcAttachments", "TransitGatewayRouteTables", "TransitGatewayRoutes",
     "TransitGatewayPropagations", "TransitGatewayRouteTableAssociations", "VpcEndpoints",
     "ManagedPrefixLists", "PrefixListEntries", "PrefixLists", "Addresses", "FlowLogs",
-    "DBInstances",
+    "DBInstances", "VpnGateways", "VpnConnections", "CustomerGateways",
 ];
 
 /// moto's account id.
@@ -221,14 +221,14 @@ fn snapshot_of_moto_network_writes_every_file_in_cli_shape() {
     // moto gap: custom NACLs come without the `*` (32767) entries, so only our two rules.
     let entries = db_acl["Entries"].as_array().expect("entries");
     assert!(entries.iter().any(|e| e["Egress"] == true && e["PortRange"]["To"] == 1023 && e["RuleNumber"] == 100));
-    let tgw_routes = doc("TransitGatewayStaticRoutes");
-    let routes = items(&tgw_routes, "TransitGatewayStaticRoutes")
+    let tgw_routes = doc("TransitGatewayRoutes");
+    let routes = items(&tgw_routes, "TransitGatewayRoutes")
         .iter()
         .find(|r| r["TransitGatewayRouteTableId"] == ids["tgw_route_table"])
         .expect("routes of the TGW route table");
     let routes = routes["Routes"].as_array().expect("routes");
     assert!(routes.iter().any(|r| r["DestinationCidrBlock"] == "10.99.0.0/16" && r["State"] == "blackhole"));
-    assert!(routes.iter().all(|r| r["Type"] == "static"));
+    assert!(routes.iter().all(|r| r["Type"] == "static" || r["Type"] == "propagated"));
     let props = doc("TransitGatewayPropagations");
     let props = items(&props, "TransitGatewayPropagations")
         .iter()
@@ -238,6 +238,13 @@ fn snapshot_of_moto_network_writes_every_file_in_cli_shape() {
     let entries = doc("PrefixListEntries");
     let admins = items(&entries, "PrefixListEntries").iter().find(|e| e["PrefixListId"] == ids["prefix_list"]).expect("entries");
     assert_eq!(admins["Entries"], serde_json::json!([{"Cidr": "192.0.2.0/24", "Description": "office"}]));
+    let vgws = doc("VpnGateways");
+    let vgw = items(&vgws, "VpnGateways").iter().find(|g| g["VpnGatewayId"] == ids["vgw"]).expect("the VPN gateway");
+    assert_eq!(vgw["VpcAttachments"][0]["VpcId"], ids["vpcs"]["shop"]);
+    let vpns = doc("VpnConnections");
+    let vpn = items(&vpns, "VpnConnections").iter().find(|c| c["VpnConnectionId"] == ids["vpn"]).expect("the VPN connection");
+    assert_eq!(vpn["VpnGatewayId"], ids["vgw"]);
+    assert!(vpn.get("CustomerGatewayConfiguration").is_none(), "the tunnels' pre-shared keys are never written");
     let pcx = doc("VpcPeeringConnections");
     let pcx = items(&pcx, "VpcPeeringConnections").iter().find(|p| p["VpcPeeringConnectionId"] == ids["pcx"]).expect("pcx");
     assert_eq!(pcx["Status"]["Code"], "active");

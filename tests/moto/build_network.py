@@ -227,9 +227,20 @@ def main() -> None:
     hub_rtb = route_table(hub, "hub", [hub_subnet])
     ec2.create_route(RouteTableId=hub_rtb, DestinationCidrBlock="10.10.0.0/16", TransitGatewayId=tgw)
 
+    # On premises: a virtual private gateway on the shop VPC with one static VPN connection.
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=shop, VpnGatewayId=vgw)
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", BgpAsn=65000, PublicIp="198.51.100.10")["CustomerGateway"]["CustomerGatewayId"]
+    vpn = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw, VpnGatewayId=vgw, Options={"StaticRoutesOnly": True})[
+        "VpnConnection"
+    ]["VpnConnectionId"]
+
     json.dump(
         {
             "region": region,
+            "vgw": vgw,
+            "vpn": vpn,
+            "cgw": cgw,
             "vpcs": {"shop": shop, "partner": partner, "hub": hub},
             "subnets": {"public": public, "app": app, "db": db, "partner": partner_subnet, "hub": hub_subnet},
             "instances": {"web": web_id, "app": app_id, "db": db_id, "partner": partner_id, "hub": hub_id},

@@ -72,15 +72,22 @@ def main() -> None:
     for op, key in simple:
         write(key, paged(ec2, op, key))
     write("Addresses", ec2.describe_addresses()["Addresses"])
+    write("VpnGateways", ec2.describe_vpn_gateways()["VpnGateways"])
+    conns = ec2.describe_vpn_connections()["VpnConnections"]
+    for c in conns:
+        # vpcscope never writes the pre-shared keys this XML holds.
+        c.pop("CustomerGatewayConfiguration", None)
+    write("VpnConnections", conns)
+    write("CustomerGateways", ec2.describe_customer_gateways()["CustomerGateways"])
     write("DBInstances", paged(rds, "describe_db_instances", "DBInstances"))
 
     tables = paged(ec2, "describe_transit_gateway_route_tables", "TransitGatewayRouteTables")
     ids = [t["TransitGatewayRouteTableId"] for t in tables]
-    write("TransitGatewayStaticRoutes", [
+    write("TransitGatewayRoutes", [
         {
             "TransitGatewayRouteTableId": i,
             "Routes": ec2.search_transit_gateway_routes(
-                TransitGatewayRouteTableId=i, Filters=[{"Name": "type", "Values": ["static"]}]
+                TransitGatewayRouteTableId=i, Filters=[{"Name": "type", "Values": ["static", "propagated"]}]
             )["Routes"],
             "AdditionalRoutesAvailable": False,
         }

@@ -49,7 +49,7 @@ calls! {
     TGW_ATTACHMENTS = "TransitGatewayAttachments" by "DescribeTransitGatewayAttachments";
     TGW_VPC_ATTACHMENTS = "TransitGatewayVpcAttachments" by "DescribeTransitGatewayVpcAttachments";
     TGW_ROUTE_TABLES = "TransitGatewayRouteTables" by "DescribeTransitGatewayRouteTables";
-    TGW_STATIC_ROUTES = "TransitGatewayStaticRoutes" by "SearchTransitGatewayRoutes";
+    TGW_ROUTES = "TransitGatewayRoutes" by "SearchTransitGatewayRoutes";
     TGW_PROPAGATIONS = "TransitGatewayPropagations" by "GetTransitGatewayRouteTablePropagations";
     TGW_ASSOCIATIONS = "TransitGatewayRouteTableAssociations" by "GetTransitGatewayRouteTableAssociations";
     VPC_ENDPOINTS = "VpcEndpoints" by "DescribeVpcEndpoints";
@@ -59,6 +59,9 @@ calls! {
     ADDRESSES = "Addresses" by "DescribeAddresses";
     FLOW_LOGS = "FlowLogs" by "DescribeFlowLogs";
     DB_INSTANCES = "DBInstances" by "DescribeDBInstances";
+    VPN_GATEWAYS = "VpnGateways" by "DescribeVpnGateways";
+    VPN_CONNECTIONS = "VpnConnections" by "DescribeVpnConnections";
+    CUSTOMER_GATEWAYS = "CustomerGateways" by "DescribeCustomerGateways";
 }
 
 /// The clients and scope of one region's capture.
@@ -93,6 +96,10 @@ impl Region {
             | "NetworkInterfaces" | "NatGateways" | "VpcEndpoints" | "TransitGatewayVpcAttachments" => {
                 self.in_scope(item.get("VpcId"))
             }
+            "VpnGateways" => item
+                .get("VpcAttachments")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|att| self.in_scope(att.get("VpcId")))),
             "InternetGateways" | "EgressOnlyInternetGateways" => item
                 .get("Attachments")
                 .and_then(Value::as_array)
@@ -281,6 +288,16 @@ pub(super) fn tasks(region: &Arc<Region>) -> Vec<Task> {
                 vec![outcome(&r, DB_INSTANCES, result)]
             }) as Task
         },
+        {
+            let r = Arc::clone(region);
+            Box::pin(async move {
+                // The VPN describe calls are not paginated: one response holds every item.
+                let gateways = r.ec2.describe_vpn_gateways().send().await.map(|o| o.vpn_gateways.unwrap_or_default());
+                let connections = r.ec2.describe_vpn_connections().send().await.map(|o| o.vpn_connections.unwrap_or_default());
+                let customer = r.ec2.describe_customer_gateways().send().await.map(|o| o.customer_gateways.unwrap_or_default());
+                vec![outcome(&r, VPN_GATEWAYS, gateways), outcome(&r, VPN_CONNECTIONS, connections), outcome(&r, CUSTOMER_GATEWAYS, customer)]
+            }) as Task
+        },
         Box::pin(transit_gateway_route_tables(Arc::clone(region))),
         Box::pin(managed_prefix_lists(Arc::clone(region))),
     ]
@@ -295,7 +312,7 @@ async fn transit_gateway_route_tables(r: Arc<Region>) -> Vec<Outcome> {
         Err(e) => {
             let err = call_error(&e);
             return vec![
-                not_attempted(TGW_STATIC_ROUTES, TGW_ROUTE_TABLES, &err),
+                not_attempted(TGW_ROUTES, TGW_ROUTE_TABLES, &err),
                 not_attempted(TGW_PROPAGATIONS, TGW_ROUTE_TABLES, &err),
                 not_attempted(TGW_ASSOCIATIONS, TGW_ROUTE_TABLES, &err),
                 Outcome { call: TGW_ROUTE_TABLES, result: Err(err) },
@@ -303,16 +320,17 @@ async fn transit_gateway_route_tables(r: Arc<Region>) -> Vec<Outcome> {
         }
     };
     let ids: Vec<String> = tables.iter().filter_map(|t| t.transit_gateway_route_table_id.clone()).collect();
-    // Static routes only (blackholes included): propagated routes follow from the
-    // propagations, and the file name promises static routes.
-    let static_only = Filter::builder().name("type").values("static").build();
+    // Static and propagated routes (blackholes included): the routes a table learns by BGP
+    // from VPN and Direct Connect attachments appear nowhere else, and without them a
+    // missing route to on premises could not be told from a route the capture missed.
+    let kinds = Filter::builder().name("type").values("static").values("propagated").build();
     vec![
         Outcome { call: TGW_ROUTE_TABLES, result: Ok(document(&r, TGW_ROUTE_TABLES, &tables)) },
-        per_id!(&ids, TGW_STATIC_ROUTES, |id| r
+        per_id!(&ids, TGW_ROUTES, |id| r
             .ec2
             .search_transit_gateway_routes()
             .transit_gateway_route_table_id(id)
-            .filters(static_only.clone()),
+            .filters(kinds.clone()),
             |items| json!({
                 "TransitGatewayRouteTableId": id,
                 "Routes": items.to_cli(),

@@ -155,7 +155,68 @@ cli_enum!(
     ec2t::DomainType,
     ec2t::TrafficType,
     ec2t::LogDestinationType,
+    ec2t::VpnState,
+    ec2t::GatewayType,
+    ec2t::VpnStaticRouteSource,
+    ec2t::TelemetryStatus,
 );
+
+// VPN connections are written without `CustomerGatewayConfiguration`: that XML holds the
+// tunnels' pre-shared keys, and a snapshot never holds a secret.
+cli_struct! {
+    ec2t::VpnGateway {
+        vpn_gateway_id => "VpnGatewayId",
+        state => "State",
+        r#type => "Type",
+        availability_zone => "AvailabilityZone",
+        amazon_side_asn => "AmazonSideAsn",
+        vpc_attachments => "VpcAttachments",
+        tags => "Tags",
+    }
+    ec2t::VpcAttachment {
+        vpc_id => "VpcId",
+        state => "State",
+    }
+    ec2t::VpnConnection {
+        vpn_connection_id => "VpnConnectionId",
+        state => "State",
+        r#type => "Type",
+        category => "Category",
+        customer_gateway_id => "CustomerGatewayId",
+        vpn_gateway_id => "VpnGatewayId",
+        transit_gateway_id => "TransitGatewayId",
+        options => "Options",
+        routes => "Routes",
+        vgw_telemetry => "VgwTelemetry",
+        tags => "Tags",
+    }
+    ec2t::VpnConnectionOptions {
+        static_routes_only => "StaticRoutesOnly",
+        local_ipv4_network_cidr => "LocalIpv4NetworkCidr",
+        remote_ipv4_network_cidr => "RemoteIpv4NetworkCidr",
+    }
+    ec2t::VpnStaticRoute {
+        destination_cidr_block => "DestinationCidrBlock",
+        source => "Source",
+        state => "State",
+    }
+    ec2t::VgwTelemetry {
+        outside_ip_address => "OutsideIpAddress",
+        status => "Status",
+        status_message => "StatusMessage",
+        last_status_change => "LastStatusChange",
+        accepted_route_count => "AcceptedRouteCount",
+    }
+    ec2t::CustomerGateway {
+        customer_gateway_id => "CustomerGatewayId",
+        bgp_asn => "BgpAsn",
+        ip_address => "IpAddress",
+        state => "State",
+        r#type => "Type",
+        device_name => "DeviceName",
+        tags => "Tags",
+    }
+}
 
 cli_struct! {
     ec2t::Tag { key => "Key", value => "Value" }
