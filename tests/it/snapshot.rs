@@ -185,7 +185,7 @@ fn snapshot_of_moto_network_writes_every_file_in_cli_shape() {
         FAKE_ENV,
     );
     assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("25 files, 0 failed calls"), "{}", run.stdout);
+    assert!(run.stdout.contains("28 files, 0 failed calls"), "{}", run.stdout);
 
     let manifest = read_json(&out.join("manifest.json"));
     assert_eq!(manifest["format"], "vpcscope-capture/1");
@@ -406,7 +406,7 @@ fn snapshot_with_one_denied_api_is_usable_and_the_policy_suffices() {
     );
     assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("DescribeFlowLogs failed (AccessDenied"), "{}", run.stderr);
-    assert!(run.stdout.contains("24 files, 1 failed calls"), "{}", run.stdout);
+    assert!(run.stdout.contains("27 files, 1 failed calls"), "{}", run.stdout);
     let manifest = read_json(&out.join("manifest.json"));
     let failed: Vec<_> = manifest["calls"].as_array().unwrap().iter().filter(|c| c.get("error").is_some()).collect();
     assert_eq!(failed.len(), 1, "{failed:?}");
