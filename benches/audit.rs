@@ -79,6 +79,7 @@ pub fn generate(vpcs: usize) -> Model {
                     (false, _) => 1,
                 };
                 m.enis.push(Eni {
+                    prefixes: vec![],
                     id: EniId(format!("eni-{v:04x}{s:04x}{e:09x}")),
                     vpc: vpc.clone(),
                     subnet: id.clone(),

@@ -174,6 +174,16 @@ pub fn resolve(topo: &Topology<'_>, spec: &str) -> Result<Target, ResolveError> 
         return Ok(Target::Address(ip));
     }
     if let Some(di) = topo.db_ix(s) {
+        if let Some(shared) = topo.db_interfaces_shared(di) {
+            let ids: Vec<String> = shared.iter().map(|&i| topo.model.enis[i].id.to_string()).collect();
+            return Err(ResolveError::Ambiguous(
+                s.into(),
+                format!(
+                    "{} (databases that share a subnet group and security groups: describe-db-instances does not say which interface is whose); name the interface instead",
+                    ids.join(", ")
+                ),
+            ));
+        }
         return match topo.db_enis(di).first() {
             Some(&ix) => Ok(eni_target(topo, ix)),
             None => Err(ResolveError::NoInterface(format!(
@@ -624,6 +634,42 @@ pub fn to_cidrs(ranges: &[(u128, u128, bool)]) -> Vec<IpNet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::{build_model, Document};
+    use serde_json::json;
+
+    #[test]
+    fn databases_that_could_own_the_same_interface_are_not_guessed() {
+        // Two RDS instances with the same subnet group and security group: describe-db-
+        // instances names neither one's interface, so which of the two is whose is unknown.
+        let eni = |id: &str, ip: &str| json!({"NetworkInterfaceId": id, "VpcId": "vpc-a", "SubnetId": "subnet-db", "PrivateIpAddress": ip,
+            "InterfaceType": "interface", "Description": "RDSNetworkInterface", "RequesterManaged": true, "Groups": [{"GroupId": "sg-db"}]});
+        let db = |id: &str| json!({"DBInstanceIdentifier": id, "Engine": "postgres", "Endpoint": {"Port": 5432},
+            "DBSubnetGroup": {"VpcId": "vpc-a", "Subnets": [{"SubnetIdentifier": "subnet-db"}]}, "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-db"}]});
+        let mut v = json!({
+            "Vpcs": [{"VpcId": "vpc-a", "CidrBlock": "10.0.0.0/16"}],
+            "Subnets": [{"SubnetId": "subnet-db", "VpcId": "vpc-a", "CidrBlock": "10.0.2.0/24", "AvailabilityZone": "az-a"}],
+            "SecurityGroups": [{"GroupId": "sg-db", "VpcId": "vpc-a"}],
+            "NetworkInterfaces": [eni("eni-1", "10.0.2.10"), eni("eni-2", "10.0.2.11")],
+            "DBInstances": [db("orders-db"), db("billing-db")]
+        });
+        let (m, _) = build_model(&[Document { origin: "test".into(), region: None, value: v.clone() }]).unwrap();
+        let t = Topology::new(&m);
+        match resolve(&t, "orders-db") {
+            Err(ResolveError::Ambiguous(name, why)) => {
+                assert_eq!(name, "orders-db");
+                assert!(why.contains("eni-1, eni-2") && why.contains("name the interface"), "{why}");
+            }
+            other => panic!("expected an ambiguity, got {other:?}"),
+        }
+        // With different security groups each interface is one database's.
+        v["SecurityGroups"] = json!([{"GroupId": "sg-db"}, {"GroupId": "sg-bill"}]);
+        v["NetworkInterfaces"][1]["Groups"] = json!([{"GroupId": "sg-bill"}]);
+        v["DBInstances"][1]["VpcSecurityGroups"] = json!([{"VpcSecurityGroupId": "sg-bill"}]);
+        let (m, _) = build_model(&[Document { origin: "test".into(), region: None, value: v }]).unwrap();
+        let t = Topology::new(&m);
+        let Ok(Target::Eni(ix, _)) = resolve(&t, "billing-db") else { panic!("billing-db resolves") };
+        assert_eq!(m.enis[ix].id.as_str(), "eni-2");
+    }
 
     #[test]
     fn cidr_cover_of_merged_ranges_is_minimal() {

@@ -538,6 +538,13 @@ fn convert_eni(e: &aws::NetworkInterface, vpc_hint: Option<&str>, subnet_hint: O
         kind: classify_eni(e),
         private_ips,
         public_ips,
+        prefixes: e
+            .ipv4_prefixes
+            .iter()
+            .filter_map(|p| p.ipv4_prefix.as_deref())
+            .chain(e.ipv6_prefixes.iter().filter_map(|p| p.ipv6_prefix.as_deref()))
+            .filter_map(net)
+            .collect(),
         security_groups: e.groups.iter().map(|g| SgId(g.group_id.clone())).collect(),
         instance: e.attachment.as_ref().and_then(|a| a.instance_id.clone()).map(InstanceId),
         description: e.description.clone().unwrap_or_default(),
@@ -802,6 +809,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
                             (Some(IpAddr::V4(private)), Some(public)) => vec![PublicMapping { public, private }],
                             _ => vec![],
                         },
+                        prefixes: vec![],
                         security_groups: vec![],
                         instance: None,
                         description: format!("Interface for NAT Gateway {}", n.nat_gateway_id),

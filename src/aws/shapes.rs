@@ -213,6 +213,18 @@ pub struct Ipv6Address {
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
+pub struct Ipv4PrefixSpec {
+    pub ipv4_prefix: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Ipv6PrefixSpec {
+    pub ipv6_prefix: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub struct GroupRef {
     pub group_id: String,
     pub group_name: Option<String>,
@@ -238,6 +250,8 @@ pub struct NetworkInterface {
     pub private_ip_address: Option<String>,
     pub private_ip_addresses: Vec<PrivateIp>,
     pub ipv6_addresses: Vec<Ipv6Address>,
+    pub ipv4_prefixes: Vec<Ipv4PrefixSpec>,
+    pub ipv6_prefixes: Vec<Ipv6PrefixSpec>,
     pub association: Option<IpAssociation>,
     pub groups: Vec<GroupRef>,
     pub attachment: Option<EniAttachment>,

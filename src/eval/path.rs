@@ -2212,6 +2212,24 @@ mod tests {
     }
 
     #[test]
+    fn addresses_of_a_delegated_prefix_belong_to_its_interface() {
+        // EKS prefix delegation: pods take addresses of 10.0.1.32/28 on eni-app2.
+        let mut v = base();
+        v["NetworkInterfaces"][2]["Ipv4Prefixes"] = json!([{"Ipv4Prefix": "10.0.1.32/28"}]);
+        let (m, _) = build_model(&[Document { origin: "test".into(), region: None, value: v }]).unwrap();
+        let t = Topology::new(&m);
+        let app1 = t.eni_ix("eni-app1").unwrap();
+        let app2 = t.eni_ix("eni-app2").unwrap();
+        assert_eq!(t.enis_with_private("10.0.1.40".parse().unwrap()), &[app2]);
+        let pod: IpAddr = "10.0.1.40".parse().unwrap();
+        let tr = evaluate(&t, &Endpoint::Eni { ix: app1, ip: "10.0.1.10".parse().unwrap() }, &Endpoint::Eni { ix: app2, ip: pod }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 5432);
+        assert!(tr.reachable, "{tr:#?}");
+        assert_eq!(tr.forward.hops.last().map(|h| h.id.as_str()), Some("eni-app2"));
+        // An address of the subnet outside the prefix is nobody's.
+        assert!(t.enis_with_private("10.0.1.60".parse().unwrap()).is_empty());
+    }
+
+    #[test]
     fn no_elastic_ip_fix_for_requester_managed_interfaces() {
         let mut v = base();
         v["NetworkInterfaces"][1]["Description"] = json!("RDSNetworkInterface");

@@ -152,6 +152,9 @@ pub struct Eni {
     pub private_ips: Vec<IpAddr>,
     /// Public IPv4 addresses (EIP or auto-assigned) and the private address each maps to.
     pub public_ips: Vec<PublicMapping>,
+    /// Prefixes delegated to the interface (`Ipv4Prefixes`, `Ipv6Prefixes`: EKS prefix
+    /// delegation): every address in them belongs to the interface.
+    pub prefixes: Vec<IpNet>,
     /// Security groups (empty for NAT gateway interfaces).
     pub security_groups: Vec<SgId>,
     /// The instance it is attached to, if any.
@@ -172,7 +175,7 @@ impl Eni {
 
     /// Whether `ip` is one of the interface's private addresses.
     pub fn owns(&self, ip: IpAddr) -> bool {
-        self.private_ips.contains(&ip)
+        self.private_ips.contains(&ip) || self.prefixes.iter().any(|p| p.contains(&ip))
     }
 
     /// The public address mapped to private address `private`, if any.

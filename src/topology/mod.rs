@@ -40,6 +40,12 @@ pub struct Topology<'m> {
     subnet_nacl: Vec<Option<Ix>>,
     /// Private address -> interfaces carrying it (several when VPC CIDRs overlap).
     by_private: HashMap<IpAddr, Vec<Ix>>,
+    /// Delegated prefixes and the interface owning each, longest first (few: looked up only
+    /// when no interface has the address itself).
+    by_prefix: Vec<(ipnet::IpNet, Vec<Ix>)>,
+    /// Interface -> how many database instances it could belong to (more than one: the
+    /// snapshot cannot tell which).
+    eni_db_count: Vec<u8>,
     /// Public address -> (interface, private address it maps to).
     by_public: HashMap<IpAddr, (Ix, IpAddr)>,
     /// Security group -> member interfaces.
@@ -89,6 +95,8 @@ impl<'m> Topology<'m> {
             subnet_nacl: vec![None; model.subnets.len()],
             by_private: HashMap::with_capacity_and_hasher(model.enis.len(), Default::default()),
             by_public: HashMap::default(),
+            by_prefix: Vec::new(),
+            eni_db_count: vec![0; model.enis.len()],
             sg_members: HashMap::with_capacity_and_hasher(model.security_groups.len(), Default::default()),
             tgw_vpc_att: HashMap::default(),
             db_enis: vec![Vec::new(); model.db_instances.len()],
@@ -140,10 +148,14 @@ impl<'m> Topology<'m> {
             for m in &e.public_ips {
                 t.by_public.insert(IpAddr::V4(m.public), (i, IpAddr::V4(m.private)));
             }
+            for p in &e.prefixes {
+                t.by_prefix.push((*p, vec![i]));
+            }
             for g in &e.security_groups {
                 t.sg_members.entry(g.as_str()).or_default().push(i);
             }
         }
+        t.by_prefix.sort_by_key(|(p, _)| std::cmp::Reverse(p.prefix_len()));
         for (i, a) in model.tgw_attachments.iter().enumerate() {
             if let TgwAttachmentKind::Vpc { vpc, .. } = &a.kind {
                 t.tgw_vpc_att.entry((a.tgw.as_str(), vpc.as_str())).or_default().push(i);
@@ -161,6 +173,7 @@ impl<'m> Topology<'m> {
                 .collect();
             for &e in &enis {
                 t.eni_db[e].get_or_insert(di);
+                t.eni_db_count[e] = t.eni_db_count[e].saturating_add(1);
             }
             t.db_enis[di] = enis;
         }
@@ -255,9 +268,21 @@ impl<'m> Topology<'m> {
     pub fn nacl_of(&self, subnet_ix: Ix) -> Option<&'m NetworkAcl> {
         self.subnet_nacl.get(subnet_ix).copied().flatten().map(|i| &self.model.network_acls[i])
     }
-    /// Interfaces carrying private address `ip`, in any VPC.
+    /// Interfaces carrying private address `ip`, in any VPC (an address of a prefix
+    /// delegated to an interface included).
     pub fn enis_with_private(&self, ip: IpAddr) -> &[Ix] {
-        self.by_private.get(&ip).map(Vec::as_slice).unwrap_or(&[])
+        match self.by_private.get(&ip) {
+            Some(v) => v.as_slice(),
+            None => self.by_prefix.iter().find(|(p, _)| p.contains(&ip)).map(|(_, v)| v.as_slice()).unwrap_or(&[]),
+        }
+    }
+
+    /// For database instance `di`: its candidate interfaces, when one of them could belong
+    /// to another database too (the same subnet group and security groups): describe-db-
+    /// instances does not name a database's interface, so the snapshot cannot tell.
+    pub fn db_interfaces_shared(&self, di: Ix) -> Option<&[Ix]> {
+        let enis = self.db_enis.get(di)?;
+        enis.iter().any(|&e| self.eni_db_count.get(e).is_some_and(|&n| n > 1)).then_some(enis.as_slice())
     }
     /// The interface in `vpc` carrying private address `ip`.
     pub fn eni_in_vpc(&self, vpc: &VpcId, ip: IpAddr) -> Option<Ix> {

@@ -477,7 +477,13 @@ fn is_admin(port: u16) -> bool {
 fn eni_resource(topo: &Topology<'_>, ix: Ix, l: &Listener) -> Resource {
     let m = topo.model;
     let e = &m.enis[ix];
-    let mut r = if let Some(d) = l.db {
+    // Which database owns an interface is unknown when several could (the same subnet group
+    // and security groups): the finding is about the interface, naming every candidate.
+    let owners: Vec<&str> = (0..m.db_instances.len()).filter(|&d| topo.db_enis(d).contains(&ix)).map(|d| m.db_instances[d].id.as_str()).collect();
+    let mut r = if owners.len() > 1 {
+        let name = format!("{} (one of {}; the snapshot cannot tell which)", e.id, owners.join(", "));
+        Resource { name: Some(name), ..Resource::new(e.id.as_str(), None, "network-interface/rds") }
+    } else if let Some(d) = l.db {
         let db = &m.db_instances[d];
         Resource::new(db.id.as_str(), Some(db.tags.name().unwrap_or(db.id.as_str())), "rds-db-instance")
     } else if let Some(i) = e.instance.as_ref() {

@@ -164,6 +164,12 @@ cli_enum!(
 // VPN connections are written without `CustomerGatewayConfiguration`: that XML holds the
 // tunnels' pre-shared keys, and a snapshot never holds a secret.
 cli_struct! {
+    ec2t::Ipv4PrefixSpecification {
+        ipv4_prefix => "Ipv4Prefix",
+    }
+    ec2t::Ipv6PrefixSpecification {
+        ipv6_prefix => "Ipv6Prefix",
+    }
     ec2t::VpnGateway {
         vpn_gateway_id => "VpnGatewayId",
         state => "State",
@@ -377,6 +383,8 @@ cli_struct! {
         groups => "Groups",
         interface_type => "InterfaceType",
         ipv6_addresses => "Ipv6Addresses",
+        ipv4_prefixes => "Ipv4Prefixes",
+        ipv6_prefixes => "Ipv6Prefixes",
         mac_address => "MacAddress",
         network_interface_id => "NetworkInterfaceId",
         owner_id => "OwnerId",
