@@ -920,13 +920,14 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             id: TgwId(t.transit_gateway_id),
             owner: t.owner_id,
             state: t.state.unwrap_or_else(|| "available".into()),
+            sg_referencing: t.options.as_ref().and_then(|o| o.security_group_referencing_support.as_deref()) == Some("enable"),
             tags: tags(&t.tags),
         });
     }
     let mut atts: BTreeMap<String, TgwAttachment> = BTreeMap::new();
     for a in &raw.tgw_atts {
         let kind = match a.resource_type.as_deref() {
-            Some("vpc") => TgwAttachmentKind::Vpc { vpc: VpcId(a.resource_id.clone().unwrap_or_default()), subnets: vec![], appliance_mode: false },
+            Some("vpc") => TgwAttachmentKind::Vpc { vpc: VpcId(a.resource_id.clone().unwrap_or_default()), subnets: vec![], appliance_mode: false, sg_referencing: true },
             Some("peering") => TgwAttachmentKind::Peering { peer_tgw: a.resource_id.clone().filter(|r| r.starts_with("tgw-")).map(TgwId) },
             other => TgwAttachmentKind::External {
                 resource_type: other.unwrap_or("unknown").to_string(),
@@ -959,14 +960,17 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
         let entry = atts.entry(key).or_insert_with(|| TgwAttachment {
             id: TgwAttachmentId(a.transit_gateway_attachment_id.clone()),
             tgw: TgwId(a.transit_gateway_id.clone()),
-            kind: TgwAttachmentKind::Vpc { vpc: VpcId(a.vpc_id.clone()), subnets: vec![], appliance_mode: false },
+            kind: TgwAttachmentKind::Vpc { vpc: VpcId(a.vpc_id.clone()), subnets: vec![], appliance_mode: false, sg_referencing: true },
             state: a.state.clone().unwrap_or_else(|| "available".into()),
             route_table: None,
             tags: tags(&a.tags),
         });
-        if let TgwAttachmentKind::Vpc { subnets, appliance_mode, .. } = &mut entry.kind {
+        if let TgwAttachmentKind::Vpc { subnets, appliance_mode, sg_referencing, .. } = &mut entry.kind {
             if a.options.as_ref().and_then(|o| o.appliance_mode_support.as_deref()) == Some("enable") {
                 *appliance_mode = true;
+            }
+            if a.options.as_ref().and_then(|o| o.security_group_referencing_support.as_deref()) == Some("disable") {
+                *sg_referencing = false;
             }
             for s in &a.subnet_ids {
                 if !subnets.iter().any(|x| x.0 == *s) {

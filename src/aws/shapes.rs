@@ -365,7 +365,14 @@ pub struct TransitGateway {
     pub transit_gateway_id: String,
     pub owner_id: Option<String>,
     pub state: Option<String>,
+    pub options: Option<TgwOptions>,
     pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwOptions {
+    pub security_group_referencing_support: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -776,7 +776,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 format!("{} is {}", out.id, out.state), &p, None);
         }
         match &out.kind {
-            TgwAttachmentKind::Vpc { vpc, subnets, appliance_mode } => {
+            TgwAttachmentKind::Vpc { vpc, subnets, appliance_mode, .. } => {
                 let subs: Vec<Ix> = subnets.iter().filter_map(|s| self.topo.subnet_ix(s.as_str())).collect();
                 let Some(att_sub) = self.exit_subnet(out, &subs, *appliance_mode) else {
                     return self.stop(Disposition::InsufficientInfo, out.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_SUBNET",
@@ -1885,6 +1885,27 @@ mod tests {
         v["SecurityGroups"][1]["IpPermissions"][1]["IpRanges"] = json!([{"CidrIp": "10.0.0.0/8"}]);
         let (ok, code, path, _) = check(&v, "eni-peer1", "eni-appb", 22);
         assert_eq!((ok, code.as_str(), path.as_str()), (false, "TGW_ATTACHMENT_NOT_IN_AZ", "return"));
+    }
+
+    #[test]
+    fn sg_reference_across_a_transit_gateway_needs_the_option_and_is_inbound_only() {
+        // sg-peer (VPC B) admits 5432 from members of sg-app (VPC A); no peering any more.
+        let mut v = with_tgw(base(), json!(["subnet-tgw"]), json!([]));
+        v["VpcPeeringConnections"][0]["Status"]["Code"] = json!("deleted");
+        let (ok, code, _, id) = check(&v, "eni-app1", "eni-peer1", 5432);
+        assert_eq!((ok, code.as_str(), id.as_str()), (false, "ENI_SG_RULES_MISMATCH", "sg-peer"));
+        // The gateway's option (off by default) turns it on; attachments default to on.
+        v["TransitGateways"][0]["Options"] = json!({"SecurityGroupReferencingSupport": "enable"});
+        assert!(run(&v, "eni-app1", "eni-peer1", Protocol::Tcp, 5432).reachable);
+        // An attachment that disables it turns it off again.
+        let mut off = v.clone();
+        off["TransitGatewayVpcAttachments"][1]["Options"] = json!({"SecurityGroupReferencingSupport": "disable"});
+        assert_eq!(check(&off, "eni-app1", "eni-peer1", 5432).1, "ENI_SG_RULES_MISMATCH");
+        // Outbound rules cannot reference a group across a transit gateway.
+        v["SecurityGroups"][1]["IpPermissionsEgress"] = json!([{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-peer"}]}]);
+        let t = run(&v, "eni-app1", "eni-peer1", Protocol::Tcp, 5432);
+        let b = t.blocked_by.unwrap();
+        assert_eq!((b.code.as_str(), b.direction), ("ENI_SG_RULES_MISMATCH", Some(Direction::Egress)));
     }
 
     #[test]

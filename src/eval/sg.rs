@@ -30,24 +30,26 @@ pub fn l4_matches(rule: &SgRule, packet: &Packet) -> bool {
     }
 }
 
-/// Whether the rule's peer covers `remote`, seen from an interface in `local_vpc`.
-pub fn peer_matches(topo: &Topology<'_>, peer: &SgPeer, remote: IpAddr, local_vpc: &VpcId) -> bool {
+/// Whether the rule's peer covers `remote`, seen from an interface in `local_vpc`, for an
+/// inbound rule (`dir` ingress) or an outbound one.
+pub fn peer_matches(topo: &Topology<'_>, peer: &SgPeer, remote: IpAddr, local_vpc: &VpcId, dir: SgDirection) -> bool {
     match peer {
         SgPeer::Cidr(c) => c.contains(&remote),
         SgPeer::PrefixList(p) => topo.prefix_list_cidrs(p).iter().any(|c| c.contains(&remote)),
-        // References resolve to members' private addresses, in this VPC or a peered one.
-        // Looked up from the address (a handful of interfaces) rather than from the group
-        // (which may have thousands of members).
+        // References resolve to members' private addresses, in this VPC, a VPC peered in the
+        // same Region, or (inbound rules only) a VPC on a transit gateway with security group
+        // referencing on. Looked up from the address (a handful of interfaces) rather than
+        // from the group (which may have thousands of members).
         SgPeer::Group(g) => topo.enis_with_private(remote).iter().any(|&i| {
             let member = &topo.model.enis[i];
-            member.security_groups.contains(g) && (&member.vpc == local_vpc || vpcs_peered(topo, &member.vpc, local_vpc))
+            member.security_groups.contains(g) && topo.sg_reference_reaches(local_vpc, &member.vpc, dir == SgDirection::Ingress)
         }),
     }
 }
 
 /// Whether an active peering joins `a` and `b`.
 pub fn vpcs_peered(topo: &Topology<'_>, a: &VpcId, b: &VpcId) -> bool {
-    topo.model.peerings.iter().any(|p| p.is_active() && p.other_side(a).is_some_and(|s| &s.vpc == b))
+    topo.peered(a, b)
 }
 
 /// Whether any rule of the groups at positions `groups` (in the model) admits `packet` in
@@ -64,7 +66,7 @@ pub fn admits(topo: &Topology<'_>, groups: &[crate::topology::Ix], local_vpc: &V
             SgDirection::Ingress => &g.ingress,
             SgDirection::Egress => &g.egress,
         };
-        rules.iter().any(|r| l4_matches(r, packet) && peer_matches(topo, &r.peer, remote, local_vpc))
+        rules.iter().any(|r| l4_matches(r, packet) && peer_matches(topo, &r.peer, remote, local_vpc, dir))
     })
 }
 
@@ -87,7 +89,7 @@ pub fn evaluate<'m>(
             SgDirection::Ingress => &g.ingress,
             SgDirection::Egress => &g.egress,
         };
-        if let Some(r) = rules.iter().find(|r| l4_matches(r, packet) && peer_matches(topo, &r.peer, remote, local_vpc)) {
+        if let Some(r) = rules.iter().find(|r| l4_matches(r, packet) && peer_matches(topo, &r.peer, remote, local_vpc, dir)) {
             return Some((&g.id, r));
         }
     }

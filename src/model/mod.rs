@@ -493,6 +493,9 @@ pub struct TransitGateway {
     pub owner: Option<String>,
     /// State (`available`, ...).
     pub state: String,
+    /// `Options.SecurityGroupReferencingSupport` (off unless enabled): inbound rules may
+    /// reference groups of other VPCs attached to it.
+    pub sg_referencing: bool,
     /// Tags.
     pub tags: Tags,
 }
@@ -511,6 +514,8 @@ pub enum TgwAttachmentKind {
         /// zone per flow by a hash, for both directions, instead of keeping the flow in the
         /// zone it came from.
         appliance_mode: bool,
+        /// `Options.SecurityGroupReferencingSupport` of the attachment (on unless disabled).
+        sg_referencing: bool,
     },
     /// A peering with another transit gateway.
     Peering {

@@ -52,6 +52,12 @@ pub struct Topology<'m> {
     sg_members: HashMap<&'m str, Vec<Ix>>,
     /// (transit gateway, VPC) -> VPC attachments.
     tgw_vpc_att: HashMap<(&'m str, &'m str), Vec<Ix>>,
+    /// VPC -> transit gateways across which its groups can be referenced (the gateway and
+    /// the VPC's available attachment both have security group referencing on).
+    sg_ref_tgws: HashMap<&'m str, Vec<&'m str>>,
+    /// Active peerings as (VPC, VPC) pairs, both orders, with whether their groups can be
+    /// referenced across (the same Region).
+    peered: HashMap<(&'m str, &'m str), bool>,
     /// Database instance -> its interfaces.
     db_enis: Vec<Vec<Ix>>,
     /// Interface -> the database instance it belongs to.
@@ -99,6 +105,8 @@ impl<'m> Topology<'m> {
             eni_db_count: vec![0; model.enis.len()],
             sg_members: HashMap::with_capacity_and_hasher(model.security_groups.len(), Default::default()),
             tgw_vpc_att: HashMap::default(),
+            sg_ref_tgws: HashMap::default(),
+            peered: HashMap::default(),
             db_enis: vec![Vec::new(); model.db_instances.len()],
             eni_db: vec![None; model.enis.len()],
             eni_subnet: model.enis.iter().map(|e| subnet.get(e.subnet.as_str()).copied()).collect(),
@@ -157,9 +165,22 @@ impl<'m> Topology<'m> {
         }
         t.by_prefix.sort_by_key(|(p, _)| std::cmp::Reverse(p.prefix_len()));
         for (i, a) in model.tgw_attachments.iter().enumerate() {
-            if let TgwAttachmentKind::Vpc { vpc, .. } = &a.kind {
+            if let TgwAttachmentKind::Vpc { vpc, sg_referencing, .. } = &a.kind {
                 t.tgw_vpc_att.entry((a.tgw.as_str(), vpc.as_str())).or_default().push(i);
+                let tgw_on = model.transit_gateways.iter().any(|g| g.id == a.tgw && g.sg_referencing);
+                if *sg_referencing && tgw_on && a.state == "available" {
+                    t.sg_ref_tgws.entry(vpc.as_str()).or_default().push(a.tgw.as_str());
+                }
             }
+        }
+        for p in model.peerings.iter().filter(|p| p.is_active()) {
+            let same_region = match (&p.requester.region, &p.accepter.region) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            let (a, b) = (p.requester.vpc.as_str(), p.accepter.vpc.as_str());
+            t.peered.insert((a, b), same_region);
+            t.peered.insert((b, a), same_region);
         }
         // RDS interfaces: in the DB's subnets, carrying its security groups.
         for (di, d) in model.db_instances.iter().enumerate() {
@@ -292,6 +313,25 @@ impl<'m> Topology<'m> {
     pub fn eni_with_public(&self, ip: IpAddr) -> Option<(Ix, IpAddr)> {
         self.by_public.get(&ip).copied()
     }
+    /// Whether an active peering joins VPCs `a` and `b`.
+    pub fn peered(&self, a: &VpcId, b: &VpcId) -> bool {
+        self.peered.contains_key(&(a.as_str(), b.as_str()))
+    }
+
+    /// Whether a security group rule in VPC `local` may reference a group of VPC `other`:
+    /// the same VPC, a peering in the same Region, or (`inbound` rules only) a transit
+    /// gateway with security group referencing on at the gateway and both attachments.
+    pub fn sg_reference_reaches(&self, local: &VpcId, other: &VpcId, inbound: bool) -> bool {
+        if local == other || self.peered.get(&(local.as_str(), other.as_str())).copied().unwrap_or(false) {
+            return true;
+        }
+        inbound
+            && match (self.sg_ref_tgws.get(local.as_str()), self.sg_ref_tgws.get(other.as_str())) {
+                (Some(a), Some(b)) => a.iter().any(|t| b.contains(t)),
+                _ => false,
+            }
+    }
+
     /// Interfaces carrying security group `sg`.
     pub fn sg_members(&self, sg: &str) -> &[Ix] {
         self.sg_members.get(sg).map(Vec::as_slice).unwrap_or(&[])

@@ -179,7 +179,7 @@ pub(super) fn unused_rules(topo: &Topology<'_>, records: &[FlowRecord]) -> Vec<F
         }
         let packets: Vec<(&Eni, Packet)> = members.iter().flat_map(|e| inbound(e).into_iter().map(move |p| (*e, p))).collect();
         for r in &g.ingress {
-            let used = packets.iter().any(|(e, p)| sg::l4_matches(r, p) && sg::peer_matches(topo, &r.peer, p.src, &e.vpc));
+            let used = packets.iter().any(|(e, p)| sg::l4_matches(r, p) && sg::peer_matches(topo, &r.peer, p.src, &e.vpc, sg::SgDirection::Ingress));
             if !used {
                 out.push(unused(
                     Resource { vpc: g.vpc.as_ref().map(ToString::to_string), ..Resource::new(g.id.as_str(), Some(g.tags.name().unwrap_or(&g.name)), "security-group") },
