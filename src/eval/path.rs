@@ -1195,8 +1195,16 @@ fn outside_entry<'m>(topo: &Topology<'m>, dst: Ix, src: IpAddr) -> Entry<'m> {
     };
     let fallback = |id: &str, why: String| if is_special(src) { unrouted(id, why) } else { Entry::Internet };
     let Some(rt) = topo.subnet_ix(e.subnet.as_str()).and_then(|s| topo.route_table_of(s)) else { return Entry::Internet };
+    // A table that takes routes propagated from a virtual private gateway lists them
+    // (describe-route-tables shows propagated routes): none for `src` means on premises does
+    // not advertise it.
+    let propagation = if rt.propagating_vgws.is_empty() {
+        String::new()
+    } else {
+        format!(" (it takes the routes {} propagates, and none covers it: on premises does not advertise it)", rt.propagating_vgws.join(", "))
+    };
     let Some(m) = route::lookup(topo, rt, src) else {
-        return fallback(rt.id.as_str(), format!("route table {} has no route to it", rt.id));
+        return fallback(rt.id.as_str(), format!("route table {} has no route to it{propagation}", rt.id));
     };
     match &m.route.target {
         RouteTarget::VpnGateway(g) if m.route.state == RouteState::Active => Entry::Vgw(g.clone()),
@@ -1245,7 +1253,7 @@ fn outside_entry<'m>(topo: &Topology<'m>, dst: Ix, src: IpAddr) -> Entry<'m> {
                 },
             }
         }
-        _ => fallback(rt.id.as_str(), format!("route table {} sends it to no VPN or Direct Connect gateway", rt.id)),
+        _ => fallback(rt.id.as_str(), format!("route table {} sends it to no VPN or Direct Connect gateway{propagation}", rt.id)),
     }
 }
 

@@ -181,6 +181,9 @@ fn batfish_hybrid_snapshots_answer_as_aws_documents() {
         ("test-vpn-gateway/aws_configs", "eni-07c1506e49d784fe0", "192.168.1.5", "22", (1, "not-reachable", "VPN_TUNNELS_DOWN")),
         // A private virtual interface on the VGW, available: on premises reaches in.
         ("test-direct-connect-private-vif/aws_configs", "192.168.1.5", "eni-priv01", "22", (0, "reachable", "")),
+        // Two transit gateway route tables, each VPC's attachment propagating into the other's.
+        ("test-transit-gateway-multi-table/aws_configs", "eni-0f0708220e812876c", "eni-0024c0af5aa1387e5", "22", (0, "reachable", "")),
+        ("test-transit-gateway-multi-table/aws_configs", "eni-0024c0af5aa1387e5", "eni-0f0708220e812876c", "22", (0, "reachable", "")),
         // The DC host reaches 10.20.1.207 only if the VPN advertises 203.0.113.0/24 by BGP,
         // which the snapshot does not hold: unknown, never a confident "no".
         ("pybatfish-hybrid-cloud/aws_configs", "203.0.113.12", "10.20.1.207", "22", (1, "unknown", "TGW_ROUTES_NOT_IN_SNAPSHOT")),
