@@ -12,3 +12,4 @@ mod util;
 mod check;
 mod diff;
 mod hybrid;
+mod golden;
