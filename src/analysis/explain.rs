@@ -353,6 +353,9 @@ pub struct Report {
     /// Conversations whose direction could not be told (no `flow-direction`, and the
     /// interface owns neither address: NAT gateway and load balancer interfaces).
     pub undetermined_direction: u64,
+    /// Conversations that an interface check the snapshot lacks decides (a network ACL or a
+    /// security group not in it, no `--assume-missing`): never blamed, never called drift.
+    pub undecided_checks: u64,
     /// Findings, most damaging first.
     pub findings: Vec<Finding>,
 }
@@ -408,6 +411,7 @@ enum Verdict {
     Drift { check: Option<Check>, cause: DriftCause },
     Unknown,
     Undetermined,
+    Undecided,
 }
 
 fn looks_like_reply(proto: Protocol, sport: u16, dport: u16) -> bool {
@@ -450,6 +454,10 @@ fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, id: u32, k
                 }
             }
             let g = request.gate(topo);
+            if matches!(g, Gate::Undecided { .. }) {
+                // A check the snapshot lacks decides: never blamed, never called drift.
+                return Verdict::Undecided;
+            }
             if !g.allowed() {
                 return Verdict::Rejected { check: request, gate: g, remote };
             }
@@ -464,8 +472,12 @@ fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, id: u32, k
             Verdict::Drift { check: None, cause }
         }
         Action::Accept => {
-            if request.gate(topo).allowed() {
+            let g = request.gate(topo);
+            if g.allowed() {
                 return Verdict::Fine;
+            }
+            if matches!(g, Gate::Undecided { .. }) {
+                return Verdict::Undecided;
             }
             if reply_like() && reply.gate(topo).allowed() {
                 return Verdict::Fine; // a reply of an admitted connection
@@ -537,11 +549,16 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
     let is_scan = |iface: u32, remote: IpAddr| ports_per_remote.get(&(iface, remote)).is_some_and(|p| p.len() >= SCAN_PORTS);
     let mut groups: FxMap<(FindingKind, u32, Group), Agg> = FxMap::default();
     let mut undetermined = 0;
+    let mut undecided = 0;
     for (id, k, records, v) in verdicts {
         let (kind, group, remote) = match v {
             Verdict::Fine => continue,
             Verdict::Undetermined => {
                 undetermined += 1;
+                continue;
+            }
+            Verdict::Undecided => {
+                undecided += 1;
                 continue;
             }
             Verdict::Unknown => (FindingKind::UnknownInterface, Group::Unknown, None),
@@ -596,6 +613,7 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
         records: sink.summary.counts,
         conversations: sink.convs.len() as u64,
         undetermined_direction: undetermined,
+        undecided_checks: undecided,
         findings: findings.into_iter().map(|(_, f)| f).collect(),
     }
 }
@@ -619,7 +637,7 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
     let as_logged = FlowRef { src: k.src, dst: k.dst, src_port: k.sport, dst_port: k.dport, protocol: proto };
     // The trace of the representative conversation, rendered once for the whole finding.
     let (flow, trace, drift) = match verdict {
-        Verdict::Fine | Verdict::Undetermined | Verdict::Unknown => (None, None, ""),
+        Verdict::Fine | Verdict::Undetermined | Verdict::Undecided | Verdict::Unknown => (None, None, ""),
         Verdict::ReturnPath { check, .. } => {
             let request = FlowRef { src: k.dst, dst: k.src, src_port: k.dport, dst_port: k.sport, protocol: proto };
             (Some(request), Some(check.trace(topo)), "")

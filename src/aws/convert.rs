@@ -577,6 +577,21 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
     collect(docs, &mut raw, &mut w)?;
     let mut m = Model::default();
     hybrid(&mut raw, &mut m, &mut w);
+    // A whole class missing is not an empty class: answers that need it are unknown.
+    let absent = [
+        ("NetworkAcls", raw.nacls.is_empty(), "a network ACL", "describe-network-acls", true),
+        ("SecurityGroups", raw.sgs.is_empty(), "a security group", "describe-security-groups", true),
+        ("RouteTables", raw.route_tables.is_empty(), "a route table", "describe-route-tables", false),
+    ];
+    if !raw.vpcs.is_empty() {
+        for (key, missing, what, call, assumable) in absent {
+            if missing {
+                m.missing_classes.push(key.to_string());
+                let assume = if assumable { ", or pass --assume-missing allow|deny to decide on an assumption" } else { "" };
+                w.push(format!("the snapshot has no {key} document: every answer that depends on {what} is `unknown` (capture `aws ec2 {call}` output{assume})"));
+            }
+        }
+    }
 
     // VPCs.
     for (v, region) in dedup(raw.vpcs, |(v, _)| v.vpc_id.clone()) {

@@ -19,6 +19,19 @@ pub struct SnapshotArgs {
     /// Do not print snapshot warnings.
     #[arg(long)]
     pub quiet: bool,
+    /// What to assume of a network ACL or security group the snapshot lacks (a partial
+    /// capture). Without it, answers that depend on one are `unknown`.
+    #[arg(long, value_enum, value_name = "allow|deny")]
+    pub assume_missing: Option<Assume>,
+}
+
+/// `--assume-missing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Assume {
+    /// A missing ACL or group admits everything.
+    Allow,
+    /// A missing ACL or group admits nothing.
+    Deny,
 }
 
 impl SnapshotArgs {
@@ -36,6 +49,11 @@ impl SnapshotArgs {
                 loaded
             }
         };
+        let mut loaded = loaded;
+        loaded.model.assume_missing = self.assume_missing.map(|a| match a {
+            Assume::Allow => vpcscope::model::RuleAction::Allow,
+            Assume::Deny => vpcscope::model::RuleAction::Deny,
+        });
         if !self.quiet {
             print_warnings(&loaded);
         }

@@ -30,6 +30,12 @@ pub enum Gate {
         /// Ingress or egress rules.
         direction: Direction,
     },
+    /// A check the snapshot lacks (the subnet's ACL, one of the groups) decides, and no
+    /// `--assume-missing` says what it does: the answer is unknown.
+    Undecided {
+        /// Ingress or egress.
+        direction: Direction,
+    },
 }
 
 impl Gate {
@@ -55,8 +61,15 @@ pub fn at_interface_gate(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: &P
         if topo.model.subnets[s].contains(remote) {
             return Gate::Allowed;
         }
-        // An ACL missing from the snapshot is assumed to allow (the trace says so).
-        let Some(acl) = topo.nacl_of(s) else { return Gate::Allowed };
+        // An ACL missing from the snapshot decides as `--assume-missing` says, else nothing
+        // can be told.
+        let Some(acl) = topo.nacl_of(s) else {
+            return match topo.model.assume_missing {
+                Some(RuleAction::Allow) => Gate::Allowed,
+                Some(RuleAction::Deny) => Gate::Acl { subnet: s, direction: dir, number: RuleNumber(32767) },
+                None => Gate::Undecided { direction: dir },
+            };
+        };
         match nacl::evaluate(acl, nd, packet) {
             Some(entry) if entry.action == RuleAction::Allow => Gate::Allowed,
             entry => Gate::Acl { subnet: s, direction: dir, number: entry.map_or(RuleNumber(32767), |e| e.number) },
@@ -65,6 +78,13 @@ pub fn at_interface_gate(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: &P
     let groups = |sd: SgDirection| -> Gate {
         if reply || e.security_groups.is_empty() || sg::admits(topo, topo.eni_sg_ixs(ix), &e.vpc, sd, packet) {
             Gate::Allowed
+        } else if topo.eni_sg_ixs(ix).len() < e.security_groups.len() {
+            // Some group is not in the snapshot and might admit it.
+            match topo.model.assume_missing {
+                Some(RuleAction::Allow) => Gate::Allowed,
+                Some(RuleAction::Deny) => Gate::SecurityGroups { direction: dir },
+                None => Gate::Undecided { direction: dir },
+            }
         } else {
             Gate::SecurityGroups { direction: dir }
         }
@@ -110,6 +130,10 @@ mod tests {
                 prop_assert_eq!(b.kind, Kind::SecurityGroup);
                 prop_assert_eq!(b.direction, Some(direction));
             }
+            (Gate::Undecided { direction }, Some(b)) => {
+                prop_assert_eq!(trace.verdict, crate::eval::Verdict::Unknown);
+                prop_assert_eq!(b.direction, Some(direction));
+            }
             (g, b) => prop_assert!(false, "gate {:?} but trace blocked by {:?}", g, b),
         }
         Ok(())
@@ -140,6 +164,7 @@ mod tests {
                 Gate::Allowed => allowed += 1,
                 Gate::Acl { .. } => acl += 1,
                 Gate::SecurityGroups { .. } => sgs += 1,
+                Gate::Undecided { .. } => panic!("the generated network holds every ACL and group"),
             }
         }
         assert!(allowed > 0 && acl > 0 && sgs > 0, "allowed {allowed}, acl {acl}, security groups {sgs}");

@@ -350,6 +350,9 @@ pub struct Trace {
     pub blocked_by: Option<Blocked>,
     /// How to open it.
     pub fix: Option<Fix>,
+    /// What the answer assumed of components the snapshot lacks (`--assume-missing`): empty
+    /// when it assumed nothing.
+    pub assumptions: Vec<String>,
     /// The packet as it left the source.
     #[serde(skip)]
     pub packet: Option<Packet>,

@@ -108,9 +108,11 @@ struct Walk<'t, 'm> {
     /// The first open zone choice met (with no forced zone that settles it).
     open_choice: Option<ZoneChoice>,
     /// Whether reply ports are samples (a question) rather than observed (a flow-log
-    /// record): a sampled reply to a NAT gateway, load balancer or Lambda interface must
-    /// pass for every port it may pick.
+    /// record): a sampled reply to a NAT gateway's translation must pass for every port it
+    /// may pick.
     sampled_ports: bool,
+    /// What this leg assumed of components the snapshot lacks.
+    assumptions: Vec<String>,
 }
 
 /// Whether a walk renders the text of its hops.
@@ -141,6 +143,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             force_zone: None,
             open_choice: None,
             sampled_ports: true,
+            assumptions: Vec::new(),
         }
     }
 
@@ -198,16 +201,27 @@ impl<'t, 'm> Walk<'t, 'm> {
     fn nacl(&mut self, sub: Ix, dir: NaclDirection, p: &Packet) -> bool {
         let subnet = self.subnet(sub);
         let Some(acl) = self.topo.nacl_of(sub) else {
-            self.hop(
-                subnet.id.as_str(),
-                Kind::NetworkAcl,
-                Some(nacl_dir(dir)),
-                Action::Note,
-                None,
-                p,
-                format!("no network ACL for {} in the snapshot; assumed to allow", subnet.id),
-            );
-            return true;
+            let direction = Some(nacl_dir(dir));
+            return match self.topo.model.assume_missing {
+                Some(RuleAction::Allow) => {
+                    self.assumptions.push(format!("the network ACL of {} (not in the snapshot) allows", subnet.id));
+                    self.hop(subnet.id.as_str(), Kind::NetworkAcl, direction, Action::Note, None, p,
+                        format!("no network ACL for {} in the snapshot; assumed to allow (--assume-missing allow)", subnet.id));
+                    true
+                }
+                Some(RuleAction::Deny) => {
+                    self.assumptions.push(format!("the network ACL of {} (not in the snapshot) denies", subnet.id));
+                    let disposition = if dir == NaclDirection::Inbound { Disposition::DeniedIn } else { Disposition::DeniedOut };
+                    self.stop(disposition, subnet.id.as_str(), Kind::NetworkAcl, direction, None, Some(RuleNumber(32767)), "MISSING_NETWORK_ACL",
+                        format!("no network ACL for {} in the snapshot; assumed to deny (--assume-missing deny)", subnet.id), p, None);
+                    false
+                }
+                None => {
+                    self.stop(Disposition::InsufficientInfo, subnet.id.as_str(), Kind::NetworkAcl, direction, None, None, "MISSING_NETWORK_ACL",
+                        format!("no network ACL for {} in the snapshot: whether it admits the packet cannot be told (capture NetworkAcls, or pass --assume-missing allow|deny)", subnet.id), p, None);
+                    false
+                }
+            };
         };
         let mut entry = nacl::evaluate(acl, dir, p);
         let mut allowed = entry.is_some_and(|e| e.action == RuleAction::Allow);
@@ -289,6 +303,30 @@ impl<'t, 'm> Walk<'t, 'm> {
             }
             None => {
                 let ids = e.security_groups.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ");
+                let missing: Vec<&str> = e.security_groups.iter().filter(|g| self.topo.sg(g.as_str()).is_none()).map(|g| g.as_str()).collect();
+                if !missing.is_empty() {
+                    // A group the snapshot lacks might admit the packet.
+                    let missing = missing.join(", ");
+                    match self.topo.model.assume_missing {
+                        Some(RuleAction::Allow) => {
+                            self.assumptions.push(format!("security groups {missing} (not in the snapshot) admit the packet {direction}"));
+                            self.hop(&missing, Kind::SecurityGroup, Some(direction), Action::Note, None, p,
+                                format!("{missing} not in the snapshot; assumed to admit (--assume-missing allow)"));
+                            return true;
+                        }
+                        Some(RuleAction::Deny) => {
+                            self.assumptions.push(format!("security groups {missing} (not in the snapshot) admit nothing"));
+                        }
+                        None => {
+                            let explanation = format!(
+                                "no {direction} rule of the groups of {} in the snapshot admits the packet, and {missing} is not in the snapshot: whether it admits the packet cannot be told (capture SecurityGroups, or pass --assume-missing allow|deny)",
+                                e.id
+                            );
+                            self.stop(Disposition::InsufficientInfo, &missing, Kind::SecurityGroup, Some(direction), None, None, "MISSING_SECURITY_GROUP", explanation, p, None);
+                            return false;
+                        }
+                    }
+                }
                 let missing: Vec<&str> = e.security_groups.iter().filter(|g| self.topo.sg(g.as_str()).is_none()).map(|g| g.as_str()).collect();
                 let mut explanation = format!("no {direction} rule of the security groups of {} ({ids}) admits the packet", e.id);
                 if !missing.is_empty() {
@@ -462,6 +500,10 @@ impl<'t, 'm> Walk<'t, 'm> {
                 "the path loops between route tables".into(), &p, None);
         }
         let Some(rt) = self.topo.route_table_of(sub) else {
+            if self.topo.model.missing_classes.iter().any(|c| c == "RouteTables") {
+                return self.stop(Disposition::InsufficientInfo, subnet.id.as_str(), Kind::RouteTable, None, None, None, "MISSING_ROUTE_TABLE",
+                    format!("the snapshot has no route tables: where {} sends the packet cannot be told", subnet.id), &p, None);
+            }
             return self.stop(Disposition::NoRoute, subnet.id.as_str(), Kind::RouteTable, None, None, None, "NO_ROUTE_TABLE",
                 format!("{} has no route table in the snapshot (no association and no main table)", subnet.id), &p, None);
         };
@@ -1048,6 +1090,11 @@ impl<'t, 'm> Walk<'t, 'm> {
     fn finish(self) -> (Leg, Option<Blocked>, Option<Fix>, Vec<NatState>) {
         (Leg { disposition: self.disposition, hops: self.hops }, self.blocked, self.fix, self.nat)
     }
+
+    /// The assumptions of this leg, leaving none behind.
+    fn take_assumptions(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.assumptions)
+    }
 }
 
 fn nacl_dir(d: NaclDirection) -> Direction {
@@ -1384,18 +1431,20 @@ impl<'t, 'm> Flow<'t, 'm> {
         let (forward, blocked, fix, nat) = match &end {
             End::Stopped => {
                 let choice = fwd.open_choice.take();
+                let assumptions = fwd.take_assumptions();
                 let (leg, b, f, _) = fwd.finish();
                 let verdict = if leg.disposition == Disposition::InsufficientInfo { Verdict::Unknown } else { Verdict::NotReachable };
-                let trace = Trace { reachable: false, verdict, forward: leg, ret: None, blocked_by: b, fix: f, packet: Some(packet), outside_via: fwd_door };
+                let trace = Trace { reachable: false, verdict, forward: leg, ret: None, blocked_by: b, fix: f, assumptions, packet: Some(packet), outside_via: fwd_door };
                 return (trace, choice);
             }
             _ => {
                 let choice = fwd.open_choice.take();
+                let assumptions = fwd.take_assumptions();
                 let out = fwd.finish();
-                (out.0, out.1, out.2, (out.3, choice))
+                (out.0, out.1, out.2, (out.3, choice, assumptions))
             }
         };
-        let (nat, mut choice) = nat;
+        let (nat, mut choice, mut assumptions) = nat;
         debug_assert!(blocked.is_none() && fix.is_none());
 
         // The reply, from wherever the request ended.
@@ -1438,6 +1487,11 @@ impl<'t, 'm> Flow<'t, 'm> {
         if choice.is_none() {
             choice = back.open_choice.take();
         }
+        for a in back.take_assumptions() {
+            if !assumptions.contains(&a) {
+                assumptions.push(a);
+            }
+        }
         let (ret, rblocked, rfix, _) = back.finish();
         let reachable = ret.disposition.is_success() && rblocked.is_none();
         let verdict = if reachable {
@@ -1447,7 +1501,7 @@ impl<'t, 'm> Flow<'t, 'm> {
         } else {
             Verdict::NotReachable
         };
-        (Trace { reachable, verdict, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, packet: Some(packet), outside_via: fwd_door }, choice)
+        (Trace { reachable, verdict, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, assumptions, packet: Some(packet), outside_via: fwd_door }, choice)
     }
 }
 
@@ -1553,9 +1607,10 @@ fn at_interface_text(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet
     if ok {
         w.disposition = Disposition::Accepted;
     }
+    let assumptions = w.take_assumptions();
     let (leg, blocked, fix, _) = w.finish();
     let verdict = if ok { Verdict::Reachable } else if leg.disposition == Disposition::InsufficientInfo { Verdict::Unknown } else { Verdict::NotReachable };
-    Trace { reachable: ok, verdict, forward: leg, ret: None, blocked_by: blocked, fix, packet: Some(packet), outside_via: None }
+    Trace { reachable: ok, verdict, forward: leg, ret: None, blocked_by: blocked, fix, assumptions, packet: Some(packet), outside_via: None }
 }
 
 fn endpoint_ip(e: &Endpoint) -> IpAddr {

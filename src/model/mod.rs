@@ -805,6 +805,13 @@ pub struct Model {
     pub virtual_interfaces: Vec<VirtualInterface>,
     /// Direct Connect gateways.
     pub dx_gateways: Vec<DxGateway>,
+    /// Whole document classes the snapshot lacks that every path needs (`NetworkAcls`,
+    /// `SecurityGroups`, `RouteTables`): answers that depend on them are unknown unless
+    /// [`Model::assume_missing`] says what to assume.
+    pub missing_classes: Vec<String>,
+    /// What to assume of a network ACL or security group the snapshot lacks (the user's
+    /// `--assume-missing allow|deny`); `None`: such answers are unknown.
+    pub assume_missing: Option<RuleAction>,
 }
 
 /// Builds `id -> position` maps for one component vector.

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! {"records": {"total", "ok", "nodata", "skipdata", "malformed", "unknown_status"},
-//!  "conversations": N, "undetermined_direction": N,
+//!  "conversations": N, "undetermined_direction": N, "undecided_checks": N,
 //!  "findings": [{"kind": "nacl-return-path" | "rejected" | "drift" | "unknown-interface",
 //!                "interface": "eni-...", "interface_name": "..." | null,
 //!                "flow": {"src", "dst", "src_port", "dst_port", "protocol"} | null,
@@ -30,7 +30,7 @@ use std::io::{self, Write};
 pub fn json(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     use rayon::prelude::*;
     // Everything but the findings, which come last: the document ends `"findings": []\n}`.
-    let head = Report { records: r.records, conversations: r.conversations, undetermined_direction: r.undetermined_direction, findings: Vec::new() };
+    let head = Report { records: r.records, conversations: r.conversations, undetermined_direction: r.undetermined_direction, undecided_checks: r.undecided_checks, findings: Vec::new() };
     let head = serde_json::to_vec_pretty(&head).map_err(io::Error::other)?;
     let Some(open) = head.strip_suffix(b"[]\n}") else {
         // Not the shape expected: render the whole report in one go.
@@ -108,6 +108,9 @@ pub fn text(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     )?;
     if r.undetermined_direction > 0 {
         writeln!(out, "{} conversations not evaluated: no flow-direction and the interface owns neither address", r.undetermined_direction)?;
+    }
+    if r.undecided_checks > 0 {
+        writeln!(out, "{} conversations undecided: a network ACL or security group they cross is not in the snapshot (--assume-missing allow|deny decides)", r.undecided_checks)?;
     }
     let mut last = None;
     for f in &r.findings {

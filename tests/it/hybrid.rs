@@ -193,3 +193,52 @@ fn batfish_hybrid_snapshots_answer_as_aws_documents() {
         assert_eq!(answer(&r), (want.0, want.1.to_string(), want.2.to_string()), "{scenario}: {from} -> {to}:{port}\n{}", r.stdout);
     }
 }
+
+/// A copy of the shop sample without the documents named.
+fn shop_without(dir: &Path, drop: &[&str]) -> PathBuf {
+    let out = dir.join("us-east-1");
+    std::fs::create_dir_all(&out).unwrap();
+    for e in std::fs::read_dir(sample("snapshots/shop").join("us-east-1")).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().to_string();
+        if !drop.iter().any(|d| name == format!("{d}.json")) {
+            std::fs::copy(e.path(), out.join(&name)).unwrap();
+        }
+    }
+    dir.to_path_buf()
+}
+
+#[test]
+fn a_missing_network_acl_document_makes_answers_unknown_unless_assumed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = shop_without(tmp.path(), &["NetworkAcls"]);
+    let s = snap.to_str().unwrap();
+    // The warning is loud (no --quiet here) and names the missing document.
+    let r = vpcscope(["reach", "--snapshot", s, "--from", "app-1", "--to", "orders-db", "--format", "json"]);
+    assert!(r.stderr.contains("the snapshot has no NetworkAcls document"), "{}", r.stderr);
+    assert_eq!(answer(&r), (1, "unknown".into(), "MISSING_NETWORK_ACL".into()), "{}", r.stdout);
+    assert_eq!(r.json()["assumptions"], json!([]));
+    // An explicit assumption decides, and the answer says what it assumed.
+    let base = ["reach", "--quiet", "--snapshot", s, "--from", "app-1", "--to", "orders-db", "--format", "json", "--assume-missing"];
+    let allow = vpcscope(base.iter().copied().chain(["allow"]));
+    assert_eq!(answer(&allow), (0, "reachable".into(), "".into()), "{}", allow.stdout);
+    let assumed = allow.json()["assumptions"].as_array().unwrap().clone();
+    assert!(assumed.iter().any(|a| a.as_str().unwrap().contains("subnet-0a1b2c3d4e5f60003")), "{assumed:?}");
+    let deny = vpcscope(base.iter().copied().chain(["deny"]));
+    assert_eq!(answer(&deny), (1, "not-reachable".into(), "MISSING_NETWORK_ACL".into()), "{}", deny.stdout);
+    // flows explain never blames a check the snapshot lacks.
+    let e = vpcscope(["flows", "explain", "--quiet", "--snapshot", s, "samples/flowlogs/shop", "--format", "json"]).json();
+    let findings = e["findings"].as_array().unwrap();
+    assert!(!findings.iter().any(|f| f["blocked_by"]["kind"] == "network-acl" || f["kind"] == "drift"), "{findings:#?}");
+    assert!(e["undecided_checks"].as_u64().unwrap() > 0, "{e:#}");
+}
+
+#[test]
+fn a_security_group_missing_from_the_snapshot_is_not_taken_for_a_deny() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = shop_without(tmp.path(), &["SecurityGroups"]);
+    let r = reach(&snap, "app-1", "orders-db", "5432");
+    assert_eq!(answer(&r), (1, "unknown".into(), "MISSING_SECURITY_GROUP".into()), "{}", r.stdout);
+    let a = vpcscope(["reach", "--quiet", "--snapshot", snap.to_str().unwrap(), "--from", "app-1", "--to", "orders-db", "--format", "json", "--assume-missing", "deny"]);
+    assert_eq!(answer(&a), (1, "not-reachable".into(), "ENI_SG_RULES_MISMATCH".into()), "{}", a.stdout);
+}

@@ -457,10 +457,11 @@ impl<'t, 'm> Engine<'t, 'm> {
         let n = self.classes.len();
         let t_count = self.atoms.len();
         let m = self.topo.model;
-        // The path model: no ACLs (the walker records each crossing as a note naming the
-        // subnet) and no security groups, so a walk shows routing alone.
+        // The path model: no ACLs (assumed to allow, the walker records each crossing as a
+        // note naming the subnet) and no security groups, so a walk shows routing alone.
         let mut stripped = m.clone();
         stripped.network_acls.clear();
+        stripped.assume_missing = Some(crate::model::RuleAction::Allow);
         stripped.enis.iter_mut().for_each(|e| e.security_groups.clear());
         let stopo = Topology::new(&stripped);
 
