@@ -13,9 +13,10 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             // A closed pipe (`vpcscope ... | head`) is the reader saying it has seen enough,
-            // not an error worth reporting.
+            // not an error worth reporting; the answer keeps its status (a CI step that pipes
+            // a failing report still fails), as in ripgrep.
             if is_broken_pipe(&err) {
-                return ExitCode::from(0);
+                return ExitCode::from(cli::decided_status());
             }
             eprintln!("vpcscope: {err:#}");
             ExitCode::from(2)
@@ -24,9 +25,26 @@ fn main() -> ExitCode {
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    err.chain().any(broken_pipe)
+}
+
+/// Whether `e` is, or wraps, a write to a closed pipe: an I/O error of that kind, possibly
+/// inside a JSON serializer's error inside another I/O error.
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        if io.kind() == std::io::ErrorKind::BrokenPipe {
+            return true;
+        }
+        if let Some(inner) = io.get_ref() {
+            if broken_pipe(inner) {
+                return true;
+            }
+        }
+    }
+    if let Some(j) = e.downcast_ref::<serde_json::Error>() {
+        if j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+    }
+    e.source().is_some_and(broken_pipe)
 }

@@ -103,6 +103,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let records = read_flows(&args.flows)?;
     let topo = Topology::new(&loaded.model);
     let report = audit::audit(&topo, &audit::Options { flows: records.as_deref() });
+    let status = super::decided(if report.has_at_least(args.fail_on.severity()) { 1 } else { 0 });
     let title = args.snapshot.snapshot.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "live capture".into());
     let mut file;
     let w: &mut dyn Write = match &args.output {
@@ -121,5 +122,5 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         Format::Sarif => vpcscope::report::audit::sarif(w, &report, &title.replace('%', "%25").replace(' ', "%20"))?,
     }
     w.flush()?;
-    Ok(if report.has_at_least(args.fail_on.severity()) { 1 } else { 0 })
+    Ok(status)
 }

@@ -88,6 +88,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let topo = Topology::new(&model);
     let mut report = check::check(&topo, &intents);
     report.warnings = warnings;
+    let status = super::decided(if report.all_hold() { 0 } else { 1 });
     match args.format {
         Format::Text => vpcscope::report::check::text(out, &report),
         Format::Json => vpcscope::report::check::json(out, &report),
@@ -95,5 +96,5 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         Format::Sarif => vpcscope::report::check::sarif(out, &report),
     }
     .context("cannot write the report")?;
-    Ok(if report.all_hold() { 0 } else { 1 })
+    Ok(status)
 }

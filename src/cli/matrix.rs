@@ -46,10 +46,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let from = args.from.as_deref().map(|s| matrix::resolve(&topo, s)).transpose().context("bad --from")?;
     let to = args.to.as_deref().map(|s| matrix::resolve(&topo, s)).transpose().context("bad --to")?;
     let mx = Matrix::compute(&topo, &MatrixOptions { ports, from, to });
+    let status = super::decided(if mx.is_empty() { 1 } else { 0 });
     match args.format {
         Format::Text => vpcscope::report::matrix::text(out, &topo, &mx)?,
         Format::Json => vpcscope::report::matrix::json(out, &topo, &mx)?,
         Format::Csv => vpcscope::report::matrix::csv(out, &mx)?,
     }
-    Ok(if mx.is_empty() { 1 } else { 0 })
+    Ok(status)
 }

@@ -49,6 +49,21 @@ pub(crate) fn without_aws(what: &str) -> anyhow::Error {
 }
 
 /// Parses the command line, runs the subcommand, and returns the exit status.
+/// The exit status a command decided before writing its report: a report cut short by a
+/// closed pipe (`vpcscope audit | head -1`) keeps the status its findings call for.
+static DECIDED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Records the status the command's answer calls for, before its report is written.
+pub fn decided(code: u8) -> u8 {
+    DECIDED.store(code, std::sync::atomic::Ordering::Relaxed);
+    code
+}
+
+/// The status recorded by [`decided`] (0 when the command decided none).
+pub fn decided_status() -> u8 {
+    DECIDED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn run() -> anyhow::Result<u8> {
     let cli = Cli::parse();
     let stdout = std::io::stdout();

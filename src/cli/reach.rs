@@ -53,9 +53,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let topo = Topology::new(&loaded.model);
     let q = Query { from: args.from, to: args.to, protocol: args.protocol, port: args.port, source_port: args.source_port };
     let answer = reach::reach(&topo, &q).context("cannot answer reach")?;
+    let status = super::decided(if answer.trace.reachable { 0 } else { 1 });
     match args.format {
         Format::Text => vpcscope::report::reach::text(out, &answer)?,
         Format::Json => vpcscope::report::reach::json(out, &answer)?,
     }
-    Ok(if answer.trace.reachable { 0 } else { 1 })
+    Ok(status)
 }

@@ -292,3 +292,25 @@ fn html_renders_findings_in_headless_chromium_and_names_stay_text() {
     assert!(!dom.to_ascii_lowercase().contains("<script"), "no script element was created from data");
     let _ = root();
 }
+
+/// A report cut short by a closed pipe keeps the exit status its findings call for: a CI
+/// step that pipes a failing audit into `head` still fails.
+#[test]
+fn a_closed_pipe_keeps_the_exit_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (origin, value) in vpcscope::testgen::network(&vpcscope::testgen::NetworkSpec::with_enis(3000)) {
+        let path = tmp.path().join(origin);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, serde_json::to_vec(&value).unwrap()).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_vpcscope");
+    let dir = tmp.path().to_str().unwrap();
+    // The whole report is far larger than a pipe's buffer, so the writer meets the closed pipe.
+    let whole = std::process::Command::new(bin).args(["audit", "--quiet", "--snapshot", dir, "--format", "json", "--fail-on", "low"]).output().unwrap();
+    assert_eq!(whole.status.code(), Some(1));
+    assert!(whole.stdout.len() > 256 * 1024, "{} bytes", whole.stdout.len());
+    let script = format!("\"{bin}\" audit --quiet --snapshot '{dir}' --format json --fail-on low | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}");
+    let out = std::process::Command::new("bash").arg("-c").arg(&script).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("Broken pipe"), "a closed pipe is not an error to report");
+}
