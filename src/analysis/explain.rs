@@ -636,21 +636,34 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
     let proto = Protocol::from_number(k.proto);
     let as_logged = FlowRef { src: k.src, dst: k.dst, src_port: k.sport, dst_port: k.dport, protocol: proto };
     // The trace of the representative conversation, rendered once for the whole finding.
+    // Whether the finding is a refusal of connections from outside the modelled networks:
+    // the rules doing their job, never a reason to let the source in.
+    let mut refused_outsider = false;
     let (flow, trace, drift) = match verdict {
         Verdict::Fine | Verdict::Undetermined | Verdict::Undecided | Verdict::Unknown => (None, None, ""),
         Verdict::ReturnPath { check, .. } => {
             let request = FlowRef { src: k.dst, dst: k.src, src_port: k.dport, dst_port: k.sport, protocol: proto };
             (Some(request), Some(check.trace(topo)), "")
         }
-        Verdict::Rejected { check, .. } => {
+        Verdict::Rejected { check, remote, .. } => {
             let mut t = check.trace(topo);
-            if scan {
-                // Opening the ports a scanner probed is not a fix.
+            refused_outsider = check.dir == EvalDirection::Ingress && !topo.in_modelled_network(remote);
+            if scan || refused_outsider {
+                // Opening the ports a scanner probed, or letting in a source the rules refuse,
+                // is not a fix: a fix never widens access for a refused outsider.
                 t.fix = None;
             }
             (Some(as_logged), Some(t), "")
         }
-        Verdict::Drift { check, cause } => (Some(as_logged), check.map(|c| c.trace(topo)), cause.text()),
+        Verdict::Drift { check, cause } => {
+            // The log contradicts the snapshot: re-capture and compare, never open a rule for it.
+            let t = check.map(|c| {
+                let mut t = c.trace(topo);
+                t.fix = None;
+                t
+            });
+            (Some(as_logged), t, cause.text())
+        }
     };
     let blocked = trace.as_ref().and_then(|t| t.blocked_by.as_ref().map(blocked_ref));
     let fix = trace.and_then(|t| t.fix);
@@ -690,7 +703,13 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
             };
             if a.ports.len() >= SCAN_PORTS {
                 let remote = a.remotes.iter().next().map(|r| r.to_string()).unwrap_or_default();
-                format!("port scan: {remote} probed {} ports of {who} ({} records), all rejected by {by}", a.ports.len(), a.count)
+                let note = if refused_outsider { ": the rules refuse it as intended; nothing to open" } else { "" };
+                format!("port scan: {remote} probed {} ports of {who} ({} records), all rejected by {by}{note}", a.ports.len(), a.count)
+            } else if refused_outsider {
+                format!(
+                    "{} conversations ({} records) from {nremote} remote addresses outside the modelled networks on {port} at {who} were rejected by {by}: the rules refuse them as intended; nothing to open (block or tighten further if the source is hostile; change a rule only if this source must get in)",
+                    a.conversations, a.count
+                )
             } else {
                 format!("{} conversations ({} records) from {nremote} remote addresses on {port} at {who} were rejected by {by}", a.conversations, a.count)
             }

@@ -259,3 +259,32 @@ fn a_snapshot_without_vpcs_is_an_error() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("defines no VPCs"), "{}", r.stderr);
 }
+
+#[test]
+fn fixes_never_let_in_a_refused_outsider_nor_open_what_drift_shows() {
+    let j = explain(&sample("snapshots/shop"), &[&sample("flowlogs/shop/shop-default.log")]).json();
+    for f in findings(&j, "rejected") {
+        let remote_outside = f["flow"]["src"].as_str().is_some_and(|s| !s.starts_with("10."));
+        if remote_outside && f["interface"] == "eni-0a1b2c3d4e5f600w1" {
+            // SSH to web-1 from outside the office range, refused as the rules intend.
+            assert!(f["fix"].is_null(), "{f:#}");
+            assert!(f["explanation"].as_str().unwrap().contains("nothing to open"), "{f:#}");
+        }
+    }
+    // A refusal between two interfaces of the network is a configuration to look at: it keeps its fix.
+    let ssh = findings(&j, "rejected").into_iter().find(|f| f["interface"] == "eni-0a1b2c3d4e5f600l1").unwrap();
+    assert_eq!(ssh["fix"]["action"], "add-security-group-rule");
+    // Drift (RDP accepted where the snapshot denies it) is re-captured and compared, never opened.
+    let drift = findings(&j, "drift");
+    assert!(drift.iter().all(|f| f["fix"].is_null()), "{drift:#?}");
+}
+
+#[test]
+fn a_fix_for_an_internet_end_names_no_sample_address() {
+    let r = vpcscope(["reach", "--quiet", "--snapshot", sample("snapshots/shop").to_str().unwrap(), "--from", "internet", "--to", "web-1", "--port", "8080", "--format", "json"]);
+    let j = r.json();
+    let sample_ip = j["internet_sample"].as_str().unwrap().to_string();
+    let cli = j["fix"]["aws_cli"].as_str().unwrap();
+    assert!(cli.ends_with("--port 8080 --cidr <cidr>"), "{cli}");
+    assert!(!j["fix"]["description"].as_str().unwrap().contains(&sample_ip));
+}
