@@ -52,6 +52,9 @@ pub enum ResolveError {
     /// Both ends are outside the modelled networks.
     #[error("at least one end of the flow must be inside the modelled networks")]
     BothOutside,
+    /// The two ends are the same interface.
+    #[error("`{0}` and `{1}` are the same interface ({2}): a packet between them never leaves it, so there is no path to evaluate")]
+    SameInterface(String, String, String),
     /// TCP/UDP without a port.
     #[error("--port is required for {0} (the destination is not a database whose port is known)")]
     MissingPort(String),
@@ -245,6 +248,11 @@ pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
     let dst = resolve(topo, &q.to)?;
     if let Target::Unassigned(ip, vpc) = &src {
         return Err(ResolveError::Unassigned(*ip, vpc.clone()));
+    }
+    if let (Target::Eni(a, _) | Target::EniPublic(a, _), Target::Eni(b, _) | Target::EniPublic(b, _)) = (&src, &dst) {
+        if a == b {
+            return Err(ResolveError::SameInterface(q.from.clone(), q.to.clone(), topo.model.enis[*a].id.to_string()));
+        }
     }
     let outside = |t: &Target| matches!(t, Target::Internet | Target::OnPrem(_) | Target::Address(_) | Target::Unassigned(..));
     if outside(&src) && outside(&dst) {

@@ -22,7 +22,8 @@ pub enum Format {
 pub struct Args {
     #[command(flatten)]
     snapshot: SnapshotArgs,
-    /// Source: ENI id, instance id, RDS DB identifier, Name tag, IP address, or `internet`.
+    /// Source: ENI id, instance id, RDS DB identifier, Name tag, IP address, `internet`,
+    /// `onprem`, or a VPN gateway, VPN connection or transit gateway attachment id.
     #[arg(long)]
     from: String,
     /// Destination: same forms as --from.
@@ -32,7 +33,7 @@ pub struct Args {
     #[arg(long, default_value = "tcp", value_parser = parse_protocol)]
     protocol: Protocol,
     /// Destination port (TCP/UDP). Defaults to the port of an RDS destination.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     port: Option<u16>,
     /// Source port of the request (the reply's destination port); default 49152, which
     /// lies in every documented ephemeral range.
@@ -49,6 +50,9 @@ fn parse_protocol(s: &str) -> Result<Protocol, String> {
 
 /// Runs the subcommand.
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    if args.port.is_some() && !args.protocol.has_ports() {
+        anyhow::bail!("--port {} contradicts --protocol {}: only tcp and udp have ports", args.port.unwrap_or(0), args.protocol.to_string().to_lowercase());
+    }
     let loaded = args.snapshot.load()?;
     let topo = Topology::new(&loaded.model);
     let q = Query { from: args.from, to: args.to, protocol: args.protocol, port: args.port, source_port: args.source_port };

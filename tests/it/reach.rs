@@ -186,3 +186,19 @@ fn batfish_scenarios_answer_as_aws_documents() {
         assert_eq!(verdict(&r), (want.0, want.1, want.2.to_string(), want.3.to_string()), "{scenario}: {from} -> {to}:{port}\n{}", r.stdout);
     }
 }
+
+#[test]
+fn contradictory_or_empty_questions_are_refused_with_the_reason() {
+    let s = shop();
+    let s = s.to_str().unwrap();
+    let r = vpcscope(["reach", "--quiet", "--snapshot", s, "--from", "app-1", "--to", "web-1", "--protocol", "icmp", "--port", "5432"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--port 5432 contradicts --protocol icmp"), "{}", r.stderr);
+    let r = vpcscope(["reach", "--quiet", "--snapshot", s, "--from", "app-1", "--to", "web-1", "--port", "0"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("0 is not in 1..=65535"), "{}", r.stderr);
+    // The same interface named twice: no security group is blamed for a path that does not exist.
+    let r = vpcscope(["reach", "--quiet", "--snapshot", s, "--from", "app-1", "--to", "eni-0a1b2c3d4e5f600a1", "--port", "22"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("are the same interface (eni-0a1b2c3d4e5f600a1)"), "{}", r.stderr);
+}
