@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// An intent file that could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read intent file {path}: {source}")]
+#[error("cannot read intent file {path}")]
 pub struct QueryFileError {
     /// The path.
     pub path: PathBuf,

@@ -22,7 +22,7 @@ pub struct Loaded {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     /// The path does not exist or is not readable.
-    #[error("cannot read snapshot {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The path.
         path: PathBuf,

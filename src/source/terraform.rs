@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum PlanFileError {
     /// Unreadable.
-    #[error("cannot read plan {path}: {source}")]
+    #[error("cannot read plan {path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -29,7 +29,7 @@ pub enum PlanFileError {
         message: String,
     },
     /// JSON of the wrong shape.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Shape {
         /// The file.
         path: PathBuf,

@@ -202,3 +202,17 @@ fn contradictory_or_empty_questions_are_refused_with_the_reason() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("are the same interface (eni-0a1b2c3d4e5f600a1)"), "{}", r.stderr);
 }
+
+#[test]
+fn an_error_states_its_cause_once() {
+    for args in [
+        vec!["reach", "--snapshot", "/nonexistent-snapshot", "--from", "a", "--to", "b"],
+        vec!["check", "--snapshot", "samples/snapshots/shop", "/nonexistent-intents.toml"],
+        vec!["diff", "--before", "samples/snapshots/shop", "--plan", "/nonexistent-plan.json"],
+    ] {
+        let r = vpcscope(&args);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert_eq!(r.stderr.matches("No such file or directory").count(), 1, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("/nonexistent-"), "names the culprit: {}", r.stderr);
+    }
+}
