@@ -11,3 +11,4 @@ pub mod reach;
 pub mod check;
 pub mod diff;
 pub mod flows;
+pub mod inventory;

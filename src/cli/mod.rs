@@ -9,6 +9,7 @@ mod audit;
 mod flows;
 mod check;
 mod diff;
+mod ls;
 mod matrix;
 mod reach;
 mod snapshot;
@@ -39,6 +40,9 @@ enum Command {
     Matrix(matrix::Args),
     /// Capture a live account's network from the AWS APIs into a snapshot directory.
     Snapshot(snapshot::Args),
+    /// What the snapshot holds: VPCs, subnets, interfaces (owners, addresses), security
+    /// groups, ACLs, route tables, gateways; what to pass to --from and --to.
+    Ls(ls::Args),
 }
 
 /// The error of an option that needs the AWS SDK in a binary built without the `aws` cargo
@@ -76,6 +80,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Snapshot(args) => snapshot::run(args, &mut out)?,
         Command::Check(args) => check::run(args, &mut out)?,
         Command::Diff(args) => diff::run(args, &mut out)?,
+        Command::Ls(args) => ls::run(args, &mut out)?,
     };
     out.flush()?;
     Ok(code)

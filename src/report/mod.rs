@@ -9,6 +9,7 @@ pub mod diff;
 pub mod explain;
 pub mod matrix;
 pub mod reach;
+pub mod inventory;
 
 use std::fmt::Write as _;
 

@@ -28,6 +28,8 @@ const CASES: &[(&str, &[&str])] = &[
     ("matrix-shop-json", &["matrix", "--quiet", "--snapshot", "samples/snapshots/shop", "--ports", "22,443,5432", "--format", "json"]),
     ("diff-shop-plan-text", &["diff", "--quiet", "--before", "samples/snapshots/shop", "--plan", "tests/data/plans/open-db-sg-rule.json"]),
     ("diff-shop-plan-json", &["diff", "--quiet", "--before", "samples/snapshots/shop", "--plan", "tests/data/plans/open-db-sg-rule.json", "--format", "json"]),
+    ("ls-shop-text", &["ls", "--quiet", "--snapshot", "samples/snapshots/shop"]),
+    ("ls-hybrid-json", &["ls", "--quiet", "--snapshot", "samples/snapshots/hybrid", "--format", "json"]),
     ("flows-summary-shop-text", &["flows", "summary", "samples/flowlogs/shop"]),
     ("flows-summary-default-json", &["flows", "summary", "samples/flowlogs/default-v2.log", "--format", "json"]),
     ("flows-explain-shop-text", &["flows", "explain", "--quiet", "--snapshot", "samples/snapshots/shop", "samples/flowlogs/shop"]),
