@@ -12,3 +12,4 @@ pub mod check;
 pub mod diff;
 pub mod flows;
 pub mod inventory;
+pub mod names;

@@ -38,8 +38,8 @@ pub enum Target {
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// Nothing has that name.
-    #[error("unknown endpoint `{0}`: expected an ENI id (eni-...), an instance id (i-...), an RDS DB identifier, a Name tag, an IP address, `internet`, `onprem`, or a VPN gateway, VPN connection or transit gateway attachment id")]
-    Unknown(String),
+    #[error("unknown endpoint `{0}`{1}: expected an ENI id (eni-...), an instance id (i-...), an RDS DB identifier, a Name tag, an IP address, `internet`, `onprem`, or a VPN gateway, VPN connection or transit gateway attachment id (`vpcscope ls` lists them)")]
+    Unknown(String, String),
     /// Several interfaces match.
     #[error("`{0}` is ambiguous: it matches {1}")]
     Ambiguous(String, String),
@@ -205,7 +205,7 @@ pub fn resolve(topo: &Topology<'_>, spec: &str) -> Result<Target, ResolveError> 
     // An instance's several interfaces are one endpoint: use the first (primary) one.
     hits.dedup_by_key(|i| topo.model.enis[*i].instance.clone().map(|x| x.0).unwrap_or_else(|| topo.model.enis[*i].id.0.clone()));
     match hits.len() {
-        0 => Err(ResolveError::Unknown(s.into())),
+        0 => Err(ResolveError::Unknown(s.into(), super::names::hint(topo, s))),
         1 => Ok(eni_target(topo, hits[0])),
         _ => Err(ResolveError::Ambiguous(
             s.into(),

@@ -255,3 +255,23 @@ fn matrix_rejects_unknown_selectors_and_ports() {
     let run = vpcscope(["matrix", "--snapshot", "samples/snapshots/shop", "--ports", "sctp/9"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn selectors_take_names_like_reach_and_a_miss_suggests_the_closest() {
+    let shop = crate::util::sample("snapshots/shop");
+    let s = shop.to_str().unwrap();
+    // Name tags and RDS identifiers, as reach takes them.
+    let r = vpcscope(["matrix", "--quiet", "--snapshot", s, "--from", "app-1", "--to", "orders-db", "--ports", "5432", "--format", "json"]);
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    let j = r.json();
+    let ifaces: Vec<&str> = j["classes"].as_array().unwrap().iter().flat_map(|c| c["interfaces"].as_array().unwrap().iter().map(|i| i.as_str().unwrap())).collect();
+    assert_eq!(ifaces.len(), 2);
+    assert!(ifaces.contains(&"eni-0a1b2c3d4e5f600a1") && ifaces.contains(&"eni-0a1b2c3d4e5f600d1"), "{ifaces:?}");
+    // A typo: an error that names the closest names.
+    let r = vpcscope(["matrix", "--quiet", "--snapshot", s, "--from", "ordres-db"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("selector `ordres-db` matches no interface in the snapshot (did you mean `orders-db`?)"), "{}", r.stderr);
+    let r = vpcscope(["reach", "--quiet", "--snapshot", s, "--from", "app1", "--to", "orders-db"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown endpoint `app1` (did you mean `app-1`?)"), "{}", r.stderr);
+}

@@ -1,7 +1,9 @@
 //! Selectors for `matrix --from/--to`: which interfaces a side of the matrix covers. A
 //! selector is a comma-separated union of ENI ids, instance ids, `subnet-`, `vpc-` and `sg-`
-//! ids, `tag:Key=Value` (on the interface or its instance), and CIDRs or addresses (matched
-//! against the interface's private IPv4 addresses).
+//! ids, `tag:Key=Value` (on the interface or its instance), CIDRs or addresses (matched
+//! against the interface's private IPv4 addresses), and, as `reach` accepts them, RDS
+//! identifiers and Name tags of interfaces or their instances. A miss suggests the closest
+//! names.
 
 use crate::model::EniId;
 use crate::topology::{Ix, Topology};
@@ -11,14 +13,14 @@ use std::net::IpAddr;
 /// A selector that names nothing, or that the matrix cannot answer.
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
-    /// The selector matches no interface in the snapshot.
-    #[error("selector `{0}` matches no interface in the snapshot")]
-    NoMatch(String),
+    /// The selector matches no interface in the snapshot (with a did-you-mean hint).
+    #[error("selector `{0}` matches no interface in the snapshot{1}")]
+    NoMatch(String, String),
     /// `internet` is not a matrix end yet.
     #[error("`internet` is not supported by matrix yet: use `vpcscope reach --from internet` for one destination")]
     Internet,
     /// The selector is not one of the documented forms.
-    #[error("cannot read selector `{0}`: expected eni-, i-, subnet-, vpc-, sg- ids, tag:Key=Value, a CIDR or an address")]
+    #[error("cannot read selector `{0}`: expected eni-, i-, subnet-, vpc-, sg- ids, tag:Key=Value, a Name tag, a CIDR or an address")]
     Syntax(String),
 }
 
@@ -49,15 +51,24 @@ pub fn resolve(topo: &Topology<'_>, spec: &str) -> Result<Vec<Ix>, SelectError> 
             }).map(|(i, _)| i));
         } else if let Some(net) = part.parse::<IpNet>().ok().or_else(|| part.parse::<IpAddr>().ok().map(IpNet::from)) {
             out.extend(m.enis.iter().enumerate().filter(|(_, e)| e.private_ips.iter().any(|ip| net.contains(ip))).map(|(i, _)| i));
-        } else {
+        } else if part.contains(['=', ':', '*', '?']) {
             return Err(SelectError::Syntax(part.to_string()));
+        } else {
+            // A database identifier, or a Name tag of the interface or of its instance, as
+            // `reach` accepts.
+            if let Some(d) = topo.db_ix(part) {
+                out.extend(topo.db_enis(d).iter().copied());
+            }
+            out.extend(m.enis.iter().enumerate().filter(|(_, e)| {
+                e.tags.name() == Some(part) || e.instance.as_ref().and_then(|i| topo.instance(i.as_str())).is_some_and(|i| i.tags.name() == Some(part))
+            }).map(|(i, _)| i));
         }
         if out.len() == before {
-            return Err(SelectError::NoMatch(part.to_string()));
+            return Err(SelectError::NoMatch(part.to_string(), crate::analysis::names::hint(topo, part)));
         }
     }
     if out.is_empty() {
-        return Err(SelectError::NoMatch(spec.to_string()));
+        return Err(SelectError::NoMatch(spec.to_string(), String::new()));
     }
     out.sort_unstable();
     out.dedup();
