@@ -2,7 +2,6 @@
 //! exists, 0 otherwise, 2 on error.
 
 use super::snapshot_args::SnapshotArgs;
-use anyhow::Context;
 use clap::ValueEnum;
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,15 +34,21 @@ pub enum FailOn {
     Medium,
     /// Low or above.
     Low,
+    /// Any finding, informational ones included.
+    Info,
+    /// Never: the exit status does not depend on the findings.
+    None,
 }
 
 impl FailOn {
-    fn severity(self) -> Severity {
+    fn severity(self) -> Option<Severity> {
         match self {
-            FailOn::Critical => Severity::Critical,
-            FailOn::High => Severity::High,
-            FailOn::Medium => Severity::Medium,
-            FailOn::Low => Severity::Low,
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
         }
     }
 }
@@ -57,9 +62,10 @@ pub struct Args {
     /// records become evidence and reveal unused rules.
     #[arg(long, num_args = 1.., value_name = "FILE")]
     flows: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format (default: from the --output extension: .json, .md, .html, .sarif;
+    /// else text).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -103,17 +109,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let records = read_flows(&args.flows)?;
     let topo = Topology::new(&loaded.model);
     let report = audit::audit(&topo, &audit::Options { flows: records.as_deref() });
-    let status = super::decided(if report.has_at_least(args.fail_on.severity()) { 1 } else { 0 });
+    let status = super::decided(if args.fail_on.severity().is_some_and(|s| report.has_at_least(s)) { 1 } else { 0 });
+    let format = super::format_for(
+        args.format,
+        args.output.as_deref(),
+        &[("json", Format::Json), ("md", Format::Markdown), ("markdown", Format::Markdown), ("html", Format::Html), ("htm", Format::Html), ("sarif", Format::Sarif)],
+        Format::Text,
+    );
     let title = args.snapshot.snapshot.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "live capture".into());
-    let mut file;
-    let w: &mut dyn Write = match &args.output {
-        Some(p) => {
-            file = std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?);
-            &mut file
-        }
-        None => out,
-    };
-    match args.format {
+    let mut file = None;
+    let w = super::destination(args.output.as_deref(), &mut file, out)?;
+    match format {
         Format::Text => vpcscope::report::audit::text(w, &report)?,
         Format::Json => vpcscope::report::audit::json(w, &report)?,
         Format::Markdown => vpcscope::report::audit::markdown(w, &report)?,

@@ -35,9 +35,13 @@ pub struct Args {
     /// Apply this Terraform plan (`terraform show -json PLANFILE`) to the snapshot first.
     #[arg(long, value_name = "PLAN_JSON")]
     plan: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format (default: from the --output extension: .json, .xml (JUnit), .sarif;
+    /// else text).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 /// The standard intents, compiled in so that `check` works from any directory.
@@ -89,12 +93,16 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut report = check::check(&topo, &intents);
     report.warnings = warnings;
     let status = super::decided(if report.all_hold() { 0 } else { 1 });
-    match args.format {
-        Format::Text => vpcscope::report::check::text(out, &report),
-        Format::Json => vpcscope::report::check::json(out, &report),
-        Format::Junit => vpcscope::report::check::junit(out, &report),
-        Format::Sarif => vpcscope::report::check::sarif(out, &report),
+    let format = super::format_for(args.format, args.output.as_deref(), &[("json", Format::Json), ("xml", Format::Junit), ("sarif", Format::Sarif)], Format::Text);
+    let mut file = None;
+    let w = super::destination(args.output.as_deref(), &mut file, out)?;
+    match format {
+        Format::Text => vpcscope::report::check::text(w, &report),
+        Format::Json => vpcscope::report::check::json(w, &report),
+        Format::Junit => vpcscope::report::check::junit(w, &report),
+        Format::Sarif => vpcscope::report::check::sarif(w, &report),
     }
+    .and_then(|()| w.flush())
     .context("cannot write the report")?;
     Ok(status)
 }

@@ -38,9 +38,12 @@ pub struct Args {
     /// every port a security group rule or ACL entry of either side mentions.
     #[arg(long, value_name = "PORTS", value_delimiter = ',', value_parser = parse_port)]
     ports: Vec<Vec<(Protocol, u16)>>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format (default: from the --output extension: .json, .md; else text).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Do not print snapshot warnings.
     #[arg(long)]
     quiet: bool,
@@ -91,11 +94,15 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     };
     let mut report = diff::diff(&before.model, &after, ports);
     report.warnings = warnings;
-    match args.format {
-        Format::Text => vpcscope::report::diff::text(out, &report),
-        Format::Json => vpcscope::report::diff::json(out, &report),
-        Format::Markdown => vpcscope::report::diff::markdown(out, &report),
+    let format = super::format_for(args.format, args.output.as_deref(), &[("json", Format::Json), ("md", Format::Markdown), ("markdown", Format::Markdown)], Format::Text);
+    let mut file = None;
+    let w = super::destination(args.output.as_deref(), &mut file, out)?;
+    match format {
+        Format::Text => vpcscope::report::diff::text(w, &report),
+        Format::Json => vpcscope::report::diff::json(w, &report),
+        Format::Markdown => vpcscope::report::diff::markdown(w, &report),
     }
+    .and_then(|()| w.flush())
     .context("cannot write the report")?;
     Ok(0)
 }

@@ -4,7 +4,6 @@
 //! 2 on error.
 
 use super::snapshot_args::SnapshotArgs;
-use anyhow::Context;
 use clap::ValueEnum;
 use std::io::Write;
 use std::path::PathBuf;
@@ -57,19 +56,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let topo = Topology::new(&loaded.model);
     let rows = inventory::inventory(&topo, &args.sections, args.filter.as_deref());
     let status = super::decided(if rows.is_empty() { 1 } else { 0 });
-    let format = args.format.unwrap_or_else(|| match args.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
-        Some("json") => Format::Json,
-        Some("csv") => Format::Csv,
-        _ => Format::Text,
-    });
-    let mut file;
-    let w: &mut dyn Write = match &args.output {
-        Some(p) => {
-            file = std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?);
-            &mut file
-        }
-        None => out,
-    };
+    let format = super::format_for(args.format, args.output.as_deref(), &[("json", Format::Json), ("csv", Format::Csv)], Format::Text);
+    let mut file = None;
+    let w = super::destination(args.output.as_deref(), &mut file, out)?;
     match format {
         Format::Text => vpcscope::report::inventory::text(w, &rows)?,
         Format::Json => vpcscope::report::inventory::json(w, &rows)?,

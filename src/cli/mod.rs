@@ -53,6 +53,26 @@ pub(crate) fn without_aws(what: &str) -> anyhow::Error {
 }
 
 /// Parses the command line, runs the subcommand, and returns the exit status.
+/// The report's destination: `--output FILE` (created, buffered) or standard output.
+pub(crate) fn destination<'a>(output: Option<&std::path::Path>, file: &'a mut Option<std::io::BufWriter<std::fs::File>>, out: &'a mut dyn Write) -> anyhow::Result<&'a mut dyn Write> {
+    use anyhow::Context;
+    Ok(match output {
+        Some(p) => file.insert(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
+        None => out,
+    })
+}
+
+/// The format named by `--format`, else the one `--output`'s extension names in `table`,
+/// else `default`.
+pub(crate) fn format_for<F: Copy>(format: Option<F>, output: Option<&std::path::Path>, table: &[(&str, F)], default: F) -> F {
+    format
+        .or_else(|| {
+            let ext = output?.extension()?.to_str()?.to_ascii_lowercase();
+            table.iter().find(|(e, _)| *e == ext).map(|(_, f)| *f)
+        })
+        .unwrap_or(default)
+}
+
 /// The exit status a command decided before writing its report: a report cut short by a
 /// closed pipe (`vpcscope audit | head -1`) keeps the status its findings call for.
 static DECIDED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);

@@ -314,3 +314,32 @@ fn a_closed_pipe_keeps_the_exit_status() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("Broken pipe"), "a closed pipe is not an error to report");
 }
+
+#[test]
+fn report_files_take_their_format_from_the_extension_and_fail_on_none_never_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shop = crate::util::sample("snapshots/shop");
+    let s = shop.to_str().unwrap();
+    let html = tmp.path().join("report.html");
+    let r = crate::util::vpcscope(["audit", "--quiet", "--snapshot", s, "--output", html.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "the shop has a critical exposure: {}", r.stderr);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.trim_start().starts_with("<!DOCTYPE html>"), "{}", &page[..page.len().min(200)]);
+    let junit = tmp.path().join("results.xml");
+    let r = crate::util::vpcscope(["check", "--quiet", "--snapshot", s, "queries/stable", "--output", junit.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("<testsuites name=\"vpcscope check\""));
+    assert!(r.stdout.is_empty(), "the report went to the file: {}", r.stdout);
+    let json = tmp.path().join("diff.json");
+    let r = crate::util::vpcscope(["diff", "--quiet", "--before", s, "--plan", "tests/data/plans/open-db-sg-rule.json", "--output", json.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let d: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(d["opened"].is_array());
+    // --format wins over the extension.
+    let txt = tmp.path().join("audit.json");
+    crate::util::vpcscope(["audit", "--quiet", "--snapshot", s, "--format", "text", "--output", txt.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(&txt).unwrap().starts_with("vpcscope audit:"));
+    // --fail-on none: the status never depends on findings; info: any finding fails.
+    assert_eq!(crate::util::vpcscope(["audit", "--quiet", "--snapshot", s, "--fail-on", "none", "--format", "json"]).code, 0);
+    assert_eq!(crate::util::vpcscope(["audit", "--quiet", "--snapshot", s, "--fail-on", "info", "--format", "json"]).code, 1);
+}
