@@ -2323,6 +2323,102 @@ mod tests {
         assert!(t.fix.is_none(), "an Elastic IP cannot be associated with an RDS interface");
     }
 
+    /// One scenario per explanation code: a change to the base network, a question, the code.
+    #[test]
+    fn every_explanation_code_has_a_scenario() {
+        type Change = fn(&mut Value);
+        let cases: Vec<(&str, Change, &str, &str, &str)> = vec![
+            ("NO_ROUTE_TABLE", |v| { v["RouteTables"].as_array_mut().unwrap().remove(2); }, "eni-peer1", "eni-app1", "5432"),
+            ("NO_INTERNET_GATEWAY", |v| v["InternetGateways"] = json!([]), "8.8.8.8", "eni-web", "443"),
+            ("IGW_NOT_ATTACHED", |v| v["RouteTables"][2]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-a"})), "eni-peer1", "8.8.8.8", "443"),
+            ("BAD_STATE_NAT_GATEWAY", |v| v["NatGateways"][0]["State"] = json!("failed"), "eni-app1", "8.8.8.8", "443"),
+            ("PEERING_WRONG_VPC", |v| {
+                v["VpcPeeringConnections"].as_array_mut().unwrap().push(json!({"VpcPeeringConnectionId": "pcx-cd", "Status": {"Code": "active"},
+                    "RequesterVpcInfo": {"VpcId": "vpc-c", "CidrBlock": "10.8.0.0/16"}, "AccepterVpcInfo": {"VpcId": "vpc-d", "CidrBlock": "10.9.0.0/16"}}));
+                v["RouteTables"][0]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "10.9.0.0/16", "VpcPeeringConnectionId": "pcx-cd"}));
+            }, "eni-app1", "10.9.0.5", "443"),
+            ("TGW_NO_VPC_ATTACHMENT", |v| {
+                *v = with_tgw(v.clone(), json!(["subnet-tgw"]), json!([]));
+                v["TransitGatewayVpcAttachments"].as_array_mut().unwrap().remove(0);
+                v["TransitGatewayAttachments"].as_array_mut().unwrap().remove(0);
+            }, "eni-app1", "eni-peer1", "5432"),
+            ("TGW_ATTACHMENT_NOT_ASSOCIATED", |v| {
+                *v = with_tgw(v.clone(), json!(["subnet-tgw"]), json!([]));
+                v["TransitGatewayAttachments"][0].as_object_mut().unwrap().remove("Association");
+            }, "eni-app1", "eni-peer1", "5432"),
+            ("BAD_STATE_TRANSIT_GATEWAY", |v| {
+                *v = with_tgw(v.clone(), json!(["subnet-tgw"]), json!([]));
+                v["TransitGateways"][0]["State"] = json!("deleting");
+            }, "eni-app1", "eni-peer1", "5432"),
+            ("BAD_STATE_ATTACHMENT", |v| {
+                *v = with_tgw(v.clone(), json!(["subnet-tgw"]), json!([]));
+                v["TransitGatewayAttachments"][1]["State"] = json!("deleting");
+                v["TransitGatewayVpcAttachments"][1]["State"] = json!("deleting");
+            }, "eni-app1", "eni-peer1", "5432"),
+            ("ROUTING_LOOP", |v| *v = with_tgw(v.clone(), json!(["subnet-tgw"]), json!([{"DestinationCidrBlock": "10.1.1.0/24", "State": "active", "Type": "static",
+                "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": "tgw-attach-a"}]}])), "eni-app1", "eni-peer1", "5432"),
+            ("MISSING_COMPONENT", |v| v["RouteTables"][0]["Routes"][1] = json!({"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-gone"}), "eni-app1", "8.8.8.8", "443"),
+            ("MISSING_SUBNET", |v| v["NetworkInterfaces"].as_array_mut().unwrap().push(json!({"NetworkInterfaceId": "eni-orphan", "VpcId": "vpc-a", "SubnetId": "subnet-gone",
+                "PrivateIpAddress": "10.0.7.7", "InterfaceType": "interface", "Groups": [{"GroupId": "sg-app"}]})), "eni-orphan", "eni-app1", "5432"),
+            ("PEERING_EDGE_TO_EDGE", |v| {
+                *v = with_tgw(v.clone(), json!(["subnet-tgw"]), json!([{"DestinationCidrBlock": "10.2.0.0/16", "State": "active", "Type": "static",
+                    "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": "tgw-attach-a"}]}]));
+                v["VpcPeeringConnections"].as_array_mut().unwrap().push(json!({"VpcPeeringConnectionId": "pcx-ac", "Status": {"Code": "active"},
+                    "RequesterVpcInfo": {"VpcId": "vpc-a", "CidrBlock": "10.0.0.0/16"}, "AccepterVpcInfo": {"VpcId": "vpc-c", "CidrBlock": "10.2.0.0/16"}}));
+                v["RouteTables"][0]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "10.2.0.0/16", "VpcPeeringConnectionId": "pcx-ac"}));
+                v["RouteTables"][2]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "10.2.0.0/16", "TransitGatewayId": "tgw-1"}));
+            }, "eni-peer1", "10.2.0.5", "443"),
+            ("DELIVERED_ELSEWHERE", |v| {
+                v["Vpcs"].as_array_mut().unwrap().push(json!({"VpcId": "vpc-c", "CidrBlock": "10.0.0.0/16"}));
+                v["Subnets"].as_array_mut().unwrap().push(json!({"SubnetId": "subnet-c1", "VpcId": "vpc-c", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "az-a"}));
+                v["NetworkInterfaces"].as_array_mut().unwrap().push(json!({"NetworkInterfaceId": "eni-dup", "VpcId": "vpc-c", "SubnetId": "subnet-c1",
+                    "PrivateIpAddress": "10.0.1.10", "InterfaceType": "interface", "Groups": [{"GroupId": "sg-app"}]}));
+                // app1 (the same address in VPC A) admits it: the packet gets there, not to eni-dup.
+                v["SecurityGroups"][1]["IpPermissions"].as_array_mut().unwrap().push(json!({"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}));
+            }, "eni-peer1", "eni-dup", "5432"),
+            ("VGW_NOT_ATTACHED", |v| {
+                *v = with_vgw(v.clone(), &["UP"], false, json!([]));
+                v["VpnGateways"][0]["VpcAttachments"] = json!([]);
+            }, "10.200.1.5", "eni-app1", "5432"),
+            ("BAD_STATE_VPN_GATEWAY", |v| {
+                *v = with_vgw(v.clone(), &["UP"], false, json!([]));
+                v["VpnGateways"][0]["State"] = json!("deleted");
+            }, "10.200.1.5", "eni-app1", "5432"),
+            ("HYBRID_CONNECTION_DOWN", |v| {
+                *v = with_vgw(v.clone(), &["UP"], false, json!([]));
+                v["VpnConnections"][0]["State"] = json!("deleted");
+            }, "10.200.1.5", "eni-app1", "5432"),
+            ("VPN_TUNNEL_STATE_UNKNOWN", |v| *v = with_vgw(v.clone(), &[], false, json!([])), "10.200.1.5", "eni-app1", "5432"),
+            ("ATTACHMENT_NOT_MODELLED", |v| {
+                *v = with_tgw_vpn(v.clone(), json!([{"DestinationCidrBlock": "10.200.0.0/16", "State": "active", "Type": "static",
+                    "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": "tgw-attach-vpn"}]}]));
+                v["TransitGatewayAttachments"][2]["ResourceType"] = json!("connect");
+                v["RouteTables"][0]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "10.200.0.0/16", "TransitGatewayId": "tgw-1"}));
+            }, "eni-app1", "10.200.1.5", "443"),
+            ("GATEWAY_NOT_MODELLED", |v| v["RouteTables"][0]["Routes"][1] = json!({"DestinationCidrBlock": "0.0.0.0/0", "LocalGatewayId": "lgw-1"}), "eni-app1", "8.8.8.8", "443"),
+            ("ADDRESS_FAMILY_MISMATCH", |_| {}, "eni-app1", "2a00:1450::1", "443"),
+            ("MISSING_ROUTE_TABLE", |v| { v.as_object_mut().unwrap().remove("RouteTables"); }, "eni-app1", "eni-peer1", "5432"),
+            ("MISSING_NETWORK_ACL", |v| { v.as_object_mut().unwrap().remove("NetworkAcls"); }, "eni-app1", "eni-peer1", "5432"),
+            ("MISSING_SECURITY_GROUP", |v| v["NetworkInterfaces"][4]["Groups"] = json!([{"GroupId": "sg-gone"}]), "eni-app1", "eni-peer1", "5432"),
+        ];
+        for (code, change, from, to, port) in cases {
+            let mut v = base();
+            change(&mut v);
+            let t = run(&v, from, to, Protocol::Tcp, port.parse().unwrap());
+            let got = t.blocked_by.as_ref().map(|b| b.code.as_str()).unwrap_or("");
+            assert_eq!(got, code, "{from} -> {to}:{port}\n{t:#?}");
+            assert!(!t.reachable);
+        }
+        // An `internet` destination that the routes send on premises.
+        let mut v = with_vgw(base(), &["UP"], false, json!([]));
+        v["RouteTables"][0]["Routes"][1] = json!({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vgw-1"});
+        let (m, _) = build_model(&[Document { origin: "test".into(), region: None, value: v }]).unwrap();
+        let t = Topology::new(&m);
+        let app1 = t.eni_ix("eni-app1").unwrap();
+        let tr = evaluate(&t, &Endpoint::Eni { ix: app1, ip: "10.0.1.10".parse().unwrap() }, &Endpoint::Internet("8.8.8.8".parse().unwrap()), Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
+        assert_eq!((tr.verdict, tr.blocked_by.unwrap().code.as_str()), (Verdict::Unknown, "EXITS_TO_ON_PREMISES"));
+    }
+
     /// Whether hop `h` names a component the model holds (or an outside end marker).
     fn is_modelled(t: &Topology<'_>, h: &Hop) -> bool {
         let m = t.model;

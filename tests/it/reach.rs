@@ -216,3 +216,42 @@ fn an_error_states_its_cause_once() {
         assert!(r.stderr.contains("/nonexistent-"), "names the culprit: {}", r.stderr);
     }
 }
+
+/// Every explanation code README lists is produced by the code and asserted by a named test;
+/// a code no path can produce is not listed.
+#[test]
+fn every_listed_explanation_code_is_produced_and_asserted() {
+    let root = crate::util::root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("Explanation codes").expect("README lists the codes");
+    let end = start + readme[start..].find("### What the evaluator models").expect("and ends the list");
+    let mut codes: Vec<&str> = readme[start..end]
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.len() > 3 && c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert!(codes.len() >= 40, "{codes:?}");
+    // Production code and test code, split at each file's `#[cfg(test)]`.
+    let (mut prod, mut tests) = (String::new(), String::new());
+    for dir in ["src", "tests/it"] {
+        for e in walkdir::WalkDir::new(root.join(dir)).into_iter().filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "rs")) {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            match (dir, text.find("#[cfg(test)]")) {
+                ("tests/it", _) => tests.push_str(&text),
+                (_, Some(i)) => {
+                    prod.push_str(&text[..i]);
+                    tests.push_str(&text[i..]);
+                }
+                (_, None) => prod.push_str(&text),
+            }
+        }
+    }
+    for code in codes {
+        let quoted = format!("\"{code}\"");
+        assert!(prod.contains(&quoted), "{code} is listed in README but nothing produces it");
+        assert!(tests.contains(&quoted), "{code} is listed in README but no test asserts it");
+    }
+}
