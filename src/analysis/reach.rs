@@ -481,6 +481,7 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
             prefixes.push(n);
         }
     }
+    let subnet_rt = topo.eni_subnet_ix(ix).and_then(|s| topo.route_table_of(s));
     let mut families = vec![false];
     if e.private_ips.iter().any(|a| a.is_ipv6()) {
         families.push(true);
@@ -527,6 +528,12 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
             if !space.covers(&t) {
                 continue;
             }
+            // "Every public address" means every address that routes to the internet: a
+            // failed range that the interface's subnet routes elsewhere (a transit gateway, a
+            // VPN, a peering) is not internet space for it, and does not spoil "all".
+            if !t.reachable && !t.is_unknown() && *space == Space::Internet && !internet_routed(topo, subnet_rt, addr) {
+                continue;
+            }
             per_family[v6 as usize].0 += 1;
             if t.reachable {
                 per_family[v6 as usize].1 += 1;
@@ -569,6 +576,16 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
     };
     let full = |(swept, ok): (usize, usize)| swept > 0 && swept == ok;
     Sweep { trace, all: all && !ranges.is_empty(), all_v4: full(per_family[0]), all_v6: full(per_family[1]), ranges, unknown, sample }
+}
+
+/// Whether route table `rt` sends `addr` toward the internet (an internet, egress-only or NAT
+/// gateway); `true` when there is no table to tell.
+fn internet_routed(topo: &Topology<'_>, rt: Option<&RouteTable>, addr: IpAddr) -> bool {
+    let Some(rt) = rt else { return true };
+    match eval::route::lookup(topo, rt, addr) {
+        Some(m) => matches!(m.route.target, RouteTarget::InternetGateway(_) | RouteTarget::EgressOnlyInternetGateway(_) | RouteTarget::NatGateway(_)),
+        None => false,
+    }
 }
 
 /// How far a failed trace got: a return-path failure is more telling than a forward one.

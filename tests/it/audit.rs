@@ -343,3 +343,30 @@ fn report_files_take_their_format_from_the_extension_and_fail_on_none_never_fail
     assert_eq!(crate::util::vpcscope(["audit", "--quiet", "--snapshot", s, "--fail-on", "none", "--format", "json"]).code, 0);
     assert_eq!(crate::util::vpcscope(["audit", "--quiet", "--snapshot", s, "--fail-on", "info", "--format", "json"]).code, 1);
 }
+
+/// One exposure policy: "any internet address" is the public space minus the ranges the
+/// interface's subnet does not route to the internet; `audit` and `check` agree on it.
+#[test]
+fn a_range_routed_away_from_the_internet_does_not_lower_an_exposure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("us-east-1");
+    std::fs::create_dir_all(&out).unwrap();
+    for e in std::fs::read_dir(sample("snapshots/shop").join("us-east-1")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), out.join(e.file_name())).unwrap();
+    }
+    // The public subnet's table sends one public /24 to a blackhole (a removed gateway).
+    let path = out.join("RouteTables.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let public = v["RouteTables"].as_array_mut().unwrap().iter_mut().find(|t| t["RouteTableId"] == "rtb-0a1b2c3d4e5f60002").unwrap();
+    public["Routes"].as_array_mut().unwrap().push(serde_json::json!({"DestinationCidrBlock": "198.51.100.0/24", "GatewayId": "vgw-0removed", "State": "blackhole", "Origin": "CreateRoute"}));
+    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    let (_, a) = audit_json(tmp.path(), &["--quiet", "--fail-on", "critical"]);
+    let db = find(&a, "exposed-database", "analytics-db", Some(5432)).expect("still exposed");
+    assert_eq!(db["severity"], "critical", "{db:#}");
+    assert_eq!(db["sources"], serde_json::json!(["0.0.0.0/0"]));
+    let c = vpcscope(["check", "--quiet", "--snapshot", tmp.path().to_str().unwrap(), "queries/stable", "--format", "json"]).json();
+    let intent = c["intents"].as_array().unwrap().iter().find(|i| i["name"] == "no-database-from-internet").unwrap();
+    assert_eq!((intent["status"].as_str(), intent["severity"].as_str()), (Some("violated"), Some("critical")));
+    assert!(intent["violations"].as_array().unwrap().iter().any(|v| v["to"]["name"] == "analytics-db" && v["any_address"] == true), "{intent:#}");
+}
