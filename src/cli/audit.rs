@@ -55,6 +55,10 @@ impl FailOn {
 
 /// Arguments of `vpcscope audit`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  vpcscope audit --snapshot samples/snapshots/shop
+  vpcscope audit --snapshot samples/snapshots/shop --output report.html
+  vpcscope audit --snapshot snap/ --format sarif --output audit.sarif --fail-on critical")]
 pub struct Args {
     #[command(flatten)]
     snapshot: SnapshotArgs,

@@ -25,6 +25,9 @@ pub enum Format {
 
 /// Arguments of `vpcscope check`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  vpcscope check --snapshot samples/snapshots/shop
+  vpcscope check --snapshot snap/ queries/ --plan plan.json --output check.xml")]
 pub struct Args {
     #[command(flatten)]
     snapshot: SnapshotArgs,

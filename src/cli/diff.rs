@@ -24,6 +24,9 @@ pub enum Format {
 /// Arguments of `vpcscope diff`.
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("proposed").required(true).args(["after", "plan"])))]
+#[command(after_help = "Examples:
+  vpcscope diff --before samples/snapshots/shop --plan tests/data/plans/nacl-breaks-return.json
+  vpcscope diff --before snap-monday/ --after snap-friday/ --format markdown --output diff.md")]
 pub struct Args {
     /// The snapshot before the change.
     #[arg(long, value_name = "DIR")]

@@ -21,6 +21,9 @@ pub enum Format {
 
 /// Arguments of `vpcscope matrix`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  vpcscope matrix --snapshot samples/snapshots/hub --ports 22,443,8443
+  vpcscope matrix --snapshot samples/snapshots/shop --from app-1 --to orders-db")]
 pub struct Args {
     #[command(flatten)]
     snapshot: SnapshotArgs,

@@ -19,6 +19,10 @@ pub enum Format {
 
 /// Arguments of `vpcscope reach`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  vpcscope reach --snapshot samples/snapshots/shop --from app-1 --to orders-db
+  vpcscope reach --snapshot samples/snapshots/shop --from internet --to web-1 --port 22
+  vpcscope reach --snapshot samples/snapshots/hybrid --from onprem --to app-db --port 5432")]
 pub struct Args {
     #[command(flatten)]
     snapshot: SnapshotArgs,

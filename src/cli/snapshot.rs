@@ -64,6 +64,9 @@ impl LiveArgs {
 
 /// Arguments of `vpcscope snapshot`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  vpcscope snapshot --out snap/ --region us-east-1
+  vpcscope snapshot --out snap/ --all-regions --profile audit")]
 pub struct Args {
     /// Directory to write the snapshot to (`DIR/<account>/<region>/*.json` and
     /// `DIR/manifest.json`). It must be empty or absent unless --replace is given.

@@ -14,3 +14,4 @@ mod diff;
 mod hybrid;
 mod golden;
 mod ls;
+mod help;
