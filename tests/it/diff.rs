@@ -44,8 +44,12 @@ fn plan_deleting_a_route_closes_outbound_paths() {
     assert_eq!(d["cause"]["change"], "route-removed");
     assert_eq!(d["cause"]["description"], "route removed: 0.0.0.0/0 -> nat-0a1b2c3d4e5f60001");
     // Traffic to S3 still takes the gateway endpoint: its ranges are not closed.
-    let ranges: Vec<&str> = d["ranges"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
-    assert!(!ranges.is_empty());
+    let ranges: Vec<ipnet::IpNet> = d["ranges"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().parse().unwrap()).collect();
+    let closed = |ip: &str| ranges.iter().any(|r| r.contains(&ip.parse::<std::net::IpAddr>().unwrap()));
+    assert!(closed("8.8.8.8") && closed("1.0.0.1"), "{ranges:?}");
+    for s3 in ["3.5.0.1", "52.216.1.1", "54.231.0.1"] {
+        assert!(!closed(s3), "{s3} (the S3 prefix list) still takes the gateway endpoint: {ranges:?}");
+    }
     // Nothing outside the private subnets changes.
     assert!(j["closed"].as_array().unwrap().iter().all(|d| d["from"]["id"] != "eni-0a1b2c3d4e5f600w1"), "{j:#}");
 }

@@ -229,8 +229,9 @@ fn matrix_json_lists_classes_rows_and_stats() {
         std::fs::write(path, serde_json::to_vec(&value).unwrap()).unwrap();
     }
     let run = vpcscope(["matrix", "--snapshot", dir.path().to_str().unwrap(), "--ports", "tcp/22,tcp/443,icmp", "--format", "json"]);
-    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
     let v = run.json();
+    // Exit 0 exactly when some pair is reachable.
+    assert_eq!(run.code, if v["reachable"].as_array().unwrap().is_empty() { 1 } else { 0 }, "{}", run.stderr);
     let classes = v["classes"].as_array().unwrap();
     assert!(!classes.is_empty());
     assert!(classes[0]["interfaces"].as_array().is_some_and(|i| !i.is_empty()));
@@ -242,8 +243,10 @@ fn matrix_json_lists_classes_rows_and_stats() {
     }
     assert_eq!(v["stats"]["classes"].as_u64(), Some(classes.len() as u64));
     // Text and CSV render the same matrix.
-    let text = vpcscope(["matrix", "--snapshot", dir.path().to_str().unwrap(), "--ports", "22,443"]);
-    assert!(text.stdout.contains("classes"), "{}", text.stdout);
+    let text = vpcscope(["matrix", "--snapshot", dir.path().to_str().unwrap(), "--ports", "tcp/22,tcp/443,icmp"]);
+    let head = format!("{} interfaces in {} classes", v["stats"]["interfaces"], v["stats"]["classes"]);
+    assert!(text.stdout.starts_with(&head), "{head}\n{}", text.stdout);
+    assert!(text.stdout.contains(&format!("{} class pairs", v["stats"]["reachable_class_pairs"])), "{}", text.stdout);
     let csv = vpcscope(["matrix", "--snapshot", dir.path().to_str().unwrap(), "--ports", "22", "--format", "csv", "--to", "vpc-0000000000000001"]);
     assert!(csv.stdout.starts_with("to_class,protocol,ports,from_class_first,from_class_last\n"), "{}", csv.stdout);
 }
@@ -252,8 +255,10 @@ fn matrix_json_lists_classes_rows_and_stats() {
 fn matrix_rejects_unknown_selectors_and_ports() {
     let run = vpcscope(["matrix", "--snapshot", "samples/snapshots/shop", "--from", "sg-nope"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("selector `sg-nope` matches no interface"), "{}", run.stderr);
     let run = vpcscope(["matrix", "--snapshot", "samples/snapshots/shop", "--ports", "sctp/9"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("sctp"), "names the bad part: {}", run.stderr);
 }
 
 #[test]

@@ -155,8 +155,11 @@ fn batfish_multi_account_snapshots_merge_accounts_and_regions() {
     let before = ids.len();
     ids.dedup();
     assert_eq!(ids.len(), before);
+    // Two accounts' folders, one region: every VPC of both accounts, each named by its region.
     let regions: std::collections::BTreeSet<_> = loaded.model.vpcs.iter().filter_map(|v| v.region.clone()).collect();
-    assert!(!regions.is_empty());
+    assert_eq!(regions.into_iter().collect::<Vec<_>>(), vec!["us-east-1".to_string()]);
+    let owners: std::collections::BTreeSet<_> = loaded.model.vpcs.iter().filter_map(|v| v.owner.clone()).collect();
+    assert_eq!(owners.into_iter().collect::<Vec<_>>(), vec!["028403472736".to_string(), "951601349076".to_string()]);
 }
 
 #[test]
