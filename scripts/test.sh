@@ -10,6 +10,24 @@ cd "$(dirname "$0")/.."
 command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && { apt-get update -qq >/dev/null 2>&1 || true; } && apt-get install -y -qq chromium >/dev/null 2>&1; } || echo "NOTICE: chromium not installed; the HTML browser test will skip"
 # --- end audit ---------------------------------------------------------------------------
 
+# What will run and what will skip, said before anything runs.
+echo "== optional test inputs"
+if [ -d ../shared/fixtures ]; then
+  echo "shared fixtures: ../shared/fixtures present (Batfish cross-checks and their golden cases run)"
+else
+  echo "NOTICE: ../shared/fixtures absent: the Batfish cross-checks and golden cases that read it will skip"
+fi
+if command -v chromium >/dev/null 2>&1; then
+  echo "chromium: $(command -v chromium) (the HTML report is rendered in a headless browser)"
+else
+  echo "NOTICE: chromium not on PATH: the headless-browser check of the HTML report will skip"
+fi
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
+  echo "AVX2: present (the AVX2 flow-log fast path is tested against its scalar twin)"
+else
+  echo "NOTICE: no AVX2 on this CPU: the AVX2 fast-path tests will skip"
+fi
+
 # 1. Python venv with moto (the AWS emulator) and boto3 (builds test networks in it).
 scripts/setup-moto.sh
 

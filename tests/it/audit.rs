@@ -236,13 +236,13 @@ fn flows_attach_evidence_and_list_unused_rules() {
     assert_eq!(v["summary"]["flow_records"], 3);
 }
 
+/// The browser as scripts/test.sh finds it: `chromium` (or another Chromium build) on PATH.
 fn chromium() -> Option<PathBuf> {
-    for c in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
-        if Path::new(c).exists() {
-            return Some(PathBuf::from(c));
-        }
-    }
-    None
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|p| p.is_file())
 }
 
 #[test]
