@@ -115,6 +115,9 @@ pub struct Answer {
     pub internet_any_ipv6: Option<bool>,
     /// For `internet` ends: the outside address the trace shows.
     pub internet_sample: Option<IpAddr>,
+    /// For `internet` ends: the public ranges (that the subnet routes to the internet) that
+    /// do not get through.
+    pub internet_refused_ranges: Option<Vec<IpNet>>,
     /// For `onprem` ends: the on-premises ranges that reach (or are reached).
     pub onprem_ranges: Option<Vec<IpNet>>,
     /// For `onprem` ends: the on-premises address the trace shows.
@@ -289,6 +292,7 @@ pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
         internet_any_ipv4: None,
         internet_any_ipv6: None,
         internet_sample: None,
+        internet_refused_ranges: None,
         onprem_ranges: None,
         onprem_sample: None,
         unknown_ranges: None,
@@ -316,6 +320,7 @@ pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
             answer.internet_any = Some(outcome.all);
             answer.internet_any_ipv4 = Some(outcome.all_v4);
             answer.internet_any_ipv6 = Some(outcome.all_v6);
+            answer.internet_refused_ranges = Some(outcome.refused);
             answer.internet_sample = Some(outcome.sample);
         }
         Space::OnPrem(_) => {
@@ -358,6 +363,8 @@ pub struct Sweep {
     pub ranges: Vec<IpNet>,
     /// The outside ranges whose answer the snapshot cannot decide.
     pub unknown: Vec<IpNet>,
+    /// The outside ranges of the space that do not get through (decided).
+    pub refused: Vec<IpNet>,
     /// Whether every address of the space gets through.
     pub all: bool,
     /// Whether every swept IPv4 address gets through (and some were swept).
@@ -488,6 +495,7 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
     }
     let mut passed: Vec<(u128, u128, bool)> = Vec::new();
     let mut undecided: Vec<(u128, u128, bool)> = Vec::new();
+    let mut failed: Vec<(u128, u128, bool)> = Vec::new();
     let mut best: Option<(u32, Trace, IpAddr)> = None;
     let mut first_ok: Option<(Trace, IpAddr)> = None;
     let mut first_unknown: Option<(Trace, IpAddr)> = None;
@@ -556,6 +564,7 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
                 }
             } else {
                 all = false;
+                failed.push((lo, hi, v6));
                 let score = progress(&t);
                 if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
                     best = Some((score, t, addr));
@@ -565,6 +574,7 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
     }
     let ranges = to_cidrs(&passed);
     let unknown = to_cidrs(&undecided);
+    let refused = to_cidrs(&failed);
     let (trace, sample) = match (first_ok, first_unknown, best) {
         (Some((t, a)), _, _) => (t, a),
         (None, Some((t, a)), _) => (t, a),
@@ -575,7 +585,7 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
         }
     };
     let full = |(swept, ok): (usize, usize)| swept > 0 && swept == ok;
-    Sweep { trace, all: all && !ranges.is_empty(), all_v4: full(per_family[0]), all_v6: full(per_family[1]), ranges, unknown, sample }
+    Sweep { trace, all: all && !ranges.is_empty(), all_v4: full(per_family[0]), all_v6: full(per_family[1]), ranges, unknown, refused, sample }
 }
 
 /// Whether route table `rt` sends `addr` toward the internet (an internet, egress-only or NAT

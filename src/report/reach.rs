@@ -15,6 +15,7 @@
 //!  "protocol", "port", "source_port",
 //!  "internet_ranges": null | ["CIDR", ...], "internet_any": null | bool,
 //!  "internet_any_ipv4": null | bool, "internet_any_ipv6": null | bool, "internet_sample": null | "IP",
+//!  "internet_refused_ranges": null | ["CIDR", ...],
 //!  "onprem_ranges": null | ["CIDR", ...], "onprem_sample": null | "IP",
 //!  "unknown_ranges": null | ["CIDR", ...]}
 //! ```
@@ -121,6 +122,10 @@ pub fn text(out: &mut dyn Write, a: &Answer) -> io::Result<()> {
             let rest: Vec<String> = ranges.iter().filter(|r| (all == "IPv6") != r.addr().is_ipv6()).take(12).map(|r| r.to_string()).collect();
             let rest = if rest.is_empty() { format!("no {other} address") } else { format!("{other}: {}", rest.join(", ")) };
             writeln!(out, "Internet: every public {all} address gets through; {rest} (trace shown for {sample})")?;
+        } else if let Some(except) = a.internet_refused_ranges.as_ref().filter(|r| !r.is_empty() && r.len() <= 3 && a.unknown_ranges.as_ref().is_none_or(|u| u.is_empty())) {
+            // Most of the internet gets through: name the few ranges that do not.
+            let except: Vec<String> = except.iter().map(|r| r.to_string()).collect();
+            writeln!(out, "Internet: every public address gets through except {} (trace shown for {sample})", except.join(", "))?;
         } else if ranges.is_empty() {
             writeln!(out, "Internet: no outside address gets through (trace shown for {sample})")?;
         } else {

@@ -372,3 +372,29 @@ fn a_range_routed_away_from_the_internet_does_not_lower_an_exposure() {
     assert_eq!((intent["status"].as_str(), intent["severity"].as_str()), (Some("violated"), Some("critical")));
     assert!(intent["violations"].as_array().unwrap().iter().any(|v| v["to"]["name"] == "analytics-db" && v["any_address"] == true), "{intent:#}");
 }
+
+/// An exposure to all but a few ranges says so, instead of listing a hundred CIDRs.
+#[test]
+fn an_exposure_to_all_but_a_few_ranges_names_the_exceptions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("us-east-1");
+    std::fs::create_dir_all(&out).unwrap();
+    for e in std::fs::read_dir(sample("snapshots/shop").join("us-east-1")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), out.join(e.file_name())).unwrap();
+    }
+    // The public subnet's ACL denies one /24 inbound before its allow-all rule.
+    let path = out.join("NetworkAcls.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let acl = v["NetworkAcls"].as_array_mut().unwrap().iter_mut().find(|a| a["NetworkAclId"] == "acl-0a1b2c3d4e5f60001").unwrap();
+    acl["Entries"].as_array_mut().unwrap().push(serde_json::json!({"RuleNumber": 50, "Protocol": "-1", "RuleAction": "deny", "Egress": false, "CidrBlock": "198.51.100.0/24"}));
+    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    let (_, a) = audit_json(tmp.path(), &["--quiet"]);
+    let db = find(&a, "exposed-database", "analytics-db", Some(5432)).expect("exposed");
+    assert_eq!(db["severity"], "high");
+    assert!(db["title"].as_str().unwrap().ends_with("is reachable from every public address except 198.51.100.0/24"), "{}", db["title"]);
+    let r = vpcscope(["reach", "--quiet", "--snapshot", tmp.path().to_str().unwrap(), "--from", "internet", "--to", "analytics-db", "--port", "5432"]);
+    assert!(r.stdout.contains("Internet: every public address gets through except 198.51.100.0/24"), "{}", r.stdout);
+    let j = vpcscope(["reach", "--quiet", "--snapshot", tmp.path().to_str().unwrap(), "--from", "internet", "--to", "analytics-db", "--port", "5432", "--format", "json"]).json();
+    assert_eq!(j["internet_refused_ranges"], serde_json::json!(["198.51.100.0/24"]));
+}

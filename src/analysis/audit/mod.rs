@@ -654,6 +654,11 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
             let mut s = vec![world.to_string()];
             s.extend(sweep.ranges.iter().filter(|r| r.addr().is_ipv6() != v6).map(ToString::to_string));
             (s, format!("any {family} internet address"))
+        } else if !sweep.refused.is_empty() && sweep.refused.len() <= 3 && sweep.unknown.is_empty() {
+            // Most of the internet: name the few ranges that do not get through.
+            let s: Vec<String> = sweep.ranges.iter().map(ToString::to_string).collect();
+            let except: Vec<String> = sweep.refused.iter().map(ToString::to_string).collect();
+            (s, format!("every public address except {}", except.join(", ")))
         } else {
             let s: Vec<String> = sweep.ranges.iter().map(ToString::to_string).collect();
             let who = format!("{} ({})", plural(s.len(), "public range"), short_list(&s));
