@@ -351,18 +351,12 @@ fn report_files_take_their_format_from_the_extension_and_fail_on_none_never_fail
 #[test]
 fn a_range_routed_away_from_the_internet_does_not_lower_an_exposure() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("us-east-1");
-    std::fs::create_dir_all(&out).unwrap();
-    for e in std::fs::read_dir(sample("snapshots/shop").join("us-east-1")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), out.join(e.file_name())).unwrap();
-    }
     // The public subnet's table sends one public /24 to a blackhole (a removed gateway).
-    let path = out.join("RouteTables.json");
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let public = v["RouteTables"].as_array_mut().unwrap().iter_mut().find(|t| t["RouteTableId"] == "rtb-0a1b2c3d4e5f60002").unwrap();
-    public["Routes"].as_array_mut().unwrap().push(serde_json::json!({"DestinationCidrBlock": "198.51.100.0/24", "GatewayId": "vgw-0removed", "State": "blackhole", "Origin": "CreateRoute"}));
-    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    let blackhole = |v: &mut Value| {
+        let public = v["RouteTables"].as_array_mut().unwrap().iter_mut().find(|t| t["RouteTableId"] == "rtb-0a1b2c3d4e5f60002").unwrap();
+        public["Routes"].as_array_mut().unwrap().push(serde_json::json!({"DestinationCidrBlock": "198.51.100.0/24", "GatewayId": "vgw-0removed", "State": "blackhole", "Origin": "CreateRoute"}));
+    };
+    crate::util::sample_copy("shop", tmp.path(), &[], &[("RouteTables", &blackhole)]);
     let (_, a) = audit_json(tmp.path(), &["--quiet", "--fail-on", "critical"]);
     let db = find(&a, "exposed-database", "analytics-db", Some(5432)).expect("still exposed");
     assert_eq!(db["severity"], "critical", "{db:#}");
@@ -377,18 +371,12 @@ fn a_range_routed_away_from_the_internet_does_not_lower_an_exposure() {
 #[test]
 fn an_exposure_to_all_but_a_few_ranges_names_the_exceptions() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("us-east-1");
-    std::fs::create_dir_all(&out).unwrap();
-    for e in std::fs::read_dir(sample("snapshots/shop").join("us-east-1")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), out.join(e.file_name())).unwrap();
-    }
     // The public subnet's ACL denies one /24 inbound before its allow-all rule.
-    let path = out.join("NetworkAcls.json");
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let acl = v["NetworkAcls"].as_array_mut().unwrap().iter_mut().find(|a| a["NetworkAclId"] == "acl-0a1b2c3d4e5f60001").unwrap();
-    acl["Entries"].as_array_mut().unwrap().push(serde_json::json!({"RuleNumber": 50, "Protocol": "-1", "RuleAction": "deny", "Egress": false, "CidrBlock": "198.51.100.0/24"}));
-    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    let deny = |v: &mut Value| {
+        let acl = v["NetworkAcls"].as_array_mut().unwrap().iter_mut().find(|a| a["NetworkAclId"] == "acl-0a1b2c3d4e5f60001").unwrap();
+        acl["Entries"].as_array_mut().unwrap().push(serde_json::json!({"RuleNumber": 50, "Protocol": "-1", "RuleAction": "deny", "Egress": false, "CidrBlock": "198.51.100.0/24"}));
+    };
+    crate::util::sample_copy("shop", tmp.path(), &[], &[("NetworkAcls", &deny)]);
     let (_, a) = audit_json(tmp.path(), &["--quiet"]);
     let db = find(&a, "exposed-database", "analytics-db", Some(5432)).expect("exposed");
     assert_eq!(db["severity"], "high");

@@ -196,16 +196,7 @@ fn batfish_hybrid_snapshots_answer_as_aws_documents() {
 
 /// A copy of the shop sample without the documents named.
 fn shop_without(dir: &Path, drop: &[&str]) -> PathBuf {
-    let out = dir.join("us-east-1");
-    std::fs::create_dir_all(&out).unwrap();
-    for e in std::fs::read_dir(sample("snapshots/shop").join("us-east-1")).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name().to_string_lossy().to_string();
-        if !drop.iter().any(|d| name == format!("{d}.json")) {
-            std::fs::copy(e.path(), out.join(&name)).unwrap();
-        }
-    }
-    dir.to_path_buf()
+    crate::util::sample_copy("shop", dir, drop, &[])
 }
 
 #[test]

@@ -13,6 +13,29 @@ pub fn sample(rel: &str) -> PathBuf {
     root().join("samples").join(rel)
 }
 
+/// Copies the one-region sample snapshot `name` into `dir` (as `dir/us-east-1/`), leaving
+/// out the documents named in `drop`, and passes each document that `edit` names to it.
+pub fn sample_copy(name: &str, dir: &Path, drop: &[&str], edit: &[(&str, &dyn Fn(&mut serde_json::Value))]) -> PathBuf {
+    let out = dir.join("us-east-1");
+    std::fs::create_dir_all(&out).unwrap();
+    for e in std::fs::read_dir(sample(&format!("snapshots/{name}")).join("us-east-1")).unwrap() {
+        let e = e.unwrap();
+        let file = e.file_name().to_string_lossy().to_string();
+        let key = file.trim_end_matches(".json");
+        if drop.contains(&key) {
+            continue;
+        }
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap();
+        for (k, f) in edit {
+            if *k == key {
+                f(&mut v);
+            }
+        }
+        std::fs::write(out.join(&file), serde_json::to_string(&v).unwrap()).unwrap();
+    }
+    dir.to_path_buf()
+}
+
 /// `../shared/fixtures`, or `None` with a visible notice when it is absent (a user's fresh
 /// clone): tests that need it then skip.
 pub fn shared_fixtures() -> Option<PathBuf> {
