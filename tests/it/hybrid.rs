@@ -120,19 +120,12 @@ fn ipv6_exposure_needs_no_public_ipv4_and_audit_reports_it() {
 /// A copy of the hybrid sample whose internet gateway has an edge-associated route table that
 /// steers the bastion's IPv6 subnet to an appliance (ingress routing).
 fn hybrid_with_ingress_appliance(dir: &Path) -> PathBuf {
-    let out = dir.join("us-east-1");
-    std::fs::create_dir_all(&out).unwrap();
-    for e in std::fs::read_dir(hybrid().join("us-east-1")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), out.join(e.file_name())).unwrap();
-    }
-    let path = out.join("RouteTables.json");
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    v["RouteTables"].as_array_mut().unwrap().push(json!({"RouteTableId": "rtb-0b7c0000000000ff", "VpcId": "vpc-0b7a0000000000001",
-        "Associations": [{"RouteTableAssociationId": "rtbassoc-0b70000ff", "GatewayId": "igw-0b7c000000000001", "Main": false, "AssociationState": {"State": "associated"}}],
-        "Routes": [{"DestinationIpv6CidrBlock": "2600:1f18:4a00:100::/64", "NetworkInterfaceId": "eni-0b7e000000000002", "Origin": "CreateRoute", "State": "active"}]}));
-    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
-    dir.to_path_buf()
+    let edge = |v: &mut Value| {
+        v["RouteTables"].as_array_mut().unwrap().push(json!({"RouteTableId": "rtb-0b7c0000000000ff", "VpcId": "vpc-0b7a0000000000001",
+            "Associations": [{"RouteTableAssociationId": "rtbassoc-0b70000ff", "GatewayId": "igw-0b7c000000000001", "Main": false, "AssociationState": {"State": "associated"}}],
+            "Routes": [{"DestinationIpv6CidrBlock": "2600:1f18:4a00:100::/64", "NetworkInterfaceId": "eni-0b7e000000000002", "Origin": "CreateRoute", "State": "active"}]}));
+    };
+    crate::util::sample_copy("hybrid", dir, &[], &[("RouteTables", &edge)])
 }
 
 #[test]
