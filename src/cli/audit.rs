@@ -6,7 +6,9 @@ use anyhow::Context;
 use clap::ValueEnum;
 use std::io::Write;
 use std::path::PathBuf;
+use super::flow_filter::FilterArgs;
 use vpcscope::analysis::audit::{self, flows, Severity};
+use vpcscope::flowlog::RecordFilter;
 use vpcscope::topology::Topology;
 
 /// Output format.
@@ -66,15 +68,19 @@ pub struct Args {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     fail_on: FailOn,
+    /// Which --flows records to use (an incident's window, interfaces, addresses).
+    #[command(flatten)]
+    filter: FilterArgs,
 }
 
-fn read_flows(paths: &[PathBuf]) -> anyhow::Result<Option<Vec<flows::FlowRecord>>> {
+/// The `--flows` conversations, and the number of records outside `filter`.
+fn read_flows(paths: &[PathBuf], filter: &RecordFilter) -> anyhow::Result<Option<(Vec<flows::FlowRecord>, u64)>> {
     use vpcscope::source::flowlog::{self as reader, Input, NoProgress, ReadOptions};
     if paths.is_empty() {
         return Ok(None);
     }
     let inputs: Vec<Input> = paths.iter().map(|p| Input::from_arg(p.as_os_str())).collect();
-    let (sink, read) = reader::read(&inputs, &ReadOptions::default(), &NoProgress, flows::AuditSink::new)?;
+    let (sink, read) = reader::read_filtered(&inputs, &ReadOptions::default(), &NoProgress, filter, flows::AuditSink::new)?;
     for d in &read.damaged {
         eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", read.sources.name(d.source), d.reason, d.records_before);
     }
@@ -94,15 +100,23 @@ fn read_flows(paths: &[PathBuf]) -> anyhow::Result<Option<Vec<flows::FlowRecord>
     if c.total == 0 {
         anyhow::bail!("--flows: no flow-log records in the input (empty or header-only)");
     }
-    Ok(Some(sink.into_records()))
+    Ok(Some((sink.into_records(), c.filtered_out)))
 }
 
 /// Runs the subcommand.
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let loaded = args.snapshot.load()?;
-    let records = read_flows(&args.flows)?;
     let topo = Topology::new(&loaded.model);
-    let report = audit::audit(&topo, &audit::Options { flows: records.as_deref() });
+    if args.filter.is_given() && args.flows.is_empty() {
+        anyhow::bail!("the flow-log filters (--since, --interface, ...) apply to --flows, which is not given");
+    }
+    let filter = args.filter.filter(Some(&topo))?;
+    let flows = read_flows(&args.flows, &filter)?;
+    let mut report = audit::audit(&topo, &audit::Options { flows: flows.as_ref().map(|(r, _)| r.as_slice()) });
+    if args.filter.is_given() {
+        report.summary.flow_filter = Some(filter.to_json());
+        report.summary.flow_records_filtered_out = flows.as_ref().map(|(_, n)| *n);
+    }
     let title = args.snapshot.snapshot.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "live capture".into());
     let mut file;
     let w: &mut dyn Write = match &args.output {

@@ -13,10 +13,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use vpcscope::flowlog::render::{DamagedSource, SummaryReport};
 use vpcscope::flowlog::synth::{write_synthetic, SynthConfig};
-use vpcscope::flowlog::{Format, Sources, Summary};
+use vpcscope::flowlog::{Format, RecordFilter, Sources, Summary};
 #[cfg(feature = "aws")]
 use vpcscope::source::cloudwatch::{self, LogGroupQuery};
 use vpcscope::source::flowlog::{self as reader, Input, Parallelism, Progress, ReadOptions};
+use super::flow_filter::FilterArgs;
 use super::snapshot_args::SnapshotArgs;
 use vpcscope::analysis::explain::{self, ExplainSink};
 use vpcscope::topology::Topology;
@@ -82,6 +83,8 @@ struct InputArgs {
     /// Piece size in bytes for splitting large files (for tests).
     #[arg(long, hide = true, value_name = "BYTES")]
     piece_size: Option<u64>,
+    #[command(flatten)]
+    filter: FilterArgs,
 }
 
 /// The AWS account of `--log-group` (flags of `flows summary`; `flows explain` takes them
@@ -187,13 +190,14 @@ fn generate(a: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
 
 /// The checked plan of a summary run.
 enum Plan {
-    Files { inputs: Vec<Input>, opts: ReadOptions },
+    Files { inputs: Vec<Input>, opts: ReadOptions, filter: RecordFilter },
     #[cfg(feature = "aws")]
     LogGroup { query: LogGroupQuery, format: Option<Format>, insights: bool },
 }
 
-/// The read plan for `input`; `aws` is the account of a log group (region, profile, endpoint).
-fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
+/// The read plan for `input`; `aws` is the account of a log group (region, profile, endpoint),
+/// `filter` the checked incident filter.
+fn plan(a: &InputArgs, aws: AwsArgs, insights: bool, filter: RecordFilter) -> anyhow::Result<Plan> {
     let format = match &a.log_format {
         Some(f) => Some(Format::from_log_format(f).context("bad --log-format")?),
         None => None,
@@ -202,7 +206,7 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
         if !a.inputs.is_empty() {
             bail!("give either files or --log-group, not both");
         }
-        return log_group_plan(group, a, aws, format, insights);
+        return log_group_plan(group, a, aws, format, insights, filter);
     }
     if a.inputs.is_empty() {
         bail!("no input: give flow-log files, directories, - for stdin, or --log-group NAME");
@@ -217,7 +221,7 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
     if let Some(p) = a.piece_size {
         opts.piece_size = p.max(1);
     }
-    Ok(Plan::Files { inputs: a.inputs.iter().map(|s| Input::from_arg(s)).collect(), opts })
+    Ok(Plan::Files { inputs: a.inputs.iter().map(|s| Input::from_arg(s)).collect(), opts, filter })
 }
 
 /// A read error, with the flag that lifts the gzip ratio limit when that limit stopped it.
@@ -230,7 +234,7 @@ fn read_error(e: reader::SourceError) -> anyhow::Error {
 
 /// The plan of a `--log-group` read.
 #[cfg(feature = "aws")]
-fn log_group_plan(group: &str, a: &InputArgs, aws: AwsArgs, format: Option<Format>, insights: bool) -> anyhow::Result<Plan> {
+fn log_group_plan(group: &str, a: &InputArgs, aws: AwsArgs, format: Option<Format>, insights: bool, filter: RecordFilter) -> anyhow::Result<Plan> {
     let time = |t: &Option<String>, flag: &str| -> anyhow::Result<Option<i64>> {
         t.as_deref().map(cloudwatch::parse_time).transpose().with_context(|| format!("bad {flag}"))
     };
@@ -242,23 +246,31 @@ fn log_group_plan(group: &str, a: &InputArgs, aws: AwsArgs, format: Option<Forma
         region: aws.region,
         profile: aws.profile,
         endpoint_url: aws.endpoint_url,
+        filter,
     };
     Ok(Plan::LogGroup { query, format, insights })
 }
 
 /// `--log-group` in a build without the `aws` feature: an error.
 #[cfg(not(feature = "aws"))]
-fn log_group_plan(_group: &str, a: &InputArgs, aws: AwsArgs, _format: Option<Format>, insights: bool) -> anyhow::Result<Plan> {
+fn log_group_plan(_group: &str, a: &InputArgs, aws: AwsArgs, _format: Option<Format>, insights: bool, _filter: RecordFilter) -> anyhow::Result<Plan> {
     let _ = (&a.start, &a.end, &a.log_stream_prefix, aws.region, aws.profile, aws.endpoint_url, insights);
     Err(super::without_aws("--log-group (CloudWatch Logs)"))
 }
 
 fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let aws = AwsArgs { region: a.aws.region.clone(), profile: a.aws.profile.clone(), endpoint_url: a.aws.endpoint_url.clone() };
-    let report = match plan(&a.input, aws, a.insights)? {
-        Plan::Files { inputs, opts } => {
+    let loaded = match &a.snapshot {
+        Some(dir) => Some(vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?),
+        None => None,
+    };
+    let topo = loaded.as_ref().map(|l| Topology::new(&l.model));
+    let filter = a.input.filter.filter(topo.as_ref())?;
+    let echo = a.input.filter.is_given().then(|| filter.to_json());
+    let report = match plan(&a.input, aws, a.insights, filter)? {
+        Plan::Files { inputs, opts, filter } => {
             let progress = Bar::new();
-            let (summary, read) = reader::read(&inputs, &opts, &progress, Summary::new).map_err(read_error)?;
+            let (summary, read) = reader::read_filtered(&inputs, &opts, &progress, &filter, Summary::new).map_err(read_error)?;
             progress.finish();
             let damaged: Vec<DamagedSource> = read
                 .damaged
@@ -294,9 +306,8 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
     };
     let mut report = report;
-    if let Some(dir) = &a.snapshot {
-        let loaded = vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?;
-        let topo = Topology::new(&loaded.model);
+    report.filter = echo;
+    if let Some(topo) = &topo {
         report.name_interfaces(|id| topo.describe_eni(id));
     }
     match a.format {
@@ -355,20 +366,30 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     let live = &a.snapshot.live;
     let aws = AwsArgs { region: live.regions.first().cloned(), profile: live.profile.clone(), endpoint_url: live.endpoint_url.clone() };
-    // The network is loaded (or captured) on its own thread while the logs are read: the
-    // two are independent until the conversations are decided.
-    let (loaded, scanned) = std::thread::scope(|s| {
-        let loader = s.spawn(|| a.snapshot.load());
-        let scanned = scan_for_explain(&a.input, aws);
-        (loader.join(), scanned)
-    });
-    let loaded = loaded.map_err(|_| anyhow::anyhow!("the snapshot loader stopped unexpectedly"))??;
-    let (sink, sources) = scanned?;
+    let (loaded, scanned) = if a.input.filter.needs_names() {
+        // `--interface NAME` is resolved in the network before any log is read.
+        let loaded = a.snapshot.load()?;
+        let filter = a.input.filter.filter(Some(&Topology::new(&loaded.model)))?;
+        let scanned = scan_for_explain(&a.input, aws, filter);
+        (loaded, scanned)
+    } else {
+        let filter = a.input.filter.filter(None)?;
+        // The network is loaded (or captured) on its own thread while the logs are read: the
+        // two are independent until the conversations are decided.
+        let (loaded, scanned) = std::thread::scope(|s| {
+            let loader = s.spawn(|| a.snapshot.load());
+            let scanned = scan_for_explain(&a.input, aws, filter);
+            (loader.join(), scanned)
+        });
+        (loaded.map_err(|_| anyhow::anyhow!("the snapshot loader stopped unexpectedly"))??, scanned)
+    };
+    let (sink, sources, filter) = scanned?;
     let topo = Topology::new(&loaded.model);
     if sink.summary.counts.total == 0 {
         bail!("no flow-log records in the input (empty or header-only)");
     }
-    let report = explain::explain(&topo, &sink, &sources);
+    let mut report = explain::explain(&topo, &sink, &sources);
+    report.filter = a.input.filter.is_given().then(|| filter.to_json());
     match a.format {
         ExplainFormat::Text => vpcscope::report::explain::text(out, &report)?,
         ExplainFormat::Json => vpcscope::report::explain::json(out, &report)?,
@@ -384,24 +405,24 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// Reads the logs of `flows explain` into its sink.
-fn scan_for_explain(input: &InputArgs, aws: AwsArgs) -> anyhow::Result<(ExplainSink, Sources)> {
-    Ok(match plan(input, aws, false)? {
-        Plan::Files { inputs, opts } => {
+/// Reads the logs of `flows explain` into its sink; returns the filter applied with it.
+fn scan_for_explain(input: &InputArgs, aws: AwsArgs, filter: RecordFilter) -> anyhow::Result<(ExplainSink, Sources, RecordFilter)> {
+    Ok(match plan(input, aws, false, filter)? {
+        Plan::Files { inputs, opts, filter } => {
             let progress = Bar::new();
-            let (sink, read) = reader::read(&inputs, &opts, &progress, ExplainSink::new).map_err(read_error)?;
+            let (sink, read) = reader::read_filtered(&inputs, &opts, &progress, &filter, ExplainSink::new).map_err(read_error)?;
             progress.finish();
             for d in &read.damaged {
                 eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", read.sources.name(d.source), d.reason, d.records_before);
             }
-            (sink, read.sources)
+            (sink, read.sources, filter)
         }
         #[cfg(feature = "aws")]
         Plan::LogGroup { query, format, .. } => {
             let mut sink = ExplainSink::new();
             let mut sources = Sources::new();
             cloudwatch::read_log_group(&query, &format.unwrap_or_default(), &mut sink, &mut sources)?;
-            (sink, sources)
+            (sink, sources, query.filter)
         }
     })
 }

@@ -5,6 +5,7 @@
 //! joining records with it happens in `analysis`.
 //!
 //! * [`field`]: the catalogue of field names (versions 2-8 and transit gateway).
+//! * [`filter`]: [`RecordFilter`], the incident filters, and the [`Filtered`] sink adapter.
 //! * [`format`]: [`Format`], which column holds which field.
 //! * [`record`]: [`FlowRecord`], a borrowed view over one line, and its value types.
 //! * [`parser`]: [`Parser`], chunked, allocation-free parsing (with a fast path for the
@@ -17,6 +18,7 @@
 
 pub mod aggregate;
 pub mod field;
+pub mod filter;
 pub mod format;
 pub mod insights;
 pub mod parser;
@@ -31,6 +33,7 @@ pub use aggregate::{
     TopTalker,
 };
 pub use field::{Column, Field};
+pub use filter::{Filtered, RecordFilter};
 pub use format::{Format, FormatError, DEFAULT_V2_FIELDS};
 pub use parser::{HeaderMode, Parser, ParserBuilder};
 pub use position::{Position, RecordSink, Resolved, SourceId, Sources};

@@ -185,6 +185,9 @@ pub enum Engine {
 pub struct SummaryReport {
     /// Which engine computed it.
     pub engine: Engine,
+    /// The incident filter of the run ([`RecordFilter::to_json`](super::RecordFilter::to_json)),
+    /// or `null` without one.
+    pub filter: Option<serde_json::Value>,
     /// Record counts.
     pub records: RecordCounts,
     /// The first malformed lines.
@@ -224,6 +227,7 @@ impl SummaryReport {
         );
         SummaryReport {
             engine: Engine::Local,
+            filter: None,
             records: summary.counts,
             malformed_samples: summary
                 .malformed_samples
@@ -278,6 +282,9 @@ impl SummaryReport {
     pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
         let r = &self.records;
         writeln!(out, "records: {} total, {} ok, {} nodata, {} skipdata, {} malformed", r.total, r.ok, r.nodata, r.skipdata, r.malformed)?;
+        if let Some(f) = &self.filter {
+            writeln!(out, "filter: {} ({} records outside it)", filter_words(f), r.filtered_out)?;
+        }
         if self.engine == Engine::Insights {
             writeln!(out, "(aggregated by CloudWatch Logs Insights)")?;
         }
@@ -408,3 +415,21 @@ fn named(interface: Option<&str>, name: Option<&str>) -> String {
         _ => dash(interface),
     }
 }
+
+/// A filter's JSON echo in words: `key value` pairs, lists joined by " or ".
+pub fn filter_words(f: &serde_json::Value) -> String {
+    let Some(m) = f.as_object() else { return f.to_string() };
+    m.iter()
+        .map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => crate::report::text_safe(s),
+                serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), crate::report::text_safe)).collect::<Vec<_>>().join(" or "),
+                v => v.to_string(),
+            };
+            format!("{k} {v}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+

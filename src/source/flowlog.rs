@@ -18,7 +18,7 @@
 //! not stop the run: the records before the damage count, and the damage is reported.
 
 use crate::flowlog::parser::DEFAULT_MAX_LINE_LEN;
-use crate::flowlog::{Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordSink, SourceId, Sources};
+use crate::flowlog::{Filtered, Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordFilter, RecordSink, SourceId, Sources};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek};
@@ -387,6 +387,21 @@ where
     report.damaged.sort_by_key(|d| d.source);
     report.bytes = total;
     Ok((sink, report))
+}
+
+/// [`read`] with an incident filter: records `filter` does not keep are reported to the sink
+/// as filtered out ([`RecordSink::filtered`]) as they are parsed. An empty filter reads
+/// exactly as [`read`] does, without the per-record check.
+pub fn read_filtered<S, F>(inputs: &[Input], opts: &ReadOptions, progress: &dyn Progress, filter: &RecordFilter, new_sink: F) -> Result<(S, ReadReport), SourceError>
+where
+    S: RecordSink,
+    F: Fn() -> S + Sync,
+{
+    if filter.is_empty() {
+        return read(inputs, opts, progress, new_sink);
+    }
+    let (sink, report) = read(inputs, opts, progress, || Filtered::new(filter, new_sink()))?;
+    Ok((sink.into_inner(), report))
 }
 
 /// Names one input in the source table and turns it into work: the whole input as a stream,
@@ -991,6 +1006,9 @@ mod tests {
             }
             fn malformed(&mut self, position: Position, error: ParseError) {
                 self.0.push((position, format!("malformed: {error}")));
+            }
+            fn filtered(&mut self, position: Position) {
+                self.0.push((position, "filtered".to_string()));
             }
             fn merge(&mut self, other: Self) {
                 self.0.extend(other.0);

@@ -3,6 +3,7 @@
 
 mod audit;
 mod explain;
+mod filters;
 mod flows;
 mod limits;
 mod matrix;
