@@ -254,13 +254,15 @@ fn log_group_reads_take_the_filters() {
     };
     let endpoint = endpoint.to_string_lossy().into_owned();
     let group = format!("/vpcscope/test/filters-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
-    // Events are stamped with their record's start, as flow logs delivered to CloudWatch are.
+    // Events are stamped with their record's start, as flow logs delivered to CloudWatch are;
+    // the records are from the last seven hours (CloudWatch refuses events older than 14 days).
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let base = (now - 7 * 3600) / 3600 * 3600;
     let script = r#"
 import sys, boto3
-endpoint, group = sys.argv[1], sys.argv[2]
+endpoint, group, base = sys.argv[1], sys.argv[2], int(sys.argv[3])
 logs = boto3.client("logs", endpoint_url=endpoint, region_name="us-east-1")
 logs.create_log_group(logGroupName=group)
-base = 1764150000
 streams = {"eni-aaaaaaaaaaaaaaaaa-all": [], "eni-bbbbbbbbbbbbbbbbb-all": []}
 for hour in range(6):
     for i in range(10):
@@ -273,17 +275,17 @@ for stream, events in streams.items():
     logs.create_log_stream(logGroupName=group, logStreamName=stream)
     logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": t * 1000, "message": m} for t, m in events])
 "#;
-    let out = std::process::Command::new(&python).arg("-c").arg(script).arg(&endpoint).arg(&group).output().expect("run python");
+    let out = std::process::Command::new(&python).arg("-c").arg(script).arg(&endpoint).arg(&group).arg(base.to_string()).output().expect("run python");
     assert!(out.status.success(), "boto3 setup failed: {}", String::from_utf8_lossy(&out.stderr));
-    let base = ["flows", "summary", "--log-group", group.as_str(), "--endpoint-url", endpoint.as_str(), "--region", "us-east-1", "--format", "json"];
-    let all = run(&base).json();
+    let args0 = ["flows", "summary", "--log-group", group.as_str(), "--endpoint-url", endpoint.as_str(), "--region", "us-east-1", "--format", "json"];
+    let all = run(&args0).json();
     identity(&all["records"]);
     assert_eq!(all["records"]["total"], 120);
     // Hour 3 (records starting 3:00-3:09, window 3:00-3:10): the event range requested
     // reaches 15 minutes either side, so neighbouring hours are never read.
-    let since = (1_764_150_000 + 3 * 3600).to_string();
-    let until = (1_764_150_000 + 3 * 3600 + 600).to_string();
-    let mut args = base.to_vec();
+    let since = (base + 3 * 3600).to_string();
+    let until = (base + 3 * 3600 + 600).to_string();
+    let mut args = args0.to_vec();
     args.extend(["--since", since.as_str(), "--until", until.as_str(), "--interface", "eni-aaaaaaaaaaaaaaaaa", "--port", "22"]);
     let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
