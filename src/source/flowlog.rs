@@ -311,6 +311,16 @@ where
                 let outcome = match &path {
                     Some(p) => {
                         let file = File::open(p).map_err(io_err(p))?;
+                        if is_parquet_file(&file).map_err(io_err(p))? {
+                            let (rows, damage) = read_parquet(file, source, opts, &new_sink, sink);
+                            progress.advance(len);
+                            if let Some(damage) = damage {
+                                lock(&damaged).push(damage);
+                            }
+                            let mut lines = lock(&chunk_lines);
+                            lines.extend(rows.iter().enumerate().map(|(g, &n)| (source, g as u32, n)));
+                            return Ok(());
+                        }
                         stream(file, len, source, opts, progress, sink)
                     }
                     None => stream(io::stdin(), len, source, opts, progress, sink),
@@ -419,7 +429,7 @@ fn plan(input: Input, opts: &ReadOptions, sources: &mut Sources, total: &mut u64
     let mut work = Vec::new();
     if opts.parallelism == Parallelism::Auto && len > 2 * opts.piece_size.max(1) {
         let file = File::open(&path).map_err(io_err(&path))?;
-        if !is_gzip_file(&file).map_err(io_err(&path))? {
+        if !is_gzip_file(&file).map_err(io_err(&path))? && !is_parquet_file(&file).map_err(io_err(&path))? {
             plan_pieces(&file, &path, source, len, opts, &mut work).map_err(io_err(&path))?;
             return Ok(work);
         }
@@ -430,6 +440,29 @@ fn plan(input: Input, opts: &ReadOptions, sources: &mut Sources, total: &mut u64
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether the file starts with Parquet's magic bytes (`PAR1`).
+fn is_parquet_file(file: &File) -> io::Result<bool> {
+    let mut magic = [0u8; 4];
+    let n = file.read_at(&mut magic, 0)?;
+    Ok(n == 4 && &magic == b"PAR1")
+}
+
+/// Reads a Parquet file (row groups in parallel); returns its rows per row group and the
+/// damage, if it broke off.
+#[cfg(feature = "parquet")]
+fn read_parquet<S: RecordSink, F: Fn() -> S + Sync>(file: File, source: SourceId, opts: &ReadOptions, new_sink: &F, sink: &mut S) -> (Vec<u64>, Option<Damage>) {
+    let outcome = super::parquet::read_file(file, source, opts.max_line_len, new_sink, sink);
+    let damage = outcome.damage.map(|reason| Damage { source, reason, records_before: outcome.rows_before_damage });
+    (outcome.rows_per_group, damage)
+}
+
+/// A Parquet file in a build without the `parquet` feature: a damaged source saying so.
+#[cfg(not(feature = "parquet"))]
+fn read_parquet<S: RecordSink, F: Fn() -> S + Sync>(_file: File, source: SourceId, _opts: &ReadOptions, _new_sink: &F, _sink: &mut S) -> (Vec<u64>, Option<Damage>) {
+    let reason = "a Parquet file, but this vpcscope was built without Parquet support (the cargo feature `parquet`)".to_string();
+    (Vec::new(), Some(Damage { source, reason, records_before: 0 }))
 }
 
 fn is_gzip_file(file: &File) -> io::Result<bool> {

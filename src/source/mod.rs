@@ -2,7 +2,8 @@
 //! the EC2 API. Everything downstream works on in-memory values.
 //!
 //! `ec2` and `cloudwatch` use the AWS SDK and exist only with the `aws` cargo feature (on by
-//! default); everything else builds without it.
+//! default); `parquet` (Parquet flow-log files, read by `flowlog`'s reader) only with the
+//! `parquet` feature (on by default); everything else builds without them.
 
 #[cfg(feature = "aws")]
 pub mod cloudwatch;
@@ -10,6 +11,8 @@ pub mod cloudwatch;
 pub mod ec2;
 pub mod flowlog;
 pub mod manifest;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod queries;
 pub mod snapshot;
 pub mod terraform;
