@@ -7,6 +7,8 @@ mod filters;
 mod flows;
 mod limits;
 mod matrix;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod reach;
 mod snapshot;
 mod util;
