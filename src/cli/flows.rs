@@ -16,6 +16,8 @@ use vpcscope::flowlog::synth::{write_synthetic, SynthConfig};
 use vpcscope::flowlog::{Format, RecordFilter, Sources, Summary};
 #[cfg(feature = "aws")]
 use vpcscope::source::cloudwatch::{self, LogGroupQuery};
+#[cfg(feature = "aws")]
+use vpcscope::source::s3::{self, S3Options};
 use vpcscope::source::flowlog::{self as reader, Input, Parallelism, Progress, ReadOptions};
 use super::flow_filter::FilterArgs;
 use super::snapshot_args::SnapshotArgs;
@@ -51,9 +53,19 @@ enum OutputFormat {
 /// Where flow-log records come from: files, directories, stdin, or a CloudWatch Logs log group.
 #[derive(Debug, clap::Args)]
 struct InputArgs {
-    /// Flow-log files (plain or gzip), directories (read recursively), or - for stdin.
-    #[arg(value_name = "FILES|DIRS|-")]
+    /// Flow-log files (plain, gzip or Parquet), directories (read recursively), - for stdin,
+    /// or s3://bucket/prefix locations (AWS's delivery layouts).
+    #[arg(value_name = "FILES|DIRS|-|s3://...")]
     inputs: Vec<OsString>,
+    /// With s3:// inputs: only this account's keys (AWSLogs/<account>/...). Repeatable.
+    #[arg(long, value_name = "ID")]
+    account: Vec<String>,
+    /// With s3:// inputs: only this region's keys (.../vpcflowlogs/<region>/...). Repeatable.
+    #[arg(long, value_name = "R")]
+    log_region: Vec<String>,
+    /// With s3:// inputs: objects fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    s3_concurrency: usize,
     /// Read this CloudWatch Logs log group instead of files.
     #[arg(long, value_name = "NAME")]
     log_group: Option<String>,
@@ -91,14 +103,14 @@ struct InputArgs {
 /// from its snapshot arguments).
 #[derive(Debug, clap::Args)]
 struct AwsArgs {
-    /// AWS region for --log-group.
-    #[arg(long, value_name = "R", requires = "log_group")]
+    /// AWS region for --log-group and s3:// inputs.
+    #[arg(long, value_name = "R")]
     region: Option<String>,
-    /// AWS named profile for --log-group.
-    #[arg(long, value_name = "P", requires = "log_group")]
+    /// AWS named profile for --log-group and s3:// inputs.
+    #[arg(long, value_name = "P")]
     profile: Option<String>,
-    /// A different CloudWatch Logs endpoint (e.g. a local emulator).
-    #[arg(long, value_name = "URL", requires = "log_group")]
+    /// A different CloudWatch Logs or S3 endpoint (e.g. a local emulator).
+    #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
 }
 
@@ -193,6 +205,8 @@ enum Plan {
     Files { inputs: Vec<Input>, opts: ReadOptions, filter: RecordFilter },
     #[cfg(feature = "aws")]
     LogGroup { query: LogGroupQuery, format: Option<Format>, insights: bool },
+    #[cfg(feature = "aws")]
+    S3 { urls: Vec<String>, s3: S3Options, opts: ReadOptions, filter: RecordFilter },
 }
 
 /// The read plan for `input`; `aws` is the account of a log group (region, profile, endpoint),
@@ -209,7 +223,14 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool, filter: RecordFilter) -> an
         return log_group_plan(group, a, aws, format, insights, filter);
     }
     if a.inputs.is_empty() {
-        bail!("no input: give flow-log files, directories, - for stdin, or --log-group NAME");
+        bail!("no input: give flow-log files, directories, - for stdin, s3://bucket/prefix, or --log-group NAME");
+    }
+    let remote = a.inputs.iter().filter(|i| i.to_str().is_some_and(is_s3_url)).count();
+    if remote > 0 && remote < a.inputs.len() {
+        bail!("give either local inputs or s3:// locations, not both");
+    }
+    if remote == 0 && (!a.account.is_empty() || !a.log_region.is_empty()) {
+        bail!("--account and --log-region apply to s3:// inputs");
     }
     let mut opts = ReadOptions { format: format.unwrap_or_default(), max_gzip_ratio: a.max_gzip_ratio, ..ReadOptions::default() };
     if a.sequential {
@@ -221,7 +242,38 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool, filter: RecordFilter) -> an
     if let Some(p) = a.piece_size {
         opts.piece_size = p.max(1);
     }
+    if remote > 0 {
+        let urls = a.inputs.iter().filter_map(|i| i.to_str().map(str::to_string)).collect();
+        return s3_plan(urls, a, aws, opts, filter);
+    }
     Ok(Plan::Files { inputs: a.inputs.iter().map(|s| Input::from_arg(s)).collect(), opts, filter })
+}
+
+fn is_s3_url(arg: &str) -> bool {
+    arg.starts_with("s3://")
+}
+
+/// The plan of an S3 read: the filter's window prunes the listing.
+#[cfg(feature = "aws")]
+fn s3_plan(urls: Vec<String>, a: &InputArgs, aws: AwsArgs, opts: ReadOptions, filter: RecordFilter) -> anyhow::Result<Plan> {
+    let s3 = S3Options {
+        region: aws.region,
+        profile: aws.profile,
+        endpoint_url: aws.endpoint_url,
+        since: filter.since,
+        until: filter.until,
+        accounts: a.account.clone(),
+        log_regions: a.log_region.clone(),
+        concurrency: a.s3_concurrency.max(1),
+    };
+    Ok(Plan::S3 { urls, s3, opts, filter })
+}
+
+/// s3:// inputs in a build without the `aws` feature: an error.
+#[cfg(not(feature = "aws"))]
+fn s3_plan(_urls: Vec<String>, a: &InputArgs, _aws: AwsArgs, _opts: ReadOptions, _filter: RecordFilter) -> anyhow::Result<Plan> {
+    let _ = (&a.account, &a.log_region, a.s3_concurrency);
+    Err(super::without_aws("s3:// inputs"))
 }
 
 /// A read error, with the flag that lifts the gzip ratio limit when that limit stopped it.
@@ -259,6 +311,10 @@ fn log_group_plan(_group: &str, a: &InputArgs, aws: AwsArgs, _format: Option<For
 }
 
 fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let remote = a.input.inputs.iter().any(|i| i.to_str().is_some_and(is_s3_url));
+    if a.input.log_group.is_none() && !remote && (a.aws.region.is_some() || a.aws.profile.is_some() || a.aws.endpoint_url.is_some()) {
+        bail!("--region, --profile and --endpoint-url apply to --log-group and s3:// inputs");
+    }
     let aws = AwsArgs { region: a.aws.region.clone(), profile: a.aws.profile.clone(), endpoint_url: a.aws.endpoint_url.clone() };
     let loaded = match &a.snapshot {
         Some(dir) => Some(vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?),
@@ -272,18 +328,28 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             let progress = Bar::new();
             let (summary, read) = reader::read_filtered(&inputs, &opts, &progress, &filter, Summary::new).map_err(read_error)?;
             progress.finish();
-            let damaged: Vec<DamagedSource> = read
-                .damaged
-                .iter()
-                .map(|d| DamagedSource { source: read.sources.name(d.source).to_string(), reason: d.reason.clone(), records_before_damage: d.records_before })
-                .collect();
-            for d in &damaged {
-                eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", d.source, d.reason, d.records_before_damage);
-            }
+            let damaged = damaged_sources(&read);
             if summary.counts.total == 0 {
                 bail!("no flow-log records in the input ({} files read; empty or header-only)", read.sources.len());
             }
             SummaryReport::new(&summary, &read.sources, damaged, a.top)
+        }
+        #[cfg(feature = "aws")]
+        Plan::S3 { urls, s3: s3opts, opts, filter } => {
+            let progress = Bar::new();
+            let (summary, read, stats) = s3::read_filtered(&urls, &s3opts, &opts, &progress, &filter, Summary::new)?;
+            progress.finish();
+            let damaged = damaged_sources(&read);
+            eprintln!(
+                "vpcscope: s3: {} objects listed, {} skipped (outside the time window or not flow-log files), {} read, {} bytes",
+                stats.objects_listed, stats.objects_skipped, stats.objects_read, stats.bytes
+            );
+            if summary.counts.total == 0 {
+                bail!("no flow-log records under {} ({} objects read)", urls.join(", "), stats.objects_read);
+            }
+            let mut report = SummaryReport::new(&summary, &read.sources, damaged, a.top);
+            report.s3 = Some(serde_json::to_value(&stats)?);
+            report
         }
         #[cfg(feature = "aws")]
         Plan::LogGroup { query, format, insights: true } => {
@@ -318,6 +384,19 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// The damaged inputs of a read, each also printed as a warning.
+fn damaged_sources(read: &reader::ReadReport) -> Vec<DamagedSource> {
+    let damaged: Vec<DamagedSource> = read
+        .damaged
+        .iter()
+        .map(|d| DamagedSource { source: read.sources.name(d.source).to_string(), reason: d.reason.clone(), records_before_damage: d.records_before })
+        .collect();
+    for d in &damaged {
+        eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", d.source, d.reason, d.records_before_damage);
+    }
+    damaged
+}
+
 /// An indicatif progress bar on stderr, shown only when stderr is a terminal and the read
 /// has taken more than a second.
 struct Bar {
@@ -331,7 +410,7 @@ impl Bar {
     fn new() -> Bar {
         let bar = indicatif::ProgressBar::hidden();
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}  {wide_bar}")
+            indicatif::ProgressStyle::with_template("{spinner} {msg}{bytes}/{total_bytes} {bytes_per_sec} eta {eta}  {wide_bar}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Bar { bar, enabled: std::io::stderr().is_terminal(), shown: AtomicBool::new(false), started: Instant::now() }
@@ -349,6 +428,10 @@ impl Progress for Bar {
 
     fn grow(&self, bytes: u64) {
         self.bar.inc_length(bytes);
+    }
+
+    fn objects(&self, done: u64, total: u64) {
+        self.bar.set_message(format!("{done}/{total} objects  "));
     }
 
     fn advance(&self, bytes: u64) {
@@ -415,6 +498,15 @@ fn scan_for_explain(input: &InputArgs, aws: AwsArgs, filter: RecordFilter) -> an
             for d in &read.damaged {
                 eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", read.sources.name(d.source), d.reason, d.records_before);
             }
+            (sink, read.sources, filter)
+        }
+        #[cfg(feature = "aws")]
+        Plan::S3 { urls, s3: s3opts, opts, filter } => {
+            let progress = Bar::new();
+            let (sink, read, stats) = s3::read_filtered(&urls, &s3opts, &opts, &progress, &filter, ExplainSink::new)?;
+            progress.finish();
+            damaged_sources(&read);
+            eprintln!("vpcscope: s3: {} objects listed, {} skipped, {} read, {} bytes", stats.objects_listed, stats.objects_skipped, stats.objects_read, stats.bytes);
             (sink, read.sources, filter)
         }
         #[cfg(feature = "aws")]

@@ -247,6 +247,7 @@ impl Results {
             top_talkers: talkers,
             rejected: rej.iter().map(RejectedOut::from).collect(),
             interfaces: ifs.iter().map(InterfaceOut::from).collect(),
+            s3: None,
         }
     }
 }

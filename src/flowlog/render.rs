@@ -204,6 +204,10 @@ pub struct SummaryReport {
     pub rejected: Vec<RejectedOut>,
     /// Per-interface totals.
     pub interfaces: Vec<InterfaceOut>,
+    /// With `s3://` inputs: what the S3 read did (objects listed, skipped and read, bytes,
+    /// the prefixes listed and every request sent); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3: Option<serde_json::Value>,
 }
 
 impl SummaryReport {
@@ -243,6 +247,7 @@ impl SummaryReport {
             top_talkers,
             rejected,
             interfaces,
+            s3: None,
         }
     }
 

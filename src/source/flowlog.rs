@@ -183,6 +183,10 @@ pub trait Progress: Sync {
     }
     /// More bytes were read.
     fn advance(&self, bytes: u64);
+    /// Objects of a remote source read so far, of `total` (S3).
+    fn objects(&self, done: u64, total: u64) {
+        let _ = (done, total);
+    }
 }
 
 /// A [`Progress`] that ignores everything.
@@ -590,6 +594,27 @@ fn piece<S: RecordSink>(
         StreamError::Ratio(r) => io::Error::other(r),
     })?;
     Ok(parser.lines())
+}
+
+/// Reads one object of a remote source (an S3 object's body, as a byte stream) into `sink`:
+/// gzip or plain, as a file is, with the same limits. Anything that goes wrong is the
+/// object's damage, returned rather than stopping the run: the records before it count.
+#[cfg(feature = "aws")]
+pub(crate) fn read_object<R: Read + Send, S: RecordSink>(input: R, len: u64, source: SourceId, opts: &ReadOptions, progress: &dyn Progress, sink: &mut S) -> Option<Damage> {
+    let reason = match stream(input, len, source, opts, progress, sink) {
+        Ok(()) => return None,
+        Err(StreamError::Open(e)) => (format!("read error: {e}"), 0),
+        Err(StreamError::Damaged { reason, records_before }) => (reason, records_before),
+        Err(StreamError::Ratio(r)) => (format!("{r} ({} bytes from {} compressed); not read further, as a likely decompression bomb", r.decompressed, r.compressed), 0),
+    };
+    Some(Damage { source, reason: reason.0, records_before: reason.1 })
+}
+
+/// Reads a Parquet object saved to `file` (see [`read_parquet`]); returns its rows per row
+/// group and its damage.
+#[cfg(feature = "aws")]
+pub(crate) fn read_parquet_object<S: RecordSink, F: Fn() -> S + Sync>(file: File, source: SourceId, opts: &ReadOptions, new_sink: &F, sink: &mut S) -> (Vec<u64>, Option<Damage>) {
+    read_parquet(file, source, opts, new_sink, sink)
 }
 
 enum StreamError {

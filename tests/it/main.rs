@@ -10,6 +10,8 @@ mod matrix;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod reach;
+#[cfg(all(feature = "aws", feature = "parquet"))]
+mod s3;
 mod snapshot;
 mod util;
 mod check;
