@@ -172,7 +172,37 @@ for d, _, files in os.walk(root):
     assert_eq!(s3["objects_read"], 5, "{s3}");
     assert_eq!(s3["objects_skipped"], 5, "{s3}");
 
-    // 3. Account and region narrowing by key segment.
+    // 3. `flows explain` and `audit --flows` read S3 as they read files.
+    let shop = crate::util::sample("flowlogs/shop/shop-default.log");
+    let snap = crate::util::sample("snapshots/shop");
+    let key = "shop/AWSLogs/111122223333/vpcflowlogs/us-east-1/2025/11/26/111122223333_vpcflowlogs_us-east-1_fl-0a1b2c3d_20251126T0940Z_5e1f.log";
+    let upload = r#"
+import sys, boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+s3.upload_file(sys.argv[4], sys.argv[2], sys.argv[3])
+"#;
+    let out = std::process::Command::new(&python).arg("-c").arg(upload).arg(&endpoint).arg(&bucket).arg(key).arg(&shop).output().expect("run python");
+    assert!(out.status.success(), "boto3 upload failed: {}", String::from_utf8_lossy(&out.stderr));
+    let shop_url = format!("s3://{bucket}/shop/");
+    let explain = |input: &str, extra: &[&str]| -> Value {
+        let mut a = vec!["flows", "explain", "--snapshot", snap.to_str().unwrap(), input, "--format", "json"];
+        a.extend(extra);
+        let r = vpcscope(&a);
+        assert_eq!(r.code, 0, "{a:?}: {}", r.stderr);
+        let mut v = r.json();
+        // Evidence names the file or the object: compare the rest.
+        for f in v["findings"].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("evidence");
+        }
+        v
+    };
+    assert_eq!(explain(&shop_url, &aws), explain(shop.to_str().unwrap(), &[]));
+    let r = vpcscope(["audit", "--snapshot", snap.to_str().unwrap(), "--flows", shop_url.as_str(), "--endpoint-url", endpoint.as_str(), "--region", "us-east-1", "--format", "json", "--quiet"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let local = vpcscope(["audit", "--snapshot", snap.to_str().unwrap(), "--flows", shop.to_str().unwrap(), "--format", "json", "--quiet"]);
+    assert_eq!(r.json()["summary"], local.json()["summary"]);
+
+    // 4. Account and region narrowing by key segment.
     let mut args = vec![url.as_str(), "--account", "444455556666", "--log-region", "eu-west-1"];
     args.extend(aws);
     let v = summary(&args);
