@@ -114,6 +114,35 @@ struct AwsArgs {
     endpoint_url: Option<String>,
 }
 
+/// Amazon Athena as the engine (`--athena TABLE`).
+#[derive(Debug, clap::Args)]
+struct AthenaArgs {
+    /// Let Amazon Athena aggregate this table (flow logs in S3) instead of reading inputs.
+    #[arg(long, value_name = "TABLE")]
+    athena: Option<String>,
+    /// With --athena: the table's database.
+    #[arg(long, value_name = "DB", requires = "athena")]
+    athena_database: Option<String>,
+    /// With --athena: the workgroup to run in.
+    #[arg(long, value_name = "WG", requires = "athena")]
+    athena_workgroup: Option<String>,
+    /// With --athena: where Athena writes its result files (s3://...), if the workgroup does
+    /// not set it.
+    #[arg(long, value_name = "S3_URL", requires = "athena")]
+    athena_output: Option<String>,
+    /// With --athena: how the table is partitioned, for the time window's partition
+    /// predicates (none; day: a `day` partition yyyy/MM/dd; hive: year/month/day partitions).
+    #[arg(long, value_enum, value_name = "P", default_value_t = AthenaPartitioning::None, requires = "athena")]
+    athena_partitioning: AthenaPartitioning,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AthenaPartitioning {
+    None,
+    Day,
+    Hive,
+}
+
 #[derive(Debug, clap::Args)]
 struct SummaryArgs {
     #[command(flatten)]
@@ -127,6 +156,8 @@ struct SummaryArgs {
     /// With --log-group: let CloudWatch Logs Insights aggregate server-side.
     #[arg(long, requires = "log_group")]
     insights: bool,
+    #[command(flatten)]
+    athena: AthenaArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
@@ -312,6 +343,9 @@ fn log_group_plan(_group: &str, a: &InputArgs, aws: AwsArgs, _format: Option<For
 
 fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let remote = a.input.inputs.iter().any(|i| i.to_str().is_some_and(is_s3_url));
+    if a.athena.athena.is_some() {
+        return athena_summary(a, out);
+    }
     if a.input.log_group.is_none() && !remote && (a.aws.region.is_some() || a.aws.profile.is_some() || a.aws.endpoint_url.is_some()) {
         bail!("--region, --profile and --endpoint-url apply to --log-group and s3:// inputs");
     }
@@ -382,6 +416,61 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         OutputFormat::Csv => report.write_csv(out)?,
     }
     Ok(0)
+}
+
+/// `flows summary --athena TABLE`: Athena aggregates, the report is rendered here.
+#[cfg(feature = "aws")]
+fn athena_summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    use vpcscope::flowlog::athena::{self as query, Partitioning};
+    use vpcscope::source::athena::{run_query, AthenaTarget};
+    if !a.input.inputs.is_empty() || a.input.log_group.is_some() {
+        bail!("--athena reads the table's logs itself: give no files, s3:// locations or --log-group with it");
+    }
+    let table = a.athena.athena.clone().unwrap_or_default();
+    let loaded = match &a.snapshot {
+        Some(dir) => Some(vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?),
+        None => None,
+    };
+    let topo = loaded.as_ref().map(|l| Topology::new(&l.model));
+    let filter = a.input.filter.filter(topo.as_ref())?;
+    let partitioning = match a.athena.athena_partitioning {
+        AthenaPartitioning::None => Partitioning::None,
+        AthenaPartitioning::Day => Partitioning::Day,
+        AthenaPartitioning::Hive => Partitioning::Hive,
+    };
+    let text = query::query_text(&table, &filter, partitioning);
+    let target = AthenaTarget {
+        database: a.athena.athena_database.clone(),
+        workgroup: a.athena.athena_workgroup.clone(),
+        output: a.athena.athena_output.clone(),
+        region: a.aws.region.clone(),
+        profile: a.aws.profile.clone(),
+        endpoint_url: a.aws.endpoint_url.clone(),
+    };
+    let outcome = run_query(&target, &text, |id| eprintln!("vpcscope: athena: query {id} started"))?;
+    eprintln!("vpcscope: athena: query {} succeeded, {} bytes scanned, {} result rows", outcome.query_id, outcome.scanned_bytes, outcome.rows.len());
+    let mut report = query::report(&outcome.rows, a.top);
+    if report.records.total == 0 {
+        bail!("no flow-log records in Athena table {table} for the query (query {})", outcome.query_id);
+    }
+    report.filter = a.input.filter.is_given().then(|| filter.to_json());
+    report.athena = Some(serde_json::json!({"query_ids": [outcome.query_id], "scanned_bytes": outcome.scanned_bytes, "result_rows": outcome.rows.len()}));
+    if let Some(topo) = &topo {
+        report.name_interfaces(|id| topo.describe_eni(id));
+    }
+    match a.format {
+        OutputFormat::Text => report.write_text(out)?,
+        OutputFormat::Json => report.write_json(out)?,
+        OutputFormat::Csv => report.write_csv(out)?,
+    }
+    Ok(0)
+}
+
+/// `--athena` in a build without the `aws` feature: an error.
+#[cfg(not(feature = "aws"))]
+fn athena_summary(a: SummaryArgs, _out: &mut dyn Write) -> anyhow::Result<u8> {
+    let _ = (&a.athena.athena_database, &a.athena.athena_workgroup, &a.athena.athena_output, a.athena.athena_partitioning);
+    Err(super::without_aws("--athena"))
 }
 
 /// The damaged inputs of a read, each also printed as a warning.

@@ -248,6 +248,7 @@ impl Results {
             rejected: rej.iter().map(RejectedOut::from).collect(),
             interfaces: ifs.iter().map(InterfaceOut::from).collect(),
             s3: None,
+            athena: None,
         }
     }
 }

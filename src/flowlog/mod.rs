@@ -12,11 +12,13 @@
 //!   default format in `v2`).
 //! * [`position`]: evidence positions, the source table and the [`RecordSink`] trait.
 //! * [`aggregate`]: [`Conversations`], [`Summary`] and the derived views.
+//! * [`athena`]: the Athena aggregation query and the conversion of its rows.
 //! * [`insights`]: reading CloudWatch Logs Insights result rows into the same aggregates.
 //! * [`render`]: text, JSON and CSV output of a summary.
 //! * [`synth`]: a generator of realistic synthetic logs, for benchmarks and tests.
 
 pub mod aggregate;
+pub mod athena;
 pub mod field;
 pub mod filter;
 pub mod format;

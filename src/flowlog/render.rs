@@ -178,6 +178,9 @@ pub enum Engine {
     /// CloudWatch Logs Insights (`--insights`).
     #[serde(rename = "cloudwatch-logs-insights")]
     Insights,
+    /// Amazon Athena (`--athena`).
+    #[serde(rename = "athena")]
+    Athena,
 }
 
 /// The `flows summary` report.
@@ -208,6 +211,9 @@ pub struct SummaryReport {
     /// the prefixes listed and every request sent); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub s3: Option<serde_json::Value>,
+    /// With `--athena`: the query ids and the bytes Athena scanned; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub athena: Option<serde_json::Value>,
 }
 
 impl SummaryReport {
@@ -248,6 +254,7 @@ impl SummaryReport {
             rejected,
             interfaces,
             s3: None,
+            athena: None,
         }
     }
 
@@ -292,6 +299,9 @@ impl SummaryReport {
         }
         if self.engine == Engine::Insights {
             writeln!(out, "(aggregated by CloudWatch Logs Insights)")?;
+        }
+        if self.engine == Engine::Athena {
+            writeln!(out, "(aggregated by Amazon Athena)")?;
         }
         if !self.malformed_samples.is_empty() {
             writeln!(out, "\nmalformed lines (first {}):", self.malformed_samples.len())?;

@@ -1,10 +1,12 @@
 //! All I/O lives here: snapshot directories, flow-log files and streams, CloudWatch Logs and
 //! the EC2 API. Everything downstream works on in-memory values.
 //!
-//! `ec2`, `cloudwatch` and `s3` use the AWS SDK and exist only with the `aws` cargo feature (on by
+//! `ec2`, `cloudwatch`, `s3` and `athena` use the AWS SDK and exist only with the `aws` cargo feature (on by
 //! default); `parquet` (Parquet flow-log files, read by `flowlog`'s reader) only with the
 //! `parquet` feature (on by default); everything else builds without them.
 
+#[cfg(feature = "aws")]
+pub mod athena;
 #[cfg(feature = "aws")]
 pub mod cloudwatch;
 #[cfg(feature = "aws")]

@@ -1,6 +1,8 @@
 //! The single integration-test binary: runs the real `vpcscope` executable on the bundled
 //! samples, the shared Batfish fixtures and generated inputs. One module per feature.
 
+#[cfg(feature = "aws")]
+mod athena;
 mod audit;
 mod explain;
 mod filters;
