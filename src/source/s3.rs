@@ -1,6 +1,7 @@
 //! Flow logs in S3 (`s3://bucket/prefix`), read where AWS delivers them, without a local
-//! copy. Read-only: only ListObjectsV2 and GetObject (GET requests) are made, each recorded
-//! by an SDK interceptor ([`S3Stats::requests`]).
+//! copy. Read-only: only ListObjectsV2 and GetObject (GET requests) are made; an SDK
+//! interceptor records every listing request, counts the GetObject requests, and records any
+//! other request ([`S3Stats::other_requests`], which stays empty).
 //!
 //! Key layouts: AWS's default `AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/[<hh>/]`
 //! and the Hive-compatible `AWSLogs/aws-account-id=<a>/aws-service=vpcflowlogs/aws-region=<r>/
@@ -67,8 +68,12 @@ pub struct S3Stats {
     pub bytes: u64,
     /// The prefixes listed, in order.
     pub list_prefixes: Vec<String>,
-    /// Every HTTP request sent, as `METHOD /path?query`, in order.
-    pub requests: Vec<String>,
+    /// Every ListObjectsV2 request sent, as `GET /bucket?query`, in order.
+    pub list_requests: Vec<String>,
+    /// GetObject requests sent.
+    pub get_object_requests: u64,
+    /// Any other request sent, as `METHOD /path?query` (none: the read is read-only).
+    pub other_requests: Vec<String>,
 }
 
 /// S3 failures that stop the read (a single object's failure does not: it is damage).
@@ -119,9 +124,17 @@ pub fn is_s3_url(arg: &str) -> bool {
     arg.starts_with("s3://")
 }
 
-/// Records every request the client sends.
+/// What the client sent: listing requests, a count of GetObject requests, anything else.
+#[derive(Debug, Default)]
+struct Sent {
+    lists: Vec<String>,
+    gets: u64,
+    other: Vec<String>,
+}
+
+/// Records the requests the client sends into [`Sent`].
 #[derive(Debug, Clone)]
-struct Recorder(Arc<Mutex<Vec<String>>>);
+struct Recorder(Arc<Mutex<Sent>>);
 
 impl Intercept for Recorder {
     fn name(&self) -> &'static str {
@@ -139,7 +152,15 @@ impl Intercept for Recorder {
         // Path and query only: the host is the endpoint, already known.
         let path = uri.find("://").and_then(|i| uri[i + 3..].find('/').map(|j| &uri[i + 3 + j..])).unwrap_or(uri);
         let line = format!("{} {}", req.method(), path);
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+        let mut sent = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let get = req.method() == "GET";
+        if get && path.contains("list-type=2") {
+            sent.lists.push(line);
+        } else if get && path.contains("x-id=GetObject") {
+            sent.gets += 1;
+        } else {
+            sent.other.push(line);
+        }
         Ok(())
     }
 }
@@ -244,7 +265,7 @@ where
 {
     let locations: Vec<S3Location> = urls.iter().map(|u| S3Location::parse(u)).collect::<Result<_, _>>()?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(S3Error::Runtime)?;
-    let requests = Arc::new(Mutex::new(Vec::new()));
+    let requests = Arc::new(Mutex::new(Sent::default()));
     let client = rt.block_on(client(o, Recorder(Arc::clone(&requests))));
     let mut stats = S3Stats::default();
     // 1. The listing: every object to read, in key order per location.
@@ -330,7 +351,10 @@ where
     stats.objects_read = objects.len() as u64;
     stats.bytes = bytes.into_inner();
     report.bytes = stats.bytes;
-    stats.requests = requests.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut sent = requests.lock().unwrap_or_else(|p| p.into_inner());
+    stats.list_requests = std::mem::take(&mut sent.lists);
+    stats.get_object_requests = sent.gets;
+    stats.other_requests = std::mem::take(&mut sent.other);
     Ok((sink, report, stats))
 }
 

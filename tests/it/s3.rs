@@ -136,7 +136,9 @@ for d, _, files in os.walk(root):
     assert_eq!(content(&remote), content(&local));
     let s3 = &remote["s3"];
     assert_eq!(s3["objects_listed"].as_u64(), Some(objects as u64 + 1));
-    assert!(s3["requests"].as_array().unwrap().iter().all(|r| r.as_str().unwrap().starts_with("GET ")), "{}", s3["requests"]);
+    // Read-only: listings and GetObject, nothing else.
+    assert_eq!(s3["other_requests"], serde_json::json!([]), "{s3}");
+    assert_eq!(s3["get_object_requests"].as_u64(), Some(objects as u64 + 1));
     let damaged = remote["damaged_sources"].as_array().unwrap();
     assert_eq!(damaged.len(), 1, "{damaged:?}");
     assert!(damaged[0]["source"].as_str().unwrap().starts_with(&format!("s3://{bucket}/AWSLogs/111122223333/")));
@@ -161,7 +163,9 @@ for d, _, files in os.walk(root):
             assert!(["09/", "10/", "11/", "12/"].contains(&h), "listed an hour outside the window: {p}");
         }
     }
-    let lists: Vec<&str> = s3["requests"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).filter(|r| r.contains("list-type=2")).collect();
+    let lists: Vec<&str> = s3["list_requests"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    assert_eq!(s3["other_requests"], serde_json::json!([]), "{s3}");
+    assert_eq!(s3["get_object_requests"], 5, "{s3}");
     // The bucket's top, AWSLogs/, each account (2), each service (2), day 26 of each region
     // (2), and hours 10, 11 and 12 of the hourly layout (3).
     assert_eq!(lists.len(), 11, "{lists:#?}");
