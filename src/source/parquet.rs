@@ -8,16 +8,18 @@
 //! Athena's DDL uses `int`/`bigint`/`string`.
 //!
 //! Each row group is a unit of work (read in parallel with rayon, each into its own sink,
-//! merged as text pieces are). A row becomes one line of the projected columns (`-` for
-//! null) for the flow-log [`Parser`](crate::flowlog::Parser), so a row is judged exactly as
+//! merged as text pieces are), its columns read in batches of rows with the typed column
+//! readers. A row becomes one line of the projected columns (`-` for null) for the flow-log
+//! [`Parser`](crate::flowlog::Parser), so a row is judged exactly as
 //! a text record is: a value no field can hold (a port of 70000, a negative byte count, an
 //! address that is not one) makes the row a malformed record, sampled with the file and its
 //! row number (rows count from 1, like lines). A row group that cannot be decoded, or a file
 //! whose footer is unreadable, is a damaged source: the rows before the damage count.
 
 use crate::flowlog::{Field, Format, HeaderMode, ParseError, ParserBuilder, Position, RecordSink, SourceId};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::record::Field as Value;
 use parquet::schema::types::Type;
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -120,14 +122,15 @@ where
     };
     let schema = reader.metadata().file_metadata().schema_descr();
     let mut fields = Vec::new();
-    let mut projected = Vec::new();
-    for column in schema.root_schema().get_fields() {
-        if !column.is_primitive() {
+    let mut leaves = Vec::new();
+    for (i, column) in schema.columns().iter().enumerate() {
+        // Top-level columns only: a nested group's leaves are no flow-log field.
+        if column.path().parts().len() != 1 {
             continue;
         }
         if let Some(f) = field_of_column(column.name()).filter(|f| USED_FIELDS.contains(f) && !fields.contains(f)) {
             fields.push(f);
-            projected.push(column.clone());
+            leaves.push(i);
         }
     }
     let groups = reader.metadata().num_row_groups();
@@ -144,15 +147,11 @@ where
     let Ok(format) = Format::from_fields(&fields) else {
         return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
     };
-    let projection = match Type::group_type_builder(schema.root_schema().name()).with_fields(projected).build() {
-        Ok(t) => t,
-        Err(e) => return FileOutcome { damage: Some(format!("cannot project the Parquet schema: {e}")), rows_per_group, ..FileOutcome::default() },
-    };
     let results: Vec<(S, u64, Option<String>)> = (0..groups)
         .into_par_iter()
         .map(|g| {
             let mut s = new_sink();
-            let (rows, err) = read_group(&reader, g, &projection, &format, &fields, source, max_line_len, &mut s);
+            let (rows, err) = read_group(&reader, g, &leaves, &format, &fields, source, max_line_len, &mut s);
             s.finish();
             (s, rows, err)
         })
@@ -168,12 +167,27 @@ where
     outcome
 }
 
-/// Reads row group `g`; returns the rows read and the error that stopped it, if any.
+/// Rows read from a row group at a time (per column, then assembled into lines).
+const BATCH: usize = 8192;
+
+/// One projected column of a row group: its typed reader, and the levels and values of the
+/// current batch.
+enum ColumnBatch {
+    I32(ColumnReaderImpl<Int32Type>, Vec<i32>),
+    I64(ColumnReaderImpl<Int64Type>, Vec<i64>),
+    Bytes(ColumnReaderImpl<ByteArrayType>, Vec<ByteArray>),
+    /// A physical type no flow-log field has (boolean, floating point, INT96, fixed-length
+    /// bytes): only its definition levels are read, a value makes the row malformed.
+    Other(ColumnReader),
+}
+
+/// Reads row group `g` column by column, a batch of rows at a time, into lines of the
+/// projected columns for the parser; returns the rows read and the error that stopped it.
 #[allow(clippy::too_many_arguments)]
 fn read_group<S: RecordSink>(
     reader: &SerializedFileReader<Positioned>,
     g: usize,
-    projection: &Type,
+    leaves: &[usize],
     format: &Format,
     fields: &[Field],
     source: SourceId,
@@ -184,10 +198,23 @@ fn read_group<S: RecordSink>(
         Ok(group) => group,
         Err(e) => return (0, Some(format!("row group {g}: {e}"))),
     };
-    let rows = match group.get_row_iter(Some(projection.clone())) {
-        Ok(rows) => rows,
-        Err(e) => return (0, Some(format!("row group {g}: {e}"))),
-    };
+    let total = group.metadata().num_rows().max(0) as u64;
+    let mut columns = Vec::with_capacity(leaves.len());
+    let mut required = Vec::with_capacity(leaves.len());
+    for &leaf in leaves {
+        required.push(group.metadata().column(leaf).column_descr().max_def_level() == 0);
+        let col = match group.get_column_reader(leaf) {
+            Ok(c) => c,
+            Err(e) => return (0, Some(format!("row group {g}: {e}"))),
+        };
+        columns.push(match col {
+            ColumnReader::Int32ColumnReader(r) => ColumnBatch::I32(r, Vec::new()),
+            ColumnReader::Int64ColumnReader(r) => ColumnBatch::I64(r, Vec::new()),
+            ColumnReader::ByteArrayColumnReader(r) => ColumnBatch::Bytes(r, Vec::new()),
+            other => ColumnBatch::Other(other),
+        });
+    }
+    let mut defs: Vec<Vec<i16>> = vec![Vec::new(); leaves.len()];
     let mut parser = ParserBuilder::new().format(format.clone()).header(HeaderMode::Never).max_line_len(max_line_len).build();
     let chunk = g as u32;
     let mut buf = String::with_capacity(1 << 20);
@@ -207,71 +234,111 @@ fn read_group<S: RecordSink>(
             sink.malformed(Position::Line { source, chunk, line }, e);
         }
     };
-    for row in rows {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
+    while n < total {
+        let want = BATCH.min((total - n) as usize);
+        let mut got = None;
+        for (c, col) in columns.iter_mut().enumerate() {
+            defs[c].clear();
+            let levels = if required[c] { None } else { Some(&mut defs[c]) };
+            let read = match col {
+                ColumnBatch::I32(r, v) => {
+                    v.clear();
+                    r.read_records(want, levels, None, v)
+                }
+                ColumnBatch::I64(r, v) => {
+                    v.clear();
+                    r.read_records(want, levels, None, v)
+                }
+                ColumnBatch::Bytes(r, v) => {
+                    v.clear();
+                    r.read_records(want, levels, None, v)
+                }
+                ColumnBatch::Other(r) => other_levels(r, want, levels),
+            };
+            let rows = match read {
+                Ok((rows, _, _)) => rows,
+                Err(e) => {
+                    flush(&mut buf, &mut bad, sink);
+                    return (n, Some(format!("row group {g}, rows from {}: {e}", n + 1)));
+                }
+            };
+            if *got.get_or_insert(rows) != rows || rows == 0 {
                 flush(&mut buf, &mut bad, sink);
-                return (n, Some(format!("row group {g}, row {}: {e}", n + 1)));
-            }
-        };
-        n += 1;
-        let start = buf.len();
-        let mut error = None;
-        for (i, (_, value)) in row.get_column_iter().enumerate() {
-            if i > 0 {
-                buf.push(' ');
-            }
-            if let Err(e) = push_value(&mut buf, value, fields.get(i).copied().unwrap_or(Field::Version)) {
-                error = Some(e);
-                break;
+                return (n, Some(format!("row group {g}, rows from {}: columns of different lengths", n + 1)));
             }
         }
-        if let Some(e) = error {
-            // The row is one malformed record; its line stays (blank) so numbering holds.
-            buf.truncate(start);
-            bad.push((n, e));
+        let rows = got.unwrap_or(0);
+        let mut next = vec![0usize; columns.len()];
+        for r in 0..rows {
+            n += 1;
+            let start = buf.len();
+            let mut error = None;
+            for (c, col) in columns.iter().enumerate() {
+                if c > 0 {
+                    buf.push(' ');
+                }
+                let present = required[c] || defs[c].get(r).is_some_and(|&d| d > 0);
+                if !present {
+                    buf.push('-');
+                    continue;
+                }
+                let i = next[c];
+                next[c] += 1;
+                let field = fields.get(c).copied().unwrap_or(Field::Version);
+                let result = match col {
+                    ColumnBatch::I32(_, v) => v.get(i).map(|x| push_number(&mut buf, i64::from(*x))).ok_or(ParseError::WrongType(field)),
+                    ColumnBatch::I64(_, v) => v.get(i).map(|x| push_number(&mut buf, *x)).ok_or(ParseError::WrongType(field)),
+                    ColumnBatch::Bytes(_, v) => match v.get(i) {
+                        Some(b) => std::str::from_utf8(b.data()).map_err(|_| ParseError::NotText).and_then(|t| push_text(&mut buf, t, field)),
+                        None => Err(ParseError::WrongType(field)),
+                    },
+                    ColumnBatch::Other(_) => Err(ParseError::WrongType(field)),
+                };
+                if let Err(e) = result {
+                    error.get_or_insert(e);
+                }
+            }
+            if let Some(e) = error {
+                // The row is one malformed record; its line stays (blank) so numbering holds.
+                buf.truncate(start);
+                bad.push((n, e));
+            }
+            buf.push('\n');
         }
-        buf.push('\n');
-        if buf.len() >= 1 << 20 {
-            flush(&mut buf, &mut bad, sink);
-        }
+        flush(&mut buf, &mut bad, sink);
     }
-    flush(&mut buf, &mut bad, sink);
     (n, None)
 }
 
-/// Writes one value as flow-log text (`-` for null).
-fn push_value(buf: &mut String, value: &Value, field: Field) -> Result<(), ParseError> {
-    let text = |buf: &mut String, s: &str| -> Result<(), ParseError> {
-        if s.is_empty() {
-            buf.push('-');
-        } else if s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
-            return Err(ParseError::SpaceInValue(field));
-        } else {
-            buf.push_str(s);
-        }
-        Ok(())
-    };
-    // Writing into a String cannot fail.
-    let _ = match value {
-        Value::Null => {
-            buf.push('-');
-            Ok(())
-        }
-        Value::Byte(v) => write!(buf, "{v}"),
-        Value::Short(v) => write!(buf, "{v}"),
-        Value::Int(v) => write!(buf, "{v}"),
-        Value::Long(v) => write!(buf, "{v}"),
-        Value::UByte(v) => write!(buf, "{v}"),
-        Value::UShort(v) => write!(buf, "{v}"),
-        Value::UInt(v) => write!(buf, "{v}"),
-        Value::ULong(v) => write!(buf, "{v}"),
-        Value::Str(s) => return text(buf, s),
-        Value::Bytes(b) => return std::str::from_utf8(b.data()).map_err(|_| ParseError::NotText).and_then(|s| text(buf, s)),
-        // Booleans, floats, decimals, dates, lists: no flow-log field holds them.
-        _ => return Err(ParseError::WrongType(field)),
-    };
+/// Reads the definition levels of a column of another physical type (its values are
+/// skipped into a scratch buffer).
+fn other_levels(r: &mut ColumnReader, want: usize, levels: Option<&mut Vec<i16>>) -> parquet::errors::Result<(usize, usize, usize)> {
+    match r {
+        ColumnReader::BoolColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::Int96ColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::FloatColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::DoubleColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::FixedLenByteArrayColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::Int32ColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::Int64ColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::ByteArrayColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+    }
+}
+
+fn push_number(buf: &mut String, x: i64) {
+    let _ = write!(buf, "{x}");
+}
+
+/// Writes a string value (`-` when empty); a space or control character would split the
+/// line, so it makes the row malformed.
+fn push_text(buf: &mut String, s: &str, field: Field) -> Result<(), ParseError> {
+    if s.is_empty() {
+        buf.push('-');
+    } else if s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        return Err(ParseError::SpaceInValue(field));
+    } else {
+        buf.push_str(s);
+    }
     Ok(())
 }
 
