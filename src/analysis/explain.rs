@@ -208,6 +208,10 @@ impl RecordSink for ExplainSink {
         self.summary.add_malformed(position, error);
     }
 
+    fn filtered(&mut self, _position: Position) {
+        self.summary.add_filtered();
+    }
+
     fn finish(&mut self) {
         while let Some((id, seen)) = self.ahead.pop(&mut self.convs) {
             self.pending.push_back((id.0, seen));
@@ -346,8 +350,10 @@ pub struct Finding {
 /// The whole answer.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
-    /// Record counts (`total == ok + nodata + skipdata + malformed`).
+    /// Record counts (`total == ok + nodata + skipdata + malformed + filtered_out`).
     pub records: flowlog::RecordCounts,
+    /// The incident filter of the run (`RecordFilter::to_json`), or `null` without one.
+    pub filter: Option<serde_json::Value>,
     /// Distinct conversations evaluated.
     pub conversations: u64,
     /// Conversations whose direction could not be told (no `flow-direction`, and the
@@ -611,6 +617,7 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
     findings.par_sort_by(|(pa, a), (pb, b)| a.kind.cmp(&b.kind).then(b.count.cmp(&a.count)).then(a.interface.cmp(&b.interface)).then(pa.cmp(pb)));
     Report {
         records: sink.summary.counts,
+        filter: None,
         conversations: sink.convs.len() as u64,
         undetermined_direction: undetermined,
         undecided_checks: undecided,

@@ -5,7 +5,9 @@ use super::snapshot_args::SnapshotArgs;
 use clap::ValueEnum;
 use std::io::Write;
 use std::path::PathBuf;
+use super::flow_filter::FilterArgs;
 use vpcscope::analysis::audit::{self, flows, Severity};
+use vpcscope::flowlog::RecordFilter;
 use vpcscope::topology::Topology;
 
 /// Output format.
@@ -76,15 +78,27 @@ pub struct Args {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     fail_on: FailOn,
+    /// Which --flows records to use (an incident's window, interfaces, addresses).
+    #[command(flatten)]
+    filter: FilterArgs,
 }
 
-fn read_flows(paths: &[PathBuf]) -> anyhow::Result<Option<Vec<flows::FlowRecord>>> {
+/// The `--flows` conversations, and the number of records outside `filter`; `s3://`
+/// locations are read with the account of `live` (region, profile, endpoint).
+fn read_flows(paths: &[PathBuf], filter: &RecordFilter, live: &super::snapshot::LiveArgs) -> anyhow::Result<Option<(Vec<flows::FlowRecord>, u64)>> {
     use vpcscope::source::flowlog::{self as reader, Input, NoProgress, ReadOptions};
     if paths.is_empty() {
         return Ok(None);
     }
-    let inputs: Vec<Input> = paths.iter().map(|p| Input::from_arg(p.as_os_str())).collect();
-    let (sink, read) = reader::read(&inputs, &ReadOptions::default(), &NoProgress, flows::AuditSink::new)?;
+    let urls: Vec<String> = paths.iter().filter_map(|p| p.to_str()).filter(|p| p.starts_with("s3://")).map(str::to_string).collect();
+    let (sink, read) = if urls.is_empty() {
+        let inputs: Vec<Input> = paths.iter().map(|p| Input::from_arg(p.as_os_str())).collect();
+        reader::read_filtered(&inputs, &ReadOptions::default(), &NoProgress, filter, flows::AuditSink::new)?
+    } else if urls.len() == paths.len() {
+        read_s3_flows(&urls, filter, live)?
+    } else {
+        anyhow::bail!("--flows: give either local files or s3:// locations, not both");
+    };
     for d in &read.damaged {
         eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", read.sources.name(d.source), d.reason, d.records_before);
     }
@@ -104,15 +118,44 @@ fn read_flows(paths: &[PathBuf]) -> anyhow::Result<Option<Vec<flows::FlowRecord>
     if c.total == 0 {
         anyhow::bail!("--flows: no flow-log records in the input (empty or header-only)");
     }
-    Ok(Some(sink.into_records()))
+    Ok(Some((sink.into_records(), c.filtered_out)))
+}
+
+#[cfg(feature = "aws")]
+fn read_s3_flows(urls: &[String], filter: &RecordFilter, live: &super::snapshot::LiveArgs) -> anyhow::Result<(flows::AuditSink, vpcscope::source::flowlog::ReadReport)> {
+    use vpcscope::source::s3::{self, S3Options};
+    let opts = S3Options {
+        region: live.regions.first().cloned(),
+        profile: live.profile.clone(),
+        endpoint_url: live.endpoint_url.clone(),
+        since: filter.since,
+        until: filter.until,
+        concurrency: 8,
+        ..S3Options::default()
+    };
+    let (sink, read, _) = s3::read_filtered(urls, &opts, &Default::default(), &vpcscope::source::flowlog::NoProgress, filter, flows::AuditSink::new)?;
+    Ok((sink, read))
+}
+
+#[cfg(not(feature = "aws"))]
+fn read_s3_flows(_urls: &[String], _filter: &RecordFilter, _live: &super::snapshot::LiveArgs) -> anyhow::Result<(flows::AuditSink, vpcscope::source::flowlog::ReadReport)> {
+    Err(super::without_aws("--flows s3://"))
 }
 
 /// Runs the subcommand.
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let loaded = args.snapshot.load()?;
-    let records = read_flows(&args.flows)?;
     let topo = Topology::new(&loaded.model);
-    let report = audit::audit(&topo, &audit::Options { flows: records.as_deref() });
+    if args.filter.is_given() && args.flows.is_empty() {
+        anyhow::bail!("the flow-log filters (--since, --interface, ...) apply to --flows, which is not given");
+    }
+    let filter = args.filter.filter(Some(&topo))?;
+    let flows = read_flows(&args.flows, &filter, &args.snapshot.live)?;
+    let mut report = audit::audit(&topo, &audit::Options { flows: flows.as_ref().map(|(r, _)| r.as_slice()) });
+    if args.filter.is_given() {
+        report.summary.flow_filter = Some(filter.to_json());
+        report.summary.flow_records_filtered_out = flows.as_ref().map(|(_, n)| *n);
+    }
     let status = super::decided(if args.fail_on.severity().is_some_and(|s| report.has_at_least(s)) { 1 } else { 0 });
     let format = super::format_for(
         args.format,

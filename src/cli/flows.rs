@@ -13,10 +13,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use vpcscope::flowlog::render::{DamagedSource, SummaryReport};
 use vpcscope::flowlog::synth::{write_synthetic, SynthConfig};
-use vpcscope::flowlog::{Format, Sources, Summary};
+use vpcscope::flowlog::{Format, RecordFilter, Sources, Summary};
 #[cfg(feature = "aws")]
 use vpcscope::source::cloudwatch::{self, LogGroupQuery};
+#[cfg(feature = "aws")]
+use vpcscope::source::s3::{self, S3Options};
 use vpcscope::source::flowlog::{self as reader, Input, Parallelism, Progress, ReadOptions};
+use super::flow_filter::FilterArgs;
 use super::snapshot_args::SnapshotArgs;
 use vpcscope::analysis::explain::{self, ExplainSink};
 use vpcscope::topology::Topology;
@@ -50,9 +53,19 @@ enum OutputFormat {
 /// Where flow-log records come from: files, directories, stdin, or a CloudWatch Logs log group.
 #[derive(Debug, clap::Args)]
 struct InputArgs {
-    /// Flow-log files (plain or gzip), directories (read recursively), or - for stdin.
-    #[arg(value_name = "FILES|DIRS|-")]
+    /// Flow-log files (plain, gzip or Parquet), directories (read recursively), - for stdin,
+    /// or s3://bucket/prefix locations (AWS's delivery layouts).
+    #[arg(value_name = "FILES|DIRS|-|s3://...")]
     inputs: Vec<OsString>,
+    /// With s3:// inputs: only this account's keys (AWSLogs/<account>/...). Repeatable.
+    #[arg(long, value_name = "ID")]
+    account: Vec<String>,
+    /// With s3:// inputs: only this region's keys (.../vpcflowlogs/<region>/...). Repeatable.
+    #[arg(long, value_name = "R")]
+    log_region: Vec<String>,
+    /// With s3:// inputs: objects fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    s3_concurrency: usize,
     /// Read this CloudWatch Logs log group instead of files.
     #[arg(long, value_name = "NAME")]
     log_group: Option<String>,
@@ -82,21 +95,52 @@ struct InputArgs {
     /// Piece size in bytes for splitting large files (for tests).
     #[arg(long, hide = true, value_name = "BYTES")]
     piece_size: Option<u64>,
+    #[command(flatten)]
+    filter: FilterArgs,
 }
 
 /// The AWS account of `--log-group` (flags of `flows summary`; `flows explain` takes them
 /// from its snapshot arguments).
 #[derive(Debug, clap::Args)]
 struct AwsArgs {
-    /// AWS region for --log-group.
-    #[arg(long, value_name = "R", requires = "log_group")]
+    /// AWS region for --log-group and s3:// inputs.
+    #[arg(long, value_name = "R")]
     region: Option<String>,
-    /// AWS named profile for --log-group.
-    #[arg(long, value_name = "P", requires = "log_group")]
+    /// AWS named profile for --log-group and s3:// inputs.
+    #[arg(long, value_name = "P")]
     profile: Option<String>,
-    /// A different CloudWatch Logs endpoint (e.g. a local emulator).
-    #[arg(long, value_name = "URL", requires = "log_group")]
+    /// A different CloudWatch Logs or S3 endpoint (e.g. a local emulator).
+    #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+}
+
+/// Amazon Athena as the engine (`--athena TABLE`).
+#[derive(Debug, clap::Args)]
+struct AthenaArgs {
+    /// Let Amazon Athena aggregate this table (flow logs in S3) instead of reading inputs.
+    #[arg(long, value_name = "TABLE")]
+    athena: Option<String>,
+    /// With --athena: the table's database.
+    #[arg(long, value_name = "DB", requires = "athena")]
+    athena_database: Option<String>,
+    /// With --athena: the workgroup to run in.
+    #[arg(long, value_name = "WG", requires = "athena")]
+    athena_workgroup: Option<String>,
+    /// With --athena: where Athena writes its result files (s3://...), if the workgroup does
+    /// not set it.
+    #[arg(long, value_name = "S3_URL", requires = "athena")]
+    athena_output: Option<String>,
+    /// With --athena: how the table is partitioned, for the time window's partition
+    /// predicates (none; day: a `day` partition yyyy/MM/dd; hive: year/month/day partitions).
+    #[arg(long, value_enum, value_name = "P", default_value_t = AthenaPartitioning::None, requires = "athena")]
+    athena_partitioning: AthenaPartitioning,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AthenaPartitioning {
+    None,
+    Day,
+    Hive,
 }
 
 #[derive(Debug, clap::Args)]
@@ -112,6 +156,8 @@ struct SummaryArgs {
     /// With --log-group: let CloudWatch Logs Insights aggregate server-side.
     #[arg(long, requires = "log_group")]
     insights: bool,
+    #[command(flatten)]
+    athena: AthenaArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
@@ -187,13 +233,16 @@ fn generate(a: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
 
 /// The checked plan of a summary run.
 enum Plan {
-    Files { inputs: Vec<Input>, opts: ReadOptions },
+    Files { inputs: Vec<Input>, opts: ReadOptions, filter: RecordFilter },
     #[cfg(feature = "aws")]
     LogGroup { query: LogGroupQuery, format: Option<Format>, insights: bool },
+    #[cfg(feature = "aws")]
+    S3 { urls: Vec<String>, s3: S3Options, opts: ReadOptions, filter: RecordFilter },
 }
 
-/// The read plan for `input`; `aws` is the account of a log group (region, profile, endpoint).
-fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
+/// The read plan for `input`; `aws` is the account of a log group (region, profile, endpoint),
+/// `filter` the checked incident filter.
+fn plan(a: &InputArgs, aws: AwsArgs, insights: bool, filter: RecordFilter) -> anyhow::Result<Plan> {
     let format = match &a.log_format {
         Some(f) => Some(Format::from_log_format(f).context("bad --log-format")?),
         None => None,
@@ -202,10 +251,17 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
         if !a.inputs.is_empty() {
             bail!("give either files or --log-group, not both");
         }
-        return log_group_plan(group, a, aws, format, insights);
+        return log_group_plan(group, a, aws, format, insights, filter);
     }
     if a.inputs.is_empty() {
-        bail!("no input: give flow-log files, directories, - for stdin, or --log-group NAME");
+        bail!("no input: give flow-log files, directories, - for stdin, s3://bucket/prefix, or --log-group NAME");
+    }
+    let remote = a.inputs.iter().filter(|i| i.to_str().is_some_and(is_s3_url)).count();
+    if remote > 0 && remote < a.inputs.len() {
+        bail!("give either local inputs or s3:// locations, not both");
+    }
+    if remote == 0 && (!a.account.is_empty() || !a.log_region.is_empty()) {
+        bail!("--account and --log-region apply to s3:// inputs");
     }
     let mut opts = ReadOptions { format: format.unwrap_or_default(), max_gzip_ratio: a.max_gzip_ratio, ..ReadOptions::default() };
     if a.sequential {
@@ -217,7 +273,38 @@ fn plan(a: &InputArgs, aws: AwsArgs, insights: bool) -> anyhow::Result<Plan> {
     if let Some(p) = a.piece_size {
         opts.piece_size = p.max(1);
     }
-    Ok(Plan::Files { inputs: a.inputs.iter().map(|s| Input::from_arg(s)).collect(), opts })
+    if remote > 0 {
+        let urls = a.inputs.iter().filter_map(|i| i.to_str().map(str::to_string)).collect();
+        return s3_plan(urls, a, aws, opts, filter);
+    }
+    Ok(Plan::Files { inputs: a.inputs.iter().map(|s| Input::from_arg(s)).collect(), opts, filter })
+}
+
+fn is_s3_url(arg: &str) -> bool {
+    arg.starts_with("s3://")
+}
+
+/// The plan of an S3 read: the filter's window prunes the listing.
+#[cfg(feature = "aws")]
+fn s3_plan(urls: Vec<String>, a: &InputArgs, aws: AwsArgs, opts: ReadOptions, filter: RecordFilter) -> anyhow::Result<Plan> {
+    let s3 = S3Options {
+        region: aws.region,
+        profile: aws.profile,
+        endpoint_url: aws.endpoint_url,
+        since: filter.since,
+        until: filter.until,
+        accounts: a.account.clone(),
+        log_regions: a.log_region.clone(),
+        concurrency: a.s3_concurrency.max(1),
+    };
+    Ok(Plan::S3 { urls, s3, opts, filter })
+}
+
+/// s3:// inputs in a build without the `aws` feature: an error.
+#[cfg(not(feature = "aws"))]
+fn s3_plan(_urls: Vec<String>, a: &InputArgs, _aws: AwsArgs, _opts: ReadOptions, _filter: RecordFilter) -> anyhow::Result<Plan> {
+    let _ = (&a.account, &a.log_region, a.s3_concurrency);
+    Err(super::without_aws("s3:// inputs"))
 }
 
 /// A read error, with the flag that lifts the gzip ratio limit when that limit stopped it.
@@ -230,7 +317,7 @@ fn read_error(e: reader::SourceError) -> anyhow::Error {
 
 /// The plan of a `--log-group` read.
 #[cfg(feature = "aws")]
-fn log_group_plan(group: &str, a: &InputArgs, aws: AwsArgs, format: Option<Format>, insights: bool) -> anyhow::Result<Plan> {
+fn log_group_plan(group: &str, a: &InputArgs, aws: AwsArgs, format: Option<Format>, insights: bool, filter: RecordFilter) -> anyhow::Result<Plan> {
     let time = |t: &Option<String>, flag: &str| -> anyhow::Result<Option<i64>> {
         t.as_deref().map(cloudwatch::parse_time).transpose().with_context(|| format!("bad {flag}"))
     };
@@ -242,36 +329,61 @@ fn log_group_plan(group: &str, a: &InputArgs, aws: AwsArgs, format: Option<Forma
         region: aws.region,
         profile: aws.profile,
         endpoint_url: aws.endpoint_url,
+        filter,
     };
     Ok(Plan::LogGroup { query, format, insights })
 }
 
 /// `--log-group` in a build without the `aws` feature: an error.
 #[cfg(not(feature = "aws"))]
-fn log_group_plan(_group: &str, a: &InputArgs, aws: AwsArgs, _format: Option<Format>, insights: bool) -> anyhow::Result<Plan> {
+fn log_group_plan(_group: &str, a: &InputArgs, aws: AwsArgs, _format: Option<Format>, insights: bool, _filter: RecordFilter) -> anyhow::Result<Plan> {
     let _ = (&a.start, &a.end, &a.log_stream_prefix, aws.region, aws.profile, aws.endpoint_url, insights);
     Err(super::without_aws("--log-group (CloudWatch Logs)"))
 }
 
 fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let remote = a.input.inputs.iter().any(|i| i.to_str().is_some_and(is_s3_url));
+    if a.athena.athena.is_some() {
+        return athena_summary(a, out);
+    }
+    if a.input.log_group.is_none() && !remote && (a.aws.region.is_some() || a.aws.profile.is_some() || a.aws.endpoint_url.is_some()) {
+        bail!("--region, --profile and --endpoint-url apply to --log-group and s3:// inputs");
+    }
     let aws = AwsArgs { region: a.aws.region.clone(), profile: a.aws.profile.clone(), endpoint_url: a.aws.endpoint_url.clone() };
-    let report = match plan(&a.input, aws, a.insights)? {
-        Plan::Files { inputs, opts } => {
+    let loaded = match &a.snapshot {
+        Some(dir) => Some(vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?),
+        None => None,
+    };
+    let topo = loaded.as_ref().map(|l| Topology::new(&l.model));
+    let filter = a.input.filter.filter(topo.as_ref())?;
+    let echo = a.input.filter.is_given().then(|| filter.to_json());
+    let report = match plan(&a.input, aws, a.insights, filter)? {
+        Plan::Files { inputs, opts, filter } => {
             let progress = Bar::new();
-            let (summary, read) = reader::read(&inputs, &opts, &progress, Summary::new).map_err(read_error)?;
+            let (summary, read) = reader::read_filtered(&inputs, &opts, &progress, &filter, Summary::new).map_err(read_error)?;
             progress.finish();
-            let damaged: Vec<DamagedSource> = read
-                .damaged
-                .iter()
-                .map(|d| DamagedSource { source: read.sources.name(d.source).to_string(), reason: d.reason.clone(), records_before_damage: d.records_before })
-                .collect();
-            for d in &damaged {
-                eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", d.source, d.reason, d.records_before_damage);
-            }
+            let damaged = damaged_sources(&read);
             if summary.counts.total == 0 {
                 bail!("no flow-log records in the input ({} files read; empty or header-only)", read.sources.len());
             }
             SummaryReport::new(&summary, &read.sources, damaged, a.top)
+        }
+        #[cfg(feature = "aws")]
+        Plan::S3 { urls, s3: s3opts, opts, filter } => {
+            let progress = Bar::new();
+            let (summary, read, stats) = s3::read_filtered(&urls, &s3opts, &opts, &progress, &filter, Summary::new)?;
+            progress.finish();
+            let damaged = damaged_sources(&read);
+            eprintln!(
+                "vpcscope: s3: {} objects listed, {} skipped (outside the time window or not flow-log files), {} read, {} bytes",
+                stats.objects_listed, stats.objects_skipped, stats.objects_read, stats.bytes
+            );
+            if summary.counts.total == 0 {
+                bail!("no flow-log records under {} ({} objects read)", urls.join(", "), stats.objects_read);
+            }
+            let mut report = SummaryReport::new(&summary, &read.sources, damaged, a.top);
+            report.s3 = Some(serde_json::to_value(&stats)?);
+            report
         }
         #[cfg(feature = "aws")]
         Plan::LogGroup { query, format, insights: true } => {
@@ -294,9 +406,8 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
     };
     let mut report = report;
-    if let Some(dir) = &a.snapshot {
-        let loaded = vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?;
-        let topo = Topology::new(&loaded.model);
+    report.filter = echo;
+    if let Some(topo) = &topo {
         report.name_interfaces(|id| topo.describe_eni(id));
     }
     match a.format {
@@ -305,6 +416,74 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         OutputFormat::Csv => report.write_csv(out)?,
     }
     Ok(0)
+}
+
+/// `flows summary --athena TABLE`: Athena aggregates, the report is rendered here.
+#[cfg(feature = "aws")]
+fn athena_summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    use vpcscope::flowlog::athena::{self as query, Partitioning};
+    use vpcscope::source::athena::{run_query, AthenaTarget};
+    if !a.input.inputs.is_empty() || a.input.log_group.is_some() {
+        bail!("--athena reads the table's logs itself: give no files, s3:// locations or --log-group with it");
+    }
+    let table = a.athena.athena.clone().unwrap_or_default();
+    let loaded = match &a.snapshot {
+        Some(dir) => Some(vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?),
+        None => None,
+    };
+    let topo = loaded.as_ref().map(|l| Topology::new(&l.model));
+    let filter = a.input.filter.filter(topo.as_ref())?;
+    let partitioning = match a.athena.athena_partitioning {
+        AthenaPartitioning::None => Partitioning::None,
+        AthenaPartitioning::Day => Partitioning::Day,
+        AthenaPartitioning::Hive => Partitioning::Hive,
+    };
+    let text = query::query_text(&table, &filter, partitioning);
+    let target = AthenaTarget {
+        database: a.athena.athena_database.clone(),
+        workgroup: a.athena.athena_workgroup.clone(),
+        output: a.athena.athena_output.clone(),
+        region: a.aws.region.clone(),
+        profile: a.aws.profile.clone(),
+        endpoint_url: a.aws.endpoint_url.clone(),
+    };
+    let outcome = run_query(&target, &text, |id| eprintln!("vpcscope: athena: query {id} started"))?;
+    eprintln!("vpcscope: athena: query {} succeeded, {} bytes scanned, {} result rows", outcome.query_id, outcome.scanned_bytes, outcome.rows.len());
+    let mut report = query::report(&outcome.rows, a.top);
+    if report.records.total == 0 {
+        bail!("no flow-log records in Athena table {table} for the query (query {})", outcome.query_id);
+    }
+    report.filter = a.input.filter.is_given().then(|| filter.to_json());
+    report.athena = Some(serde_json::json!({"query_ids": [outcome.query_id], "scanned_bytes": outcome.scanned_bytes, "result_rows": outcome.rows.len()}));
+    if let Some(topo) = &topo {
+        report.name_interfaces(|id| topo.describe_eni(id));
+    }
+    match a.format {
+        OutputFormat::Text => report.write_text(out)?,
+        OutputFormat::Json => report.write_json(out)?,
+        OutputFormat::Csv => report.write_csv(out)?,
+    }
+    Ok(0)
+}
+
+/// `--athena` in a build without the `aws` feature: an error.
+#[cfg(not(feature = "aws"))]
+fn athena_summary(a: SummaryArgs, _out: &mut dyn Write) -> anyhow::Result<u8> {
+    let _ = (&a.athena.athena_database, &a.athena.athena_workgroup, &a.athena.athena_output, a.athena.athena_partitioning);
+    Err(super::without_aws("--athena"))
+}
+
+/// The damaged inputs of a read, each also printed as a warning.
+fn damaged_sources(read: &reader::ReadReport) -> Vec<DamagedSource> {
+    let damaged: Vec<DamagedSource> = read
+        .damaged
+        .iter()
+        .map(|d| DamagedSource { source: read.sources.name(d.source).to_string(), reason: d.reason.clone(), records_before_damage: d.records_before })
+        .collect();
+    for d in &damaged {
+        eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", d.source, d.reason, d.records_before_damage);
+    }
+    damaged
 }
 
 /// An indicatif progress bar on stderr, shown only when stderr is a terminal and the read
@@ -320,7 +499,7 @@ impl Bar {
     fn new() -> Bar {
         let bar = indicatif::ProgressBar::hidden();
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}  {wide_bar}")
+            indicatif::ProgressStyle::with_template("{spinner} {msg}{bytes}/{total_bytes} {bytes_per_sec} eta {eta}  {wide_bar}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Bar { bar, enabled: std::io::stderr().is_terminal(), shown: AtomicBool::new(false), started: Instant::now() }
@@ -340,6 +519,10 @@ impl Progress for Bar {
         self.bar.inc_length(bytes);
     }
 
+    fn objects(&self, done: u64, total: u64) {
+        self.bar.set_message(format!("{done}/{total} objects  "));
+    }
+
     fn advance(&self, bytes: u64) {
         self.bar.inc(bytes);
         if self.enabled && !self.shown.load(Ordering::Relaxed) && self.started.elapsed() > Duration::from_secs(1) && !self.shown.swap(true, Ordering::Relaxed) {
@@ -355,20 +538,30 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     let live = &a.snapshot.live;
     let aws = AwsArgs { region: live.regions.first().cloned(), profile: live.profile.clone(), endpoint_url: live.endpoint_url.clone() };
-    // The network is loaded (or captured) on its own thread while the logs are read: the
-    // two are independent until the conversations are decided.
-    let (loaded, scanned) = std::thread::scope(|s| {
-        let loader = s.spawn(|| a.snapshot.load());
-        let scanned = scan_for_explain(&a.input, aws);
-        (loader.join(), scanned)
-    });
-    let loaded = loaded.map_err(|_| anyhow::anyhow!("the snapshot loader stopped unexpectedly"))??;
-    let (sink, sources) = scanned?;
+    let (loaded, scanned) = if a.input.filter.needs_names() {
+        // `--interface NAME` is resolved in the network before any log is read.
+        let loaded = a.snapshot.load()?;
+        let filter = a.input.filter.filter(Some(&Topology::new(&loaded.model)))?;
+        let scanned = scan_for_explain(&a.input, aws, filter);
+        (loaded, scanned)
+    } else {
+        let filter = a.input.filter.filter(None)?;
+        // The network is loaded (or captured) on its own thread while the logs are read: the
+        // two are independent until the conversations are decided.
+        let (loaded, scanned) = std::thread::scope(|s| {
+            let loader = s.spawn(|| a.snapshot.load());
+            let scanned = scan_for_explain(&a.input, aws, filter);
+            (loader.join(), scanned)
+        });
+        (loaded.map_err(|_| anyhow::anyhow!("the snapshot loader stopped unexpectedly"))??, scanned)
+    };
+    let (sink, sources, filter) = scanned?;
     let topo = Topology::new(&loaded.model);
     if sink.summary.counts.total == 0 {
         bail!("no flow-log records in the input (empty or header-only)");
     }
-    let report = explain::explain(&topo, &sink, &sources);
+    let mut report = explain::explain(&topo, &sink, &sources);
+    report.filter = a.input.filter.is_given().then(|| filter.to_json());
     match a.format {
         ExplainFormat::Text => vpcscope::report::explain::text(out, &report)?,
         ExplainFormat::Json => vpcscope::report::explain::json(out, &report)?,
@@ -384,24 +577,33 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// Reads the logs of `flows explain` into its sink.
-fn scan_for_explain(input: &InputArgs, aws: AwsArgs) -> anyhow::Result<(ExplainSink, Sources)> {
-    Ok(match plan(input, aws, false)? {
-        Plan::Files { inputs, opts } => {
+/// Reads the logs of `flows explain` into its sink; returns the filter applied with it.
+fn scan_for_explain(input: &InputArgs, aws: AwsArgs, filter: RecordFilter) -> anyhow::Result<(ExplainSink, Sources, RecordFilter)> {
+    Ok(match plan(input, aws, false, filter)? {
+        Plan::Files { inputs, opts, filter } => {
             let progress = Bar::new();
-            let (sink, read) = reader::read(&inputs, &opts, &progress, ExplainSink::new).map_err(read_error)?;
+            let (sink, read) = reader::read_filtered(&inputs, &opts, &progress, &filter, ExplainSink::new).map_err(read_error)?;
             progress.finish();
             for d in &read.damaged {
                 eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", read.sources.name(d.source), d.reason, d.records_before);
             }
-            (sink, read.sources)
+            (sink, read.sources, filter)
+        }
+        #[cfg(feature = "aws")]
+        Plan::S3 { urls, s3: s3opts, opts, filter } => {
+            let progress = Bar::new();
+            let (sink, read, stats) = s3::read_filtered(&urls, &s3opts, &opts, &progress, &filter, ExplainSink::new)?;
+            progress.finish();
+            damaged_sources(&read);
+            eprintln!("vpcscope: s3: {} objects listed, {} skipped, {} read, {} bytes", stats.objects_listed, stats.objects_skipped, stats.objects_read, stats.bytes);
+            (sink, read.sources, filter)
         }
         #[cfg(feature = "aws")]
         Plan::LogGroup { query, format, .. } => {
             let mut sink = ExplainSink::new();
             let mut sources = Sources::new();
             cloudwatch::read_log_group(&query, &format.unwrap_or_default(), &mut sink, &mut sources)?;
-            (sink, sources)
+            (sink, sources, query.filter)
         }
     })
 }

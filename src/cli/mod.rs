@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use std::io::Write;
 
 mod audit;
+mod flow_filter;
 mod flows;
 mod check;
 mod diff;

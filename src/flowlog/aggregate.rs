@@ -1105,7 +1105,8 @@ pub struct InterfaceTotals {
     pub conversations: u64,
 }
 
-/// Record counts by kind. Invariant: `total == ok + nodata + skipdata + malformed`.
+/// Record counts by kind. Invariant: `total == ok + nodata + skipdata + malformed +
+/// filtered_out`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct RecordCounts {
     /// Every non-blank line that is not a header line.
@@ -1120,6 +1121,9 @@ pub struct RecordCounts {
     pub malformed: u64,
     /// Of `ok`: records whose log status is a word vpcscope does not know.
     pub unknown_status: u64,
+    /// Records outside the run's filter (`--since`, `--interface`, ...): parsed, counted
+    /// here, and not aggregated.
+    pub filtered_out: u64,
 }
 
 impl RecordCounts {
@@ -1156,6 +1160,7 @@ impl AddAssign for RecordCounts {
         self.skipdata += o.skipdata;
         self.malformed += o.malformed;
         self.unknown_status += o.unknown_status;
+        self.filtered_out += o.filtered_out;
     }
 }
 
@@ -1288,6 +1293,13 @@ impl Summary {
         while self.ahead.pop(&mut self.conversations).is_some() {}
     }
 
+    /// Counts one record outside the run's filter.
+    #[inline]
+    pub fn add_filtered(&mut self) {
+        self.counts.total += 1;
+        self.counts.filtered_out += 1;
+    }
+
     /// Counts one malformed line, keeping it as a sample while there is room.
     pub fn add_malformed(&mut self, position: Position, error: ParseError) {
         self.counts.total += 1;
@@ -1322,6 +1334,9 @@ impl RecordSink for Summary {
     }
     fn malformed(&mut self, position: Position, error: ParseError) {
         self.add_malformed(position, error);
+    }
+    fn filtered(&mut self, _position: Position) {
+        self.add_filtered();
     }
     fn finish(&mut self) {
         self.flush();
@@ -1396,7 +1411,7 @@ mod tests {
     #[test]
     fn counts_and_conversations() {
         let s = summarize(LOG);
-        assert_eq!(s.counts, RecordCounts { total: 7, ok: 5, nodata: 1, skipdata: 1, malformed: 0, unknown_status: 0 });
+        assert_eq!(s.counts, RecordCounts { total: 7, ok: 5, nodata: 1, skipdata: 1, malformed: 0, unknown_status: 0, filtered_out: 0 });
         assert_eq!(s.conversations.len(), 4);
         let top = s.conversations.top(1);
         assert_eq!(top[0].0.src, Some("2001:db8::1".parse().unwrap()));

@@ -7,6 +7,7 @@
 //! [`query_text`] prefixes each query with a `parse @message` command built from the format.
 
 use super::aggregate::{ConversationKey, ConversationStats, Conversations, InterfaceTotals, RecordCounts, RejectedPort, TopTalker};
+use super::filter::RecordFilter;
 use super::format::Format;
 use super::record::{Action, Protocol};
 use super::render::{ConversationOut, Engine, InterfaceOut, RejectedOut, SummaryReport};
@@ -72,12 +73,16 @@ pub fn insights_name(field: &str) -> String {
     out
 }
 
-/// The text of `query` ready to run: the `limit` set to `limit` rows (0: the maximum), and
-/// with `format` given, a `parse @message` command naming every column first.
-pub fn query_text(query: Query, format: Option<&Format>, limit: usize) -> String {
+/// The text of `query` ready to run: the `limit` set to `limit` rows (0: the maximum),
+/// records outside `filter` dropped by a `filter` command first, and with `format` given, a
+/// `parse @message` command naming every column before everything.
+pub fn query_text(query: Query, format: Option<&Format>, limit: usize, filter: &RecordFilter) -> String {
     let limit = if limit == 0 { MAX_ROWS } else { limit.min(MAX_ROWS) };
     let body: Vec<&str> = query.source().lines().filter(|l| !l.trim_start().starts_with('#')).collect();
     let mut text = body.join("\n").replace("| limit 10", &format!("| limit {limit}"));
+    if let Some(f) = filter.insights_filter() {
+        text = format!("{f}\n| {text}");
+    }
     if let Some(f) = format {
         let globs = vec!["*"; f.len()].join(" ");
         let names: Vec<String> = (0..f.len()).map(|i| insights_name(f.column_name(i).unwrap_or("unknown"))).collect();
@@ -233,6 +238,7 @@ impl Results {
         ifs.truncate(cut(ifs.len()));
         SummaryReport {
             engine: Engine::Insights,
+            filter: None,
             records: record_counts(&self.record_counts),
             malformed_samples: Vec::new(),
             damaged_sources: Vec::new(),
@@ -241,6 +247,8 @@ impl Results {
             top_talkers: talkers,
             rejected: rej.iter().map(RejectedOut::from).collect(),
             interfaces: ifs.iter().map(InterfaceOut::from).collect(),
+            s3: None,
+            athena: None,
         }
     }
 }
@@ -283,7 +291,7 @@ mod tests {
     #[test]
     fn recorded_results_become_a_report() {
         let r = recorded().report(10);
-        assert_eq!(r.records, RecordCounts { total: 1232, ok: 1200, nodata: 30, skipdata: 2, malformed: 0, unknown_status: 0 });
+        assert_eq!(r.records, RecordCounts { total: 1232, ok: 1200, nodata: 30, skipdata: 2, malformed: 0, unknown_status: 0, filtered_out: 0 });
         assert_eq!(r.records.total, r.records.ok + r.records.nodata + r.records.skipdata + r.records.malformed);
         assert_eq!(r.conversations_total, 2);
         assert_eq!(r.conversations[0].bytes, 4249);
@@ -297,11 +305,14 @@ mod tests {
 
     #[test]
     fn query_texts() {
-        let q = query_text(Query::TopTalkers, None, 25);
+        let q = query_text(Query::TopTalkers, None, 25, &RecordFilter::default());
         assert!(q.ends_with("| limit 25"), "{q}");
         assert!(!q.contains('#'));
         let f = Format::from_header(b"version interface-id srcaddr dstaddr log-status tcp-flags").unwrap();
-        let q = query_text(Query::RecordCounts, Some(&f), 0);
+        let q = query_text(Query::RecordCounts, Some(&f), 0, &RecordFilter::default());
         assert!(q.starts_with("parse @message \"* * * * * *\" as version, interfaceId, srcAddr, dstAddr, logStatus, tcpFlags\n| stats"), "{q}");
+        let only = RecordFilter { port: Some(22), action: Some(Action::Reject), ..RecordFilter::default() };
+        let q = query_text(Query::Conversations, Some(&f), 5, &only);
+        assert!(q.contains("tcpFlags\n| filter (srcPort = 22 or dstPort = 22) and action = \"REJECT\"\n| filter logStatus != \"NODATA\""), "{q}");
     }
 }

@@ -5,18 +5,22 @@
 //! joining records with it happens in `analysis`.
 //!
 //! * [`field`]: the catalogue of field names (versions 2-8 and transit gateway).
+//! * [`filter`]: [`RecordFilter`], the incident filters, and the [`Filtered`] sink adapter.
 //! * [`format`]: [`Format`], which column holds which field.
 //! * [`record`]: [`FlowRecord`], a borrowed view over one line, and its value types.
 //! * [`parser`]: [`Parser`], chunked, allocation-free parsing (with a fast path for the
 //!   default format in `v2`).
 //! * [`position`]: evidence positions, the source table and the [`RecordSink`] trait.
 //! * [`aggregate`]: [`Conversations`], [`Summary`] and the derived views.
+//! * [`athena`]: the Athena aggregation query and the conversion of its rows.
 //! * [`insights`]: reading CloudWatch Logs Insights result rows into the same aggregates.
 //! * [`render`]: text, JSON and CSV output of a summary.
 //! * [`synth`]: a generator of realistic synthetic logs, for benchmarks and tests.
 
 pub mod aggregate;
+pub mod athena;
 pub mod field;
+pub mod filter;
 pub mod format;
 pub mod insights;
 pub mod parser;
@@ -31,6 +35,7 @@ pub use aggregate::{
     TopTalker,
 };
 pub use field::{Column, Field};
+pub use filter::{Filtered, RecordFilter};
 pub use format::{Format, FormatError, DEFAULT_V2_FIELDS};
 pub use parser::{HeaderMode, Parser, ParserBuilder};
 pub use position::{Position, RecordSink, Resolved, SourceId, Sources};

@@ -150,6 +150,9 @@ pub trait RecordSink: Send {
     fn record(&mut self, position: Position, record: &FlowRecord<'_>);
     /// A line that is not a valid record.
     fn malformed(&mut self, position: Position, error: ParseError);
+    /// A record outside the run's [`RecordFilter`](super::RecordFilter): counted
+    /// (`records.filtered_out`), not aggregated.
+    fn filtered(&mut self, position: Position);
     /// Completes the work on records held back; called once the input ends. The default
     /// does nothing.
     fn finish(&mut self) {}

@@ -170,6 +170,12 @@ pub enum ParseError {
     /// The first line looks like an S3 header line but names a field twice.
     #[error("bad header line")]
     BadHeader,
+    /// A Parquet value holds a space or a control character (one field would become several).
+    #[error("{0}: value holds a space or control character")]
+    SpaceInValue(Field),
+    /// A Parquet value of a type no flow-log field has (boolean, floating point, date, ...).
+    #[error("{0}: value of the wrong type")]
+    WrongType(Field),
 }
 
 impl fmt::Display for Field {

@@ -178,6 +178,9 @@ pub enum Engine {
     /// CloudWatch Logs Insights (`--insights`).
     #[serde(rename = "cloudwatch-logs-insights")]
     Insights,
+    /// Amazon Athena (`--athena`).
+    #[serde(rename = "athena")]
+    Athena,
 }
 
 /// The `flows summary` report.
@@ -185,6 +188,9 @@ pub enum Engine {
 pub struct SummaryReport {
     /// Which engine computed it.
     pub engine: Engine,
+    /// The incident filter of the run ([`RecordFilter::to_json`](super::RecordFilter::to_json)),
+    /// or `null` without one.
+    pub filter: Option<serde_json::Value>,
     /// Record counts.
     pub records: RecordCounts,
     /// The first malformed lines.
@@ -201,6 +207,13 @@ pub struct SummaryReport {
     pub rejected: Vec<RejectedOut>,
     /// Per-interface totals.
     pub interfaces: Vec<InterfaceOut>,
+    /// With `s3://` inputs: what the S3 read did (objects listed, skipped and read, bytes,
+    /// the prefixes listed and every request sent); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3: Option<serde_json::Value>,
+    /// With `--athena`: the query ids and the bytes Athena scanned; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub athena: Option<serde_json::Value>,
 }
 
 impl SummaryReport {
@@ -224,6 +237,7 @@ impl SummaryReport {
         );
         SummaryReport {
             engine: Engine::Local,
+            filter: None,
             records: summary.counts,
             malformed_samples: summary
                 .malformed_samples
@@ -239,6 +253,8 @@ impl SummaryReport {
             top_talkers,
             rejected,
             interfaces,
+            s3: None,
+            athena: None,
         }
     }
 
@@ -278,8 +294,14 @@ impl SummaryReport {
     pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
         let r = &self.records;
         writeln!(out, "records: {} total, {} ok, {} nodata, {} skipdata, {} malformed", r.total, r.ok, r.nodata, r.skipdata, r.malformed)?;
+        if let Some(f) = &self.filter {
+            writeln!(out, "filter: {} ({} records outside it)", filter_words(f), r.filtered_out)?;
+        }
         if self.engine == Engine::Insights {
             writeln!(out, "(aggregated by CloudWatch Logs Insights)")?;
+        }
+        if self.engine == Engine::Athena {
+            writeln!(out, "(aggregated by Amazon Athena)")?;
         }
         if !self.malformed_samples.is_empty() {
             writeln!(out, "\nmalformed lines (first {}):", self.malformed_samples.len())?;
@@ -408,3 +430,21 @@ fn named(interface: Option<&str>, name: Option<&str>) -> String {
         _ => dash(interface),
     }
 }
+
+/// A filter's JSON echo in words: `key value` pairs, lists joined by " or ".
+pub fn filter_words(f: &serde_json::Value) -> String {
+    let Some(m) = f.as_object() else { return f.to_string() };
+    m.iter()
+        .map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => crate::report::text_safe(s),
+                serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), crate::report::text_safe)).collect::<Vec<_>>().join(" or "),
+                v => v.to_string(),
+            };
+            format!("{k} {v}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+

@@ -25,6 +25,9 @@ pub fn text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     if let Some(n) = s.flow_records {
         writeln!(out, "  flow-log records used: {n}")?;
     }
+    if let Some(f) = &s.flow_filter {
+        writeln!(out, "  flow-log filter: {} ({} records outside it)", crate::flowlog::render::filter_words(f), s.flow_records_filtered_out.unwrap_or(0))?;
+    }
     for f in &a.findings {
         writeln!(out)?;
         writeln!(out, "[{}] {}: {}", f.severity.as_str().to_uppercase(), f.kind, text_safe(&f.title))?;

@@ -3,7 +3,8 @@
 //! **JSON** (`--format json`), a stable contract:
 //!
 //! ```text
-//! {"records": {"total", "ok", "nodata", "skipdata", "malformed", "unknown_status"},
+//! {"records": {"total", "ok", "nodata", "skipdata", "malformed", "unknown_status", "filtered_out"},
+//!  "filter": {"since", "until", "interfaces", "addr", "src", "dst", "port", "protocol", "action"} | null,
 //!  "conversations": N, "undetermined_direction": N, "undecided_checks": N,
 //!  "findings": [{"kind": "nacl-return-path" | "rejected" | "drift" | "unknown-interface",
 //!                "interface": "eni-...", "interface_name": "..." | null,
@@ -30,7 +31,14 @@ use std::io::{self, Write};
 pub fn json(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     use rayon::prelude::*;
     // Everything but the findings, which come last: the document ends `"findings": []\n}`.
-    let head = Report { records: r.records, conversations: r.conversations, undetermined_direction: r.undetermined_direction, undecided_checks: r.undecided_checks, findings: Vec::new() };
+    let head = Report {
+        records: r.records,
+        filter: r.filter.clone(),
+        conversations: r.conversations,
+        undetermined_direction: r.undetermined_direction,
+        undecided_checks: r.undecided_checks,
+        findings: Vec::new(),
+    };
     let head = serde_json::to_vec_pretty(&head).map_err(io::Error::other)?;
     let Some(open) = head.strip_suffix(b"[]\n}") else {
         // Not the shape expected: render the whole report in one go.
@@ -106,6 +114,9 @@ pub fn text(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         "{} records ({} ok, {} nodata, {} skipdata, {} malformed), {} conversations, {} findings",
         c.total, c.ok, c.nodata, c.skipdata, c.malformed, r.conversations, r.findings.len()
     )?;
+    if let Some(f) = &r.filter {
+        writeln!(out, "filter: {} ({} records outside it)", crate::flowlog::render::filter_words(f), c.filtered_out)?;
+    }
     if r.undetermined_direction > 0 {
         writeln!(out, "{} conversations not evaluated: no flow-direction and the interface owns neither address", r.undetermined_direction)?;
     }
@@ -145,6 +156,9 @@ pub fn markdown(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     let c = &r.records;
     writeln!(out, "## Flow-log explanation\n")?;
     writeln!(out, "{} records ({} ok, {} nodata, {} skipdata, {} malformed), {} conversations.\n", c.total, c.ok, c.nodata, c.skipdata, c.malformed, r.conversations)?;
+    if let Some(f) = &r.filter {
+        writeln!(out, "Filter: {} ({} records outside it).\n", markdown_escape(&crate::flowlog::render::filter_words(f)), c.filtered_out)?;
+    }
     let mut last = None;
     for f in &r.findings {
         if last != Some(f.kind) {

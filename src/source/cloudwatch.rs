@@ -7,7 +7,7 @@
 
 use crate::flowlog::insights::{query_text, Query, Results, Row};
 use crate::flowlog::parser::DEFAULT_MAX_LINE_LEN;
-use crate::flowlog::{Format, HeaderMode, ParserBuilder, Position, RecordSink, SourceId, Sources};
+use crate::flowlog::{Format, HeaderMode, ParserBuilder, Position, RecordFilter, RecordSink, SourceId, Sources};
 use aws_sdk_cloudwatchlogs::error::DisplayErrorContext;
 use aws_sdk_cloudwatchlogs::types::QueryStatus;
 use std::collections::HashMap;
@@ -30,6 +30,36 @@ pub struct LogGroupQuery {
     pub profile: Option<String>,
     /// A different endpoint (a local emulator in tests).
     pub endpoint_url: Option<String>,
+    /// The incident filter: its time window narrows the event-time range requested, one
+    /// interface becomes the log-stream prefix (flow-log streams are named after their
+    /// interface), Logs Insights queries get it as a `filter` command, and FilterLogEvents
+    /// results are filtered record by record.
+    pub filter: RecordFilter,
+}
+
+impl LogGroupQuery {
+    /// The event-time range to request: `start_ms`/`end_ms` narrowed by the filter's window.
+    pub fn time_range_ms(&self) -> (Option<i64>, Option<i64>) {
+        let (since, until) = self.filter.event_window_ms();
+        let start = match (self.start_ms, since) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let end = match (self.end_ms, until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        (start, end)
+    }
+
+    /// The log-stream prefix to request: `log_stream_prefix`, or the filter's one interface.
+    pub fn stream_prefix(&self) -> Option<String> {
+        match (&self.log_stream_prefix, self.filter.interfaces.as_slice()) {
+            (Some(p), _) => Some(p.clone()),
+            (None, [one]) => Some(one.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// CloudWatch Logs failures.
@@ -116,12 +146,14 @@ pub fn read_log_group<S: RecordSink>(q: &LogGroupQuery, format: &Format, sink: &
         let mut parser = ParserBuilder::new().format(format.clone()).header(HeaderMode::Never).max_line_len(DEFAULT_MAX_LINE_LEN).build();
         let mut streams: HashMap<String, SourceId> = HashMap::new();
         let mut stats = ReadStats::default();
+        let (start_ms, end_ms) = q.time_range_ms();
+        let prefix = q.stream_prefix();
         let mut pages = client
             .filter_log_events()
             .log_group_name(&q.log_group)
-            .set_start_time(q.start_ms)
-            .set_end_time(q.end_ms)
-            .set_log_stream_name_prefix(q.log_stream_prefix.clone())
+            .set_start_time(start_ms)
+            .set_end_time(end_ms)
+            .set_log_stream_name_prefix(prefix.clone())
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
@@ -131,7 +163,7 @@ pub fn read_log_group<S: RecordSink>(q: &LogGroupQuery, format: &Format, sink: &
                 let stream = event.log_stream_name().unwrap_or("?");
                 // The prefix is also sent to the service; checking it here keeps the result
                 // right with emulators that ignore it.
-                if q.log_stream_prefix.as_deref().is_some_and(|p| !stream.starts_with(p)) {
+                if prefix.as_deref().is_some_and(|p| !stream.starts_with(p)) {
                     continue;
                 }
                 stats.events += 1;
@@ -149,7 +181,8 @@ pub fn read_log_group<S: RecordSink>(q: &LogGroupQuery, format: &Format, sink: &
                 }
                 let position = Position::Event { source, timestamp_ms: event.timestamp().unwrap_or(0) };
                 match parser.parse_line(message.as_bytes()) {
-                    Ok(record) => sink.record(position, &record),
+                    Ok(record) if q.filter.matches(&record) => sink.record(position, &record),
+                    Ok(_) => sink.filtered(position),
                     Err(e) => sink.malformed(position, e),
                 }
             }
@@ -162,15 +195,17 @@ pub fn read_log_group<S: RecordSink>(q: &LogGroupQuery, format: &Format, sink: &
 }
 
 /// Runs the summary's Logs Insights queries ([`Query::ALL`]) over the log group and returns
-/// their rows. Without a time window, the last 30 days are queried. `format` is needed only
+/// their rows. The filter runs server-side: records outside it are not seen, so the counts
+/// have no `filtered_out`. Without a time window, the last 30 days are queried. `format` is needed only
 /// for a custom log format (Insights discovers the default format's fields itself).
 pub fn run_insights(q: &LogGroupQuery, format: Option<&Format>, limit: usize) -> Result<Results, CloudWatchError> {
     let rt = runtime()?;
     rt.block_on(async {
         let client = client(q).await;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        let end = q.end_ms.map_or(now, |ms| ms / 1000);
-        let start = q.start_ms.map_or(end - 30 * 86_400, |ms| ms / 1000);
+        let (start_ms, end_ms) = q.time_range_ms();
+        let end = end_ms.map_or(now, |ms| ms / 1000);
+        let start = start_ms.map_or(end - 30 * 86_400, |ms| ms / 1000);
         let mut started = Vec::new();
         for query in Query::ALL {
             let out = client
@@ -178,7 +213,7 @@ pub fn run_insights(q: &LogGroupQuery, format: Option<&Format>, limit: usize) ->
                 .log_group_name(&q.log_group)
                 .start_time(start)
                 .end_time(end)
-                .query_string(query_text(query, format, limit))
+                .query_string(query_text(query, format, limit, &q.filter))
                 .send()
                 .await
                 .map_err(api_err("StartQuery", q))?;

@@ -18,7 +18,7 @@
 //! not stop the run: the records before the damage count, and the damage is reported.
 
 use crate::flowlog::parser::DEFAULT_MAX_LINE_LEN;
-use crate::flowlog::{Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordSink, SourceId, Sources};
+use crate::flowlog::{Filtered, Format, HeaderMode, ParseError, Parser, ParserBuilder, Position, RecordFilter, RecordSink, SourceId, Sources};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek};
@@ -183,6 +183,10 @@ pub trait Progress: Sync {
     }
     /// More bytes were read.
     fn advance(&self, bytes: u64);
+    /// Objects of a remote source read so far, of `total` (S3).
+    fn objects(&self, done: u64, total: u64) {
+        let _ = (done, total);
+    }
 }
 
 /// A [`Progress`] that ignores everything.
@@ -311,6 +315,16 @@ where
                 let outcome = match &path {
                     Some(p) => {
                         let file = File::open(p).map_err(io_err(p))?;
+                        if is_parquet_file(&file).map_err(io_err(p))? {
+                            let (rows, damage) = read_parquet(file, source, opts, &new_sink, sink);
+                            progress.advance(len);
+                            if let Some(damage) = damage {
+                                lock(&damaged).push(damage);
+                            }
+                            let mut lines = lock(&chunk_lines);
+                            lines.extend(rows.iter().enumerate().map(|(g, &n)| (source, g as u32, n)));
+                            return Ok(());
+                        }
                         stream(file, len, source, opts, progress, sink)
                     }
                     None => stream(io::stdin(), len, source, opts, progress, sink),
@@ -389,6 +403,21 @@ where
     Ok((sink, report))
 }
 
+/// [`read`] with an incident filter: records `filter` does not keep are reported to the sink
+/// as filtered out ([`RecordSink::filtered`]) as they are parsed. An empty filter reads
+/// exactly as [`read`] does, without the per-record check.
+pub fn read_filtered<S, F>(inputs: &[Input], opts: &ReadOptions, progress: &dyn Progress, filter: &RecordFilter, new_sink: F) -> Result<(S, ReadReport), SourceError>
+where
+    S: RecordSink,
+    F: Fn() -> S + Sync,
+{
+    if filter.is_empty() {
+        return read(inputs, opts, progress, new_sink);
+    }
+    let (sink, report) = read(inputs, opts, progress, || Filtered::new(filter, new_sink()))?;
+    Ok((sink.into_inner(), report))
+}
+
 /// Names one input in the source table and turns it into work: the whole input as a stream,
 /// or a large plain file as pieces.
 fn plan(input: Input, opts: &ReadOptions, sources: &mut Sources, total: &mut u64, progress: &dyn Progress) -> Result<Vec<Work>, SourceError> {
@@ -404,7 +433,7 @@ fn plan(input: Input, opts: &ReadOptions, sources: &mut Sources, total: &mut u64
     let mut work = Vec::new();
     if opts.parallelism == Parallelism::Auto && len > 2 * opts.piece_size.max(1) {
         let file = File::open(&path).map_err(io_err(&path))?;
-        if !is_gzip_file(&file).map_err(io_err(&path))? {
+        if !is_gzip_file(&file).map_err(io_err(&path))? && !is_parquet_file(&file).map_err(io_err(&path))? {
             plan_pieces(&file, &path, source, len, opts, &mut work).map_err(io_err(&path))?;
             return Ok(work);
         }
@@ -415,6 +444,29 @@ fn plan(input: Input, opts: &ReadOptions, sources: &mut Sources, total: &mut u64
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether the file starts with Parquet's magic bytes (`PAR1`).
+fn is_parquet_file(file: &File) -> io::Result<bool> {
+    let mut magic = [0u8; 4];
+    let n = file.read_at(&mut magic, 0)?;
+    Ok(n == 4 && &magic == b"PAR1")
+}
+
+/// Reads a Parquet file (row groups in parallel); returns its rows per row group and the
+/// damage, if it broke off.
+#[cfg(feature = "parquet")]
+fn read_parquet<S: RecordSink, F: Fn() -> S + Sync>(file: File, source: SourceId, opts: &ReadOptions, new_sink: &F, sink: &mut S) -> (Vec<u64>, Option<Damage>) {
+    let outcome = super::parquet::read_file(file, source, opts.max_line_len, new_sink, sink);
+    let damage = outcome.damage.map(|reason| Damage { source, reason, records_before: outcome.rows_before_damage });
+    (outcome.rows_per_group, damage)
+}
+
+/// A Parquet file in a build without the `parquet` feature: a damaged source saying so.
+#[cfg(not(feature = "parquet"))]
+fn read_parquet<S: RecordSink, F: Fn() -> S + Sync>(_file: File, source: SourceId, _opts: &ReadOptions, _new_sink: &F, _sink: &mut S) -> (Vec<u64>, Option<Damage>) {
+    let reason = "a Parquet file, but this vpcscope was built without Parquet support (the cargo feature `parquet`)".to_string();
+    (Vec::new(), Some(Damage { source, reason, records_before: 0 }))
 }
 
 fn is_gzip_file(file: &File) -> io::Result<bool> {
@@ -542,6 +594,27 @@ fn piece<S: RecordSink>(
         StreamError::Ratio(r) => io::Error::other(r),
     })?;
     Ok(parser.lines())
+}
+
+/// Reads one object of a remote source (an S3 object's body, as a byte stream) into `sink`:
+/// gzip or plain, as a file is, with the same limits. Anything that goes wrong is the
+/// object's damage, returned rather than stopping the run: the records before it count.
+#[cfg(feature = "aws")]
+pub(crate) fn read_object<R: Read + Send, S: RecordSink>(input: R, len: u64, source: SourceId, opts: &ReadOptions, progress: &dyn Progress, sink: &mut S) -> Option<Damage> {
+    let reason = match stream(input, len, source, opts, progress, sink) {
+        Ok(()) => return None,
+        Err(StreamError::Open(e)) => (format!("read error: {e}"), 0),
+        Err(StreamError::Damaged { reason, records_before }) => (reason, records_before),
+        Err(StreamError::Ratio(r)) => (format!("{r} ({} bytes from {} compressed); not read further, as a likely decompression bomb", r.decompressed, r.compressed), 0),
+    };
+    Some(Damage { source, reason: reason.0, records_before: reason.1 })
+}
+
+/// Reads a Parquet object saved to `file` (see [`read_parquet`]); returns its rows per row
+/// group and its damage.
+#[cfg(feature = "aws")]
+pub(crate) fn read_parquet_object<S: RecordSink, F: Fn() -> S + Sync>(file: File, source: SourceId, opts: &ReadOptions, new_sink: &F, sink: &mut S) -> (Vec<u64>, Option<Damage>) {
+    read_parquet(file, source, opts, new_sink, sink)
 }
 
 enum StreamError {
@@ -991,6 +1064,9 @@ mod tests {
             }
             fn malformed(&mut self, position: Position, error: ParseError) {
                 self.0.push((position, format!("malformed: {error}")));
+            }
+            fn filtered(&mut self, position: Position) {
+                self.0.push((position, "filtered".to_string()));
             }
             fn merge(&mut self, other: Self) {
                 self.0.extend(other.0);

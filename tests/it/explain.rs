@@ -19,7 +19,7 @@ fn findings<'a>(j: &'a Value, kind: &str) -> Vec<&'a Value> {
 fn assert_accounting(j: &Value) {
     let r = &j["records"];
     let n = |k: &str| r[k].as_u64().unwrap();
-    assert_eq!(n("total"), n("ok") + n("nodata") + n("skipdata") + n("malformed"), "{r}");
+    assert_eq!(n("total"), n("ok") + n("nodata") + n("skipdata") + n("malformed") + n("filtered_out"), "{r}");
 }
 
 #[test]

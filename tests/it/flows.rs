@@ -22,7 +22,7 @@ fn summary_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Value {
 fn check_invariant(v: &Value) {
     let r = &v["records"];
     let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("records.{k} missing in {r}"));
-    assert_eq!(n("total"), n("ok") + n("nodata") + n("skipdata") + n("malformed"), "invariant broken: {r}");
+    assert_eq!(n("total"), n("ok") + n("nodata") + n("skipdata") + n("malformed") + n("filtered_out"), "invariant broken: {r}");
     assert!(v["malformed_samples"].as_array().unwrap().len() <= 10);
 }
 

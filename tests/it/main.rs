@@ -1,12 +1,19 @@
 //! The single integration-test binary: runs the real `vpcscope` executable on the bundled
 //! samples, the shared Batfish fixtures and generated inputs. One module per feature.
 
+#[cfg(feature = "aws")]
+mod athena;
 mod audit;
 mod explain;
+mod filters;
 mod flows;
 mod limits;
 mod matrix;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod reach;
+#[cfg(all(feature = "aws", feature = "parquet"))]
+mod s3;
 mod snapshot;
 mod util;
 mod check;

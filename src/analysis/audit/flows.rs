@@ -89,6 +89,10 @@ impl crate::flowlog::RecordSink for AuditSink {
         self.summary.add_malformed(position, error);
     }
 
+    fn filtered(&mut self, _position: crate::flowlog::Position) {
+        self.summary.add_filtered();
+    }
+
     fn merge(&mut self, other: Self) {
         self.summary += other.summary;
         for (k, (r, p)) in other.convs {

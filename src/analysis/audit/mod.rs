@@ -264,6 +264,10 @@ pub struct Summary {
     pub highest: Option<Severity>,
     /// Flow-log records used (with `--flows`).
     pub flow_records: Option<usize>,
+    /// The incident filter applied to `--flows` (`RecordFilter::to_json`), when one was given.
+    pub flow_filter: Option<serde_json::Value>,
+    /// Flow-log records outside that filter (with `--flows` and a filter).
+    pub flow_records_filtered_out: Option<u64>,
 }
 
 /// The audit: findings, most severe first, and the summary.

@@ -1,0 +1,551 @@
+//! Flow logs in Apache Parquet (the S3 delivery's `.parquet` files), read into the same
+//! [`RecordSink`]s as text. Behind the cargo feature `parquet` (default on).
+//!
+//! Columns are matched by name, AWS's hyphenated field names (`interface-id`) or the Athena
+//! DDL's underscore ones (`interface_id`), case-insensitively; columns vpcscope does not
+//! use, and unknown ones, are not read at all (a projection). Any integer or string physical
+//! type is accepted for any field, as AWS's record docs list `INT_32`/`INT_64`/`STRING` and
+//! Athena's DDL uses `int`/`bigint`/`string`.
+//!
+//! Each row group is a unit of work (read in parallel with rayon, each into its own sink,
+//! merged as text pieces are), its columns read in batches of rows with the typed column
+//! readers. A row becomes one line of the projected columns (`-` for null) for the flow-log
+//! [`Parser`](crate::flowlog::Parser), so a row is judged exactly as
+//! a text record is: a value no field can hold (a port of 70000, a negative byte count, an
+//! address that is not one) makes the row a malformed record, sampled with the file and its
+//! row number (rows count from 1, like lines). A row group that cannot be decoded, or a file
+//! whose footer is unreadable, is a damaged source: the rows before the damage count.
+
+use crate::flowlog::{Field, Format, HeaderMode, ParseError, ParserBuilder, Position, RecordSink, SourceId};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::schema::types::Type;
+use rayon::prelude::*;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::sync::Arc;
+
+/// The fields the flow-log aggregations read (summary, explain, audit and the incident
+/// filters); the only columns read from a Parquet file.
+pub const USED_FIELDS: [Field; 15] = [
+    Field::InterfaceId,
+    Field::SrcAddr,
+    Field::DstAddr,
+    Field::SrcPort,
+    Field::DstPort,
+    Field::Protocol,
+    Field::Packets,
+    Field::Bytes,
+    Field::Start,
+    Field::End,
+    Field::Action,
+    Field::LogStatus,
+    Field::TcpFlags,
+    Field::FlowDirection,
+    Field::RejectReason,
+];
+
+/// The first four bytes of a Parquet file.
+pub const MAGIC: &[u8; 4] = b"PAR1";
+
+/// The flow-log field a Parquet column name stands for: `interface-id`, `interface_id` and
+/// `Interface_ID` all name [`Field::InterfaceId`].
+pub fn field_of_column(name: &str) -> Option<Field> {
+    let canonical: String = name.trim().chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect();
+    Field::from_name(canonical.as_bytes())
+}
+
+/// What reading one Parquet file produced.
+#[derive(Debug, Default)]
+pub(crate) struct FileOutcome {
+    /// Rows per row group, in row-group order (for file row numbers).
+    pub rows_per_group: Vec<u64>,
+    /// Why the file broke off, if it did.
+    pub damage: Option<String>,
+    /// Rows delivered before the first damaged row group.
+    pub rows_before_damage: u64,
+}
+
+/// A file read with positioned reads (`pread`), so row groups can be read from several
+/// threads at once: the `File` reader of the parquet crate shares one file offset between
+/// its clones.
+struct Positioned(Arc<File>);
+
+/// A reader over a [`Positioned`] file from an offset.
+struct PositionedRead {
+    file: Arc<File>,
+    at: u64,
+}
+
+impl std::io::Read for PositionedRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl parquet::file::reader::Length for Positioned {
+    fn len(&self) -> u64 {
+        self.0.metadata().map_or(0, |m| m.len())
+    }
+}
+
+impl parquet::file::reader::ChunkReader for Positioned {
+    type T = PositionedRead;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<PositionedRead> {
+        Ok(PositionedRead { file: Arc::clone(&self.0), at: start })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        use std::os::unix::fs::FileExt;
+        let mut buf = vec![0u8; length];
+        self.0.read_exact_at(&mut buf, start).map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?;
+        Ok(buf.into())
+    }
+}
+
+/// Reads one Parquet file into `sink`: its row groups in parallel, each into a sink from
+/// `new_sink`, merged into `sink`. Positions are `Line { source, chunk: row group, line:
+/// row in the group }`; `rows_per_group` turns them into file row numbers.
+pub(crate) fn read_file<S, F>(file: File, source: SourceId, max_line_len: usize, new_sink: &F, sink: &mut S) -> FileOutcome
+where
+    S: RecordSink,
+    F: Fn() -> S + Sync,
+{
+    let reader = match SerializedFileReader::new(Positioned(Arc::new(file))) {
+        Ok(r) => Arc::new(r),
+        Err(e) => return FileOutcome { damage: Some(format!("not a readable Parquet file: {e}")), ..FileOutcome::default() },
+    };
+    let schema = reader.metadata().file_metadata().schema_descr();
+    let mut fields = Vec::new();
+    let mut leaves = Vec::new();
+    for (i, column) in schema.columns().iter().enumerate() {
+        // Top-level columns only: a nested group's leaves are no flow-log field.
+        if column.path().parts().len() != 1 {
+            continue;
+        }
+        if let Some(f) = field_of_column(column.name()).filter(|f| USED_FIELDS.contains(f) && !fields.contains(f)) {
+            fields.push(f);
+            leaves.push(i);
+        }
+    }
+    let groups = reader.metadata().num_row_groups();
+    let rows_per_group: Vec<u64> = (0..groups).map(|i| reader.metadata().row_group(i).num_rows().max(0) as u64).collect();
+    if fields.is_empty() {
+        // No flow-log column: every row is a record of nothing (a NODATA-like row would
+        // still have a log status), so the whole file is reported rather than guessed at.
+        let total: u64 = rows_per_group.iter().sum();
+        if total == 0 {
+            return FileOutcome { rows_per_group, ..FileOutcome::default() };
+        }
+        return FileOutcome { damage: Some("no flow-log columns (interface-id, srcaddr, ... or interface_id, ...) in the Parquet schema".into()), rows_per_group, ..FileOutcome::default() };
+    }
+    let Ok(format) = Format::from_fields(&fields) else {
+        return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
+    };
+    let results: Vec<(S, u64, Option<String>)> = (0..groups)
+        .into_par_iter()
+        .map(|g| {
+            let mut s = new_sink();
+            let (rows, err) = read_group(&reader, g, &leaves, &format, &fields, source, max_line_len, &mut s);
+            s.finish();
+            (s, rows, err)
+        })
+        .collect();
+    let mut outcome = FileOutcome { rows_per_group, ..FileOutcome::default() };
+    for (s, rows, err) in results {
+        sink.merge(s);
+        if outcome.damage.is_none() {
+            outcome.rows_before_damage += rows;
+            outcome.damage = err;
+        }
+    }
+    outcome
+}
+
+/// Rows read from a row group at a time (per column, then assembled into lines).
+const BATCH: usize = 8192;
+
+/// One projected column of a row group: its typed reader, and the levels and values of the
+/// current batch.
+enum ColumnBatch {
+    I32(ColumnReaderImpl<Int32Type>, Vec<i32>),
+    I64(ColumnReaderImpl<Int64Type>, Vec<i64>),
+    Bytes(ColumnReaderImpl<ByteArrayType>, Vec<ByteArray>),
+    /// A physical type no flow-log field has (boolean, floating point, INT96, fixed-length
+    /// bytes): only its definition levels are read, a value makes the row malformed.
+    Other(ColumnReader),
+}
+
+/// Reads row group `g` column by column, a batch of rows at a time, into lines of the
+/// projected columns for the parser; returns the rows read and the error that stopped it.
+#[allow(clippy::too_many_arguments)]
+fn read_group<S: RecordSink>(
+    reader: &SerializedFileReader<Positioned>,
+    g: usize,
+    leaves: &[usize],
+    format: &Format,
+    fields: &[Field],
+    source: SourceId,
+    max_line_len: usize,
+    sink: &mut S,
+) -> (u64, Option<String>) {
+    let group = match reader.get_row_group(g) {
+        Ok(group) => group,
+        Err(e) => return (0, Some(format!("row group {g}: {e}"))),
+    };
+    let total = group.metadata().num_rows().max(0) as u64;
+    let mut columns = Vec::with_capacity(leaves.len());
+    let mut required = Vec::with_capacity(leaves.len());
+    for &leaf in leaves {
+        required.push(group.metadata().column(leaf).column_descr().max_def_level() == 0);
+        let col = match group.get_column_reader(leaf) {
+            Ok(c) => c,
+            Err(e) => return (0, Some(format!("row group {g}: {e}"))),
+        };
+        columns.push(match col {
+            ColumnReader::Int32ColumnReader(r) => ColumnBatch::I32(r, Vec::new()),
+            ColumnReader::Int64ColumnReader(r) => ColumnBatch::I64(r, Vec::new()),
+            ColumnReader::ByteArrayColumnReader(r) => ColumnBatch::Bytes(r, Vec::new()),
+            other => ColumnBatch::Other(other),
+        });
+    }
+    let mut defs: Vec<Vec<i16>> = vec![Vec::new(); leaves.len()];
+    let mut parser = ParserBuilder::new().format(format.clone()).header(HeaderMode::Never).max_line_len(max_line_len).build();
+    let chunk = g as u32;
+    let mut buf = String::with_capacity(1 << 20);
+    let mut bad: Vec<(u64, ParseError)> = Vec::new();
+    let mut n = 0u64;
+    let mut flush = |buf: &mut String, bad: &mut Vec<(u64, ParseError)>, sink: &mut S| {
+        let used = parser.feed(buf.as_bytes(), |line, r| {
+            let position = Position::Line { source, chunk, line };
+            match r {
+                Ok(rec) => sink.record(position, &rec),
+                Err(e) => sink.malformed(position, e),
+            }
+        });
+        debug_assert_eq!(used, buf.len());
+        buf.clear();
+        for (line, e) in bad.drain(..) {
+            sink.malformed(Position::Line { source, chunk, line }, e);
+        }
+    };
+    while n < total {
+        let want = BATCH.min((total - n) as usize);
+        let mut got = None;
+        for (c, col) in columns.iter_mut().enumerate() {
+            defs[c].clear();
+            let levels = if required[c] { None } else { Some(&mut defs[c]) };
+            let read = match col {
+                ColumnBatch::I32(r, v) => {
+                    v.clear();
+                    r.read_records(want, levels, None, v)
+                }
+                ColumnBatch::I64(r, v) => {
+                    v.clear();
+                    r.read_records(want, levels, None, v)
+                }
+                ColumnBatch::Bytes(r, v) => {
+                    v.clear();
+                    r.read_records(want, levels, None, v)
+                }
+                ColumnBatch::Other(r) => other_levels(r, want, levels),
+            };
+            let rows = match read {
+                Ok((rows, _, _)) => rows,
+                Err(e) => {
+                    flush(&mut buf, &mut bad, sink);
+                    return (n, Some(format!("row group {g}, rows from {}: {e}", n + 1)));
+                }
+            };
+            if *got.get_or_insert(rows) != rows || rows == 0 {
+                flush(&mut buf, &mut bad, sink);
+                return (n, Some(format!("row group {g}, rows from {}: columns of different lengths", n + 1)));
+            }
+        }
+        let rows = got.unwrap_or(0);
+        let mut next = vec![0usize; columns.len()];
+        for r in 0..rows {
+            n += 1;
+            let start = buf.len();
+            let mut error = None;
+            for (c, col) in columns.iter().enumerate() {
+                if c > 0 {
+                    buf.push(' ');
+                }
+                let present = required[c] || defs[c].get(r).is_some_and(|&d| d > 0);
+                if !present {
+                    buf.push('-');
+                    continue;
+                }
+                let i = next[c];
+                next[c] += 1;
+                let field = fields.get(c).copied().unwrap_or(Field::Version);
+                let result = match col {
+                    ColumnBatch::I32(_, v) => v.get(i).map(|x| push_number(&mut buf, i64::from(*x))).ok_or(ParseError::WrongType(field)),
+                    ColumnBatch::I64(_, v) => v.get(i).map(|x| push_number(&mut buf, *x)).ok_or(ParseError::WrongType(field)),
+                    ColumnBatch::Bytes(_, v) => match v.get(i) {
+                        Some(b) => std::str::from_utf8(b.data()).map_err(|_| ParseError::NotText).and_then(|t| push_text(&mut buf, t, field)),
+                        None => Err(ParseError::WrongType(field)),
+                    },
+                    ColumnBatch::Other(_) => Err(ParseError::WrongType(field)),
+                };
+                if let Err(e) = result {
+                    error.get_or_insert(e);
+                }
+            }
+            if let Some(e) = error {
+                // The row is one malformed record; its line stays (blank) so numbering holds.
+                buf.truncate(start);
+                bad.push((n, e));
+            }
+            buf.push('\n');
+        }
+        flush(&mut buf, &mut bad, sink);
+    }
+    (n, None)
+}
+
+/// Reads the definition levels of a column of another physical type (its values are
+/// skipped into a scratch buffer).
+fn other_levels(r: &mut ColumnReader, want: usize, levels: Option<&mut Vec<i16>>) -> parquet::errors::Result<(usize, usize, usize)> {
+    match r {
+        ColumnReader::BoolColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::Int96ColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::FloatColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::DoubleColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::FixedLenByteArrayColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::Int32ColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::Int64ColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+        ColumnReader::ByteArrayColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
+    }
+}
+
+fn push_number(buf: &mut String, x: i64) {
+    let _ = write!(buf, "{x}");
+}
+
+/// Writes a string value (`-` when empty); a space or control character would split the
+/// line, so it makes the row malformed.
+fn push_text(buf: &mut String, s: &str, field: Field) -> Result<(), ParseError> {
+    if s.is_empty() {
+        buf.push('-');
+    } else if s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        return Err(ParseError::SpaceInValue(field));
+    } else {
+        buf.push_str(s);
+    }
+    Ok(())
+}
+
+/// How [`write_parquet`] names its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnNames {
+    /// AWS's field names (`interface-id`).
+    Hyphens,
+    /// The Athena DDL's (`interface_id`).
+    Underscores,
+}
+
+/// Errors of [`write_parquet`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The text has no usable format (a bad header line).
+    #[error("line {line}: {message}")]
+    Input {
+        /// The line, from 1.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The Parquet writer failed.
+    #[error("cannot write Parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+}
+
+/// Writes flow-log text (records of `format`, or of the format its S3 header line names) as a
+/// Parquet file shaped like AWS's: one column per field, in the format's order, typed as
+/// AWS's flow-log record docs list them (`INT_32` for `version`, ports, `protocol`,
+/// `tcp-flags`, `traffic-path`; `INT_64` for `packets`, `bytes`, `start`, `end`; UTF-8
+/// strings otherwise), `-` written as null, gzip-compressed, `rows_per_group` rows per row
+/// group. Blank lines are skipped. For samples and tests: a number column must hold a
+/// number of its Parquet type (an out-of-range port such as 70000 is kept, as a malformed
+/// record of a real file would be). Returns the rows written.
+pub fn write_parquet<W: std::io::Write + Send>(text: &str, format: &Format, out: W, names: ColumnNames, rows_per_group: usize) -> Result<u64, WriteError> {
+    use parquet::basic::{Compression, ConvertedType, Repetition, Type as Physical};
+    use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+
+    let mut lines: Vec<(u64, &str)> = text.lines().enumerate().map(|(i, l)| (i as u64 + 1, l.trim_end_matches('\r'))).filter(|(_, l)| !l.trim().is_empty()).collect();
+    let mut format = format.clone();
+    if let Some(&(n, first)) = lines.first() {
+        if Format::is_header(first.as_bytes()) {
+            format = Format::from_header(first.as_bytes()).map_err(|e| WriteError::Input { line: n, message: e.to_string() })?;
+            lines.remove(0);
+        }
+    }
+    #[derive(Clone, Copy)]
+    enum Col {
+        I32,
+        I64,
+        Text,
+    }
+    let cols: Vec<(String, Col)> = (0..format.len())
+        .map(|i| {
+            let name = format.column_name(i).unwrap_or("unknown");
+            let kind = match field_of_column(name).map(|f| f.kind()) {
+                Some(crate::flowlog::field::Kind::U8 | crate::flowlog::field::Kind::U16) => Col::I32,
+                Some(crate::flowlog::field::Kind::U64) => Col::I64,
+                _ => Col::Text,
+            };
+            let name = match names {
+                ColumnNames::Hyphens => name.to_string(),
+                ColumnNames::Underscores => name.replace('-', "_"),
+            };
+            (name, kind)
+        })
+        .collect();
+    let fields: Vec<Arc<Type>> = cols
+        .iter()
+        .map(|(name, kind)| {
+            let (physical, converted) = match kind {
+                Col::I32 => (Physical::INT32, ConvertedType::NONE),
+                Col::I64 => (Physical::INT64, ConvertedType::NONE),
+                Col::Text => (Physical::BYTE_ARRAY, ConvertedType::UTF8),
+            };
+            Type::primitive_type_builder(name, physical).with_repetition(Repetition::OPTIONAL).with_converted_type(converted).build().map(Arc::new)
+        })
+        .collect::<Result<_, _>>()?;
+    let schema = Arc::new(Type::group_type_builder("flowlogs").with_fields(fields).build()?);
+    let props = Arc::new(WriterProperties::builder().set_compression(Compression::GZIP(Default::default())).build());
+    let mut writer = SerializedFileWriter::new(out, schema, props)?;
+    let split: Vec<(u64, Vec<&str>)> = lines.iter().map(|&(n, l)| (n, l.split_ascii_whitespace().collect())).collect();
+    for (n, tokens) in &split {
+        if tokens.len() != cols.len() {
+            return Err(WriteError::Input { line: *n, message: format!("expected {} fields, found {}", cols.len(), tokens.len()) });
+        }
+    }
+    for group in split.chunks(rows_per_group.max(1)) {
+        let mut rg = writer.next_row_group()?;
+        let mut c = 0;
+        while let Some(mut col) = rg.next_column()? {
+            let mut defs = Vec::with_capacity(group.len());
+            let number = |n: u64, t: &str| WriteError::Input { line: n, message: format!("column {}: {t:?} is not a number", cols[c].0) };
+            match cols[c].1 {
+                Col::I32 => {
+                    let mut values = Vec::new();
+                    for (n, tokens) in group {
+                        let t = tokens[c];
+                        defs.push(i16::from(t != "-"));
+                        if t != "-" {
+                            values.push(t.parse::<i32>().map_err(|_| number(*n, t))?);
+                        }
+                    }
+                    col.typed::<Int32Type>().write_batch(&values, Some(&defs), None)?;
+                }
+                Col::I64 => {
+                    let mut values = Vec::new();
+                    for (n, tokens) in group {
+                        let t = tokens[c];
+                        defs.push(i16::from(t != "-"));
+                        if t != "-" {
+                            values.push(t.parse::<i64>().map_err(|_| number(*n, t))?);
+                        }
+                    }
+                    col.typed::<Int64Type>().write_batch(&values, Some(&defs), None)?;
+                }
+                Col::Text => {
+                    let mut values = Vec::new();
+                    for (_, tokens) in group {
+                        let t = tokens[c];
+                        defs.push(i16::from(t != "-"));
+                        if t != "-" {
+                            values.push(ByteArray::from(t));
+                        }
+                    }
+                    col.typed::<ByteArrayType>().write_batch(&values, Some(&defs), None)?;
+                }
+            }
+            col.close()?;
+            c += 1;
+        }
+        rg.close()?;
+    }
+    writer.close()?;
+    Ok(split.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flowlog::Summary;
+
+    const LOG: &str = "\
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK
+2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA
+2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 70000 3389 6 20 4249 1418530010 1418530070 REJECT OK
+2 123456789010 eni-1235b8ca123456789 172.31.9.69 not-an-address 1 3389 6 20 -5 1418530010 1418530070 REJECT OK
+";
+
+    fn summary_of(path: &std::path::Path) -> (Summary, FileOutcome) {
+        let mut sink = Summary::new();
+        let outcome = read_file(File::open(path).unwrap(), SourceId(0), 1 << 16, &Summary::new, &mut sink);
+        sink.finish();
+        (sink, outcome)
+    }
+
+    #[test]
+    fn rows_are_records_and_impossible_values_malformed() {
+        let dir = tempfile::tempdir().unwrap();
+        for names in [ColumnNames::Hyphens, ColumnNames::Underscores] {
+            let path = dir.path().join("f.parquet");
+            let rows = write_parquet(LOG, &Format::default_v2(), File::create(&path).unwrap(), names, 2).unwrap();
+            assert_eq!(rows, 5);
+            let (s, outcome) = summary_of(&path);
+            assert_eq!(outcome.rows_per_group, vec![2, 2, 1]);
+            assert!(outcome.damage.is_none(), "{:?}", outcome.damage);
+            assert_eq!((s.counts.total, s.counts.ok, s.counts.nodata, s.counts.malformed), (5, 2, 1, 2));
+            let errors: Vec<_> = s.malformed_samples.iter().map(|m| (m.position, m.error)).collect();
+            assert_eq!(
+                errors,
+                vec![
+                    (Position::Line { source: SourceId(0), chunk: 1, line: 2 }, ParseError::OutOfRange(Field::SrcPort)),
+                    (Position::Line { source: SourceId(0), chunk: 2, line: 1 }, ParseError::BadAddress(Field::DstAddr)),
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn unused_columns_are_not_read_and_garbage_is_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        // `account-id` holds numbers here: it is not projected, so it does not matter.
+        let text = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n".to_string()
+            + &LOG.lines().next().unwrap().to_string();
+        let path = dir.path().join("h.parquet");
+        write_parquet(&text, &Format::default_v2(), File::create(&path).unwrap(), ColumnNames::Underscores, 10).unwrap();
+        let (s, _) = summary_of(&path);
+        assert_eq!((s.counts.total, s.counts.ok), (1, 1));
+        let bad = dir.path().join("bad.parquet");
+        std::fs::write(&bad, b"PAR1 not really").unwrap();
+        let (s, outcome) = summary_of(&bad);
+        assert_eq!(s.counts.total, 0);
+        assert!(outcome.damage.unwrap().contains("not a readable Parquet file"));
+    }
+
+    #[test]
+    fn column_names() {
+        assert_eq!(field_of_column("interface-id"), Some(Field::InterfaceId));
+        assert_eq!(field_of_column("interface_id"), Some(Field::InterfaceId));
+        assert_eq!(field_of_column("LOG_STATUS"), Some(Field::LogStatus));
+        assert_eq!(field_of_column("pkt_src_aws_service"), Some(Field::PktSrcAwsService));
+        assert_eq!(field_of_column("region_partition"), None);
+    }
+}
