@@ -13,3 +13,4 @@ mod check;
 mod diff;
 mod hybrid;
 mod golden;
+mod reference;
