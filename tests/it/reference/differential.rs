@@ -447,7 +447,10 @@ pub fn network(seed: u64) -> Vec<(String, Value)> {
             "Routes": [{"DestinationCidrBlock": "172.16.0.0/16", "State": "available"}], "VgwTelemetry": telemetry}));
     }
     let origin = |k: &str| format!("123456789012/us-east-1/{k}.json");
-    vec![
+    // Now and then a snapshot lacks a whole class of filters: answers that depend on it are
+    // unknown.
+    let (no_acls, no_sgs) = (rng.chance(4), rng.chance(4));
+    let mut docs = vec![
         (origin("Vpcs"), json!({"Vpcs": vpcs})),
         (origin("Subnets"), json!({"Subnets": subnets})),
         (origin("RouteTables"), json!({"RouteTables": rts})),
@@ -501,7 +504,12 @@ pub fn network(seed: u64) -> Vec<(String, Value)> {
         ),
         (origin("VpnGateways"), json!({"VpnGateways": vgws})),
         (origin("VpnConnections"), json!({"VpnConnections": vpns})),
-    ]
+    ];
+    docs.retain(|(o, _)| {
+        !(no_acls && o.ends_with("/NetworkAcls.json")
+            || no_sgs && o.ends_with("/SecurityGroups.json"))
+    });
+    docs
 }
 
 const INTERNET_V4: [&str; 2] = ["203.0.113.9", "198.51.100.20"];
@@ -585,6 +593,22 @@ fn known_disagreement(
     reference: Answer,
     production: Option<&vpcscope::eval::Blocked>,
 ) -> Option<&'static str> {
+    // MISSING_FILTER_ENDS_WALK: the snapshot lacks a whole class of filters (NetworkAcls or
+    // SecurityGroups) and a component the model does evaluate stops the flow further on (a
+    // missing route, a deny, a gateway). Whatever the missing filter says the flow cannot get
+    // through, so the reference answers not reachable; the production walker ends at the
+    // first missing filter with unknown. Both are sound (neither claims reachable); the
+    // reference's answer is the more precise one.
+    if reference.verdict == Verdict::NotReachable
+        && production.is_some_and(|b| {
+            matches!(
+                b.code.as_str(),
+                "MISSING_NETWORK_ACL" | "MISSING_SECURITY_GROUP"
+            )
+        })
+    {
+        return Some("MISSING_FILTER_ENDS_WALK");
+    }
     let (Some((kind, path)), Some(b)) = (reference.stop, production) else {
         return None;
     };
@@ -746,11 +770,13 @@ proptest! {
     /// 500 random networks (three VPCs, three subnets each in two zones, IPv6 on some,
     /// peering active or pending, NAT and internet gateways, egress-only gateways, a transit
     /// gateway with one or two route tables and static and blackhole routes, a virtual
-    /// private gateway whose tunnels may be down, random ACLs and security groups with
-    /// group references and a prefix list) x 60 random TCP questions each (interface to
+    /// private gateway per VPC whose tunnels may be down, random ACLs and security groups with
+    /// group references and a prefix list, routes to appliances and GWLB endpoints, now and
+    /// then no NetworkAcls or SecurityGroups document) x 60 random TCP questions each (interface to
     /// interface, internet to interface, interface to internet or on premises, on premises to
-    /// interface): the production evaluator and the reference agree on the verdict, and for
-    /// not-reachable on the kind and path of the first stopping component.
+    /// interface): 30,000 questions, about 3 s in a debug build. The production evaluator and
+    /// the reference agree on the verdict, and for not-reachable on the kind and path of the
+    /// first stopping component, except the named cases of `known_disagreement`.
     #[test]
     fn reference_and_production_evaluators_agree(seed in any::<u64>()) {
         check_network(seed)?;

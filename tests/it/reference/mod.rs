@@ -132,10 +132,19 @@ pub fn evaluate(m: &Model, src: End, dst: End, port: u16) -> Answer {
         (End::Eni(a, ip), End::Outside(x)) => eni_to_outside(m, a, ip, x, port),
         (End::Outside(_), End::Outside(_)) => panic!("a question needs one interface"),
     };
+    // A filter the snapshot lacks leaves the answer unknown, unless a component the model
+    // evaluates stops the flow anyway (then it is not reachable whatever the filter says).
+    let pending = PENDING.with(|p| p.borrow_mut().take());
     match ans {
-        Ok(()) => Answer {
-            verdict: Verdict::Reachable,
-            stop: None,
+        Ok(()) => match pending {
+            Some(stop) => Answer {
+                verdict: Verdict::Unknown,
+                stop: Some(stop),
+            },
+            None => Answer {
+                verdict: Verdict::Reachable,
+                stop: None,
+            },
         },
         Err(((v, k), path)) => Answer {
             verdict: v,
@@ -146,7 +155,27 @@ pub fn evaluate(m: &Model, src: End, dst: End, port: u16) -> Answer {
 
 type Flow = Result<(), (Halt, PathKind)>;
 
+thread_local! {
+    /// The first filter (network ACL or security group) the snapshot lacks on this flow, and
+    /// the path it was met on.
+    static PENDING: std::cell::RefCell<Option<(Kind, PathKind)>> = const { std::cell::RefCell::new(None) };
+    /// The path being walked.
+    static PATH: std::cell::Cell<PathKind> = const { std::cell::Cell::new(PathKind::Forward) };
+}
+
+/// Notes a filter the snapshot lacks and lets the packet go on (later components may still
+/// stop it for certain).
+fn missing_filter(kind: Kind) -> Step<()> {
+    let path = PATH.with(|p| p.get());
+    PENDING.with(|p| {
+        p.borrow_mut().get_or_insert((kind, path));
+    });
+    Ok(())
+}
+
+/// Starts a leg: later halts and missing filters belong to `path`.
 fn on(path: PathKind) -> impl Fn(Halt) -> (Halt, PathKind) {
+    PATH.with(|p| p.set(path));
     move |h| (h, path)
 }
 
@@ -632,7 +661,7 @@ fn acl(m: &Model, s: usize, dir: Dir, pkt: Packet) -> Step<()> {
             .iter()
             .find(|a| a.is_default && a.vpc == sub.vpc)
     }) else {
-        return unknown(Kind::NetworkAcl);
+        return missing_filter(Kind::NetworkAcl);
     };
     let mut entries: Vec<_> = if dir == Dir::Out {
         acl.egress.iter().collect()
@@ -708,7 +737,7 @@ fn sg(m: &Model, eni: &Eni, dir: Dir, pkt: Packet) -> Step<()> {
         }
     }
     if missing {
-        unknown(Kind::SecurityGroup)
+        missing_filter(Kind::SecurityGroup)
     } else {
         stop(Kind::SecurityGroup)
     }
