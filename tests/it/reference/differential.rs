@@ -186,6 +186,7 @@ pub fn network(seed: u64) -> Vec<(String, Value)> {
     );
     let (mut atts, mut vpc_atts) = (vec![], vec![]);
     let mut tgw_routes: Vec<Vec<Value>> = vec![vec![], vec![]];
+    let mut props: Vec<Vec<Value>> = vec![vec![], vec![]];
     let has_att: Vec<bool> = (0..VPCS).map(|_| rng.chance(80)).collect();
     let has_nat: Vec<bool> = (0..VPCS).map(|_| rng.chance(80)).collect();
     let igw_attached: Vec<bool> = (0..VPCS).map(|_| rng.chance(85)).collect();
@@ -402,8 +403,14 @@ pub fn network(seed: u64) -> Vec<(String, Value)> {
                 "State": "available", "Association": {"TransitGatewayRouteTableId": table, "State": "associated"}}));
             vpc_atts.push(json!({"TransitGatewayAttachmentId": id, "TransitGatewayId": tgw, "VpcId": vpc(v), "SubnetIds": att_subs,
                 "State": "available", "Options": {"ApplianceModeSupport": "disable"}}));
-            for routes in tgw_routes.iter_mut() {
+            for (t, routes) in tgw_routes.iter_mut().enumerate() {
                 let attj = json!([{"TransitGatewayAttachmentId": id, "ResourceId": vpc(v), "ResourceType": "vpc"}]);
+                // A propagation, and the propagated route a capture shows for it; a static
+                // route for the same prefix (below) wins over it.
+                if rng.chance(30) {
+                    props[t].push(json!({"TransitGatewayAttachmentId": id, "ResourceId": vpc(v), "ResourceType": "vpc", "State": "enabled"}));
+                    routes.push(json!({"DestinationCidrBlock": format!("10.{v}.0.0/16"), "TransitGatewayAttachments": attj, "Type": "propagated", "State": "active"}));
+                }
                 match rng.below(10) {
                     0..=6 => routes.push(json!({"DestinationCidrBlock": format!("10.{v}.0.0/16"), "TransitGatewayAttachments": attj, "Type": "static", "State": "active"})),
                     7 => routes.push(json!({"DestinationCidrBlock": format!("10.{v}.0.0/16"), "Type": "static", "State": "blackhole"})),
@@ -488,6 +495,11 @@ pub fn network(seed: u64) -> Vec<(String, Value)> {
         (
             origin("TransitGatewayRouteTables"),
             json!({"TransitGatewayRouteTables": tables}),
+        ),
+        (
+            origin("TransitGatewayPropagations"),
+            json!({"TransitGatewayPropagations": (0..tables.len()).map(|t| json!({"TransitGatewayRouteTableId": tgw_rts[t],
+                "TransitGatewayRouteTablePropagations": props[t]})).collect::<Vec<_>>()}),
         ),
         (
             origin("TransitGatewayRoutes"),
