@@ -268,7 +268,11 @@ pub fn network(seed: u64) -> Vec<(String, Value)> {
                 match rng.below(12) {
                     0..=3 => {
                         if let Some(p) = pcx_between(v, w) {
-                            r.push(route(&dest, "VpcPeeringConnectionId", p, "active"))
+                            r.push(route(&dest, "VpcPeeringConnectionId", p, "active"));
+                            // IPv6 over the peering too, when both sides have it.
+                            if v6[v] && v6[w] && rng.chance(70) {
+                                r.push(route(&v6_cidr(w), "VpcPeeringConnectionId", p, "active"));
+                            }
                         }
                     }
                     4..=6 => r.push(route(&dest, "TransitGatewayId", tgw, "active")),
@@ -424,7 +428,8 @@ pub fn network(seed: u64) -> Vec<(String, Value)> {
         .zip(pcx)
         .map(|((a, b), id)| {
             let info = |v: usize| json!({"VpcId": vpc(v), "OwnerId": "123456789012", "Region": "us-east-1", "CidrBlock": format!("10.{v}.0.0/16"),
-                "CidrBlockSet": [{"CidrBlock": format!("10.{v}.0.0/16")}]});
+                "CidrBlockSet": [{"CidrBlock": format!("10.{v}.0.0/16")}],
+                "Ipv6CidrBlockSet": if v6[v] { json!([{"Ipv6CidrBlock": v6_cidr(v)}]) } else { json!([]) }});
             let status = if rng.chance(75) { "active" } else { "pending-acceptance" };
             json!({"VpcPeeringConnectionId": id, "RequesterVpcInfo": info(*a), "AccepterVpcInfo": info(*b), "Status": {"Code": status}})
         })
