@@ -22,3 +22,4 @@ mod hybrid;
 mod golden;
 mod ls;
 mod help;
+mod reference;
