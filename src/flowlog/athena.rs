@@ -76,7 +76,7 @@ fn partition_predicate(filter: &RecordFilter, partitioning: Partitioning) -> Opt
     }
     let lo = filter.since.map(|s| s.saturating_sub(EVENT_WINDOW_MARGIN_S) / 86_400);
     let hi = filter.until.map(|u| u.saturating_add(3600) / 86_400);
-    let date = |d: u64| civil(d as i64);
+    let date = |d: u64| super::filter::civil_from_days(d as i64);
     match partitioning {
         Partitioning::None => None,
         Partitioning::Day => {
@@ -107,17 +107,6 @@ fn partition_predicate(filter: &RecordFilter, partitioning: Partitioning) -> Opt
     }
 }
 
-fn civil(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
-}
 
 /// A SQL string literal.
 fn sql_string(s: &str) -> String {

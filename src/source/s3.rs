@@ -21,7 +21,7 @@
 //! breaks off is a damaged source in the report, not the end of the run.
 
 use super::flowlog::{read_object, read_parquet_object, Damage, Progress, ReadOptions, ReadReport};
-use crate::flowlog::filter::EVENT_WINDOW_MARGIN_S;
+use crate::flowlog::filter::{civil_from_days, days_from_civil, EVENT_WINDOW_MARGIN_S};
 use crate::flowlog::{RecordSink, SourceId};
 use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -220,27 +220,7 @@ fn is_log_file(key: &str) -> bool {
     [".log", ".log.gz", ".gz", ".parquet", ".txt"].iter().any(|s| k.ends_with(s))
 }
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
-}
 
 /// The last segment of a common prefix (`a/b/c/` -> `c`).
 fn segment(prefix: &str) -> &str {
