@@ -609,14 +609,27 @@ impl<'t, 'm> Walk<'t, 'm> {
             // Hairpin: the destination is a public address of a modelled interface.
             return self.from_outside_hairpin(p);
         }
+        if let Some(end) = self.ipv6_over_the_internet(&p) {
+            return end;
+        }
         if self.topo.in_modelled_network(p.dst) || is_special(p.dst) {
             return self.stop(Disposition::Dropped, igw.as_str(), Kind::InternetGateway, None, None, None, "PRIVATE_DESTINATION",
-                format!("{} is a private address: the internet does not route it", p.dst), &p, None);
+                format!("{}: the internet does not route it", unroutable(p.dst)), &p, None);
         }
         self.hop("internet", Kind::Internet, None, Action::Exit, None, &p, "leaves for the internet".into());
         self.door = Some(Door::Internet(igw.to_string()));
         self.disposition = Disposition::ExitsNetwork;
         End::Exited { exit: Exit::Internet, packet: p }
+    }
+
+    /// A global IPv6 address of an interface of another VPC is reached over the internet, as it
+    /// is, through that VPC's internet gateway.
+    fn ipv6_over_the_internet(&mut self, p: &Packet) -> Option<End> {
+        if !p.dst.is_ipv6() || is_special(p.dst) {
+            return None;
+        }
+        let &ix = self.topo.enis_with_private(p.dst).first()?;
+        Some(self.enter_via_igw(ix, p.dst, *p))
     }
 
     fn from_outside_hairpin(&mut self, p: Packet) -> End {
@@ -642,9 +655,18 @@ impl<'t, 'm> Walk<'t, 'm> {
             }
             Some(_) => {}
         }
+        if !self.topo.enis_with_private(p.dst).is_empty() && !is_special(p.dst) {
+            if !self.nacl(sub, NaclDirection::Outbound, &p) {
+                return End::Stopped;
+            }
+            self.hop(g.as_str(), Kind::EgressOnlyInternetGateway, Some(Direction::Egress), Action::Forward, None, &p, "leaves the VPC (IPv6)".into());
+            if let Some(end) = self.ipv6_over_the_internet(&p) {
+                return end;
+            }
+        }
         if self.topo.in_modelled_network(p.dst) || is_special(p.dst) {
             return self.stop(Disposition::Dropped, g.as_str(), Kind::EgressOnlyInternetGateway, None, None, None, "PRIVATE_DESTINATION",
-                format!("{} is not a global unicast address: the internet does not route it", p.dst), &p, None);
+                format!("{}: the internet does not route it", unroutable(p.dst)), &p, None);
         }
         if !self.nacl(sub, NaclDirection::Outbound, &p) {
             return End::Stopped;
@@ -1505,6 +1527,16 @@ impl<'t, 'm> Flow<'t, 'm> {
     }
 }
 
+/// Why the internet does not carry `ip`: a private or special IPv4 address, an IPv6
+/// address outside global unicast, or a global one of a modelled VPC that no interface has.
+fn unroutable(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(_) => format!("{ip} is a private address"),
+        IpAddr::V6(_) if is_special(ip) => format!("{ip} is not a global unicast address"),
+        IpAddr::V6(_) => format!("{ip} lies in a modelled VPC and no interface has it"),
+    }
+}
+
 fn door_id(d: &Door) -> &str {
     match d {
         Door::Internet(g) | Door::Other(g) => g,
@@ -2273,6 +2305,39 @@ mod tests {
         assert_eq!(igw.action, Action::Forward);
         // Over IPv4 the same SSH is closed (sg-web admits only 443 over IPv4).
         assert!(!run(&v, "8.8.8.8", "eni-web", Protocol::Tcp, 22).reachable);
+    }
+
+    #[test]
+    fn ipv6_to_another_vpcs_global_address_goes_over_the_internet() {
+        // VPC B gains an IPv6 block, an internet gateway and `::/0 -> igw-b`; peer1 an IPv6
+        // address and an SG rule for HTTPS from `::/0`. No peering carries IPv6.
+        let mut v = dual_stack();
+        v["Vpcs"][1]["Ipv6CidrBlockAssociationSet"] = json!([{"Ipv6CidrBlock": "2600:1f18:2::/56", "Ipv6CidrBlockState": {"State": "associated"}}]);
+        v["Subnets"][4]["Ipv6CidrBlockAssociationSet"] = json!([{"Ipv6CidrBlock": "2600:1f18:2:1::/64"}]);
+        v["NetworkInterfaces"][4]["Ipv6Addresses"] = json!([{"Ipv6Address": "2600:1f18:2:1::10"}]);
+        v["InternetGateways"].as_array_mut().unwrap().push(json!({"InternetGatewayId": "igw-b", "Attachments": [{"VpcId": "vpc-b", "State": "available"}]}));
+        v["RouteTables"][2]["Routes"].as_array_mut().unwrap().push(json!({"DestinationIpv6CidrBlock": "::/0", "GatewayId": "igw-b"}));
+        v["SecurityGroups"][2]["IpPermissions"].as_array_mut().unwrap().push(json!({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}));
+        v["SecurityGroups"][0]["IpPermissionsEgress"][0]["Ipv6Ranges"] = json!([{"CidrIpv6": "::/0"}]);
+        v["SecurityGroups"][2]["IpPermissionsEgress"][0]["Ipv6Ranges"] = json!([{"CidrIpv6": "::/0"}]);
+        v["NetworkAcls"][1]["Entries"].as_array_mut().unwrap().extend([
+            json!({"RuleNumber": 101, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "Ipv6CidrBlock": "::/0"}),
+            json!({"RuleNumber": 101, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "Ipv6CidrBlock": "::/0"})]);
+        let (m, _) = build_model(&[Document { origin: "test".into(), region: None, value: v.clone() }]).unwrap();
+        let t = Topology::new(&m);
+        let web = Endpoint::Eni { ix: t.eni_ix("eni-web").unwrap(), ip: "2600:1f18:1:1::4".parse().unwrap() };
+        let peer = Endpoint::Eni { ix: t.eni_ix("eni-peer1").unwrap(), ip: "2600:1f18:2:1::10".parse().unwrap() };
+        let tr = evaluate(&t, &web, &peer, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
+        assert!(tr.reachable, "{tr:#?}");
+        let k = kinds(&tr.forward);
+        assert!(k.contains(&"internet-gateway:igw-a".to_string()) && k.contains(&"internet-gateway:igw-b".to_string()), "{k:?}");
+        // Without an internet gateway on B's side, nothing comes in.
+        let mut v = v;
+        v["InternetGateways"].as_array_mut().unwrap().pop();
+        let (m, _) = build_model(&[Document { origin: "test".into(), region: None, value: v }]).unwrap();
+        let t = Topology::new(&m);
+        let tr = evaluate(&t, &web, &peer, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
+        assert_eq!(tr.blocked_by.unwrap().code, "NO_INTERNET_GATEWAY");
     }
 
     #[test]

@@ -393,6 +393,11 @@ fn walk(m: &Model, s: usize, pkt: Packet, depth: usize) -> Step<Walked> {
             if pkt.src.is_ipv4() && !has_public_ipv4(m, pkt.src) {
                 return stop(Kind::NetworkInterface);
             }
+            // A global IPv6 address of another VPC's interface: over the internet, through
+            // that VPC's internet gateway (AWS-SEMANTICS §5, IPv6 through an IGW).
+            if let Some(t) = ipv6_interface_subnet(m, pkt.dst) {
+                return enter_by_igw(m, t, pkt);
+            }
             if in_any_vpc(m, pkt.dst) || is_private(pkt.dst) {
                 return stop(Kind::InternetGateway);
             }
@@ -408,6 +413,9 @@ fn walk(m: &Model, s: usize, pkt: Packet, depth: usize) -> Step<Walked> {
                 return stop(Kind::EgressOnlyInternetGateway);
             }
             acl(m, s, Dir::Out, pkt)?;
+            if let Some(t) = ipv6_interface_subnet(m, pkt.dst) {
+                return enter_by_igw(m, t, pkt);
+            }
             if in_any_vpc(m, pkt.dst) || is_private(pkt.dst) {
                 return stop(Kind::EgressOnlyInternetGateway);
             }
@@ -835,6 +843,25 @@ fn subnet_in_vpc(m: &Model, vpc: &vpcscope::model::VpcId, ip: IpAddr) -> Option<
 
 fn subnet_holding(m: &Model, ip: IpAddr) -> Option<usize> {
     m.subnets.iter().position(|s| s.contains(ip))
+}
+
+/// A packet entering subnet `t`'s VPC from the internet through its internet gateway (none:
+/// `NO_INTERNET_GATEWAY`, charged to the VPC), then `t`'s inbound ACL.
+fn enter_by_igw(m: &Model, t: usize, pkt: Packet) -> Step<Walked> {
+    if igw_of(m, &m.subnets[t].vpc).is_none() {
+        return stop(Kind::Vpc);
+    }
+    acl(m, t, Dir::In, pkt)?;
+    Ok(Walked { pkt, place: Place::Subnet(t), nats: vec![] })
+}
+
+/// The subnet of the interface that has global IPv6 address `ip`, if any.
+fn ipv6_interface_subnet(m: &Model, ip: IpAddr) -> Option<usize> {
+    if !ip.is_ipv6() || is_private(ip) {
+        return None;
+    }
+    let e = m.enis.iter().position(|e| e.private_ips.contains(&ip))?;
+    Some(subnet_ix(m, e))
 }
 
 fn in_any_vpc(m: &Model, ip: IpAddr) -> bool {
