@@ -172,6 +172,19 @@ pub struct ReadReport {
     pub bytes: u64,
 }
 
+/// Records what the workers collected into `report`: the line counts of each source's
+/// pieces (in piece order, so positions resolve) and the damaged inputs, in input order.
+pub(crate) fn finish_report(report: &mut ReadReport, chunk_lines: Mutex<Vec<(SourceId, u32, u64)>>, damaged: Mutex<Vec<Damage>>) {
+    let mut pieces = chunk_lines.into_inner().unwrap_or_else(|e| e.into_inner());
+    pieces.sort_unstable();
+    for group in pieces.chunk_by(|a, b| a.0 == b.0) {
+        let lines: Vec<u64> = group.iter().map(|p| p.2).collect();
+        report.sources.set_chunk_lines(group[0].0, &lines);
+    }
+    report.damaged = damaged.into_inner().unwrap_or_else(|e| e.into_inner());
+    report.damaged.sort_by_key(|d| d.source);
+}
+
 /// Receives progress, in input bytes. Called from worker threads.
 pub trait Progress: Sync {
     /// Reading starts; `total_bytes` is the size of the inputs known so far (0 when files are
@@ -391,14 +404,7 @@ where
         }
     };
 
-    let mut pieces = chunk_lines.into_inner().unwrap_or_else(|e| e.into_inner());
-    pieces.sort_unstable();
-    for group in pieces.chunk_by(|a, b| a.0 == b.0) {
-        let lines: Vec<u64> = group.iter().map(|p| p.2).collect();
-        report.sources.set_chunk_lines(group[0].0, &lines);
-    }
-    report.damaged = damaged.into_inner().unwrap_or_else(|e| e.into_inner());
-    report.damaged.sort_by_key(|d| d.source);
+    finish_report(&mut report, chunk_lines, damaged);
     report.bytes = total;
     Ok((sink, report))
 }

@@ -320,14 +320,7 @@ where
         }
     }
     let sink = merged.unwrap_or_else(&new_sink);
-    let mut pieces = chunk_lines.into_inner().unwrap_or_else(|e| e.into_inner());
-    pieces.sort_unstable();
-    for group in pieces.chunk_by(|a, b| a.0 == b.0) {
-        let lines: Vec<u64> = group.iter().map(|p| p.2).collect();
-        report.sources.set_chunk_lines(group[0].0, &lines);
-    }
-    report.damaged = damaged.into_inner().unwrap_or_else(|e| e.into_inner());
-    report.damaged.sort_by_key(|d| d.source);
+    super::flowlog::finish_report(&mut report, chunk_lines, damaged);
     stats.objects_read = objects.len() as u64;
     stats.bytes = bytes.into_inner();
     report.bytes = stats.bytes;
