@@ -242,6 +242,9 @@ pub enum RuleAction {
 pub struct RuleNumber(pub u16);
 
 impl RuleNumber {
+    /// The default rule `*`, which denies what no numbered rule decides.
+    pub const DEFAULT: RuleNumber = RuleNumber(32767);
+
     /// Whether this is the non-removable default rule, shown as `*`
     /// (AWS lists it as 32767 for IPv4 and 32768 for IPv6).
     pub fn is_default(self) -> bool {

@@ -29,7 +29,7 @@
 mod bits;
 pub mod select;
 
-use crate::eval::{self, nacl::NaclDirection, sg, Action, Direction, Endpoint, Kind, Packet, DEFAULT_SOURCE_PORT};
+use crate::eval::{self, nacl::NaclDirection, sg, Direction, Endpoint, Packet, DEFAULT_SOURCE_PORT};
 use crate::model::*;
 use crate::topology::{Ix, Topology};
 use bits::Bits;
@@ -534,16 +534,13 @@ impl<'t, 'm> Engine<'t, 'm> {
             let mut checks = Vec::new();
             let legs = std::iter::once((false, &tr.forward)).chain(tr.ret.as_ref().map(|l| (true, l)));
             for (reply, leg) in legs {
-                for h in &leg.hops {
-                    if h.action == Action::Translate {
-                        return Walked::Fallback;
-                    }
-                    if h.kind == Kind::NetworkAcl {
-                        let Some(sub) = stopo.subnet_ix(&h.id) else { continue };
-                        let dir = if h.direction == Some(Direction::Ingress) { NaclDirection::Inbound } else { NaclDirection::Outbound };
-                        let r = if Some(sub) == sa { SubRef::Src } else if Some(sub) == sb { SubRef::Dst } else { SubRef::Fixed(sub) };
-                        checks.push((r, dir, reply));
-                    }
+                if leg.translated {
+                    return Walked::Fallback;
+                }
+                for c in &leg.acls {
+                    let dir = if c.direction == Direction::Ingress { NaclDirection::Inbound } else { NaclDirection::Outbound };
+                    let r = if Some(c.subnet) == sa { SubRef::Src } else if Some(c.subnet) == sb { SubRef::Dst } else { SubRef::Fixed(c.subnet) };
+                    checks.push((r, dir, reply));
                 }
             }
             Walked::Checks(checks)
