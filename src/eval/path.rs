@@ -120,7 +120,7 @@ struct Walk<'t, 'm> {
     /// may pick.
     sampled_ports: bool,
     /// What this leg assumed of components the snapshot lacks.
-    assumptions: Vec<String>,
+    assumptions: Vec<Assumption>,
 }
 
 /// What a walk collects. Every mode walks the same rules; they differ only in what they
@@ -289,12 +289,12 @@ impl<'t, 'm> Walk<'t, 'm> {
             let at = Stop::new(denied, subnet.id.as_str(), Kind::NetworkAcl, BlockCode::MissingNetworkAcl).direction(direction);
             return match self.topo.model.assume_missing {
                 Some(RuleAction::Allow) => {
-                    self.assumptions.push(format!("the network ACL of {} (not in the snapshot) allows", subnet.id));
+                    self.assumptions.push(Assumption::Acl { subnet: subnet.id.to_string(), allows: true });
                     self.hop(subnet.id.as_str(), Kind::NetworkAcl, Some(direction), Action::Note, p, || Step::AclAssumed { subnet: subnet.id.to_string() });
                     true
                 }
                 Some(RuleAction::Deny) => {
-                    self.assumptions.push(format!("the network ACL of {} (not in the snapshot) denies", subnet.id));
+                    self.assumptions.push(Assumption::Acl { subnet: subnet.id.to_string(), allows: false });
                     self.stop(at.acl(sub, Some(RuleNumber::DEFAULT)), p, |_| Why::new(Reason::MissingAcl { subnet: subnet.id.to_string(), assumed_deny: true }));
                     false
                 }
@@ -388,12 +388,12 @@ impl<'t, 'm> Walk<'t, 'm> {
             let joined = missing.join(", ");
             match self.topo.model.assume_missing {
                 Some(RuleAction::Allow) => {
-                    self.assumptions.push(format!("security groups {joined} (not in the snapshot) admit the packet {direction}"));
+                    self.assumptions.push(Assumption::SecurityGroups { groups: joined.clone(), admits: Some(direction) });
                     self.hop(&joined, Kind::SecurityGroup, Some(direction), Action::Note, p, || Step::SecurityGroupsAssumed);
                     return true;
                 }
                 Some(RuleAction::Deny) => {
-                    self.assumptions.push(format!("security groups {joined} (not in the snapshot) admit nothing"));
+                    self.assumptions.push(Assumption::SecurityGroups { groups: joined.clone(), admits: None });
                 }
                 None => {
                     let at = Stop::new(Disposition::InsufficientInfo, &joined, Kind::SecurityGroup, BlockCode::MissingSecurityGroup).direction(direction);
@@ -862,7 +862,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         if m.route.state == RouteState::Blackhole || m.route.attachments.is_empty() {
             let at = Stop::new(Disposition::Blackhole, rt.id.as_str(), rt_kind, BlockCode::BadStateRoute);
             return self.stop(at, &p, |_| {
-                Why::new(Reason::TgwBlackhole { table: rt.id.to_string(), prefix: m.prefix }).rule(Some(Rule::Route { prefix: m.prefix, target: "blackhole".into() }))
+                Why::new(Reason::TgwBlackhole { table: rt.id.to_string(), prefix: m.prefix }).rule(Some(Rule::TgwBlackhole { prefix: m.prefix }))
             });
         }
         self.last_route = Some((rt.id.to_string(), m.prefix, true));
@@ -1152,7 +1152,7 @@ impl<'t, 'm> Walk<'t, 'm> {
     }
 
     /// The assumptions of this leg, leaving none behind.
-    fn take_assumptions(&mut self) -> Vec<String> {
+    fn take_assumptions(&mut self) -> Vec<Assumption> {
         std::mem::take(&mut self.assumptions)
     }
 }
@@ -1509,13 +1509,13 @@ impl<'t, 'm> Flow<'t, 'm> {
     fn delivered_to_destination(&self, fwd: &mut Walk<'t, 'm>, end: End) -> End {
         let topo = self.topo;
         match (end, &self.dst) {
-            (End::Exited { exit, packet: at }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => {
+            (End::Exited { packet: at, .. }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => {
                 let (id, kind) = match &fwd.door {
                     Some(Door::OnPrem { gateway, .. }) if gateway.starts_with("vgw-") => (gateway.clone(), Kind::VpnGateway),
                     Some(Door::OnPrem { gateway, .. }) => (gateway.clone(), Kind::TransitGatewayAttachment),
                     Some(Door::Internet(g)) => (g.clone(), Kind::InternetGateway),
                     Some(Door::Other(g)) => (g.clone(), Kind::VpcEndpoint),
-                    None => (format!("{exit:?}"), Kind::Vpc),
+                    None => (String::from("outside"), Kind::Vpc),
                 };
                 let eni = topo.model.enis[*ix].id.to_string();
                 let fix = fwd.last_route.clone().map(|(table, prefix, transit)| Change::RouteTowardDestination { table, prefix: prefix.to_string(), transit });

@@ -4,7 +4,7 @@
 //! a trace in a finding's sentence take the words from here too.
 
 use crate::eval::{
-    Blocked, Change, ChangeL4, Cidr, Direction, Hop, NatPorts, Packet, PathKind, Peer, Place, Reason, RouteTo, Rule, Step, Unrouted,
+    Assumption, Blocked, Change, ChangeL4, Cidr, Direction, Hop, NatPorts, Packet, PathKind, Peer, Place, Reason, RouteTo, Rule, Step, Unrouted,
 };
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -37,6 +37,7 @@ impl fmt::Display for Rule {
         match self {
             Rule::Acl(e) => write!(f, "{e}"),
             Rule::Route { prefix, target } => write!(f, "{prefix} -> {target}"),
+            Rule::TgwBlackhole { prefix } => write!(f, "{prefix} -> blackhole"),
         }
     }
 }
@@ -138,6 +139,7 @@ fn port_ranges(ranges: &[(u16, u16)]) -> String {
     ranges.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect::<Vec<_>>().join(", ")
 }
 
+// One arm per reason: the sentences read as a table, which is why this is one long match.
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -449,6 +451,23 @@ impl Serialize for Blocked {
         st.serialize_field("code", &self.code)?;
         st.serialize_field("explanation", &explanation(self))?;
         st.end()
+    }
+}
+
+impl fmt::Display for Assumption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Assumption::Acl { subnet, allows: true } => write!(f, "the network ACL of {subnet} (not in the snapshot) allows"),
+            Assumption::Acl { subnet, allows: false } => write!(f, "the network ACL of {subnet} (not in the snapshot) denies"),
+            Assumption::SecurityGroups { groups, admits: Some(d) } => write!(f, "security groups {groups} (not in the snapshot) admit the packet {d}"),
+            Assumption::SecurityGroups { groups, admits: None } => write!(f, "security groups {groups} (not in the snapshot) admit nothing"),
+        }
+    }
+}
+
+impl Serialize for Assumption {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
