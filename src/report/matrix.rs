@@ -32,8 +32,15 @@ fn proto(p: crate::model::Protocol) -> String {
 pub fn text(out: &mut dyn Write, topo: &Topology<'_>, mx: &Matrix) -> io::Result<()> {
     let m = topo.model;
     let s = &mx.stats;
-    writeln!(out, "{} interfaces in {} classes ({} skipped); {} class pairs and {} interface pairs reachable",
-        s.interfaces, s.classes, s.skipped_interfaces, s.reachable_class_pairs, s.reachable_interface_pairs)?;
+    writeln!(
+        out,
+        "{} in {} ({} skipped); {} and {} reachable",
+        super::count(s.interfaces as u64, "interface", "interfaces"),
+        super::count(s.classes as u64, "class", "classes"),
+        s.skipped_interfaces,
+        super::count(s.reachable_class_pairs as u64, "class pair", "class pairs"),
+        super::count(s.reachable_interface_pairs as u64, "interface pair", "interface pairs")
+    )?;
     writeln!(out, "\nclasses:")?;
     for (i, c) in mx.classes.iter().enumerate() {
         let sub = &m.subnets[c.subnet];

@@ -16,6 +16,12 @@ pub use words::Fix;
 
 use std::fmt::Write as _;
 
+/// `n` and the noun in the right number: `1 record`, `2 records`.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Text-safe form of untrusted text: control characters (terminal escape sequences,
 /// newlines inside a name) are shown as `\u{..}` instead of being interpreted.
 pub fn text_safe(s: &str) -> String {
