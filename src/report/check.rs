@@ -92,7 +92,7 @@ pub fn text(out: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
         }
         for v in i.violations.iter().take(SHOWN) {
             writeln!(out, "  - {}", violation_line(i, v))?;
-            writeln!(out, "    path: {}", path_line(&v.trace))?;
+            writeln!(out, "{}", super::path_lines(&v.trace, "    path: ", "          ", 100))?;
         }
         if i.violations.len() > SHOWN {
             writeln!(out, "  ... and {} more (use --format json for all)", i.violations.len() - SHOWN)?;
