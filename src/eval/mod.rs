@@ -222,6 +222,8 @@ pub struct Hop {
     pub action: Action,
     /// The step, with the rule that decided.
     pub step: Step,
+    /// Names (Name tags) of the other components the step mentions, by id.
+    pub names: Vec<(String, String)>,
     /// The packet at this hop.
     pub packet: Packet,
 }

@@ -232,8 +232,10 @@ impl<'t, 'm> Walk<'t, 'm> {
         if self.mode != Mode::Steps {
             return;
         }
-        let name = self.topo.name_of(id).filter(|n| !n.is_empty()).map(str::to_string);
-        self.hops.push(Hop { id: id.to_string(), kind, name, direction, action, step: step(), packet: *packet });
+        let named = |id: &str| self.topo.name_of(id).filter(|n| !n.is_empty()).map(str::to_string);
+        let step = step();
+        let names = step.mentions().into_iter().filter_map(|m| named(m).map(|n| (m.to_string(), n))).collect();
+        self.hops.push(Hop { id: id.to_string(), kind, name: named(id), direction, action, step, packet: *packet, names });
     }
 
     /// Records a stop: the hop, the disposition, the blocking component, its reason and fix
@@ -1237,7 +1239,7 @@ fn walk_flow(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Prot
         if mode == Mode::Steps {
             let packet = leg.hops.last().map(|h| h.packet).or(t.packet).unwrap_or_else(|| Packet::new(endpoint_ip(&src), endpoint_ip(&dst), protocol, src_port, dst_port));
             let step = Step::Stopped { reason, rule: None };
-            leg.hops.push(Hop { id: choice.attachment.clone(), kind: Kind::TransitGatewayAttachment, name: None, direction: None, action: Action::Note, step, packet });
+            leg.hops.push(Hop { id: choice.attachment.clone(), kind: Kind::TransitGatewayAttachment, name: None, direction: None, action: Action::Note, step, packet, names: Vec::new() });
         }
     }
     t.fix = None;

@@ -92,6 +92,22 @@ pub enum Assumption {
     },
 }
 
+impl Step {
+    /// The ids of the components the step mentions besides its hop's own (subnets, VPCs,
+    /// transit gateways), whose names a report shows next to them.
+    pub fn mentions(&self) -> Vec<&str> {
+        match self {
+            Step::Sent { subnet, .. } | Step::Acl { subnet, .. } | Step::AclAssumed { subnet } | Step::Route { subnet, .. } => vec![subnet],
+            Step::TgwRoute { tgw, .. } => vec![tgw],
+            Step::EnterFromOnPremises { vpc } | Step::ToVpc { vpc } => vec![vpc],
+            Step::EnterTgw { tgw, subnet } => vec![tgw, subnet],
+            Step::EnterTgwFrom { tgw, .. } => vec![tgw],
+            Step::LeaveTgw { tgw, vpc, subnet } => vec![tgw, vpc, subnet],
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Where an outside address is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Place {

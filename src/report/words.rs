@@ -58,9 +58,14 @@ pub fn hop_rule(h: &Hop) -> Option<String> {
 /// A sentence for the reader about one hop.
 pub fn hop_detail(h: &Hop) -> String {
     let p = &h.packet;
+    // A mentioned component with its name: `subnet-0a1 (shop-db-a)`.
+    let n = |id: &str| match h.names.iter().find(|(i, _)| i == id) {
+        Some((_, name)) => format!("{id} ({name})"),
+        None => id.to_string(),
+    };
     match &h.step {
-        Step::Sent { role, subnet, reply: false } => format!("sent by {} ({}) in {subnet}", h.id, role.label()),
-        Step::Sent { subnet, reply: true, .. } => format!("reply sent by {} in {subnet}", h.id),
+        Step::Sent { role, subnet, reply: false } => format!("sent by {} ({}) in {}", h.id, role.label(), n(subnet)),
+        Step::Sent { subnet, reply: true, .. } => format!("reply sent by {} in {}", h.id, n(subnet)),
         Step::FromOutside { from, place, reply } => {
             let sent = if *reply { "reply sent from" } else { "sent from" };
             match place {
@@ -76,14 +81,14 @@ pub fn hop_detail(h: &Hop) -> String {
         Step::LoadBalancer { destination: true } => "destination belongs to a load balancer: listeners and targets are not modelled yet".into(),
         Step::Acl { subnet, .. } => {
             let side = if h.direction == Some(Direction::Ingress) { "entering" } else { "leaving" };
-            format!("{side} {subnet}")
+            format!("{side} {}", n(subnet))
         }
-        Step::AclAssumed { subnet } => format!("no network ACL for {subnet} in the snapshot; assumed to allow (--assume-missing allow)"),
+        Step::AclAssumed { subnet } => format!("no network ACL for {} in the snapshot; assumed to allow (--assume-missing allow)", n(subnet)),
         Step::SecurityGroup { .. } => format!("{} rule of {} admits the packet", direction_word(h.direction), h.id),
         Step::SecurityGroupsStateful => "reply admitted: security groups are stateful".into(),
         Step::SecurityGroupsAssumed => format!("{} not in the snapshot; assumed to admit (--assume-missing allow)", h.id),
-        Step::Route { subnet, .. } => format!("route table of {subnet}"),
-        Step::TgwRoute { tgw, .. } => format!("route table of {tgw}"),
+        Step::Route { subnet, .. } => format!("route table of {}", n(subnet)),
+        Step::TgwRoute { tgw, .. } => format!("route table of {}", n(tgw)),
         Step::TranslateDestination { from } => format!("translates destination {from} to {}", p.dst),
         Step::TranslateSource { from } => format!("translates source {from} to {}", p.src),
         Step::TranslateBack { to, port } => format!("reply translated back to {to}:{port}"),
@@ -92,13 +97,13 @@ pub fn hop_detail(h: &Hop) -> String {
         Step::LeaveVpc { ipv6: true } => "leaves the VPC (IPv6)".into(),
         Step::ExitToInternet { ipv6: false } => "leaves for the internet".into(),
         Step::ExitToInternet { ipv6: true } => "leaves for the internet (IPv6)".into(),
-        Step::EnterFromOnPremises { vpc } => format!("enters {vpc} from the on-premises network"),
+        Step::EnterFromOnPremises { vpc } => format!("enters {} from the on-premises network", n(vpc)),
         Step::ExitToOnPremises { resource_type: None, resource } => format!("leaves for the on-premises network through {resource}"),
         Step::ExitToOnPremises { resource_type: Some(t), resource } => format!("leaves for the on-premises network through {t} {resource}"),
-        Step::ToVpc { vpc } => format!("to {vpc}"),
-        Step::EnterTgw { tgw, subnet } => format!("enters {tgw} through {subnet}"),
-        Step::EnterTgwFrom { tgw, resource_type, resource } => format!("enters {tgw} from {resource_type} {resource}"),
-        Step::LeaveTgw { tgw, vpc, subnet } => format!("leaves {tgw} into {vpc} through {subnet}"),
+        Step::ToVpc { vpc } => format!("to {}", n(vpc)),
+        Step::EnterTgw { tgw, subnet } => format!("enters {} through {}", n(tgw), n(subnet)),
+        Step::EnterTgwFrom { tgw, resource_type, resource } => format!("enters {} from {resource_type} {resource}", n(tgw)),
+        Step::LeaveTgw { tgw, vpc, subnet } => format!("leaves {} into {} through {}", n(tgw), n(vpc), n(subnet)),
         Step::ToPeerTgw => "to the peer transit gateway".into(),
         Step::ToService { service } => format!("to the AWS service {service} through gateway endpoint {}", h.id),
         Step::Delivered => format!("delivered to {}", h.id),
