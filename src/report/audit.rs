@@ -34,7 +34,8 @@ pub fn text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     let counts: Vec<String> = Severity::ALL.iter().map(|v| format!("{} {v}", s.by_severity.get(v).copied().unwrap_or(0))).collect();
     writeln!(out, "  {}", counts.join(", "))?;
     if let Some(n) = s.flow_records {
-        writeln!(out, "  flow-log records used: {n}")?;
+        let convs = s.flow_conversations.map(|c| format!(" in {}", count(c as u64, "conversation", "conversations"))).unwrap_or_default();
+        writeln!(out, "  flow-log records used: {n}{convs}")?;
     }
     if let Some(f) = &s.flow_filter {
         writeln!(out, "  flow-log filter: {} ({} outside it)", crate::flowlog::render::filter_words(f), count(s.flow_records_filtered_out.unwrap_or(0), "record", "records"))?;
