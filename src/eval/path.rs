@@ -101,6 +101,9 @@ struct Walk<'t, 'm> {
     fix: Option<Change>,
     /// Where the walk stopped, recorded by every mode (the gate reads it).
     stopped: Option<StopAt>,
+    /// The first filter the snapshot lacks that this leg passed: the answer is unknown
+    /// because of it unless a component further on stops the packet for certain.
+    pending: Option<(StopAt, Option<Blocked>)>,
     /// The last route this leg took (table, prefix, transit), for the fix of a request
     /// routed out of the network.
     last_route: Option<(String, IpNet, bool)>,
@@ -211,6 +214,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             blocked: None,
             fix: None,
             stopped: None,
+            pending: None,
             last_route: None,
             nat,
             steps: 0,
@@ -270,6 +274,24 @@ impl<'t, 'm> Walk<'t, 'm> {
         End::Stopped
     }
 
+    /// Records a filter the snapshot lacks and lets the packet go on: a later stop decides
+    /// the answer; a walk that gets through ends `unknown` here. The hop notes it.
+    fn defer(&mut self, at: Stop<'_>, packet: &Packet, why: impl FnOnce(&Self) -> Why) {
+        if self.pending.is_some() {
+            return;
+        }
+        let stop = StopAt { kind: at.kind, direction: at.direction, rule_number: at.rule_number, code: at.code, subnet: at.subnet };
+        let blocked = (self.mode != Mode::Decision).then(|| {
+            let why = why(self);
+            Blocked { id: at.id.to_string(), kind: at.kind, direction: at.direction, rule: None, rule_number: at.rule_number, path: self.path, code: at.code, reason: why.reason }
+        });
+        if let Some(b) = &blocked {
+            let reason = b.reason.clone();
+            self.hop(at.id, at.kind, at.direction, Action::Note, packet, || Step::Stopped { reason, rule: None });
+        }
+        self.pending = Some((stop, blocked));
+    }
+
     fn subnet(&self, ix: Ix) -> &'m Subnet {
         &self.topo.model.subnets[ix]
     }
@@ -302,8 +324,8 @@ impl<'t, 'm> Walk<'t, 'm> {
                 }
                 None => {
                     let at = Stop { disposition: Disposition::InsufficientInfo, ..at };
-                    self.stop(at, p, |_| Why::new(Reason::MissingAcl { subnet: subnet.id.to_string(), assumed_deny: false }));
-                    false
+                    self.defer(at, p, |_| Why::new(Reason::MissingAcl { subnet: subnet.id.to_string(), assumed_deny: false }));
+                    true
                 }
             };
         };
@@ -399,10 +421,10 @@ impl<'t, 'm> Walk<'t, 'm> {
                 }
                 None => {
                     let at = Stop::new(Disposition::InsufficientInfo, &joined, Kind::SecurityGroup, BlockCode::MissingSecurityGroup).direction(direction);
-                    self.stop(at, p, |_| {
+                    self.defer(at, p, |_| {
                         Why::new(Reason::MissingSecurityGroup { eni: e.id.to_string(), direction, missing: missing.iter().map(|m| m.to_string()).collect() })
                     });
-                    return false;
+                    return true;
                 }
             }
         }
@@ -1149,6 +1171,11 @@ impl<'t, 'm> Walk<'t, 'm> {
         self.tgw_route(gw, a, p, 0)
     }
 
+    /// The filter this leg passed that the snapshot lacks, leaving it behind.
+    fn take_pending(&mut self) -> Option<(StopAt, Option<Blocked>)> {
+        self.pending.take()
+    }
+
     fn finish(self) -> (Leg, Option<Blocked>, Option<Change>, Vec<NatState>) {
         (Leg { disposition: self.disposition, hops: self.hops, acls: self.acls, translated: self.translated }, self.blocked, self.fix, self.nat)
     }
@@ -1399,6 +1426,7 @@ impl<'t, 'm> Flow<'t, 'm> {
         let (end, visible_dst) = self.request(&mut fwd, packet);
         let end = self.delivered_to_destination(&mut fwd, end);
         let fwd_door = fwd.door.clone();
+        let fwd_pending = fwd.take_pending();
         let mut choice = fwd.open_choice.take();
         let mut assumptions = fwd.take_assumptions();
         let (forward, blocked, fix, nat) = fwd.finish();
@@ -1448,6 +1476,7 @@ impl<'t, 'm> Flow<'t, 'm> {
                 assumptions.push(a);
             }
         }
+        let back_pending = back.take_pending();
         let (ret, rblocked, rfix, _) = back.finish();
         let reachable = ret.disposition.is_success() && rblocked.is_none() && ok;
         let verdict = if reachable {
@@ -1457,7 +1486,14 @@ impl<'t, 'm> Flow<'t, 'm> {
         } else {
             Verdict::NotReachable
         };
-        (Trace { reachable, verdict, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, assumptions, packet: Some(packet), outside_via: fwd_door }, choice)
+        let mut trace = Trace { reachable, verdict, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, assumptions, packet: Some(packet), outside_via: fwd_door };
+        if reachable {
+            // Through, past a filter the snapshot lacks: that filter decides.
+            if let Some((_, blocked)) = fwd_pending.or(back_pending) {
+                undecided_by(&mut trace, blocked);
+            }
+        }
+        (trace, choice)
     }
 
     /// Walks the request from its source; returns where it ended and the destination address
@@ -1543,6 +1579,23 @@ impl<'t, 'm> Flow<'t, 'm> {
             (end, _) => end,
         }
     }
+}
+
+/// Makes a trace that got through `unknown`, because of a filter the snapshot lacks that it
+/// passed (`blocked`, on the path it names; `None` for walks that keep no reason).
+fn undecided_by(trace: &mut Trace, blocked: Option<Blocked>) {
+    trace.reachable = false;
+    trace.verdict = Verdict::Unknown;
+    trace.fix = None;
+    let path = blocked.as_ref().map(|b| b.path).unwrap_or(PathKind::Forward);
+    let leg = match path {
+        PathKind::Forward => Some(&mut trace.forward),
+        PathKind::Return => trace.ret.as_mut(),
+    };
+    if let Some(leg) = leg {
+        leg.disposition = Disposition::InsufficientInfo;
+    }
+    trace.blocked_by = blocked;
 }
 
 fn door_id(d: &Door) -> &str {
@@ -1631,11 +1684,19 @@ fn at_interface_walk(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet
     if ok {
         w.disposition = Disposition::Accepted;
     }
-    let stopped = w.stopped;
+    let pending = w.take_pending();
+    let mut stopped = w.stopped;
     let assumptions = w.take_assumptions();
     let (leg, blocked, fix, _) = w.finish();
     let verdict = if ok { Verdict::Reachable } else if leg.disposition == Disposition::InsufficientInfo { Verdict::Unknown } else { Verdict::NotReachable };
-    (Trace { reachable: ok, verdict, forward: leg, ret: None, blocked_by: blocked, fix, assumptions, packet: Some(packet), outside_via: None }, stopped)
+    let mut trace = Trace { reachable: ok, verdict, forward: leg, ret: None, blocked_by: blocked, fix, assumptions, packet: Some(packet), outside_via: None };
+    if ok {
+        if let Some((at, blocked)) = pending {
+            stopped = Some(at);
+            undecided_by(&mut trace, blocked);
+        }
+    }
+    (trace, stopped)
 }
 
 fn endpoint_ip(e: &Endpoint) -> IpAddr {
