@@ -719,7 +719,7 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
                     a.conversations, a.count
                 )
             } else {
-                format!("{} ({}) from {nremote} remote {} on {port} at {who} were rejected by {by}", crate::report::count(a.conversations as u64, "conversation", "conversations"), records(a.count), if nremote == 1 { "address" } else { "addresses" })
+                format!("{} ({}) from {nremote} remote {} on {port} at {who} were rejected by {by}", crate::report::count(a.conversations, "conversation", "conversations"), records(a.count), if nremote == 1 { "address" } else { "addresses" })
             }
         }
         FindingKind::Drift => format!("{} ({} at {who})", drift, records(a.count)),

@@ -29,7 +29,7 @@
 mod bits;
 pub mod select;
 
-use crate::eval::{self, nacl::NaclDirection, sg, Direction, Endpoint, Packet, DEFAULT_SOURCE_PORT};
+use crate::eval::{self, sg, Direction, Endpoint, Packet, DEFAULT_SOURCE_PORT};
 use crate::model::*;
 use crate::topology::{Ix, Topology};
 use bits::Bits;
@@ -321,7 +321,7 @@ enum Walked {
     /// Routing alone stops it.
     Blocked,
     /// Routing passes; the ACLs crossed (subnet, direction, on the reply).
-    Checks(Vec<(SubRef, NaclDirection, bool)>),
+    Checks(Vec<(SubRef, Direction, bool)>),
 }
 
 /// The path between two route keys, per port atom.
@@ -478,7 +478,7 @@ impl<'t, 'm> Engine<'t, 'm> {
             .map(|idx| {
                 let (acl, rest) = (idx / (key_atoms.len() * 4), idx % (key_atoms.len() * 4));
                 let (slot, dl) = (rest / 4, rest % 4);
-                let dir = if dl & 1 == 0 { NaclDirection::Inbound } else { NaclDirection::Outbound };
+                let dir = if dl & 1 == 0 { Direction::Ingress } else { Direction::Egress };
                 let reply = dl & 2 != 0;
                 let addr = IpAddr::V4(atom_addr[slot]);
                 let mut b = Bits::zeros(t_count);
@@ -538,7 +538,7 @@ impl<'t, 'm> Engine<'t, 'm> {
                     return Walked::Fallback;
                 }
                 for c in &leg.acls {
-                    let dir = if c.direction == Direction::Ingress { NaclDirection::Inbound } else { NaclDirection::Outbound };
+                    let dir = if c.direction == Direction::Ingress { Direction::Ingress } else { Direction::Egress };
                     let r = if Some(c.subnet) == sa { SubRef::Src } else if Some(c.subnet) == sb { SubRef::Dst } else { SubRef::Fixed(c.subnet) };
                     checks.push((r, dir, reply));
                 }
@@ -559,8 +559,8 @@ impl<'t, 'm> Engine<'t, 'm> {
                     SubRef::Fixed(s) => subnet_acl[s],
                 };
                 let Some(acl) = nacl else { continue };
-                let remote_is_src = (dir == NaclDirection::Inbound) != reply;
-                let dl = usize::from(dir == NaclDirection::Outbound) + 2 * usize::from(reply);
+                let remote_is_src = (dir == Direction::Ingress) != reply;
+                let dl = usize::from(dir == Direction::Egress) + 2 * usize::from(reply);
                 let slot = if remote_is_src { key_slot[ka] } else { key_slot[kb] };
                 mask.and(&nacl_table[(acl * key_atoms.len() + slot) * 4 + dl]);
             }
