@@ -206,6 +206,8 @@ struct ExplainArgs {
     snapshot: SnapshotArgs,
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    athena: AthenaArgs,
     /// Output format (default: from the --output extension: .json, .md; else text).
     #[arg(long, value_enum)]
     format: Option<ExplainFormat>,
@@ -538,33 +540,46 @@ fn write_summary(mut report: SummaryReport, topo: Option<&Topology>, a: &Summary
 /// `flows summary --athena TABLE`: Athena aggregates, the report is rendered here.
 #[cfg(feature = "aws")]
 fn athena_summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
-    use vpcscope::flowlog::athena::{self as query, Partitioning};
-    use vpcscope::source::athena::{run_query, AthenaTarget};
-    if !a.input.inputs.is_empty() || a.input.log_group.is_some() {
-        bail!("--athena reads the table's logs itself: give no files, s3:// locations or --log-group with it");
-    }
-    let table = a.athena.athena.clone().unwrap_or_default();
+    use vpcscope::flowlog::athena as query;
     let loaded = match &a.snapshot {
         Some(dir) => Some(vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?),
         None => None,
     };
     let topo = loaded.as_ref().map(|l| Topology::new(&l.model));
     let filter = a.input.filter.filter(topo.as_ref())?;
-    let partitioning = match a.athena.athena_partitioning {
+    let (table, outcome, athena) = run_athena(&a.input, &a.athena, &a.aws, &filter, a.quiet)?;
+    let mut report = query::report(&outcome.rows, a.top);
+    check_records(&format!("Athena table {table} for the query (query {})", outcome.query_id), &report.records, None)?;
+    report.filter = a.input.filter.is_given().then(|| filter.to_json());
+    report.athena = Some(athena);
+    write_summary(report, topo.as_ref(), &a, out)
+}
+
+/// Runs the aggregation of `queries/athena/summary.sql` over the `--athena` table with
+/// `filter` as predicates (for `flows summary` and `flows explain` alike); returns the
+/// table, the outcome, and the report's `athena` object.
+#[cfg(feature = "aws")]
+fn run_athena(input: &InputArgs, athena: &AthenaArgs, aws: &AwsArgs, filter: &RecordFilter, quiet: bool) -> anyhow::Result<(String, vpcscope::source::athena::QueryOutcome, serde_json::Value)> {
+    use vpcscope::flowlog::athena::{self as query, Partitioning};
+    use vpcscope::source::athena::{run_query, AthenaTarget};
+    if !input.inputs.is_empty() || input.log_group.is_some() {
+        bail!("--athena reads the table's logs itself: give no files, s3:// locations or --log-group with it");
+    }
+    let table = athena.athena.clone().unwrap_or_default();
+    let partitioning = match athena.athena_partitioning {
         AthenaPartitioning::None => Partitioning::None,
         AthenaPartitioning::Day => Partitioning::Day,
         AthenaPartitioning::Hive => Partitioning::Hive,
     };
-    let text = query::query_text(&table, &filter, partitioning);
+    let text = query::query_text(&table, filter, partitioning);
     let target = AthenaTarget {
-        database: a.athena.athena_database.clone(),
-        workgroup: a.athena.athena_workgroup.clone(),
-        output: a.athena.athena_output.clone(),
-        region: a.aws.region.clone(),
-        profile: a.aws.profile.clone(),
-        endpoint_url: a.aws.endpoint_url.clone(),
+        database: athena.athena_database.clone(),
+        workgroup: athena.athena_workgroup.clone(),
+        output: athena.athena_output.clone(),
+        region: aws.region.clone(),
+        profile: aws.profile.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
     };
-    let quiet = a.quiet;
     let outcome = run_query(&target, &text, |id| {
         if !quiet {
             eprintln!("vpcscope: athena: query {id} started")
@@ -573,16 +588,42 @@ fn athena_summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     if !quiet {
         eprintln!("vpcscope: athena: query {} succeeded, {} bytes scanned, {} result rows", outcome.query_id, outcome.scanned_bytes, outcome.rows.len());
     }
-    let mut report = query::report(&outcome.rows, a.top);
-    check_records(&format!("Athena table {table} for the query (query {})", outcome.query_id), &report.records, None)?;
-    report.filter = a.input.filter.is_given().then(|| filter.to_json());
-    report.athena = Some(serde_json::json!({"query_ids": [outcome.query_id], "scanned_bytes": outcome.scanned_bytes, "result_rows": outcome.rows.len()}));
-    write_summary(report, topo.as_ref(), &a, out)
+    let json = serde_json::json!({"query_ids": [outcome.query_id], "scanned_bytes": outcome.scanned_bytes, "result_rows": outcome.rows.len()});
+    Ok((table, outcome, json))
 }
 
 /// `--athena` in a build without the `aws` feature: an error.
 #[cfg(not(feature = "aws"))]
 fn athena_summary(a: SummaryArgs, _out: &mut dyn Write) -> anyhow::Result<u8> {
+    let _ = (&a.athena.athena_database, &a.athena.athena_workgroup, &a.athena.athena_output, a.athena.athena_partitioning);
+    Err(super::without_aws("--athena"))
+}
+
+/// `flows explain --athena TABLE`: Athena groups the records by conversation (the summary's
+/// query), and the conversations, each with its earliest start as evidence, are explained
+/// as a local read's are.
+#[cfg(feature = "aws")]
+fn athena_explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let loaded = a.snapshot.load()?;
+    let topo = Topology::new(&loaded.model);
+    let filter = a.input.filter.filter(Some(&topo))?;
+    let live = &a.snapshot.live;
+    let aws = AwsArgs { region: live.regions.first().cloned(), profile: live.profile.clone(), endpoint_url: live.endpoint_url.clone() };
+    let (table, outcome, athena) = run_athena(&a.input, &a.athena, &aws, &filter, a.snapshot.quiet)?;
+    let mut sources = Sources::new();
+    let source = sources.add(format!("athena:{table}"));
+    let sink = explain::from_rows(&outcome.rows, source);
+    check_records(&format!("Athena table {table} for the query (query {})", outcome.query_id), &sink.summary.counts, None)?;
+    let mut report = explain::explain(&topo, &sink, &sources);
+    report.engine = Some("athena");
+    report.athena = Some(athena);
+    report.filter = a.input.filter.is_given().then(|| filter.to_json());
+    write_explain(&a, &report, out)
+}
+
+/// `flows explain --athena` in a build without the `aws` feature: an error.
+#[cfg(not(feature = "aws"))]
+fn athena_explain(a: ExplainArgs, _out: &mut dyn Write) -> anyhow::Result<u8> {
     let _ = (&a.athena.athena_database, &a.athena.athena_workgroup, &a.athena.athena_output, a.athena.athena_partitioning);
     Err(super::without_aws("--athena"))
 }
@@ -646,6 +687,9 @@ impl Progress for Bar {
 }
 
 fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    if a.athena.athena.is_some() {
+        return athena_explain(a, out);
+    }
     // A snapshot directory that is not there fails at once, before any log is read.
     if a.snapshot.snapshot.as_ref().is_some_and(|dir| !dir.is_dir()) {
         a.snapshot.load()?;
@@ -678,6 +722,19 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     check_records("the input", &sink.summary.counts, first_bad.as_ref())?;
     let mut report = explain::explain(&topo, &sink, &sources);
     report.filter = a.input.filter.is_given().then(|| filter.to_json());
+    let status = write_explain(&a, &report, out)?;
+    // The report, the network and the sink are plain memory that the process gives back as
+    // it exits, right after this; freeing a large run's piece by piece (760k conversations,
+    // tens of thousands of findings) took about a tenth of a second at the end.
+    std::mem::forget(report);
+    std::mem::forget(topo);
+    std::mem::forget(sink);
+    std::mem::forget(loaded);
+    Ok(status)
+}
+
+/// Writes the explain report where and how `a` says; returns the status `--fail-on` asks for.
+fn write_explain(a: &ExplainArgs, report: &explain::Report, out: &mut dyn Write) -> anyhow::Result<u8> {
     let fails = report.findings.iter().any(|f| a.fail_on.iter().any(|k| k.covers(f.kind)));
     let status = super::decided(u8::from(fails));
     let format = super::format_for(
@@ -689,20 +746,13 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut file = None;
     let w = super::destination(a.output.as_deref(), &mut file, out)?;
     match format {
-        ExplainFormat::Text => vpcscope::report::explain::text(w, &report)?,
-        ExplainFormat::Json => vpcscope::report::explain::json(w, &report)?,
-        ExplainFormat::Markdown => vpcscope::report::explain::markdown(w, &report)?,
+        ExplainFormat::Text => vpcscope::report::explain::text(w, report)?,
+        ExplainFormat::Json => vpcscope::report::explain::json(w, report)?,
+        ExplainFormat::Markdown => vpcscope::report::explain::markdown(w, report)?,
     }
     if let Some(f) = file.as_mut() {
         f.flush().with_context(|| format!("cannot write {}", a.output.as_deref().unwrap_or(Path::new("")).display()))?;
     }
-    // The report, the network and the sink are plain memory that the process gives back as
-    // it exits, right after this; freeing a large run's piece by piece (760k conversations,
-    // tens of thousands of findings) took about a tenth of a second at the end.
-    std::mem::forget(report);
-    std::mem::forget(topo);
-    std::mem::forget(sink);
-    std::mem::forget(loaded);
     Ok(status)
 }
 

@@ -334,6 +334,11 @@ impl Conversations {
 
     /// Adds stats for a key (for results computed elsewhere, such as Logs Insights rows).
     pub fn add_stats(&mut self, key: &ConversationKey<'_>, stats: &ConversationStats) -> ConvId {
+        self.add_stats_tagged(key, 0, stats)
+    }
+
+    /// [`add_stats`](Self::add_stats) under `tag` (see [`add_tagged`](Self::add_tagged)).
+    pub fn add_stats_tagged(&mut self, key: &ConversationKey<'_>, tag: u8, stats: &ConversationStats) -> ConvId {
         let mut flags = 0;
         if stats.first_start.is_some() {
             flags |= F_START;
@@ -361,7 +366,7 @@ impl Conversations {
             dir,
             flags,
         };
-        self.add_packed(key, 0, e)
+        self.add_packed(key, tag, e)
     }
 
     #[inline]
