@@ -449,7 +449,11 @@ fn summary_report(plan: Plan, a: &SummaryArgs) -> anyhow::Result<SummaryReport> 
             let damaged = damaged_sources(&read, quiet);
             let report = SummaryReport::new(&summary, &read.sources, damaged, a.top);
             let files = read.sources.len();
-            check_records(&format!("the input ({files} {} read)", plural(files as u64, "file", "files")), &report.records, report.malformed_samples.first())?;
+            let damaged = match report.damaged_sources.len() {
+                0 => String::new(),
+                n => format!(", {n} damaged: see the warnings or damaged_sources"),
+            };
+            check_records(&format!("the input ({files} {} read{damaged})", plural(files as u64, "file", "files")), &report.records, report.malformed_samples.first())?;
             report
         }
         #[cfg(feature = "aws")]
