@@ -70,12 +70,13 @@ for case in $cases; do
   # DuckDB prints one block per statement: the records per log-status (STATUS<TAB>N lines)
   # and the distinct-conversation count (one number), in summary.sql's order.
   d_total=$(awk 'BEGIN{RS=""} NR<=2 { if ($0 ~ /\t/) { n=split($0,l,"\n"); for(i=1;i<=n;i++){split(l[i],f,"\t"); t+=f[2]} } else { c=$1 } } END {print t, c}' "$work/duckdb.out")
-  ratio=$(awk "BEGIN{printf \"%.2f\", $d_wall/$v_wall}")
+  # (/usr/bin/time counts in hundredths: a tiny input can take "0" seconds.)
+  ratio=$(awk "BEGIN{v=$v_wall; if (v < 0.01) v = 0.01; printf \"%.2f\", $d_wall/v}")
   echo
   echo "case:    $case ($records records, $convs conversations, $size bytes)"
   printf '%-10s %10s %12s %14s %s\n' tool wall_s GB_per_s peak_rss_MB "records,conversations"
-  printf '%-10s %10.3f %12.3f %14.1f %s\n' vpcscope "$v_wall" "$(awk "BEGIN{print $size/$v_wall/1e9}")" "$(awk "BEGIN{print $v_rss/1024}")" "${v_total// /,}"
-  printf '%-10s %10.3f %12.3f %14.1f %s\n' duckdb "$d_wall" "$(awk "BEGIN{print $size/$d_wall/1e9}")" "$(awk "BEGIN{print $d_rss/1024}")" "${d_total// /,}"
+  printf '%-10s %10.3f %12.3f %14.1f %s\n' vpcscope "$v_wall" "$(awk "BEGIN{v=$v_wall; if (v < 0.01) v = 0.01; print $size/v/1e9}")" "$(awk "BEGIN{print $v_rss/1024}")" "${v_total// /,}"
+  printf '%-10s %10.3f %12.3f %14.1f %s\n' duckdb "$d_wall" "$(awk "BEGIN{v=$d_wall; if (v < 0.01) v = 0.01; print $size/v/1e9}")" "$(awk "BEGIN{print $d_rss/1024}")" "${d_total// /,}"
   echo "ratio (duckdb wall / vpcscope wall): ${ratio}x"
   summary+=("$case ${ratio}x (vpcscope ${v_wall}s $(awk "BEGIN{printf \"%.0f\", $v_rss/1024}") MB, duckdb ${d_wall}s)")
 done

@@ -1,7 +1,7 @@
 -- The aggregation of `vpcscope flows summary`, in DuckDB: one scan of a default-format (v2)
 -- flow-log file grouped by the conversation key plus log status, then the same derived lists
 -- (record counts, top conversations, top talkers, rejects by port, interfaces).
--- run.py substitutes FLOWLOG_SOURCE: read-text.sql's read_csv for text, read_parquet for
+-- run.py puts the source after FROM: the read_csv of read-text.sql for text, read_parquet for
 -- Parquet (whose columns carry the same names).
 CREATE TEMP TABLE conv AS
 SELECT interface_id, srcaddr, dstaddr, srcport, dstport, protocol, action, log_status,
