@@ -37,6 +37,8 @@ pub fn json(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         conversations: r.conversations,
         undetermined_direction: r.undetermined_direction,
         undecided_checks: r.undecided_checks,
+        engine: r.engine,
+        athena: r.athena.clone(),
         findings: Vec::new(),
     };
     let head = serde_json::to_vec_pretty(&head).map_err(io::Error::other)?;
