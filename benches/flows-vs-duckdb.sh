@@ -67,9 +67,10 @@ for case in $cases; do
   read -r d_wall d_rss < <(measure duckdb "$py" benches/duckdb/run.py "$file" "$(nproc)" "$kind")
   # Same answer: record total and distinct conversations.
   v_total=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["records"]["total"], d["conversations_total"])' "$work/vpcscope.out")
-  # DuckDB prints one block per statement: the records per log-status (STATUS<TAB>N lines)
-  # and the distinct-conversation count (one number), in summary.sql's order.
-  d_total=$(awk 'BEGIN{RS=""} NR<=2 { if ($0 ~ /\t/) { n=split($0,l,"\n"); for(i=1;i<=n;i++){split(l[i],f,"\t"); t+=f[2]} } else { c=$1 } } END {print t, c}' "$work/duckdb.out")
+  # DuckDB prints one block per statement, in summary.sql's order: the rows the CREATE TABLE
+  # inserted (one number), the records per log-status (STATUS<TAB>N lines), then the
+  # distinct-conversation count (one number).
+  d_total=$(awk 'BEGIN{RS=""} { if ($0 ~ /\t/) { if (!seen) { n=split($0,l,"\n"); for(i=1;i<=n;i++){split(l[i],f,"\t"); t+=f[2]}; seen=1 } } else if (seen && c == "") { c=$1 } } END {print t, c}' "$work/duckdb.out")
   # (/usr/bin/time counts in hundredths: a tiny input can take "0" seconds.)
   ratio=$(awk "BEGIN{v=$v_wall; if (v < 0.01) v = 0.01; printf \"%.2f\", $d_wall/v}")
   echo
@@ -78,6 +79,11 @@ for case in $cases; do
   printf '%-10s %10.3f %12.3f %14.1f %s\n' vpcscope "$v_wall" "$(awk "BEGIN{v=$v_wall; if (v < 0.01) v = 0.01; print $size/v/1e9}")" "$(awk "BEGIN{print $v_rss/1024}")" "${v_total// /,}"
   printf '%-10s %10.3f %12.3f %14.1f %s\n' duckdb "$d_wall" "$(awk "BEGIN{v=$d_wall; if (v < 0.01) v = 0.01; print $size/v/1e9}")" "$(awk "BEGIN{print $d_rss/1024}")" "${d_total// /,}"
   echo "ratio (duckdb wall / vpcscope wall): ${ratio}x"
+  # The comparison means something only if both tools gave the same answer.
+  if [ "$v_total" != "$d_total" ]; then
+    echo "FAIL: $case: vpcscope counts ${v_total// /,} (records,conversations), DuckDB ${d_total// /,}" >&2
+    exit 1
+  fi
   summary+=("$case ${ratio}x (vpcscope ${v_wall}s $(awk "BEGIN{printf \"%.0f\", $v_rss/1024}") MB, duckdb ${d_wall}s)")
 done
 
