@@ -380,7 +380,7 @@ fn nacl_entry(e: &aws::NaclEntry) -> Option<(bool, NaclEntry)> {
         Some(a) if a.eq_ignore_ascii_case("allow") => RuleAction::Allow,
         _ => RuleAction::Deny,
     };
-    let number = RuleNumber(u16::try_from(e.rule_number.clamp(0, 32768)).unwrap_or(32767));
+    let number = u16::try_from(e.rule_number.clamp(0, 32768)).map_or(RuleNumber::DEFAULT, RuleNumber);
     Some((e.egress, NaclEntry { number, protocol, l4, cidr, action }))
 }
 
@@ -389,18 +389,18 @@ fn nacl_entry(e: &aws::NaclEntry) -> Option<(bool, NaclEntry)> {
 fn ensure_default_deny(entries: &mut Vec<NaclEntry>, has_v6: bool) {
     let any4: IpNet = IpNet::V4(Ipv4Net::default());
     let any6: IpNet = IpNet::V6(Ipv6Net::default());
-    let default = |n: u16, cidr: IpNet| NaclEntry {
-        number: RuleNumber(n),
+    let default = |number: RuleNumber, cidr: IpNet| NaclEntry {
+        number,
         protocol: Protocol::Any,
         l4: L4Match::Any,
         cidr,
         action: RuleAction::Deny,
     };
     if !entries.iter().any(|e| e.number.is_default() && e.cidr == any4) {
-        entries.push(default(32767, any4));
+        entries.push(default(RuleNumber::DEFAULT, any4));
     }
     if has_v6 && !entries.iter().any(|e| e.number.is_default() && e.cidr == any6) {
-        entries.push(default(32768, any6));
+        entries.push(default(RuleNumber::DEFAULT_IPV6, any6));
     }
     entries.sort_by_key(|e| e.number);
 }
@@ -798,7 +798,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             }
             m.instances.push(Instance {
                 id: InstanceId(i.instance_id.clone()),
-                state: i.state.as_ref().and_then(|s| s.name.clone()).unwrap_or_default(),
+                state: i.state.as_ref().and_then(|s| s.name.as_deref()).map(instance_state),
                 enis: ids,
                 tags: tags(&i.tags),
             });
@@ -855,7 +855,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             id: NatId(n.nat_gateway_id),
             vpc: VpcId(n.vpc_id),
             subnet: SubnetId(n.subnet_id),
-            state: n.state.unwrap_or_else(|| "available".into()),
+            state: lifecycle(n.state.as_deref()),
             connectivity: if n.connectivity_type.as_deref() == Some("private") { NatConnectivity::Private } else { NatConnectivity::Public },
             addresses,
             tags: tags(&n.tags),
@@ -924,7 +924,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             id: PcxId(p.vpc_peering_connection_id.clone()),
             requester: side(&p.requester_vpc_info),
             accepter: side(&p.accepter_vpc_info),
-            status: p.status.as_ref().and_then(|s| s.code.clone()).unwrap_or_else(|| "active".into()),
+            status: peering_status(p.status.as_ref().and_then(|s| s.code.as_deref())),
             tags: tags(&p.tags),
         });
     }
@@ -934,7 +934,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
         m.transit_gateways.push(TransitGateway {
             id: TgwId(t.transit_gateway_id),
             owner: t.owner_id,
-            state: t.state.unwrap_or_else(|| "available".into()),
+            state: lifecycle(t.state.as_deref()),
             sg_referencing: t.options.as_ref().and_then(|o| o.security_group_referencing_support.as_deref()) == Some("enable"),
             tags: tags(&t.tags),
         });
@@ -945,7 +945,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             Some("vpc") => TgwAttachmentKind::Vpc { vpc: VpcId(a.resource_id.clone().unwrap_or_default()), subnets: vec![], appliance_mode: false, sg_referencing: true },
             Some("peering") => TgwAttachmentKind::Peering { peer_tgw: a.resource_id.clone().filter(|r| r.starts_with("tgw-")).map(TgwId) },
             other => TgwAttachmentKind::External {
-                resource_type: other.unwrap_or("unknown").to_string(),
+                resource_type: external_attachment_kind(other.unwrap_or("unknown")),
                 resource_id: a.resource_id.clone().unwrap_or_default(),
             },
         };
@@ -962,7 +962,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             id: TgwAttachmentId(a.transit_gateway_attachment_id.clone()),
             tgw: TgwId(a.transit_gateway_id.clone()),
             kind,
-            state: a.state.clone().unwrap_or_else(|| "available".into()),
+            state: lifecycle(a.state.as_deref()),
             route_table: None,
             tags: tags(&a.tags),
         });
@@ -976,7 +976,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             id: TgwAttachmentId(a.transit_gateway_attachment_id.clone()),
             tgw: TgwId(a.transit_gateway_id.clone()),
             kind: TgwAttachmentKind::Vpc { vpc: VpcId(a.vpc_id.clone()), subnets: vec![], appliance_mode: false, sg_referencing: true },
-            state: a.state.clone().unwrap_or_else(|| "available".into()),
+            state: lifecycle(a.state.as_deref()),
             route_table: None,
             tags: tags(&a.tags),
         });
@@ -1028,7 +1028,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
         tgw_rts.entry(r.transit_gateway_route_table_id.clone()).or_insert_with(|| TgwRouteTable {
             id: TgwRouteTableId(r.transit_gateway_route_table_id.clone()),
             tgw: TgwId(r.transit_gateway_id.clone()),
-            state: r.state.clone().unwrap_or_else(|| "available".into()),
+            state: lifecycle(r.state.as_deref()),
             routes: vec![],
             propagations: vec![],
             bgp_routes_captured: false,
@@ -1121,7 +1121,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
             vpc: VpcId(e.vpc_id),
             kind,
             service: e.service_name.unwrap_or_default(),
-            state: e.state.unwrap_or_else(|| "available".into()),
+            state: lifecycle(e.state.as_deref()),
             enis: e.network_interface_ids.into_iter().map(EniId).collect(),
             tags: tags(&e.tags),
         });
@@ -1155,6 +1155,71 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
 
     check_references(&m, &mut w);
     Ok((m, w))
+}
+
+/// The lifecycle word of a NAT gateway, transit gateway, attachment, transit gateway route
+/// table or VPC endpoint; a missing state is `available` (older captures and moto omit it).
+fn lifecycle(s: Option<&str>) -> LifecycleState {
+    match s {
+        None | Some("available") => LifecycleState::Available,
+        Some("pending") => LifecycleState::Pending,
+        Some("modifying") => LifecycleState::Modifying,
+        Some("pendingAcceptance") => LifecycleState::PendingAcceptance,
+        Some("deleting") => LifecycleState::Deleting,
+        Some("deleted") => LifecycleState::Deleted,
+        Some("failed") => LifecycleState::Failed,
+        Some("rejected") => LifecycleState::Rejected,
+        Some(other) => LifecycleState::Other(other.to_string()),
+    }
+}
+
+/// A peering connection's `Status.Code`; a missing status is `active`.
+fn peering_status(s: Option<&str>) -> PeeringStatus {
+    match s {
+        None | Some("active") => PeeringStatus::Active,
+        Some("pending-acceptance") => PeeringStatus::PendingAcceptance,
+        Some("initiating-request") => PeeringStatus::InitiatingRequest,
+        Some("provisioning") => PeeringStatus::Provisioning,
+        Some("expired") => PeeringStatus::Expired,
+        Some("failed") => PeeringStatus::Failed,
+        Some("rejected") => PeeringStatus::Rejected,
+        Some("deleting") => PeeringStatus::Deleting,
+        Some("deleted") => PeeringStatus::Deleted,
+        Some(other) => PeeringStatus::Other(other.to_string()),
+    }
+}
+
+/// An instance's `State.Name`.
+fn instance_state(s: &str) -> InstanceState {
+    match s {
+        "pending" => InstanceState::Pending,
+        "running" => InstanceState::Running,
+        "stopping" => InstanceState::Stopping,
+        "stopped" => InstanceState::Stopped,
+        "shutting-down" => InstanceState::ShuttingDown,
+        "terminated" => InstanceState::Terminated,
+        other => InstanceState::Other(other.to_string()),
+    }
+}
+
+/// A transit gateway attachment's `ResourceType` when it is neither `vpc` nor `peering`.
+fn external_attachment_kind(s: &str) -> ExternalAttachmentKind {
+    match s {
+        "vpn" => ExternalAttachmentKind::Vpn,
+        "direct-connect-gateway" => ExternalAttachmentKind::DirectConnectGateway,
+        "connect" => ExternalAttachmentKind::Connect,
+        other => ExternalAttachmentKind::Other(other.to_string()),
+    }
+}
+
+/// A Direct Connect virtual interface's `virtualInterfaceType`.
+fn vif_kind(s: &str) -> VifKind {
+    match s {
+        "private" => VifKind::Private,
+        "transit" => VifKind::Transit,
+        "public" => VifKind::Public,
+        other => VifKind::Other(other.to_string()),
+    }
 }
 
 /// AWS's lifecycle words in vendor-neutral terms.
@@ -1204,7 +1269,7 @@ fn hybrid(raw: &mut Raw, m: &mut Model, w: &mut Warnings) {
         m.virtual_interfaces.push(VirtualInterface {
             id: v.virtual_interface_id,
             name: v.virtual_interface_name.unwrap_or_default(),
-            kind: v.virtual_interface_type.unwrap_or_default(),
+            kind: v.virtual_interface_type.as_deref().map(vif_kind),
             state: gateway_state(v.virtual_interface_state.as_deref()),
             vgw: v.virtual_gateway_id.filter(|s| !s.is_empty()),
             dx_gateway: v.direct_connect_gateway_id.filter(|s| !s.is_empty()),
@@ -1376,6 +1441,33 @@ mod tests {
         let all: Vec<&str> = w.iter().collect();
         assert!(all.contains(&"tgw-rtb-1: route to 10.40.0.0/16 names no attachment; treated as a blackhole"), "{all:?}");
         assert!(!all.iter().any(|x| x.contains("10.99.0.0/16")), "{all:?}");
+    }
+
+    #[test]
+    fn every_state_word_reads_back_as_the_variant_that_prints_it() {
+        for s in LifecycleState::KNOWN {
+            assert_eq!(&lifecycle(Some(s.as_str())), s);
+        }
+        for s in PeeringStatus::KNOWN {
+            assert_eq!(&peering_status(Some(s.as_str())), s);
+        }
+        for s in InstanceState::KNOWN {
+            assert_eq!(&instance_state(s.as_str()), s);
+        }
+        for s in ExternalAttachmentKind::KNOWN {
+            assert_eq!(&external_attachment_kind(s.as_str()), s);
+        }
+        for s in VifKind::KNOWN {
+            assert_eq!(&vif_kind(s.as_str()), s);
+        }
+        assert_eq!(lifecycle(Some("failing")), LifecycleState::Other("failing".into()));
+        assert_eq!(peering_status(Some("pending")), PeeringStatus::Other("pending".into()));
+    }
+
+    #[test]
+    fn missing_states_mean_available_and_active() {
+        assert_eq!(lifecycle(None), LifecycleState::Available);
+        assert_eq!(peering_status(None), PeeringStatus::Active);
     }
 
     #[test]

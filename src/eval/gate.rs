@@ -22,7 +22,7 @@ pub enum Gate {
         subnet: Ix,
         /// Ingress (inbound rules) or egress (outbound rules).
         direction: Direction,
-        /// The rule that decided (`*` is [`RuleNumber`] 32767).
+        /// The rule that decided (`*` is [`RuleNumber::DEFAULT`]).
         number: RuleNumber,
     },
     /// No rule of the interface's security groups admits it.
@@ -66,13 +66,13 @@ pub fn at_interface_gate(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: &P
         let Some(acl) = topo.nacl_of(s) else {
             return match topo.model.assume_missing {
                 Some(RuleAction::Allow) => Gate::Allowed,
-                Some(RuleAction::Deny) => Gate::Acl { subnet: s, direction: dir, number: RuleNumber(32767) },
+                Some(RuleAction::Deny) => Gate::Acl { subnet: s, direction: dir, number: RuleNumber::DEFAULT },
                 None => Gate::Undecided { direction: dir },
             };
         };
         match nacl::evaluate(acl, nd, packet) {
             Some(entry) if entry.action == RuleAction::Allow => Gate::Allowed,
-            entry => Gate::Acl { subnet: s, direction: dir, number: entry.map_or(RuleNumber(32767), |e| e.number) },
+            entry => Gate::Acl { subnet: s, direction: dir, number: entry.map_or(RuleNumber::DEFAULT, |e| e.number) },
         }
     };
     let groups = |sd: SgDirection| -> Gate {

@@ -206,7 +206,7 @@ mod tests {
     fn free_rule_number_precedes_the_denying_rule() {
         let entries = vec![e(100, Protocol::Any, None, "0.0.0.0/0", RuleAction::Allow), e(120, Protocol::Any, None, "0.0.0.0/0", RuleAction::Deny), deny_all()];
         assert_eq!(free_rule_number(&entries, RuleNumber(120)), Some(110));
-        assert_eq!(free_rule_number(&entries, RuleNumber(32767)), Some(130));
+        assert_eq!(free_rule_number(&entries, RuleNumber::DEFAULT), Some(130));
         let tight = vec![e(10, Protocol::Any, None, "0.0.0.0/0", RuleAction::Allow), e(11, Protocol::Any, None, "0.0.0.0/0", RuleAction::Deny)];
         assert_eq!(free_rule_number(&tight, RuleNumber(11)), Some(9));
     }

@@ -212,7 +212,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 Some(RuleAction::Deny) => {
                     self.assumptions.push(format!("the network ACL of {} (not in the snapshot) denies", subnet.id));
                     let disposition = if dir == NaclDirection::Inbound { Disposition::DeniedIn } else { Disposition::DeniedOut };
-                    self.stop(disposition, subnet.id.as_str(), Kind::NetworkAcl, direction, None, Some(RuleNumber(32767)), "MISSING_NETWORK_ACL",
+                    self.stop(disposition, subnet.id.as_str(), Kind::NetworkAcl, direction, None, Some(RuleNumber::DEFAULT), "MISSING_NETWORK_ACL",
                         format!("no network ACL for {} in the snapshot; assumed to deny (--assume-missing deny)", subnet.id), p, None);
                     false
                 }
@@ -252,7 +252,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             self.hop(acl.id.as_str(), Kind::NetworkAcl, Some(nacl_dir(dir)), Action::Allow, rule, p, format!("{side} {}", subnet.id));
             return true;
         }
-        let number = entry.map(|e| e.number).unwrap_or(RuleNumber(32767));
+        let number = entry.map(|e| e.number).unwrap_or(RuleNumber::DEFAULT);
         let which = if number.is_default() { "the default rule *".to_string() } else { format!("rule {number}") };
         let reply_note = if self.path == PathKind::Return { " (the ACL is stateless: the reply needs its own rule)" } else { "" };
         let explanation = format!("network ACL {} of {} denies the packet {side} the subnet by {which}{reply_note}{range_note}", acl.id, subnet.id);
@@ -682,7 +682,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             return self.stop(Disposition::InsufficientInfo, n.as_str(), Kind::NatGateway, None, None, None, "MISSING_COMPONENT",
                 format!("{n} is not in the snapshot"), &p, None);
         };
-        if nat.state != "available" {
+        if !nat.state.is_available() {
             return self.stop(Disposition::Dropped, n.as_str(), Kind::NatGateway, None, None, None, "BAD_STATE_NAT_GATEWAY",
                 format!("{n} is {}, not available", nat.state), &p, None);
         }
@@ -762,11 +762,11 @@ impl<'t, 'm> Walk<'t, 'm> {
             return self.stop(Disposition::InsufficientInfo, t.as_str(), Kind::TransitGateway, None, None, None, "MISSING_COMPONENT",
                 format!("{t} is not in the snapshot"), &p, None);
         };
-        if tgw.state != "available" {
+        if !tgw.state.is_available() {
             return self.stop(Disposition::Dropped, t.as_str(), Kind::TransitGateway, None, None, None, "BAD_STATE_TRANSIT_GATEWAY",
                 format!("{t} is {}", tgw.state), &p, None);
         }
-        let atts: Vec<&TgwAttachment> = self.topo.tgw_vpc_attachments(t.as_str(), vpc.as_str()).into_iter().filter(|a| a.state == "available").collect();
+        let atts: Vec<&TgwAttachment> = self.topo.tgw_vpc_attachments(t.as_str(), vpc.as_str()).into_iter().filter(|a| a.state.is_available()).collect();
         if atts.is_empty() {
             return self.stop(Disposition::Dropped, t.as_str(), Kind::TransitGateway, None, None, None, "TGW_NO_VPC_ATTACHMENT",
                 format!("{vpc} has no available attachment to {t}"), &p, None);
@@ -835,7 +835,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             return self.stop(Disposition::InsufficientInfo, out_id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_COMPONENT",
                 format!("{out_id} is not in the snapshot"), &p, None);
         };
-        if out.state != "available" {
+        if !out.state.is_available() {
             return self.stop(Disposition::Dropped, out.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "BAD_STATE_ATTACHMENT",
                 format!("{} is {}", out.id, out.state), &p, None);
         }
@@ -976,12 +976,12 @@ impl<'t, 'm> Walk<'t, 'm> {
     fn attachment_carries(&mut self, att: &TgwAttachment, p: &Packet) -> bool {
         let m = self.topo.model;
         let TgwAttachmentKind::External { resource_type, resource_id } = &att.kind else { return true };
-        match resource_type.as_str() {
-            "vpn" => {
+        match resource_type {
+            ExternalAttachmentKind::Vpn => {
                 let vpns: Vec<&VpnConnection> = m.vpn_connections.iter().filter(|c| &c.id == resource_id).collect();
                 self.connections_carry(att.id.as_str(), Kind::TransitGatewayAttachment, &vpns, &[], None, p)
             }
-            "direct-connect-gateway" => {
+            ExternalAttachmentKind::DirectConnectGateway => {
                 if let Some(d) = m.dx_gateways.iter().find(|d| &d.id == resource_id).filter(|d| !d.state.is_available()) {
                     self.stop(Disposition::Dropped, att.id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "HYBRID_CONNECTION_DOWN",
                         format!("Direct Connect gateway {} behind {} is {}", d.id, att.id, d.state), p, None);
@@ -1097,7 +1097,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             return self.stop(Disposition::InsufficientInfo, att.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_COMPONENT", format!("{att} is not in the snapshot"), &p, None);
         };
         let (rtype, rid) = match &a.kind {
-            TgwAttachmentKind::External { resource_type, resource_id } => (resource_type.clone(), resource_id.clone()),
+            TgwAttachmentKind::External { resource_type, resource_id } => (resource_type.to_string(), resource_id.clone()),
             _ => (String::new(), String::new()),
         };
         self.door = Some(Door::OnPrem { gateway: a.id.to_string(), resource: Some(rid.clone()) });
@@ -1279,7 +1279,7 @@ fn outside_entry<'m>(topo: &Topology<'m>, dst: Ix, src: IpAddr) -> Entry<'m> {
         RouteTarget::VpnGateway(g) if m.route.state == RouteState::Active => Entry::Vgw(g.clone()),
         RouteTarget::TransitGateway(t) if m.route.state == RouteState::Active => {
             let Some(tgw) = topo.tgw(t.as_str()) else { return fallback(rt.id.as_str(), format!("route table {} sends it to {t}, which is not in the snapshot", rt.id)) };
-            let Some(vpc_att) = topo.tgw_vpc_attachments(t.as_str(), e.vpc.as_str()).into_iter().find(|a| a.state == "available") else {
+            let Some(vpc_att) = topo.tgw_vpc_attachments(t.as_str(), e.vpc.as_str()).into_iter().find(|a| a.state.is_available()) else {
                 return fallback(rt.id.as_str(), format!("{} has no available attachment to {t}", e.vpc));
             };
             let Some(trt) = vpc_att.route_table.as_ref().and_then(|r| topo.tgw_route_table(r.as_str())) else {

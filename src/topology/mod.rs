@@ -168,7 +168,7 @@ impl<'m> Topology<'m> {
             if let TgwAttachmentKind::Vpc { vpc, sg_referencing, .. } = &a.kind {
                 t.tgw_vpc_att.entry((a.tgw.as_str(), vpc.as_str())).or_default().push(i);
                 let tgw_on = model.transit_gateways.iter().any(|g| g.id == a.tgw && g.sg_referencing);
-                if *sg_referencing && tgw_on && a.state == "available" {
+                if *sg_referencing && tgw_on && a.state.is_available() {
                     t.sg_ref_tgws.entry(vpc.as_str()).or_default().push(a.tgw.as_str());
                 }
             }
