@@ -6,6 +6,7 @@
 //! is optional on input (hand-edited or partial snapshots load with warnings), and
 //! deserialisation errors carry the JSON path.
 
+pub mod cli;
 mod convert;
 mod shapes;
 pub mod terraform;

@@ -31,10 +31,7 @@ fn remote_cidr(topo: &Topology<'_>, ip: IpAddr) -> IpNet {
 }
 
 fn proto_arg(p: Protocol) -> String {
-    match p.number() {
-        None => "-1".into(),
-        Some(n) => n.to_string(),
-    }
+    crate::aws::cli::protocol_number(p)
 }
 
 /// The ACL entry to add so that `packet` passes `acl` in `dir`, evaluated before the rule

@@ -540,14 +540,7 @@ fn revoke_fix(g: &SgId, r: &SgRule, port: u16) -> Fix {
 }
 
 fn proto_cli(p: Protocol) -> String {
-    match p {
-        Protocol::Any => "-1".into(),
-        Protocol::Tcp => "tcp".into(),
-        Protocol::Udp => "udp".into(),
-        Protocol::Icmp => "icmp".into(),
-        Protocol::Icmpv6 => "icmpv6".into(),
-        Protocol::Other(n) => n.to_string(),
-    }
+    crate::aws::cli::protocol_name(p)
 }
 
 fn from_port(r: &SgRule) -> i32 {
