@@ -468,7 +468,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 let mut q = p;
                 q.dst = s.original_src;
                 q.dst_port = s.original_port;
-                let nat_id = self.topo.model.nat_gateways.iter().find(|n| n.addresses.iter().any(|a| a.eni.as_ref() == Some(&e.id))).map(|n| n.id.to_string()).unwrap_or_else(|| e.id.to_string());
+                let nat_id = self.topo.nat_of_eni(&e.id).map(|n| n.id.to_string()).unwrap_or_else(|| e.id.to_string());
                 self.hop(&nat_id, Kind::NatGateway, None, Action::Translate, None, &q,
                     format!("reply translated back to {}:{}", s.original_src, s.original_port));
                 let Some(sub) = self.topo.subnet_ix(e.subnet.as_str()) else { return End::Stopped };
@@ -829,7 +829,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         }
         self.hop(rt.id.as_str(), Kind::TransitGatewayRouteTable, None, Action::Forward, Some(rule), &p, format!("route table of {}", tgw.id));
         let out_id = &m.route.attachments[0];
-        let out = self.topo.model.tgw_attachments.iter().find(|a| &a.id == out_id && a.tgw == tgw.id)
+        let out = self.topo.tgw_attachment_on(out_id, &tgw.id)
             .or_else(|| self.topo.tgw_attachment(out_id.as_str()));
         let Some(out) = out else {
             return self.stop(Disposition::InsufficientInfo, out_id.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_COMPONENT",
@@ -855,7 +855,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             TgwAttachmentKind::Peering { peer_tgw } => {
                 self.hop(out.id.as_str(), Kind::TransitGatewayAttachment, None, Action::Forward, None, &p, "to the peer transit gateway".into());
                 let peer = peer_tgw.as_ref().and_then(|t| self.topo.tgw(t.as_str()));
-                let peer_att = peer.and_then(|pt| self.topo.model.tgw_attachments.iter().find(|a| a.id == out.id && a.tgw == pt.id));
+                let peer_att = peer.and_then(|pt| self.topo.tgw_attachment_on(&out.id, &pt.id));
                 match (peer, peer_att) {
                     (Some(pt), Some(pa)) => {
                         // Zones do not carry over to the peer (another Region).
@@ -1073,7 +1073,7 @@ impl<'t, 'm> Walk<'t, 'm> {
     /// gateway): a gateway route table edge-associated with it that sends the destination
     /// anywhere but `local` steers it to an appliance the model does not evaluate.
     fn ingress_routing(&mut self, g: &str, p: &Packet) -> Option<End> {
-        let rt = self.topo.model.route_tables.iter().find(|t| t.edge_gateways.iter().any(|x| x == g))?;
+        let rt = self.topo.edge_route_table(g)?;
         let m = route::lookup(self.topo, rt, p.dst)?;
         if m.route.target == RouteTarget::Local {
             return None;
@@ -1092,7 +1092,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(gw) = self.topo.tgw(tgw.as_str()) else {
             return self.stop(Disposition::InsufficientInfo, tgw.as_str(), Kind::TransitGateway, None, None, None, "MISSING_COMPONENT", format!("{tgw} is not in the snapshot"), &p, None);
         };
-        let found = self.topo.model.tgw_attachments.iter().find(|a| &a.id == att && a.tgw == *tgw).or_else(|| self.topo.tgw_attachment(att.as_str()));
+        let found = self.topo.tgw_attachment_on(att, tgw).or_else(|| self.topo.tgw_attachment(att.as_str()));
         let Some(a) = found else {
             return self.stop(Disposition::InsufficientInfo, att.as_str(), Kind::TransitGatewayAttachment, None, None, None, "MISSING_COMPONENT", format!("{att} is not in the snapshot"), &p, None);
         };
@@ -1287,7 +1287,7 @@ fn outside_entry<'m>(topo: &Topology<'m>, dst: Ix, src: IpAddr) -> Entry<'m> {
             };
             match route::lookup_tgw(topo, trt, src) {
                 Some(r) if r.route.state == RouteState::Active => {
-                    let out = r.route.attachments.first().and_then(|a| topo.model.tgw_attachments.iter().find(|x| &x.id == a && x.tgw == tgw.id));
+                    let out = r.route.attachments.first().and_then(|a| topo.tgw_attachment_on(a, &tgw.id));
                     match out {
                         Some(att @ TgwAttachment { kind: TgwAttachmentKind::External { .. }, .. }) => Entry::Attachment(tgw, att),
                         Some(att) if is_special(src) => Entry::Undecided {
