@@ -1396,6 +1396,8 @@ fn atom_of(bounds: &[u32], ip: Ipv4Addr) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::{Document, build_model};
+    use serde_json::json;
 
     #[test]
     fn ports_parse_and_render() {
@@ -1406,6 +1408,244 @@ mod tests {
         assert!(parse_ports("sctp").is_err());
         assert_eq!(format_ports(Protocol::Tcp, &[PortRange { from: 22, to: 22 }, PortRange { from: 8000, to: 8100 }]), "22,8000-8100");
         assert_eq!(parse_ports("all").unwrap(), all_ports());
+    }
+
+    /// One VPC, two subnets in one zone: `subnet-a` (ACL allowing everything) with two
+    /// interfaces of one group, `subnet-b` whose ACL denies inbound TCP 22 with one
+    /// interface. The group admits everything from the VPC and sends anywhere.
+    fn fixture() -> Model {
+        let allow_all = json!([{"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                               {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]);
+        let v = json!({
+            "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}],
+            "Subnets": [{"SubnetId": "subnet-a", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "us-east-1a"},
+                        {"SubnetId": "subnet-b", "VpcId": "vpc-1", "CidrBlock": "10.0.2.0/24", "AvailabilityZone": "us-east-1a"}],
+            "RouteTables": [{"RouteTableId": "rtb-1", "VpcId": "vpc-1", "Associations": [{"Main": true}], "Routes": []}],
+            "NetworkAcls": [
+                {"NetworkAclId": "acl-a", "VpcId": "vpc-1", "IsDefault": true, "Entries": allow_all},
+                {"NetworkAclId": "acl-b", "VpcId": "vpc-1", "Associations": [{"SubnetId": "subnet-b"}], "Entries": [
+                    {"RuleNumber": 90, "Protocol": "6", "RuleAction": "deny", "Egress": false, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 22, "To": 22}},
+                    {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                    {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]}],
+            "SecurityGroups": [{"GroupId": "sg-1", "GroupName": "app", "Description": "", "VpcId": "vpc-1",
+                "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+                "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}],
+            "NetworkInterfaces": [
+                {"NetworkInterfaceId": "eni-a1", "VpcId": "vpc-1", "SubnetId": "subnet-a", "PrivateIpAddress": "10.0.1.10", "Groups": [{"GroupId": "sg-1"}]},
+                {"NetworkInterfaceId": "eni-a2", "VpcId": "vpc-1", "SubnetId": "subnet-a", "PrivateIpAddress": "10.0.1.11", "Groups": [{"GroupId": "sg-1"}]},
+                {"NetworkInterfaceId": "eni-b", "VpcId": "vpc-1", "SubnetId": "subnet-b", "PrivateIpAddress": "10.0.2.10", "Groups": [{"GroupId": "sg-1"}]}]
+        });
+        build_model(&[Document { origin: "test.json".into(), region: None, value: v }]).expect("model").0
+    }
+
+    /// The port atom holding TCP port `port`.
+    fn tcp_atom(e: &Engine<'_, '_>, port: u16) -> usize {
+        e.atoms.iter().position(|a| a.protocol == Protocol::Tcp && a.range.contains(port)).expect("an atom for the port")
+    }
+
+    /// The class of interface `id`, and its route key.
+    fn class_key(e: &Engine<'_, '_>, t: &Topology<'_>, id: &str) -> (usize, usize) {
+        let c = e.eni_class[t.eni_ix(id).unwrap()].unwrap() as usize;
+        (c, e.key_range.iter().position(|&(lo, hi)| lo <= c && c < hi).unwrap())
+    }
+
+    #[test]
+    fn engine_groups_interfaces_of_one_subnet_and_group_into_a_class() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        assert_eq!(e.classes.len(), 2);
+        assert_eq!(class_key(&e, &t, "eni-a1"), class_key(&e, &t, "eni-a2"));
+        assert_ne!(class_key(&e, &t, "eni-a1").1, class_key(&e, &t, "eni-b").1);
+    }
+
+    #[test]
+    fn path_model_keeps_routing_and_drops_acls_and_groups() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let p = Engine::new(&t, &opts).path_model();
+        assert!(p.network_acls.is_empty());
+        assert_eq!(p.assume_missing, Some(RuleAction::Allow));
+        assert!(p.enis.iter().all(|e| e.security_groups.is_empty()));
+        assert_eq!((p.route_tables.len(), p.enis.len(), p.security_groups.len()), (1, 3, 1));
+    }
+
+    #[test]
+    fn acl_table_holds_each_acls_decision_per_direction_and_leg() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let table = AclTable::new(&e);
+        let acl_b = m.network_acls.iter().position(|a| a.id.as_str() == "acl-b").unwrap();
+        let (_, kb) = class_key(&e, &t, "eni-b");
+        let slot = table.key_slot[kb];
+        let (ssh, https) = (tcp_atom(&e, 22), tcp_atom(&e, 443));
+        let inbound = table.allowed(acl_b, slot, NaclDirection::Inbound, false);
+        assert!(!inbound.get(ssh) && inbound.get(https));
+        assert!(table.allowed(acl_b, slot, NaclDirection::Outbound, true).get(ssh), "the reply leaves by the egress rules");
+    }
+
+    #[test]
+    fn walk_keys_ignore_the_acl() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let wk = e.walk_keys(&vec![true; e.keys.len()]);
+        assert_eq!(wk.walk_of.len(), e.keys.len());
+        for (i, a) in e.keys.iter().enumerate() {
+            for (j, b) in e.keys.iter().enumerate() {
+                let same_but_acl = RouteKey { nacl: None, ..a.clone() } == RouteKey { nacl: None, ..b.clone() };
+                assert_eq!(wk.walk_of[i] == wk.walk_of[j], same_but_acl);
+            }
+        }
+        assert!(wk.from.iter().all(|&f| f));
+        assert_eq!(wk.keys.iter().map(Vec::len).sum::<usize>(), e.keys.len());
+    }
+
+    #[test]
+    fn egress_tables_put_a_group_sending_anywhere_in_all() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let sgs = SgSets::new(e.topo, &e.classes, &e.class_rep);
+        let eg = e.egress_tables(&sgs);
+        for tt in 0..e.atoms.len() {
+            assert!((0..e.classes.len()).all(|c| eg.all[tt].get(c)), "atom {tt}");
+            assert!(eg.set[tt].is_empty());
+            assert!(eg.gid[tt] <= tt);
+        }
+    }
+
+    #[test]
+    fn acl_crossings_name_the_source_and_destination_subnets_on_both_legs() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let (a, b) = (t.eni_ix("eni-a1").unwrap(), t.eni_ix("eni-b").unwrap());
+        let Walked::Checks(checks) = prep.walk(a, b) else { panic!("routing passes without translation") };
+        assert_eq!(checks, [
+            (SubRef::Src, NaclDirection::Outbound, false),
+            (SubRef::Dst, NaclDirection::Inbound, false),
+            (SubRef::Dst, NaclDirection::Outbound, true),
+            (SubRef::Src, NaclDirection::Inbound, true),
+        ]);
+        // Within one subnet no ACL is crossed.
+        let Walked::Checks(none) = prep.walk(a, t.eni_ix("eni-a2").unwrap()) else { panic!("same subnet") };
+        assert!(none.is_empty());
+        assert_eq!(prep.walks.load(std::sync::atomic::Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn acl_crossings_of_an_unreachable_walk_are_blocked() {
+        let mut m = fixture();
+        m.route_tables.clear();
+        let t = Topology::new(&m);
+        let tr = eval::evaluate_verdict(&t, &Endpoint::Eni { ix: 0, ip: "10.0.1.10".parse().unwrap() }, &Endpoint::Eni { ix: 2, ip: "10.0.2.10".parse().unwrap() }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
+        assert!(matches!(acl_crossings(&t, &tr, Some(0), Some(1)), Walked::Blocked));
+    }
+
+    #[test]
+    fn mask_of_a_path_is_what_every_acl_it_crossed_allows() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let ((_, ka), (_, kb)) = (class_key(&e, &t, "eni-a1"), class_key(&e, &t, "eni-b"));
+        let w = prep.walk(t.eni_ix("eni-a1").unwrap(), t.eni_ix("eni-b").unwrap());
+        let PathMask::Atoms(into_b) = prep.mask_of(&w, ka, kb) else { panic!("no translation") };
+        assert!(!into_b.get(tcp_atom(&e, 22)) && into_b.get(tcp_atom(&e, 443)));
+        let PathMask::Atoms(blocked) = prep.mask_of(&Walked::Blocked, ka, kb) else { panic!() };
+        assert!(blocked.is_empty());
+        assert!(matches!(prep.mask_of(&Walked::Fallback, ka, kb), PathMask::Fallback));
+    }
+
+    #[test]
+    fn destination_phases_decide_sources_per_port_atom() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let ((ca, ka), (cb, kb)) = (class_key(&e, &t, "eni-a1"), class_key(&e, &t, "eni-b"));
+        let (ssh, https) = (tcp_atom(&e, 22), tcp_atom(&e, 443));
+        // Different-subnet paths into b: class a on HTTPS, not on SSH.
+        let templates = prep.source_walks(prep.wk.walk_of[kb], false);
+        let (paths, path_gid, fallback) = prep.different_subnet_paths(kb, &templates);
+        assert!(paths[https].get(ca) && !paths[ssh].get(ca));
+        assert_ne!(path_gid[ssh], path_gid[https]);
+        assert!(fallback.is_empty());
+        // Same-subnet paths into a's subnet group: a1 -> a2 crosses no ACL.
+        let (sa, glo, ghi) = e.groups[ka][0];
+        let same = prep.same_subnet_paths(ka, sa, glo, ghi, false);
+        assert_eq!(same.len(), 1);
+        assert!(same[0].2.as_ref().is_some_and(|mk| mk.get(ssh) && mk.get(https)));
+        // Admitted into b: class a on HTTPS only (b's subnet holds no other source key).
+        let (sb, _, _) = e.groups[kb][0];
+        let same_b = prep.same_subnet_paths(kb, sb, e.groups[kb][0].1, e.groups[kb][0].2, false);
+        let (adj_gid, adj) = prep.admitted(&paths, &path_gid, &same_b);
+        let admitted = |tt: usize| adj[adj_gid[tt]].as_ref().unwrap().0.get(ca);
+        assert!(admitted(https) && !admitted(ssh));
+        // One row for b's class: from class a, every atom but SSH's.
+        let ingress = prep.sg_index.ingress(e.topo, &e.classes[cb], &e.atoms);
+        let (class, entries, class_pairs, eni_pairs) = prep.destination_class(cb, sb, &ingress, &adj_gid, &adj, &same_b, &fallback, true);
+        assert_eq!((class, class_pairs, eni_pairs), (cb, 1, 2));
+        assert!(entries.iter().all(|en| en.from == vec![(ca as u32, ca as u32)]));
+        assert!(entries.iter().any(|en| en.atoms.contains(&(https as u32))));
+        assert!(!entries.iter().any(|en| en.atoms.contains(&(ssh as u32))));
+        // The whole walk key agrees, and assembling counts the pairs.
+        let per_key = prep.destination_walk_key(prep.wk.walk_of[kb]);
+        assert!(per_key.iter().flatten().any(|r| r.0 == cb && r.2 == 1));
+    }
+
+    #[test]
+    fn class_row_drops_a_lone_interface_as_its_own_source() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let (cb, _) = class_key(&e, &t, "eni-b");
+        let mut everyone = Bits::zeros(e.classes.len());
+        (0..e.classes.len()).for_each(|c| everyone.set(c));
+        let https = tcp_atom(&e, 443);
+        let row = prep.class_row(cb, https, e.classes[cb].subnet, Some(&everyone), &everyone, None, &Vec::new(), &[]).unwrap();
+        assert!(!row.get(cb), "b is the only member of its class");
+        assert_eq!(row.ones_iter().count(), e.classes.len() - 1);
+        assert!(prep.class_row(cb, https, e.classes[cb].subnet, None, &everyone, None, &Vec::new(), &[]).is_none(), "no ingress, no fallback: no source");
+    }
+
+    #[test]
+    fn assemble_sums_pairs_and_counts_walks() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let per_key: Vec<Vec<ClassResult>> = (0..prep.wk.keys.len()).flat_map(|wb| prep.destination_walk_key(wb)).collect();
+        let (reach, stats) = prep.assemble(per_key);
+        assert_eq!(reach.len(), 2);
+        assert_eq!((stats.classes, stats.interfaces, stats.fallback_evaluations), (2, 3, 0));
+        assert!(stats.path_walks > 0);
+        // a1 <-> a2, a1 -> b, a2 -> b, b -> a1, b -> a2.
+        assert_eq!(stats.reachable_interface_pairs, 6);
     }
 
     #[test]
