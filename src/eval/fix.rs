@@ -173,7 +173,7 @@ pub fn route(topo: &Topology<'_>, rt: &RouteTable, vpc: &VpcId, dst: IpAddr) -> 
             }
         }
     }
-    if target.is_none() && !super::path::is_special(dst) && !topo.in_modelled_network(dst) {
+    if target.is_none() && !crate::model::is_special(dst) && !topo.in_modelled_network(dst) {
         if let Some(g) = topo.igw_of(vpc) {
             let any: IpNet = if dst.is_ipv4() { "0.0.0.0/0".parse().ok()? } else { "::/0".parse().ok()? };
             target = Some((g.id.to_string(), format!("--gateway-id {}", g.id), any));

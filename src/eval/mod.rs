@@ -14,7 +14,8 @@ pub mod route;
 pub mod sg;
 
 pub use gate::{at_interface_gate, Gate};
-pub use path::{at_interface, at_interface_verdict, evaluate, is_special, Endpoint};
+pub use crate::model::is_special;
+pub use path::{at_interface, at_interface_verdict, evaluate, Endpoint};
 
 use crate::model::{Protocol, RuleNumber};
 use serde::Serialize;

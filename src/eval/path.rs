@@ -1126,28 +1126,6 @@ fn nacl_dir(d: NaclDirection) -> Direction {
     }
 }
 
-/// Addresses no internet host has: private, shared, loopback, link-local, multicast,
-/// reserved (IPv4), and everything outside global unicast 2000::/3 (IPv6).
-pub fn is_special(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v) => {
-            let o = v.octets();
-            v.is_private()
-                || v.is_loopback()
-                || v.is_link_local()
-                || v.is_multicast()
-                || v.is_broadcast()
-                || v.is_unspecified()
-                || o[0] == 0
-                || o[0] >= 240
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-                || (o[0] == 198 && (o[1] & 0xfe) == 18)
-                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
-        }
-        IpAddr::V6(v) => (v.segments()[0] & 0xe000) != 0x2000,
-    }
-}
-
 /// Evaluates the flow `src -> dst` and its reply.
 pub fn evaluate(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16) -> Trace {
     walk_flow(topo, src, dst, protocol, src_port, dst_port, Text::Render)

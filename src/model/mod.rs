@@ -8,10 +8,12 @@
 
 mod ids;
 mod rules;
+mod special;
 mod state;
 
 pub use ids::*;
 pub use rules::*;
+pub use special::*;
 pub use state::*;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};

@@ -14,7 +14,6 @@ pub mod flows;
 mod hygiene;
 mod nacl;
 
-use super::reach::NON_PUBLIC_V4;
 use crate::analysis::reach::{sweep_internet, Sweep};
 use crate::eval::{self, Blocked, Direction, Endpoint, Fix, Hop, Leg, Trace};
 use crate::model::*;
@@ -382,7 +381,7 @@ fn engine_port(engine: &str) -> Option<u16> {
 /// Whether `c` contains at least one public (internet) address.
 fn has_public(c: &IpNet) -> bool {
     match c {
-        IpNet::V4(_) => !NON_PUBLIC_V4.iter().filter_map(|s| s.parse::<IpNet>().ok()).any(|n| n.contains(c)),
+        IpNet::V4(_) => !crate::model::is_special_net(c),
         IpNet::V6(v6) => {
             let global: IpNet = match "2000::/3".parse() {
                 Ok(n) => n,

@@ -354,11 +354,6 @@ struct Engine<'t, 'm> {
     skipped: usize,
 }
 
-const SPECIAL_V4: &[&str] = &[
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-    "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-];
-
 impl<'t, 'm> Engine<'t, 'm> {
     fn new(topo: &'t Topology<'m>, opts: &'t MatrixOptions) -> Self {
         let m = topo.model;
@@ -1372,7 +1367,7 @@ fn address_bounds(topo: &Topology<'_>) -> Vec<u32> {
     for p in &m.peerings {
         nets.extend(p.requester.cidrs.iter().chain(&p.accepter.cidrs));
     }
-    nets.extend(SPECIAL_V4.iter().filter_map(|s| s.parse::<IpNet>().ok()));
+    nets.extend(crate::model::special_v4_blocks().map(IpNet::V4));
     let mut bounds: BTreeSet<u32> = BTreeSet::new();
     for n in nets {
         if let IpNet::V4(v) = n {
