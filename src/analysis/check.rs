@@ -279,7 +279,7 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)], matr
         let (a, b) = &pairs[n];
         let unknown = outcomes.iter().find(|(_, o)| !o.reachable && o.trace.is_unknown());
         if let Some((p, o)) = unknown {
-            let why = o.trace.blocked_by.as_ref().map(|bl| format!("{} ({}): {}", bl.id, bl.code, bl.explanation)).unwrap_or_default();
+            let why = o.trace.blocked_by.as_ref().map(|bl| format!("{} ({}): {}", bl.id, bl.code, crate::report::words::explanation(bl))).unwrap_or_default();
             undecided.push(Violation {
                 from: flows::label(topo, a),
                 to: flows::label(topo, b),
@@ -335,7 +335,7 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)], matr
                     count += 1;
                     let reason = if !o.reachable {
                         match &o.trace.blocked_by {
-                            Some(bl) => format!("blocked by {} ({}) on the {} path: {}", bl.id, bl.kind, path_name(bl), bl.explanation),
+                            Some(bl) => format!("blocked by {} ({}) on the {} path: {}", bl.id, bl.kind, path_name(bl), crate::report::words::explanation(bl)),
                             None => format!("not reachable ({})", o.trace.forward.disposition),
                         }
                     } else if !i.through.is_empty() && !flows::crosses(&o.trace, &i.through) {

@@ -15,6 +15,7 @@ use super::flows::{self, End, EndLabel};
 use super::matrix::{Matrix, MatrixOptions, MIN_FLOWS_FOR_MATRIX};
 use super::reach::{bounds, to_cidrs, to_ip};
 use crate::eval::{Hop, Trace};
+use crate::report::words;
 use crate::model::*;
 use crate::topology::Topology;
 use ipnet::IpNet;
@@ -379,7 +380,7 @@ fn attribute(changes: &[Change], old: Option<&Trace>, new: Option<&Trace>) -> (O
     for i in 0..n {
         let (a, b) = (ho.get(i), hn.get(i));
         let same = match (a, b) {
-            (Some(a), Some(b)) => a.id == b.id && a.rule == b.rule && a.action == b.action,
+            (Some(a), Some(b)) => a.id == b.id && words::hop_rule(a) == words::hop_rule(b) && a.action == b.action,
             _ => false,
         };
         if same {
@@ -390,7 +391,7 @@ fn attribute(changes: &[Change], old: Option<&Trace>, new: Option<&Trace>) -> (O
             let Some(h) = h else { continue };
             if let Some(c) = changes.iter().find(|c| touches(c, &h.id)) {
                 let leg = if i >= len { "return" } else { "forward" };
-                let at = format!("{} [{}]{} on the {leg} path", h.id, h.kind, h.rule.as_ref().map(|r| format!(" {r}")).unwrap_or_default());
+                let at = format!("{} [{}]{} on the {leg} path", h.id, h.kind, words::hop_rule(h).map(|r| format!(" {r}")).unwrap_or_default());
                 return (Some(c.clone()), Some(at));
             }
         }

@@ -12,7 +12,8 @@
 //!   model allows), with the likely causes.
 //! * `unknown-interface`: records for interfaces the snapshot does not contain.
 
-use crate::eval::{self, Blocked, Direction as EvalDirection, Fix, Gate, Kind, Packet, Trace};
+use crate::eval::{self, Blocked, Direction as EvalDirection, Gate, Kind, Packet, Trace};
+use crate::report::{words, Fix};
 use crate::flowlog::{self, Action, Field, FlowRecord, ParseError, Position, RecordSink, Sources, Summary};
 use crate::model::Protocol;
 use crate::topology::{Ix, Topology};
@@ -425,7 +426,7 @@ fn looks_like_reply(proto: Protocol, sport: u16, dport: u16) -> bool {
 }
 
 fn blocked_ref(b: &Blocked) -> BlockedRef {
-    BlockedRef { id: b.id.clone(), kind: b.kind, direction: b.direction, rule: b.rule.clone() }
+    BlockedRef { id: b.id.clone(), kind: b.kind, direction: b.direction, rule: b.rule.as_ref().map(|r| r.to_string()) }
 }
 
 fn classify(topo: &Topology<'_>, sink: &ExplainSink, eni: Option<Ix>, id: u32, k: &Key, bpa: bool) -> Verdict {
@@ -673,7 +674,7 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
         }
     };
     let blocked = trace.as_ref().and_then(|t| t.blocked_by.as_ref().map(blocked_ref));
-    let fix = trace.and_then(|t| t.fix);
+    let fix = trace.and_then(|t| t.fix).map(|c| words::fix(&c));
     let eni = topo.eni(&interface);
     let name = topo.name_of(&interface).map(str::to_string);
     let subnet = eni.map(|e| e.subnet.to_string());

@@ -307,10 +307,7 @@ pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
     // The sample is one address the sweep happened to pick: a fix opens what the user asked
     // about, so it names no sample address (the user fills in the range they mean).
     if let Some(f) = outcome.trace.fix.as_mut() {
-        let bits = if outcome.sample.is_ipv6() { 128 } else { 32 };
-        let sample = format!("{}/{bits}", outcome.sample);
-        f.description = f.description.replace(&sample, "<cidr>");
-        f.aws_cli = f.aws_cli.take().map(|c| c.replace(&sample, "<cidr>"));
+        f.leave_address_open(outcome.sample);
     }
     let mut answer = answer(outcome.trace);
     answer.unknown_ranges = Some(outcome.unknown);

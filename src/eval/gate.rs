@@ -1,14 +1,13 @@
 //! The verdict of [`at_interface`](super::at_interface) without the trace: which of an
-//! interface's own checks (its security groups, its subnet's ACL) refuses a packet, found
-//! without rendering a single hop. Analyses that evaluate hundreds of thousands of flow-log
-//! conversations decide with [`at_interface_gate`] and render a full trace only for the one
-//! conversation that represents each finding. The two must agree on every packet: a test
-//! below compares them on a generated network.
+//! interface's own checks (its security groups, its subnet's ACL) refuses a packet. It is
+//! the same walk, keeping only where it stopped: no steps, no sentence, no fix. Analyses
+//! that evaluate hundreds of thousands of flow-log conversations decide with
+//! [`at_interface_gate`] and keep a full trace only for the one conversation that represents
+//! each finding.
 
-use super::nacl::{self, NaclDirection};
-use super::sg::{self, SgDirection};
-use super::{Direction, Packet};
-use crate::model::{RuleAction, RuleNumber};
+use super::path::{at_interface_decision, StopAt};
+use super::{BlockCode, Direction, Kind, Packet};
+use crate::model::RuleNumber;
 use crate::topology::{Ix, Topology};
 
 /// What an interface's checks decide about one packet.
@@ -50,54 +49,20 @@ impl Gate {
 /// connection (security groups are stateful and admit it; only the ACL can refuse it).
 /// ACLs are not evaluated between two addresses of the same subnet.
 pub fn at_interface_gate(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: &Packet, reply: bool) -> Gate {
-    let e = &topo.model.enis[ix];
-    let sub = topo.eni_subnet_ix(ix);
-    let remote = match dir {
-        Direction::Ingress => packet.src,
-        Direction::Egress => packet.dst,
-    };
-    let acl = |nd: NaclDirection| -> Gate {
-        let Some(s) = sub else { return Gate::Allowed };
-        if topo.model.subnets[s].contains(remote) {
-            return Gate::Allowed;
+    match at_interface_decision(topo, ix, dir, *packet, reply) {
+        None => Gate::Allowed,
+        Some(at) => gate_of(at, dir),
+    }
+}
+
+fn gate_of(at: StopAt, dir: Direction) -> Gate {
+    match at {
+        StopAt { code: BlockCode::MissingNetworkAcl | BlockCode::MissingSecurityGroup, rule_number: None, .. } => Gate::Undecided { direction: dir },
+        StopAt { kind: Kind::NetworkAcl, subnet: Some(subnet), rule_number, .. } => {
+            Gate::Acl { subnet, direction: dir, number: rule_number.unwrap_or(RuleNumber::DEFAULT) }
         }
-        // An ACL missing from the snapshot decides as `--assume-missing` says, else nothing
-        // can be told.
-        let Some(acl) = topo.nacl_of(s) else {
-            return match topo.model.assume_missing {
-                Some(RuleAction::Allow) => Gate::Allowed,
-                Some(RuleAction::Deny) => Gate::Acl { subnet: s, direction: dir, number: RuleNumber::DEFAULT },
-                None => Gate::Undecided { direction: dir },
-            };
-        };
-        match nacl::evaluate(acl, nd, packet) {
-            Some(entry) if entry.action == RuleAction::Allow => Gate::Allowed,
-            entry => Gate::Acl { subnet: s, direction: dir, number: entry.map_or(RuleNumber::DEFAULT, |e| e.number) },
-        }
-    };
-    let groups = |sd: SgDirection| -> Gate {
-        if reply || e.security_groups.is_empty() || sg::admits(topo, topo.eni_sg_ixs(ix), &e.vpc, sd, packet) {
-            Gate::Allowed
-        } else if topo.eni_sg_ixs(ix).len() < e.security_groups.len() {
-            // Some group is not in the snapshot and might admit it.
-            match topo.model.assume_missing {
-                Some(RuleAction::Allow) => Gate::Allowed,
-                Some(RuleAction::Deny) => Gate::SecurityGroups { direction: dir },
-                None => Gate::Undecided { direction: dir },
-            }
-        } else {
-            Gate::SecurityGroups { direction: dir }
-        }
-    };
-    match dir {
-        Direction::Ingress => match acl(NaclDirection::Inbound) {
-            Gate::Allowed => groups(SgDirection::Ingress),
-            g => g,
-        },
-        Direction::Egress => match groups(SgDirection::Egress) {
-            Gate::Allowed => acl(NaclDirection::Outbound),
-            g => g,
-        },
+        StopAt { kind: Kind::NetworkAcl, .. } => Gate::Undecided { direction: dir },
+        _ => Gate::SecurityGroups { direction: dir },
     }
 }
 

@@ -12,6 +12,9 @@ pub mod nacl;
 mod path;
 pub mod route;
 pub mod sg;
+mod step;
+
+pub use step::{BlockCode, Change, ChangeL4, Cidr, NatPorts, Peer, Place, Reason, RouteTo, Rule, Step, Unrouted};
 
 pub use gate::{at_interface_gate, Gate};
 pub use crate::model::is_special;
@@ -71,26 +74,6 @@ impl Packet {
             icmp_type,
             icmp_code: self.icmp_code,
         }
-    }
-}
-
-impl fmt::Display for Packet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let proto = self.protocol.to_string().to_lowercase();
-        if self.protocol.has_ports() {
-            write!(f, "{proto} {}:{} -> {}:{}", fmt_ip(self.src), self.src_port, fmt_ip(self.dst), self.dst_port)
-        } else if self.protocol.is_icmp() {
-            write!(f, "{proto} {} -> {} type {} code {}", self.src, self.dst, self.icmp_type, self.icmp_code)
-        } else {
-            write!(f, "{proto} {} -> {}", self.src, self.dst)
-        }
-    }
-}
-
-fn fmt_ip(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v) => v.to_string(),
-        IpAddr::V6(v) => format!("[{v}]"),
     }
 }
 
@@ -201,15 +184,6 @@ pub enum Direction {
     Egress,
 }
 
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Direction::Ingress => "inbound",
-            Direction::Egress => "outbound",
-        })
-    }
-}
-
 /// What happened at a hop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -234,8 +208,8 @@ pub enum Action {
     Note,
 }
 
-/// One component a packet crossed, with the rule that decided.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One component a packet crossed, with what happened there (`report::words` renders it).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hop {
     /// The AWS id of the component.
     pub id: String,
@@ -247,13 +221,10 @@ pub struct Hop {
     pub direction: Option<Direction>,
     /// What happened.
     pub action: Action,
-    /// The matched rule as the console prints it (`120 TCP 22 10.0.0.0/8 DENY`,
-    /// `TCP 5432 sg-0abc`, `0.0.0.0/0 -> igw-1`).
-    pub rule: Option<String>,
+    /// The step, with the rule that decided.
+    pub step: Step,
     /// The packet at this hop.
-    pub packet: String,
-    /// A sentence for the reader.
-    pub detail: String,
+    pub packet: Packet,
 }
 
 /// Which path a hop or a block belongs to.
@@ -271,12 +242,29 @@ pub enum PathKind {
 pub struct Leg {
     /// How the path ended.
     pub disposition: Disposition,
-    /// The hops, in order.
+    /// The hops, in order (empty for verdict-only walks).
     pub hops: Vec<Hop>,
+    /// The network ACLs the leg passed, in order: recorded by every walk, verdict-only
+    /// ones included.
+    #[serde(skip)]
+    pub acls: Vec<AclCrossing>,
+    /// Whether a gateway translated an address on this leg.
+    #[serde(skip)]
+    pub translated: bool,
 }
 
-/// The component that stopped a path, in the JSON contract's shape.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A network ACL a leg passed: the subnet it guards and the direction evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AclCrossing {
+    /// Position of the subnet in the model.
+    pub subnet: crate::topology::Ix,
+    /// Inbound or outbound rules.
+    pub direction: Direction,
+}
+
+/// The component that stopped a path and why (`report::words` renders the JSON contract's
+/// `rule` and `explanation`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Blocked {
     /// AWS id of the component.
     pub id: String,
@@ -284,29 +272,16 @@ pub struct Blocked {
     pub kind: Kind,
     /// Inbound/outbound for rule sets, else `None`.
     pub direction: Option<Direction>,
-    /// The rule: a NACL rule (`"120 TCP 22 10.0.0.0/8 DENY"`), or `None` for "no rule matched".
-    pub rule: Option<String>,
+    /// The rule that decided: a NACL entry or a route, or `None` for "no rule matched".
+    pub rule: Option<Rule>,
     /// The NACL rule number (`*` for the default rule), when a NACL blocked.
     pub rule_number: Option<RuleNumber>,
     /// Forward or return path.
     pub path: PathKind,
     /// Explanation code (Reachability Analyzer's names where they fit).
-    pub code: String,
-    /// One sentence.
-    pub explanation: String,
-}
-
-/// A concrete change that would open the path.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Fix {
-    /// What to change (`add-nacl-rule`, `add-security-group-rule`, `add-route`, ...).
-    pub action: String,
-    /// The component to change.
-    pub id: String,
-    /// The change in words.
-    pub description: String,
-    /// The equivalent AWS CLI command (a write: for the user to run, never run by vpcscope).
-    pub aws_cli: Option<String>,
+    pub code: BlockCode,
+    /// The cause, with its data.
+    pub reason: Reason,
 }
 
 /// The three answers to "does this flow get through".
@@ -350,7 +325,7 @@ pub struct Trace {
     /// What stopped the flow.
     pub blocked_by: Option<Blocked>,
     /// How to open it.
-    pub fix: Option<Fix>,
+    pub fix: Option<Change>,
     /// What the answer assumed of components the snapshot lacks (`--assume-missing`): empty
     /// when it assumed nothing.
     pub assumptions: Vec<String>,

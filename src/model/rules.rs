@@ -242,7 +242,7 @@ pub enum RuleAction {
 pub struct RuleNumber(pub u16);
 
 impl RuleNumber {
-    /// The non-removable default rule (`*`), evaluated last.
+    /// The default rule `*`, which denies what no numbered rule decides.
     pub const DEFAULT: RuleNumber = RuleNumber(32767);
     /// The default rule for IPv6 traffic, listed after [`RuleNumber::DEFAULT`].
     pub const DEFAULT_IPV6: RuleNumber = RuleNumber(32768);

@@ -8,7 +8,7 @@
 //! [`text_safe`], [`html_escape`] or [`markdown_escape`]. JSON and SARIF are escaped by the
 //! serializer.
 
-use super::{html_escape, markdown_escape, text_safe};
+use super::{html_escape, markdown_escape, text_safe, words};
 use crate::analysis::audit::{Audit, Finding, FindingKind, Severity};
 use crate::eval::{Hop, Leg};
 use crate::model::Model;
@@ -37,7 +37,7 @@ pub fn text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
         }
         writeln!(out, "  {}", text_safe(&f.explanation))?;
         if let Some(b) = &f.closed_by {
-            writeln!(out, "  closed by: {} {} ({}): {}", b.kind, text_safe(&b.id), b.code, text_safe(&b.explanation))?;
+            writeln!(out, "  closed by: {} {} ({}): {}", b.kind, text_safe(&b.id), b.code, text_safe(&words::explanation(b)))?;
         }
         for e in f.evidence.iter().take(12) {
             writeln!(out, "    - {}", text_safe(e))?;
@@ -226,7 +226,7 @@ fn finding_html(out: &mut dyn Write, i: usize, f: &Finding) -> io::Result<()> {
     }
     writeln!(out, "<p>{}</p>", html_escape(&f.explanation))?;
     if let Some(b) = &f.closed_by {
-        writeln!(out, "<p><b>Closed by:</b> {} <code>{}</code> ({}): {}</p>", b.kind, html_escape(&b.id), html_escape(&b.code), html_escape(&b.explanation))?;
+        writeln!(out, "<p><b>Closed by:</b> {} <code>{}</code> ({}): {}</p>", b.kind, html_escape(&b.id), html_escape(b.code.as_str()), html_escape(&words::explanation(b)))?;
     }
     if !f.evidence.is_empty() {
         writeln!(out, "<details open><summary>Evidence</summary><ul>")?;
@@ -255,7 +255,7 @@ fn finding_html(out: &mut dyn Write, i: usize, f: &Finding) -> io::Result<()> {
 fn leg_html(out: &mut dyn Write, what: &str, leg: &Leg) -> io::Result<()> {
     writeln!(out, "<p><b>{what}:</b> {}</p><table class=\"hops\"><tr><th>#</th><th>component</th><th>action</th><th>rule</th><th>detail</th></tr>", leg.disposition)?;
     for (n, h) in leg.hops.iter().enumerate() {
-        writeln!(out, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", n + 1, html_escape(&hop_label(h)), action_word(h), html_escape(h.rule.as_deref().unwrap_or("")), html_escape(&h.detail))?;
+        writeln!(out, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", n + 1, html_escape(&hop_label(h)), action_word(h), html_escape(&words::hop_rule(h).unwrap_or_default()), html_escape(&words::hop_detail(h)))?;
     }
     writeln!(out, "</table>")
 }

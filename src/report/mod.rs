@@ -10,6 +10,9 @@ pub mod explain;
 pub mod matrix;
 pub mod reach;
 pub mod inventory;
+pub mod words;
+
+pub use words::Fix;
 
 use std::fmt::Write as _;
 
@@ -98,8 +101,8 @@ pub fn path_line(t: &crate::eval::Trace) -> String {
                 s.push_str(&format!(" ({})", text_safe(n)));
             }
         }
-        if let Some(r) = &h.rule {
-            s.push_str(&format!(" [{}]", text_safe(r)));
+        if let Some(r) = words::hop_rule(h) {
+            s.push_str(&format!(" [{}]", text_safe(&r)));
         }
         s
     };

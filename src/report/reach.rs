@@ -29,7 +29,7 @@
 //!
 //! **Text**: a trace a person can paste into an incident channel.
 
-use super::text_safe;
+use super::{text_safe, words};
 use crate::analysis::reach::{Answer, EndpointInfo};
 use crate::eval::{Hop, Leg, PathKind, Verdict};
 use std::io::{self, Write};
@@ -74,15 +74,15 @@ fn hop_line(n: usize, h: &Hop) -> String {
         s.push_str(&format!(" {d}"));
     }
     s.push_str(&format!(" {:?}", h.action).to_uppercase());
-    if let Some(r) = &h.rule {
+    if let Some(r) = words::hop_rule(h) {
         s.push_str(&format!(": {r}"));
     }
-    s.push_str(&format!("\n        {}", text_safe(&h.detail)));
+    s.push_str(&format!("\n        {}", text_safe(&words::hop_detail(h))));
     s
 }
 
 fn leg(out: &mut dyn Write, title: &str, l: &Leg) -> io::Result<()> {
-    let packet = l.hops.first().map(|h| h.packet.as_str()).unwrap_or("");
+    let packet = l.hops.first().map(|h| h.packet.to_string()).unwrap_or_default();
     writeln!(out, "{title} ({packet}): {}", l.disposition)?;
     for (i, h) in l.hops.iter().enumerate() {
         writeln!(out, "{}", hop_line(i + 1, h))?;
@@ -163,9 +163,9 @@ pub fn text(out: &mut dyn Write, a: &Answer) -> io::Result<()> {
         let path = if b.path == PathKind::Return { "return" } else { "forward" };
         let head = if a.trace.verdict == Verdict::Unknown { "Undecided at" } else { "Blocked by" };
         writeln!(out, "{head}: {what} on the {path} path [{}]", b.code)?;
-        writeln!(out, "  {}", text_safe(&b.explanation))?;
+        writeln!(out, "  {}", text_safe(&words::explanation(b)))?;
     }
-    if let Some(f) = &a.trace.fix {
+    if let Some(f) = a.trace.fix.as_ref().map(words::fix) {
         writeln!(out, "Fix: {}", text_safe(&f.description))?;
         if let Some(cli) = &f.aws_cli {
             writeln!(out, "  {cli}")?;

@@ -3,7 +3,7 @@
 //! routes, VPCs and subnets without flow logs, and peering connections that are not active.
 
 use super::{Finding, FindingKind, Resource, Severity};
-use crate::eval::Fix;
+use crate::report::Fix;
 use crate::model::*;
 use crate::topology::Topology;
 use std::collections::BTreeSet;

@@ -15,7 +15,8 @@ mod hygiene;
 mod nacl;
 
 use crate::analysis::reach::{sweep_internet, Sweep};
-use crate::eval::{self, Blocked, Direction, Endpoint, Fix, Hop, Leg, Trace};
+use crate::eval::{self, Blocked, Direction, Endpoint, Hop, Leg, Trace};
+use crate::report::{words, Fix};
 use crate::model::*;
 use crate::topology::{Ix, Topology};
 use ipnet::IpNet;
@@ -507,10 +508,10 @@ fn allow_evidence(trace: &Trace) -> Vec<String> {
     let legs = std::iter::once(("request", &trace.forward)).chain(trace.ret.as_ref().map(|r| ("reply", r)));
     for (leg, l) in legs {
         for h in &l.hops {
-            if let Some(rule) = &h.rule {
+            if let Some(rule) = words::hop_rule(h) {
                 out.push(format!("{leg}: {}{} {}: {rule}", h.id, h.direction.map(|d| format!(" {d}")).unwrap_or_default(), kind_word(h)));
             } else if matches!(h.action, eval::Action::Translate) {
-                out.push(format!("{leg}: {} {}", h.id, h.detail));
+                out.push(format!("{leg}: {} {}", h.id, words::hop_detail(h)));
             }
         }
     }
@@ -689,7 +690,7 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
     // called exposed: its own class, naming what is missing.
     if !sweep.unknown.is_empty() {
         let b = sweep.trace.blocked_by.clone();
-        let what = b.as_ref().map(|b| format!("{} ({}): {}", b.id, b.code, b.explanation)).unwrap_or_default();
+        let what = b.as_ref().map(|b| format!("{} ({}): {}", b.id, b.code, words::explanation(b))).unwrap_or_default();
         let sources: Vec<String> = sweep.unknown.iter().map(ToString::to_string).collect();
         let mut evidence: Vec<String> = rules_text.iter().map(|r| format!("admitting rule: {r}")).collect();
         evidence.push(format!("undecided at: {what}"));
@@ -724,7 +725,7 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
     let severity = if admin { Severity::Low } else { Severity::Medium };
     let mut evidence = world.iter().map(|r| format!("opening rule: {r}")).collect::<Vec<_>>();
     if let Some(b) = &blocked {
-        evidence.push(format!("closed by: {} {}{} ({}, {} path): {}", b.kind, b.id, b.rule.as_ref().map(|r| format!(" rule {r}")).unwrap_or_default(), b.code, match b.path { eval::PathKind::Forward => "request", eval::PathKind::Return => "reply" }, b.explanation));
+        evidence.push(format!("closed by: {} {}{} ({}, {} path): {}", b.kind, b.id, b.rule.as_ref().map(|r| format!(" rule {r}")).unwrap_or_default(), b.code, words::path_word(b.path), words::explanation(b)));
     }
     Some(Finding {
         kind: FindingKind::LatentExposure,
@@ -758,7 +759,7 @@ fn closed_phrase(b: &Blocked) -> String {
             (eval::Kind::NetworkAcl, Some(n)) => {
                 format!("network ACL {} {} rule {n}{leg}", b.id, b.direction.map(|d| d.to_string()).unwrap_or_default())
             }
-            (eval::Kind::RouteTable, _) => format!("route table {} ({}){leg}: {}", b.id, b.code, b.explanation),
+            (eval::Kind::RouteTable, _) => format!("route table {} ({}){leg}: {}", b.id, b.code, words::explanation(b)),
             (eval::Kind::SecurityGroup, _) => format!("security groups of {}{leg}", b.id),
             _ => format!("{} {} ({}){leg}", b.kind, b.id, b.code),
         },

@@ -8,7 +8,8 @@
 
 use super::{dir_word, Finding, FindingKind, Resource, Severity};
 use crate::eval::nacl::{self, NaclDirection};
-use crate::eval::{Fix, Packet, DEFAULT_SOURCE_PORT};
+use crate::eval::{Packet, DEFAULT_SOURCE_PORT};
+use crate::report::Fix;
 use crate::model::*;
 use crate::topology::Topology;
 use ipnet::IpNet;

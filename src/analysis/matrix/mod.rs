@@ -29,7 +29,7 @@
 mod bits;
 pub mod select;
 
-use crate::eval::{self, nacl::NaclDirection, sg, Action, Direction, Endpoint, Kind, Packet, DEFAULT_SOURCE_PORT};
+use crate::eval::{self, nacl::NaclDirection, sg, Direction, Endpoint, Packet, DEFAULT_SOURCE_PORT};
 use crate::model::*;
 use crate::topology::{Ix, Topology};
 use bits::Bits;
@@ -609,23 +609,20 @@ struct EgressTables {
 /// (`sa` the source's, `sb` the destination's, or another), with its direction and whether
 /// on the reply; `Fallback` when the path translates addresses, `Blocked` when routing
 /// alone stops it. The one place the matrix reads a trace.
-fn acl_crossings(stopo: &Topology<'_>, tr: &eval::Trace, sa: Option<Ix>, sb: Option<Ix>) -> Walked {
+fn acl_crossings(tr: &eval::Trace, sa: Option<Ix>, sb: Option<Ix>) -> Walked {
     if !tr.reachable {
         return Walked::Blocked;
     }
     let mut checks = Vec::new();
     let legs = std::iter::once((false, &tr.forward)).chain(tr.ret.as_ref().map(|l| (true, l)));
     for (reply, leg) in legs {
-        for h in &leg.hops {
-            if h.action == Action::Translate {
-                return Walked::Fallback;
-            }
-            if h.kind == Kind::NetworkAcl {
-                let Some(sub) = stopo.subnet_ix(&h.id) else { continue };
-                let dir = if h.direction == Some(Direction::Ingress) { NaclDirection::Inbound } else { NaclDirection::Outbound };
-                let r = if Some(sub) == sa { SubRef::Src } else if Some(sub) == sb { SubRef::Dst } else { SubRef::Fixed(sub) };
-                checks.push((r, dir, reply));
-            }
+        if leg.translated {
+            return Walked::Fallback;
+        }
+        for c in &leg.acls {
+            let dir = if c.direction == Direction::Ingress { NaclDirection::Inbound } else { NaclDirection::Outbound };
+            let r = if Some(c.subnet) == sa { SubRef::Src } else if Some(c.subnet) == sb { SubRef::Dst } else { SubRef::Fixed(c.subnet) };
+            checks.push((r, dir, reply));
         }
     }
     Walked::Checks(checks)
@@ -726,7 +723,7 @@ impl<'e, 't, 'm, 'p> Prepared<'e, 't, 'm, 'p> {
         let (ipa, ipb) = (eni_v4(m, a), eni_v4(m, b));
         let tr = eval::evaluate_verdict(stopo, &Endpoint::Eni { ix: a, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: b, ip: IpAddr::V4(ipb) }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
         let (sa, sb) = (stopo.subnet_ix(m.enis[a].subnet.as_str()), stopo.subnet_ix(m.enis[b].subnet.as_str()));
-        acl_crossings(stopo, &tr, sa, sb)
+        acl_crossings(&tr, sa, sb)
     }
 
     /// The port atoms on which walk `w` passes every ACL it crossed, for route keys `ka`
@@ -1545,7 +1542,7 @@ mod tests {
         m.route_tables.clear();
         let t = Topology::new(&m);
         let tr = eval::evaluate_verdict(&t, &Endpoint::Eni { ix: 0, ip: "10.0.1.10".parse().unwrap() }, &Endpoint::Eni { ix: 2, ip: "10.0.2.10".parse().unwrap() }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
-        assert!(matches!(acl_crossings(&t, &tr, Some(0), Some(1)), Walked::Blocked));
+        assert!(matches!(acl_crossings(&tr, Some(0), Some(1)), Walked::Blocked));
     }
 
     #[test]

@@ -728,7 +728,7 @@ fn disagreements_and_answers(seed: u64) -> (Vec<(String, String)>, Vec<(Answer, 
                 "network seed {seed}, question {q}: tcp {} -> {}:{port}\nreference: {reference:?}\nproduction: {verdict:?} {stop:?} {}\n{}\nnetwork: {}",
                 name(src),
                 name(dst),
-                trace.blocked_by.as_ref().map(|b| format!("{} {}", b.code, b.explanation)).unwrap_or_default(),
+                trace.blocked_by.as_ref().map(|b| format!("{} {}", b.code, vpcscope::report::words::explanation(b))).unwrap_or_default(),
                 serde_json::to_string(&trace.forward).unwrap_or_default(),
                 serde_json::to_string(&docs).unwrap_or_default(),
             )));
