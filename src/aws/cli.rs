@@ -106,3 +106,22 @@ pub fn command(c: &Change) -> Option<String> {
         Change::AddVpnRoute { vpn, .. } => format!("aws ec2 create-vpn-connection-route --vpn-connection-id {vpn} --destination-cidr-block <on-premises-cidr>"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_protocol_is_minus_one_on_the_aws_cli() {
+        assert_eq!(protocol_number(Protocol::Any), "-1");
+        assert_eq!(protocol_name(Protocol::Any), "-1");
+    }
+
+    #[test]
+    fn protocols_are_numbers_or_lower_case_names_on_the_aws_cli() {
+        assert_eq!(protocol_number(Protocol::Tcp), "6");
+        assert_eq!(protocol_number(Protocol::Other(47)), "47");
+        assert_eq!(protocol_name(Protocol::Icmpv6), "icmpv6");
+        assert_eq!(protocol_name(Protocol::Other(47)), "47");
+    }
+}
