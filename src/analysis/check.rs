@@ -204,159 +204,25 @@ fn counts(i: &Intent, o: &Outcome) -> bool {
 fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)], matrix_min_flows: usize) -> IntentResult {
     let from = resolve(topo, &i.from);
     let to = resolve(topo, &i.to);
-    let ports: Vec<u16> = if !i.protocol.has_ports() {
-        vec![0]
-    } else {
-        match &i.ports {
-            Ports::List(r) => flows::expand_ranges(r, relevant, i.protocol),
-            Ports::Relevant => {
-                let mut v: Vec<u16> = relevant.iter().filter(|(p, _)| i.protocol.covers(*p)).map(|(_, x)| *x).collect();
-                v.dedup();
-                v
-            }
-        }
-    };
-    let mut pairs: Vec<(End, End)> = Vec::new();
-    for a in &from {
-        for b in &to {
-            pairs.push((a.clone(), b.clone()));
-            if i.kind == IntentKind::Isolated {
-                pairs.push((b.clone(), a.clone()));
-            }
-        }
-    }
-    pairs.sort();
-    pairs.dedup();
-    // Intents with many flows between interfaces are decided by the all-pairs matrix.
-    let matrix = decide_by_matrix(topo, i.protocol, &pairs, &ports, matrix_min_flows);
-    // A flow the matrix decides is walked only when the report needs its trace: a reachable
-    // flow for `must-not-reach`; for `must-reach` an unreachable one, or any one when path
-    // filters must look at its hops.
-    let traced = |reachable: bool| match i.kind {
-        IntentKind::MustNotReach | IntentKind::Isolated => reachable,
-        IntentKind::MustReach => !reachable || !i.through.is_empty() || !i.not_through.is_empty(),
-    };
-    // A must-not-reach violation shows one trace per pair: without path filters, the other
-    // reachable ports of the pair need only their verdict.
-    let one_trace_per_pair = matches!(i.kind, IntentKind::MustNotReach | IntentKind::Isolated) && i.through.is_empty() && i.not_through.is_empty();
-    // Per pair: its position, the flows decided, the outcomes walked, and the ports the
-    // matrix found reachable that were not walked.
-    let results: Vec<(usize, usize, Outcomes, Vec<u16>)> = pairs
-        .par_iter()
-        .enumerate()
-        .map(|(n, (a, b))| {
-            let (mut flows_n, mut outcomes, mut untraced) = (0, Vec::new(), Vec::new());
-            let mut example = false;
-            for &p in &ports {
-                let decided = match (&matrix, a, b) {
-                    (Some(mx), End::Eni(x), End::Eni(y)) => mx.decide(*x, *y, i.protocol, p),
-                    _ => None,
-                };
-                if decided.is_some_and(|r| !traced(r)) {
-                    flows_n += 1;
-                    continue;
-                }
-                if decided == Some(true) && example && one_trace_per_pair {
-                    flows_n += 1;
-                    untraced.push(p);
-                    continue;
-                }
-                if let Some(o) = flows::evaluate(topo, a, b, i.protocol, p) {
-                    flows_n += 1;
-                    example |= counts(i, &o);
-                    outcomes.push((p, o));
-                }
-            }
-            (n, flows_n, outcomes, untraced)
-        })
-        .collect();
-    let flows_n: usize = results.iter().map(|(_, f, _, _)| f).sum();
-    let shown = |p: u16| if i.protocol.has_ports() { vec![p] } else { Vec::new() };
+    let ports = intent_ports(i, relevant);
+    let pairs = intent_pairs(i, &from, &to);
+    let results = walk_pairs(topo, i, &pairs, &ports, matrix_min_flows);
+    let flows_n: usize = results.iter().map(|w| w.flows).sum();
     let mut violations = Vec::new();
     let mut undecided = Vec::new();
     let mut count = 0;
-    for (n, _, outcomes, untraced) in results {
-        let (a, b) = &pairs[n];
-        let unknown = outcomes.iter().find(|(_, o)| !o.reachable && o.trace.is_unknown());
-        if let Some((p, o)) = unknown {
-            let why = o.trace.blocked_by.as_ref().map(|bl| format!("{} ({}): {}", bl.id, bl.code, crate::report::words::explanation(bl))).unwrap_or_default();
-            undecided.push(Violation {
-                from: flows::label(topo, a),
-                to: flows::label(topo, b),
-                protocol: i.protocol,
-                ports: shown(*p),
-                ranges: None,
-                any_address: false,
-                reason: format!("cannot be decided from the snapshot: the path meets {why}"),
-                blocked_by: o.trace.blocked_by.clone(),
-                trace: o.trace.clone(),
-            });
+    for w in results {
+        let (a, b) = &pairs[w.pair];
+        let ends = Ends { from: flows::label(topo, a), to: flows::label(topo, b) };
+        if let Some(v) = undecided_violation(i, &ends, &w.outcomes) {
+            undecided.push(v);
         }
-        match i.kind {
-            IntentKind::MustNotReach | IntentKind::Isolated => {
-                let bad: Vec<&(u16, Outcome)> = outcomes.iter().filter(|(_, o)| counts(i, o)).collect();
-                if let Some((_, example)) = bad.first() {
-                    count += 1;
-                    let ports: Vec<u16> = if i.protocol.has_ports() {
-                        ports.iter().copied().filter(|p| bad.iter().any(|(q, _)| q == p) || untraced.contains(p)).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    let mut ranges: Option<Vec<IpNet>> = None;
-                    for (_, o) in &bad {
-                        if let Some(r) = &o.ranges {
-                            let v = ranges.get_or_insert_with(Vec::new);
-                            for x in r {
-                                if !v.contains(x) {
-                                    v.push(*x);
-                                }
-                            }
-                        }
-                    }
-                    let what = if ports.is_empty() { i.protocol.to_string() } else { format!("{} {}", i.protocol, join(&ports)) };
-                    violations.push(Violation {
-                        from: flows::label(topo, a),
-                        to: flows::label(topo, b),
-                        protocol: i.protocol,
-                        reason: format!("{what} gets through, request and reply"),
-                        ports,
-                        any_address: bad.iter().any(|(_, o)| o.all),
-                        ranges,
-                        blocked_by: None,
-                        trace: example.trace.clone(),
-                    });
-                }
-            }
-            IntentKind::MustReach => {
-                for (p, o) in &outcomes {
-                    if counts(i, o) || (!o.reachable && o.trace.is_unknown()) {
-                        continue;
-                    }
-                    count += 1;
-                    let reason = if !o.reachable {
-                        match &o.trace.blocked_by {
-                            Some(bl) => format!("blocked by {} ({}) on the {} path: {}", bl.id, bl.kind, path_name(bl), crate::report::words::explanation(bl)),
-                            None => format!("not reachable ({})", o.trace.forward.disposition),
-                        }
-                    } else if !i.through.is_empty() && !flows::crosses(&o.trace, &i.through) {
-                        format!("reachable, but not through {}", i.through.join(" or "))
-                    } else {
-                        format!("reachable, but through {}", i.not_through.join(" or "))
-                    };
-                    violations.push(Violation {
-                        from: flows::label(topo, a),
-                        to: flows::label(topo, b),
-                        protocol: i.protocol,
-                        ports: shown(*p),
-                        ranges: None,
-                        any_address: false,
-                        reason,
-                        blocked_by: o.trace.blocked_by.clone(),
-                        trace: o.trace.clone(),
-                    });
-                }
-            }
-        }
+        let found = match i.kind {
+            IntentKind::MustNotReach | IntentKind::Isolated => forbidden_violation(i, &ends, &ports, &w).into_iter().collect(),
+            IntentKind::MustReach => must_reach_violations(i, &ends, &w.outcomes),
+        };
+        count += found.len();
+        violations.extend(found);
     }
     let note = match (from.is_empty(), to.is_empty()) {
         (true, _) => Some("the `from` selectors match nothing in this snapshot".to_string()),
@@ -389,6 +255,190 @@ fn check_one(topo: &Topology<'_>, i: &Intent, relevant: &[(Protocol, u16)], matr
         undecided,
         note,
     }
+}
+
+/// The ports an intent is checked on: its list, or the ports the snapshot's rules mention.
+fn intent_ports(i: &Intent, relevant: &[(Protocol, u16)]) -> Vec<u16> {
+    if !i.protocol.has_ports() {
+        return vec![0];
+    }
+    match &i.ports {
+        Ports::List(r) => flows::expand_ranges(r, relevant, i.protocol),
+        Ports::Relevant => {
+            let mut v: Vec<u16> = relevant.iter().filter(|(p, _)| i.protocol.covers(*p)).map(|(_, x)| *x).collect();
+            v.dedup();
+            v
+        }
+    }
+}
+
+/// The ordered pairs of ends an intent covers (both ways for `isolated`), without repeats.
+fn intent_pairs(i: &Intent, from: &[End], to: &[End]) -> Vec<(End, End)> {
+    let mut pairs: Vec<(End, End)> = Vec::new();
+    for a in from {
+        for b in to {
+            pairs.push((a.clone(), b.clone()));
+            if i.kind == IntentKind::Isolated {
+                pairs.push((b.clone(), a.clone()));
+            }
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    pairs
+}
+
+/// One pair's flows: its position, how many flows were decided, the outcomes walked, and
+/// the ports the matrix found reachable that were not walked.
+struct Walked {
+    pair: usize,
+    flows: usize,
+    outcomes: Outcomes,
+    untraced: Vec<u16>,
+}
+
+/// Decides every flow of every pair, walking only the flows the report shows.
+fn walk_pairs(topo: &Topology<'_>, i: &Intent, pairs: &[(End, End)], ports: &[u16], matrix_min_flows: usize) -> Vec<Walked> {
+    // Intents with many flows between interfaces are decided by the all-pairs matrix.
+    let matrix = decide_by_matrix(topo, i.protocol, pairs, ports, matrix_min_flows);
+    // A flow the matrix decides is walked only when the report needs its trace: a reachable
+    // flow for `must-not-reach`; for `must-reach` an unreachable one, or any one when path
+    // filters must look at its hops.
+    let traced = |reachable: bool| match i.kind {
+        IntentKind::MustNotReach | IntentKind::Isolated => reachable,
+        IntentKind::MustReach => !reachable || !i.through.is_empty() || !i.not_through.is_empty(),
+    };
+    // A must-not-reach violation shows one trace per pair: without path filters, the other
+    // reachable ports of the pair need only their verdict.
+    let one_trace_per_pair = matches!(i.kind, IntentKind::MustNotReach | IntentKind::Isolated) && i.through.is_empty() && i.not_through.is_empty();
+    pairs
+        .par_iter()
+        .enumerate()
+        .map(|(n, (a, b))| {
+            let mut w = Walked { pair: n, flows: 0, outcomes: Vec::new(), untraced: Vec::new() };
+            let mut example = false;
+            for &p in ports {
+                let decided = match (&matrix, a, b) {
+                    (Some(mx), End::Eni(x), End::Eni(y)) => mx.decide(*x, *y, i.protocol, p),
+                    _ => None,
+                };
+                if decided.is_some_and(|r| !traced(r)) {
+                    w.flows += 1;
+                    continue;
+                }
+                if decided == Some(true) && example && one_trace_per_pair {
+                    w.flows += 1;
+                    w.untraced.push(p);
+                    continue;
+                }
+                if let Some(o) = flows::evaluate(topo, a, b, i.protocol, p) {
+                    w.flows += 1;
+                    example |= counts(i, &o);
+                    w.outcomes.push((p, o));
+                }
+            }
+            w
+        })
+        .collect()
+}
+
+/// The labels of a pair's two ends.
+struct Ends {
+    from: EndLabel,
+    to: EndLabel,
+}
+
+fn shown_ports(i: &Intent, p: u16) -> Vec<u16> {
+    if i.protocol.has_ports() {
+        vec![p]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The first flow of a pair the snapshot cannot decide, as an `undecided` entry.
+fn undecided_violation(i: &Intent, ends: &Ends, outcomes: &Outcomes) -> Option<Violation> {
+    let (p, o) = outcomes.iter().find(|(_, o)| !o.reachable && o.trace.is_unknown())?;
+    let why = o.trace.blocked_by.as_ref().map(|bl| format!("{} ({}): {}", bl.id, bl.code, crate::report::words::explanation(bl))).unwrap_or_default();
+    Some(Violation {
+        from: ends.from.clone(),
+        to: ends.to.clone(),
+        protocol: i.protocol,
+        ports: shown_ports(i, *p),
+        ranges: None,
+        any_address: false,
+        reason: format!("cannot be decided from the snapshot: the path meets {why}"),
+        blocked_by: o.trace.blocked_by.clone(),
+        trace: o.trace.clone(),
+    })
+}
+
+/// A `must-not-reach` or `isolated` pair's violation: every port that gets through, with one
+/// example trace.
+fn forbidden_violation(i: &Intent, ends: &Ends, ports: &[u16], w: &Walked) -> Option<Violation> {
+    let bad: Vec<&(u16, Outcome)> = w.outcomes.iter().filter(|(_, o)| counts(i, o)).collect();
+    let (_, example) = bad.first()?;
+    let ports: Vec<u16> = if i.protocol.has_ports() {
+        ports.iter().copied().filter(|p| bad.iter().any(|(q, _)| q == p) || w.untraced.contains(p)).collect()
+    } else {
+        Vec::new()
+    };
+    let mut ranges: Option<Vec<IpNet>> = None;
+    for (_, o) in &bad {
+        if let Some(r) = &o.ranges {
+            let v = ranges.get_or_insert_with(Vec::new);
+            for x in r {
+                if !v.contains(x) {
+                    v.push(*x);
+                }
+            }
+        }
+    }
+    let what = if ports.is_empty() { i.protocol.to_string() } else { format!("{} {}", i.protocol, join(&ports)) };
+    Some(Violation {
+        from: ends.from.clone(),
+        to: ends.to.clone(),
+        protocol: i.protocol,
+        reason: format!("{what} gets through, request and reply"),
+        ports,
+        any_address: bad.iter().any(|(_, o)| o.all),
+        ranges,
+        blocked_by: None,
+        trace: example.trace.clone(),
+    })
+}
+
+/// A `must-reach` pair's violations: each flow that does not get through (or not by the
+/// required path), undecided ones aside.
+fn must_reach_violations(i: &Intent, ends: &Ends, outcomes: &Outcomes) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (p, o) in outcomes {
+        if counts(i, o) || (!o.reachable && o.trace.is_unknown()) {
+            continue;
+        }
+        let reason = if !o.reachable {
+            match &o.trace.blocked_by {
+                Some(bl) => format!("blocked by {} ({}) on the {} path: {}", bl.id, bl.kind, path_name(bl), crate::report::words::explanation(bl)),
+                None => format!("not reachable ({})", o.trace.forward.disposition),
+            }
+        } else if !i.through.is_empty() && !flows::crosses(&o.trace, &i.through) {
+            format!("reachable, but not through {}", i.through.join(" or "))
+        } else {
+            format!("reachable, but through {}", i.not_through.join(" or "))
+        };
+        out.push(Violation {
+            from: ends.from.clone(),
+            to: ends.to.clone(),
+            protocol: i.protocol,
+            ports: shown_ports(i, *p),
+            ranges: None,
+            any_address: false,
+            reason,
+            blocked_by: o.trace.blocked_by.clone(),
+            trace: o.trace.clone(),
+        });
+    }
+    out
 }
 
 /// The all-pairs matrix over the interface ends of `pairs`, when the intent has at least

@@ -685,7 +685,7 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
     };
     let explanation = match kind {
         FindingKind::UnknownInterface => {
-            format!("{} records for {}, which the snapshot does not contain (a newer interface, another account, or a snapshot of other VPCs)", a.count, interface)
+            format!("{} for {}, which the snapshot does not contain (a newer interface, another account, or a snapshot of other VPCs)", records(a.count), interface)
         }
         FindingKind::NaclReturnPath => {
             let f = flow.as_ref();
@@ -712,17 +712,17 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
             if a.ports.len() >= SCAN_PORTS {
                 let remote = a.remotes.iter().next().map(|r| r.to_string()).unwrap_or_default();
                 let note = if refused_outsider { ": the rules refuse it as intended; nothing to open" } else { "" };
-                format!("port scan: {remote} probed {} ports of {who} ({} records), all rejected by {by}{note}", a.ports.len(), a.count)
+                format!("port scan: {remote} probed {} ports of {who} ({}), all rejected by {by}{note}", a.ports.len(), records(a.count))
             } else if refused_outsider {
                 format!(
                     "{} conversations ({} records) from {nremote} remote addresses outside the modelled networks on {port} at {who} were rejected by {by}: the rules refuse them as intended; nothing to open (block or tighten further if the source is hostile; change a rule only if this source must get in)",
                     a.conversations, a.count
                 )
             } else {
-                format!("{} conversations ({} records) from {nremote} remote addresses on {port} at {who} were rejected by {by}", a.conversations, a.count)
+                format!("{} ({}) from {nremote} remote {} on {port} at {who} were rejected by {by}", crate::report::count(a.conversations as u64, "conversation", "conversations"), records(a.count), if nremote == 1 { "address" } else { "addresses" })
             }
         }
-        FindingKind::Drift => format!("{} ({} records at {who})", drift, a.count),
+        FindingKind::Drift => format!("{} ({} at {who})", drift, records(a.count)),
     };
     Finding {
         kind,
@@ -739,6 +739,12 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
         fix,
         explanation,
     }
+}
+
+
+/// `1 record`, `3 records`.
+fn records(n: u64) -> String {
+    crate::report::count(n, "record", "records")
 }
 
 #[cfg(test)]

@@ -460,167 +460,202 @@ fn tags(v: &Value) -> Tags {
 }
 
 fn add(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange, created: bool) {
-    let v = &rc.after;
     let id = cx.ids.get(rc.address.as_str()).cloned().unwrap_or_else(|| format!("tf:{}", rc.address));
     match rc.rtype.as_str() {
-        "aws_security_group" => {
-            let vpc = cx.id_attr(rc, v, "vpc_id").map(VpcId);
-            let ingress: Vec<SgRule> = v.get("ingress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id)).collect();
-            let egress: Vec<SgRule> = v.get("egress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id)).collect();
-            if created && cx.unknown(rc, "ingress") {
-                cx.warn(format!("{}: inline rules are unknown until apply; only rules of separate rule resources are modelled", rc.address));
-            }
-            m.security_groups.retain(|g| g.id.as_str() != id);
-            m.security_groups.push(SecurityGroup {
-                id: SgId(id),
-                vpc,
-                name: s(v, "name").unwrap_or(&rc.address).to_string(),
-                description: s(v, "description").unwrap_or("").to_string(),
-                owner: None,
-                ingress,
-                egress,
-                tags: tags(v),
-            });
-        }
-        "aws_security_group_rule" => {
-            let Some(sg) = cx.id_attr(rc, v, "security_group_id") else {
-                return cx.warn(format!("{}: the security group is unknown until apply; the rule was not modelled", rc.address));
-            };
-            let mut rules = sg_block_rules(cx, rc, v, &sg);
-            // The provider computes source_security_group_id when CIDRs are given, so an
-            // unknown peer matters only when no known peer is there.
-            if rules.is_empty() {
-                let p = protocol(s(v, "protocol"));
-                let l = l4(p, int(v, "from_port"), int(v, "to_port"));
-                match cx.id_attr(rc, v, "source_security_group_id") {
-                    Some(g) => rules.push(SgRule { protocol: p, l4: l, peer: SgPeer::Group(SgId(g)), description: None }),
-                    None => {
-                        cx.warn(format!("{}: the rule's peer is unknown until apply; assumed {ANY4}, the widest it can be", rc.address));
-                        rules.push(SgRule { protocol: p, l4: l, peer: SgPeer::Cidr(ANY4.parse().expect("constant CIDR")), description: None });
-                    }
-                }
-            }
-            let egress = s(v, "type") == Some("egress");
-            match sg_mut(m, &sg) {
-                Some(g) => {
-                    let list = if egress { &mut g.egress } else { &mut g.ingress };
-                    for r in rules {
-                        if !list.contains(&r) {
-                            list.push(r);
-                        }
-                    }
-                }
-                None => cx.warn(format!("{}: security group {sg} is not in the snapshot; the rule was not modelled", rc.address)),
-            }
-        }
-        "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
-            let Some(sg) = cx.id_attr(rc, v, "security_group_id") else {
-                return cx.warn(format!("{}: the security group is unknown until apply; the rule was not modelled", rc.address));
-            };
-            let known = !["cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"].iter().any(|k| cx.unknown(rc, k));
-            let rules = vpc_sg_rule(cx, rc, v, known);
-            let egress = rc.rtype.ends_with("egress_rule");
-            match sg_mut(m, &sg) {
-                Some(g) => {
-                    let list = if egress { &mut g.egress } else { &mut g.ingress };
-                    list.extend(rules.into_iter().filter(|r| !list.contains(r)).collect::<Vec<_>>());
-                }
-                None => cx.warn(format!("{}: security group {sg} is not in the snapshot; the rule was not modelled", rc.address)),
-            }
-        }
-        "aws_network_acl" => {
-            let Some(vpc) = cx.id_attr(rc, v, "vpc_id") else {
-                return cx.warn(format!("{}: the VPC is unknown until apply; the ACL was not modelled", rc.address));
-            };
-            let ingress = with_default_deny(nacl_entries(cx, rc, v.get("ingress").unwrap_or(&Value::Null)));
-            let egress = with_default_deny(nacl_entries(cx, rc, v.get("egress").unwrap_or(&Value::Null)));
-            let subnets: Vec<SubnetId> = strs(v, "subnet_ids").into_iter().map(SubnetId).collect();
-            for a in &mut m.network_acls {
-                a.subnets.retain(|s| !subnets.contains(s));
-            }
-            m.network_acls.retain(|a| a.id.as_str() != id);
-            m.network_acls.push(NetworkAcl { id: NaclId(id), vpc: VpcId(vpc), is_default: false, subnets, ingress, egress, tags: tags(v) });
-        }
-        "aws_network_acl_rule" => {
-            let Some(acl) = cx.id_attr(rc, v, "network_acl_id") else {
-                return cx.warn(format!("{}: the network ACL is unknown until apply; the rule was not modelled", rc.address));
-            };
-            let Some(e) = nacl_entry(cx, rc, v, "rule_number", "rule_action") else { return };
-            let egress = v.get("egress").and_then(Value::as_bool).unwrap_or(false);
-            match acl_mut(m, &acl) {
-                Some(a) => {
-                    let list = if egress { &mut a.egress } else { &mut a.ingress };
-                    list.retain(|x| !(x.number == e.number && x.cidr.addr().is_ipv6() == e.cidr.addr().is_ipv6()));
-                    list.push(e);
-                    list.sort_by_key(|x| x.number);
-                }
-                None => cx.warn(format!("{}: network ACL {acl} is not in the snapshot; the rule was not modelled", rc.address)),
-            }
-        }
-        "aws_network_acl_association" => {
-            let (Some(acl), Some(subnet)) = (cx.id_attr(rc, v, "network_acl_id"), cx.id_attr(rc, v, "subnet_id")) else {
-                return cx.warn(format!("{}: the ACL or subnet is unknown until apply; the association was not modelled", rc.address));
-            };
-            for a in &mut m.network_acls {
-                a.subnets.retain(|s| s.as_str() != subnet);
-            }
-            match acl_mut(m, &acl) {
-                Some(a) => a.subnets.push(SubnetId(subnet)),
-                None => cx.warn(format!("{}: network ACL {acl} is not in the snapshot; the association was not modelled", rc.address)),
-            }
-        }
-        "aws_route_table" => {
-            let Some(vpc) = cx.id_attr(rc, v, "vpc_id") else {
-                return cx.warn(format!("{}: the VPC is unknown until apply; the route table was not modelled", rc.address));
-            };
-            let mut routes: Vec<Route> = m
-                .vpcs
-                .iter()
-                .filter(|x| x.id.as_str() == vpc)
-                .flat_map(|x| x.cidrs.iter())
-                .map(|c| Route { dest: RouteDest::Cidr(*c), target: RouteTarget::Local, state: RouteState::Active, origin: RouteOrigin::Table })
-                .collect();
-            for b in v.get("route").and_then(Value::as_array).into_iter().flatten() {
-                routes.extend(route(cx, rc, b, true));
-            }
-            m.route_tables.retain(|r| r.id.as_str() != id);
-            m.route_tables.push(RouteTable { id: RouteTableId(id), vpc: VpcId(vpc), main: false, subnets: Vec::new(), edge_gateways: Vec::new(), routes, propagating_vgws: Vec::new(), tags: tags(v) });
-        }
-        "aws_route" => {
-            let Some(rtb) = cx.id_attr(rc, v, "route_table_id") else {
-                return cx.warn(format!("{}: the route table is unknown until apply; the route was not modelled", rc.address));
-            };
-            let Some(r) = route(cx, rc, v, false) else { return };
-            match rtb_mut(m, &rtb) {
-                Some(t) => {
-                    t.routes.retain(|x| x.dest != r.dest);
-                    t.routes.push(r);
-                }
-                None => cx.warn(format!("{}: route table {rtb} is not in the snapshot; the route was not modelled", rc.address)),
-            }
-        }
-        "aws_route_table_association" => {
-            let Some(rtb) = cx.id_attr(rc, v, "route_table_id") else {
-                return cx.warn(format!("{}: the route table is unknown until apply; the association was not modelled", rc.address));
-            };
-            if let Some(gw) = s(v, "gateway_id") {
-                if let Some(t) = rtb_mut(m, &rtb) {
-                    t.edge_gateways.push(gw.to_string());
-                }
-                return;
-            }
-            let Some(subnet) = cx.id_attr(rc, v, "subnet_id") else {
-                return cx.warn(format!("{}: the subnet is unknown until apply; the association was not modelled", rc.address));
-            };
-            for t in &mut m.route_tables {
-                t.subnets.retain(|s| s.as_str() != subnet);
-            }
-            match rtb_mut(m, &rtb) {
-                Some(t) => t.subnets.push(SubnetId(subnet)),
-                None => cx.warn(format!("{}: route table {rtb} is not in the snapshot; the association was not modelled", rc.address)),
-            }
-        }
+        "aws_security_group" => add_security_group(m, cx, rc, id, created),
+        "aws_security_group_rule" => add_security_group_rule(m, cx, rc),
+        "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => add_vpc_security_group_rule(m, cx, rc),
+        "aws_network_acl" => add_network_acl(m, cx, rc, id),
+        "aws_network_acl_rule" => add_network_acl_rule(m, cx, rc),
+        "aws_network_acl_association" => add_network_acl_association(m, cx, rc),
+        "aws_route_table" => add_route_table(m, cx, rc, id),
+        "aws_route" => add_route(m, cx, rc),
+        "aws_route_table_association" => add_route_table_association(m, cx, rc),
         _ => {}
+    }
+}
+
+/// Applies a planned `aws_security_group` resource to the model.
+fn add_security_group(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange, id: String, created: bool) {
+    let v = &rc.after;
+    let vpc = cx.id_attr(rc, v, "vpc_id").map(VpcId);
+    let ingress: Vec<SgRule> = v.get("ingress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id)).collect();
+    let egress: Vec<SgRule> = v.get("egress").and_then(Value::as_array).into_iter().flatten().flat_map(|b| sg_block_rules(cx, rc, b, &id)).collect();
+    if created && cx.unknown(rc, "ingress") {
+        cx.warn(format!("{}: inline rules are unknown until apply; only rules of separate rule resources are modelled", rc.address));
+    }
+    m.security_groups.retain(|g| g.id.as_str() != id);
+    m.security_groups.push(SecurityGroup {
+        id: SgId(id),
+        vpc,
+        name: s(v, "name").unwrap_or(&rc.address).to_string(),
+        description: s(v, "description").unwrap_or("").to_string(),
+        owner: None,
+        ingress,
+        egress,
+        tags: tags(v),
+    });
+}
+
+/// Applies a planned `aws_security_group_rule` resource to the model.
+fn add_security_group_rule(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange) {
+    let v = &rc.after;
+    let Some(sg) = cx.id_attr(rc, v, "security_group_id") else {
+        return cx.warn(format!("{}: the security group is unknown until apply; the rule was not modelled", rc.address));
+    };
+    let mut rules = sg_block_rules(cx, rc, v, &sg);
+    // The provider computes source_security_group_id when CIDRs are given, so an
+    // unknown peer matters only when no known peer is there.
+    if rules.is_empty() {
+        let p = protocol(s(v, "protocol"));
+        let l = l4(p, int(v, "from_port"), int(v, "to_port"));
+        match cx.id_attr(rc, v, "source_security_group_id") {
+            Some(g) => rules.push(SgRule { protocol: p, l4: l, peer: SgPeer::Group(SgId(g)), description: None }),
+            None => {
+                cx.warn(format!("{}: the rule's peer is unknown until apply; assumed {ANY4}, the widest it can be", rc.address));
+                rules.push(SgRule { protocol: p, l4: l, peer: SgPeer::Cidr(ANY4.parse().expect("constant CIDR")), description: None });
+            }
+        }
+    }
+    let egress = s(v, "type") == Some("egress");
+    match sg_mut(m, &sg) {
+        Some(g) => {
+            let list = if egress { &mut g.egress } else { &mut g.ingress };
+            for r in rules {
+                if !list.contains(&r) {
+                    list.push(r);
+                }
+            }
+        }
+        None => cx.warn(format!("{}: security group {sg} is not in the snapshot; the rule was not modelled", rc.address)),
+    }
+}
+
+/// Applies a planned `aws_vpc_security_group_ingress_rule` resource (or its egress twin) to the model.
+fn add_vpc_security_group_rule(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange) {
+    let v = &rc.after;
+    let Some(sg) = cx.id_attr(rc, v, "security_group_id") else {
+        return cx.warn(format!("{}: the security group is unknown until apply; the rule was not modelled", rc.address));
+    };
+    let known = !["cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"].iter().any(|k| cx.unknown(rc, k));
+    let rules = vpc_sg_rule(cx, rc, v, known);
+    let egress = rc.rtype.ends_with("egress_rule");
+    match sg_mut(m, &sg) {
+        Some(g) => {
+            let list = if egress { &mut g.egress } else { &mut g.ingress };
+            list.extend(rules.into_iter().filter(|r| !list.contains(r)).collect::<Vec<_>>());
+        }
+        None => cx.warn(format!("{}: security group {sg} is not in the snapshot; the rule was not modelled", rc.address)),
+    }
+}
+
+/// Applies a planned `aws_network_acl` resource to the model.
+fn add_network_acl(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange, id: String) {
+    let v = &rc.after;
+    let Some(vpc) = cx.id_attr(rc, v, "vpc_id") else {
+        return cx.warn(format!("{}: the VPC is unknown until apply; the ACL was not modelled", rc.address));
+    };
+    let ingress = with_default_deny(nacl_entries(cx, rc, v.get("ingress").unwrap_or(&Value::Null)));
+    let egress = with_default_deny(nacl_entries(cx, rc, v.get("egress").unwrap_or(&Value::Null)));
+    let subnets: Vec<SubnetId> = strs(v, "subnet_ids").into_iter().map(SubnetId).collect();
+    for a in &mut m.network_acls {
+        a.subnets.retain(|s| !subnets.contains(s));
+    }
+    m.network_acls.retain(|a| a.id.as_str() != id);
+    m.network_acls.push(NetworkAcl { id: NaclId(id), vpc: VpcId(vpc), is_default: false, subnets, ingress, egress, tags: tags(v) });
+}
+
+/// Applies a planned `aws_network_acl_rule` resource to the model.
+fn add_network_acl_rule(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange) {
+    let v = &rc.after;
+    let Some(acl) = cx.id_attr(rc, v, "network_acl_id") else {
+        return cx.warn(format!("{}: the network ACL is unknown until apply; the rule was not modelled", rc.address));
+    };
+    let Some(e) = nacl_entry(cx, rc, v, "rule_number", "rule_action") else { return };
+    let egress = v.get("egress").and_then(Value::as_bool).unwrap_or(false);
+    match acl_mut(m, &acl) {
+        Some(a) => {
+            let list = if egress { &mut a.egress } else { &mut a.ingress };
+            list.retain(|x| !(x.number == e.number && x.cidr.addr().is_ipv6() == e.cidr.addr().is_ipv6()));
+            list.push(e);
+            list.sort_by_key(|x| x.number);
+        }
+        None => cx.warn(format!("{}: network ACL {acl} is not in the snapshot; the rule was not modelled", rc.address)),
+    }
+}
+
+/// Applies a planned `aws_network_acl_association` resource to the model.
+fn add_network_acl_association(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange) {
+    let v = &rc.after;
+    let (Some(acl), Some(subnet)) = (cx.id_attr(rc, v, "network_acl_id"), cx.id_attr(rc, v, "subnet_id")) else {
+        return cx.warn(format!("{}: the ACL or subnet is unknown until apply; the association was not modelled", rc.address));
+    };
+    for a in &mut m.network_acls {
+        a.subnets.retain(|s| s.as_str() != subnet);
+    }
+    match acl_mut(m, &acl) {
+        Some(a) => a.subnets.push(SubnetId(subnet)),
+        None => cx.warn(format!("{}: network ACL {acl} is not in the snapshot; the association was not modelled", rc.address)),
+    }
+}
+
+/// Applies a planned `aws_route_table` resource to the model.
+fn add_route_table(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange, id: String) {
+    let v = &rc.after;
+    let Some(vpc) = cx.id_attr(rc, v, "vpc_id") else {
+        return cx.warn(format!("{}: the VPC is unknown until apply; the route table was not modelled", rc.address));
+    };
+    let mut routes: Vec<Route> = m
+        .vpcs
+        .iter()
+        .filter(|x| x.id.as_str() == vpc)
+        .flat_map(|x| x.cidrs.iter())
+        .map(|c| Route { dest: RouteDest::Cidr(*c), target: RouteTarget::Local, state: RouteState::Active, origin: RouteOrigin::Table })
+        .collect();
+    for b in v.get("route").and_then(Value::as_array).into_iter().flatten() {
+        routes.extend(route(cx, rc, b, true));
+    }
+    m.route_tables.retain(|r| r.id.as_str() != id);
+    m.route_tables.push(RouteTable { id: RouteTableId(id), vpc: VpcId(vpc), main: false, subnets: Vec::new(), edge_gateways: Vec::new(), routes, propagating_vgws: Vec::new(), tags: tags(v) });
+}
+
+/// Applies a planned `aws_route` resource to the model.
+fn add_route(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange) {
+    let v = &rc.after;
+    let Some(rtb) = cx.id_attr(rc, v, "route_table_id") else {
+        return cx.warn(format!("{}: the route table is unknown until apply; the route was not modelled", rc.address));
+    };
+    let Some(r) = route(cx, rc, v, false) else { return };
+    match rtb_mut(m, &rtb) {
+        Some(t) => {
+            t.routes.retain(|x| x.dest != r.dest);
+            t.routes.push(r);
+        }
+        None => cx.warn(format!("{}: route table {rtb} is not in the snapshot; the route was not modelled", rc.address)),
+    }
+}
+
+/// Applies a planned `aws_route_table_association` resource to the model.
+fn add_route_table_association(m: &mut Model, cx: &mut Ctx<'_>, rc: &ResourceChange) {
+    let v = &rc.after;
+    let Some(rtb) = cx.id_attr(rc, v, "route_table_id") else {
+        return cx.warn(format!("{}: the route table is unknown until apply; the association was not modelled", rc.address));
+    };
+    if let Some(gw) = s(v, "gateway_id") {
+        if let Some(t) = rtb_mut(m, &rtb) {
+            t.edge_gateways.push(gw.to_string());
+        }
+        return;
+    }
+    let Some(subnet) = cx.id_attr(rc, v, "subnet_id") else {
+        return cx.warn(format!("{}: the subnet is unknown until apply; the association was not modelled", rc.address));
+    };
+    for t in &mut m.route_tables {
+        t.subnets.retain(|s| s.as_str() != subnet);
+    }
+    match rtb_mut(m, &rtb) {
+        Some(t) => t.subnets.push(SubnetId(subnet)),
+        None => cx.warn(format!("{}: route table {rtb} is not in the snapshot; the association was not modelled", rc.address)),
     }
 }
 

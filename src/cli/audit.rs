@@ -64,8 +64,9 @@ impl FailOn {
 pub struct Args {
     #[command(flatten)]
     snapshot: SnapshotArgs,
-    /// Flow-log files (default format, version 2; `.gz` accepted; `-` for stdin) whose
-    /// records become evidence and reveal unused rules.
+    /// Flow-log files or directories in any format `flows summary` reads (the default
+    /// version 2, a custom header, Parquet, `.gz`, `s3://`; `-` for stdin) whose records
+    /// become evidence and reveal unused rules.
     #[arg(long, num_args = 1.., value_name = "FILE")]
     flows: Vec<PathBuf>,
     /// Output format (default: from the --output extension: .json, .md, .html, .sarif;

@@ -14,7 +14,7 @@ pub mod route;
 pub mod sg;
 mod step;
 
-pub use step::{BlockCode, Change, ChangeL4, Cidr, NatPorts, Peer, Place, Reason, RouteTo, Rule, Step, Unrouted};
+pub use step::{Assumption, BlockCode, Change, ChangeL4, Cidr, NatPorts, Peer, Place, Reason, RouteTo, Rule, Step, Unrouted};
 
 pub use gate::{at_interface_gate, Gate};
 pub use crate::model::is_special;
@@ -223,6 +223,8 @@ pub struct Hop {
     pub action: Action,
     /// The step, with the rule that decided.
     pub step: Step,
+    /// Names (Name tags) of the other components the step mentions, by id.
+    pub names: Vec<(String, String)>,
     /// The packet at this hop.
     pub packet: Packet,
 }
@@ -328,7 +330,7 @@ pub struct Trace {
     pub fix: Option<Change>,
     /// What the answer assumed of components the snapshot lacks (`--assume-missing`): empty
     /// when it assumed nothing.
-    pub assumptions: Vec<String>,
+    pub assumptions: Vec<Assumption>,
     /// The packet as it left the source.
     #[serde(skip)]
     pub packet: Option<Packet>,

@@ -101,6 +101,9 @@ struct Walk<'t, 'm> {
     fix: Option<Change>,
     /// Where the walk stopped, recorded by every mode (the gate reads it).
     stopped: Option<StopAt>,
+    /// The first filter the snapshot lacks that this leg passed: the answer is unknown
+    /// because of it unless a component further on stops the packet for certain.
+    pending: Option<(StopAt, Option<Blocked>)>,
     /// The last route this leg took (table, prefix, transit), for the fix of a request
     /// routed out of the network.
     last_route: Option<(String, IpNet, bool)>,
@@ -120,7 +123,7 @@ struct Walk<'t, 'm> {
     /// may pick.
     sampled_ports: bool,
     /// What this leg assumed of components the snapshot lacks.
-    assumptions: Vec<String>,
+    assumptions: Vec<Assumption>,
 }
 
 /// What a walk collects. Every mode walks the same rules; they differ only in what they
@@ -211,6 +214,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             blocked: None,
             fix: None,
             stopped: None,
+            pending: None,
             last_route: None,
             nat,
             steps: 0,
@@ -232,8 +236,10 @@ impl<'t, 'm> Walk<'t, 'm> {
         if self.mode != Mode::Steps {
             return;
         }
-        let name = self.topo.name_of(id).filter(|n| !n.is_empty()).map(str::to_string);
-        self.hops.push(Hop { id: id.to_string(), kind, name, direction, action, step: step(), packet: *packet });
+        let named = |id: &str| self.topo.name_of(id).filter(|n| !n.is_empty()).map(str::to_string);
+        let step = step();
+        let names = step.mentions().into_iter().filter_map(|m| named(m).map(|n| (m.to_string(), n))).collect();
+        self.hops.push(Hop { id: id.to_string(), kind, name: named(id), direction, action, step, packet: *packet, names });
     }
 
     /// Records a stop: the hop, the disposition, the blocking component, its reason and fix
@@ -268,6 +274,24 @@ impl<'t, 'm> Walk<'t, 'm> {
         End::Stopped
     }
 
+    /// Records a filter the snapshot lacks and lets the packet go on: a later stop decides
+    /// the answer; a walk that gets through ends `unknown` here. The hop notes it.
+    fn defer(&mut self, at: Stop<'_>, packet: &Packet, why: impl FnOnce(&Self) -> Why) {
+        if self.pending.is_some() {
+            return;
+        }
+        let stop = StopAt { kind: at.kind, direction: at.direction, rule_number: at.rule_number, code: at.code, subnet: at.subnet };
+        let blocked = (self.mode != Mode::Decision).then(|| {
+            let why = why(self);
+            Blocked { id: at.id.to_string(), kind: at.kind, direction: at.direction, rule: None, rule_number: at.rule_number, path: self.path, code: at.code, reason: why.reason }
+        });
+        if let Some(b) = &blocked {
+            let reason = b.reason.clone();
+            self.hop(at.id, at.kind, at.direction, Action::Note, packet, || Step::Stopped { reason, rule: None });
+        }
+        self.pending = Some((stop, blocked));
+    }
+
     fn subnet(&self, ix: Ix) -> &'m Subnet {
         &self.topo.model.subnets[ix]
     }
@@ -289,19 +313,19 @@ impl<'t, 'm> Walk<'t, 'm> {
             let at = Stop::new(denied, subnet.id.as_str(), Kind::NetworkAcl, BlockCode::MissingNetworkAcl).direction(direction);
             return match self.topo.model.assume_missing {
                 Some(RuleAction::Allow) => {
-                    self.assumptions.push(format!("the network ACL of {} (not in the snapshot) allows", subnet.id));
+                    self.assumptions.push(Assumption::Acl { subnet: subnet.id.to_string(), allows: true });
                     self.hop(subnet.id.as_str(), Kind::NetworkAcl, Some(direction), Action::Note, p, || Step::AclAssumed { subnet: subnet.id.to_string() });
                     true
                 }
                 Some(RuleAction::Deny) => {
-                    self.assumptions.push(format!("the network ACL of {} (not in the snapshot) denies", subnet.id));
+                    self.assumptions.push(Assumption::Acl { subnet: subnet.id.to_string(), allows: false });
                     self.stop(at.acl(sub, Some(RuleNumber::DEFAULT)), p, |_| Why::new(Reason::MissingAcl { subnet: subnet.id.to_string(), assumed_deny: true }));
                     false
                 }
                 None => {
                     let at = Stop { disposition: Disposition::InsufficientInfo, ..at };
-                    self.stop(at, p, |_| Why::new(Reason::MissingAcl { subnet: subnet.id.to_string(), assumed_deny: false }));
-                    false
+                    self.defer(at, p, |_| Why::new(Reason::MissingAcl { subnet: subnet.id.to_string(), assumed_deny: false }));
+                    true
                 }
             };
         };
@@ -388,19 +412,19 @@ impl<'t, 'm> Walk<'t, 'm> {
             let joined = missing.join(", ");
             match self.topo.model.assume_missing {
                 Some(RuleAction::Allow) => {
-                    self.assumptions.push(format!("security groups {joined} (not in the snapshot) admit the packet {direction}"));
+                    self.assumptions.push(Assumption::SecurityGroups { groups: joined.clone(), admits: Some(direction) });
                     self.hop(&joined, Kind::SecurityGroup, Some(direction), Action::Note, p, || Step::SecurityGroupsAssumed);
                     return true;
                 }
                 Some(RuleAction::Deny) => {
-                    self.assumptions.push(format!("security groups {joined} (not in the snapshot) admit nothing"));
+                    self.assumptions.push(Assumption::SecurityGroups { groups: joined.clone(), admits: None });
                 }
                 None => {
                     let at = Stop::new(Disposition::InsufficientInfo, &joined, Kind::SecurityGroup, BlockCode::MissingSecurityGroup).direction(direction);
-                    self.stop(at, p, |_| {
+                    self.defer(at, p, |_| {
                         Why::new(Reason::MissingSecurityGroup { eni: e.id.to_string(), direction, missing: missing.iter().map(|m| m.to_string()).collect() })
                     });
-                    return false;
+                    return true;
                 }
             }
         }
@@ -862,7 +886,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         if m.route.state == RouteState::Blackhole || m.route.attachments.is_empty() {
             let at = Stop::new(Disposition::Blackhole, rt.id.as_str(), rt_kind, BlockCode::BadStateRoute);
             return self.stop(at, &p, |_| {
-                Why::new(Reason::TgwBlackhole { table: rt.id.to_string(), prefix: m.prefix }).rule(Some(Rule::Route { prefix: m.prefix, target: "blackhole".into() }))
+                Why::new(Reason::TgwBlackhole { table: rt.id.to_string(), prefix: m.prefix }).rule(Some(Rule::TgwBlackhole { prefix: m.prefix }))
             });
         }
         self.last_route = Some((rt.id.to_string(), m.prefix, true));
@@ -1147,12 +1171,17 @@ impl<'t, 'm> Walk<'t, 'm> {
         self.tgw_route(gw, a, p, 0)
     }
 
+    /// The filter this leg passed that the snapshot lacks, leaving it behind.
+    fn take_pending(&mut self) -> Option<(StopAt, Option<Blocked>)> {
+        self.pending.take()
+    }
+
     fn finish(self) -> (Leg, Option<Blocked>, Option<Change>, Vec<NatState>) {
         (Leg { disposition: self.disposition, hops: self.hops, acls: self.acls, translated: self.translated }, self.blocked, self.fix, self.nat)
     }
 
     /// The assumptions of this leg, leaving none behind.
-    fn take_assumptions(&mut self) -> Vec<String> {
+    fn take_assumptions(&mut self) -> Vec<Assumption> {
         std::mem::take(&mut self.assumptions)
     }
 }
@@ -1215,7 +1244,7 @@ fn walk_flow(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Prot
         if mode == Mode::Steps {
             let packet = leg.hops.last().map(|h| h.packet).or(t.packet).unwrap_or_else(|| Packet::new(endpoint_ip(&src), endpoint_ip(&dst), protocol, src_port, dst_port));
             let step = Step::Stopped { reason, rule: None };
-            leg.hops.push(Hop { id: choice.attachment.clone(), kind: Kind::TransitGatewayAttachment, name: None, direction: None, action: Action::Note, step, packet });
+            leg.hops.push(Hop { id: choice.attachment.clone(), kind: Kind::TransitGatewayAttachment, name: None, direction: None, action: Action::Note, step, packet, names: Vec::new() });
         }
     }
     t.fix = None;
@@ -1375,6 +1404,7 @@ impl<'t, 'm> Flow<'t, 'm> {
         let (end, visible_dst) = self.request(&mut fwd, packet);
         let end = self.delivered_to_destination(&mut fwd, end);
         let fwd_door = fwd.door.clone();
+        let fwd_pending = fwd.take_pending();
         let mut choice = fwd.open_choice.take();
         let mut assumptions = fwd.take_assumptions();
         let (forward, blocked, fix, nat) = fwd.finish();
@@ -1424,6 +1454,7 @@ impl<'t, 'm> Flow<'t, 'm> {
                 assumptions.push(a);
             }
         }
+        let back_pending = back.take_pending();
         let (ret, rblocked, rfix, _) = back.finish();
         let reachable = ret.disposition.is_success() && rblocked.is_none() && ok;
         let verdict = if reachable {
@@ -1433,7 +1464,14 @@ impl<'t, 'm> Flow<'t, 'm> {
         } else {
             Verdict::NotReachable
         };
-        (Trace { reachable, verdict, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, assumptions, packet: Some(packet), outside_via: fwd_door }, choice)
+        let mut trace = Trace { reachable, verdict, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, assumptions, packet: Some(packet), outside_via: fwd_door };
+        if reachable {
+            // Through, past a filter the snapshot lacks: that filter decides.
+            if let Some((_, blocked)) = fwd_pending.or(back_pending) {
+                undecided_by(&mut trace, blocked);
+            }
+        }
+        (trace, choice)
     }
 
     /// Walks the request from its source; returns where it ended and the destination address
@@ -1487,13 +1525,13 @@ impl<'t, 'm> Flow<'t, 'm> {
     fn delivered_to_destination(&self, fwd: &mut Walk<'t, 'm>, end: End) -> End {
         let topo = self.topo;
         match (end, &self.dst) {
-            (End::Exited { exit, packet: at }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => {
+            (End::Exited { packet: at, .. }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => {
                 let (id, kind) = match &fwd.door {
                     Some(Door::OnPrem { gateway, .. }) if gateway.starts_with("vgw-") => (gateway.clone(), Kind::VpnGateway),
                     Some(Door::OnPrem { gateway, .. }) => (gateway.clone(), Kind::TransitGatewayAttachment),
                     Some(Door::Internet(g)) => (g.clone(), Kind::InternetGateway),
                     Some(Door::Other(g)) => (g.clone(), Kind::VpcEndpoint),
-                    None => (format!("{exit:?}"), Kind::Vpc),
+                    None => (String::from("outside"), Kind::Vpc),
                 };
                 let eni = topo.model.enis[*ix].id.to_string();
                 let fix = fwd.last_route.clone().map(|(table, prefix, transit)| Change::RouteTowardDestination { table, prefix: prefix.to_string(), transit });
@@ -1519,6 +1557,23 @@ impl<'t, 'm> Flow<'t, 'm> {
             (end, _) => end,
         }
     }
+}
+
+/// Makes a trace that got through `unknown`, because of a filter the snapshot lacks that it
+/// passed (`blocked`, on the path it names; `None` for walks that keep no reason).
+fn undecided_by(trace: &mut Trace, blocked: Option<Blocked>) {
+    trace.reachable = false;
+    trace.verdict = Verdict::Unknown;
+    trace.fix = None;
+    let path = blocked.as_ref().map(|b| b.path).unwrap_or(PathKind::Forward);
+    let leg = match path {
+        PathKind::Forward => Some(&mut trace.forward),
+        PathKind::Return => trace.ret.as_mut(),
+    };
+    if let Some(leg) = leg {
+        leg.disposition = Disposition::InsufficientInfo;
+    }
+    trace.blocked_by = blocked;
 }
 
 fn door_id(d: &Door) -> &str {
@@ -1607,11 +1662,19 @@ fn at_interface_walk(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet
     if ok {
         w.disposition = Disposition::Accepted;
     }
-    let stopped = w.stopped;
+    let pending = w.take_pending();
+    let mut stopped = w.stopped;
     let assumptions = w.take_assumptions();
     let (leg, blocked, fix, _) = w.finish();
     let verdict = if ok { Verdict::Reachable } else if leg.disposition == Disposition::InsufficientInfo { Verdict::Unknown } else { Verdict::NotReachable };
-    (Trace { reachable: ok, verdict, forward: leg, ret: None, blocked_by: blocked, fix, assumptions, packet: Some(packet), outside_via: None }, stopped)
+    let mut trace = Trace { reachable: ok, verdict, forward: leg, ret: None, blocked_by: blocked, fix, assumptions, packet: Some(packet), outside_via: None };
+    if ok {
+        if let Some((at, blocked)) = pending {
+            stopped = Some(at);
+            undecided_by(&mut trace, blocked);
+        }
+    }
+    (trace, stopped)
 }
 
 fn endpoint_ip(e: &Endpoint) -> IpAddr {

@@ -73,6 +73,41 @@ pub enum Step {
     Stopped { reason: Reason, rule: Option<Rule> },
 }
 
+/// What an answer assumed of a component the snapshot lacks (`--assume-missing`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Assumption {
+    /// The network ACL of subnet `subnet` allows (or, `allows: false`, denies).
+    Acl {
+        /// The subnet whose ACL is missing.
+        subnet: String,
+        /// What was assumed.
+        allows: bool,
+    },
+    /// Security groups `groups` admit the packet in `direction` (or, `None`, admit nothing).
+    SecurityGroups {
+        /// The missing groups, joined.
+        groups: String,
+        /// The direction they were assumed to admit, `None` for "nothing".
+        admits: Option<super::Direction>,
+    },
+}
+
+impl Step {
+    /// The ids of the components the step mentions besides its hop's own (subnets, VPCs,
+    /// transit gateways), whose names a report shows next to them.
+    pub fn mentions(&self) -> Vec<&str> {
+        match self {
+            Step::Sent { subnet, .. } | Step::Acl { subnet, .. } | Step::AclAssumed { subnet } | Step::Route { subnet, .. } => vec![subnet],
+            Step::TgwRoute { tgw, .. } => vec![tgw],
+            Step::EnterFromOnPremises { vpc } | Step::ToVpc { vpc } => vec![vpc],
+            Step::EnterTgw { tgw, subnet } => vec![tgw, subnet],
+            Step::EnterTgwFrom { tgw, .. } => vec![tgw],
+            Step::LeaveTgw { tgw, vpc, subnet } => vec![tgw, vpc, subnet],
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Where an outside address is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Place {
@@ -92,8 +127,10 @@ pub enum Place {
 pub enum Rule {
     /// A network ACL entry.
     Acl(NaclEntry),
-    /// A route (`target` is `blackhole` for a transit gateway's blackhole route).
+    /// A route.
     Route { prefix: IpNet, target: String },
+    /// A transit gateway's blackhole route.
+    TgwBlackhole { prefix: IpNet },
 }
 
 /// Why a path stopped: the cause, with the data a sentence needs.

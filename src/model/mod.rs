@@ -125,6 +125,12 @@ impl EniKind {
         }
     }
 
+    /// Whether the interface opens connections of its own: NAT gateway, transit gateway and
+    /// VPC endpoint interfaces only answer or forward.
+    pub fn opens_connections(&self) -> bool {
+        !matches!(self, EniKind::NatGateway | EniKind::TransitGateway | EniKind::VpcEndpoint)
+    }
+
     /// Whether the interface belongs to a managed database-like service.
     pub fn is_managed_database(&self) -> bool {
         matches!(self, EniKind::Rds | EniKind::ElastiCache | EniKind::Redshift | EniKind::OpenSearch)

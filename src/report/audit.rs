@@ -8,7 +8,7 @@
 //! [`text_safe`], [`html_escape`] or [`markdown_escape`]. JSON and SARIF are escaped by the
 //! serializer.
 
-use super::{html_escape, markdown_escape, text_safe, words};
+use super::{count, html_escape, markdown_escape, text_safe, words};
 use crate::analysis::audit::{Audit, Finding, FindingKind, Severity};
 use crate::eval::{Hop, Leg};
 use crate::model::Model;
@@ -16,17 +16,29 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// `3 findings in 1 VPC, 4 subnets, 9 interfaces`.
+fn inventory_words(s: &crate::analysis::audit::Summary) -> String {
+    format!(
+        "{} in {}, {}, {}",
+        count(s.total as u64, "finding", "findings"),
+        count(s.vpcs as u64, "VPC", "VPCs"),
+        count(s.subnets as u64, "subnet", "subnets"),
+        count(s.interfaces as u64, "interface", "interfaces")
+    )
+}
+
 /// Text for a terminal.
 pub fn text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     let s = &a.summary;
-    writeln!(out, "vpcscope audit: {} finding(s) in {} VPC(s), {} subnet(s), {} interface(s)", s.total, s.vpcs, s.subnets, s.interfaces)?;
+    writeln!(out, "vpcscope audit: {}", inventory_words(s))?;
     let counts: Vec<String> = Severity::ALL.iter().map(|v| format!("{} {v}", s.by_severity.get(v).copied().unwrap_or(0))).collect();
     writeln!(out, "  {}", counts.join(", "))?;
     if let Some(n) = s.flow_records {
-        writeln!(out, "  flow-log records used: {n}")?;
+        let convs = s.flow_conversations.map(|c| format!(" in {}", count(c as u64, "conversation", "conversations"))).unwrap_or_default();
+        writeln!(out, "  flow-log records used: {n}{convs}")?;
     }
     if let Some(f) = &s.flow_filter {
-        writeln!(out, "  flow-log filter: {} ({} records outside it)", crate::flowlog::render::filter_words(f), s.flow_records_filtered_out.unwrap_or(0))?;
+        writeln!(out, "  flow-log filter: {} ({} outside it)", crate::flowlog::render::filter_words(f), count(s.flow_records_filtered_out.unwrap_or(0), "record", "records"))?;
     }
     for f in &a.findings {
         writeln!(out)?;
@@ -73,7 +85,7 @@ pub fn json(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
 pub fn markdown(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     let s = &a.summary;
     writeln!(out, "# vpcscope audit\n")?;
-    writeln!(out, "{} finding(s) in {} VPC(s), {} subnet(s), {} interface(s).\n", s.total, s.vpcs, s.subnets, s.interfaces)?;
+    writeln!(out, "{}.\n", inventory_words(s))?;
     writeln!(out, "| severity | findings |\n|---|---|")?;
     for v in Severity::ALL {
         writeln!(out, "| {v} | {} |", s.by_severity.get(&v).copied().unwrap_or(0))?;
@@ -160,7 +172,7 @@ pub fn html(out: &mut dyn Write, a: &Audit, model: &Model, title: &str) -> io::R
     writeln!(out, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">")?;
     writeln!(out, "<title>vpcscope audit: {}</title><style>{CSS}</style></head><body>", html_escape(title))?;
     writeln!(out, "<h1>vpcscope audit</h1><p class=\"meta\">{} &middot; vpcscope {}</p>", html_escape(title), env!("CARGO_PKG_VERSION"))?;
-    writeln!(out, "<h2>Summary</h2><p id=\"summary\">{} finding(s) in {} VPC(s), {} subnet(s), {} interface(s); {} (interface, port) pairs checked against the whole internet over the full path, forward and return.</p>", s.total, s.vpcs, s.subnets, s.interfaces, s.exposure_checks)?;
+    writeln!(out, "<h2>Summary</h2><p id=\"summary\">{}; {} checked against the whole internet over the full path, forward and return.</p>", inventory_words(s), count(s.exposure_checks as u64, "(interface, port) pair", "(interface, port) pairs"))?;
     writeln!(out, "<table><tr>")?;
     for v in Severity::ALL {
         writeln!(out, "<th><span class=\"sev\" style=\"background:{}\">{v}</span></th>", sev_color(v))?;

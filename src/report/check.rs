@@ -60,9 +60,9 @@ fn violation_line(i: &IntentResult, v: &Violation) -> String {
 
 fn summary(i: &IntentResult) -> String {
     match (i.status, i.kind) {
-        (Status::Holds, _) => format!("holds ({} flows evaluated)", i.flows),
+        (Status::Holds, _) => format!("holds ({} evaluated)", super::count(i.flows as u64, "flow", "flows")),
         (Status::Violated, crate::intent::IntentKind::MustReach) if i.violation_count == 0 => "violated: nothing to evaluate".to_string(),
-        (Status::Violated, crate::intent::IntentKind::MustReach) => format!("violated: {} of {} flows do not get through", i.violation_count, i.flows),
+        (Status::Violated, crate::intent::IntentKind::MustReach) => format!("violated: {} of {} {} not get through", i.violation_count, super::count(i.flows as u64, "flow", "flows"), if i.violation_count == 1 { "does" } else { "do" }),
         (Status::Violated, _) => format!("violated: {} pair{} can reach", i.violation_count, if i.violation_count == 1 { "" } else { "s" }),
         (Status::Undecided, _) => {
             let n = i.undecided.len();
@@ -92,7 +92,7 @@ pub fn text(out: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
         }
         for v in i.violations.iter().take(SHOWN) {
             writeln!(out, "  - {}", violation_line(i, v))?;
-            writeln!(out, "    path: {}", path_line(&v.trace))?;
+            writeln!(out, "{}", super::path_lines(&v.trace, "    path: ", "          ", 100))?;
         }
         if i.violations.len() > SHOWN {
             writeln!(out, "  ... and {} more (use --format json for all)", i.violations.len() - SHOWN)?;
@@ -104,7 +104,7 @@ pub fn text(out: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
         }
     }
     let undecided = if r.undecided > 0 { format!(", {} undecided", r.undecided) } else { String::new() };
-    writeln!(out, "{} intents: {} held, {} violated{undecided}", r.intents.len(), r.held, r.violated)
+    writeln!(out, "{}: {} held, {} violated{undecided}", super::count(r.intents.len() as u64, "intent", "intents"), r.held, r.violated)
 }
 
 /// Writes JUnit XML: one test case per intent.

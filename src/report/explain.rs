@@ -21,7 +21,7 @@
 //! volume, drift, unknown interfaces. **Markdown**: the same as a table per kind, with every
 //! AWS-derived string escaped.
 
-use super::{markdown_escape, text_safe};
+use super::{count, markdown_escape, text_safe};
 use crate::analysis::explain::{Evidence, Finding, FindingKind, Report};
 use std::io::{self, Write};
 
@@ -111,8 +111,14 @@ pub fn text(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     let c = &r.records;
     writeln!(
         out,
-        "{} records ({} ok, {} nodata, {} skipdata, {} malformed), {} conversations, {} findings",
-        c.total, c.ok, c.nodata, c.skipdata, c.malformed, r.conversations, r.findings.len()
+        "{} ({} ok, {} nodata, {} skipdata, {} malformed), {}, {}",
+        count(c.total, "record", "records"),
+        c.ok,
+        c.nodata,
+        c.skipdata,
+        c.malformed,
+        count(r.conversations as u64, "conversation", "conversations"),
+        count(r.findings.len() as u64, "finding", "findings")
     )?;
     if let Some(f) = &r.filter {
         writeln!(out, "filter: {} ({} records outside it)", crate::flowlog::render::filter_words(f), c.filtered_out)?;
@@ -130,7 +136,7 @@ pub fn text(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             last = Some(f.kind);
         }
         let name = f.interface_name.as_deref().map(|n| format!(" ({})", text_safe(n))).unwrap_or_default();
-        writeln!(out, "\n* {}{name}  {}  [{} records]", f.interface, flow(f), f.count)?;
+        writeln!(out, "\n* {}{name}  {}  [{}]", f.interface, flow(f), count(f.count, "record", "records"))?;
         writeln!(out, "  {}", text_safe(&f.explanation))?;
         if let Some(b) = &f.blocked_by {
             let dir = b.direction.map(|d| format!(" {d}")).unwrap_or_default();
@@ -155,7 +161,7 @@ pub fn text(out: &mut dyn Write, r: &Report) -> io::Result<()> {
 pub fn markdown(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     let c = &r.records;
     writeln!(out, "## Flow-log explanation\n")?;
-    writeln!(out, "{} records ({} ok, {} nodata, {} skipdata, {} malformed), {} conversations.\n", c.total, c.ok, c.nodata, c.skipdata, c.malformed, r.conversations)?;
+    writeln!(out, "{} ({} ok, {} nodata, {} skipdata, {} malformed), {}.\n", count(c.total, "record", "records"), c.ok, c.nodata, c.skipdata, c.malformed, count(r.conversations as u64, "conversation", "conversations"))?;
     if let Some(f) = &r.filter {
         writeln!(out, "Filter: {} ({} records outside it).\n", markdown_escape(&crate::flowlog::render::filter_words(f)), c.filtered_out)?;
     }

@@ -5,7 +5,7 @@
 //! JSON contract (stable):
 //!
 //! ```text
-//! {"classes": [{"id": 0, "interfaces": ["eni-..."], "subnet": "subnet-...", "vpc": "vpc-...",
+//! {"classes": [{"id": 0, "interfaces": ["eni-..."], "names": ["Name" | null], "subnet": "subnet-...", "vpc": "vpc-...",
 //!               "security_groups": ["sg-..."], "public": false, "source": true, "destination": true}],
 //!  "reachable": [{"to_class": 3, "protocol": "tcp", "ports": "22,443,8000-8100",
 //!                 "from_classes": [[0, 12], [15, 15]]}],
@@ -32,16 +32,23 @@ fn proto(p: crate::model::Protocol) -> String {
 pub fn text(out: &mut dyn Write, topo: &Topology<'_>, mx: &Matrix) -> io::Result<()> {
     let m = topo.model;
     let s = &mx.stats;
-    writeln!(out, "{} interfaces in {} classes ({} skipped); {} class pairs and {} interface pairs reachable",
-        s.interfaces, s.classes, s.skipped_interfaces, s.reachable_class_pairs, s.reachable_interface_pairs)?;
+    writeln!(
+        out,
+        "{} in {} ({} skipped); {} and {} reachable",
+        super::count(s.interfaces as u64, "interface", "interfaces"),
+        super::count(s.classes as u64, "class", "classes"),
+        s.skipped_interfaces,
+        super::count(s.reachable_class_pairs as u64, "class pair", "class pairs"),
+        super::count(s.reachable_interface_pairs as u64, "interface pair", "interface pairs")
+    )?;
     writeln!(out, "\nclasses:")?;
     for (i, c) in mx.classes.iter().enumerate() {
         let sub = &m.subnets[c.subnet];
         let name = sub.tags.name().map(|n| format!(" ({})", text_safe(n))).unwrap_or_default();
         let sgs = if c.security_groups.is_empty() { "no security groups".to_string() } else { c.security_groups.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(",") };
-        let shown: Vec<&str> = c.members.iter().take(3).map(|&e| m.enis[e].id.as_str()).collect();
+        let shown: Vec<String> = c.members.iter().take(3).map(|&e| member(topo, e)).collect();
         let more = if c.members.len() > 3 { format!(" +{} more", c.members.len() - 3) } else { String::new() };
-        writeln!(out, "  c{i}  {}{name}  {}  {sgs}{}  {}{more}", sub.id, c.vpc, if c.public { "  public" } else { "" }, shown.join(" "))?;
+        writeln!(out, "  c{i}  {}{name}  {}  {sgs}{}  {}{more}", sub.id, c.vpc, if c.public { "  public" } else { "" }, text_safe(&shown.join(" ")))?;
     }
     writeln!(out, "\nreachable (destination <- protocol ports: source classes):")?;
     for r in mx.rows() {
@@ -50,10 +57,21 @@ pub fn text(out: &mut dyn Write, topo: &Topology<'_>, mx: &Matrix) -> io::Result
     Ok(())
 }
 
+/// An interface as the matrix lists it: its id and, when it has one, its name.
+fn member(topo: &Topology<'_>, ix: usize) -> String {
+    let id = topo.model.enis[ix].id.as_str();
+    match topo.name_of(id).filter(|n| !n.is_empty()) {
+        Some(n) => format!("{id} ({n})"),
+        None => id.to_string(),
+    }
+}
+
 #[derive(Serialize)]
 struct ClassOut<'a> {
     id: usize,
     interfaces: Vec<&'a str>,
+    /// The Name tag (or RDS identifier) of each interface, aligned with `interfaces`.
+    names: Vec<Option<&'a str>>,
     subnet: &'a str,
     vpc: &'a str,
     security_groups: Vec<&'a str>,
@@ -81,6 +99,7 @@ pub fn json(out: &mut dyn Write, topo: &Topology<'_>, mx: &Matrix) -> io::Result
         let row = ClassOut {
             id: i,
             interfaces: c.members.iter().map(|&e| m.enis[e].id.as_str()).collect(),
+            names: c.members.iter().map(|&e| topo.name_of(m.enis[e].id.as_str()).filter(|n| !n.is_empty())).collect(),
             subnet: m.subnets[c.subnet].id.as_str(),
             vpc: c.vpc.as_str(),
             security_groups: c.security_groups.iter().map(|g| g.as_str()).collect(),
@@ -103,14 +122,28 @@ pub fn json(out: &mut dyn Write, topo: &Topology<'_>, mx: &Matrix) -> io::Result
     out.write_all(b"}\n")
 }
 
-/// CSV: `to_class,protocol,ports,from_class_first,from_class_last`, one line per run.
-pub fn csv(out: &mut dyn Write, mx: &Matrix) -> io::Result<()> {
-    writeln!(out, "to_class,protocol,ports,from_class_first,from_class_last")?;
+/// CSV: `to_class,protocol,ports,from_class_first,from_class_last,to_interfaces,from_interfaces`,
+/// one line per run of source classes; the last two columns list the member interfaces (id
+/// and name) so that the file reads without the class table.
+pub fn csv(out: &mut dyn Write, topo: &Topology<'_>, mx: &Matrix) -> io::Result<()> {
+    writeln!(out, "to_class,protocol,ports,from_class_first,from_class_last,to_interfaces,from_interfaces")?;
+    let members = |classes: std::ops::RangeInclusive<u32>| -> String {
+        let all: Vec<String> = classes.flat_map(|c| mx.classes.get(c as usize).map(|k| k.members.clone()).unwrap_or_default()).map(|e| member(topo, e)).collect();
+        csv_field(&all.join("; "))
+    };
     for r in mx.rows() {
         let ports = format_ports(r.entry.protocol, &r.entry.ports);
+        let to = members(r.to_class..=r.to_class);
         for &(a, b) in &r.entry.from {
-            writeln!(out, "{},{},\"{}\",{a},{b}", r.to_class, proto(r.entry.protocol), ports)?;
+            writeln!(out, "{},{},\"{}\",{a},{b},{to},{}", r.to_class, proto(r.entry.protocol), ports, members(a..=b))?;
         }
     }
     Ok(())
+}
+
+/// A CSV field: quoted, inner quotes doubled, and a leading formula character neutralised
+/// (names are AWS tags anyone with console access can write).
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    format!("\"{}\"", s.replace('"', "\"\""))
 }

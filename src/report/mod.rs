@@ -16,6 +16,12 @@ pub use words::Fix;
 
 use std::fmt::Write as _;
 
+/// `n` and the noun in the right number: `1 record`, `2 records`.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Text-safe form of untrusted text: control characters (terminal escape sequences,
 /// newlines inside a name) are shown as `\u{..}` instead of being interpreted.
 pub fn text_safe(s: &str) -> String {
@@ -112,6 +118,33 @@ pub fn path_line(t: &crate::eval::Trace) -> String {
         s.push_str(&format!("; return: {} => {}", r.hops.iter().map(hop).collect::<Vec<_>>().join(" -> "), r.disposition));
     }
     s
+}
+
+/// [`path_line`] wrapped for a terminal: `head` starts the first line, the steps follow
+/// joined by ` -> `, and a line that would pass `width` characters breaks before a step,
+/// continuing under `indent`. The return path starts a line of its own.
+pub fn path_lines(t: &crate::eval::Trace, head: &str, indent: &str, width: usize) -> String {
+    let line = path_line(t);
+    let (request, reply) = match line.split_once("; return: ") {
+        Some((a, b)) => (a.to_string(), Some(format!("return: {b}"))),
+        None => (line, None),
+    };
+    let mut out = String::new();
+    for (n, part) in std::iter::once(request).chain(reply).enumerate() {
+        let mut current = if n == 0 { head.to_string() } else { format!("\n{indent}") };
+        let start = current.len();
+        for (i, step) in part.split(" -> ").enumerate() {
+            let piece = if i == 0 { step.to_string() } else { format!(" -> {step}") };
+            if i > 0 && current.len() + piece.len() > width && current.len() > start {
+                out.push_str(&current);
+                current = format!("\n{indent}{}", piece.trim_start());
+            } else {
+                current.push_str(&piece);
+            }
+        }
+        out.push_str(&current);
+    }
+    out
 }
 
 #[cfg(test)]

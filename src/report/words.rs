@@ -4,7 +4,7 @@
 //! a trace in a finding's sentence take the words from here too.
 
 use crate::eval::{
-    Blocked, Change, ChangeL4, Cidr, Direction, Hop, NatPorts, Packet, PathKind, Peer, Place, Reason, RouteTo, Rule, Step, Unrouted,
+    Assumption, Blocked, Change, ChangeL4, Cidr, Direction, Hop, NatPorts, Packet, PathKind, Peer, Place, Reason, RouteTo, Rule, Step, Unrouted,
 };
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -37,6 +37,7 @@ impl fmt::Display for Rule {
         match self {
             Rule::Acl(e) => write!(f, "{e}"),
             Rule::Route { prefix, target } => write!(f, "{prefix} -> {target}"),
+            Rule::TgwBlackhole { prefix } => write!(f, "{prefix} -> blackhole"),
         }
     }
 }
@@ -57,9 +58,14 @@ pub fn hop_rule(h: &Hop) -> Option<String> {
 /// A sentence for the reader about one hop.
 pub fn hop_detail(h: &Hop) -> String {
     let p = &h.packet;
+    // A mentioned component with its name: `subnet-0a1 (shop-db-a)`.
+    let n = |id: &str| match h.names.iter().find(|(i, _)| i == id) {
+        Some((_, name)) => format!("{id} ({name})"),
+        None => id.to_string(),
+    };
     match &h.step {
-        Step::Sent { role, subnet, reply: false } => format!("sent by {} ({}) in {subnet}", h.id, role.label()),
-        Step::Sent { subnet, reply: true, .. } => format!("reply sent by {} in {subnet}", h.id),
+        Step::Sent { role, subnet, reply: false } => format!("sent by {} ({}) in {}", h.id, role.label(), n(subnet)),
+        Step::Sent { subnet, reply: true, .. } => format!("reply sent by {} in {}", h.id, n(subnet)),
         Step::FromOutside { from, place, reply } => {
             let sent = if *reply { "reply sent from" } else { "sent from" };
             match place {
@@ -75,14 +81,14 @@ pub fn hop_detail(h: &Hop) -> String {
         Step::LoadBalancer { destination: true } => "destination belongs to a load balancer: listeners and targets are not modelled yet".into(),
         Step::Acl { subnet, .. } => {
             let side = if h.direction == Some(Direction::Ingress) { "entering" } else { "leaving" };
-            format!("{side} {subnet}")
+            format!("{side} {}", n(subnet))
         }
-        Step::AclAssumed { subnet } => format!("no network ACL for {subnet} in the snapshot; assumed to allow (--assume-missing allow)"),
+        Step::AclAssumed { subnet } => format!("no network ACL for {} in the snapshot; assumed to allow (--assume-missing allow)", n(subnet)),
         Step::SecurityGroup { .. } => format!("{} rule of {} admits the packet", direction_word(h.direction), h.id),
         Step::SecurityGroupsStateful => "reply admitted: security groups are stateful".into(),
         Step::SecurityGroupsAssumed => format!("{} not in the snapshot; assumed to admit (--assume-missing allow)", h.id),
-        Step::Route { subnet, .. } => format!("route table of {subnet}"),
-        Step::TgwRoute { tgw, .. } => format!("route table of {tgw}"),
+        Step::Route { subnet, .. } => format!("route table of {}", n(subnet)),
+        Step::TgwRoute { tgw, .. } => format!("route table of {}", n(tgw)),
         Step::TranslateDestination { from } => format!("translates destination {from} to {}", p.dst),
         Step::TranslateSource { from } => format!("translates source {from} to {}", p.src),
         Step::TranslateBack { to, port } => format!("reply translated back to {to}:{port}"),
@@ -91,13 +97,13 @@ pub fn hop_detail(h: &Hop) -> String {
         Step::LeaveVpc { ipv6: true } => "leaves the VPC (IPv6)".into(),
         Step::ExitToInternet { ipv6: false } => "leaves for the internet".into(),
         Step::ExitToInternet { ipv6: true } => "leaves for the internet (IPv6)".into(),
-        Step::EnterFromOnPremises { vpc } => format!("enters {vpc} from the on-premises network"),
+        Step::EnterFromOnPremises { vpc } => format!("enters {} from the on-premises network", n(vpc)),
         Step::ExitToOnPremises { resource_type: None, resource } => format!("leaves for the on-premises network through {resource}"),
         Step::ExitToOnPremises { resource_type: Some(t), resource } => format!("leaves for the on-premises network through {t} {resource}"),
-        Step::ToVpc { vpc } => format!("to {vpc}"),
-        Step::EnterTgw { tgw, subnet } => format!("enters {tgw} through {subnet}"),
-        Step::EnterTgwFrom { tgw, resource_type, resource } => format!("enters {tgw} from {resource_type} {resource}"),
-        Step::LeaveTgw { tgw, vpc, subnet } => format!("leaves {tgw} into {vpc} through {subnet}"),
+        Step::ToVpc { vpc } => format!("to {}", n(vpc)),
+        Step::EnterTgw { tgw, subnet } => format!("enters {} through {}", n(tgw), n(subnet)),
+        Step::EnterTgwFrom { tgw, resource_type, resource } => format!("enters {} from {resource_type} {resource}", n(tgw)),
+        Step::LeaveTgw { tgw, vpc, subnet } => format!("leaves {} into {} through {}", n(tgw), n(vpc), n(subnet)),
         Step::ToPeerTgw => "to the peer transit gateway".into(),
         Step::ToService { service } => format!("to the AWS service {service} through gateway endpoint {}", h.id),
         Step::Delivered => format!("delivered to {}", h.id),
@@ -138,6 +144,7 @@ fn port_ranges(ranges: &[(u16, u16)]) -> String {
     ranges.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect::<Vec<_>>().join(", ")
 }
 
+// One arm per reason: the sentences read as a table, which is why this is one long match.
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -449,6 +456,23 @@ impl Serialize for Blocked {
         st.serialize_field("code", &self.code)?;
         st.serialize_field("explanation", &explanation(self))?;
         st.end()
+    }
+}
+
+impl fmt::Display for Assumption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Assumption::Acl { subnet, allows: true } => write!(f, "the network ACL of {subnet} (not in the snapshot) allows"),
+            Assumption::Acl { subnet, allows: false } => write!(f, "the network ACL of {subnet} (not in the snapshot) denies"),
+            Assumption::SecurityGroups { groups, admits: Some(d) } => write!(f, "security groups {groups} (not in the snapshot) admit the packet {d}"),
+            Assumption::SecurityGroups { groups, admits: None } => write!(f, "security groups {groups} (not in the snapshot) admit nothing"),
+        }
+    }
+}
+
+impl Serialize for Assumption {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

@@ -98,7 +98,7 @@ fn all_hold_exits_zero_and_text_names_each_intent() {
     let r = vpcscope(["check".as_ref(), "--snapshot".as_ref(), SHOP.as_ref(), f.as_os_str()]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("PASS web-https"), "{}", r.stdout);
-    assert!(r.stdout.contains("1 intents: 1 held, 0 violated"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 intent: 1 held, 0 violated"), "{}", r.stdout);
 }
 
 #[test]

@@ -138,3 +138,17 @@ fn plan_moving_associations_adding_a_route_and_an_acl_rule() {
     let cause = &d["cause"];
     assert!(cause["id"] == "subnet-0a1b2c3d4e5f60003" || cause["id"] == "acl-0a1b2c3d4e5f60002", "{d:#}");
 }
+
+/// The terminal report groups paths by the change that caused them, then by pair, with the
+/// ports of a pair collapsed on one line.
+#[test]
+fn text_report_groups_by_change_and_collapses_ports() {
+    let r = vpcscope(["diff", "--before", SHOP, "--plan", "tests/data/plans/nacl-breaks-return.json"]);
+    let out = &r.stdout;
+    let causes = out.lines().filter(|l| l.starts_with("  by acl-0a1b2c3d4e5f60001: outbound rule changed")).count();
+    assert_eq!(causes, 1, "{out}");
+    assert!(out.lines().any(|l| l.trim_start() == "eni-0a1b2c3d4e5f600a1 (app-1) -> internet tcp 22, 80, 3306, 5432, 8080 (to any internet address)"), "{out}");
+    let pairs = out.lines().filter(|l| l.starts_with("    ") && l.contains(" -> ")).count();
+    assert_eq!(pairs, 7, "{out}");
+    assert!(out.contains("0 flows opened, 25 flows closed (180 flows evaluated)"), "{out}");
+}

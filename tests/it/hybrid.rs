@@ -210,10 +210,12 @@ fn a_missing_network_acl_document_makes_answers_unknown_unless_assumed() {
     assert!(assumed.iter().any(|a| a.as_str().unwrap().contains("subnet-0a1b2c3d4e5f60003")), "{assumed:?}");
     let deny = vpcscope(base.iter().copied().chain(["deny"]));
     assert_eq!(answer(&deny), (1, "not-reachable".into(), "MISSING_NETWORK_ACL".into()), "{}", deny.stdout);
-    // flows explain never blames a check the snapshot lacks.
+    // flows explain never blames a check the snapshot lacks: what a present security group
+    // refuses for certain is still blamed on it (the ACL could only refuse more).
     let e = vpcscope(["flows", "explain", "--quiet", "--snapshot", s, "samples/flowlogs/shop", "--format", "json"]).json();
     let findings = e["findings"].as_array().unwrap();
-    assert!(!findings.iter().any(|f| f["blocked_by"]["kind"] == "network-acl" || f["kind"] == "drift"), "{findings:#?}");
+    assert!(!findings.iter().any(|f| f["blocked_by"]["kind"] == "network-acl"), "{findings:#?}");
+    assert!(findings.iter().filter(|f| f["kind"] == "drift").all(|f| f["blocked_by"]["kind"] == "security-group"), "{findings:#?}");
     assert!(e["undecided_checks"].as_u64().unwrap() > 0, "{e:#}");
 }
 
@@ -221,8 +223,14 @@ fn a_missing_network_acl_document_makes_answers_unknown_unless_assumed() {
 fn a_security_group_missing_from_the_snapshot_is_not_taken_for_a_deny() {
     let tmp = tempfile::tempdir().unwrap();
     let snap = shop_without(tmp.path(), &["SecurityGroups"]);
-    let r = reach(&snap, "app-1", "orders-db", "5432");
+    // A path that gets through every component the snapshot holds is unknown: the missing
+    // groups decide it.
+    let r = reach(&snap, "app-1", "web-1", "443");
     assert_eq!(answer(&r), (1, "unknown".into(), "MISSING_SECURITY_GROUP".into()), "{}", r.stdout);
+    // One that a present component stops for certain is not reachable, whatever the missing
+    // groups say (orders-db's subnet ACL refuses the reply).
+    let r = reach(&snap, "app-1", "orders-db", "5432");
+    assert_eq!(answer(&r), (1, "not-reachable".into(), "SUBNET_ACL_RESTRICTION".into()), "{}", r.stdout);
     let a = vpcscope(["reach", "--quiet", "--snapshot", snap.to_str().unwrap(), "--from", "app-1", "--to", "orders-db", "--format", "json", "--assume-missing", "deny"]);
     assert_eq!(answer(&a), (1, "not-reachable".into(), "ENI_SG_RULES_MISMATCH".into()), "{}", a.stdout);
 }

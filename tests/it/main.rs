@@ -23,3 +23,4 @@ mod golden;
 mod ls;
 mod help;
 mod reference;
+mod readme;

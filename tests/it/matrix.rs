@@ -248,7 +248,7 @@ fn matrix_json_lists_classes_rows_and_stats() {
     assert!(text.stdout.starts_with(&head), "{head}\n{}", text.stdout);
     assert!(text.stdout.contains(&format!("{} class pairs", v["stats"]["reachable_class_pairs"])), "{}", text.stdout);
     let csv = vpcscope(["matrix", "--snapshot", dir.path().to_str().unwrap(), "--ports", "22", "--format", "csv", "--to", "vpc-0000000000000001"]);
-    assert!(csv.stdout.starts_with("to_class,protocol,ports,from_class_first,from_class_last\n"), "{}", csv.stdout);
+    assert!(csv.stdout.starts_with("to_class,protocol,ports,from_class_first,from_class_last,to_interfaces,from_interfaces\n"), "{}", csv.stdout);
 }
 
 #[test]
@@ -279,4 +279,30 @@ fn selectors_take_names_like_reach_and_a_miss_suggests_the_closest() {
     let r = vpcscope(["reach", "--quiet", "--snapshot", s, "--from", "app1", "--to", "orders-db"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("unknown endpoint `app1` (did you mean `app-1`?)"), "{}", r.stderr);
+}
+
+/// By default the sources are the interfaces that open connections: a NAT gateway's
+/// interface is a destination class, never a source. Classes name their interfaces, and the
+/// CSV (format taken from the `--output` extension) lists the member interfaces with their
+/// names so that it reads without the class table.
+#[test]
+fn nat_interfaces_are_not_sources_and_the_csv_names_its_interfaces() {
+    let v = vpcscope(["matrix", "--snapshot", "samples/snapshots/shop", "--format", "json"]).json();
+    let classes = v["classes"].as_array().expect("classes");
+    let nat = classes.iter().find(|c| c["interfaces"][0] == "eni-0a1b2c3d4e5f600n1").expect("the NAT gateway's interface has a class");
+    assert_eq!((nat["source"].as_bool(), nat["destination"].as_bool()), (Some(false), Some(true)), "{nat}");
+    let web = classes.iter().find(|c| c["interfaces"][0] == "eni-0a1b2c3d4e5f600w1").expect("web-1 has a class");
+    assert_eq!(web["names"][0], "web-1");
+    let text = vpcscope(["matrix", "--snapshot", "samples/snapshots/shop"]).stdout;
+    assert!(text.contains("eni-0a1b2c3d4e5f600a1 (app-1)"), "{text}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("m.csv");
+    let r = vpcscope(["matrix", "--snapshot", "samples/snapshots/shop", "--output", csv.to_str().expect("utf-8 path")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let body = std::fs::read_to_string(&csv).expect("the CSV was written");
+    let mut lines = body.lines();
+    assert_eq!(lines.next(), Some("to_class,protocol,ports,from_class_first,from_class_last,to_interfaces,from_interfaces"));
+    assert!(lines.any(|l| l.contains("\"eni-0a1b2c3d4e5f600w1 (web-1)\"") && l.contains("eni-0a1b2c3d4e5f600a1 (app-1)")), "{body}");
+    let sources: Vec<&str> = body.lines().skip(1).filter_map(|l| l.rsplit_once(",\"").map(|(_, from)| from)).collect();
+    assert!(!sources.is_empty() && sources.iter().all(|f| !f.contains("600n1")), "the NAT gateway's interface is no source: {body}");
 }

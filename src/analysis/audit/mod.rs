@@ -262,8 +262,12 @@ pub struct Summary {
     pub subnets: usize,
     /// The highest severity found, if any finding.
     pub highest: Option<Severity>,
-    /// Flow-log records used (with `--flows`).
+    /// Flow-log records used (with `--flows`): the records with a flow (`ok` in `flows
+    /// summary`), whatever conversation they belong to.
     pub flow_records: Option<usize>,
+    /// The distinct conversations those records form (interface, addresses, ports, protocol,
+    /// action), each evaluated once.
+    pub flow_conversations: Option<usize>,
     /// The incident filter applied to `--flows` (`RecordFilter::to_json`), when one was given.
     pub flow_filter: Option<serde_json::Value>,
     /// Flow-log records outside that filter (with `--flows` and a filter).
@@ -318,7 +322,8 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
         vpcs: m.vpcs.len(),
         subnets: m.subnets.len(),
         highest: findings.iter().map(|f| f.severity).max(),
-        flow_records: opts.flows.map(<[_]>::len),
+        flow_records: opts.flows.map(|f| f.iter().map(|r| r.records).sum::<u64>() as usize),
+        flow_conversations: opts.flows.map(<[_]>::len),
         ..Summary::default()
     };
     for s in Severity::ALL {

@@ -303,7 +303,7 @@ async fn run(
         .cloned()
         .or_else(|| sdk.region().map(|r| r.as_ref().to_owned()));
 
-    let mut regions: Vec<String> = if opts.all_regions {
+    let regions = if opts.all_regions {
         let home = home.clone().unwrap_or_else(|| "us-east-1".to_owned());
         let out = ec2_client(&home).describe_regions().send().await.map_err(|e| {
             let mut err = calls::call_error(&e);
@@ -316,34 +316,12 @@ async fn run(
     } else {
         vec![home.clone().ok_or(CaptureError::NoRegion)?]
     };
-    regions.sort();
-    regions.dedup();
+    let regions: Vec<String> = regions.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
 
     // The account id names the snapshot's top directory.
     let mut other_errors = Vec::new();
     let sts_region = home.clone().or_else(|| regions.first().cloned()).unwrap_or_default();
-    let sts = aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(&sdk)
-            .region(SdkRegion::new(sts_region.clone()))
-            .interceptor(Recorder::new("sts", Arc::clone(&seen)))
-            .build(),
-    );
-    let mut account = match sts.get_caller_identity().send().await {
-        Ok(out) => out.account,
-        Err(e) => {
-            let mut err = calls::call_error(&e);
-            err.message = redactor.redact(&err.message);
-            other_errors.push(CallRecord {
-                region: sts_region,
-                key: "CallerIdentity".into(),
-                action: "GetCallerIdentity".into(),
-                file: None,
-                count: None,
-                error: Some(err),
-            });
-            None
-        }
-    };
+    let mut account = caller_account(&sdk, &sts_region, &seen, &redactor, &mut other_errors).await;
 
     // One task per call (or per listing and its dependants), all regions at once, with a
     // global cap on requests in flight. Outcomes come back over a channel so that progress
@@ -387,6 +365,72 @@ async fn run(
     }
     let account = account.unwrap_or_else(|| "unknown-account".to_owned());
 
+    let (docs, records) = documents(&account, &regions, outcomes, &redactor);
+    if docs.is_empty() {
+        if let Some(first) = records.iter().chain(&other_errors).find(|r| r.error.is_some()) {
+            return Err(CaptureError::NothingCaptured {
+                region: first.region.clone(),
+                action: first.action.clone(),
+                error: first.error.clone().unwrap_or(CallError { code: String::new(), message: String::new() }),
+            });
+        }
+    }
+
+    let operations = seen.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+    let manifest = Manifest {
+        format: MANIFEST_FORMAT.to_owned(),
+        tool: env!("CARGO_PKG_NAME").to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        started_at,
+        finished_at: now(),
+        account,
+        profile: opts.profile.clone(),
+        endpoint_url: opts.endpoint_url.as_deref().map(audit::strip_userinfo),
+        regions,
+        vpc_ids: opts.vpc_ids.clone(),
+        calls: records,
+        other_errors,
+        operations,
+    };
+    Ok((docs, manifest))
+}
+
+/// The account of the credentials (STS `GetCallerIdentity`); a failure is recorded in
+/// `other_errors`.
+async fn caller_account(
+    sdk: &aws_config::SdkConfig,
+    region: &str,
+    seen: &Arc<Mutex<BTreeSet<String>>>,
+    redactor: &Redactor,
+    other_errors: &mut Vec<CallRecord>,
+) -> Option<String> {
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(sdk)
+            .region(SdkRegion::new(region.to_owned()))
+            .interceptor(Recorder::new("sts", Arc::clone(seen)))
+            .build(),
+    );
+    match sts.get_caller_identity().send().await {
+        Ok(out) => out.account,
+        Err(e) => {
+            let mut err = calls::call_error(&e);
+            err.message = redactor.redact(&err.message);
+            other_errors.push(CallRecord {
+                region: region.to_owned(),
+                key: "CallerIdentity".into(),
+                action: "GetCallerIdentity".into(),
+                file: None,
+                count: None,
+                error: Some(err),
+            });
+            None
+        }
+    }
+}
+
+/// The captured documents (named `<account>/<region>/<Key>.json`) and one record per call
+/// and region, errors scrubbed of credentials.
+fn documents(account: &str, regions: &[String], outcomes: Vec<BTreeMap<&'static str, Outcome>>, redactor: &Redactor) -> (Vec<Document>, Vec<CallRecord>) {
     let mut docs = Vec::new();
     let mut records = Vec::new();
     for (region, mut by_key) in regions.iter().zip(outcomes) {
@@ -421,34 +465,7 @@ async fn run(
             records.push(record);
         }
     }
-
-    if docs.is_empty() {
-        if let Some(first) = records.iter().chain(&other_errors).find(|r| r.error.is_some()) {
-            return Err(CaptureError::NothingCaptured {
-                region: first.region.clone(),
-                action: first.action.clone(),
-                error: first.error.clone().unwrap_or(CallError { code: String::new(), message: String::new() }),
-            });
-        }
-    }
-
-    let operations = seen.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
-    let manifest = Manifest {
-        format: MANIFEST_FORMAT.to_owned(),
-        tool: env!("CARGO_PKG_NAME").to_owned(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        started_at,
-        finished_at: now(),
-        account,
-        profile: opts.profile.clone(),
-        endpoint_url: opts.endpoint_url.as_deref().map(audit::strip_userinfo),
-        regions,
-        vpc_ids: opts.vpc_ids.clone(),
-        calls: records,
-        other_errors,
-        operations,
-    };
-    Ok((docs, manifest))
+    (docs, records)
 }
 
 /// The `OwnerId` of the first captured VPC: the account, when STS could not say.

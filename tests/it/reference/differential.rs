@@ -2,11 +2,11 @@
 //! reference evaluator (`super::evaluate`) answer the same questions on random networks,
 //! generated as describe-* JSON and loaded by the production loader.
 
-use super::{evaluate, Answer, End, Verdict};
+use super::{at_interface, evaluate, Answer, End, Verdict};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::net::IpAddr;
-use vpcscope::eval::{evaluate as production, Endpoint, Kind, Verdict as PVerdict};
+use vpcscope::eval::{at_interface_gate, evaluate as production, Direction, Endpoint, Gate, Kind, Packet, Verdict as PVerdict};
 use vpcscope::model::{EniKind, Protocol};
 use vpcscope::source::snapshot::load_documents;
 use vpcscope::topology::Topology;
@@ -72,13 +72,21 @@ fn v4_peer(rng: &mut Rng) -> String {
     .clone()
 }
 
-/// One security group rule with one peer.
+/// One security group rule with one peer: every protocol, TCP or UDP ports, or ICMP
+/// (echo request or any type).
 fn sg_rule(rng: &mut Rng, groups: &[Vec<String>]) -> Value {
-    let mut r = if rng.chance(25) {
-        json!({"IpProtocol": "-1"})
-    } else {
-        let (from, to) = port_range(rng, false);
-        json!({"IpProtocol": "tcp", "FromPort": from, "ToPort": to})
+    let mut r = match rng.below(20) {
+        0..=4 => json!({"IpProtocol": "-1"}),
+        5..=7 => {
+            let (from, to) = port_range(rng, false);
+            json!({"IpProtocol": "udp", "FromPort": from, "ToPort": to})
+        }
+        8 => json!({"IpProtocol": "icmp", "FromPort": *rng.pick(&[8, -1]), "ToPort": -1}),
+        9 => json!({"IpProtocol": "icmpv6", "FromPort": -1, "ToPort": -1}),
+        _ => {
+            let (from, to) = port_range(rng, false);
+            json!({"IpProtocol": "tcp", "FromPort": from, "ToPort": to})
+        }
     };
     match rng.below(10) {
         0 => r["Ipv6Ranges"] = json!([{"CidrIpv6": "::/0"}]),
@@ -100,12 +108,23 @@ fn acl_entries(rng: &mut Rng, v6: bool) -> Vec<Value> {
         for i in 0..n {
             let mut e = json!({"RuleNumber": 10 * (i + 1) as u64 + rng.below(5) as u64, "Egress": egress,
                 "RuleAction": if rng.chance(65) { "allow" } else { "deny" }});
-            if rng.chance(30) {
-                e["Protocol"] = json!("-1");
-            } else {
-                let (from, to) = port_range(rng, true);
-                e["Protocol"] = json!("6");
-                e["PortRange"] = json!({"From": from, "To": to});
+            match rng.below(20) {
+                0..=5 => e["Protocol"] = json!("-1"),
+                6..=8 => {
+                    let (from, to) = port_range(rng, true);
+                    e["Protocol"] = json!("17");
+                    e["PortRange"] = json!({"From": from, "To": to});
+                }
+                // ICMP: echo request (8), echo reply (0), or every type; ICMPv6 likewise.
+                9 | 10 => {
+                    e["Protocol"] = json!(if v6 && rng.chance(50) { "58" } else { "1" });
+                    e["IcmpTypeCode"] = json!({"Type": *rng.pick(&[8, 0, 128, 129, -1]), "Code": -1});
+                }
+                _ => {
+                    let (from, to) = port_range(rng, true);
+                    e["Protocol"] = json!("6");
+                    e["PortRange"] = json!({"From": from, "To": to});
+                }
             }
             if v6 && rng.chance(20) {
                 e["Ipv6CidrBlock"] = json!("::/0");
@@ -610,22 +629,6 @@ fn known_disagreement(
     reference: Answer,
     production: Option<&vpcscope::eval::Blocked>,
 ) -> Option<&'static str> {
-    // MISSING_FILTER_ENDS_WALK: the snapshot lacks a whole class of filters (NetworkAcls or
-    // SecurityGroups) and a component the model does evaluate stops the flow further on (a
-    // missing route, a deny, a gateway). Whatever the missing filter says the flow cannot get
-    // through, so the reference answers not reachable; the production walker ends at the
-    // first missing filter with unknown. Both are sound (neither claims reachable); the
-    // reference's answer is the more precise one.
-    if reference.verdict == Verdict::NotReachable
-        && production.is_some_and(|b| {
-            matches!(
-                b.code.as_str(),
-                "MISSING_NETWORK_ACL" | "MISSING_SECURITY_GROUP"
-            )
-        })
-    {
-        return Some("MISSING_FILTER_ENDS_WALK");
-    }
     let (Some((kind, path)), Some(b)) = (reference.stop, production) else {
         return None;
     };
@@ -665,6 +668,15 @@ fn disagreements_and_answers(seed: u64) -> (Vec<(String, String)>, Vec<(Answer, 
     for q in 0..QUESTIONS {
         let (src, dst) = question(&mut rng, m);
         let port = *rng.pick(&PORTS);
+        let v6 = match src {
+            End::Eni(_, ip) | End::Outside(ip) => ip.is_ipv6(),
+        };
+        let proto = match rng.below(10) {
+            0 | 1 => Protocol::Udp,
+            2 if v6 => Protocol::Icmpv6,
+            2 => Protocol::Icmp,
+            _ => Protocol::Tcp,
+        };
         let endpoint = |e: End| match e {
             End::Eni(i, ip) => Endpoint::Eni {
                 ix: topo
@@ -678,11 +690,11 @@ fn disagreements_and_answers(seed: u64) -> (Vec<(String, String)>, Vec<(Answer, 
             &topo,
             &endpoint(src),
             &endpoint(dst),
-            Protocol::Tcp,
+            proto,
             49152,
             port,
         );
-        let reference = evaluate(m, src, dst, port);
+        let reference = evaluate(m, src, dst, proto, port);
         let crossed: Vec<String> = trace
             .forward
             .hops
@@ -725,7 +737,7 @@ fn disagreements_and_answers(seed: u64) -> (Vec<(String, String)>, Vec<(Answer, 
                 .map(|(o, v)| json!({"origin": o, "value": v}))
                 .collect();
             out.push((class, format!(
-                "network seed {seed}, question {q}: tcp {} -> {}:{port}\nreference: {reference:?}\nproduction: {verdict:?} {stop:?} {}\n{}\nnetwork: {}",
+                "network seed {seed}, question {q}: {proto} {} -> {}:{port}\nreference: {reference:?}\nproduction: {verdict:?} {stop:?} {}\n{}\nnetwork: {}",
                 name(src),
                 name(dst),
                 trace.blocked_by.as_ref().map(|b| format!("{} {}", b.code, vpcscope::report::words::explanation(b))).unwrap_or_default(),
@@ -803,4 +815,93 @@ proptest! {
     fn reference_and_production_evaluators_agree(seed in any::<u64>()) {
         check_network(seed)?;
     }
+
+    #[test]
+    fn reference_and_gate_agree_at_interfaces(seed in any::<u64>()) {
+        check_gate(seed)?;
+    }
+
+    #[test]
+    fn reference_and_matrix_agree_on_interface_pairs(seed in any::<u64>()) {
+        check_matrix(seed)?;
+    }
+}
+
+/// The all-pairs matrix (`analysis::matrix`, which decides ACLs and groups by set algebra)
+/// against the reference on `QUESTIONS` random interface pairs per network, over the IPv4
+/// ports and protocols it computes. Pairs the matrix does not decide (shared addresses) and
+/// answers the reference cannot decide are left out; the test counts what it compared.
+fn check_matrix(seed: u64) -> Result<(), TestCaseError> {
+    use vpcscope::analysis::matrix::{parse_ports, Matrix, MatrixOptions};
+    let loaded = load_documents(network(seed)).expect("generated network loads");
+    let m = &loaded.model;
+    let topo = Topology::new(m);
+    let ports = parse_ports("tcp/22,tcp/80,tcp/443,tcp/5432,udp/22,udp/80,udp/443,udp/5432,icmp").expect("port list");
+    let mx = Matrix::compute(&topo, &MatrixOptions { ports, from: None, to: None });
+    let mut rng = Rng(seed.wrapping_mul(13) | 1);
+    let v4 = |i: usize| m.enis[i].private_ips.iter().copied().find(IpAddr::is_ipv4);
+    for q in 0..QUESTIONS {
+        let (a, b) = (rng.below(m.enis.len()), rng.below(m.enis.len()));
+        let (Some(ia), Some(ib)) = (v4(a), v4(b)) else { continue };
+        let proto = *rng.pick(&[Protocol::Tcp, Protocol::Tcp, Protocol::Udp, Protocol::Icmp]);
+        let port = if proto == Protocol::Icmp { 0 } else { *rng.pick(&PORTS) };
+        let (xa, xb) = (topo.eni_ix(m.enis[a].id.as_str()).expect("indexed"), topo.eni_ix(m.enis[b].id.as_str()).expect("indexed"));
+        let Some(got) = mx.decide(xa, xb, proto, port) else { continue };
+        let expected = evaluate(m, End::Eni(a, ia), End::Eni(b, ib), proto, port);
+        if expected.verdict == Verdict::Unknown {
+            continue;
+        }
+        prop_assert_eq!(got, expected.verdict == Verdict::Reachable, "network seed {}, question {}: {} {} ({}) -> {} ({}) port {}: matrix {}, reference {:?}", seed, q, proto, m.enis[a].id, ia, m.enis[b].id, ib, port, got, expected);
+    }
+    Ok(())
+}
+
+/// The gate (`eval::at_interface_gate`, what `flows explain` decides every conversation with)
+/// against the reference's `at_interface`, on `QUESTIONS` random packets per network: both
+/// directions, requests and replies, TCP, UDP and ICMP, remote ends inside and outside.
+fn check_gate(seed: u64) -> Result<(), TestCaseError> {
+    let loaded = load_documents(network(seed)).expect("generated network loads");
+    let m = &loaded.model;
+    let topo = Topology::new(m);
+    let mut rng = Rng(seed.wrapping_mul(17) | 1);
+    for q in 0..QUESTIONS {
+        let eni = rng.below(m.enis.len());
+        let local = *rng.pick(&m.enis[eni].private_ips);
+        let remote: IpAddr = match rng.below(3) {
+            0 => {
+                let other = &m.enis[rng.below(m.enis.len())];
+                match other.private_ips.iter().find(|ip| ip.is_ipv6() == local.is_ipv6()) {
+                    Some(ip) => *ip,
+                    None => continue,
+                }
+            }
+            1 if local.is_ipv6() => INTERNET_V6.parse().expect("address"),
+            1 => rng.pick(&INTERNET_V4).parse().expect("address"),
+            _ if local.is_ipv6() => continue,
+            _ => rng.pick(&ON_PREMISES).parse().expect("address"),
+        };
+        let proto = match rng.below(10) {
+            0 | 1 => Protocol::Udp,
+            2 if local.is_ipv6() => Protocol::Icmpv6,
+            2 => Protocol::Icmp,
+            _ => Protocol::Tcp,
+        };
+        let port = *rng.pick(&PORTS);
+        let (ingress, reply) = (rng.chance(50), rng.chance(30));
+        let expected = at_interface(m, eni, ingress, remote, local, proto, port, reply);
+        let ix = topo.eni_ix(m.enis[eni].id.as_str()).expect("interface indexed");
+        let (dir, packet) = if ingress {
+            (Direction::Ingress, Packet::new(remote, local, proto, 49152, port))
+        } else {
+            (Direction::Egress, Packet::new(local, remote, proto, 49152, port))
+        };
+        let gate = at_interface_gate(&topo, ix, dir, &packet, reply);
+        let got = match gate {
+            Gate::Allowed => Verdict::Reachable,
+            Gate::Undecided { .. } => Verdict::Unknown,
+            Gate::Acl { .. } | Gate::SecurityGroups { .. } => Verdict::NotReachable,
+        };
+        prop_assert_eq!(got, expected, "network seed {}, question {}: {} {:?} at {} ({}), remote {}, port {}, reply {}: gate {:?}", seed, q, proto, dir, m.enis[eni].id, local, remote, port, reply, gate);
+    }
+    Ok(())
 }

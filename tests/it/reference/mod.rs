@@ -1,4 +1,4 @@
-//! A reference evaluator for tests only: one TCP packet forward and its reply, walked over
+//! A reference evaluator for tests only: one TCP, UDP or ICMP packet forward and its reply, walked over
 //! `vpcscope::model::Model` with plain loops, written from the semantics document
 //! (`AWS-SEMANTICS.md`, sections 1-5) and AWS's documentation, not from `eval`. It is slow and
 //! small on purpose, so that a bug in the production walker cannot hide in both.
@@ -49,6 +49,10 @@ pub enum End {
 struct Packet {
     src: IpAddr,
     dst: IpAddr,
+    /// TCP, UDP, ICMP or ICMPv6.
+    proto: Protocol,
+    /// ICMP type and code (an echo request, or its reply).
+    icmp: (u8, u8),
     sport: u16,
     dport: u16,
     /// The source port is any of 1024-65535 (a NAT gateway picks it), not just `sport`.
@@ -58,21 +62,38 @@ struct Packet {
 }
 
 impl Packet {
-    fn new(src: IpAddr, dst: IpAddr, dport: u16) -> Packet {
+    fn new(src: IpAddr, dst: IpAddr, proto: Protocol, dport: u16) -> Packet {
+        let ports = matches!(proto, Protocol::Tcp | Protocol::Udp);
+        // An echo request: type 8 (ICMP), 128 (ICMPv6).
+        let icmp = match proto {
+            Protocol::Icmp => (8, 0),
+            Protocol::Icmpv6 => (128, 0),
+            _ => (0, 0),
+        };
         Packet {
             src,
             dst,
-            sport: SOURCE_PORT,
-            dport,
+            proto,
+            icmp,
+            sport: if ports { SOURCE_PORT } else { 0 },
+            dport: if ports { dport } else { 0 },
             sport_ephemeral: false,
             dport_ephemeral: false,
         }
     }
 
     fn reply(self) -> Packet {
+        // The echo reply: type 0 (ICMP), 129 (ICMPv6).
+        let icmp = match self.icmp {
+            (8, c) => (0, c),
+            (128, c) => (129, c),
+            other => other,
+        };
         Packet {
             src: self.dst,
             dst: self.src,
+            proto: self.proto,
+            icmp,
             sport: self.dport,
             dport: self.sport,
             sport_ephemeral: self.dport_ephemeral,
@@ -125,11 +146,11 @@ enum Dir {
 const SOURCE_PORT: u16 = 49152;
 
 /// Answers "does a TCP connection from `src` to `dst` on `port` get through, and its reply".
-pub fn evaluate(m: &Model, src: End, dst: End, port: u16) -> Answer {
+pub fn evaluate(m: &Model, src: End, dst: End, proto: Protocol, port: u16) -> Answer {
     let ans = match (src, dst) {
-        (End::Eni(a, ip), End::Eni(b, ip2)) => eni_to_eni(m, a, ip, b, ip2, port),
-        (End::Outside(x), End::Eni(b, ip)) => outside_to_eni(m, x, b, ip, port),
-        (End::Eni(a, ip), End::Outside(x)) => eni_to_outside(m, a, ip, x, port),
+        (End::Eni(a, ip), End::Eni(b, ip2)) => eni_to_eni(m, a, ip, b, ip2, proto, port),
+        (End::Outside(x), End::Eni(b, ip)) => outside_to_eni(m, x, b, ip, proto, port),
+        (End::Eni(a, ip), End::Outside(x)) => eni_to_outside(m, a, ip, x, proto, port),
         (End::Outside(_), End::Outside(_)) => panic!("a question needs one interface"),
     };
     // A filter the snapshot lacks leaves the answer unknown, unless a component the model
@@ -150,6 +171,28 @@ pub fn evaluate(m: &Model, src: End, dst: End, port: u16) -> Answer {
             verdict: v,
             stop: Some((k, path)),
         },
+    }
+}
+
+/// What one interface's own checks decide for a packet it receives (`ingress`) or sends, as
+/// a flow log at that interface sees it: its subnet's network ACL (not for a remote address
+/// in the same subnet) and its security groups (which admit the reply of an admitted
+/// connection). `Unknown` when a filter the snapshot lacks would decide.
+pub fn at_interface(m: &Model, eni: usize, ingress: bool, remote: IpAddr, local: IpAddr, proto: Protocol, port: u16, reply: bool) -> Verdict {
+    let e = &m.enis[eni];
+    let pkt = if ingress { Packet::new(remote, local, proto, port) } else { Packet::new(local, remote, proto, port) };
+    // A flow-log record's ports are what happened (not a NAT gateway's range).
+    let (pkt, dir) = if ingress { (pkt, Dir::In) } else { (pkt, Dir::Out) };
+    PENDING.with(|p| p.borrow_mut().take());
+    let s = subnet_ix(m, eni);
+    let acl_step = || if m.subnets[s].contains(remote) { Ok(()) } else { acl(m, s, dir, pkt) };
+    let sg_step = || if reply { Ok(()) } else { sg(m, e, dir, pkt) };
+    let result = if ingress { acl_step().and_then(|()| sg_step()) } else { sg_step().and_then(|()| acl_step()) };
+    let pending = PENDING.with(|p| p.borrow_mut().take());
+    match (result, pending) {
+        (Err((v, _)), _) => v,
+        (Ok(()), Some(_)) => Verdict::Unknown,
+        (Ok(()), None) => Verdict::Reachable,
     }
 }
 
@@ -179,9 +222,9 @@ fn on(path: PathKind) -> impl Fn(Halt) -> (Halt, PathKind) {
     move |h| (h, path)
 }
 
-fn eni_to_eni(m: &Model, a: usize, ip: IpAddr, b: usize, ip2: IpAddr, port: u16) -> Flow {
+fn eni_to_eni(m: &Model, a: usize, ip: IpAddr, b: usize, ip2: IpAddr, proto: Protocol, port: u16) -> Flow {
     let fwd = on(PathKind::Forward);
-    let pkt = Packet::new(ip, ip2, port);
+    let pkt = Packet::new(ip, ip2, proto, port);
     sg(m, &m.enis[a], Dir::Out, pkt).map_err(&fwd)?;
     let w = walk(m, subnet_ix(m, a), pkt, 0).map_err(&fwd)?;
     match &w.place {
@@ -259,7 +302,7 @@ fn untranslate(m: &Model, mut w: Walked, nats: &[usize], original: IpAddr) -> St
     Ok(w)
 }
 
-fn outside_to_eni(m: &Model, x: IpAddr, b: usize, ip: IpAddr, port: u16) -> Flow {
+fn outside_to_eni(m: &Model, x: IpAddr, b: usize, ip: IpAddr, proto: Protocol, port: u16) -> Flow {
     let fwd = on(PathKind::Forward);
     let eni = &m.enis[b];
     let s = subnet_ix(m, b);
@@ -295,7 +338,7 @@ fn outside_to_eni(m: &Model, x: IpAddr, b: usize, ip: IpAddr, port: u16) -> Flow
             Exit::Igw(igw)
         }
     };
-    let pkt = Packet::new(x, ip, port);
+    let pkt = Packet::new(x, ip, proto, port);
     acl(m, s, Dir::In, pkt).map_err(&fwd)?;
     receive(m, b, pkt).map_err(&fwd)?;
     // The reply must leave by the door the request used (the internet gateway maps the
@@ -312,9 +355,9 @@ fn outside_to_eni(m: &Model, x: IpAddr, b: usize, ip: IpAddr, port: u16) -> Flow
     }
 }
 
-fn eni_to_outside(m: &Model, a: usize, ip: IpAddr, x: IpAddr, port: u16) -> Flow {
+fn eni_to_outside(m: &Model, a: usize, ip: IpAddr, x: IpAddr, proto: Protocol, port: u16) -> Flow {
     let fwd = on(PathKind::Forward);
-    let pkt = Packet::new(ip, x, port);
+    let pkt = Packet::new(ip, x, proto, port);
     sg(m, &m.enis[a], Dir::Out, pkt).map_err(&fwd)?;
     let w = walk(m, subnet_ix(m, a), pkt, 0).map_err(&fwd)?;
     if !matches!(w.place, Place::Out(_)) {
@@ -682,7 +725,7 @@ fn acl(m: &Model, s: usize, dir: Dir, pkt: Packet) -> Step<()> {
     // the ACL must admit all of them (AWS-SEMANTICS.md §5). The answer only changes at the
     // edges of rule port ranges, so those ports (and the range's ends) are enough to try.
     let mut ports = vec![pkt.dport];
-    if pkt.dport_ephemeral {
+    if pkt.dport_ephemeral && has_ports(pkt.proto) {
         ports = vec![1024, 65535];
         for e in &entries {
             if let L4Match::Ports(p) = e.l4 {
@@ -701,18 +744,31 @@ fn acl(m: &Model, s: usize, dir: Dir, pkt: Packet) -> Step<()> {
     }
     for port in ports {
         let first = entries.iter().find(|e| {
-            let l4 = match e.l4 {
-                L4Match::Any => true,
-                L4Match::Ports(p) => p.contains(port),
-                L4Match::Icmp(_) => false,
-            };
-            e.protocol.covers(Protocol::Tcp) && l4 && e.cidr.contains(&remote)
+            e.protocol.covers(pkt.proto) && l4_admits(&e.l4, pkt, port) && e.cidr.contains(&remote)
         });
         if !first.is_some_and(|e| e.action == RuleAction::Allow) {
             return stop(Kind::NetworkAcl);
         }
     }
     Ok(())
+}
+
+fn has_ports(p: Protocol) -> bool {
+    matches!(p, Protocol::Tcp | Protocol::Udp)
+}
+
+/// Whether a rule's ports (TCP, UDP: destination `port`) or ICMP type and code (absent:
+/// any) admit the packet; a rule for every protocol has no ports.
+fn l4_admits(l4: &L4Match, pkt: Packet, port: u16) -> bool {
+    match l4 {
+        L4Match::Any => true,
+        L4Match::Ports(p) => has_ports(pkt.proto) && p.contains(port),
+        L4Match::Icmp(i) => {
+            matches!(pkt.proto, Protocol::Icmp | Protocol::Icmpv6)
+                && i.icmp_type.is_none_or(|t| t == pkt.icmp.0)
+                && i.code.is_none_or(|c| c == pkt.icmp.1)
+        }
+    }
 }
 
 /// Security groups of an interface: the union of their allow rules in one direction.
@@ -734,12 +790,7 @@ fn sg(m: &Model, eni: &Eni, dir: Dir, pkt: Packet) -> Step<()> {
             &g.ingress
         };
         for r in rules {
-            let l4 = match r.l4 {
-                L4Match::Any => true,
-                L4Match::Ports(p) => p.contains(pkt.dport),
-                L4Match::Icmp(_) => false,
-            };
-            if r.protocol.covers(Protocol::Tcp) && l4 && peer_matches(m, eni, &r.peer, remote) {
+            if r.protocol.covers(pkt.proto) && l4_admits(&r.l4, pkt, pkt.dport) && peer_matches(m, eni, &r.peer, remote) {
                 return Ok(());
             }
         }
