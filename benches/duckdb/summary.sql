@@ -1,17 +1,13 @@
 -- The aggregation of `vpcscope flows summary`, in DuckDB: one scan of a default-format (v2)
 -- flow-log file grouped by the conversation key plus log status, then the same derived lists
 -- (record counts, top conversations, top talkers, rejects by port, interfaces).
--- The file path is substituted for FLOWLOG_FILE by run.py.
+-- run.py puts the source after FROM: the read_csv of read-text.sql for text, read_parquet for
+-- Parquet (whose columns carry the same names).
 CREATE TEMP TABLE conv AS
 SELECT interface_id, srcaddr, dstaddr, srcport, dstport, protocol, action, log_status,
        sum(packets) AS packets, sum(bytes) AS bytes, count(*) AS records,
        min(start) AS first_start, max("end") AS last_end
-FROM read_csv('FLOWLOG_FILE', delim = ' ', header = false, nullstr = '-', auto_detect = false,
-              columns = {'version': 'INTEGER', 'account_id': 'VARCHAR', 'interface_id': 'VARCHAR',
-                         'srcaddr': 'VARCHAR', 'dstaddr': 'VARCHAR', 'srcport': 'INTEGER',
-                         'dstport': 'INTEGER', 'protocol': 'INTEGER', 'packets': 'BIGINT',
-                         'bytes': 'BIGINT', 'start': 'BIGINT', 'end': 'BIGINT',
-                         'action': 'VARCHAR', 'log_status': 'VARCHAR'})
+FROM FLOWLOG_SOURCE
 GROUP BY ALL;
 
 SELECT log_status, sum(records) AS records FROM conv GROUP BY ALL ORDER BY 1;

@@ -169,6 +169,24 @@ impl ExplainSink {
         Some((key, stats.records))
     }
 
+    /// Adds a conversation aggregated elsewhere (an Athena result row): `stats.records`
+    /// records of `key`, whose evidence is `position` (a representative time). The record
+    /// counts are the caller's ([`from_rows`] sets them from the same rows).
+    pub fn add_conversation(&mut self, key: &flowlog::ConversationKey<'_>, stats: &flowlog::ConversationStats, position: Position) {
+        self.finish();
+        if key.interface.is_none() || key.src.is_none() || key.dst.is_none() {
+            self.unattributed += stats.records;
+            return;
+        }
+        let dir = match stats.direction {
+            Some(flowlog::Direction::Ingress) => 1,
+            Some(flowlog::Direction::Egress) => 2,
+            None => 0,
+        };
+        let id = self.convs.add_stats_tagged(key, dir, stats);
+        self.seen(id.0, Seen { position, reject: key.action == Some(Action::Reject), bpa: false });
+    }
+
     /// Whether the interface logged an ACCEPT of the reverse of conversation `id`, in any
     /// direction.
     fn accepted_reverse(&self, id: u32) -> bool {
@@ -363,8 +381,33 @@ pub struct Report {
     /// Conversations that an interface check the snapshot lacks decides (a network ACL or a
     /// security group not in it, no `--assume-missing`): never blamed, never called drift.
     pub undecided_checks: u64,
-    /// Findings, most damaging first.
+    /// `"athena"` when Athena aggregated the records (absent for a local read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<&'static str>,
+    /// With Athena: `{"query_ids", "scanned_bytes", "result_rows"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub athena: Option<serde_json::Value>,
+    /// Findings, most damaging first (last in the JSON document: `report::explain::json`
+    /// renders them apart).
     pub findings: Vec<Finding>,
+}
+
+/// An [`ExplainSink`] of Athena's conversation rows (`queries/athena/summary.sql`: every
+/// record grouped by conversation and log status): the record counts of every row, the
+/// conversations of the traffic rows, each with its earliest start as the evidence's time
+/// (`source`, one per table).
+pub fn from_rows(rows: &[flowlog::insights::Row], source: flowlog::SourceId) -> ExplainSink {
+    let mut sink = ExplainSink::new();
+    sink.summary.counts = flowlog::insights::record_counts(rows);
+    for row in rows {
+        if row.iter().any(|(k, v)| k == "logStatus" && (v == "NODATA" || v == "SKIPDATA")) {
+            continue;
+        }
+        let (key, stats) = flowlog::insights::conversation(row);
+        let timestamp_ms = stats.first_start.map_or(0, |s| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX));
+        sink.add_conversation(&key, &stats, Position::Event { source, timestamp_ms });
+    }
+    sink
 }
 
 /// One check at the logging interface: enough to render its full trace again.
@@ -622,6 +665,8 @@ pub fn explain(topo: &Topology<'_>, sink: &ExplainSink, sources: &Sources) -> Re
         conversations: sink.convs.len() as u64,
         undetermined_direction: undetermined,
         undecided_checks: undecided,
+        engine: None,
+        athena: None,
         findings: findings.into_iter().map(|(_, f)| f).collect(),
     }
 }
@@ -719,7 +764,7 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
                     a.conversations, a.count
                 )
             } else {
-                format!("{} ({}) from {nremote} remote {} on {port} at {who} were rejected by {by}", crate::report::count(a.conversations as u64, "conversation", "conversations"), records(a.count), if nremote == 1 { "address" } else { "addresses" })
+                format!("{} ({}) from {nremote} remote {} on {port} at {who} were rejected by {by}", crate::report::count(a.conversations, "conversation", "conversations"), records(a.count), if nremote == 1 { "address" } else { "addresses" })
             }
         }
         FindingKind::Drift => format!("{} ({} at {who})", drift, records(a.count)),

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use clap::{Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use vpcscope::flowlog::render::{DamagedSource, SummaryReport};
@@ -60,7 +60,9 @@ struct InputArgs {
     /// With s3:// inputs: only this account's keys (AWSLogs/<account>/...). Repeatable.
     #[arg(long, value_name = "ID")]
     account: Vec<String>,
-    /// With s3:// inputs: only this region's keys (.../vpcflowlogs/<region>/...). Repeatable.
+    /// The region the logs are in: with s3:// inputs, only this region's keys
+    /// (.../vpcflowlogs/<region>/...; repeatable); with --log-group, the log group's region
+    /// (default: --region).
     #[arg(long, value_name = "R")]
     log_region: Vec<String>,
     /// With s3:// inputs: objects fetched at once.
@@ -144,6 +146,10 @@ enum AthenaPartitioning {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  vpcscope flows summary samples/flowlogs/default-v2.log
+  vpcscope flows summary samples/flowlogs/shop --snapshot samples/snapshots/shop --top 3
+  vpcscope flows summary s3://bucket/AWSLogs/ --since 2h --interface eni-0abc --output summary.json")]
 struct SummaryArgs {
     #[command(flatten)]
     input: InputArgs,
@@ -158,12 +164,26 @@ struct SummaryArgs {
     insights: bool,
     #[command(flatten)]
     athena: AthenaArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    format: OutputFormat,
+    /// Output format (default: from the --output extension: .json, .csv; else text).
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Print nothing on stderr but errors: no progress bar, no totals of S3 or Athena, no
+    /// warnings about damaged inputs (they stay in the report).
+    #[arg(long)]
+    quiet: bool,
     /// Entries per list (0: all).
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
+}
+
+impl SummaryArgs {
+    /// The output format: `--format`, else `--output`'s extension, else text.
+    fn output_format(&self) -> OutputFormat {
+        super::format_for(self.format, self.output.as_deref(), &[("json", OutputFormat::Json), ("csv", OutputFormat::Csv)], OutputFormat::Text)
+    }
 }
 
 /// Output formats of `flows explain`.
@@ -175,6 +195,10 @@ enum ExplainFormat {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  vpcscope flows explain --snapshot samples/snapshots/shop samples/flowlogs/shop/shop-default.log
+  vpcscope flows explain --snapshot samples/snapshots/shop samples/flowlogs/shop --fail-on drift
+  vpcscope flows explain --snapshot snap/ logs/ --since 15m --interface orders-db --output incident.md")]
 struct ExplainArgs {
     /// The network the logs came from (a snapshot directory, or a live account whose
     /// --region/--profile/--endpoint-url also serve --log-group).
@@ -182,9 +206,50 @@ struct ExplainArgs {
     snapshot: SnapshotArgs,
     #[command(flatten)]
     input: InputArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
-    format: ExplainFormat,
+    #[command(flatten)]
+    athena: AthenaArgs,
+    /// Output format (default: from the --output extension: .json, .md; else text).
+    #[arg(long, value_enum)]
+    format: Option<ExplainFormat>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding of one of these kinds exists (comma-separated; `any`: every
+    /// kind; default `none`: the exit status does not depend on the findings).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", default_value = "none")]
+    fail_on: Vec<ExplainFailOn>,
+}
+
+/// The finding kinds of `flows explain --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExplainFailOn {
+    /// A reply refused by a stateless network ACL (a request that got through).
+    NaclReturnPath,
+    /// Rejected traffic (port scans included).
+    Rejected,
+    /// The log contradicts the snapshot.
+    Drift,
+    /// Records of interfaces the snapshot lacks.
+    UnknownInterface,
+    /// Any finding.
+    Any,
+    /// Never.
+    None,
+}
+
+impl ExplainFailOn {
+    /// Whether a finding of `kind` makes the run fail.
+    fn covers(self, kind: explain::FindingKind) -> bool {
+        use explain::FindingKind as K;
+        match self {
+            ExplainFailOn::NaclReturnPath => kind == K::NaclReturnPath,
+            ExplainFailOn::Rejected => kind == K::Rejected,
+            ExplainFailOn::Drift => kind == K::Drift,
+            ExplainFailOn::UnknownInterface => kind == K::UnknownInterface,
+            ExplainFailOn::Any => true,
+            ExplainFailOn::None => false,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -326,12 +391,23 @@ fn log_group_plan(group: &str, a: &InputArgs, aws: AwsArgs, format: Option<Forma
         start_ms: time(&a.start, "--start")?,
         end_ms: time(&a.end, "--end")?,
         log_stream_prefix: a.log_stream_prefix.clone(),
-        region: aws.region,
+        region: log_group_region(a, aws.region)?,
         profile: aws.profile,
         endpoint_url: aws.endpoint_url,
         filter,
     };
     Ok(Plan::LogGroup { query, format, insights })
+}
+
+/// The log group's region: `--log-region` (one), else `fallback` (`flows summary --region`,
+/// or the capture region of `flows explain`).
+#[cfg(feature = "aws")]
+fn log_group_region(a: &InputArgs, fallback: Option<String>) -> anyhow::Result<Option<String>> {
+    match a.log_region.as_slice() {
+        [] => Ok(fallback),
+        [one] => Ok(Some(one.clone())),
+        _ => bail!("--log-group reads one log group: give at most one --log-region"),
+    }
 }
 
 /// `--log-group` in a build without the `aws` feature: an error.
@@ -357,31 +433,43 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let topo = loaded.as_ref().map(|l| Topology::new(&l.model));
     let filter = a.input.filter.filter(topo.as_ref())?;
     let echo = a.input.filter.is_given().then(|| filter.to_json());
-    let report = match plan(&a.input, aws, a.insights, filter)? {
+    let mut report = summary_report(plan(&a.input, aws, a.insights, filter)?, &a)?;
+    report.filter = echo;
+    write_summary(report, topo.as_ref(), &a, out)
+}
+
+/// Runs a summary `plan` into its report; an input without a single record is an error.
+fn summary_report(plan: Plan, a: &SummaryArgs) -> anyhow::Result<SummaryReport> {
+    let quiet = a.quiet;
+    Ok(match plan {
         Plan::Files { inputs, opts, filter } => {
-            let progress = Bar::new();
+            let progress = Bar::new(quiet);
             let (summary, read) = reader::read_filtered(&inputs, &opts, &progress, &filter, Summary::new).map_err(read_error)?;
             progress.finish();
-            let damaged = damaged_sources(&read);
-            if summary.counts.total == 0 {
-                bail!("no flow-log records in the input ({} files read; empty or header-only)", read.sources.len());
-            }
-            SummaryReport::new(&summary, &read.sources, damaged, a.top)
+            let damaged = damaged_sources(&read, quiet);
+            let report = SummaryReport::new(&summary, &read.sources, damaged, a.top);
+            let files = read.sources.len();
+            let damaged = match report.damaged_sources.len() {
+                0 => String::new(),
+                n => format!(", {n} damaged: see the warnings or damaged_sources"),
+            };
+            check_records(&format!("the input ({files} {} read{damaged})", plural(files as u64, "file", "files")), &report.records, report.malformed_samples.first())?;
+            report
         }
         #[cfg(feature = "aws")]
         Plan::S3 { urls, s3: s3opts, opts, filter } => {
-            let progress = Bar::new();
+            let progress = Bar::new(quiet);
             let (summary, read, stats) = s3::read_filtered(&urls, &s3opts, &opts, &progress, &filter, Summary::new)?;
             progress.finish();
-            let damaged = damaged_sources(&read);
-            eprintln!(
-                "vpcscope: s3: {} objects listed, {} skipped (outside the time window or not flow-log files), {} read, {} bytes",
-                stats.objects_listed, stats.objects_skipped, stats.objects_read, stats.bytes
-            );
-            if summary.counts.total == 0 {
-                bail!("no flow-log records under {} ({} objects read)", urls.join(", "), stats.objects_read);
+            let damaged = damaged_sources(&read, quiet);
+            if !quiet {
+                eprintln!(
+                    "vpcscope: s3: {} objects listed, {} skipped (outside the time window or not flow-log files), {} read, {} bytes",
+                    stats.objects_listed, stats.objects_skipped, stats.objects_read, stats.bytes
+                );
             }
             let mut report = SummaryReport::new(&summary, &read.sources, damaged, a.top);
+            check_records(&format!("{} ({} objects read)", urls.join(", "), stats.objects_read), &report.records, report.malformed_samples.first())?;
             report.s3 = Some(serde_json::to_value(&stats)?);
             report
         }
@@ -389,9 +477,7 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         Plan::LogGroup { query, format, insights: true } => {
             let results = cloudwatch::run_insights(&query, format.as_ref(), a.top)?;
             let report = results.report(a.top);
-            if report.records.total == 0 {
-                bail!("no flow-log records in log group {} for the queried time range", query.log_group);
-            }
+            check_records(&format!("log group {} for the queried time range", query.log_group), &report.records, None)?;
             report
         }
         #[cfg(feature = "aws")]
@@ -399,21 +485,58 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             let mut summary = Summary::new();
             let mut sources = Sources::new();
             let stats = cloudwatch::read_log_group(&query, &format.unwrap_or_default(), &mut summary, &mut sources)?;
-            if summary.counts.total == 0 {
-                bail!("no flow-log records in log group {} ({} events)", query.log_group, stats.events);
-            }
-            SummaryReport::new(&summary, &sources, Vec::new(), a.top)
+            let report = SummaryReport::new(&summary, &sources, Vec::new(), a.top);
+            check_records(&format!("log group {} ({} events)", query.log_group, stats.events), &report.records, report.malformed_samples.first())?;
+            report
         }
-    };
-    let mut report = report;
-    report.filter = echo;
-    if let Some(topo) = &topo {
+    })
+}
+
+/// `one` or `many` by `n`.
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// An error when `counts` hold no record: nothing was read but blank or header lines, or
+/// every line was malformed (then with the first bad line and what to check: the format).
+/// Records outside the filter are records: a filter that matches nothing is an answer.
+fn check_records(what: &str, counts: &vpcscope::flowlog::RecordCounts, first_bad: Option<&vpcscope::flowlog::render::SampleOut>) -> anyhow::Result<()> {
+    if counts.total > counts.malformed {
+        return Ok(());
+    }
+    if counts.total == 0 {
+        bail!("no flow-log records in {what}: empty or header-only");
+    }
+    let first = first_bad.map(|m| match m.line {
+        Some(line) => format!(" (first: {}:{line}: {})", m.source, m.reason),
+        None => format!(" (first: {}: {})", m.source, m.reason),
+    });
+    bail!(
+        "no flow-log records in {what}: all {} {} malformed{}; check that these are VPC flow logs, and if they are not in the default version 2 format, give theirs with --log-format (the format DescribeFlowLogs shows; an S3 delivery's header line names it)",
+        counts.malformed,
+        plural(counts.malformed, "line is", "lines are"),
+        first.unwrap_or_default()
+    )
+}
+
+/// Names the report's interfaces through `topo` and writes it where and how `a` says.
+fn write_summary(mut report: SummaryReport, topo: Option<&Topology>, a: &SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    if let Some(topo) = topo {
         report.name_interfaces(|id| topo.describe_eni(id));
     }
-    match a.format {
-        OutputFormat::Text => report.write_text(out)?,
-        OutputFormat::Json => report.write_json(out)?,
-        OutputFormat::Csv => report.write_csv(out)?,
+    let mut file = None;
+    let w = super::destination(a.output.as_deref(), &mut file, out)?;
+    match a.output_format() {
+        OutputFormat::Text => report.write_text(w)?,
+        OutputFormat::Json => report.write_json(w)?,
+        OutputFormat::Csv => report.write_csv(w)?,
+    }
+    if let Some(f) = file.as_mut() {
+        f.flush().with_context(|| format!("cannot write {}", a.output.as_deref().unwrap_or(Path::new("")).display()))?;
     }
     Ok(0)
 }
@@ -421,49 +544,56 @@ fn summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
 /// `flows summary --athena TABLE`: Athena aggregates, the report is rendered here.
 #[cfg(feature = "aws")]
 fn athena_summary(a: SummaryArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
-    use vpcscope::flowlog::athena::{self as query, Partitioning};
-    use vpcscope::source::athena::{run_query, AthenaTarget};
-    if !a.input.inputs.is_empty() || a.input.log_group.is_some() {
-        bail!("--athena reads the table's logs itself: give no files, s3:// locations or --log-group with it");
-    }
-    let table = a.athena.athena.clone().unwrap_or_default();
+    use vpcscope::flowlog::athena as query;
     let loaded = match &a.snapshot {
         Some(dir) => Some(vpcscope::source::snapshot::load(dir).with_context(|| format!("cannot load snapshot {}", dir.display()))?),
         None => None,
     };
     let topo = loaded.as_ref().map(|l| Topology::new(&l.model));
     let filter = a.input.filter.filter(topo.as_ref())?;
-    let partitioning = match a.athena.athena_partitioning {
+    let (table, outcome, athena) = run_athena(&a.input, &a.athena, &a.aws, &filter, a.quiet)?;
+    let mut report = query::report(&outcome.rows, a.top);
+    check_records(&format!("Athena table {table} for the query (query {})", outcome.query_id), &report.records, None)?;
+    report.filter = a.input.filter.is_given().then(|| filter.to_json());
+    report.athena = Some(athena);
+    write_summary(report, topo.as_ref(), &a, out)
+}
+
+/// Runs the aggregation of `queries/athena/summary.sql` over the `--athena` table with
+/// `filter` as predicates (for `flows summary` and `flows explain` alike); returns the
+/// table, the outcome, and the report's `athena` object.
+#[cfg(feature = "aws")]
+fn run_athena(input: &InputArgs, athena: &AthenaArgs, aws: &AwsArgs, filter: &RecordFilter, quiet: bool) -> anyhow::Result<(String, vpcscope::source::athena::QueryOutcome, serde_json::Value)> {
+    use vpcscope::flowlog::athena::{self as query, Partitioning};
+    use vpcscope::source::athena::{run_query, AthenaTarget};
+    if !input.inputs.is_empty() || input.log_group.is_some() {
+        bail!("--athena reads the table's logs itself: give no files, s3:// locations or --log-group with it");
+    }
+    let table = athena.athena.clone().unwrap_or_default();
+    let partitioning = match athena.athena_partitioning {
         AthenaPartitioning::None => Partitioning::None,
         AthenaPartitioning::Day => Partitioning::Day,
         AthenaPartitioning::Hive => Partitioning::Hive,
     };
-    let text = query::query_text(&table, &filter, partitioning);
+    let text = query::query_text(&table, filter, partitioning);
     let target = AthenaTarget {
-        database: a.athena.athena_database.clone(),
-        workgroup: a.athena.athena_workgroup.clone(),
-        output: a.athena.athena_output.clone(),
-        region: a.aws.region.clone(),
-        profile: a.aws.profile.clone(),
-        endpoint_url: a.aws.endpoint_url.clone(),
+        database: athena.athena_database.clone(),
+        workgroup: athena.athena_workgroup.clone(),
+        output: athena.athena_output.clone(),
+        region: aws.region.clone(),
+        profile: aws.profile.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
     };
-    let outcome = run_query(&target, &text, |id| eprintln!("vpcscope: athena: query {id} started"))?;
-    eprintln!("vpcscope: athena: query {} succeeded, {} bytes scanned, {} result rows", outcome.query_id, outcome.scanned_bytes, outcome.rows.len());
-    let mut report = query::report(&outcome.rows, a.top);
-    if report.records.total == 0 {
-        bail!("no flow-log records in Athena table {table} for the query (query {})", outcome.query_id);
+    let outcome = run_query(&target, &text, |id| {
+        if !quiet {
+            eprintln!("vpcscope: athena: query {id} started")
+        }
+    })?;
+    if !quiet {
+        eprintln!("vpcscope: athena: query {} succeeded, {} bytes scanned, {} result rows", outcome.query_id, outcome.scanned_bytes, outcome.rows.len());
     }
-    report.filter = a.input.filter.is_given().then(|| filter.to_json());
-    report.athena = Some(serde_json::json!({"query_ids": [outcome.query_id], "scanned_bytes": outcome.scanned_bytes, "result_rows": outcome.rows.len()}));
-    if let Some(topo) = &topo {
-        report.name_interfaces(|id| topo.describe_eni(id));
-    }
-    match a.format {
-        OutputFormat::Text => report.write_text(out)?,
-        OutputFormat::Json => report.write_json(out)?,
-        OutputFormat::Csv => report.write_csv(out)?,
-    }
-    Ok(0)
+    let json = serde_json::json!({"query_ids": [outcome.query_id], "scanned_bytes": outcome.scanned_bytes, "result_rows": outcome.rows.len()});
+    Ok((table, outcome, json))
 }
 
 /// `--athena` in a build without the `aws` feature: an error.
@@ -473,21 +603,50 @@ fn athena_summary(a: SummaryArgs, _out: &mut dyn Write) -> anyhow::Result<u8> {
     Err(super::without_aws("--athena"))
 }
 
-/// The damaged inputs of a read, each also printed as a warning.
-fn damaged_sources(read: &reader::ReadReport) -> Vec<DamagedSource> {
+/// `flows explain --athena TABLE`: Athena groups the records by conversation (the summary's
+/// query), and the conversations, each with its earliest start as evidence, are explained
+/// as a local read's are.
+#[cfg(feature = "aws")]
+fn athena_explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let loaded = a.snapshot.load()?;
+    let topo = Topology::new(&loaded.model);
+    let filter = a.input.filter.filter(Some(&topo))?;
+    let live = &a.snapshot.live;
+    let aws = AwsArgs { region: live.regions.first().cloned(), profile: live.profile.clone(), endpoint_url: live.endpoint_url.clone() };
+    let (table, outcome, athena) = run_athena(&a.input, &a.athena, &aws, &filter, a.snapshot.quiet)?;
+    let mut sources = Sources::new();
+    let source = sources.add(format!("athena:{table}"));
+    let sink = explain::from_rows(&outcome.rows, source);
+    check_records(&format!("Athena table {table} for the query (query {})", outcome.query_id), &sink.summary.counts, None)?;
+    let mut report = explain::explain(&topo, &sink, &sources);
+    report.engine = Some("athena");
+    report.athena = Some(athena);
+    report.filter = a.input.filter.is_given().then(|| filter.to_json());
+    write_explain(&a, &report, out)
+}
+
+/// `flows explain --athena` in a build without the `aws` feature: an error.
+#[cfg(not(feature = "aws"))]
+fn athena_explain(a: ExplainArgs, _out: &mut dyn Write) -> anyhow::Result<u8> {
+    let _ = (&a.athena.athena_database, &a.athena.athena_workgroup, &a.athena.athena_output, a.athena.athena_partitioning);
+    Err(super::without_aws("--athena"))
+}
+
+/// The damaged inputs of a read, each also printed as a warning unless `quiet`.
+fn damaged_sources(read: &reader::ReadReport, quiet: bool) -> Vec<DamagedSource> {
     let damaged: Vec<DamagedSource> = read
         .damaged
         .iter()
         .map(|d| DamagedSource { source: read.sources.name(d.source).to_string(), reason: d.reason.clone(), records_before_damage: d.records_before })
         .collect();
-    for d in &damaged {
+    for d in damaged.iter().filter(|_| !quiet) {
         eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", d.source, d.reason, d.records_before_damage);
     }
     damaged
 }
 
-/// An indicatif progress bar on stderr, shown only when stderr is a terminal and the read
-/// has taken more than a second.
+/// An indicatif progress bar on stderr, shown only when stderr is a terminal, the run is not
+/// `--quiet`, and the read has taken more than a second.
 struct Bar {
     bar: indicatif::ProgressBar,
     enabled: bool,
@@ -496,13 +655,13 @@ struct Bar {
 }
 
 impl Bar {
-    fn new() -> Bar {
+    fn new(quiet: bool) -> Bar {
         let bar = indicatif::ProgressBar::hidden();
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {msg}{bytes}/{total_bytes} {bytes_per_sec} eta {eta}  {wide_bar}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        Bar { bar, enabled: std::io::stderr().is_terminal(), shown: AtomicBool::new(false), started: Instant::now() }
+        Bar { bar, enabled: !quiet && std::io::stderr().is_terminal(), shown: AtomicBool::new(false), started: Instant::now() }
     }
 
     fn finish(&self) {
@@ -532,6 +691,9 @@ impl Progress for Bar {
 }
 
 fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    if a.athena.athena.is_some() {
+        return athena_explain(a, out);
+    }
     // A snapshot directory that is not there fails at once, before any log is read.
     if a.snapshot.snapshot.as_ref().is_some_and(|dir| !dir.is_dir()) {
         a.snapshot.load()?;
@@ -542,7 +704,7 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         // `--interface NAME` is resolved in the network before any log is read.
         let loaded = a.snapshot.load()?;
         let filter = a.input.filter.filter(Some(&Topology::new(&loaded.model)))?;
-        let scanned = scan_for_explain(&a.input, aws, filter);
+        let scanned = scan_for_explain(&a.input, aws, filter, a.snapshot.quiet);
         (loaded, scanned)
     } else {
         let filter = a.input.filter.filter(None)?;
@@ -550,23 +712,21 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         // two are independent until the conversations are decided.
         let (loaded, scanned) = std::thread::scope(|s| {
             let loader = s.spawn(|| a.snapshot.load());
-            let scanned = scan_for_explain(&a.input, aws, filter);
+            let scanned = scan_for_explain(&a.input, aws, filter, a.snapshot.quiet);
             (loader.join(), scanned)
         });
         (loaded.map_err(|_| anyhow::anyhow!("the snapshot loader stopped unexpectedly"))??, scanned)
     };
     let (sink, sources, filter) = scanned?;
     let topo = Topology::new(&loaded.model);
-    if sink.summary.counts.total == 0 {
-        bail!("no flow-log records in the input (empty or header-only)");
-    }
+    let first_bad = sink.summary.malformed_samples.first().map(|m| {
+        let r = sources.resolve(&m.position);
+        vpcscope::flowlog::render::SampleOut { source: r.source.to_string(), line: r.line, timestamp_ms: r.timestamp_ms, reason: m.error.to_string() }
+    });
+    check_records("the input", &sink.summary.counts, first_bad.as_ref())?;
     let mut report = explain::explain(&topo, &sink, &sources);
     report.filter = a.input.filter.is_given().then(|| filter.to_json());
-    match a.format {
-        ExplainFormat::Text => vpcscope::report::explain::text(out, &report)?,
-        ExplainFormat::Json => vpcscope::report::explain::json(out, &report)?,
-        ExplainFormat::Markdown => vpcscope::report::explain::markdown(out, &report)?,
-    }
+    let status = write_explain(&a, &report, out)?;
     // The report, the network and the sink are plain memory that the process gives back as
     // it exits, right after this; freeing a large run's piece by piece (760k conversations,
     // tens of thousands of findings) took about a tenth of a second at the end.
@@ -574,28 +734,51 @@ fn explain(a: ExplainArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     std::mem::forget(topo);
     std::mem::forget(sink);
     std::mem::forget(loaded);
-    Ok(0)
+    Ok(status)
+}
+
+/// Writes the explain report where and how `a` says; returns the status `--fail-on` asks for.
+fn write_explain(a: &ExplainArgs, report: &explain::Report, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let fails = report.findings.iter().any(|f| a.fail_on.iter().any(|k| k.covers(f.kind)));
+    let status = super::decided(u8::from(fails));
+    let format = super::format_for(
+        a.format,
+        a.output.as_deref(),
+        &[("json", ExplainFormat::Json), ("md", ExplainFormat::Markdown), ("markdown", ExplainFormat::Markdown)],
+        ExplainFormat::Text,
+    );
+    let mut file = None;
+    let w = super::destination(a.output.as_deref(), &mut file, out)?;
+    match format {
+        ExplainFormat::Text => vpcscope::report::explain::text(w, report)?,
+        ExplainFormat::Json => vpcscope::report::explain::json(w, report)?,
+        ExplainFormat::Markdown => vpcscope::report::explain::markdown(w, report)?,
+    }
+    if let Some(f) = file.as_mut() {
+        f.flush().with_context(|| format!("cannot write {}", a.output.as_deref().unwrap_or(Path::new("")).display()))?;
+    }
+    Ok(status)
 }
 
 /// Reads the logs of `flows explain` into its sink; returns the filter applied with it.
-fn scan_for_explain(input: &InputArgs, aws: AwsArgs, filter: RecordFilter) -> anyhow::Result<(ExplainSink, Sources, RecordFilter)> {
+fn scan_for_explain(input: &InputArgs, aws: AwsArgs, filter: RecordFilter, quiet: bool) -> anyhow::Result<(ExplainSink, Sources, RecordFilter)> {
     Ok(match plan(input, aws, false, filter)? {
         Plan::Files { inputs, opts, filter } => {
-            let progress = Bar::new();
+            let progress = Bar::new(quiet);
             let (sink, read) = reader::read_filtered(&inputs, &opts, &progress, &filter, ExplainSink::new).map_err(read_error)?;
             progress.finish();
-            for d in &read.damaged {
-                eprintln!("vpcscope: warning: {}: {} ({} records read before the damage)", read.sources.name(d.source), d.reason, d.records_before);
-            }
+            damaged_sources(&read, quiet);
             (sink, read.sources, filter)
         }
         #[cfg(feature = "aws")]
         Plan::S3 { urls, s3: s3opts, opts, filter } => {
-            let progress = Bar::new();
+            let progress = Bar::new(quiet);
             let (sink, read, stats) = s3::read_filtered(&urls, &s3opts, &opts, &progress, &filter, ExplainSink::new)?;
             progress.finish();
-            damaged_sources(&read);
-            eprintln!("vpcscope: s3: {} objects listed, {} skipped, {} read, {} bytes", stats.objects_listed, stats.objects_skipped, stats.objects_read, stats.bytes);
+            damaged_sources(&read, quiet);
+            if !quiet {
+                eprintln!("vpcscope: s3: {} objects listed, {} skipped, {} read, {} bytes", stats.objects_listed, stats.objects_skipped, stats.objects_read, stats.bytes);
+            }
             (sink, read.sources, filter)
         }
         #[cfg(feature = "aws")]

@@ -2,18 +2,9 @@
 //! decides, the `*` rule denies whatever nothing else matched. Stateless: a reply is a new
 //! packet evaluated against the rules of its own direction.
 
-use super::Packet;
+use super::{Direction, Packet};
 use crate::model::{L4Match, NaclEntry, NetworkAcl};
 use std::net::IpAddr;
-
-/// Whether the packet crosses the ACL inbound (entering the subnet) or outbound.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NaclDirection {
-    /// Entering the subnet: entries are matched against the source address.
-    Inbound,
-    /// Leaving the subnet: entries are matched against the destination address.
-    Outbound,
-}
 
 /// Whether `entry` matches `packet` whose remote address (source inbound, destination
 /// outbound) is `remote`.
@@ -34,10 +25,10 @@ pub fn entry_matches(entry: &NaclEntry, packet: &Packet, remote: IpAddr) -> bool
 /// The entry that decides `packet` (the first match). `None` only when the ACL has no
 /// matching entry at all, which the loader prevents by always adding the `*` rules; callers
 /// treat it as a deny.
-pub fn evaluate<'a>(acl: &'a NetworkAcl, dir: NaclDirection, packet: &Packet) -> Option<&'a NaclEntry> {
+pub fn evaluate<'a>(acl: &'a NetworkAcl, dir: Direction, packet: &Packet) -> Option<&'a NaclEntry> {
     let (entries, remote) = match dir {
-        NaclDirection::Inbound => (&acl.ingress, packet.src),
-        NaclDirection::Outbound => (&acl.egress, packet.dst),
+        Direction::Ingress => (&acl.ingress, packet.src),
+        Direction::Egress => (&acl.egress, packet.dst),
     };
     // Entries are kept sorted by rule number; IPv4 and IPv6 entries share the order, and a
     // CIDR of the other family never matches.
@@ -48,10 +39,10 @@ pub fn evaluate<'a>(acl: &'a NetworkAcl, dir: NaclDirection, packet: &Packet) ->
 /// each of those ports), merged into ranges, with the entry that denies the first of them.
 /// The ports are cut at every entry's port bounds and one port per piece is evaluated, so
 /// the answer is exact for all 65,536 ports at the cost of a few evaluations.
-pub fn denied_ports<'a>(acl: &'a NetworkAcl, dir: NaclDirection, packet: &Packet, lo: u16, hi: u16) -> (Vec<(u16, u16)>, Option<&'a NaclEntry>) {
+pub fn denied_ports<'a>(acl: &'a NetworkAcl, dir: Direction, packet: &Packet, lo: u16, hi: u16) -> (Vec<(u16, u16)>, Option<&'a NaclEntry>) {
     let entries = match dir {
-        NaclDirection::Inbound => &acl.ingress,
-        NaclDirection::Outbound => &acl.egress,
+        Direction::Ingress => &acl.ingress,
+        Direction::Egress => &acl.egress,
     };
     let mut cuts: Vec<u32> = vec![lo as u32, hi as u32 + 1];
     for e in entries {
@@ -140,16 +131,16 @@ mod tests {
             ],
             vec![deny_all()],
         );
-        let hit = evaluate(&a, NaclDirection::Inbound, &tcp("10.1.2.3", "172.31.0.5", 22)).unwrap();
+        let hit = evaluate(&a, Direction::Ingress, &tcp("10.1.2.3", "172.31.0.5", 22)).unwrap();
         assert_eq!(hit.to_string(), "100 TCP 22 10.0.0.0/8 DENY");
-        let hit = evaluate(&a, NaclDirection::Inbound, &tcp("8.8.8.8", "172.31.0.5", 22)).unwrap();
+        let hit = evaluate(&a, Direction::Ingress, &tcp("8.8.8.8", "172.31.0.5", 22)).unwrap();
         assert_eq!(hit.to_string(), "110 TCP 22 0.0.0.0/0 ALLOW");
     }
 
     #[test]
     fn nacl_default_rule_denies_what_nothing_else_matched_and_prints_as_star() {
         let a = acl(vec![e(100, Protocol::Tcp, Some((443, 443)), "0.0.0.0/0", RuleAction::Allow), deny_all()], vec![deny_all()]);
-        let hit = evaluate(&a, NaclDirection::Inbound, &tcp("8.8.8.8", "172.31.0.5", 80)).unwrap();
+        let hit = evaluate(&a, Direction::Ingress, &tcp("8.8.8.8", "172.31.0.5", 80)).unwrap();
         assert_eq!(hit.to_string(), "* ALL ALL 0.0.0.0/0 DENY");
     }
 
@@ -157,9 +148,9 @@ mod tests {
     fn nacl_outbound_rules_match_the_destination_address() {
         let a = acl(vec![deny_all()], vec![e(100, Protocol::Tcp, Some((1024, 65535)), "10.0.1.0/24", RuleAction::Allow), deny_all()]);
         let reply = tcp("10.0.2.9", "10.0.1.5", 49152);
-        assert_eq!(evaluate(&a, NaclDirection::Outbound, &reply).unwrap().action, RuleAction::Allow);
+        assert_eq!(evaluate(&a, Direction::Egress, &reply).unwrap().action, RuleAction::Allow);
         let reply = tcp("10.0.2.9", "10.0.3.5", 49152);
-        assert_eq!(evaluate(&a, NaclDirection::Outbound, &reply).unwrap().action, RuleAction::Deny);
+        assert_eq!(evaluate(&a, Direction::Egress, &reply).unwrap().action, RuleAction::Deny);
     }
 
     #[test]
@@ -177,9 +168,9 @@ mod tests {
         ];
         let mut ping = Packet::new("8.8.8.8".parse().unwrap(), "10.0.0.1".parse().unwrap(), Protocol::Icmp, 0, 0);
         ping.icmp_type = 8;
-        assert_eq!(evaluate(&a, NaclDirection::Inbound, &ping).unwrap().number, RuleNumber(100));
+        assert_eq!(evaluate(&a, Direction::Ingress, &ping).unwrap().number, RuleNumber(100));
         ping.icmp_type = 0;
-        assert!(evaluate(&a, NaclDirection::Inbound, &ping).unwrap().number.is_default());
+        assert!(evaluate(&a, Direction::Ingress, &ping).unwrap().number.is_default());
     }
 
     #[test]
@@ -187,9 +178,9 @@ mod tests {
         let a = acl(vec![e(100, Protocol::Any, None, "0.0.0.0/0", RuleAction::Allow)], vec![]);
         let mut gre = tcp("1.1.1.1", "10.0.0.1", 0);
         gre.protocol = Protocol::Other(47);
-        assert_eq!(evaluate(&a, NaclDirection::Inbound, &gre).unwrap().number, RuleNumber(100));
+        assert_eq!(evaluate(&a, Direction::Ingress, &gre).unwrap().number, RuleNumber(100));
         let a = acl(vec![e(100, Protocol::Tcp, Some((0, 65535)), "0.0.0.0/0", RuleAction::Allow), deny_all()], vec![]);
-        assert!(evaluate(&a, NaclDirection::Inbound, &gre).unwrap().number.is_default());
+        assert!(evaluate(&a, Direction::Ingress, &gre).unwrap().number.is_default());
     }
 
     #[test]
@@ -199,7 +190,7 @@ mod tests {
             vec![],
         );
         let p = tcp("2001:db8::1", "2001:db8::2", 80);
-        assert_eq!(evaluate(&a, NaclDirection::Inbound, &p).unwrap().to_string(), "* ALL ALL ::/0 DENY");
+        assert_eq!(evaluate(&a, Direction::Ingress, &p).unwrap().to_string(), "* ALL ALL ::/0 DENY");
     }
 
     #[test]
@@ -255,7 +246,7 @@ mod tests {
                 let mut ingress = entries.clone();
                 ingress.push(deny_all());
                 let a = acl(ingress, vec![]);
-                let got = evaluate(&a, NaclDirection::Inbound, &p).map(|e| e.action).unwrap_or(RuleAction::Deny);
+                let got = evaluate(&a, Direction::Ingress, &p).map(|e| e.action).unwrap_or(RuleAction::Deny);
                 prop_assert_eq!(got, naive(&entries, &p, remote));
             }
         }

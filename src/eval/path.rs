@@ -5,9 +5,9 @@
 //! with security groups skipped (stateful) and ACLs evaluated again (stateless).
 
 use super::fix;
-use super::nacl::{self, NaclDirection};
+use super::nacl;
 use super::route;
-use super::sg::{self, SgDirection};
+use super::sg;
 use super::*;
 use crate::model::*;
 use crate::topology::{Ix, Topology};
@@ -301,12 +301,12 @@ impl<'t, 'm> Walk<'t, 'm> {
     }
 
     /// Evaluates subnet `sub`'s ACL; `false` when it denied (the walk is then stopped).
-    fn nacl(&mut self, sub: Ix, dir: NaclDirection, p: &Packet) -> bool {
+    fn nacl(&mut self, sub: Ix, dir: Direction, p: &Packet) -> bool {
         let subnet = self.subnet(sub);
-        let direction = nacl_dir(dir);
+        let direction = dir;
         let denied = match dir {
-            NaclDirection::Inbound => Disposition::DeniedIn,
-            NaclDirection::Outbound => Disposition::DeniedOut,
+            Direction::Ingress => Disposition::DeniedIn,
+            Direction::Egress => Disposition::DeniedOut,
         };
         self.acls.push(AclCrossing { subnet: sub, direction });
         let Some(acl) = self.topo.nacl_of(sub) else {
@@ -354,7 +354,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             let reason = Reason::AclDenies {
                 acl: acl.id.to_string(),
                 subnet: subnet.id.to_string(),
-                entering: dir == NaclDirection::Inbound,
+                entering: dir == Direction::Ingress,
                 number,
                 reply,
                 nat_ports,
@@ -376,12 +376,9 @@ impl<'t, 'm> Walk<'t, 'm> {
     }
 
     /// Evaluates the security groups of interface `ix`; `false` when they deny.
-    fn security_groups(&mut self, ix: Ix, dir: SgDirection, p: &Packet) -> bool {
+    fn security_groups(&mut self, ix: Ix, dir: Direction, p: &Packet) -> bool {
         let e = self.eni(ix);
-        let direction = match dir {
-            SgDirection::Ingress => Direction::Ingress,
-            SgDirection::Egress => Direction::Egress,
-        };
+        let direction = dir;
         if e.security_groups.is_empty() {
             // NAT gateway and transit gateway interfaces have no security groups.
             return true;
@@ -404,8 +401,8 @@ impl<'t, 'm> Walk<'t, 'm> {
         }
         let missing: Vec<&str> = e.security_groups.iter().filter(|g| self.topo.sg(g.as_str()).is_none()).map(|g| g.as_str()).collect();
         let denied = match dir {
-            SgDirection::Ingress => Disposition::DeniedIn,
-            SgDirection::Egress => Disposition::DeniedOut,
+            Direction::Ingress => Disposition::DeniedIn,
+            Direction::Egress => Disposition::DeniedOut,
         };
         if !missing.is_empty() {
             // A group the snapshot lacks might admit the packet.
@@ -450,7 +447,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         if e.kind == EniKind::LoadBalancer {
             self.hop(e.id.as_str(), Kind::LoadBalancer, None, Action::Note, &p, || Step::LoadBalancer { destination: false });
         }
-        if !self.security_groups(ix, SgDirection::Egress, &p) {
+        if !self.security_groups(ix, Direction::Egress, &p) {
             return End::Stopped;
         }
         let Some(sub) = self.topo.subnet_ix(e.subnet.as_str()) else {
@@ -491,7 +488,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             };
             let sub = self.topo.subnet_ix(self.eni(ix).subnet.as_str());
             return match sub {
-                Some(sub) if self.nacl(sub, NaclDirection::Inbound, &p) => self.arrive_at(ix, p),
+                Some(sub) if self.nacl(sub, Direction::Ingress, &p) => self.arrive_at(ix, p),
                 Some(_) => End::Stopped,
                 None => self.arrive_at(ix, p),
             };
@@ -543,11 +540,11 @@ impl<'t, 'm> Walk<'t, 'm> {
         if from != Some(dst_sub) {
             // Network ACLs apply where traffic leaves and enters a subnet, never within one.
             if let Some(from) = from {
-                if !self.nacl(from, NaclDirection::Outbound, &p) {
+                if !self.nacl(from, Direction::Egress, &p) {
                     return End::Stopped;
                 }
             }
-            if !self.nacl(dst_sub, NaclDirection::Inbound, &p) {
+            if !self.nacl(dst_sub, Direction::Ingress, &p) {
                 return End::Stopped;
             }
         }
@@ -574,7 +571,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         if self.path == PathKind::Forward && e.kind == EniKind::LoadBalancer {
             self.hop(e.id.as_str(), Kind::LoadBalancer, None, Action::Note, &p, || Step::LoadBalancer { destination: true });
         }
-        if !self.security_groups(ix, SgDirection::Ingress, &p) {
+        if !self.security_groups(ix, Direction::Ingress, &p) {
             return End::Stopped;
         }
         self.hop(e.id.as_str(), Kind::NetworkInterface, None, Action::Deliver, &p, || Step::Delivered);
@@ -632,7 +629,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 self.halt(Disposition::InsufficientInfo, target, Kind::NetworkInterface, BlockCode::ApplianceNotModelled, &p, || Reason::ApplianceRoute { target: target.to_string() })
             }
             RouteTarget::VpnGateway(g) => {
-                if !self.nacl(sub, NaclDirection::Outbound, &p) {
+                if !self.nacl(sub, Direction::Egress, &p) {
                     return End::Stopped;
                 }
                 self.door = Some(Door::OnPrem { gateway: g.clone(), resource: None });
@@ -656,7 +653,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 return self.halt(Disposition::Dropped, igw.as_str(), Kind::InternetGateway, BlockCode::IgwNotAttached, &p, || Reason::NotAttached { gateway: igw.to_string(), vpc: vpc.to_string() })
             }
         }
-        if !self.nacl(sub, NaclDirection::Outbound, &p) {
+        if !self.nacl(sub, Direction::Egress, &p) {
             return End::Stopped;
         }
         if let IpAddr::V4(_) = p.src {
@@ -726,7 +723,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             Some(_) => {}
         }
         if !self.topo.enis_with_private(p.dst).is_empty() && !is_special(p.dst) {
-            if !self.nacl(sub, NaclDirection::Outbound, &p) {
+            if !self.nacl(sub, Direction::Egress, &p) {
                 return End::Stopped;
             }
             self.hop(g.as_str(), kind, Some(Direction::Egress), Action::Forward, &p, || Step::LeaveVpc { ipv6: true });
@@ -737,7 +734,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         if self.topo.in_modelled_network(p.dst) || is_special(p.dst) {
             return self.halt(Disposition::Dropped, g.as_str(), kind, BlockCode::PrivateDestination, &p, || Reason::PrivateDestination { addr: p.dst });
         }
-        if !self.nacl(sub, NaclDirection::Outbound, &p) {
+        if !self.nacl(sub, Direction::Egress, &p) {
             return End::Stopped;
         }
         self.hop(g.as_str(), kind, Some(Direction::Egress), Action::Exit, &p, || Step::ExitToInternet { ipv6: true });
@@ -766,7 +763,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(nat_sub) = self.topo.subnet_ix(nat.subnet.as_str()) else {
             return self.missing_subnet(nat.subnet.as_str(), n.as_str(), &p);
         };
-        if nat_sub != sub && (!self.nacl(sub, NaclDirection::Outbound, &p) || !self.nacl(nat_sub, NaclDirection::Inbound, &p)) {
+        if nat_sub != sub && (!self.nacl(sub, Direction::Egress, &p) || !self.nacl(nat_sub, Direction::Ingress, &p)) {
             return End::Stopped;
         }
         let mut q = p;
@@ -803,7 +800,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         if !in_peer {
             return self.halt(Disposition::Dropped, pcx.as_str(), kind, BlockCode::PeeringNotTransitive, &p, || Reason::PeeringNotTransitive { addr: p.dst, vpc: other.vpc.to_string() });
         }
-        if !self.nacl(sub, NaclDirection::Outbound, &p) {
+        if !self.nacl(sub, Direction::Egress, &p) {
             return End::Stopped;
         }
         self.hop(pcx.as_str(), kind, None, Action::Forward, &p, || Step::ToVpc { vpc: other.vpc.to_string() });
@@ -845,7 +842,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         };
         // Instance -> TGW: the instance subnet's outbound rules and the attachment subnet's
         // inbound rules (both, even when they are the same subnet).
-        if !self.nacl(sub, NaclDirection::Outbound, &p) || !self.nacl(att_sub, NaclDirection::Inbound, &p) {
+        if !self.nacl(sub, Direction::Egress, &p) || !self.nacl(att_sub, Direction::Ingress, &p) {
             return End::Stopped;
         }
         let through = self.subnet(att_sub).id.to_string();
@@ -964,7 +961,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         if arrival == Arrival::Tgw {
             return self.halt(Disposition::Dropped, id.as_str(), kind, BlockCode::GatewayEndpointNotTransitive, &p, || Reason::GatewayEndpointNotTransitive { endpoint: endpoint() });
         }
-        if !self.nacl(sub, NaclDirection::Outbound, &p) {
+        if !self.nacl(sub, Direction::Egress, &p) {
             return End::Stopped;
         }
         self.hop(id.as_str(), kind, None, Action::Exit, &p, || Step::ToService { service: ep.map(|e| e.service.clone()).unwrap_or_default() });
@@ -1183,13 +1180,6 @@ impl<'t, 'm> Walk<'t, 'm> {
     /// The assumptions of this leg, leaving none behind.
     fn take_assumptions(&mut self) -> Vec<Assumption> {
         std::mem::take(&mut self.assumptions)
-    }
-}
-
-fn nacl_dir(d: NaclDirection) -> Direction {
-    match d {
-        NaclDirection::Inbound => Direction::Ingress,
-        NaclDirection::Outbound => Direction::Egress,
     }
 }
 
@@ -1646,15 +1636,15 @@ fn at_interface_walk(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet
     let ok = match dir {
         Direction::Ingress => {
             let acl_ok = match sub {
-                Some(s) if !same_subnet => w.nacl(s, NaclDirection::Inbound, &packet),
+                Some(s) if !same_subnet => w.nacl(s, Direction::Ingress, &packet),
                 _ => true,
             };
-            acl_ok && w.security_groups(ix, SgDirection::Ingress, &packet)
+            acl_ok && w.security_groups(ix, Direction::Ingress, &packet)
         }
         Direction::Egress => {
-            w.security_groups(ix, SgDirection::Egress, &packet)
+            w.security_groups(ix, Direction::Egress, &packet)
                 && match sub {
-                    Some(s) if !same_subnet => w.nacl(s, NaclDirection::Outbound, &packet),
+                    Some(s) if !same_subnet => w.nacl(s, Direction::Egress, &packet),
                     _ => true,
                 }
         }

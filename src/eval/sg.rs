@@ -4,19 +4,10 @@
 //! referenced group (same VPC or a peered VPC; never through a NAT gateway, whose address
 //! is not the member's).
 
-use super::Packet;
+use super::{Direction, Packet};
 use crate::model::{L4Match, SgId, SgPeer, SgRule, VpcId};
 use crate::topology::Topology;
 use std::net::IpAddr;
-
-/// Inbound (remote = source) or outbound (remote = destination).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SgDirection {
-    /// Inbound rules (`IpPermissions`).
-    Ingress,
-    /// Outbound rules (`IpPermissionsEgress`).
-    Egress,
-}
 
 /// Whether a rule's protocol and ports/type admit the packet.
 pub fn l4_matches(rule: &SgRule, packet: &Packet) -> bool {
@@ -32,7 +23,7 @@ pub fn l4_matches(rule: &SgRule, packet: &Packet) -> bool {
 
 /// Whether the rule's peer covers `remote`, seen from an interface in `local_vpc`, for an
 /// inbound rule (`dir` ingress) or an outbound one.
-pub fn peer_matches(topo: &Topology<'_>, peer: &SgPeer, remote: IpAddr, local_vpc: &VpcId, dir: SgDirection) -> bool {
+pub fn peer_matches(topo: &Topology<'_>, peer: &SgPeer, remote: IpAddr, local_vpc: &VpcId, dir: Direction) -> bool {
     match peer {
         SgPeer::Cidr(c) => c.contains(&remote),
         SgPeer::PrefixList(p) => topo.prefix_list_cidrs(p).iter().any(|c| c.contains(&remote)),
@@ -42,7 +33,7 @@ pub fn peer_matches(topo: &Topology<'_>, peer: &SgPeer, remote: IpAddr, local_vp
         // from the group (which may have thousands of members).
         SgPeer::Group(g) => topo.enis_with_private(remote).iter().any(|&i| {
             let member = &topo.model.enis[i];
-            member.security_groups.contains(g) && topo.sg_reference_reaches(local_vpc, &member.vpc, dir == SgDirection::Ingress)
+            member.security_groups.contains(g) && topo.sg_reference_reaches(local_vpc, &member.vpc, dir == Direction::Ingress)
         }),
     }
 }
@@ -55,16 +46,16 @@ pub fn vpcs_peered(topo: &Topology<'_>, a: &VpcId, b: &VpcId) -> bool {
 /// Whether any rule of the groups at positions `groups` (in the model) admits `packet` in
 /// direction `dir`: [`evaluate`] without the lookups by id, for the hot paths that only need
 /// the verdict.
-pub fn admits(topo: &Topology<'_>, groups: &[crate::topology::Ix], local_vpc: &VpcId, dir: SgDirection, packet: &Packet) -> bool {
+pub fn admits(topo: &Topology<'_>, groups: &[crate::topology::Ix], local_vpc: &VpcId, dir: Direction, packet: &Packet) -> bool {
     let remote = match dir {
-        SgDirection::Ingress => packet.src,
-        SgDirection::Egress => packet.dst,
+        Direction::Ingress => packet.src,
+        Direction::Egress => packet.dst,
     };
     groups.iter().any(|&g| {
         let g = &topo.model.security_groups[g];
         let rules = match dir {
-            SgDirection::Ingress => &g.ingress,
-            SgDirection::Egress => &g.egress,
+            Direction::Ingress => &g.ingress,
+            Direction::Egress => &g.egress,
         };
         rules.iter().any(|r| l4_matches(r, packet) && peer_matches(topo, &r.peer, remote, local_vpc, dir))
     })
@@ -76,18 +67,18 @@ pub fn evaluate<'m>(
     topo: &Topology<'m>,
     groups: &[SgId],
     local_vpc: &VpcId,
-    dir: SgDirection,
+    dir: Direction,
     packet: &Packet,
 ) -> Option<(&'m SgId, &'m SgRule)> {
     let remote = match dir {
-        SgDirection::Ingress => packet.src,
-        SgDirection::Egress => packet.dst,
+        Direction::Ingress => packet.src,
+        Direction::Egress => packet.dst,
     };
     for gid in groups {
         let Some(g) = topo.sg(gid.as_str()) else { continue };
         let rules = match dir {
-            SgDirection::Ingress => &g.ingress,
-            SgDirection::Egress => &g.egress,
+            Direction::Ingress => &g.ingress,
+            Direction::Egress => &g.egress,
         };
         if let Some(r) = rules.iter().find(|r| l4_matches(r, packet) && peer_matches(topo, &r.peer, remote, local_vpc, dir)) {
             return Some((&g.id, r));

@@ -135,6 +135,15 @@ pub fn record_counts(rows: &[Row]) -> RecordCounts {
 pub fn conversations(rows: &[Row]) -> Conversations {
     let mut c = Conversations::new();
     for row in rows {
+        let (key, stats) = conversation(row);
+        c.add_stats(&key, &stats);
+    }
+    c
+}
+
+/// One conversation row (Logs Insights' or Athena's column names) as a key and its stats.
+pub fn conversation(row: &Row) -> (ConversationKey<'_>, ConversationStats) {
+    {
         let key = ConversationKey {
             interface: field(row, "interfaceId"),
             src: addr(row, "srcAddr"),
@@ -153,9 +162,8 @@ pub fn conversations(rows: &[Row]) -> Conversations {
             tcp_flags: None,
             direction: None,
         };
-        c.add_stats(&key, &stats);
+        (key, stats)
     }
-    c
 }
 
 /// Top talkers from the `top-talkers` rows.

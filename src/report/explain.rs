@@ -37,6 +37,8 @@ pub fn json(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         conversations: r.conversations,
         undetermined_direction: r.undetermined_direction,
         undecided_checks: r.undecided_checks,
+        engine: r.engine,
+        athena: r.athena.clone(),
         findings: Vec::new(),
     };
     let head = serde_json::to_vec_pretty(&head).map_err(io::Error::other)?;
@@ -117,7 +119,7 @@ pub fn text(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         c.nodata,
         c.skipdata,
         c.malformed,
-        count(r.conversations as u64, "conversation", "conversations"),
+        count(r.conversations, "conversation", "conversations"),
         count(r.findings.len() as u64, "finding", "findings")
     )?;
     if let Some(f) = &r.filter {
@@ -161,7 +163,7 @@ pub fn text(out: &mut dyn Write, r: &Report) -> io::Result<()> {
 pub fn markdown(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     let c = &r.records;
     writeln!(out, "## Flow-log explanation\n")?;
-    writeln!(out, "{} ({} ok, {} nodata, {} skipdata, {} malformed), {}.\n", count(c.total, "record", "records"), c.ok, c.nodata, c.skipdata, c.malformed, count(r.conversations as u64, "conversation", "conversations"))?;
+    writeln!(out, "{} ({} ok, {} nodata, {} skipdata, {} malformed), {}.\n", count(c.total, "record", "records"), c.ok, c.nodata, c.skipdata, c.malformed, count(r.conversations, "conversation", "conversations"))?;
     if let Some(f) = &r.filter {
         writeln!(out, "Filter: {} ({} records outside it).\n", markdown_escape(&crate::flowlog::render::filter_words(f)), c.filtered_out)?;
     }

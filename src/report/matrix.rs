@@ -38,8 +38,8 @@ pub fn text(out: &mut dyn Write, topo: &Topology<'_>, mx: &Matrix) -> io::Result
         super::count(s.interfaces as u64, "interface", "interfaces"),
         super::count(s.classes as u64, "class", "classes"),
         s.skipped_interfaces,
-        super::count(s.reachable_class_pairs as u64, "class pair", "class pairs"),
-        super::count(s.reachable_interface_pairs as u64, "interface pair", "interface pairs")
+        super::count(s.reachable_class_pairs, "class pair", "class pairs"),
+        super::count(s.reachable_interface_pairs, "interface pair", "interface pairs")
     )?;
     writeln!(out, "\nclasses:")?;
     for (i, c) in mx.classes.iter().enumerate() {

@@ -86,4 +86,36 @@ fn athena_results_become_the_local_report() {
     for part in ["\"end\" >= 1764150000", "start <= 1764150600", "interface_id IN ('eni-0a1b2c3d4e5f600d1')", "day BETWEEN '2025/11/26' AND '2025/11/26'"] {
         assert!(query.contains(part), "{part} missing from {query}");
     }
+    // `flows explain --athena`: the same rows explained as the local read of the log is:
+    // the same findings, counts and fixes; the evidence is the conversation's earliest
+    // start in the table, not a file line. (In this function: moto's queued results are
+    // shared by every query, so the Athena runs stay sequential.)
+    py(PRESET, &[&endpoint, log.to_str().unwrap(), "1"]);
+    let snap = sample("snapshots/shop");
+    let snap = snap.to_str().unwrap();
+    let explain_args = ["flows", "explain", "--quiet", "--snapshot", snap, "--athena", "vpc_flow_logs", "--athena-database", "flows", "--athena-output", "s3://results/vpcscope/", "--endpoint-url", &endpoint, "--region", "us-east-1", "--format", "json", "--fail-on", "nacl-return-path"];
+    let r = vpcscope(explain_args);
+    assert_eq!(r.code, 1, "a nacl-return-path finding fails the run: {}", r.stderr);
+    let athena = r.json();
+    let local = vpcscope(["flows", "explain", "--quiet", "--snapshot", snap, log.to_str().unwrap(), "--format", "json"]).json();
+    assert_eq!(athena["engine"], "athena");
+    assert!(local.get("engine").is_none(), "a local read keeps its contract");
+    assert_eq!(athena["athena"]["query_ids"].as_array().map(Vec::len), Some(1));
+    for k in ["records", "conversations", "undetermined_direction", "undecided_checks"] {
+        assert_eq!(athena[k], local[k], "{k}");
+    }
+    let strip = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["findings"].as_array().unwrap().iter().map(|f| {
+            let mut f = f.clone();
+            f.as_object_mut().unwrap().remove("evidence");
+            f
+        }).collect()
+    };
+    assert!(!strip(&local).is_empty());
+    assert_eq!(strip(&athena), strip(&local));
+    for f in athena["findings"].as_array().unwrap() {
+        let e = &f["evidence"][0];
+        assert_eq!(e["source"], "athena:vpc_flow_logs", "{f}");
+        assert!(e["timestamp_ms"].as_i64().is_some_and(|t| t > 1_700_000_000_000), "{f}");
+    }
 }

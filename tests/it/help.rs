@@ -6,8 +6,8 @@ use crate::util::vpcscope;
 #[test]
 fn help_examples_run_as_written() {
     let mut ran = 0;
-    for cmd in ["reach", "audit", "check", "diff", "matrix", "snapshot", "ls"] {
-        let help = vpcscope([cmd, "--help"]);
+    for cmd in ["reach", "audit", "check", "diff", "matrix", "snapshot", "ls", "flows summary", "flows explain"] {
+        let help = vpcscope(cmd.split(' ').chain(["--help"]));
         assert_eq!(help.code, 0);
         let examples: Vec<&str> = help.stdout.lines().skip_while(|l| *l != "Examples:").skip(1).map(str::trim).filter(|l| l.starts_with("vpcscope ")).collect();
         assert!(!examples.is_empty(), "`vpcscope {cmd} --help` has no example:\n{}", help.stdout);

@@ -7,6 +7,7 @@ mod audit;
 mod explain;
 mod filters;
 mod flows;
+mod flows_flags;
 mod limits;
 mod matrix;
 #[cfg(feature = "parquet")]

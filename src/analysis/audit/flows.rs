@@ -183,7 +183,7 @@ pub(super) fn unused_rules(topo: &Topology<'_>, records: &[FlowRecord]) -> Vec<F
         }
         let packets: Vec<(&Eni, Packet)> = members.iter().flat_map(|e| inbound(e).into_iter().map(move |p| (*e, p))).collect();
         for r in &g.ingress {
-            let used = packets.iter().any(|(e, p)| sg::l4_matches(r, p) && sg::peer_matches(topo, &r.peer, p.src, &e.vpc, sg::SgDirection::Ingress));
+            let used = packets.iter().any(|(e, p)| sg::l4_matches(r, p) && sg::peer_matches(topo, &r.peer, p.src, &e.vpc, crate::eval::Direction::Ingress));
             if !used {
                 out.push(unused(
                     Resource { vpc: g.vpc.as_ref().map(ToString::to_string), ..Resource::new(g.id.as_str(), Some(g.tags.name().unwrap_or(&g.name)), "security-group") },
@@ -215,7 +215,7 @@ pub(super) fn unused_rules(topo: &Topology<'_>, records: &[FlowRecord]) -> Vec<F
             .collect();
         let mut used: BTreeSet<RuleNumber> = BTreeSet::new();
         for p in &packets {
-            if let Some(e) = nacl::evaluate(acl, nacl::NaclDirection::Inbound, p) {
+            if let Some(e) = nacl::evaluate(acl, crate::eval::Direction::Ingress, p) {
                 used.insert(e.number);
             }
         }

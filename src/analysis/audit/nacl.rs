@@ -7,7 +7,7 @@
 //! 1024 or above, at least 1000 ports wide) are not requests and are skipped.
 
 use super::{dir_word, Finding, FindingKind, Resource, Severity};
-use crate::eval::nacl::{self, NaclDirection};
+use crate::eval::{nacl, Direction};
 use crate::eval::{Packet, DEFAULT_SOURCE_PORT};
 use crate::report::Fix;
 use crate::model::*;
@@ -24,7 +24,7 @@ pub(super) fn return_paths(topo: &Topology<'_>) -> Vec<Finding> {
         if subnets.is_empty() {
             continue;
         }
-        for (dir, entries) in [(NaclDirection::Inbound, &acl.ingress), (NaclDirection::Outbound, &acl.egress)] {
+        for (dir, entries) in [(Direction::Ingress, &acl.ingress), (Direction::Egress, &acl.egress)] {
             for entry in entries.iter().filter(|e| e.action == RuleAction::Allow && !e.number.is_default()) {
                 if let Some(f) = check_entry(topo, acl, &subnets, dir, entry) {
                     out.push(f);
@@ -57,19 +57,19 @@ fn request_of(entry: &NaclEntry) -> Option<(Protocol, u16, String)> {
     }
 }
 
-fn check_entry(topo: &Topology<'_>, acl: &NetworkAcl, subnets: &[&Subnet], dir: NaclDirection, entry: &NaclEntry) -> Option<Finding> {
+fn check_entry(topo: &Topology<'_>, acl: &NetworkAcl, subnets: &[&Subnet], dir: Direction, entry: &NaclEntry) -> Option<Finding> {
     let (proto, port, what) = request_of(entry)?;
     let other = match dir {
-        NaclDirection::Inbound => &acl.egress,
-        NaclDirection::Outbound => &acl.ingress,
+        Direction::Ingress => &acl.egress,
+        Direction::Egress => &acl.ingress,
     };
     let local = local_address(subnets, entry.cidr.addr().is_ipv6());
     let mut denied: Option<(IpAddr, &NaclEntry)> = None;
     for remote in samples(entry.cidr, other) {
         // The request: is it decided by this entry (not shadowed by an earlier rule)?
         let (req, reply_dir) = match dir {
-            NaclDirection::Inbound => (Packet::new(remote, local, proto, DEFAULT_SOURCE_PORT, port), NaclDirection::Outbound),
-            NaclDirection::Outbound => (Packet::new(local, remote, proto, DEFAULT_SOURCE_PORT, port), NaclDirection::Inbound),
+            Direction::Ingress => (Packet::new(remote, local, proto, DEFAULT_SOURCE_PORT, port), Direction::Egress),
+            Direction::Egress => (Packet::new(local, remote, proto, DEFAULT_SOURCE_PORT, port), Direction::Ingress),
         };
         if nacl::evaluate(acl, dir, &req) != Some(entry) {
             continue;
@@ -88,21 +88,21 @@ fn check_entry(topo: &Topology<'_>, acl: &NetworkAcl, subnets: &[&Subnet], dir: 
     let subnet_list: Vec<String> = subnets.iter().map(|s| label(topo, s.id.as_str())).collect();
     let acl_label = label(topo, acl.id.as_str());
     let (in_out, reply_word, reply_flag, side) = match dir {
-        NaclDirection::Inbound => ("inbound", "outbound", "--egress", "server"),
-        NaclDirection::Outbound => ("outbound", "inbound", "--ingress", "client"),
+        Direction::Ingress => ("inbound", "outbound", "--egress", "server"),
+        Direction::Egress => ("outbound", "inbound", "--ingress", "client"),
     };
     let reply_entries = match dir {
-        NaclDirection::Inbound => &acl.egress,
-        NaclDirection::Outbound => &acl.ingress,
+        Direction::Ingress => &acl.egress,
+        Direction::Egress => &acl.ingress,
     };
     let number = nacl::free_rule_number(reply_entries, deny.number).unwrap_or(1);
     let cidr_flag = if entry.cidr.addr().is_ipv6() { "--ipv6-cidr-block" } else { "--cidr-block" };
     let proto_num = proto.number().unwrap_or(6);
     let (remote_word, reply_ports) = match dir {
         // Server side: replies go to the client's ephemeral ports.
-        NaclDirection::Inbound => ("to", "1024-65535"),
+        Direction::Ingress => ("to", "1024-65535"),
         // Client side: replies come back to this subnet's ephemeral ports.
-        NaclDirection::Outbound => ("from", "1024-65535"),
+        Direction::Egress => ("from", "1024-65535"),
     };
     let fix = Fix {
         action: "add-nacl-rule".into(),
@@ -117,11 +117,11 @@ fn check_entry(topo: &Topology<'_>, acl: &NetworkAcl, subnets: &[&Subnet], dir: 
         )),
     };
     let explanation = match dir {
-        NaclDirection::Inbound => format!(
+        Direction::Ingress => format!(
             "{acl_label} admits {proto} {what} from {} ({in_out} rule {}), but network ACLs are stateless: the replies leave the subnet towards the clients' ephemeral ports (1024-65535) and {reply_word} rule {} ({deny}) denies them. Connections to {} from {} time out even though every security group allows them.",
             entry.cidr, entry.number, deny.number, subnet_list.join(", "), entry.cidr
         ),
-        NaclDirection::Outbound => format!(
+        Direction::Egress => format!(
             "{acl_label} lets {proto} {what} out to {} ({in_out} rule {}), but the replies come back to the {side}'s ephemeral ports (1024-65535) and {reply_word} rule {} ({deny}) denies them. Connections from {} to {} fail.",
             entry.cidr, entry.number, deny.number, subnet_list.join(", "), entry.cidr
         ),
@@ -132,7 +132,7 @@ fn check_entry(topo: &Topology<'_>, acl: &NetworkAcl, subnets: &[&Subnet], dir: 
     Some(Finding {
         kind: FindingKind::NaclReturnPath,
         severity: Severity::Medium,
-        title: format!("{acl_label} {in_out} rule {} admits {proto} {what} {} {}, but {reply_word} rule {} denies the replies", entry.number, if dir == NaclDirection::Inbound { "from" } else { "to" }, entry.cidr, deny.number),
+        title: format!("{acl_label} {in_out} rule {} admits {proto} {what} {} {}, but {reply_word} rule {} denies the replies", entry.number, if dir == Direction::Ingress { "from" } else { "to" }, entry.cidr, deny.number),
         resource,
         port: Some(port).filter(|_| !matches!(entry.l4, L4Match::Any)),
         protocol: Some(proto),
@@ -142,7 +142,7 @@ fn check_entry(topo: &Topology<'_>, acl: &NetworkAcl, subnets: &[&Subnet], dir: 
             format!("{} {} rule: {entry}", acl.id, in_out),
             format!("{} {} rule deciding the reply {} -> {} port {}: {deny}", acl.id, reply_word, fmt_addr(local), fmt_addr(remote), DEFAULT_SOURCE_PORT),
             format!("subnets using {}: {}", acl.id, subnet_list.join(", ")),
-            format!("{} ACL direction checked: {}", side, dir_word(if dir == NaclDirection::Inbound { crate::eval::Direction::Egress } else { crate::eval::Direction::Ingress })),
+            format!("{} ACL direction checked: {}", side, dir_word(if dir == Direction::Ingress { crate::eval::Direction::Egress } else { crate::eval::Direction::Ingress })),
         ],
         closed_by: None,
         fix: Some(fix),

@@ -29,7 +29,7 @@
 mod bits;
 pub mod select;
 
-use crate::eval::{self, nacl::NaclDirection, sg, Direction, Endpoint, Packet, DEFAULT_SOURCE_PORT};
+use crate::eval::{self, sg, Direction, Endpoint, Packet, DEFAULT_SOURCE_PORT};
 use crate::model::*;
 use crate::topology::{Ix, Topology};
 use bits::Bits;
@@ -321,7 +321,7 @@ enum Walked {
     /// Routing alone stops it.
     Blocked,
     /// Routing passes; the ACLs crossed (subnet, direction, on the reply).
-    Checks(Vec<(SubRef, NaclDirection, bool)>),
+    Checks(Vec<(SubRef, Direction, bool)>),
 }
 
 /// The path between two route keys, per port atom.
@@ -552,7 +552,7 @@ impl AclTable {
             .map(|idx| {
                 let (acl, rest) = (idx / (key_atoms.len() * 4), idx % (key_atoms.len() * 4));
                 let (slot, dl) = (rest / 4, rest % 4);
-                let dir = if dl & 1 == 0 { NaclDirection::Inbound } else { NaclDirection::Outbound };
+                let dir = if dl & 1 == 0 { Direction::Ingress } else { Direction::Egress };
                 let reply = dl & 2 != 0;
                 let addr = IpAddr::V4(atom_addr[slot]);
                 let mut b = Bits::zeros(t_count);
@@ -571,8 +571,8 @@ impl AclTable {
 
     /// The port atoms ACL `acl` allows for the address atom in `slot`, in `dir`, on the
     /// request (`reply` false) or the reply.
-    fn allowed(&self, acl: usize, slot: usize, dir: NaclDirection, reply: bool) -> &Bits {
-        let dl = usize::from(dir == NaclDirection::Outbound) + 2 * usize::from(reply);
+    fn allowed(&self, acl: usize, slot: usize, dir: Direction, reply: bool) -> &Bits {
+        let dl = usize::from(dir == Direction::Egress) + 2 * usize::from(reply);
         &self.table[(acl * self.slots + slot) * 4 + dl]
     }
 }
@@ -620,9 +620,8 @@ fn acl_crossings(tr: &eval::Trace, sa: Option<Ix>, sb: Option<Ix>) -> Walked {
             return Walked::Fallback;
         }
         for c in &leg.acls {
-            let dir = if c.direction == Direction::Ingress { NaclDirection::Inbound } else { NaclDirection::Outbound };
             let r = if Some(c.subnet) == sa { SubRef::Src } else if Some(c.subnet) == sb { SubRef::Dst } else { SubRef::Fixed(c.subnet) };
-            checks.push((r, dir, reply));
+            checks.push((r, c.direction, reply));
         }
     }
     Walked::Checks(checks)
@@ -743,7 +742,7 @@ impl<'e, 't, 'm, 'p> Prepared<'e, 't, 'm, 'p> {
                 SubRef::Fixed(s) => self.subnet_acl[s],
             };
             let Some(acl) = nacl else { continue };
-            let remote_is_src = (dir == NaclDirection::Inbound) != reply;
+            let remote_is_src = (dir == Direction::Ingress) != reply;
             let slot = if remote_is_src { self.acls.key_slot[ka] } else { self.acls.key_slot[kb] };
             mask.and(self.acls.allowed(acl, slot, dir, reply));
         }
@@ -1475,9 +1474,9 @@ mod tests {
         let (_, kb) = class_key(&e, &t, "eni-b");
         let slot = table.key_slot[kb];
         let (ssh, https) = (tcp_atom(&e, 22), tcp_atom(&e, 443));
-        let inbound = table.allowed(acl_b, slot, NaclDirection::Inbound, false);
+        let inbound = table.allowed(acl_b, slot, Direction::Ingress, false);
         assert!(!inbound.get(ssh) && inbound.get(https));
-        assert!(table.allowed(acl_b, slot, NaclDirection::Outbound, true).get(ssh), "the reply leaves by the egress rules");
+        assert!(table.allowed(acl_b, slot, Direction::Egress, true).get(ssh), "the reply leaves by the egress rules");
     }
 
     #[test]
@@ -1525,10 +1524,10 @@ mod tests {
         let (a, b) = (t.eni_ix("eni-a1").unwrap(), t.eni_ix("eni-b").unwrap());
         let Walked::Checks(checks) = prep.walk(a, b) else { panic!("routing passes without translation") };
         assert_eq!(checks, [
-            (SubRef::Src, NaclDirection::Outbound, false),
-            (SubRef::Dst, NaclDirection::Inbound, false),
-            (SubRef::Dst, NaclDirection::Outbound, true),
-            (SubRef::Src, NaclDirection::Inbound, true),
+            (SubRef::Src, Direction::Egress, false),
+            (SubRef::Dst, Direction::Ingress, false),
+            (SubRef::Dst, Direction::Egress, true),
+            (SubRef::Src, Direction::Ingress, true),
         ]);
         // Within one subnet no ACL is crossed.
         let Walked::Checks(none) = prep.walk(a, t.eni_ix("eni-a2").unwrap()) else { panic!("same subnet") };

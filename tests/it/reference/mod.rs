@@ -178,6 +178,7 @@ pub fn evaluate(m: &Model, src: End, dst: End, proto: Protocol, port: u16) -> An
 /// a flow log at that interface sees it: its subnet's network ACL (not for a remote address
 /// in the same subnet) and its security groups (which admit the reply of an admitted
 /// connection). `Unknown` when a filter the snapshot lacks would decide.
+#[allow(clippy::too_many_arguments)]
 pub fn at_interface(m: &Model, eni: usize, ingress: bool, remote: IpAddr, local: IpAddr, proto: Protocol, port: u16, reply: bool) -> Verdict {
     let e = &m.enis[eni];
     let pkt = if ingress { Packet::new(remote, local, proto, port) } else { Packet::new(local, remote, proto, port) };
