@@ -282,7 +282,7 @@ fn gateways(m: &Model) -> Vec<Row> {
     }
     for v in &m.virtual_interfaces {
         let on = v.vgw.clone().or_else(|| v.dx_gateway.clone()).unwrap_or_default();
-        let mut r = row(v.id.clone(), "virtual-interface", &Tags::default(), None, vec![format!("type={}", v.kind), format!("on={on}"), format!("state={}", v.state)]);
+        let mut r = row(v.id.clone(), "virtual-interface", &Tags::default(), None, vec![format!("type={}", v.kind.as_ref().map_or("", VifKind::as_str)), format!("on={on}"), format!("state={}", v.state)]);
         r.name = Some(v.name.clone()).filter(|n| !n.is_empty());
         rows.push(r);
     }

@@ -480,11 +480,7 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
     for v in &topo.model.vpcs {
         prefixes.extend_from_slice(&v.cidrs);
     }
-    for s in NON_PUBLIC_V4 {
-        if let Ok(n) = s.parse::<IpNet>() {
-            prefixes.push(n);
-        }
-    }
+    prefixes.extend(crate::model::special_v4_blocks().map(IpNet::V4));
     let subnet_rt = topo.eni_subnet_ix(ix).and_then(|s| topo.route_table_of(s));
     let mut families = vec![false];
     if e.private_ips.iter().any(|a| a.is_ipv6()) {
@@ -600,21 +596,6 @@ fn progress(t: &Trace) -> u32 {
     let ret = t.ret.as_ref().map(|r| r.hops.len() as u32 + 1000).unwrap_or(0);
     ret + t.forward.hops.len() as u32
 }
-
-/// Special-purpose IPv4 ranges (private, shared, loopback, link-local, benchmarking,
-/// multicast and reserved): no internet host has an address in them.
-pub const NON_PUBLIC_V4: &[&str] = &[
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.0.0.0/24",
-    "192.168.0.0/16",
-    "198.18.0.0/15",
-    "224.0.0.0/3",
-];
 
 /// The first and last address of `p` as integers.
 pub fn bounds(p: &IpNet) -> (u128, u128) {

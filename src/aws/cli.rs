@@ -5,15 +5,16 @@ use crate::eval::{Change, ChangeL4, Cidr, Direction, Peer, RouteTo};
 use crate::model::Protocol;
 
 /// The protocol as the CLI's `--protocol` takes it: a number, `-1` for every protocol.
-fn protocol_number(p: Protocol) -> String {
+pub fn protocol_number(p: Protocol) -> String {
     match p.number() {
         None => "-1".into(),
         Some(n) => n.to_string(),
     }
 }
 
-/// The protocol as security group commands take it: a name where AWS has one.
-fn protocol_name(p: Protocol) -> String {
+/// The protocol as security group commands take it: a name where AWS has one, `-1` for
+/// every protocol.
+pub fn protocol_name(p: Protocol) -> String {
     match p {
         Protocol::Tcp => "tcp".into(),
         Protocol::Udp => "udp".into(),
@@ -104,4 +105,23 @@ pub fn command(c: &Change) -> Option<String> {
         }
         Change::AddVpnRoute { vpn, .. } => format!("aws ec2 create-vpn-connection-route --vpn-connection-id {vpn} --destination-cidr-block <on-premises-cidr>"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_protocol_is_minus_one_on_the_aws_cli() {
+        assert_eq!(protocol_number(Protocol::Any), "-1");
+        assert_eq!(protocol_name(Protocol::Any), "-1");
+    }
+
+    #[test]
+    fn protocols_are_numbers_or_lower_case_names_on_the_aws_cli() {
+        assert_eq!(protocol_number(Protocol::Tcp), "6");
+        assert_eq!(protocol_number(Protocol::Other(47)), "47");
+        assert_eq!(protocol_name(Protocol::Icmpv6), "icmpv6");
+        assert_eq!(protocol_name(Protocol::Other(47)), "47");
+    }
 }

@@ -372,7 +372,7 @@ fn nacl_entry(cx: &mut Ctx<'_>, rc: &ResourceChange, b: &Value, number_key: &str
 fn with_default_deny(mut entries: Vec<NaclEntry>) -> Vec<NaclEntry> {
     let any4 = IpNet::V4(Ipv4Net::default());
     if !entries.iter().any(|e| e.number.is_default()) {
-        entries.push(NaclEntry { number: RuleNumber(32767), protocol: Protocol::Any, l4: L4Match::Any, cidr: any4, action: RuleAction::Deny });
+        entries.push(NaclEntry { number: RuleNumber::DEFAULT, protocol: Protocol::Any, l4: L4Match::Any, cidr: any4, action: RuleAction::Deny });
     }
     entries.sort_by_key(|e| e.number);
     entries

@@ -125,7 +125,7 @@ pub fn route(topo: &Topology<'_>, rt: &RouteTable, vpc: &VpcId, dst: IpAddr) -> 
             }
         }
     }
-    if target.is_none() && !super::path::is_special(dst) && !topo.in_modelled_network(dst) {
+    if target.is_none() && !crate::model::is_special(dst) && !topo.in_modelled_network(dst) {
         if let Some(g) = topo.igw_of(vpc) {
             let any = IpNet::new(if dst.is_ipv4() { IpAddr::from([0u8; 4]) } else { IpAddr::from([0u8; 16]) }, 0).ok()?;
             target = Some((RouteTo::InternetGateway(g.id.to_string()), any));

@@ -21,7 +21,7 @@ pub enum Gate {
         subnet: Ix,
         /// Ingress (inbound rules) or egress (outbound rules).
         direction: Direction,
-        /// The rule that decided (`*` is [`RuleNumber`] 32767).
+        /// The rule that decided (`*` is [`RuleNumber::DEFAULT`]).
         number: RuleNumber,
     },
     /// No rule of the interface's security groups admits it.

@@ -17,7 +17,8 @@ mod step;
 pub use step::{Assumption, BlockCode, Change, ChangeL4, Cidr, NatPorts, Peer, Place, Reason, RouteTo, Rule, Step, Unrouted};
 
 pub use gate::{at_interface_gate, Gate};
-pub use path::{at_interface, at_interface_verdict, evaluate, is_special, Endpoint};
+pub use crate::model::is_special;
+pub use path::{at_interface, at_interface_verdict, evaluate, Endpoint};
 
 use crate::model::{Protocol, RuleNumber};
 use serde::Serialize;

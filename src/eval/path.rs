@@ -559,7 +559,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 let mut q = p;
                 q.dst = s.original_src;
                 q.dst_port = s.original_port;
-                let nat_id = self.topo.model.nat_gateways.iter().find(|n| n.addresses.iter().any(|a| a.eni.as_ref() == Some(&e.id))).map(|n| n.id.to_string()).unwrap_or_else(|| e.id.to_string());
+                let nat_id = self.topo.nat_of_eni(&e.id).map(|n| n.id.to_string()).unwrap_or_else(|| e.id.to_string());
                 self.hop(&nat_id, Kind::NatGateway, None, Action::Translate, &q, || Step::TranslateBack { to: s.original_src, port: s.original_port });
                 let Some(sub) = self.topo.subnet_ix(e.subnet.as_str()) else { return End::Stopped };
                 return self.route_from(sub, q, Arrival::Nat);
@@ -748,7 +748,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(nat) = self.topo.nat(n.as_str()) else {
             return self.halt(Disposition::InsufficientInfo, n.as_str(), kind, BlockCode::MissingComponent, &p, || Reason::NotInSnapshot { id: n.to_string() });
         };
-        if nat.state != "available" {
+        if !nat.state.is_available() {
             return self.halt(Disposition::Dropped, n.as_str(), kind, BlockCode::BadStateNatGateway, &p, || Reason::NotAvailable { id: n.to_string(), state: nat.state.to_string() });
         }
         if self.path == PathKind::Return {
@@ -819,10 +819,10 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(tgw) = self.topo.tgw(t.as_str()) else {
             return self.halt(Disposition::InsufficientInfo, t.as_str(), kind, BlockCode::MissingComponent, &p, || Reason::NotInSnapshot { id: t.to_string() });
         };
-        if tgw.state != "available" {
+        if !tgw.state.is_available() {
             return self.halt(Disposition::Dropped, t.as_str(), kind, BlockCode::BadStateTransitGateway, &p, || Reason::BadState { id: t.to_string(), state: tgw.state.to_string() });
         }
-        let atts: Vec<&TgwAttachment> = self.topo.tgw_vpc_attachments(t.as_str(), vpc.as_str()).into_iter().filter(|a| a.state == "available").collect();
+        let atts: Vec<&TgwAttachment> = self.topo.tgw_vpc_attachments(t.as_str(), vpc.as_str()).into_iter().filter(|a| a.state.is_available()).collect();
         if atts.is_empty() {
             return self.halt(Disposition::Dropped, t.as_str(), kind, BlockCode::TgwNoVpcAttachment, &p, || Reason::NoTgwAttachment { vpc: vpc.to_string(), tgw: t.to_string() });
         }
@@ -893,11 +893,11 @@ impl<'t, 'm> Walk<'t, 'm> {
             attachments: m.route.attachments.iter().map(|a| a.to_string()).collect(),
         });
         let out_id = &m.route.attachments[0];
-        let out = self.topo.model.tgw_attachments.iter().find(|a| &a.id == out_id && a.tgw == tgw.id).or_else(|| self.topo.tgw_attachment(out_id.as_str()));
+        let out = self.topo.tgw_attachment_on(out_id, &tgw.id).or_else(|| self.topo.tgw_attachment(out_id.as_str()));
         let Some(out) = out else {
             return self.halt(Disposition::InsufficientInfo, out_id.as_str(), att_kind, BlockCode::MissingComponent, &p, || Reason::NotInSnapshot { id: out_id.to_string() });
         };
-        if out.state != "available" {
+        if !out.state.is_available() {
             return self.halt(Disposition::Dropped, out.id.as_str(), att_kind, BlockCode::BadStateAttachment, &p, || Reason::BadState { id: out.id.to_string(), state: out.state.to_string() });
         }
         match &out.kind {
@@ -915,7 +915,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             TgwAttachmentKind::Peering { peer_tgw } => {
                 self.hop(out.id.as_str(), att_kind, None, Action::Forward, &p, || Step::ToPeerTgw);
                 let peer = peer_tgw.as_ref().and_then(|t| self.topo.tgw(t.as_str()));
-                let peer_att = peer.and_then(|pt| self.topo.model.tgw_attachments.iter().find(|a| a.id == out.id && a.tgw == pt.id));
+                let peer_att = peer.and_then(|pt| self.topo.tgw_attachment_on(&out.id, &pt.id));
                 match (peer, peer_att) {
                     (Some(pt), Some(pa)) => {
                         // Zones do not carry over to the peer (another Region).
@@ -931,7 +931,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                     return End::Stopped;
                 }
                 self.hop(out.id.as_str(), att_kind, Some(Direction::Egress), Action::Exit, &p, || Step::ExitToOnPremises {
-                    resource_type: Some(resource_type.clone()),
+                    resource_type: Some(resource_type.to_string()),
                     resource: resource_id.clone(),
                 });
                 self.disposition = Disposition::ExitsNetwork;
@@ -1030,12 +1030,12 @@ impl<'t, 'm> Walk<'t, 'm> {
         let m = self.topo.model;
         let kind = Kind::TransitGatewayAttachment;
         let TgwAttachmentKind::External { resource_type, resource_id } = &att.kind else { return true };
-        match resource_type.as_str() {
-            "vpn" => {
+        match resource_type {
+            ExternalAttachmentKind::Vpn => {
                 let vpns: Vec<&VpnConnection> = m.vpn_connections.iter().filter(|c| &c.id == resource_id).collect();
                 self.connections_carry(att.id.as_str(), kind, &vpns, &[], None, p)
             }
-            "direct-connect-gateway" => {
+            ExternalAttachmentKind::DirectConnectGateway => {
                 if let Some(d) = m.dx_gateways.iter().find(|d| &d.id == resource_id).filter(|d| !d.state.is_available()) {
                     self.halt(Disposition::Dropped, att.id.as_str(), kind, BlockCode::HybridConnectionDown, p, || Reason::DxGatewayDown {
                         dx: d.id.to_string(),
@@ -1126,7 +1126,7 @@ impl<'t, 'm> Walk<'t, 'm> {
     /// gateway): a gateway route table edge-associated with it that sends the destination
     /// anywhere but `local` steers it to an appliance the model does not evaluate.
     fn ingress_routing(&mut self, g: &str, p: &Packet) -> Option<End> {
-        let rt = self.topo.model.route_tables.iter().find(|t| t.edge_gateways.iter().any(|x| x == g))?;
+        let rt = self.topo.edge_route_table(g)?;
         let m = route::lookup(self.topo, rt, p.dst)?;
         if m.route.target == RouteTarget::Local {
             return None;
@@ -1147,12 +1147,12 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(gw) = self.topo.tgw(tgw.as_str()) else {
             return self.halt(Disposition::InsufficientInfo, tgw.as_str(), Kind::TransitGateway, BlockCode::MissingComponent, &p, || Reason::NotInSnapshot { id: tgw.to_string() });
         };
-        let found = self.topo.model.tgw_attachments.iter().find(|a| &a.id == att && a.tgw == *tgw).or_else(|| self.topo.tgw_attachment(att.as_str()));
+        let found = self.topo.tgw_attachment_on(att, tgw).or_else(|| self.topo.tgw_attachment(att.as_str()));
         let Some(a) = found else {
             return self.halt(Disposition::InsufficientInfo, att.as_str(), Kind::TransitGatewayAttachment, BlockCode::MissingComponent, &p, || Reason::NotInSnapshot { id: att.to_string() });
         };
         let (rtype, rid) = match &a.kind {
-            TgwAttachmentKind::External { resource_type, resource_id } => (resource_type.clone(), resource_id.clone()),
+            TgwAttachmentKind::External { resource_type, resource_id } => (resource_type.to_string(), resource_id.clone()),
             _ => (String::new(), String::new()),
         };
         self.door = Some(Door::OnPrem { gateway: a.id.to_string(), resource: Some(rid.clone()) });
@@ -1180,28 +1180,6 @@ impl<'t, 'm> Walk<'t, 'm> {
     /// The assumptions of this leg, leaving none behind.
     fn take_assumptions(&mut self) -> Vec<Assumption> {
         std::mem::take(&mut self.assumptions)
-    }
-}
-
-/// Addresses no internet host has: private, shared, loopback, link-local, multicast,
-/// reserved (IPv4), and everything outside global unicast 2000::/3 (IPv6).
-pub fn is_special(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v) => {
-            let o = v.octets();
-            v.is_private()
-                || v.is_loopback()
-                || v.is_link_local()
-                || v.is_multicast()
-                || v.is_broadcast()
-                || v.is_unspecified()
-                || o[0] == 0
-                || o[0] >= 240
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-                || (o[0] == 198 && (o[1] & 0xfe) == 18)
-                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
-        }
-        IpAddr::V6(v) => (v.segments()[0] & 0xe000) != 0x2000,
     }
 }
 
@@ -1320,7 +1298,7 @@ fn outside_entry<'m>(topo: &Topology<'m>, dst: Ix, src: IpAddr) -> Entry<'m> {
         RouteTarget::VpnGateway(g) if m.route.state == RouteState::Active => Entry::Vgw(g.clone()),
         RouteTarget::TransitGateway(t) if m.route.state == RouteState::Active => {
             let Some(tgw) = topo.tgw(t.as_str()) else { return fallback(rt.id.as_str(), Unrouted::MissingTgw { table, tgw: t.to_string() }) };
-            let Some(vpc_att) = topo.tgw_vpc_attachments(t.as_str(), e.vpc.as_str()).into_iter().find(|a| a.state == "available") else {
+            let Some(vpc_att) = topo.tgw_vpc_attachments(t.as_str(), e.vpc.as_str()).into_iter().find(|a| a.state.is_available()) else {
                 return fallback(rt.id.as_str(), Unrouted::NoAttachment { vpc: e.vpc.to_string(), tgw: t.to_string() });
             };
             let Some(trt) = vpc_att.route_table.as_ref().and_then(|r| topo.tgw_route_table(r.as_str())) else {
@@ -1329,7 +1307,7 @@ fn outside_entry<'m>(topo: &Topology<'m>, dst: Ix, src: IpAddr) -> Entry<'m> {
             let ttable = trt.id.to_string();
             match route::lookup_tgw(topo, trt, src) {
                 Some(r) if r.route.state == RouteState::Active => {
-                    let out = r.route.attachments.first().and_then(|a| topo.model.tgw_attachments.iter().find(|x| &x.id == a && x.tgw == tgw.id));
+                    let out = r.route.attachments.first().and_then(|a| topo.tgw_attachment_on(a, &tgw.id));
                     match out {
                         Some(att @ TgwAttachment { kind: TgwAttachmentKind::External { .. }, .. }) => Entry::Attachment(tgw, att),
                         Some(att) if is_special(src) => Entry::Undecided {

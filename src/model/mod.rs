@@ -8,9 +8,13 @@
 
 mod ids;
 mod rules;
+mod special;
+mod state;
 
 pub use ids::*;
 pub use rules::*;
+pub use special::*;
+pub use state::*;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
@@ -198,8 +202,8 @@ impl Eni {
 pub struct Instance {
     /// `i-...`
     pub id: InstanceId,
-    /// Instance state name (`running`, `stopped`, ...).
-    pub state: String,
+    /// Instance state (`running`, `stopped`, ...); `None` when the snapshot does not say.
+    pub state: Option<InstanceState>,
     /// Interfaces, primary first.
     pub enis: Vec<EniId>,
     /// Tags.
@@ -435,7 +439,7 @@ pub struct NatGateway {
     /// The subnet it sits in.
     pub subnet: SubnetId,
     /// `available`, `pending`, `failed`, `deleted`, ...
-    pub state: String,
+    pub state: LifecycleState,
     /// Public or private.
     pub connectivity: NatConnectivity,
     /// Addresses; the first is the primary.
@@ -467,7 +471,7 @@ pub struct Peering {
     /// The accepter side.
     pub accepter: PeeringSide,
     /// `Status.Code` (`active`, `pending-acceptance`, `deleted`, ...).
-    pub status: String,
+    pub status: PeeringStatus,
     /// Tags.
     pub tags: Tags,
 }
@@ -475,7 +479,7 @@ pub struct Peering {
 impl Peering {
     /// Whether the connection carries traffic.
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status.is_active()
     }
 
     /// The side that is not `vpc`, if `vpc` is one of the two.
@@ -498,7 +502,7 @@ pub struct TransitGateway {
     /// Owning account.
     pub owner: Option<String>,
     /// State (`available`, ...).
-    pub state: String,
+    pub state: LifecycleState,
     /// `Options.SecurityGroupReferencingSupport` (off unless enabled): inbound rules may
     /// reference groups of other VPCs attached to it.
     pub sg_referencing: bool,
@@ -530,8 +534,8 @@ pub enum TgwAttachmentKind {
     },
     /// VPN, Direct Connect gateway, Connect or anything else, with AWS's resource type.
     External {
-        /// AWS's resource type (`vpn`, `direct-connect-gateway`, ...).
-        resource_type: String,
+        /// What it connects (`vpn`, `direct-connect-gateway`, ...).
+        resource_type: ExternalAttachmentKind,
         /// The resource id.
         resource_id: String,
     },
@@ -547,7 +551,7 @@ pub struct TgwAttachment {
     /// What it connects.
     pub kind: TgwAttachmentKind,
     /// State (`available`, ...).
-    pub state: String,
+    pub state: LifecycleState,
     /// The transit gateway route table it is associated with.
     pub route_table: Option<TgwRouteTableId>,
     /// Tags.
@@ -575,7 +579,7 @@ pub struct TgwRouteTable {
     /// The transit gateway.
     pub tgw: TgwId,
     /// State.
-    pub state: String,
+    pub state: LifecycleState,
     /// Routes.
     pub routes: Vec<TgwRoute>,
     /// Attachments propagating into this table.
@@ -613,7 +617,7 @@ pub struct VpcEndpoint {
     /// Service name (`com.amazonaws.us-east-1.s3`).
     pub service: String,
     /// State.
-    pub state: String,
+    pub state: LifecycleState,
     /// Interfaces (interface endpoints).
     pub enis: Vec<EniId>,
     /// Tags.
@@ -714,8 +718,8 @@ pub struct VirtualInterface {
     pub id: String,
     /// Its name.
     pub name: String,
-    /// `private`, `transit` or `public`.
-    pub kind: String,
+    /// `private`, `transit` or `public`; `None` when the snapshot does not say.
+    pub kind: Option<VifKind>,
     /// State (`available`, `down`, ...).
     pub state: GatewayState,
     /// The virtual private gateway it ends on, if any.

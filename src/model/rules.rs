@@ -244,11 +244,13 @@ pub struct RuleNumber(pub u16);
 impl RuleNumber {
     /// The default rule `*`, which denies what no numbered rule decides.
     pub const DEFAULT: RuleNumber = RuleNumber(32767);
+    /// The default rule for IPv6 traffic, listed after [`RuleNumber::DEFAULT`].
+    pub const DEFAULT_IPV6: RuleNumber = RuleNumber(32768);
 
     /// Whether this is the non-removable default rule, shown as `*`
     /// (AWS lists it as 32767 for IPv4 and 32768 for IPv6).
     pub fn is_default(self) -> bool {
-        self.0 >= 32767
+        self >= RuleNumber::DEFAULT
     }
 }
 

@@ -2,7 +2,8 @@
 //! route table and network ACL in force for each subnet, interface owners of addresses,
 //! security-group membership, transit gateway attachments per VPC, prefix-list entries.
 //!
-//! Built once per model in linear time; every lookup afterwards is a hash probe. The
+//! Built once per model in linear time (sorting aside); every lookup afterwards is a hash
+//! probe, or a binary search for whether an address lies in a modelled VPC. The
 //! evaluator walks components as a small state machine rather than searching a graph, so
 //! these indexes replace the petgraph wrapper STYLE.md suggests (recorded in
 //! ARCHITECTURE.md).
@@ -68,6 +69,67 @@ pub struct Topology<'m> {
     /// Network ACL and route table by id (for names in reports).
     nacl: HashMap<&'m str, Ix>,
     rt: HashMap<&'m str, Ix>,
+    /// VPC -> the first internet gateway attached to it.
+    igw_by_vpc: HashMap<&'m str, Ix>,
+    /// Interface -> the NAT gateway whose address it carries.
+    nat_by_eni: HashMap<&'m str, Ix>,
+    /// Gateway id -> the first route table edge-associated with it.
+    edge_rt: HashMap<&'m str, Ix>,
+    /// (attachment id, transit gateway) -> the attachment (a peering attachment is listed once
+    /// per side, with the same id).
+    tgw_att_on: HashMap<(&'m str, &'m str), Ix>,
+    /// Every modelled VPC CIDR, as sorted, merged address ranges.
+    modelled: AddressRanges,
+}
+
+/// A set of addresses as sorted, disjoint, non-adjacent inclusive ranges per family: a
+/// membership test is a binary search.
+#[derive(Debug, Default)]
+struct AddressRanges {
+    v4: Vec<(u32, u32)>,
+    v6: Vec<(u128, u128)>,
+}
+
+impl AddressRanges {
+    fn new<'a>(nets: impl Iterator<Item = &'a IpNet>) -> AddressRanges {
+        let mut r = AddressRanges::default();
+        for n in nets {
+            match n {
+                IpNet::V4(n) => r.v4.push((u32::from(n.network()), u32::from(n.broadcast()))),
+                IpNet::V6(n) => r.v6.push((u128::from(n.network()), u128::from(n.broadcast()))),
+            }
+        }
+        merge(&mut r.v4);
+        merge(&mut r.v6);
+        r
+    }
+
+    fn contains(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(a) => covered(&self.v4, u32::from(a)),
+            IpAddr::V6(a) => covered(&self.v6, u128::from(a)),
+        }
+    }
+}
+
+/// Sorts ranges and merges the overlapping ones.
+fn merge<T: Ord + Copy>(ranges: &mut Vec<(T, T)>) {
+    ranges.sort_unstable();
+    let mut out: Vec<(T, T)> = Vec::with_capacity(ranges.len());
+    for &(lo, hi) in ranges.iter() {
+        match out.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    *ranges = out;
+}
+
+/// Whether `x` lies in one of the sorted, disjoint `ranges`.
+fn covered<T: Ord + Copy>(ranges: &[(T, T)], x: T) -> bool {
+    // The last range starting at or before `x` is the only one that can hold it.
+    let i = ranges.partition_point(|&(lo, _)| lo <= x);
+    i > 0 && x <= ranges[i - 1].1
 }
 
 fn index<'m, T>(items: &'m [T], key: impl Fn(&'m T) -> &'m str) -> HashMap<&'m str, Ix> {
@@ -113,6 +175,11 @@ impl<'m> Topology<'m> {
             eni_sgs: model.enis.iter().map(|e| e.security_groups.iter().filter_map(|g| sg.get(g.as_str()).copied()).collect()).collect(),
             nacl: index(&model.network_acls, |a| a.id.as_str()),
             rt: index(&model.route_tables, |r| r.id.as_str()),
+            igw_by_vpc: HashMap::default(),
+            nat_by_eni: HashMap::default(),
+            edge_rt: HashMap::default(),
+            tgw_att_on: HashMap::default(),
+            modelled: AddressRanges::new(model.vpcs.iter().flat_map(|v| &v.cidrs)),
             vpc,
             subnet,
             eni,
@@ -121,6 +188,9 @@ impl<'m> Topology<'m> {
         // Route tables: explicit association, else the VPC's main table.
         let mut main_rt: HashMap<&str, Ix> = HashMap::default();
         for (i, rt) in model.route_tables.iter().enumerate() {
+            for g in &rt.edge_gateways {
+                t.edge_rt.entry(g.as_str()).or_insert(i);
+            }
             if rt.main {
                 main_rt.entry(rt.vpc.as_str()).or_insert(i);
             }
@@ -164,11 +234,22 @@ impl<'m> Topology<'m> {
             }
         }
         t.by_prefix.sort_by_key(|(p, _)| std::cmp::Reverse(p.prefix_len()));
+        for (i, g) in model.internet_gateways.iter().enumerate() {
+            for v in &g.vpcs {
+                t.igw_by_vpc.entry(v.as_str()).or_insert(i);
+            }
+        }
+        for (i, n) in model.nat_gateways.iter().enumerate() {
+            for e in n.addresses.iter().filter_map(|a| a.eni.as_ref()) {
+                t.nat_by_eni.entry(e.as_str()).or_insert(i);
+            }
+        }
         for (i, a) in model.tgw_attachments.iter().enumerate() {
+            t.tgw_att_on.entry((a.id.as_str(), a.tgw.as_str())).or_insert(i);
             if let TgwAttachmentKind::Vpc { vpc, sg_referencing, .. } = &a.kind {
                 t.tgw_vpc_att.entry((a.tgw.as_str(), vpc.as_str())).or_default().push(i);
                 let tgw_on = model.transit_gateways.iter().any(|g| g.id == a.tgw && g.sg_referencing);
-                if *sg_referencing && tgw_on && a.state == "available" {
+                if *sg_referencing && tgw_on && a.state.is_available() {
                     t.sg_ref_tgws.entry(vpc.as_str()).or_default().push(a.tgw.as_str());
                 }
             }
@@ -341,13 +422,27 @@ impl<'m> Topology<'m> {
         let model = self.model;
         self.tgw_vpc_att.get(&(tgw, vpc)).into_iter().flatten().map(|&i| &model.tgw_attachments[i]).collect()
     }
-    /// The internet gateway attached to `vpc`, if any.
+    /// The internet gateway attached to `vpc`, if any (the first in the snapshot).
     pub fn igw_of(&self, vpc: &VpcId) -> Option<&'m InternetGateway> {
-        self.model.internet_gateways.iter().find(|g| g.vpcs.contains(vpc))
+        self.igw_by_vpc.get(vpc.as_str()).map(|&i| &self.model.internet_gateways[i])
     }
     /// Whether `ip` lies in any modelled VPC's CIDRs.
     pub fn in_modelled_network(&self, ip: IpAddr) -> bool {
-        self.model.vpcs.iter().any(|v| v.cidrs.iter().any(|c| c.contains(&ip)))
+        self.modelled.contains(ip)
+    }
+    /// The NAT gateway one of whose addresses interface `eni` carries.
+    pub fn nat_of_eni(&self, eni: &EniId) -> Option<&'m NatGateway> {
+        self.nat_by_eni.get(eni.as_str()).map(|&i| &self.model.nat_gateways[i])
+    }
+    /// The route table edge-associated with gateway `gateway` (an internet or virtual
+    /// private gateway), if any (the first in the snapshot).
+    pub fn edge_route_table(&self, gateway: &str) -> Option<&'m RouteTable> {
+        self.edge_rt.get(gateway).map(|&i| &self.model.route_tables[i])
+    }
+    /// Attachment `att` as transit gateway `tgw` sees it (a peering attachment appears once
+    /// per side, with the same id).
+    pub fn tgw_attachment_on(&self, att: &TgwAttachmentId, tgw: &TgwId) -> Option<&'m TgwAttachment> {
+        self.tgw_att_on.get(&(att.as_str(), tgw.as_str())).map(|&i| &self.model.tgw_attachments[i])
     }
     /// What an interface belongs to, for reports: `web-1, i-0abc`, `rds orders-db`,
     /// `nat-gateway nat-0abc`, or its Name tag; `None` when it is not in the model.
@@ -364,10 +459,7 @@ impl<'m> Topology<'m> {
             (None, Some(n), EniKind::Interface) => n.to_string(),
             (None, Some(n), k) => format!("{} {n}", k.label()),
             (None, None, EniKind::NatGateway) => self
-                .model
-                .nat_gateways
-                .iter()
-                .find(|g| g.addresses.iter().any(|a| a.eni.as_ref() == Some(&e.id)))
+                .nat_of_eni(&e.id)
                 .map(|g| format!("nat-gateway {}", g.id))
                 .unwrap_or_else(|| "nat-gateway".into()),
             (None, None, k) => format!("{} {}", k.label(), e.description),
@@ -400,5 +492,116 @@ impl<'m> Topology<'m> {
             return m.network_acls[a].tags.name();
         }
         self.rt.get(id).and_then(|&r| m.route_tables[r].tags.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{Document, build_model};
+    use serde_json::json;
+
+    /// Two VPCs with an internet gateway each (the second VPC's listed second), a NAT
+    /// gateway, a gateway route table, an active and a pending peering, and a transit
+    /// gateway peering attachment listed by both of its gateways.
+    fn model() -> Model {
+        let v = json!({
+            "Vpcs": [{"VpcId": "vpc-a", "CidrBlock": "10.0.0.0/16",
+                      "CidrBlockAssociationSet": [{"CidrBlock": "10.0.0.0/16"}, {"CidrBlock": "100.64.0.0/16"}],
+                      "Ipv6CidrBlockAssociationSet": [{"Ipv6CidrBlock": "2600:1f18:1::/56"}]},
+                     {"VpcId": "vpc-b", "CidrBlock": "10.1.0.0/16"},
+                     {"VpcId": "vpc-c", "CidrBlock": "10.0.128.0/17"}],
+            "InternetGateways": [{"InternetGatewayId": "igw-a", "Attachments": [{"VpcId": "vpc-a", "State": "available"}]},
+                                 {"InternetGatewayId": "igw-a2", "Attachments": [{"VpcId": "vpc-a", "State": "available"}, {"VpcId": "vpc-b", "State": "available"}]}],
+            "NatGateways": [{"NatGatewayId": "nat-1", "VpcId": "vpc-a", "SubnetId": "subnet-a",
+                             "NatGatewayAddresses": [{"PrivateIp": "10.0.0.9", "NetworkInterfaceId": "eni-nat"}]}],
+            "RouteTables": [{"RouteTableId": "rtb-main", "VpcId": "vpc-a", "Associations": [{"Main": true}]},
+                            {"RouteTableId": "rtb-edge", "VpcId": "vpc-a", "Associations": [{"GatewayId": "igw-a"}]}],
+            "VpcPeeringConnections": [
+                {"VpcPeeringConnectionId": "pcx-1", "Status": {"Code": "active"},
+                 "RequesterVpcInfo": {"VpcId": "vpc-a", "Region": "us-east-1"}, "AccepterVpcInfo": {"VpcId": "vpc-b", "Region": "us-east-1"}},
+                {"VpcPeeringConnectionId": "pcx-2", "Status": {"Code": "pending-acceptance"},
+                 "RequesterVpcInfo": {"VpcId": "vpc-a"}, "AccepterVpcInfo": {"VpcId": "vpc-c"}}],
+            "TransitGatewayAttachments": [
+                {"TransitGatewayAttachmentId": "tgw-attach-p", "TransitGatewayId": "tgw-1", "ResourceType": "peering", "ResourceId": "tgw-2"},
+                {"TransitGatewayAttachmentId": "tgw-attach-p", "TransitGatewayId": "tgw-2", "ResourceType": "peering", "ResourceId": "tgw-1"}]
+        });
+        build_model(&[Document { origin: "test.json".into(), region: None, value: v }]).expect("model").0
+    }
+
+    #[test]
+    fn igw_of_is_the_first_gateway_attached_to_the_vpc() {
+        let m = model();
+        let t = Topology::new(&m);
+        assert_eq!(t.igw_of(&VpcId("vpc-a".into())).map(|g| g.id.as_str()), Some("igw-a"));
+        assert_eq!(t.igw_of(&VpcId("vpc-b".into())).map(|g| g.id.as_str()), Some("igw-a2"));
+        assert!(t.igw_of(&VpcId("vpc-c".into())).is_none());
+    }
+
+    #[test]
+    fn modelled_network_is_every_vpc_cidr_of_both_families() {
+        let m = model();
+        let t = Topology::new(&m);
+        for inside in ["10.0.0.0", "10.0.255.255", "10.0.200.1", "10.1.3.4", "100.64.9.9", "2600:1f18:1:ff::1"] {
+            assert!(t.in_modelled_network(inside.parse().unwrap()), "{inside}");
+        }
+        for outside in ["9.255.255.255", "10.2.0.0", "100.65.0.0", "8.8.8.8", "2600:1f18:2::1", "::"] {
+            assert!(!t.in_modelled_network(outside.parse().unwrap()), "{outside}");
+        }
+        // The index answers as a scan of every CIDR does.
+        for probe in ["10.0.127.255", "10.0.128.0", "10.1.255.255", "10.2.0.1"] {
+            let ip: IpAddr = probe.parse().unwrap();
+            assert_eq!(t.in_modelled_network(ip), m.vpcs.iter().any(|v| v.cidrs.iter().any(|c| c.contains(&ip))), "{probe}");
+        }
+    }
+
+    #[test]
+    fn address_ranges_merge_overlapping_and_nested_blocks() {
+        let nets: Vec<IpNet> = ["10.0.0.0/16", "10.0.128.0/17", "10.0.0.0/8", "192.168.0.0/24", "192.168.1.0/24"].iter().map(|s| s.parse().unwrap()).collect();
+        let r = AddressRanges::new(nets.iter());
+        assert_eq!(r.v4.len(), 3, "{:?}", r.v4);
+        assert!(r.contains("10.255.255.255".parse().unwrap()));
+        assert!(r.contains("192.168.1.0".parse().unwrap()));
+        assert!(!r.contains("192.168.2.0".parse().unwrap()));
+        assert!(!AddressRanges::default().contains("10.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn peering_set_holds_active_peerings_in_both_directions() {
+        let m = model();
+        let t = Topology::new(&m);
+        let (a, b, c) = (VpcId("vpc-a".into()), VpcId("vpc-b".into()), VpcId("vpc-c".into()));
+        assert!(t.peered(&a, &b) && t.peered(&b, &a));
+        assert!(!t.peered(&a, &c), "a pending peering carries nothing");
+        assert!(t.sg_reference_reaches(&a, &b, false), "same Region: groups can be referenced across");
+        assert!(!t.sg_reference_reaches(&a, &c, true));
+    }
+
+    #[test]
+    fn nat_gateway_is_found_by_its_interface() {
+        let m = model();
+        let t = Topology::new(&m);
+        assert_eq!(t.nat_of_eni(&EniId("eni-nat".into())).map(|n| n.id.as_str()), Some("nat-1"));
+        assert!(t.nat_of_eni(&EniId("eni-other".into())).is_none());
+        assert_eq!(t.describe_eni("eni-nat").as_deref(), Some("nat-gateway nat-1"));
+    }
+
+    #[test]
+    fn edge_route_table_is_found_by_its_gateway() {
+        let m = model();
+        let t = Topology::new(&m);
+        assert_eq!(t.edge_route_table("igw-a").map(|r| r.id.as_str()), Some("rtb-edge"));
+        assert!(t.edge_route_table("igw-a2").is_none());
+    }
+
+    #[test]
+    fn peering_attachment_is_found_per_transit_gateway() {
+        let m = model();
+        let t = Topology::new(&m);
+        let att = TgwAttachmentId("tgw-attach-p".into());
+        let on = |tgw: &str| t.tgw_attachment_on(&att, &TgwId(tgw.into())).map(|a| (a.tgw.as_str(), &a.kind));
+        assert!(matches!(on("tgw-1"), Some(("tgw-1", TgwAttachmentKind::Peering { peer_tgw: Some(p) })) if p.as_str() == "tgw-2"));
+        assert!(matches!(on("tgw-2"), Some(("tgw-2", TgwAttachmentKind::Peering { peer_tgw: Some(p) })) if p.as_str() == "tgw-1"));
+        assert!(on("tgw-3").is_none());
     }
 }

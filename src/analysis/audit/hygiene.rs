@@ -80,7 +80,7 @@ fn open_to_world(topo: &Topology<'_>, out: &mut Vec<Finding>) {
                 SgPeer::Cidr(c) if c.addr().is_ipv6() => ("Ipv6Ranges", format!("CidrIpv6={c}")),
                 _ => ("IpRanges", format!("CidrIp={}", r.peer)),
             };
-            let proto = r.protocol.number().map(|n| n.to_string()).unwrap_or_else(|| "-1".into());
+            let proto = crate::aws::cli::protocol_number(r.protocol);
             f.fix = Some(Fix {
                 action: "revoke-security-group-rule".into(),
                 id: g.id.to_string(),

@@ -14,7 +14,6 @@ pub mod flows;
 mod hygiene;
 mod nacl;
 
-use super::reach::NON_PUBLIC_V4;
 use crate::analysis::reach::{sweep_internet, Sweep};
 use crate::eval::{self, Blocked, Direction, Endpoint, Hop, Leg, Trace};
 use crate::report::{words, Fix};
@@ -388,7 +387,7 @@ fn engine_port(engine: &str) -> Option<u16> {
 /// Whether `c` contains at least one public (internet) address.
 fn has_public(c: &IpNet) -> bool {
     match c {
-        IpNet::V4(_) => !NON_PUBLIC_V4.iter().filter_map(|s| s.parse::<IpNet>().ok()).any(|n| n.contains(c)),
+        IpNet::V4(_) => !crate::model::is_special_net(c),
         IpNet::V6(v6) => {
             let global: IpNet = match "2000::/3".parse() {
                 Ok(n) => n,
@@ -546,14 +545,7 @@ fn revoke_fix(g: &SgId, r: &SgRule, port: u16) -> Fix {
 }
 
 fn proto_cli(p: Protocol) -> String {
-    match p {
-        Protocol::Any => "-1".into(),
-        Protocol::Tcp => "tcp".into(),
-        Protocol::Udp => "udp".into(),
-        Protocol::Icmp => "icmp".into(),
-        Protocol::Icmpv6 => "icmpv6".into(),
-        Protocol::Other(n) => n.to_string(),
-    }
+    crate::aws::cli::protocol_name(p)
 }
 
 fn from_port(r: &SgRule) -> i32 {

@@ -354,11 +354,6 @@ struct Engine<'t, 'm> {
     skipped: usize,
 }
 
-const SPECIAL_V4: &[&str] = &[
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-    "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-];
-
 impl<'t, 'm> Engine<'t, 'm> {
     fn new(topo: &'t Topology<'m>, opts: &'t MatrixOptions) -> Self {
         let m = topo.model;
@@ -452,122 +447,33 @@ impl<'t, 'm> Engine<'t, 'm> {
         Engine { topo, opts, atoms, addr_bounds, classes, class_rep, eni_class, keys, key_range, groups, skipped }
     }
 
+    /// Decides every (source class, destination class, port atom): prepares the tables
+    /// once ([`Prepared::new`]), then decides each destination walk key in parallel
+    /// ([`Prepared::destination_walk_key`]) and assembles the matrix ([`Prepared::assemble`]).
     fn run(self) -> Matrix {
         let _ = self.opts;
-        let n = self.classes.len();
-        let t_count = self.atoms.len();
-        let m = self.topo.model;
-        // The path model: no ACLs (assumed to allow, the walker records each crossing as a
-        // note naming the subnet) and no security groups, so a walk shows routing alone.
-        let mut stripped = m.clone();
+        let stripped = self.path_model();
+        let stopo = Topology::new(&stripped);
+        let prep = Prepared::new(&self, &stopo);
+        let per_key: Vec<Vec<ClassResult>> = (0..prep.wk.keys.len()).into_par_iter().flat_map_iter(|wb| prep.destination_walk_key(wb)).collect();
+        let (reach, stats) = prep.assemble(per_key);
+        Matrix { classes: self.classes, eni_class: self.eni_class, shared: Vec::new(), atoms: self.atoms, reach, stats }
+    }
+
+    /// The path model: no ACLs (assumed to allow, the walker records each crossing as a
+    /// note naming the subnet) and no security groups, so a walk shows routing alone.
+    fn path_model(&self) -> Model {
+        let mut stripped = self.topo.model.clone();
         stripped.network_acls.clear();
         stripped.assume_missing = Some(crate::model::RuleAction::Allow);
         stripped.enis.iter_mut().for_each(|e| e.security_groups.clear());
-        let stopo = Topology::new(&stripped);
+        stripped
+    }
 
-        // ACL decision table: (acl, address atom slot, direction, leg) -> port atoms allowed.
-        let key_atoms: Vec<usize> = self.keys.iter().map(|k| k.atom).collect::<BTreeSet<_>>().into_iter().collect();
-        let atom_slot: HashMap<usize, usize> = key_atoms.iter().enumerate().map(|(i, &a)| (a, i)).collect();
-        let key_slot: Vec<usize> = self.keys.iter().map(|k| atom_slot[&k.atom]).collect();
-        let atom_addr: Vec<Ipv4Addr> = key_atoms
-            .iter()
-            .map(|&a| self.class_rep.iter().find(|(_, ip)| atom_of(&self.addr_bounds, *ip) == a).map(|x| x.1).unwrap_or(Ipv4Addr::UNSPECIFIED))
-            .collect();
-        let nacl_table: Vec<Bits> = (0..m.network_acls.len() * key_atoms.len() * 4)
-            .into_par_iter()
-            .map(|idx| {
-                let (acl, rest) = (idx / (key_atoms.len() * 4), idx % (key_atoms.len() * 4));
-                let (slot, dl) = (rest / 4, rest % 4);
-                let dir = if dl & 1 == 0 { Direction::Ingress } else { Direction::Egress };
-                let reply = dl & 2 != 0;
-                let addr = IpAddr::V4(atom_addr[slot]);
-                let mut b = Bits::zeros(t_count);
-                for (t, a) in self.atoms.iter().enumerate() {
-                    let p = Packet::new(addr, addr, a.protocol, DEFAULT_SOURCE_PORT, a.range.from);
-                    let p = if reply { p.reply() } else { p };
-                    if eval::nacl::evaluate(&m.network_acls[acl], dir, &p).is_some_and(|e| e.action == RuleAction::Allow) {
-                        b.set(t);
-                    }
-                }
-                b
-            })
-            .collect();
-        // Security-group peers as class sets.
-        let sg_index = SgSets::new(self.topo, &self.classes, &self.class_rep);
-        let (profiles, profile_of) = self.egress_profiles(&sg_index);
-        let mut egress_all: Vec<Bits> = vec![Bits::zeros(n); t_count];
-        let mut egress_set: Vec<Vec<u32>> = vec![Vec::new(); t_count];
-        for (c, &p) in profile_of.iter().enumerate() {
-            for t in 0..t_count {
-                match profiles.0[p][t] {
-                    Egress::All => egress_all[t].set(c),
-                    Egress::Set(_) => egress_set[t].push(c as u32),
-                    Egress::None => {}
-                }
-            }
-        }
-        let mut from_mask = Bits::zeros(n);
-        self.classes.iter().enumerate().filter(|(_, c)| c.is_source).for_each(|(i, _)| from_mask.set(i));
-        let key_has_from: Vec<bool> = self.key_range.iter().map(|&(lo, hi)| (lo..hi).any(|c| self.classes[c].is_source)).collect();
-
-        let walks = std::sync::atomic::AtomicU64::new(0);
-        let fallbacks = std::sync::atomic::AtomicU64::new(0);
-        let full_eval = |a: usize, b: usize, t: usize| -> bool {
-            fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let ((ia, ipa), (ib, ipb)) = (self.class_rep[a], self.class_rep[b]);
-            let at = self.atoms[t];
-            let tr = eval::evaluate_verdict(self.topo, &Endpoint::Eni { ix: ia, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: ib, ip: IpAddr::V4(ipb) }, at.protocol, DEFAULT_SOURCE_PORT, at.range.from);
-            tr.reachable
-        };
-        let subnet_acl: Vec<Option<usize>> = (0..m.subnets.len())
-            .map(|s| self.topo.nacl_of(s).and_then(|acl| m.network_acls.iter().position(|x| std::ptr::eq(x, acl))))
-            .collect();
-        // One walk on the path model: the ACLs crossed, named by whose subnet they guard.
-        let walk = |a: Ix, b: Ix| -> Walked {
-            walks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let (ipa, ipb) = (eni_v4(m, a), eni_v4(m, b));
-            let tr = eval::evaluate_verdict(&stopo, &Endpoint::Eni { ix: a, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: b, ip: IpAddr::V4(ipb) }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
-            if !tr.reachable {
-                return Walked::Blocked;
-            }
-            let (sa, sb) = (stopo.subnet_ix(m.enis[a].subnet.as_str()), stopo.subnet_ix(m.enis[b].subnet.as_str()));
-            let mut checks = Vec::new();
-            let legs = std::iter::once((false, &tr.forward)).chain(tr.ret.as_ref().map(|l| (true, l)));
-            for (reply, leg) in legs {
-                if leg.translated {
-                    return Walked::Fallback;
-                }
-                for c in &leg.acls {
-                    let dir = if c.direction == Direction::Ingress { Direction::Ingress } else { Direction::Egress };
-                    let r = if Some(c.subnet) == sa { SubRef::Src } else if Some(c.subnet) == sb { SubRef::Dst } else { SubRef::Fixed(c.subnet) };
-                    checks.push((r, dir, reply));
-                }
-            }
-            Walked::Checks(checks)
-        };
-        let mask_of = |w: &Walked, ka: usize, kb: usize| -> PathMask {
-            let checks = match w {
-                Walked::Fallback => return PathMask::Fallback,
-                Walked::Blocked => return PathMask::Atoms(Bits::zeros(t_count)),
-                Walked::Checks(c) => c,
-            };
-            let mut mask = Bits::ones(t_count);
-            for &(r, dir, reply) in checks {
-                let nacl = match r {
-                    SubRef::Src => self.keys[ka].nacl,
-                    SubRef::Dst => self.keys[kb].nacl,
-                    SubRef::Fixed(s) => subnet_acl[s],
-                };
-                let Some(acl) = nacl else { continue };
-                let remote_is_src = (dir == Direction::Ingress) != reply;
-                let dl = usize::from(dir == Direction::Egress) + 2 * usize::from(reply);
-                let slot = if remote_is_src { key_slot[ka] } else { key_slot[kb] };
-                mask.and(&nacl_table[(acl * key_atoms.len() + slot) * 4 + dl]);
-            }
-            PathMask::Atoms(mask)
-        };
-        let path_mask = |a: Ix, b: Ix, ka: usize, kb: usize| -> PathMask { mask_of(&walk(a, b), ka, kb) };
-        // Walk keys: route keys without the ACL (the walk does not depend on it).
+    /// Walk keys: route keys without the ACL (the walk does not depend on it), with the
+    /// route keys of each, whether any has a source class, and one (subnet, interface) per
+    /// subnet group to walk from or to.
+    fn walk_keys(&self, key_has_from: &[bool]) -> WalkKeys {
         let mut wkey_id: HashMap<RouteKey<'m>, usize> = HashMap::new();
         let walk_of: Vec<usize> = self
             .keys
@@ -579,265 +485,546 @@ impl<'t, 'm> Engine<'t, 'm> {
             })
             .collect();
         let nw = wkey_id.len();
-        let mut wgroups: Vec<Vec<(Ix, Ix)>> = vec![Vec::new(); nw];
-        let mut w_keys: Vec<Vec<usize>> = vec![Vec::new(); nw];
-        let mut w_from = vec![false; nw];
+        let mut groups: Vec<Vec<(Ix, Ix)>> = vec![Vec::new(); nw];
+        let mut keys: Vec<Vec<usize>> = vec![Vec::new(); nw];
+        let mut from = vec![false; nw];
         for (k, gs) in self.groups.iter().enumerate() {
-            w_keys[walk_of[k]].push(k);
-            w_from[walk_of[k]] |= key_has_from[k];
-            wgroups[walk_of[k]].extend(gs.iter().map(|&(s, lo, _)| (s, self.class_rep[lo].0)));
+            keys[walk_of[k]].push(k);
+            from[walk_of[k]] |= key_has_from[k];
+            groups[walk_of[k]].extend(gs.iter().map(|&(s, lo, _)| (s, self.class_rep[lo].0)));
         }
+        WalkKeys { walk_of, groups, keys, from }
+    }
 
-        // One destination class and port atom: the source classes that reach it. `ing` is
-        // the class's ingress on the atom, `adj_all`/`adj_set` what path, `--from` and egress
-        // admit (see below), `same` the same-subnet paths and `fallback_ranges` the source
-        // ranges whose path translates addresses (evaluated pair by pair).
-        #[allow(clippy::too_many_arguments)]
-        let class_row = |cb: usize,
-                         t: usize,
-                         sb: Ix,
-                         ing: Option<&Bits>,
-                         adj_all: &Bits,
-                         adj_set: Option<&Bits>,
-                         same: &[(usize, usize, Option<Bits>)],
-                         fallback_ranges: &[(usize, usize)]|
-         -> Option<Bits> {
-            let no_fallback = fallback_ranges.is_empty() && same.iter().all(|s| s.2.is_some());
-            let mut g = match ing {
-                Some(i) => i.clone(),
-                None if no_fallback => return None,
-                None => Bits::zeros(n),
-            };
-            let candidates = adj_set.map(|set| {
-                let mut x = g.clone();
-                x.and(set);
-                x
-            });
-            g.and(adj_all);
-            if let Some(c) = candidates {
-                for a in c.ones_iter() {
-                    if let Egress::Set(s) = profiles.0[profile_of[a]][t] {
-                        if profiles.1[s].get(cb) {
-                            g.set(a);
-                        }
-                    }
+    /// Per port atom, the classes whose egress admits every destination (`all`) and those
+    /// whose egress admits a set of destination classes (`set`), from the egress profiles.
+    fn egress_tables(&self, sgs: &SgSets) -> EgressTables {
+        let n = self.classes.len();
+        let t_count = self.atoms.len();
+        let (profiles, profile_of) = self.egress_profiles(sgs);
+        let mut all: Vec<Bits> = vec![Bits::zeros(n); t_count];
+        let mut set: Vec<Vec<u32>> = vec![Vec::new(); t_count];
+        for (c, &p) in profile_of.iter().enumerate() {
+            for t in 0..t_count {
+                match profiles.0[p][t] {
+                    Egress::All => all[t].set(c),
+                    Egress::Set(_) => set[t].push(c as u32),
+                    Egress::None => {}
                 }
-            }
-            if !no_fallback {
-                let mut fb: Vec<(usize, usize)> = fallback_ranges.to_vec();
-                fb.extend(same.iter().filter(|s| s.2.is_none()).map(|s| (s.0, s.1)));
-                for (lo, hi) in fb {
-                    for a in lo..hi {
-                        // Same-subnet fallback ranges replace the different-subnet answer.
-                        let same_subnet = self.classes[a].subnet == sb;
-                        let is_same_fb = same.iter().any(|s| s.2.is_none() && s.0 <= a && a < s.1);
-                        if same_subnet != is_same_fb || !from_mask.get(a) || a == cb && self.classes[cb].members.len() == 1 {
-                            continue;
-                        }
-                        if full_eval(a, cb, t) {
-                            g.set(a);
-                        } else {
-                            g.clear(a);
-                        }
-                    }
-                }
-            }
-            if self.classes[cb].members.len() == 1 {
-                g.clear(cb);
-            }
-            (!g.is_empty()).then_some(g)
-        };
-        // Source keys per subnet, for same-subnet paths.
-        let mut subnet_keys: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); m.subnets.len()];
-        for (ka, gs) in self.groups.iter().enumerate() {
-            for &(s, lo, hi) in gs {
-                subnet_keys[s].push((ka, lo, hi));
             }
         }
         // Port atoms whose egress decisions are identical for every class (the same state
         // in every profile) share an egress group.
-        let egress_gid: Vec<usize> = group_ids(&(0..t_count).map(|t| profiles.0.iter().map(|p| p[t].clone()).collect::<Vec<_>>()).collect::<Vec<_>>());
-        let mut egress_set_mask: Vec<Bits> = vec![Bits::zeros(n); t_count];
-        for (t, cs) in egress_set.iter().enumerate() {
-            cs.iter().for_each(|&c| egress_set_mask[t].set(c as usize));
+        let gid: Vec<usize> = group_ids(&(0..t_count).map(|t| profiles.0.iter().map(|p| p[t].clone()).collect::<Vec<_>>()).collect::<Vec<_>>());
+        let mut set_mask: Vec<Bits> = vec![Bits::zeros(n); t_count];
+        for (t, cs) in set.iter().enumerate() {
+            cs.iter().for_each(|&c| set_mask[t].set(c as usize));
         }
-        let sizes: Vec<u64> = self.classes.iter().map(|c| c.members.len() as u64).collect();
+        EgressTables { profiles, profile_of, all, set, set_mask, gid }
+    }
+}
+
+/// Which port atoms each network ACL allows, per address atom of the route keys (one
+/// representative address each), direction and leg: the ACL half of every path decision,
+/// computed once.
+struct AclTable {
+    /// The address-atom slot of each route key.
+    key_slot: Vec<usize>,
+    /// How many slots (distinct address atoms among the route keys).
+    slots: usize,
+    /// (acl, slot, direction, leg) -> port atoms allowed.
+    table: Vec<Bits>,
+}
+
+impl AclTable {
+    fn new(e: &Engine<'_, '_>) -> AclTable {
+        let m = e.topo.model;
+        let t_count = e.atoms.len();
+        let key_atoms: Vec<usize> = e.keys.iter().map(|k| k.atom).collect::<BTreeSet<_>>().into_iter().collect();
+        let atom_slot: HashMap<usize, usize> = key_atoms.iter().enumerate().map(|(i, &a)| (a, i)).collect();
+        let key_slot: Vec<usize> = e.keys.iter().map(|k| atom_slot[&k.atom]).collect();
+        let atom_addr: Vec<Ipv4Addr> = key_atoms
+            .iter()
+            .map(|&a| e.class_rep.iter().find(|(_, ip)| atom_of(&e.addr_bounds, *ip) == a).map(|x| x.1).unwrap_or(Ipv4Addr::UNSPECIFIED))
+            .collect();
+        let table: Vec<Bits> = (0..m.network_acls.len() * key_atoms.len() * 4)
+            .into_par_iter()
+            .map(|idx| {
+                let (acl, rest) = (idx / (key_atoms.len() * 4), idx % (key_atoms.len() * 4));
+                let (slot, dl) = (rest / 4, rest % 4);
+                let dir = if dl & 1 == 0 { Direction::Ingress } else { Direction::Egress };
+                let reply = dl & 2 != 0;
+                let addr = IpAddr::V4(atom_addr[slot]);
+                let mut b = Bits::zeros(t_count);
+                for (t, a) in e.atoms.iter().enumerate() {
+                    let p = Packet::new(addr, addr, a.protocol, DEFAULT_SOURCE_PORT, a.range.from);
+                    let p = if reply { p.reply() } else { p };
+                    if eval::nacl::evaluate(&m.network_acls[acl], dir, &p).is_some_and(|e| e.action == RuleAction::Allow) {
+                        b.set(t);
+                    }
+                }
+                b
+            })
+            .collect();
+        AclTable { key_slot, slots: key_atoms.len(), table }
+    }
+
+    /// The port atoms ACL `acl` allows for the address atom in `slot`, in `dir`, on the
+    /// request (`reply` false) or the reply.
+    fn allowed(&self, acl: usize, slot: usize, dir: Direction, reply: bool) -> &Bits {
+        let dl = usize::from(dir == Direction::Egress) + 2 * usize::from(reply);
+        &self.table[(acl * self.slots + slot) * 4 + dl]
+    }
+}
+
+/// Route keys grouped by walk key (see [`Engine::walk_keys`]).
+struct WalkKeys {
+    /// Route key -> walk key.
+    walk_of: Vec<usize>,
+    /// Walk key -> (subnet, representative interface) per subnet group.
+    groups: Vec<Vec<(Ix, Ix)>>,
+    /// Walk key -> its route keys.
+    keys: Vec<Vec<usize>>,
+    /// Walk key -> whether one of its route keys has a source class.
+    from: Vec<bool>,
+}
+
+/// Egress decisions per port atom (see [`Engine::egress_tables`]).
+struct EgressTables {
+    /// Distinct egress profiles (per atom: all, none, or a set) and the sets.
+    profiles: (Vec<Vec<Egress>>, Vec<Bits>),
+    /// Class -> its profile.
+    profile_of: Vec<usize>,
+    /// Per atom, the classes whose egress admits every destination.
+    all: Vec<Bits>,
+    /// Per atom, the classes whose egress admits a set of destinations.
+    set: Vec<Vec<u32>>,
+    /// `set` as bit sets.
+    set_mask: Vec<Bits>,
+    /// Per atom, its egress group (atoms with identical decisions share one).
+    gid: Vec<usize>,
+}
+
+/// The network ACLs a walk on the path model crossed, named by whose subnet each guards
+/// (`sa` the source's, `sb` the destination's, or another), with its direction and whether
+/// on the reply; `Fallback` when the path translates addresses, `Blocked` when routing
+/// alone stops it. The one place the matrix reads a trace.
+fn acl_crossings(tr: &eval::Trace, sa: Option<Ix>, sb: Option<Ix>) -> Walked {
+    if !tr.reachable {
+        return Walked::Blocked;
+    }
+    let mut checks = Vec::new();
+    let legs = std::iter::once((false, &tr.forward)).chain(tr.ret.as_ref().map(|l| (true, l)));
+    for (reply, leg) in legs {
+        if leg.translated {
+            return Walked::Fallback;
+        }
+        for c in &leg.acls {
+            let r = if Some(c.subnet) == sa { SubRef::Src } else if Some(c.subnet) == sb { SubRef::Dst } else { SubRef::Fixed(c.subnet) };
+            checks.push((r, c.direction, reply));
+        }
+    }
+    Walked::Checks(checks)
+}
+
+/// Same-subnet paths into one subnet group: (source class range, the port atoms its path
+/// passes on, `None` when the path translates addresses).
+type SamePaths = Vec<(usize, usize, Option<Bits>)>;
+
+/// Per port atom group: the sources the path, `--from` and egress admit (`all` for
+/// sources whose egress admits every destination, `set` for those whose egress is a set to
+/// look up per destination); `None` for atoms that are not the first of their group.
+type Admitted = Vec<Option<(Bits, Option<Bits>)>>;
+
+/// Everything [`Engine::run`] prepares once, before deciding destinations in parallel.
+struct Prepared<'e, 't, 'm, 'p> {
+    e: &'e Engine<'t, 'm>,
+    /// The path model's indexes (see [`Engine::path_model`]).
+    stopo: &'p Topology<'p>,
+    acls: AclTable,
+    /// Subnet -> the position of its ACL in the model.
+    subnet_acl: Vec<Option<usize>>,
+    sg_index: SgSets,
+    egress: EgressTables,
+    /// Classes that are sources.
+    from_mask: Bits,
+    /// Route key -> whether it has a source class.
+    key_has_from: Vec<bool>,
+    wk: WalkKeys,
+    /// Subnet -> (route key, class range) of the source keys in it, for same-subnet paths.
+    subnet_keys: Vec<Vec<(usize, usize, usize)>>,
+    /// Class -> member count, and its prefix sums.
+    sizes: Vec<u64>,
+    size_prefix: Vec<u64>,
+    walks: std::sync::atomic::AtomicU64,
+    fallbacks: std::sync::atomic::AtomicU64,
+}
+
+impl<'e, 't, 'm, 'p> Prepared<'e, 't, 'm, 'p> {
+    fn new(e: &'e Engine<'t, 'm>, stopo: &'p Topology<'p>) -> Self {
+        let m = e.topo.model;
+        let n = e.classes.len();
+        let acls = AclTable::new(e);
+        // Security-group peers as class sets.
+        let sg_index = SgSets::new(e.topo, &e.classes, &e.class_rep);
+        let egress = e.egress_tables(&sg_index);
+        let mut from_mask = Bits::zeros(n);
+        e.classes.iter().enumerate().filter(|(_, c)| c.is_source).for_each(|(i, _)| from_mask.set(i));
+        let key_has_from: Vec<bool> = e.key_range.iter().map(|&(lo, hi)| (lo..hi).any(|c| e.classes[c].is_source)).collect();
+        let subnet_acl: Vec<Option<usize>> = (0..m.subnets.len())
+            .map(|s| e.topo.nacl_of(s).and_then(|acl| m.network_acls.iter().position(|x| std::ptr::eq(x, acl))))
+            .collect();
+        let wk = e.walk_keys(&key_has_from);
+        let mut subnet_keys: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); m.subnets.len()];
+        for (ka, gs) in e.groups.iter().enumerate() {
+            for &(s, lo, hi) in gs {
+                subnet_keys[s].push((ka, lo, hi));
+            }
+        }
+        let sizes: Vec<u64> = e.classes.iter().map(|c| c.members.len() as u64).collect();
         let mut size_prefix = vec![0u64; n + 1];
         for (i, s) in sizes.iter().enumerate() {
             size_prefix[i + 1] = size_prefix[i] + s;
         }
+        Prepared {
+            e,
+            stopo,
+            acls,
+            subnet_acl,
+            sg_index,
+            egress,
+            from_mask,
+            key_has_from,
+            wk,
+            subnet_keys,
+            sizes,
+            size_prefix,
+            walks: std::sync::atomic::AtomicU64::new(0),
+            fallbacks: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
 
-        // Per destination walk key: the walks from every source walk key, then per
-        // destination route key and class.
-        let per_key: Vec<Vec<ClassResult>> = (0..nw)
-            .into_par_iter()
-            .flat_map_iter(|wb| {
-                let has_dst = w_keys[wb].iter().any(|&kb| (self.key_range[kb].0..self.key_range[kb].1).any(|c| self.classes[c].is_destination));
-                if !has_dst {
-                    return Vec::new();
+    /// The full evaluator on class `a`'s and `b`'s representatives, on port atom `t` (for
+    /// paths that translate addresses).
+    fn full_eval(&self, a: usize, b: usize, t: usize) -> bool {
+        self.fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let e = self.e;
+        let ((ia, ipa), (ib, ipb)) = (e.class_rep[a], e.class_rep[b]);
+        let at = e.atoms[t];
+        let tr = eval::evaluate_verdict(e.topo, &Endpoint::Eni { ix: ia, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: ib, ip: IpAddr::V4(ipb) }, at.protocol, DEFAULT_SOURCE_PORT, at.range.from);
+        tr.reachable
+    }
+
+    /// One walk on the path model from interface `a` to `b`: the ACLs crossed.
+    fn walk(&self, a: Ix, b: Ix) -> Walked {
+        self.walks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (m, stopo) = (self.e.topo.model, self.stopo);
+        let (ipa, ipb) = (eni_v4(m, a), eni_v4(m, b));
+        let tr = eval::evaluate_verdict(stopo, &Endpoint::Eni { ix: a, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: b, ip: IpAddr::V4(ipb) }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
+        let (sa, sb) = (stopo.subnet_ix(m.enis[a].subnet.as_str()), stopo.subnet_ix(m.enis[b].subnet.as_str()));
+        acl_crossings(&tr, sa, sb)
+    }
+
+    /// The port atoms on which walk `w` passes every ACL it crossed, for route keys `ka`
+    /// (source) and `kb` (destination).
+    fn mask_of(&self, w: &Walked, ka: usize, kb: usize) -> PathMask {
+        let t_count = self.e.atoms.len();
+        let checks = match w {
+            Walked::Fallback => return PathMask::Fallback,
+            Walked::Blocked => return PathMask::Atoms(Bits::zeros(t_count)),
+            Walked::Checks(c) => c,
+        };
+        let mut mask = Bits::ones(t_count);
+        for &(r, dir, reply) in checks {
+            let nacl = match r {
+                SubRef::Src => self.e.keys[ka].nacl,
+                SubRef::Dst => self.e.keys[kb].nacl,
+                SubRef::Fixed(s) => self.subnet_acl[s],
+            };
+            let Some(acl) = nacl else { continue };
+            let remote_is_src = (dir == Direction::Ingress) != reply;
+            let slot = if remote_is_src { self.acls.key_slot[ka] } else { self.acls.key_slot[kb] };
+            mask.and(self.acls.allowed(acl, slot, dir, reply));
+        }
+        PathMask::Atoms(mask)
+    }
+
+    /// Per destination walk key `wb`: the walks from every source walk key, then the
+    /// decisions per destination route key and class.
+    fn destination_walk_key(&self, wb: usize) -> Vec<Vec<ClassResult>> {
+        let e = self.e;
+        let has_dst = self.wk.keys[wb].iter().any(|&kb| (e.key_range[kb].0..e.key_range[kb].1).any(|c| e.classes[c].is_destination));
+        if !has_dst {
+            return Vec::new();
+        }
+        // The evaluator drops every request that arrives at a NAT gateway's interface
+        // (NAT_GATEWAY_INBOUND: it accepts no connection it did not open), so paths
+        // into one need no walk. The property test covers NAT interfaces as ends.
+        let nat_dst = self.wk.keys[wb].iter().all(|&kb| e.keys[kb].nat);
+        let templates = self.source_walks(wb, nat_dst);
+        self.wk.keys[wb].iter().map(|&kb| self.destination_key(kb, &templates, nat_dst)).collect()
+    }
+
+    /// One walk from each source walk key to destination walk key `wb` (between two
+    /// different subnets), `None` for walk keys without sources.
+    fn source_walks(&self, wb: usize, nat_dst: bool) -> Vec<Option<Walked>> {
+        let wk = &self.wk;
+        (0..wk.keys.len())
+            .map(|wa| {
+                if !wk.from[wa] {
+                    return None;
                 }
-                // The evaluator drops every request that arrives at a NAT gateway's interface
-                // (NAT_GATEWAY_INBOUND: it accepts no connection it did not open), so paths
-                // into one need no walk. The property test covers NAT interfaces as ends.
-                let nat_dst = w_keys[wb].iter().all(|&kb| self.keys[kb].nat);
-                let templates: Vec<Option<Walked>> = (0..nw)
-                    .map(|wa| {
-                        if !w_from[wa] {
-                            return None;
-                        }
-                        let pair = wgroups[wa].iter().find_map(|ga| wgroups[wb].iter().find(|gb| gb.0 != ga.0).map(|gb| (ga.1, gb.1)));
-                        pair.map(|(a, b)| if nat_dst { Walked::Blocked } else { walk(a, b) })
-                    })
-                    .collect();
-                w_keys[wb].iter().map(|&kb| {
-                let (blo, bhi) = self.key_range[kb];
-                if !(blo..bhi).any(|c| self.classes[c].is_destination) {
-                    return Vec::new();
+                let pair = wk.groups[wa].iter().find_map(|ga| wk.groups[wb].iter().find(|gb| gb.0 != ga.0).map(|gb| (ga.1, gb.1)));
+                pair.map(|(a, b)| if nat_dst { Walked::Blocked } else { self.walk(a, b) })
+            })
+            .collect()
+    }
+
+    /// The decisions for the destination classes of route key `kb`.
+    fn destination_key(&self, kb: usize, templates: &[Option<Walked>], nat_dst: bool) -> Vec<ClassResult> {
+        let e = self.e;
+        let (blo, bhi) = e.key_range[kb];
+        if !(blo..bhi).any(|c| e.classes[c].is_destination) {
+            return Vec::new();
+        }
+        let (path, path_gid, fallback_ranges) = self.different_subnet_paths(kb, templates);
+        // Ingress per security-group set (classes of one key share their VPC).
+        let mut ingress_cache: HashMap<&[SgId], Ingress> = HashMap::new();
+        let mut out = Vec::new();
+        for &(sb, glo, ghi) in &e.groups[kb] {
+            let same = self.same_subnet_paths(kb, sb, glo, ghi, nat_dst);
+            let (adj_gid, adj) = self.admitted(&path, &path_gid, &same);
+            // Without fallbacks a class's answer on atom `t` depends only on the
+            // atom's ingress set, path group, egress group and same-subnet group:
+            // atoms that agree on all four share one computation.
+            let no_fallback = fallback_ranges.is_empty() && same.iter().all(|s| s.2.is_some());
+            for (cb, class) in e.classes.iter().enumerate().take(ghi).skip(glo) {
+                if !class.is_destination {
+                    continue;
                 }
-                let b_groups = &self.groups[kb];
-                // Different-subnet paths from every source key. `cols[t]` records which
-                // source keys pass on atom `t`, so atoms with identical paths are grouped
-                // exactly (key ranges are disjoint and non-empty).
-                let mut path: Vec<Bits> = vec![Bits::zeros(n); t_count];
-                let mut cols: Vec<Bits> = vec![Bits::zeros(self.keys.len()); t_count];
-                let mut fallback_ranges: Vec<(usize, usize)> = Vec::new();
-                for ka in 0..self.keys.len() {
-                    if !key_has_from[ka] {
-                        continue;
-                    }
-                    let Some(w) = &templates[walk_of[ka]] else { continue };
-                    match mask_of(w, ka, kb) {
-                        PathMask::Fallback => fallback_ranges.push(self.key_range[ka]),
-                        PathMask::Atoms(mask) => {
-                            let (lo, hi) = self.key_range[ka];
-                            for t in mask.ones_iter() {
-                                path[t].set_range(lo, hi);
-                                cols[t].set(ka);
-                            }
-                        }
-                    }
-                }
-                let path_gid = group_ids(&cols);
-                drop(cols);
-                // Ingress per security-group set (classes of one key share their VPC).
-                let mut ingress_cache: HashMap<&[SgId], Ingress> = HashMap::new();
-                let mut out = Vec::new();
-                for &(sb, glo, ghi) in b_groups {
-                    // Same-subnet paths (no ACL crossed) from source keys sharing this subnet.
-                    let mut same: Vec<(usize, usize, Option<Bits>)> = Vec::new();
-                    for &(ka, lo, hi) in &subnet_keys[sb] {
-                        let a = self.classes[lo].members[0];
-                        let b = if ka == kb { self.classes[glo].members.get(1).copied().or_else(|| self.classes.get(glo + 1).filter(|_| glo + 1 < ghi).map(|c| c.members[0])) } else { Some(self.classes[glo].members[0]) };
-                        let Some(b) = b.filter(|&b| b != a) else {
-                            same.push((lo, hi, Some(Bits::zeros(t_count))));
-                            continue;
-                        };
-                        if nat_dst {
-                            same.push((lo, hi, Some(Bits::zeros(t_count))));
-                            continue;
-                        }
-                        match path_mask(a, b, ka, kb) {
-                            PathMask::Fallback => same.push((lo, hi, None)),
-                            PathMask::Atoms(mk) => same.push((lo, hi, Some(mk))),
-                        }
-                    }
-                    // Without fallbacks a class's answer on atom `t` depends only on the
-                    // atom's ingress set, path group, egress group and same-subnet group:
-                    // atoms that agree on all four share one computation.
-                    let no_fallback = fallback_ranges.is_empty() && same.iter().all(|s| s.2.is_some());
-                    let same_gid = group_ids(&(0..t_count).map(|t| same.iter().map(|s| s.2.as_ref().is_some_and(|mk| mk.get(t))).collect::<Vec<_>>()).collect::<Vec<_>>());
-                    // Per atom, the sources the path, `--from` and egress admit into this
-                    // subnet's classes, before their own ingress: `all` for sources whose
-                    // egress admits every destination, `set` for those whose egress is a set
-                    // to look up per destination. Computed once per group of equal atoms.
-                    let adj_gid = group_ids(&(0..t_count).map(|t| (path_gid[t], same_gid[t], egress_gid[t])).collect::<Vec<_>>());
-                    let adj: Vec<Option<(Bits, Option<Bits>)>> = (0..t_count)
-                        .map(|t| {
-                            if adj_gid[t] != t {
-                                return None;
-                            }
-                            let mut a = path[t].clone();
-                            for (lo, hi, mk) in &same {
-                                if mk.as_ref().is_some_and(|mk| mk.get(t)) {
-                                    a.set_range(*lo, *hi);
-                                } else {
-                                    a.clear_range(*lo, *hi);
-                                }
-                            }
-                            a.and(&from_mask);
-                            let set = (!egress_set[t].is_empty()).then(|| {
-                                let mut x = a.clone();
-                                x.and(&egress_set_mask[t]);
-                                x
-                            });
-                            a.and(&egress_all[t]);
-                            Some((a, set))
-                        })
-                        .collect();
-                    for (cb, class) in self.classes.iter().enumerate().take(ghi).skip(glo) {
-                        if !class.is_destination {
-                            continue;
-                        }
-                        let (ing_sets, ing_of) = &*ingress_cache
-                            .entry(class.security_groups.as_slice())
-                            .or_insert_with(|| sg_index.ingress(self.topo, class, &self.atoms));
-                        let mut rows: Vec<(Bits, Vec<u32>)> = Vec::new();
-                        // (ingress set, atom group, protocol) -> row (`None`: no source).
-                        let mut memo: Vec<(AtomSig, Option<usize>)> = Vec::new();
-                        let mut union = Bits::zeros(n);
-                        for t in 0..t_count {
-                            let protocol = self.atoms[t].protocol;
-                            let sig = (ing_of[t], adj_gid[t], protocol);
-                            if no_fallback {
-                                if let Some((_, row)) = memo.iter().find(|(k, _)| *k == sig) {
-                                    if let Some(r) = *row {
-                                        rows[r].1.push(t as u32);
-                                    }
-                                    continue;
-                                }
-                            }
-                            let Some((adj_all, adj_set)) = &adj[adj_gid[t]] else { unreachable!("every atom group has its first atom") };
-                            let row = class_row(cb, t, sb, ing_of[t].map(|i| &ing_sets[i as usize]), adj_all, adj_set.as_ref(), &same, &fallback_ranges);
-                            let r = row.map(|g| {
-                                union.or(&g);
-                                match rows.iter().position(|(b, ts)| *b == g && self.atoms[ts[0] as usize].protocol == protocol) {
-                                    Some(i) => {
-                                        rows[i].1.push(t as u32);
-                                        i
-                                    }
-                                    None => {
-                                        rows.push((g, vec![t as u32]));
-                                        rows.len() - 1
-                                    }
-                                }
-                            });
-                            if no_fallback {
-                                memo.push((sig, r));
-                            }
-                        }
-                        let entries = rows
-                            .into_iter()
-                            .map(|(b, mut ts)| {
-                                ts.sort_unstable();
-                                let protocol = self.atoms[ts[0] as usize].protocol;
-                                Entry { protocol, ports: merge_ports(ts.iter().map(|&t| self.atoms[t as usize].range)), from: b.ranges(), atoms: ts }
-                            })
-                            .collect();
-                        let (mut class_pairs, mut eni_sources) = (0u64, 0u64);
-                        for (lo, hi) in union.ranges() {
-                            class_pairs += u64::from(hi - lo + 1);
-                            eni_sources += size_prefix[hi as usize + 1] - size_prefix[lo as usize];
-                        }
-                        // An interface is not its own source.
-                        let self_pairs = if union.get(cb) { sizes[cb] } else { 0 };
-                        out.push((cb, entries, class_pairs, sizes[cb] * eni_sources - self_pairs));
+                let ingress = ingress_cache.entry(class.security_groups.as_slice()).or_insert_with(|| self.sg_index.ingress(e.topo, class, &e.atoms));
+                out.push(self.destination_class(cb, sb, ingress, &adj_gid, &adj, &same, &fallback_ranges, no_fallback));
+            }
+        }
+        out
+    }
+
+    /// Different-subnet paths from every source key into route key `kb`: per port atom the
+    /// source classes whose path passes, the atoms' path groups (atoms with identical paths
+    /// share one; key ranges are disjoint and non-empty, so grouping by the keys that pass
+    /// is exact), and the source ranges whose path translates addresses.
+    fn different_subnet_paths(&self, kb: usize, templates: &[Option<Walked>]) -> (Vec<Bits>, Vec<usize>, Vec<(usize, usize)>) {
+        let e = self.e;
+        let (n, t_count) = (e.classes.len(), e.atoms.len());
+        let mut path: Vec<Bits> = vec![Bits::zeros(n); t_count];
+        let mut cols: Vec<Bits> = vec![Bits::zeros(e.keys.len()); t_count];
+        let mut fallback_ranges: Vec<(usize, usize)> = Vec::new();
+        for ka in 0..e.keys.len() {
+            if !self.key_has_from[ka] {
+                continue;
+            }
+            let Some(w) = &templates[self.wk.walk_of[ka]] else { continue };
+            match self.mask_of(w, ka, kb) {
+                PathMask::Fallback => fallback_ranges.push(e.key_range[ka]),
+                PathMask::Atoms(mask) => {
+                    let (lo, hi) = e.key_range[ka];
+                    for t in mask.ones_iter() {
+                        path[t].set_range(lo, hi);
+                        cols[t].set(ka);
                     }
                 }
-                out
-            }).collect::<Vec<_>>()
+            }
+        }
+        (path, group_ids(&cols), fallback_ranges)
+    }
+
+    /// Same-subnet paths (no ACL crossed) into subnet group `sb` (classes `glo..ghi` of
+    /// route key `kb`) from the source keys sharing the subnet.
+    fn same_subnet_paths(&self, kb: usize, sb: Ix, glo: usize, ghi: usize, nat_dst: bool) -> SamePaths {
+        let e = self.e;
+        let t_count = e.atoms.len();
+        let mut same: SamePaths = Vec::new();
+        for &(ka, lo, hi) in &self.subnet_keys[sb] {
+            let a = e.classes[lo].members[0];
+            let b = if ka == kb { e.classes[glo].members.get(1).copied().or_else(|| e.classes.get(glo + 1).filter(|_| glo + 1 < ghi).map(|c| c.members[0])) } else { Some(e.classes[glo].members[0]) };
+            let Some(b) = b.filter(|&b| b != a) else {
+                same.push((lo, hi, Some(Bits::zeros(t_count))));
+                continue;
+            };
+            if nat_dst {
+                same.push((lo, hi, Some(Bits::zeros(t_count))));
+                continue;
+            }
+            match self.mask_of(&self.walk(a, b), ka, kb) {
+                PathMask::Fallback => same.push((lo, hi, None)),
+                PathMask::Atoms(mk) => same.push((lo, hi, Some(mk))),
+            }
+        }
+        same
+    }
+
+    /// Per port atom, the sources the path, `--from` and egress admit into one subnet
+    /// group's classes, before their own ingress; computed once per group of atoms that
+    /// agree on path, same-subnet and egress groups. Returns each atom's group and the
+    /// admitted sets.
+    fn admitted(&self, path: &[Bits], path_gid: &[usize], same: &SamePaths) -> (Vec<usize>, Admitted) {
+        let t_count = self.e.atoms.len();
+        let same_gid = group_ids(&(0..t_count).map(|t| same.iter().map(|s| s.2.as_ref().is_some_and(|mk| mk.get(t))).collect::<Vec<_>>()).collect::<Vec<_>>());
+        let adj_gid = group_ids(&(0..t_count).map(|t| (path_gid[t], same_gid[t], self.egress.gid[t])).collect::<Vec<_>>());
+        let adj: Admitted = (0..t_count)
+            .map(|t| {
+                if adj_gid[t] != t {
+                    return None;
+                }
+                let mut a = path[t].clone();
+                for (lo, hi, mk) in same {
+                    if mk.as_ref().is_some_and(|mk| mk.get(t)) {
+                        a.set_range(*lo, *hi);
+                    } else {
+                        a.clear_range(*lo, *hi);
+                    }
+                }
+                a.and(&self.from_mask);
+                let set = (!self.egress.set[t].is_empty()).then(|| {
+                    let mut x = a.clone();
+                    x.and(&self.egress.set_mask[t]);
+                    x
+                });
+                a.and(&self.egress.all[t]);
+                Some((a, set))
             })
             .collect();
+        (adj_gid, adj)
+    }
 
+    /// One destination class `cb` (in subnet `sb`): its rows of sources per group of port
+    /// atoms, and the counts of class and interface pairs it is reachable from.
+    #[allow(clippy::too_many_arguments)]
+    fn destination_class(
+        &self,
+        cb: usize,
+        sb: Ix,
+        (ing_sets, ing_of): &Ingress,
+        adj_gid: &[usize],
+        adj: &Admitted,
+        same: &SamePaths,
+        fallback_ranges: &[(usize, usize)],
+        no_fallback: bool,
+    ) -> ClassResult {
+        let e = self.e;
+        let n = e.classes.len();
+        let mut rows: Vec<(Bits, Vec<u32>)> = Vec::new();
+        // (ingress set, atom group, protocol) -> row (`None`: no source).
+        let mut memo: Vec<(AtomSig, Option<usize>)> = Vec::new();
+        let mut union = Bits::zeros(n);
+        for t in 0..e.atoms.len() {
+            let protocol = e.atoms[t].protocol;
+            let sig = (ing_of[t], adj_gid[t], protocol);
+            if no_fallback {
+                if let Some((_, row)) = memo.iter().find(|(k, _)| *k == sig) {
+                    if let Some(r) = *row {
+                        rows[r].1.push(t as u32);
+                    }
+                    continue;
+                }
+            }
+            let Some((adj_all, adj_set)) = &adj[adj_gid[t]] else { unreachable!("every atom group has its first atom") };
+            let row = self.class_row(cb, t, sb, ing_of[t].map(|i| &ing_sets[i as usize]), adj_all, adj_set.as_ref(), same, fallback_ranges);
+            let r = row.map(|g| {
+                union.or(&g);
+                match rows.iter().position(|(b, ts)| *b == g && e.atoms[ts[0] as usize].protocol == protocol) {
+                    Some(i) => {
+                        rows[i].1.push(t as u32);
+                        i
+                    }
+                    None => {
+                        rows.push((g, vec![t as u32]));
+                        rows.len() - 1
+                    }
+                }
+            });
+            if no_fallback {
+                memo.push((sig, r));
+            }
+        }
+        let entries = rows
+            .into_iter()
+            .map(|(b, mut ts)| {
+                ts.sort_unstable();
+                let protocol = e.atoms[ts[0] as usize].protocol;
+                Entry { protocol, ports: merge_ports(ts.iter().map(|&t| e.atoms[t as usize].range)), from: b.ranges(), atoms: ts }
+            })
+            .collect();
+        let (mut class_pairs, mut eni_sources) = (0u64, 0u64);
+        for (lo, hi) in union.ranges() {
+            class_pairs += u64::from(hi - lo + 1);
+            eni_sources += self.size_prefix[hi as usize + 1] - self.size_prefix[lo as usize];
+        }
+        // An interface is not its own source.
+        let self_pairs = if union.get(cb) { self.sizes[cb] } else { 0 };
+        (cb, entries, class_pairs, self.sizes[cb] * eni_sources - self_pairs)
+    }
+
+    /// One destination class and port atom: the source classes that reach it. `ing` is
+    /// the class's ingress on the atom, `adj_all`/`adj_set` what path, `--from` and egress
+    /// admit (see [`Prepared::admitted`]), `same` the same-subnet paths and
+    /// `fallback_ranges` the source ranges whose path translates addresses (evaluated pair
+    /// by pair).
+    #[allow(clippy::too_many_arguments)]
+    fn class_row(&self, cb: usize, t: usize, sb: Ix, ing: Option<&Bits>, adj_all: &Bits, adj_set: Option<&Bits>, same: &SamePaths, fallback_ranges: &[(usize, usize)]) -> Option<Bits> {
+        let e = self.e;
+        let n = e.classes.len();
+        let (profiles, profile_of) = (&self.egress.profiles, &self.egress.profile_of);
+        let no_fallback = fallback_ranges.is_empty() && same.iter().all(|s| s.2.is_some());
+        let mut g = match ing {
+            Some(i) => i.clone(),
+            None if no_fallback => return None,
+            None => Bits::zeros(n),
+        };
+        let candidates = adj_set.map(|set| {
+            let mut x = g.clone();
+            x.and(set);
+            x
+        });
+        g.and(adj_all);
+        if let Some(c) = candidates {
+            for a in c.ones_iter() {
+                if let Egress::Set(s) = profiles.0[profile_of[a]][t] {
+                    if profiles.1[s].get(cb) {
+                        g.set(a);
+                    }
+                }
+            }
+        }
+        if !no_fallback {
+            let mut fb: Vec<(usize, usize)> = fallback_ranges.to_vec();
+            fb.extend(same.iter().filter(|s| s.2.is_none()).map(|s| (s.0, s.1)));
+            for (lo, hi) in fb {
+                for a in lo..hi {
+                    // Same-subnet fallback ranges replace the different-subnet answer.
+                    let same_subnet = e.classes[a].subnet == sb;
+                    let is_same_fb = same.iter().any(|s| s.2.is_none() && s.0 <= a && a < s.1);
+                    if same_subnet != is_same_fb || !self.from_mask.get(a) || a == cb && e.classes[cb].members.len() == 1 {
+                        continue;
+                    }
+                    if self.full_eval(a, cb, t) {
+                        g.set(a);
+                    } else {
+                        g.clear(a);
+                    }
+                }
+            }
+        }
+        if e.classes[cb].members.len() == 1 {
+            g.clear(cb);
+        }
+        (!g.is_empty()).then_some(g)
+    }
+
+    /// The matrix rows per destination class and the statistics.
+    fn assemble(self, per_key: Vec<Vec<ClassResult>>) -> (Vec<Vec<Entry>>, MatrixStats) {
+        let e = self.e;
+        let n = e.classes.len();
         let mut reach: Vec<Vec<Entry>> = vec![Vec::new(); n];
         let (mut class_pairs, mut eni_pairs) = (0u64, 0u64);
         for (cb, entries, cp, ep) in per_key.into_iter().flatten() {
@@ -846,20 +1033,22 @@ impl<'t, 'm> Engine<'t, 'm> {
             reach[cb] = entries;
         }
         let stats = MatrixStats {
-            interfaces: self.classes.iter().map(|c| c.members.len()).sum(),
-            skipped_interfaces: self.skipped,
+            interfaces: e.classes.iter().map(|c| c.members.len()).sum(),
+            skipped_interfaces: e.skipped,
             classes: n,
-            route_keys: self.keys.len(),
-            address_atoms: self.addr_bounds.len() + 1,
-            port_atoms: t_count,
-            path_walks: walks.into_inner(),
-            fallback_evaluations: fallbacks.into_inner(),
+            route_keys: e.keys.len(),
+            address_atoms: e.addr_bounds.len() + 1,
+            port_atoms: e.atoms.len(),
+            path_walks: self.walks.into_inner(),
+            fallback_evaluations: self.fallbacks.into_inner(),
             reachable_class_pairs: class_pairs,
             reachable_interface_pairs: eni_pairs,
         };
-        Matrix { classes: self.classes, eni_class: self.eni_class, shared: Vec::new(), atoms: self.atoms, reach, stats }
+        (reach, stats)
     }
+}
 
+impl<'t, 'm> Engine<'t, 'm> {
     /// Egress profiles (distinct egress rule sets, with the VPC when a rule names a group):
     /// per port atom, all destinations, none, or a set of destination classes.
     #[allow(clippy::type_complexity)]
@@ -1174,7 +1363,7 @@ fn address_bounds(topo: &Topology<'_>) -> Vec<u32> {
     for p in &m.peerings {
         nets.extend(p.requester.cidrs.iter().chain(&p.accepter.cidrs));
     }
-    nets.extend(SPECIAL_V4.iter().filter_map(|s| s.parse::<IpNet>().ok()));
+    nets.extend(crate::model::special_v4_blocks().map(IpNet::V4));
     let mut bounds: BTreeSet<u32> = BTreeSet::new();
     for n in nets {
         if let IpNet::V4(v) = n {
@@ -1198,6 +1387,8 @@ fn atom_of(bounds: &[u32], ip: Ipv4Addr) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::{Document, build_model};
+    use serde_json::json;
 
     #[test]
     fn ports_parse_and_render() {
@@ -1208,6 +1399,244 @@ mod tests {
         assert!(parse_ports("sctp").is_err());
         assert_eq!(format_ports(Protocol::Tcp, &[PortRange { from: 22, to: 22 }, PortRange { from: 8000, to: 8100 }]), "22,8000-8100");
         assert_eq!(parse_ports("all").unwrap(), all_ports());
+    }
+
+    /// One VPC, two subnets in one zone: `subnet-a` (ACL allowing everything) with two
+    /// interfaces of one group, `subnet-b` whose ACL denies inbound TCP 22 with one
+    /// interface. The group admits everything from the VPC and sends anywhere.
+    fn fixture() -> Model {
+        let allow_all = json!([{"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                               {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]);
+        let v = json!({
+            "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}],
+            "Subnets": [{"SubnetId": "subnet-a", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "us-east-1a"},
+                        {"SubnetId": "subnet-b", "VpcId": "vpc-1", "CidrBlock": "10.0.2.0/24", "AvailabilityZone": "us-east-1a"}],
+            "RouteTables": [{"RouteTableId": "rtb-1", "VpcId": "vpc-1", "Associations": [{"Main": true}], "Routes": []}],
+            "NetworkAcls": [
+                {"NetworkAclId": "acl-a", "VpcId": "vpc-1", "IsDefault": true, "Entries": allow_all},
+                {"NetworkAclId": "acl-b", "VpcId": "vpc-1", "Associations": [{"SubnetId": "subnet-b"}], "Entries": [
+                    {"RuleNumber": 90, "Protocol": "6", "RuleAction": "deny", "Egress": false, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 22, "To": 22}},
+                    {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                    {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]}],
+            "SecurityGroups": [{"GroupId": "sg-1", "GroupName": "app", "Description": "", "VpcId": "vpc-1",
+                "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+                "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}],
+            "NetworkInterfaces": [
+                {"NetworkInterfaceId": "eni-a1", "VpcId": "vpc-1", "SubnetId": "subnet-a", "PrivateIpAddress": "10.0.1.10", "Groups": [{"GroupId": "sg-1"}]},
+                {"NetworkInterfaceId": "eni-a2", "VpcId": "vpc-1", "SubnetId": "subnet-a", "PrivateIpAddress": "10.0.1.11", "Groups": [{"GroupId": "sg-1"}]},
+                {"NetworkInterfaceId": "eni-b", "VpcId": "vpc-1", "SubnetId": "subnet-b", "PrivateIpAddress": "10.0.2.10", "Groups": [{"GroupId": "sg-1"}]}]
+        });
+        build_model(&[Document { origin: "test.json".into(), region: None, value: v }]).expect("model").0
+    }
+
+    /// The port atom holding TCP port `port`.
+    fn tcp_atom(e: &Engine<'_, '_>, port: u16) -> usize {
+        e.atoms.iter().position(|a| a.protocol == Protocol::Tcp && a.range.contains(port)).expect("an atom for the port")
+    }
+
+    /// The class of interface `id`, and its route key.
+    fn class_key(e: &Engine<'_, '_>, t: &Topology<'_>, id: &str) -> (usize, usize) {
+        let c = e.eni_class[t.eni_ix(id).unwrap()].unwrap() as usize;
+        (c, e.key_range.iter().position(|&(lo, hi)| lo <= c && c < hi).unwrap())
+    }
+
+    #[test]
+    fn engine_groups_interfaces_of_one_subnet_and_group_into_a_class() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        assert_eq!(e.classes.len(), 2);
+        assert_eq!(class_key(&e, &t, "eni-a1"), class_key(&e, &t, "eni-a2"));
+        assert_ne!(class_key(&e, &t, "eni-a1").1, class_key(&e, &t, "eni-b").1);
+    }
+
+    #[test]
+    fn path_model_keeps_routing_and_drops_acls_and_groups() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let p = Engine::new(&t, &opts).path_model();
+        assert!(p.network_acls.is_empty());
+        assert_eq!(p.assume_missing, Some(RuleAction::Allow));
+        assert!(p.enis.iter().all(|e| e.security_groups.is_empty()));
+        assert_eq!((p.route_tables.len(), p.enis.len(), p.security_groups.len()), (1, 3, 1));
+    }
+
+    #[test]
+    fn acl_table_holds_each_acls_decision_per_direction_and_leg() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let table = AclTable::new(&e);
+        let acl_b = m.network_acls.iter().position(|a| a.id.as_str() == "acl-b").unwrap();
+        let (_, kb) = class_key(&e, &t, "eni-b");
+        let slot = table.key_slot[kb];
+        let (ssh, https) = (tcp_atom(&e, 22), tcp_atom(&e, 443));
+        let inbound = table.allowed(acl_b, slot, Direction::Ingress, false);
+        assert!(!inbound.get(ssh) && inbound.get(https));
+        assert!(table.allowed(acl_b, slot, Direction::Egress, true).get(ssh), "the reply leaves by the egress rules");
+    }
+
+    #[test]
+    fn walk_keys_ignore_the_acl() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let wk = e.walk_keys(&vec![true; e.keys.len()]);
+        assert_eq!(wk.walk_of.len(), e.keys.len());
+        for (i, a) in e.keys.iter().enumerate() {
+            for (j, b) in e.keys.iter().enumerate() {
+                let same_but_acl = RouteKey { nacl: None, ..a.clone() } == RouteKey { nacl: None, ..b.clone() };
+                assert_eq!(wk.walk_of[i] == wk.walk_of[j], same_but_acl);
+            }
+        }
+        assert!(wk.from.iter().all(|&f| f));
+        assert_eq!(wk.keys.iter().map(Vec::len).sum::<usize>(), e.keys.len());
+    }
+
+    #[test]
+    fn egress_tables_put_a_group_sending_anywhere_in_all() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let sgs = SgSets::new(e.topo, &e.classes, &e.class_rep);
+        let eg = e.egress_tables(&sgs);
+        for tt in 0..e.atoms.len() {
+            assert!((0..e.classes.len()).all(|c| eg.all[tt].get(c)), "atom {tt}");
+            assert!(eg.set[tt].is_empty());
+            assert!(eg.gid[tt] <= tt);
+        }
+    }
+
+    #[test]
+    fn acl_crossings_name_the_source_and_destination_subnets_on_both_legs() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let (a, b) = (t.eni_ix("eni-a1").unwrap(), t.eni_ix("eni-b").unwrap());
+        let Walked::Checks(checks) = prep.walk(a, b) else { panic!("routing passes without translation") };
+        assert_eq!(checks, [
+            (SubRef::Src, Direction::Egress, false),
+            (SubRef::Dst, Direction::Ingress, false),
+            (SubRef::Dst, Direction::Egress, true),
+            (SubRef::Src, Direction::Ingress, true),
+        ]);
+        // Within one subnet no ACL is crossed.
+        let Walked::Checks(none) = prep.walk(a, t.eni_ix("eni-a2").unwrap()) else { panic!("same subnet") };
+        assert!(none.is_empty());
+        assert_eq!(prep.walks.load(std::sync::atomic::Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn acl_crossings_of_an_unreachable_walk_are_blocked() {
+        let mut m = fixture();
+        m.route_tables.clear();
+        let t = Topology::new(&m);
+        let tr = eval::evaluate_verdict(&t, &Endpoint::Eni { ix: 0, ip: "10.0.1.10".parse().unwrap() }, &Endpoint::Eni { ix: 2, ip: "10.0.2.10".parse().unwrap() }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
+        assert!(matches!(acl_crossings(&tr, Some(0), Some(1)), Walked::Blocked));
+    }
+
+    #[test]
+    fn mask_of_a_path_is_what_every_acl_it_crossed_allows() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let ((_, ka), (_, kb)) = (class_key(&e, &t, "eni-a1"), class_key(&e, &t, "eni-b"));
+        let w = prep.walk(t.eni_ix("eni-a1").unwrap(), t.eni_ix("eni-b").unwrap());
+        let PathMask::Atoms(into_b) = prep.mask_of(&w, ka, kb) else { panic!("no translation") };
+        assert!(!into_b.get(tcp_atom(&e, 22)) && into_b.get(tcp_atom(&e, 443)));
+        let PathMask::Atoms(blocked) = prep.mask_of(&Walked::Blocked, ka, kb) else { panic!() };
+        assert!(blocked.is_empty());
+        assert!(matches!(prep.mask_of(&Walked::Fallback, ka, kb), PathMask::Fallback));
+    }
+
+    #[test]
+    fn destination_phases_decide_sources_per_port_atom() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let ((ca, ka), (cb, kb)) = (class_key(&e, &t, "eni-a1"), class_key(&e, &t, "eni-b"));
+        let (ssh, https) = (tcp_atom(&e, 22), tcp_atom(&e, 443));
+        // Different-subnet paths into b: class a on HTTPS, not on SSH.
+        let templates = prep.source_walks(prep.wk.walk_of[kb], false);
+        let (paths, path_gid, fallback) = prep.different_subnet_paths(kb, &templates);
+        assert!(paths[https].get(ca) && !paths[ssh].get(ca));
+        assert_ne!(path_gid[ssh], path_gid[https]);
+        assert!(fallback.is_empty());
+        // Same-subnet paths into a's subnet group: a1 -> a2 crosses no ACL.
+        let (sa, glo, ghi) = e.groups[ka][0];
+        let same = prep.same_subnet_paths(ka, sa, glo, ghi, false);
+        assert_eq!(same.len(), 1);
+        assert!(same[0].2.as_ref().is_some_and(|mk| mk.get(ssh) && mk.get(https)));
+        // Admitted into b: class a on HTTPS only (b's subnet holds no other source key).
+        let (sb, _, _) = e.groups[kb][0];
+        let same_b = prep.same_subnet_paths(kb, sb, e.groups[kb][0].1, e.groups[kb][0].2, false);
+        let (adj_gid, adj) = prep.admitted(&paths, &path_gid, &same_b);
+        let admitted = |tt: usize| adj[adj_gid[tt]].as_ref().unwrap().0.get(ca);
+        assert!(admitted(https) && !admitted(ssh));
+        // One row for b's class: from class a, every atom but SSH's.
+        let ingress = prep.sg_index.ingress(e.topo, &e.classes[cb], &e.atoms);
+        let (class, entries, class_pairs, eni_pairs) = prep.destination_class(cb, sb, &ingress, &adj_gid, &adj, &same_b, &fallback, true);
+        assert_eq!((class, class_pairs, eni_pairs), (cb, 1, 2));
+        assert!(entries.iter().all(|en| en.from == vec![(ca as u32, ca as u32)]));
+        assert!(entries.iter().any(|en| en.atoms.contains(&(https as u32))));
+        assert!(!entries.iter().any(|en| en.atoms.contains(&(ssh as u32))));
+        // The whole walk key agrees, and assembling counts the pairs.
+        let per_key = prep.destination_walk_key(prep.wk.walk_of[kb]);
+        assert!(per_key.iter().flatten().any(|r| r.0 == cb && r.2 == 1));
+    }
+
+    #[test]
+    fn class_row_drops_a_lone_interface_as_its_own_source() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let (cb, _) = class_key(&e, &t, "eni-b");
+        let mut everyone = Bits::zeros(e.classes.len());
+        (0..e.classes.len()).for_each(|c| everyone.set(c));
+        let https = tcp_atom(&e, 443);
+        let row = prep.class_row(cb, https, e.classes[cb].subnet, Some(&everyone), &everyone, None, &Vec::new(), &[]).unwrap();
+        assert!(!row.get(cb), "b is the only member of its class");
+        assert_eq!(row.ones_iter().count(), e.classes.len() - 1);
+        assert!(prep.class_row(cb, https, e.classes[cb].subnet, None, &everyone, None, &Vec::new(), &[]).is_none(), "no ingress, no fallback: no source");
+    }
+
+    #[test]
+    fn assemble_sums_pairs_and_counts_walks() {
+        let m = fixture();
+        let t = Topology::new(&m);
+        let opts = MatrixOptions::default();
+        let e = Engine::new(&t, &opts);
+        let path = e.path_model();
+        let stopo = Topology::new(&path);
+        let prep = Prepared::new(&e, &stopo);
+        let per_key: Vec<Vec<ClassResult>> = (0..prep.wk.keys.len()).flat_map(|wb| prep.destination_walk_key(wb)).collect();
+        let (reach, stats) = prep.assemble(per_key);
+        assert_eq!(reach.len(), 2);
+        assert_eq!((stats.classes, stats.interfaces, stats.fallback_evaluations), (2, 3, 0));
+        assert!(stats.path_walks > 0);
+        // a1 <-> a2, a1 -> b, a2 -> b, b -> a1, b -> a2.
+        assert_eq!(stats.reachable_interface_pairs, 6);
     }
 
     #[test]

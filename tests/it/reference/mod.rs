@@ -470,7 +470,7 @@ fn walk(m: &Model, s: usize, pkt: Packet, depth: usize) -> Step<Walked> {
                 return stop(Kind::NatGateway);
             };
             let nat = &m.nat_gateways[n];
-            if nat.state != "available" || pkt.dst.is_ipv6() {
+            if !nat.state.is_available() || pkt.dst.is_ipv6() {
                 return stop(Kind::NatGateway);
             }
             let Some(ns) = m.subnets.iter().position(|x| x.id == nat.subnet) else {
@@ -551,7 +551,7 @@ fn via_tgw(m: &Model, s: usize, tgw: &str, pkt: Packet) -> Step<Walked> {
     if !m
         .transit_gateways
         .iter()
-        .any(|t| t.id.as_str() == tgw && t.state == "available")
+        .any(|t| t.id.as_str() == tgw && t.state.is_available())
     {
         return stop(Kind::TransitGateway);
     }
@@ -568,7 +568,7 @@ fn via_tgw(m: &Model, s: usize, tgw: &str, pkt: Packet) -> Step<Walked> {
     let TgwAttachmentKind::Vpc { subnets, .. } = &ingress.kind else {
         unreachable!()
     };
-    if ingress.state != "available" {
+    if !ingress.state.is_available() {
         return stop(Kind::TransitGatewayAttachment);
     }
     let Some(att_sub) = subnets
@@ -587,7 +587,7 @@ fn via_tgw(m: &Model, s: usize, tgw: &str, pkt: Packet) -> Step<Walked> {
     else {
         return stop(Kind::TransitGatewayAttachment);
     };
-    if table.state != "available" {
+    if !table.state.is_available() {
         return stop(Kind::TransitGatewayRouteTable);
     }
     // Longest prefix match over the table's CIDR routes; on a tie a static route wins.
@@ -626,7 +626,7 @@ fn via_tgw(m: &Model, s: usize, tgw: &str, pkt: Packet) -> Step<Walked> {
     else {
         return stop(Kind::TransitGatewayAttachment);
     };
-    if egress.state != "available" {
+    if !egress.state.is_available() {
         return stop(Kind::TransitGatewayAttachment);
     }
     let TgwAttachmentKind::Vpc {
