@@ -931,7 +931,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                     return End::Stopped;
                 }
                 self.hop(out.id.as_str(), att_kind, Some(Direction::Egress), Action::Exit, &p, || Step::ExitToOnPremises {
-                    resource_type: Some(resource_type.to_string()),
+                    resource_type: Some(resource_type.clone()),
                     resource: resource_id.clone(),
                 });
                 self.disposition = Disposition::ExitsNetwork;
@@ -1050,7 +1050,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             other => {
                 self.halt(Disposition::InsufficientInfo, att.id.as_str(), kind, BlockCode::AttachmentNotModelled, p, || Reason::AttachmentNotModelled {
                     attachment: att.id.to_string(),
-                    resource_type: other.to_string(),
+                    resource_type: other.clone(),
                     resource: resource_id.clone(),
                 });
                 false
@@ -1152,8 +1152,8 @@ impl<'t, 'm> Walk<'t, 'm> {
             return self.halt(Disposition::InsufficientInfo, att.as_str(), Kind::TransitGatewayAttachment, BlockCode::MissingComponent, &p, || Reason::NotInSnapshot { id: att.to_string() });
         };
         let (rtype, rid) = match &a.kind {
-            TgwAttachmentKind::External { resource_type, resource_id } => (resource_type.to_string(), resource_id.clone()),
-            _ => (String::new(), String::new()),
+            TgwAttachmentKind::External { resource_type, resource_id } => (Some(resource_type.clone()), resource_id.clone()),
+            _ => (None, String::new()),
         };
         self.door = Some(Door::OnPrem { gateway: a.id.to_string(), resource: Some(rid.clone()) });
         if !self.attachment_carries(a, &p) {
@@ -1517,7 +1517,8 @@ impl<'t, 'm> Flow<'t, 'm> {
         match (end, &self.dst) {
             (End::Exited { packet: at, .. }, Endpoint::Eni { ix, .. } | Endpoint::EniPublic { ix, .. }) => {
                 let (id, kind) = match &fwd.door {
-                    Some(Door::OnPrem { gateway, .. }) if gateway.starts_with("vgw-") => (gateway.clone(), Kind::VpnGateway),
+                    // A virtual private gateway has no resource behind it; an attachment does.
+                    Some(Door::OnPrem { gateway, resource: None }) => (gateway.clone(), Kind::VpnGateway),
                     Some(Door::OnPrem { gateway, .. }) => (gateway.clone(), Kind::TransitGatewayAttachment),
                     Some(Door::Internet(g)) => (g.clone(), Kind::InternetGateway),
                     Some(Door::Other(g)) => (g.clone(), Kind::VpcEndpoint),
@@ -1537,11 +1538,11 @@ impl<'t, 'm> Flow<'t, 'm> {
                 })
             }
             (End::Exited { packet: at, .. }, Endpoint::Internet(_)) if fwd.door.as_ref().is_some_and(Door::is_onprem) => {
-                let id = match &fwd.door {
-                    Some(Door::OnPrem { gateway, .. }) => gateway.clone(),
-                    _ => String::new(),
+                let (id, kind) = match &fwd.door {
+                    Some(Door::OnPrem { gateway, resource: None }) => (gateway.clone(), Kind::VpnGateway),
+                    Some(Door::OnPrem { gateway, .. }) => (gateway.clone(), Kind::TransitGatewayAttachment),
+                    _ => (String::new(), Kind::TransitGatewayAttachment),
                 };
-                let kind = if id.starts_with("vgw-") { Kind::VpnGateway } else { Kind::TransitGatewayAttachment };
                 fwd.halt(Disposition::InsufficientInfo, &id, kind, BlockCode::ExitsToOnPremises, &at, || Reason::ExitsToOnPremises { addr: at.dst, via: id.clone() })
             }
             (end, _) => end,

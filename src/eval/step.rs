@@ -4,7 +4,7 @@
 //! into the words, rule strings and JSON fields reports print, and `aws::cli` spells a
 //! change as an AWS CLI command.
 
-use crate::model::{EniKind, NaclEntry, PortRange, Protocol, RuleNumber, SgRule};
+use crate::model::{EniKind, ExternalAttachmentKind, NaclEntry, PortRange, Protocol, RuleNumber, SgRule};
 use ipnet::IpNet;
 use serde::Serialize;
 use std::net::IpAddr;
@@ -54,13 +54,13 @@ pub enum Step {
     /// The packet left for the on-premises network through `resource` (a virtual private
     /// gateway, or a VPN connection or Direct Connect gateway of type `resource_type`
     /// behind a transit gateway attachment).
-    ExitToOnPremises { resource_type: Option<String>, resource: String },
+    ExitToOnPremises { resource_type: Option<ExternalAttachmentKind>, resource: String },
     /// A peering connection carried the packet to `vpc`.
     ToVpc { vpc: String },
     /// The packet entered transit gateway `tgw` through attachment subnet `subnet`.
     EnterTgw { tgw: String, subnet: String },
     /// The packet entered transit gateway `tgw` from a VPN or Direct Connect attachment.
-    EnterTgwFrom { tgw: String, resource_type: String, resource: String },
+    EnterTgwFrom { tgw: String, resource_type: Option<ExternalAttachmentKind>, resource: String },
     /// The packet left transit gateway `tgw` into `vpc` through attachment subnet `subnet`.
     LeaveTgw { tgw: String, vpc: String, subnet: String },
     /// A peering attachment carried the packet to the peer transit gateway.
@@ -242,7 +242,7 @@ pub enum Reason {
     /// id and state).
     ConnectionsDown { gateway: String, states: Vec<(String, String)> },
     /// Attachment `attachment` is of a kind the model does not follow.
-    AttachmentNotModelled { attachment: String, resource_type: String, resource: String },
+    AttachmentNotModelled { attachment: String, resource_type: ExternalAttachmentKind, resource: String },
     /// The snapshot holds no connection on `gateway`.
     NoConnections { gateway: String },
     /// Every tunnel of `vpns` is down.
