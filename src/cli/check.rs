@@ -43,7 +43,7 @@ pub struct Args {
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Write the report to FILE instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
 }
 

@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Write to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
 }
 

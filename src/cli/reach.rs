@@ -43,9 +43,12 @@ pub struct Args {
     /// lies in every documented ephemeral range.
     #[arg(long)]
     source_port: Option<u16>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format (default: from the --output extension: .json; else text).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the answer to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
 }
 
 fn parse_protocol(s: &str) -> Result<Protocol, String> {
@@ -62,9 +65,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let q = Query { from: args.from, to: args.to, protocol: args.protocol, port: args.port, source_port: args.source_port };
     let answer = reach::reach(&topo, &q).context("cannot answer reach")?;
     let status = super::decided(if answer.trace.reachable { 0 } else { 1 });
-    match args.format {
-        Format::Text => vpcscope::report::reach::text(out, &answer)?,
-        Format::Json => vpcscope::report::reach::json(out, &answer)?,
+    let format = super::format_for(args.format, args.output.as_deref(), &[("json", Format::Json)], Format::Text);
+    let mut file = None;
+    let w = super::destination(args.output.as_deref(), &mut file, out)?;
+    match format {
+        Format::Text => vpcscope::report::reach::text(w, &answer),
+        Format::Json => vpcscope::report::reach::json(w, &answer),
     }
+    .and_then(|()| w.flush())
+    .context("cannot write the answer")?;
     Ok(status)
 }

@@ -258,3 +258,17 @@ fn every_listed_explanation_code_is_produced_and_asserted() {
         assert!(tests.contains(&quoted), "{code} is listed in README but no test asserts it");
     }
 }
+
+/// `reach --output FILE` writes the answer to the file, its format taken from the extension,
+/// and keeps the exit status.
+#[test]
+fn reach_writes_its_answer_to_an_output_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("answer.json");
+    let r = crate::util::vpcscope(["reach", "--snapshot", "samples/snapshots/shop", "--from", "app-1", "--to", "orders-db", "--port", "5432", "-o", file.to_str().expect("utf-8 path")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("written")).expect("JSON");
+    assert_eq!(v["verdict"], "not-reachable");
+    assert_eq!(v["blocked_by"]["code"], "SUBNET_ACL_RESTRICTION");
+}
