@@ -308,7 +308,9 @@ impl<'t, 'm> Walk<'t, 'm> {
             Direction::Ingress => Disposition::DeniedIn,
             Direction::Egress => Disposition::DeniedOut,
         };
-        self.acls.push(AclCrossing { subnet: sub, direction });
+        if self.mode != Mode::Decision {
+            self.acls.push(AclCrossing { subnet: sub, direction });
+        }
         let Some(acl) = self.topo.nacl_of(sub) else {
             let at = Stop::new(denied, subnet.id.as_str(), Kind::NetworkAcl, BlockCode::MissingNetworkAcl).direction(direction);
             return match self.topo.model.assume_missing {
@@ -425,7 +427,12 @@ impl<'t, 'm> Walk<'t, 'm> {
                 }
             }
         }
-        let id = if e.security_groups.len() == 1 { e.security_groups[0].to_string() } else { ids() };
+        // The component's id (a walk that keeps only where it stopped names none).
+        let id = match (self.mode, e.security_groups.as_slice()) {
+            (Mode::Decision, _) => String::new(),
+            (_, [only]) => only.to_string(),
+            _ => ids(),
+        };
         let at = Stop::new(denied, &id, Kind::SecurityGroup, BlockCode::EniSgRulesMismatch).direction(direction);
         self.stop(at, p, |w| {
             let reason = Reason::SecurityGroupsDeny {
@@ -1606,50 +1613,31 @@ fn internet_to_eni(fwd: &mut Walk<'_, '_>, ix: Ix, ip: IpAddr, packet: Packet) -
 /// skipped when the remote address is in the interface's own subnet (ACLs are not evaluated
 /// within a subnet). `reachable` in the result means "allowed at this interface".
 pub fn at_interface(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet, reply: bool) -> Trace {
-    at_interface_walk(topo, ix, dir, packet, reply, Mode::Steps).0
+    at_interface_trace(topo, ix, dir, packet, reply, Mode::Steps).0
 }
 
 /// [`at_interface`] without the steps, as [`evaluate_verdict`] is [`evaluate`] without
 /// them: the same verdict, `blocked_by` and fix. For callers that keep only the blocking
 /// component and its fix (`flows explain`).
 pub fn at_interface_verdict(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet, reply: bool) -> Trace {
-    at_interface_walk(topo, ix, dir, packet, reply, Mode::Verdict).0
+    at_interface_trace(topo, ix, dir, packet, reply, Mode::Verdict).0
 }
 
 /// [`at_interface`] keeping only where the walk stopped: whether the packet passed, and the
 /// stop.
 pub(super) fn at_interface_decision(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet, reply: bool) -> Option<StopAt> {
-    at_interface_walk(topo, ix, dir, packet, reply, Mode::Decision).1
+    let mut w = Walk::new(topo, if reply { PathKind::Return } else { PathKind::Forward }, Vec::new(), Mode::Decision);
+    if at_interface_walk(&mut w, ix, dir, &packet) {
+        w.take_pending().map(|p| p.0)
+    } else {
+        w.stopped
+    }
 }
 
-fn at_interface_walk(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet, reply: bool, mode: Mode) -> (Trace, Option<StopAt>) {
-    let path = if reply { PathKind::Return } else { PathKind::Forward };
-    let mut w = Walk::new(topo, path, Vec::new(), mode);
-    // A flow-log record's ports are what happened, not samples.
-    w.sampled_ports = false;
-    let e = &topo.model.enis[ix];
-    let sub = topo.subnet_ix(e.subnet.as_str());
-    let remote = match dir {
-        Direction::Ingress => packet.src,
-        Direction::Egress => packet.dst,
-    };
-    let same_subnet = sub.is_some_and(|s| topo.model.subnets[s].contains(remote));
-    let ok = match dir {
-        Direction::Ingress => {
-            let acl_ok = match sub {
-                Some(s) if !same_subnet => w.nacl(s, Direction::Ingress, &packet),
-                _ => true,
-            };
-            acl_ok && w.security_groups(ix, Direction::Ingress, &packet)
-        }
-        Direction::Egress => {
-            w.security_groups(ix, Direction::Egress, &packet)
-                && match sub {
-                    Some(s) if !same_subnet => w.nacl(s, Direction::Egress, &packet),
-                    _ => true,
-                }
-        }
-    };
+/// [`at_interface`]'s walk in `mode`, as a trace, with where it stopped.
+fn at_interface_trace(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet, reply: bool, mode: Mode) -> (Trace, Option<StopAt>) {
+    let mut w = Walk::new(topo, if reply { PathKind::Return } else { PathKind::Forward }, Vec::new(), mode);
+    let ok = at_interface_walk(&mut w, ix, dir, &packet);
     if ok {
         w.disposition = Disposition::Accepted;
     }
@@ -1666,6 +1654,37 @@ fn at_interface_walk(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packet
         }
     }
     (trace, stopped)
+}
+
+/// The checks of interface `ix` for `packet` in direction `dir`: its subnet's ACL (not
+/// between two addresses of the subnet) and its security groups; whether they admit it.
+fn at_interface_walk(w: &mut Walk<'_, '_>, ix: Ix, dir: Direction, packet: &Packet) -> bool {
+    let topo = w.topo;
+    // A flow-log record's ports are what happened, not samples.
+    w.sampled_ports = false;
+    let packet = *packet;
+    let sub = topo.eni_subnet_ix(ix);
+    let remote = match dir {
+        Direction::Ingress => packet.src,
+        Direction::Egress => packet.dst,
+    };
+    let same_subnet = sub.is_some_and(|s| topo.model.subnets[s].contains(remote));
+    match dir {
+        Direction::Ingress => {
+            let acl_ok = match sub {
+                Some(s) if !same_subnet => w.nacl(s, Direction::Ingress, &packet),
+                _ => true,
+            };
+            acl_ok && w.security_groups(ix, Direction::Ingress, &packet)
+        }
+        Direction::Egress => {
+            w.security_groups(ix, Direction::Egress, &packet)
+                && match sub {
+                    Some(s) if !same_subnet => w.nacl(s, Direction::Egress, &packet),
+                    _ => true,
+                }
+        }
+    }
 }
 
 fn endpoint_ip(e: &Endpoint) -> IpAddr {
