@@ -360,17 +360,23 @@ fn shown_ports(i: &Intent, p: u16) -> Vec<u16> {
 fn undecided_violation(i: &Intent, ends: &Ends, outcomes: &Outcomes) -> Option<Violation> {
     let (p, o) = outcomes.iter().find(|(_, o)| !o.reachable && o.trace.is_unknown())?;
     let why = o.trace.blocked_by.as_ref().map(|bl| format!("{} ({}): {}", bl.id, bl.code, crate::report::words::explanation(bl))).unwrap_or_default();
-    Some(Violation {
+    Some(one_flow(i, ends, *p, o, format!("cannot be decided from the snapshot: the path meets {why}")))
+}
+
+/// A violation (or undecided entry) about one flow of a pair: its port, its blocking
+/// component and its trace.
+fn one_flow(i: &Intent, ends: &Ends, port: u16, o: &Outcome, reason: String) -> Violation {
+    Violation {
         from: ends.from.clone(),
         to: ends.to.clone(),
         protocol: i.protocol,
-        ports: shown_ports(i, *p),
+        ports: shown_ports(i, port),
         ranges: None,
         any_address: false,
-        reason: format!("cannot be decided from the snapshot: the path meets {why}"),
+        reason,
         blocked_by: o.trace.blocked_by.clone(),
         trace: o.trace.clone(),
-    })
+    }
 }
 
 /// A `must-not-reach` or `isolated` pair's violation: every port that gets through, with one
@@ -426,17 +432,7 @@ fn must_reach_violations(i: &Intent, ends: &Ends, outcomes: &Outcomes) -> Vec<Vi
         } else {
             format!("reachable, but through {}", i.not_through.join(" or "))
         };
-        out.push(Violation {
-            from: ends.from.clone(),
-            to: ends.to.clone(),
-            protocol: i.protocol,
-            ports: shown_ports(i, *p),
-            ranges: None,
-            any_address: false,
-            reason,
-            blocked_by: o.trace.blocked_by.clone(),
-            trace: o.trace.clone(),
-        });
+        out.push(one_flow(i, ends, *p, o, reason));
     }
     out
 }
