@@ -215,8 +215,10 @@ struct ExplainArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// Exit 1 when a finding of one of these kinds exists (comma-separated; `any`: every
-    /// kind; default `none`: the exit status does not depend on the findings).
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", default_value = "none")]
+    /// kind; `none`: the exit status does not depend on the findings). The default fails on
+    /// what is broken: replies refused by a stateless ACL, and drift between the log and the
+    /// snapshot; refused traffic is the configuration working.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS", default_value = "nacl-return-path,drift")]
     fail_on: Vec<ExplainFailOn>,
 }
 

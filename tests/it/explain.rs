@@ -25,7 +25,8 @@ fn assert_accounting(j: &Value) {
 #[test]
 fn shop_logs_name_the_acl_rule_behind_each_failed_connection() {
     let r = explain(&sample("snapshots/shop"), &[&sample("flowlogs/shop/shop-default.log")]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A refused reply is a broken service: the default --fail-on fails on it.
+    assert_eq!(r.code, 1, "{}", r.stderr);
     let j = r.json();
     assert_accounting(&j);
     assert_eq!(j["records"]["nodata"], 1);
@@ -188,7 +189,7 @@ fn explain_text_report_reads_top_down() {
         "flows", "explain", "--quiet", "--snapshot", sample("snapshots/shop").to_str().unwrap(),
         sample("flowlogs/shop/shop-default.log").to_str().unwrap(),
     ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     let first = r.stdout.find("== Replies refused").unwrap();
     let second = r.stdout.find("== Rejected traffic").unwrap();
     assert!(first < second);
@@ -242,7 +243,7 @@ fn hostile_name_tags_are_neutralised_in_text_and_markdown() {
         "flows", "explain", "--quiet", "--format", "markdown", "--snapshot", snap.to_str().unwrap(),
         sample("flowlogs/shop/shop-default.log").to_str().unwrap(),
     ]);
-    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert_eq!(md.code, 1, "{}", md.stderr);
     assert!(!md.stdout.contains("<script>"), "{}", md.stdout);
     assert!(md.stdout.contains("&lt;script&gt;"), "{}", md.stdout);
     assert!(!md.stdout.contains('\u{1b}'));

@@ -39,14 +39,15 @@ fn summary_output_file_takes_its_format_from_the_extension() {
 }
 
 /// `flows explain --fail-on KINDS` exits 1 exactly when a finding of a listed kind exists;
-/// the report is written either way; `none` (the default) never fails.
+/// the report is written either way; `none` never fails; the default fails on refused replies
+/// and drift, not on refused traffic.
 #[test]
 fn explain_fails_on_the_listed_finding_kinds() {
     let dir = tempfile::tempdir().unwrap();
     let snap = sample("snapshots/shop");
     let log = sample("flowlogs/shop/shop-default.log");
     let base = run(&[&"flows", &"explain", &"--quiet", &"--snapshot", &snap, &log, &"--format", &"json"]);
-    assert_eq!(base.code, 0, "{}", base.stderr);
+    assert_eq!(base.code, 1, "the shop log has a refused reply: {}", base.stderr);
     let kinds: Vec<String> = base.json()["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap().to_string()).collect();
     assert!(kinds.iter().any(|k| k == "nacl-return-path") && kinds.iter().any(|k| k == "rejected"), "{kinds:?}");
     for (fail_on, expect) in [
@@ -66,7 +67,7 @@ fn explain_fails_on_the_listed_finding_kinds() {
         assert!(md.starts_with("## Flow-log explanation"), "markdown expected in {}", out.display());
     }
     let json = dir.path().join("explain.json");
-    assert_eq!(run(&[&"flows", &"explain", &"--quiet", &"--snapshot", &snap, &log, &"-o", &json]).code, 0);
+    assert_eq!(run(&[&"flows", &"explain", &"--quiet", &"--snapshot", &snap, &log, &"-o", &json]).code, 1);
     let from_file: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(from_file, base.json());
     let r = run(&[&"flows", &"explain", &"--snapshot", &snap, &log, &"--fail-on", &"everything"]);
