@@ -367,14 +367,14 @@ impl<'t, 'm> Walk<'t, 'm> {
     }
 
     /// On a reply to a NAT gateway's translation of this flow: the NAT gateway picked the
-    /// source port of the request from 1024-65535, so every port of that range must pass,
-    /// not only the sample.
-    fn ephemeral_receiver(&self, sub: Ix, p: &Packet) -> bool {
+    /// source port of the request from 1024-65535, so every ACL the reply crosses on its way
+    /// back to the NAT gateway (the destination's, a transit gateway attachment's, the NAT
+    /// gateway's own) must pass every port of that range, not only the sample.
+    fn ephemeral_receiver(&self, _sub: Ix, p: &Packet) -> bool {
         if self.path != PathKind::Return || !p.protocol.has_ports() || !self.sampled_ports {
             return false;
         }
-        let subnet = &self.subnet(sub).id;
-        self.nat.iter().any(|s| s.nat_ip == p.dst && &self.eni(s.nat_eni).subnet == subnet)
+        self.nat.iter().any(|s| s.nat_ip == p.dst)
     }
 
     /// Evaluates the security groups of interface `ix`; `false` when they deny.
@@ -2003,6 +2003,30 @@ mod tests {
         v["RouteTables"][0]["Routes"][2] = json!({"DestinationCidrBlock": "10.1.0.0/16", "TransitGatewayId": "tgw-1"});
         v["RouteTables"][2]["Routes"][1] = json!({"DestinationCidrBlock": "10.0.0.0/16", "TransitGatewayId": "tgw-1"});
         v
+    }
+
+    #[test]
+    fn nat_gateway_replies_must_pass_every_acl_on_the_way_back_on_every_port() {
+        // app1 reaches vpc-b through the NAT gateway and the transit gateway; the reply goes
+        // back to the NAT gateway's address on the port it picked (any of 1024-65535), so
+        // the destination subnet's outbound ACL must admit all of them, not only the sample.
+        let narrow = |from: u16, to: u16| {
+            let mut v = with_tgw(base(), json!(["subnet-tgw"]), json!([]));
+            v["RouteTables"][0]["Routes"][2] = json!({"DestinationCidrBlock": "10.1.0.0/16", "NatGatewayId": "nat-a"});
+            v["RouteTables"][1]["Routes"].as_array_mut().unwrap().push(json!({"DestinationCidrBlock": "10.1.0.0/16", "TransitGatewayId": "tgw-1"}));
+            // The peer admits the NAT gateway's address (the source it sees).
+            v["SecurityGroups"][2]["IpPermissions"] = json!([{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.0.0/24"}]}]);
+            with_acl(v, "subnet-b1", json!([
+                {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": from, "To": to}}]))
+        };
+        let t = run(&narrow(32768, 60999), "eni-app1", "eni-peer1", Protocol::Tcp, 5432);
+        let k = kinds(&t.forward);
+        assert!(k.contains(&"nat-gateway:nat-a".to_string()) && k.contains(&"transit-gateway-route-table:tgw-rtb-1".to_string()), "{k:?}");
+        let b = t.blocked_by.clone().expect("blocked");
+        assert_eq!((t.verdict, b.path, b.id.as_str(), b.direction), (Verdict::NotReachable, PathKind::Return, "acl-x", Some(Direction::Egress)), "{t:#?}");
+        assert!(words::explanation(&b).contains("replies to ports 1024-32767, 61000-65535 are denied"), "{}", words::explanation(&b));
+        assert!(run(&narrow(1024, 65535), "eni-app1", "eni-peer1", Protocol::Tcp, 5432).reachable);
     }
 
     #[test]
