@@ -1390,6 +1390,25 @@ mod tests {
     use crate::aws::{Document, build_model};
     use serde_json::json;
 
+    /// The fixture, its topology and an engine over it with default options.
+    macro_rules! engine {
+        ($m:ident, $t:ident, $e:ident) => {
+            let $m = fixture();
+            let $t = Topology::new(&$m);
+            let opts = MatrixOptions::default();
+            let $e = Engine::new(&$t, &opts);
+        };
+    }
+
+    /// The engine's path model, its topology and the prepared phases over them.
+    macro_rules! prepared {
+        ($e:ident, $prep:ident) => {
+            let path = $e.path_model();
+            let stopo = Topology::new(&path);
+            let $prep = Prepared::new(&$e, &stopo);
+        };
+    }
+
     #[test]
     fn ports_parse_and_render() {
         let p = parse_ports("22,tcp/8000-8100,udp/53,icmp").unwrap();
@@ -1442,10 +1461,7 @@ mod tests {
 
     #[test]
     fn engine_groups_interfaces_of_one_subnet_and_group_into_a_class() {
-        let m = fixture();
-        let t = Topology::new(&m);
-        let opts = MatrixOptions::default();
-        let e = Engine::new(&t, &opts);
+        engine!(m, t, e);
         assert_eq!(e.classes.len(), 2);
         assert_eq!(class_key(&e, &t, "eni-a1"), class_key(&e, &t, "eni-a2"));
         assert_ne!(class_key(&e, &t, "eni-a1").1, class_key(&e, &t, "eni-b").1);
@@ -1465,10 +1481,7 @@ mod tests {
 
     #[test]
     fn acl_table_holds_each_acls_decision_per_direction_and_leg() {
-        let m = fixture();
-        let t = Topology::new(&m);
-        let opts = MatrixOptions::default();
-        let e = Engine::new(&t, &opts);
+        engine!(m, t, e);
         let table = AclTable::new(&e);
         let acl_b = m.network_acls.iter().position(|a| a.id.as_str() == "acl-b").unwrap();
         let (_, kb) = class_key(&e, &t, "eni-b");
@@ -1481,10 +1494,7 @@ mod tests {
 
     #[test]
     fn walk_keys_ignore_the_acl() {
-        let m = fixture();
-        let t = Topology::new(&m);
-        let opts = MatrixOptions::default();
-        let e = Engine::new(&t, &opts);
+        engine!(m, t, e);
         let wk = e.walk_keys(&vec![true; e.keys.len()]);
         assert_eq!(wk.walk_of.len(), e.keys.len());
         for (i, a) in e.keys.iter().enumerate() {
@@ -1499,10 +1509,7 @@ mod tests {
 
     #[test]
     fn egress_tables_put_a_group_sending_anywhere_in_all() {
-        let m = fixture();
-        let t = Topology::new(&m);
-        let opts = MatrixOptions::default();
-        let e = Engine::new(&t, &opts);
+        engine!(m, t, e);
         let sgs = SgSets::new(e.topo, &e.classes, &e.class_rep);
         let eg = e.egress_tables(&sgs);
         for tt in 0..e.atoms.len() {
@@ -1514,13 +1521,8 @@ mod tests {
 
     #[test]
     fn acl_crossings_name_the_source_and_destination_subnets_on_both_legs() {
-        let m = fixture();
-        let t = Topology::new(&m);
-        let opts = MatrixOptions::default();
-        let e = Engine::new(&t, &opts);
-        let path = e.path_model();
-        let stopo = Topology::new(&path);
-        let prep = Prepared::new(&e, &stopo);
+        engine!(m, t, e);
+        prepared!(e, prep);
         let (a, b) = (t.eni_ix("eni-a1").unwrap(), t.eni_ix("eni-b").unwrap());
         let Walked::Checks(checks) = prep.walk(a, b) else { panic!("routing passes without translation") };
         assert_eq!(checks, [
@@ -1546,13 +1548,8 @@ mod tests {
 
     #[test]
     fn mask_of_a_path_is_what_every_acl_it_crossed_allows() {
-        let m = fixture();
-        let t = Topology::new(&m);
-        let opts = MatrixOptions::default();
-        let e = Engine::new(&t, &opts);
-        let path = e.path_model();
-        let stopo = Topology::new(&path);
-        let prep = Prepared::new(&e, &stopo);
+        engine!(m, t, e);
+        prepared!(e, prep);
         let ((_, ka), (_, kb)) = (class_key(&e, &t, "eni-a1"), class_key(&e, &t, "eni-b"));
         let w = prep.walk(t.eni_ix("eni-a1").unwrap(), t.eni_ix("eni-b").unwrap());
         let PathMask::Atoms(into_b) = prep.mask_of(&w, ka, kb) else { panic!("no translation") };
@@ -1564,13 +1561,8 @@ mod tests {
 
     #[test]
     fn destination_phases_decide_sources_per_port_atom() {
-        let m = fixture();
-        let t = Topology::new(&m);
-        let opts = MatrixOptions::default();
-        let e = Engine::new(&t, &opts);
-        let path = e.path_model();
-        let stopo = Topology::new(&path);
-        let prep = Prepared::new(&e, &stopo);
+        engine!(m, t, e);
+        prepared!(e, prep);
         let ((ca, ka), (cb, kb)) = (class_key(&e, &t, "eni-a1"), class_key(&e, &t, "eni-b"));
         let (ssh, https) = (tcp_atom(&e, 22), tcp_atom(&e, 443));
         // Different-subnet paths into b: class a on HTTPS, not on SSH.
@@ -1604,13 +1596,8 @@ mod tests {
 
     #[test]
     fn class_row_drops_a_lone_interface_as_its_own_source() {
-        let m = fixture();
-        let t = Topology::new(&m);
-        let opts = MatrixOptions::default();
-        let e = Engine::new(&t, &opts);
-        let path = e.path_model();
-        let stopo = Topology::new(&path);
-        let prep = Prepared::new(&e, &stopo);
+        engine!(m, t, e);
+        prepared!(e, prep);
         let (cb, _) = class_key(&e, &t, "eni-b");
         let mut everyone = Bits::zeros(e.classes.len());
         (0..e.classes.len()).for_each(|c| everyone.set(c));
@@ -1623,13 +1610,8 @@ mod tests {
 
     #[test]
     fn assemble_sums_pairs_and_counts_walks() {
-        let m = fixture();
-        let t = Topology::new(&m);
-        let opts = MatrixOptions::default();
-        let e = Engine::new(&t, &opts);
-        let path = e.path_model();
-        let stopo = Topology::new(&path);
-        let prep = Prepared::new(&e, &stopo);
+        engine!(m, t, e);
+        prepared!(e, prep);
         let per_key: Vec<Vec<ClassResult>> = (0..prep.wk.keys.len()).flat_map(|wb| prep.destination_walk_key(wb)).collect();
         let (reach, stats) = prep.assemble(per_key);
         assert_eq!(reach.len(), 2);
