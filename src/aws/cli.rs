@@ -27,7 +27,7 @@ pub fn protocol_name(p: Protocol) -> String {
 fn cidr_flag(c: &Cidr, v4: &'static str, v6: &'static str) -> &'static str {
     let is_v6 = match c {
         Cidr::Net(n) => n.addr().is_ipv6(),
-        Cidr::Placeholder { v6 } => *v6,
+        Cidr::Open { v6 } => *v6,
     };
     if is_v6 {
         v6

@@ -175,6 +175,16 @@ impl<'a> Stop<'a> {
         self.rule_number = number;
         self
     }
+
+    /// Where the walk stopped, as plain data.
+    fn at(&self) -> StopAt {
+        StopAt { kind: self.kind, direction: self.direction, rule_number: self.rule_number, code: self.code, subnet: self.subnet }
+    }
+
+    /// The blocking component on `path`, stopped by `rule` for `reason`.
+    fn blocked(&self, path: PathKind, rule: Option<Rule>, reason: Reason) -> Blocked {
+        Blocked { id: self.id.to_string(), kind: self.kind, direction: self.direction, rule, rule_number: self.rule_number, path, code: self.code, reason }
+    }
 }
 
 /// Why a walk stopped, built only by the modes that keep it.
@@ -251,7 +261,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             _ => Action::Drop,
         };
         self.disposition = at.disposition;
-        self.stopped = Some(StopAt { kind: at.kind, direction: at.direction, rule_number: at.rule_number, code: at.code, subnet: at.subnet });
+        self.stopped = Some(at.at());
         if self.mode == Mode::Decision {
             return End::Stopped;
         }
@@ -260,16 +270,7 @@ impl<'t, 'm> Walk<'t, 'm> {
             let (reason, rule) = (why.reason.clone(), why.rule.clone());
             self.hop(at.id, at.kind, at.direction, action, packet, || Step::Stopped { reason, rule });
         }
-        self.blocked = Some(Blocked {
-            id: at.id.to_string(),
-            kind: at.kind,
-            direction: at.direction,
-            rule: why.rule,
-            rule_number: at.rule_number,
-            path: self.path,
-            code: at.code,
-            reason: why.reason,
-        });
+        self.blocked = Some(at.blocked(self.path, why.rule, why.reason));
         self.fix = why.fix;
         End::Stopped
     }
@@ -280,16 +281,12 @@ impl<'t, 'm> Walk<'t, 'm> {
         if self.pending.is_some() {
             return;
         }
-        let stop = StopAt { kind: at.kind, direction: at.direction, rule_number: at.rule_number, code: at.code, subnet: at.subnet };
-        let blocked = (self.mode != Mode::Decision).then(|| {
-            let why = why(self);
-            Blocked { id: at.id.to_string(), kind: at.kind, direction: at.direction, rule: None, rule_number: at.rule_number, path: self.path, code: at.code, reason: why.reason }
-        });
+        let blocked = (self.mode != Mode::Decision).then(|| at.blocked(self.path, None, why(self).reason));
         if let Some(b) = &blocked {
             let reason = b.reason.clone();
             self.hop(at.id, at.kind, at.direction, Action::Note, packet, || Step::Stopped { reason, rule: None });
         }
-        self.pending = Some((stop, blocked));
+        self.pending = Some((at.at(), blocked));
     }
 
     fn subnet(&self, ix: Ix) -> &'m Subnet {
@@ -1221,7 +1218,7 @@ fn walk_flow(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Prot
     let (_, mut t) = runs.into_iter().find(|(_, t)| !t.reachable).unwrap_or_else(|| (String::new(), first));
     let path = t.blocked_by.as_ref().map(|b| b.path).unwrap_or(PathKind::Forward);
     let reason = Reason::ZoneDependent { attachment: choice.attachment.clone(), zones: choice.zones.clone(), outcomes };
-    t.blocked_by = Some(Blocked {
+    let blocked = Blocked {
         id: choice.attachment.clone(),
         kind: Kind::TransitGatewayAttachment,
         direction: None,
@@ -1230,23 +1227,20 @@ fn walk_flow(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Prot
         path,
         code: BlockCode::TgwZoneDependent,
         reason: reason.clone(),
-    });
-    // The leg the answer depends on ends undecided, with a note of why.
+    };
+    undecided_by(&mut t, Some(blocked));
+    // The leg the answer depends on ends with a note of why.
+    let sent = t.packet;
     let leg = match path {
         PathKind::Forward => Some(&mut t.forward),
         PathKind::Return => t.ret.as_mut(),
     };
-    if let Some(leg) = leg {
-        leg.disposition = Disposition::InsufficientInfo;
-        if mode == Mode::Steps {
-            let packet = leg.hops.last().map(|h| h.packet).or(t.packet).unwrap_or_else(|| Packet::new(endpoint_ip(&src), endpoint_ip(&dst), protocol, src_port, dst_port));
+    if let (Some(leg), Mode::Steps) = (leg, mode) {
+        if let Some(packet) = leg.hops.last().map(|h| h.packet).or(sent) {
             let step = Step::Stopped { reason, rule: None };
             leg.hops.push(Hop { id: choice.attachment.clone(), kind: Kind::TransitGatewayAttachment, name: None, direction: None, action: Action::Note, step, packet, names: Vec::new() });
         }
     }
-    t.fix = None;
-    t.reachable = false;
-    t.verdict = Verdict::Unknown;
     t
 }
 

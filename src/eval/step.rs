@@ -335,7 +335,7 @@ impl Change {
         let host = IpNet::from(sample);
         let open = |c: &mut Cidr| {
             if *c == Cidr::Net(host) {
-                *c = Cidr::Placeholder { v6: sample.is_ipv6() };
+                *c = Cidr::Open { v6: sample.is_ipv6() };
             }
         };
         match self {
@@ -362,13 +362,13 @@ pub enum ChangeL4 {
     None,
 }
 
-/// A CIDR in a change: known, or a placeholder the user fills in (`<cidr>`).
+/// A CIDR in a change: known, or left open for the user to choose (printed `<cidr>`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cidr {
     /// A known CIDR.
     Net(IpNet),
     /// The user's choice, for an IPv4 (`v6: false`) or IPv6 range.
-    Placeholder {
+    Open {
         /// Whether the range is IPv6.
         v6: bool,
     },

@@ -374,7 +374,7 @@ impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Cidr::Net(n) => write!(f, "{n}"),
-            Cidr::Placeholder { .. } => f.write_str("<cidr>"),
+            Cidr::Open { .. } => f.write_str("<cidr>"),
         }
     }
 }
