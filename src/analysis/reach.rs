@@ -38,7 +38,7 @@ pub enum Target {
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// Nothing has that name.
-    #[error("unknown endpoint `{0}`{1}: expected an ENI id (eni-...), an instance id (i-...), an RDS DB identifier, a Name tag, an IP address, `internet`, `onprem`, or a VPN gateway, VPN connection or transit gateway attachment id (`vpcscope ls` lists them)")]
+    #[error("unknown endpoint `{0}`{1}: expected an ENI id (eni-...), an instance id (i-...), an RDS DB identifier, a load balancer name or ARN, a Name tag, an IP address, `internet`, `onprem`, or a VPN gateway, VPN connection or transit gateway attachment id (`vpcscope ls` lists them)")]
     Unknown(String, String),
     /// Several interfaces match.
     #[error("`{0}` is ambiguous: it matches {1}")]
@@ -196,6 +196,18 @@ pub fn resolve(topo: &Topology<'_>, spec: &str) -> Result<Target, ResolveError> 
                 "RDS instance {s} has no network interface in the snapshot (describe-network-interfaces lists them with the description RDSNetworkInterface)"
             ))),
         };
+    }
+    // A load balancer, by name or ARN: the client connects to one of its nodes.
+    if let Some(li) = topo.lb_ix(s) {
+        let lb = &topo.model.load_balancers[li];
+        let nodes = topo.lb_nodes(li);
+        let Some(&ix) = nodes.first() else {
+            return Err(ResolveError::NoInterface(format!(
+                "load balancer {} has no node interface in the snapshot (describe-network-interfaces lists them with the description `{}`)",
+                lb.name, lb.node_description
+            )));
+        };
+        return Ok(eni_target(topo, ix));
     }
     // A Name tag of an interface or instance.
     let mut hits: Vec<Ix> = Vec::new();

@@ -1,0 +1,277 @@
+//! Load balancers on a path (`AWS-SEMANTICS.md` §5b): the client's connection ends at a
+//! listener on a node; the load balancer opens a second connection from the node to a target
+//! of the listener's target groups, on the target's port, from the node's address (ALB, CLB,
+//! NLB without client IP preservation) or the client's (NLB with it). Every target the node
+//! may pick is evaluated, request and reply, and its health checks; the trace follows one:
+//! the first that gets through, else the first whose answer is unknown, else the first.
+
+use super::*;
+
+/// What the load balancer did with a connection: the leg to the target the trace follows
+/// (`None` when no target could be followed) and every target's answer.
+pub(super) struct Relayed {
+    /// The node-to-target flow the trace follows, request and reply.
+    pub leg: Option<Trace>,
+    /// The load balancer, listener and per-target answers.
+    pub info: Balanced,
+    /// A zone choice the followed leg left open.
+    pub choice: Option<ZoneChoice>,
+    lb: String,
+}
+
+/// A target the listener may forward to, resolved to an interface.
+struct Candidate<'m> {
+    group: &'m TargetGroup,
+    target: &'m Target,
+    /// The interface and address, or why the model cannot follow it.
+    to: Result<(Ix, IpAddr), &'static str>,
+}
+
+impl Relayed {
+    /// The request stopped on the way to the target (or before one was picked): the trace
+    /// carries the per-target answers.
+    pub fn stopped(self, trace: &mut Trace) {
+        trace.balancer = Some(Box::new(self.info));
+    }
+
+    /// The request reached the target: the reply comes back from the target to the node
+    /// (the second connection's reply) before it goes from the node to the client.
+    pub fn through(self, trace: &mut Trace, mode: Mode) {
+        let Some(leg) = self.leg else {
+            trace.balancer = Some(Box::new(self.info));
+            return;
+        };
+        if let (Some(ret), Some(leg_ret)) = (trace.ret.as_mut(), leg.ret) {
+            let mut hops = leg_ret.hops;
+            if mode == Mode::Steps {
+                if let Some(p) = ret.hops.first().map(|h| h.packet) {
+                    hops.push(Hop { id: self.lb.clone(), kind: Kind::LoadBalancer, name: Some(self.info.name.clone()), direction: None, action: Action::Forward, step: Step::RelayReply, packet: p, names: Vec::new() });
+                }
+            }
+            hops.append(&mut ret.hops);
+            ret.hops = hops;
+            let mut acls = leg_ret.acls;
+            acls.append(&mut ret.acls);
+            ret.acls = acls;
+            ret.translated |= leg_ret.translated;
+            if leg.verdict != Verdict::Reachable {
+                // The target's reply is the first thing on the way back: its stop decides.
+                ret.disposition = leg_ret.disposition;
+                trace.reachable = false;
+                trace.verdict = leg.verdict;
+                trace.blocked_by = leg.blocked_by;
+                trace.fix = leg.fix;
+            }
+        }
+        for a in leg.assumptions {
+            if !trace.assumptions.contains(&a) {
+                trace.assumptions.push(a);
+            }
+        }
+        trace.balancer = Some(Box::new(self.info));
+    }
+}
+
+impl<'t, 'm> Flow<'t, 'm> {
+    /// The load balancer whose node `node` received the request `at`: finds the listener,
+    /// evaluates every target, and appends the followed target's request to `fwd` (stopping
+    /// `fwd` where it stops). `None` when the walk stopped before a target was chosen and
+    /// nothing about targets can be said.
+    pub(super) fn balance(&self, fwd: &mut Walk<'t, 'm>, node: Ix, at: Packet, zone: Option<&String>) -> Option<Relayed> {
+        let topo = self.topo;
+        let li = topo.lb_of_eni(node)?;
+        let lb = &topo.model.load_balancers[li];
+        let node_eni = &topo.model.enis[node];
+        let node_zone = topo.eni_subnet_ix(node).map(|s| topo.model.subnets[s].az.clone()).unwrap_or_default();
+        let mut info = Balanced {
+            id: lb.id.clone(),
+            name: lb.name.clone(),
+            kind: lb.kind,
+            internet_facing: lb.internet_facing,
+            node: node_eni.id.to_string(),
+            zone: node_zone.clone(),
+            listener: None,
+            targets: Vec::new(),
+        };
+        let relayed = |info: Balanced, leg: Option<Trace>, choice: Option<ZoneChoice>| Some(Relayed { leg, info, choice, lb: lb.id.clone() });
+        let halt = |fwd: &mut Walk<'t, 'm>, disposition: Disposition, code: BlockCode, reason: Reason| {
+            fwd.halt(disposition, &lb.id, Kind::LoadBalancer, code, &at, || reason);
+        };
+        if !lb.listeners_captured && lb.kind != LbKind::Gateway {
+            let reason = Reason::BalancerNotInSnapshot { lb: lb.name.clone(), what: "the listeners".into() };
+            halt(fwd, Disposition::InsufficientInfo, BlockCode::ElbNotInSnapshot, reason);
+            return relayed(info, None, None);
+        }
+        let udp = at.protocol == Protocol::Udp;
+        let listener = match (at.protocol, lb.listener(udp, at.dst_port)) {
+            (Protocol::Tcp | Protocol::Udp, Some(l)) => l,
+            _ => {
+                let listeners = lb.listeners.iter().map(|l| (l.port, l.protocol.clone())).collect();
+                let reason = Reason::NoListener { lb: lb.name.clone(), kind: lb.kind, udp, port: at.dst_port, listeners };
+                halt(fwd, Disposition::Dropped, BlockCode::ElbListenersMismatch, reason);
+                return relayed(info, None, None);
+            }
+        };
+        info.listener = Some(ListenerRef { port: listener.port, protocol: listener.protocol.clone() });
+        // The target groups and their targets in service.
+        let mut candidates: Vec<Candidate<'m>> = Vec::new();
+        let mut missing: Option<String> = None;
+        let mut groups: Vec<String> = Vec::new();
+        let mut other_zones = false;
+        for gid in listener.target_groups.iter().chain(&listener.conditional_target_groups) {
+            let Some(group) = topo.target_group(gid) else {
+                missing.get_or_insert_with(|| format!("target group {gid}"));
+                continue;
+            };
+            groups.push(group.name.clone());
+            let Some(targets) = &group.targets else {
+                missing.get_or_insert_with(|| format!("the targets of target group {}", group.name));
+                continue;
+            };
+            let cross = lb.crosses_zones(Some(group));
+            for t in targets.iter().filter(|t| t.in_service()) {
+                let to = resolve_target(topo, group, t);
+                let t_zone = match &to {
+                    Ok((ix, _)) => topo.eni_subnet_ix(*ix).map(|s| topo.model.subnets[s].az.clone()),
+                    Err(_) => t.az.clone(),
+                };
+                if !cross && t_zone.as_deref().is_some_and(|z| z != node_zone && z != "all") {
+                    other_zones = true;
+                    continue;
+                }
+                candidates.push(Candidate { group, target: t, to });
+            }
+        }
+        if candidates.is_empty() {
+            let (disposition, code, reason) = match missing {
+                Some(what) => (Disposition::InsufficientInfo, BlockCode::ElbNotInSnapshot, Reason::BalancerNotInSnapshot { lb: lb.name.clone(), what }),
+                None if other_zones => (Disposition::Dropped, BlockCode::ElbNotCrossZone, Reason::NotCrossZone { lb: lb.name.clone(), zone: node_zone.clone() }),
+                None => (Disposition::Dropped, BlockCode::ElbNoTargets, Reason::NoTargets { lb: lb.name.clone(), groups }),
+            };
+            halt(fwd, disposition, code, reason);
+            return relayed(info, None, None);
+        }
+        // Every candidate, request and reply, decided without steps.
+        let node_ip = node_eni.primary_ip().unwrap_or(at.dst);
+        let leg_flow = |c: &Candidate<'m>, (ix, ip): (Ix, IpAddr), mode: Mode| {
+            let preserved = c.group.preserves_client_ip(lb.kind);
+            let (src_ip, src_port) = if preserved { (at.src, at.src_port) } else { (node_ip, DEFAULT_SOURCE_PORT) };
+            let dst_port = c.group.target_port(c.target).unwrap_or(at.dst_port);
+            Flow {
+                topo,
+                src: Endpoint::Eni { ix: node, ip: src_ip },
+                dst: Endpoint::Eni { ix, ip },
+                protocol: at.protocol,
+                src_port,
+                dst_port,
+                mode,
+                relay: Some(Relay { node, node_ip, preserved }),
+            }
+        };
+        let mut answers: Vec<Option<Trace>> = Vec::with_capacity(candidates.len());
+        for c in &candidates {
+            let preserved = c.group.preserves_client_ip(lb.kind);
+            let (verdict, blocked_by, health_check, answer) = match c.to {
+                Ok(to) => {
+                    let t = leg_flow(c, to, Mode::Verdict).walk(zone).0;
+                    let health = c.group.health_port(c.target).map(|port| {
+                        let hc = Flow { topo, src: Endpoint::Eni { ix: node, ip: node_ip }, dst: Endpoint::Eni { ix: to.0, ip: to.1 }, protocol: Protocol::Tcp, src_port: DEFAULT_SOURCE_PORT, dst_port: port, mode: Mode::Verdict, relay: Some(Relay { node, node_ip, preserved: false }) };
+                        hc.walk(zone).0.verdict
+                    });
+                    let blocked = t.blocked_by.as_ref().map(|b| TargetBlock { id: b.id.clone(), code: b.code });
+                    (t.verdict, blocked, health, Some(t))
+                }
+                Err(_) => (Verdict::Unknown, Some(TargetBlock { id: c.target.id.clone(), code: BlockCode::ElbTargetNotModelled }), None, None),
+            };
+            info.targets.push(TargetOutcome {
+                group: c.group.id.clone(),
+                target: c.target.id.clone(),
+                interface: c.to.ok().map(|(ix, _)| topo.model.enis[ix].id.to_string()),
+                address: c.to.ok().map(|(_, ip)| ip),
+                port: c.group.target_port(c.target),
+                health: c.target.health.clone(),
+                client_ip_preserved: preserved,
+                verdict,
+                blocked_by,
+                health_check,
+                traced: false,
+            });
+            answers.push(answer);
+        }
+        let rank = |v: Verdict| match v {
+            Verdict::Reachable => 0,
+            Verdict::Unknown => 1,
+            Verdict::NotReachable => 2,
+        };
+        let pick = (0..candidates.len()).min_by_key(|&i| rank(info.targets[i].verdict)).unwrap_or(0);
+        info.targets[pick].traced = true;
+        let c = &candidates[pick];
+        let (ix, ip) = match c.to {
+            Ok(to) => to,
+            Err(kind) => {
+                let reason = Reason::TargetNotModelled { lb: lb.name.clone(), target: c.target.id.clone(), kind: kind.to_string() };
+                halt(fwd, Disposition::InsufficientInfo, BlockCode::ElbTargetNotModelled, reason);
+                return relayed(info, None, None);
+            }
+        };
+        let (leg, choice) = if self.mode == Mode::Verdict {
+            (answers.swap_remove(pick).unwrap_or_else(|| leg_flow(c, (ix, ip), Mode::Verdict).walk(zone).0), None)
+        } else {
+            leg_flow(c, (ix, ip), self.mode).walk(zone)
+        };
+        // The listener's hop, then the second connection's request.
+        let preserved = c.group.preserves_client_ip(lb.kind);
+        let first = leg.forward.hops.first().map(|h| h.packet).unwrap_or(at);
+        fwd.hop(&lb.id, Kind::LoadBalancer, None, Action::Forward, &first, || Step::Listener {
+            port: listener.port,
+            protocol: listener.protocol.clone(),
+            group: c.group.id.clone(),
+            target: c.target.id.clone(),
+            target_ip: ip,
+            target_port: c.group.target_port(c.target).unwrap_or(at.dst_port),
+            client_ip: preserved,
+        });
+        fwd.hops.extend(leg.forward.hops.iter().cloned());
+        fwd.acls.extend(leg.forward.acls.iter().copied());
+        fwd.translated |= leg.forward.translated;
+        if leg.ret.is_none() {
+            // The second connection's request stopped: that stop is the answer.
+            fwd.disposition = leg.forward.disposition;
+            fwd.blocked = leg.blocked_by.clone();
+            fwd.fix = leg.fix.clone();
+            fwd.stopped = Some(StopAt { kind: Kind::LoadBalancer, direction: None, rule_number: None, code: leg.blocked_by.as_ref().map_or(BlockCode::ElbNoTargets, |b| b.code), subnet: None });
+            for a in &leg.assumptions {
+                if !fwd.assumptions.contains(a) {
+                    fwd.assumptions.push(a.clone());
+                }
+            }
+        }
+        relayed(info, Some(leg), choice)
+    }
+}
+
+/// The interface and address of target `t` of `group`, or what it is when the model cannot
+/// follow it.
+fn resolve_target(topo: &Topology<'_>, group: &TargetGroup, t: &Target) -> Result<(Ix, IpAddr), &'static str> {
+    match group.target_type {
+        TargetType::Instance => {
+            let inst = topo.instance(&t.id).ok_or("an instance not in the snapshot")?;
+            let ix = inst.enis.iter().find_map(|e| topo.eni_ix(e.as_str())).ok_or("an instance without an interface in the snapshot")?;
+            let ip = topo.model.enis[ix].primary_ip().ok_or("an instance without an address")?;
+            Ok((ix, ip))
+        }
+        TargetType::Ip => {
+            let ip: IpAddr = t.id.parse().map_err(|_| "an IP target that is not an address")?;
+            let owners = topo.enis_with_private(ip);
+            let ix = owners
+                .iter()
+                .copied()
+                .find(|&i| group.vpc.as_ref().is_some_and(|v| &topo.model.enis[i].vpc == v))
+                .or_else(|| owners.first().copied())
+                .ok_or("an IP address outside the modelled networks")?;
+            Ok((ix, ip))
+        }
+        TargetType::Lambda => Err("a Lambda function"),
+        TargetType::Alb => Err("an Application Load Balancer"),
+    }
+}
