@@ -1765,7 +1765,7 @@ mod tests {
     /// 10.1/16 -> peering) with `app1` and `app2`, `appb` 10.0.2.0/24 in zone b. B
     /// (10.1.0.0/16), peered with A: `peer1`. Every ACL allows everything unless a test
     /// changes it.
-    fn base() -> Value {
+    pub(super) fn base() -> Value {
         let allow_all = json!([
             {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
             {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]);
@@ -1830,7 +1830,7 @@ mod tests {
         v
     }
 
-    fn run(v: &Value, from: &str, to: &str, proto: Protocol, port: u16) -> Trace {
+    pub(super) fn run(v: &Value, from: &str, to: &str, proto: Protocol, port: u16) -> Trace {
         let (m, _) = build_model(&[Document { origin: "test".into(), region: None, value: v.clone() }]).unwrap();
         let t = Topology::new(&m);
         let ep = |s: &str| -> Endpoint {

@@ -275,3 +275,187 @@ fn resolve_target(topo: &Topology<'_>, group: &TargetGroup, t: &Target) -> Resul
         TargetType::Alb => Err("an Application Load Balancer"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{base, run};
+    use super::*;
+    use serde_json::{json, Value};
+
+    const LB: &str = "arn:aws:elasticloadbalancing:r:1:loadbalancer/net/web/1";
+    const TG: &str = "arn:aws:elasticloadbalancing:r:1:targetgroup/app/2";
+
+    /// `base()` plus a load balancer `web` of `kind` in subnet-pub (node `eni-lb`, 10.0.0.50,
+    /// public 54.0.0.50; groups `sg-lb` admitting 443 from anywhere when it has any) with a
+    /// TCP:443 listener forwarding to target group `app` (port 8080, `target_type`) holding
+    /// eni-app1 (10.0.1.10, instance i-app1) and eni-appb (10.0.2.10, instance i-appb).
+    /// sg-app admits 8080 from sg-lb only.
+    fn with_lb(kind: &str, target_type: &str, groups: bool) -> Value {
+        let mut v = base();
+        let code = if kind == "application" { "app" } else { "net" };
+        let (lb, tg) = (LB.replace("/net/", &format!("/{code}/")), TG);
+        let sgs: Vec<Value> = if groups { vec![json!({"GroupId": "sg-lb"})] } else { Vec::new() };
+        v["NetworkInterfaces"].as_array_mut().unwrap().push(json!({"NetworkInterfaceId": "eni-lb", "VpcId": "vpc-a", "SubnetId": "subnet-pub",
+            "PrivateIpAddress": "10.0.0.50", "InterfaceType": if kind == "network" { "network_load_balancer" } else { "interface" },
+            "Description": format!("ELB {code}/web/1"), "Groups": sgs, "Association": {"PublicIp": "54.0.0.50"}}));
+        v["SecurityGroups"].as_array_mut().unwrap().push(json!({"GroupId": "sg-lb", "VpcId": "vpc-a",
+            "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}));
+        v["SecurityGroups"][1]["IpPermissions"].as_array_mut().unwrap().push(json!({"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": "sg-lb"}]}));
+        v["Reservations"] = json!([{"Instances": [
+            {"InstanceId": "i-app1", "VpcId": "vpc-a", "SubnetId": "subnet-app", "NetworkInterfaces": [{"NetworkInterfaceId": "eni-app1"}]},
+            {"InstanceId": "i-appb", "VpcId": "vpc-a", "SubnetId": "subnet-appb", "NetworkInterfaces": [{"NetworkInterfaceId": "eni-appb"}]}]}]);
+        let ids = if target_type == "ip" { ["10.0.1.10", "10.0.2.10"] } else { ["i-app1", "i-appb"] };
+        v["LoadBalancers"] = json!([{"LoadBalancerArn": lb, "LoadBalancerName": "web", "Type": kind, "Scheme": "internet-facing", "VpcId": "vpc-a",
+            "AvailabilityZones": [{"ZoneName": "az-a", "SubnetId": "subnet-pub"}], "SecurityGroups": if groups { json!(["sg-lb"]) } else { json!([]) }}]);
+        v["LoadBalancerListeners"] = json!([{"LoadBalancerArn": lb, "Listeners": [{"ListenerArn": "l-1", "Port": 443, "Protocol": if kind == "application" { "HTTPS" } else { "TCP" },
+            "DefaultActions": [{"Type": "forward", "TargetGroupArn": tg}]}]}]);
+        v["TargetGroups"] = json!([{"TargetGroupArn": tg, "TargetGroupName": "app", "Protocol": if kind == "application" { "HTTP" } else { "TCP" }, "Port": 8080,
+            "TargetType": target_type, "VpcId": "vpc-a", "HealthCheckPort": "traffic-port"}]);
+        v["LoadBalancerTargetHealth"] = json!([{"TargetGroupArn": tg, "TargetHealthDescriptions": [
+            {"Target": {"Id": ids[0], "Port": 8080}, "TargetHealth": {"State": "healthy"}},
+            {"Target": {"Id": ids[1], "Port": 8080}, "TargetHealth": {"State": "healthy"}}]}]);
+        v["LoadBalancerAttributes"] = json!([{"LoadBalancerArn": lb, "Attributes": [{"Key": "load_balancing.cross_zone.enabled", "Value": "true"}]}]);
+        v
+    }
+
+    fn targets(t: &Trace) -> Vec<(String, Verdict)> {
+        t.balancer.as_ref().map(|b| b.targets.iter().map(|x| (x.target.clone(), x.verdict)).collect()).unwrap_or_default()
+    }
+
+    fn code(t: &Trace) -> &str {
+        t.blocked_by.as_ref().map(|b| b.code.as_str()).unwrap_or("")
+    }
+
+    #[test]
+    fn alb_connects_to_targets_from_its_own_addresses() {
+        let v = with_lb("application", "instance", true);
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert!(t.reachable, "{t:#?}");
+        // The second connection leaves the node from 10.0.0.50: sg-app admits it by sg-lb.
+        let second = t.forward.hops.iter().find(|h| h.id == "eni-app1" || h.id == "eni-appb").unwrap();
+        assert_eq!(second.packet.src, "10.0.0.50".parse::<IpAddr>().unwrap());
+        assert!(t.forward.hops.iter().any(|h| matches!(h.step, Step::Listener { client_ip: false, target_port: 8080, .. })));
+        assert!(t.ret.as_ref().unwrap().hops.iter().any(|h| h.step == Step::RelayReply));
+        assert!(targets(&t).iter().all(|(_, v)| *v == Verdict::Reachable));
+    }
+
+    #[test]
+    fn nlb_preserves_client_ip_so_target_sg_must_admit_the_client() {
+        // Instance targets of an NLB see the client's address: sg-app admits 8080 only from
+        // sg-lb, which the client is not in.
+        let v = with_lb("network", "instance", false);
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert_eq!((t.verdict, code(&t)), (Verdict::NotReachable, "ENI_SG_RULES_MISMATCH"), "{t:#?}");
+        assert!(targets(&t).iter().all(|(_, v)| *v == Verdict::NotReachable));
+        // Admitting the client's range on the target opens it, and the reply goes back
+        // through the node although the target's routes send 8.8.8.8 to the NAT gateway.
+        let mut v = v;
+        v["SecurityGroups"][1]["IpPermissions"].as_array_mut().unwrap().push(json!({"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}));
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert!(t.reachable, "{t:#?}");
+        let second = t.forward.hops.iter().find(|h| h.id == "eni-app1" || h.id == "eni-appb").unwrap();
+        assert_eq!(second.packet.src, "8.8.8.8".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn nlb_ip_targets_see_the_node_address_unless_preservation_is_on() {
+        let mut v = with_lb("network", "ip", false);
+        // sg-app admits 8080 from the node's subnet.
+        v["SecurityGroups"][1]["IpPermissions"].as_array_mut().unwrap().push(json!({"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.0.0.0/24"}]}));
+        assert!(run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443).reachable);
+        v["TargetGroupAttributes"] = json!([{"TargetGroupArn": TG, "Attributes": [{"Key": "preserve_client_ip.enabled", "Value": "true"}]}]);
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert_eq!(code(&t), "ENI_SG_RULES_MISMATCH", "{t:#?}");
+    }
+
+    #[test]
+    fn no_listener_on_the_port_refuses_the_connection() {
+        let v = with_lb("network", "instance", false);
+        let t = run(&v, "eni-web", "eni-lb", Protocol::Tcp, 444);
+        assert_eq!((t.verdict, code(&t)), (Verdict::NotReachable, "ELB_LISTENERS_MISMATCH"), "{t:#?}");
+        // A TCP listener takes no UDP.
+        let t = run(&v, "eni-web", "eni-lb", Protocol::Udp, 443);
+        assert_eq!(code(&t), "ELB_LISTENERS_MISMATCH");
+    }
+
+    #[test]
+    fn load_balancer_replies_on_every_ephemeral_port_must_pass_the_target_subnet_acl() {
+        // The node opens its connection from a port of 1024-65535: an ACL that lets replies
+        // out of the target's subnet only to 32768-65535 breaks some of them.
+        let mut v = with_lb("application", "instance", true);
+        v["NetworkAcls"].as_array_mut().unwrap().push(json!({"NetworkAclId": "acl-app", "VpcId": "vpc-a", "IsDefault": false,
+            "Associations": [{"SubnetId": "subnet-app"}, {"SubnetId": "subnet-appb"}], "Entries": [
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+            {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 32768, "To": 65535}}]}));
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert_eq!((t.verdict, code(&t)), (Verdict::NotReachable, "SUBNET_ACL_RESTRICTION"), "{t:#?}");
+        assert_eq!(t.blocked_by.as_ref().unwrap().path, PathKind::Return);
+        let why = crate::report::words::explanation(t.blocked_by.as_ref().unwrap());
+        assert!(why.contains("load balancer node at 10.0.0.50") && why.contains("1024-32767"), "{why}");
+    }
+
+    #[test]
+    fn nlb_without_cross_zone_forwards_only_to_targets_in_its_zone() {
+        let mut v = with_lb("network", "ip", false);
+        v["SecurityGroups"][1]["IpPermissions"].as_array_mut().unwrap().push(json!({"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.0.0.0/24"}]}));
+        v["LoadBalancerAttributes"] = json!([]);
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert!(t.reachable);
+        assert_eq!(targets(&t).iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), ["10.0.1.10"], "only the az-a target");
+        // With no target in the node's zone the node cannot forward.
+        v["LoadBalancerTargetHealth"][0]["TargetHealthDescriptions"].as_array_mut().unwrap().remove(0);
+        assert_eq!(code(&run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443)), "ELB_NOT_CROSSZONE");
+    }
+
+    #[test]
+    fn listener_without_targets_in_service_refuses_the_connection() {
+        let mut v = with_lb("application", "instance", true);
+        for d in v["LoadBalancerTargetHealth"][0]["TargetHealthDescriptions"].as_array_mut().unwrap() {
+            d["TargetHealth"]["State"] = json!("draining");
+        }
+        assert_eq!(code(&run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443)), "ELB_NO_TARGETS");
+    }
+
+    #[test]
+    fn load_balancer_without_listeners_or_targets_in_the_snapshot_is_unknown() {
+        let mut v = with_lb("application", "instance", true);
+        v.as_object_mut().unwrap().remove("LoadBalancerTargetHealth");
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert_eq!((t.verdict, code(&t)), (Verdict::Unknown, "ELB_NOT_IN_SNAPSHOT"));
+        v.as_object_mut().unwrap().remove("LoadBalancerListeners");
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert_eq!((t.verdict, code(&t)), (Verdict::Unknown, "ELB_NOT_IN_SNAPSHOT"));
+    }
+
+    #[test]
+    fn lambda_targets_are_not_followed() {
+        let mut v = with_lb("application", "instance", true);
+        v["TargetGroups"][0]["TargetType"] = json!("lambda");
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert_eq!((t.verdict, code(&t)), (Verdict::Unknown, "ELB_TARGET_NOT_MODELLED"));
+    }
+
+    #[test]
+    fn one_target_blocked_and_another_reachable_are_both_named() {
+        let mut v = with_lb("application", "instance", true);
+        // eni-appb gets a group that admits nothing.
+        v["SecurityGroups"].as_array_mut().unwrap().push(json!({"GroupId": "sg-closed", "VpcId": "vpc-a", "IpPermissions": [], "IpPermissionsEgress": []}));
+        v["NetworkInterfaces"][3]["Groups"] = json!([{"GroupId": "sg-closed"}]);
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert!(t.reachable, "a connection gets through to the reachable target");
+        let b = t.balancer.as_ref().unwrap();
+        let appb = b.targets.iter().find(|x| x.target == "i-appb").unwrap();
+        assert_eq!((appb.verdict, appb.health_check, appb.traced), (Verdict::NotReachable, Some(Verdict::NotReachable), false));
+        assert!(b.targets.iter().any(|x| x.target == "i-app1" && x.traced && x.verdict == Verdict::Reachable));
+    }
+
+    #[test]
+    fn internal_load_balancer_has_no_public_address() {
+        let mut v = with_lb("application", "instance", true);
+        v["NetworkInterfaces"][5].as_object_mut().unwrap().remove("Association");
+        let t = run(&v, "8.8.8.8", "eni-lb", Protocol::Tcp, 443);
+        assert_eq!(code(&t), "NO_PUBLIC_ADDRESS");
+        assert_eq!(t.fix, None, "no Elastic IP on a load balancer's node");
+    }
+}
