@@ -25,7 +25,8 @@ use serde::Serialize;
 use std::fmt;
 use std::net::IpAddr;
 
-pub use path::evaluate_verdict;
+pub use path::{evaluate_through, evaluate_verdict};
+pub use path::balance::resolve_target as load_balancer_target;
 
 /// The default ephemeral source port of a client when the user gives none: 49152 lies in
 /// every documented ephemeral range (Linux 32768-60999, Windows 49152-65535, NAT gateway,

@@ -14,7 +14,7 @@ use crate::topology::{Ix, Topology};
 use ipnet::IpNet;
 use std::net::IpAddr;
 
-mod balance;
+pub(super) mod balance;
 
 /// One end of a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1216,19 +1216,27 @@ impl<'t, 'm> Walk<'t, 'm> {
 
 /// Evaluates the flow `src -> dst` and its reply, keeping every step.
 pub fn evaluate(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16) -> Trace {
-    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Steps)
+    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Steps, None)
+}
+
+/// [`evaluate`] for a destination that is a load balancer's node, following only target
+/// `target` (an instance id or an IP target's address) behind its listener: whether the
+/// source reaches that target through the load balancer.
+pub fn evaluate_through(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16, target: &str) -> Trace {
+    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Steps, Some(target))
 }
 
 /// [`evaluate`] without the steps: the same walk, verdict, dispositions, ACL crossings,
 /// `blocked_by` and fix, with no hops kept. For analyses that decide many flows and render
 /// none of them (`analysis::matrix`).
 pub fn evaluate_verdict(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16) -> Trace {
-    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Verdict)
+    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Verdict, None)
 }
 
-fn walk_flow(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16, mode: Mode) -> Trace {
+#[allow(clippy::too_many_arguments)]
+fn walk_flow<'t>(topo: &'t Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16, mode: Mode, pin: Option<&'t str>) -> Trace {
     let (src, dst) = align_families(topo, *src, *dst);
-    let flow = Flow { topo, src, dst, protocol, src_port, dst_port, mode, relay: None };
+    let flow = Flow { topo, src, dst, protocol, src_port, dst_port, mode, relay: None, pin };
     let (first, choice) = flow.walk(None);
     let Some(choice) = choice else { return first };
     // The transit gateway picks a zone the snapshot cannot predict: evaluate every zone it
@@ -1405,6 +1413,8 @@ struct Flow<'t, 'm> {
     mode: Mode,
     /// Set on a load balancer's connection to a target: the node that opened it.
     relay: Option<Relay>,
+    /// Follow only this target (instance id or address) behind a load balancer.
+    pin: Option<&'t str>,
 }
 
 /// A load balancer's connection to a target: the node that opened it, and whether it kept
@@ -1438,7 +1448,7 @@ impl<'t, 'm> Flow<'t, 'm> {
         let (end, relayed) = match end {
             End::Delivered { eni, packet: at } if self.relay.is_none() && self.topo.lb_of_eni(eni).is_some() => {
                 let r = self.balance(&mut fwd, eni, at, zone);
-                let through = r.as_ref().is_some_and(|r| r.leg.as_ref().is_some_and(|t| t.ret.is_some()));
+                let through = r.as_ref().is_some_and(|r| r.answered || r.leg.as_ref().is_some_and(|t| t.ret.is_some()));
                 (if through { End::Delivered { eni, packet: at } } else { End::Stopped }, r)
             }
             e => (e, None),

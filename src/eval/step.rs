@@ -25,6 +25,9 @@ pub enum Step {
     Listener { port: u16, protocol: String, group: String, target: String, target_ip: IpAddr, target_port: u16, client_ip: bool },
     /// Load balancer `hop.id` relayed the target's reply to the client's connection.
     RelayReply,
+    /// Listener `port`/`protocol` of load balancer `hop.id` answers itself (`action`:
+    /// `redirect`, `fixed-response`): no target is involved.
+    ListenerAnswers { port: u16, protocol: String, action: String },
     /// A network ACL admitted the packet entering (`hop.direction` ingress) or leaving
     /// `subnet`, by `entry`.
     Acl { subnet: String, entry: Option<NaclEntry> },

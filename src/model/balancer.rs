@@ -45,6 +45,9 @@ pub struct Listener {
     /// Target groups only some requests reach (ALB rules on host, path or header): a
     /// packet's addresses and ports cannot say which.
     pub conditional_target_groups: Vec<String>,
+    /// The default action answers on the load balancer itself (`redirect`,
+    /// `fixed-response`), with no target.
+    pub answers_itself: Option<String>,
 }
 
 impl Listener {

@@ -81,6 +81,9 @@ pub fn hop_detail(h: &Hop) -> String {
             let target = if target == &target_ip.to_string() { target.clone() } else { format!("{target} ({target_ip})") };
             format!("listener {protocol}:{port} of {lb} forwards to target group {}: a new connection to {target} port {target_port}, {from}", n(group))
         }
+        Step::ListenerAnswers { port, protocol, action } => {
+            format!("listener {protocol}:{port} of {} answers itself ({action}): no target is involved", h.name.as_deref().unwrap_or(&h.id))
+        }
         Step::RelayReply => format!("{} relays the target's reply on the client's connection", h.name.as_deref().unwrap_or(&h.id)),
         Step::Acl { subnet, .. } => {
             let side = if h.direction == Some(Direction::Ingress) { "entering" } else { "leaving" };

@@ -129,12 +129,19 @@ pub(super) fn load_balancers(raw: &mut Raw, m: &mut Model, w: &mut Warnings) {
                         .flat_map(|r| r.actions.iter().flat_map(forwards))
                         .collect();
                     conditional.retain(|g| !target_groups.contains(g));
+                    let answers_itself = l
+                        .default_actions
+                        .iter()
+                        .filter_map(|a| a.r#type.as_deref())
+                        .find(|t| t.eq_ignore_ascii_case("redirect") || t.eq_ignore_ascii_case("fixed-response"))
+                        .map(str::to_string);
                     Some(Listener {
                         id: listener_arn,
                         port: port(l.port)?,
                         protocol: l.protocol.clone().unwrap_or_default(),
                         target_groups,
                         conditional_target_groups: conditional.into_iter().collect(),
+                        answers_itself,
                     })
                 })
                 .collect();
@@ -198,6 +205,7 @@ fn classic_listeners(lb: &aws::LoadBalancer, name: &str, m: &mut Model) -> Vec<L
             protocol: l.protocol.clone().unwrap_or_default(),
             target_groups: vec![group],
             conditional_target_groups: Vec::new(),
+            answers_itself: None,
         });
     }
     out

@@ -12,6 +12,8 @@ use super::*;
 pub(super) struct Relayed {
     /// The node-to-target flow the trace follows, request and reply.
     pub leg: Option<Trace>,
+    /// The listener answered itself: the connection ends at the node.
+    pub answered: bool,
     /// The load balancer, listener and per-target answers.
     pub info: Balanced,
     /// A zone choice the followed leg left open.
@@ -93,7 +95,7 @@ impl<'t, 'm> Flow<'t, 'm> {
             listener: None,
             targets: Vec::new(),
         };
-        let relayed = |info: Balanced, leg: Option<Trace>, choice: Option<ZoneChoice>| Some(Relayed { leg, info, choice, lb: lb.id.clone() });
+        let relayed = |info: Balanced, leg: Option<Trace>, choice: Option<ZoneChoice>| Some(Relayed { leg, answered: false, info, choice, lb: lb.id.clone() });
         let halt = |fwd: &mut Walk<'t, 'm>, disposition: Disposition, code: BlockCode, reason: Reason| {
             fwd.halt(disposition, &lb.id, Kind::LoadBalancer, code, &at, || reason);
         };
@@ -113,6 +115,10 @@ impl<'t, 'm> Flow<'t, 'm> {
             }
         };
         info.listener = Some(ListenerRef { port: listener.port, protocol: listener.protocol.clone() });
+        if let (Some(action), true) = (&listener.answers_itself, listener.target_groups.is_empty()) {
+            fwd.hop(&lb.id, Kind::LoadBalancer, None, Action::Deliver, &at, || Step::ListenerAnswers { port: listener.port, protocol: listener.protocol.clone(), action: action.clone() });
+            return Some(Relayed { leg: None, answered: true, info, choice: None, lb: lb.id.clone() });
+        }
         // The target groups and their targets in service.
         let mut candidates: Vec<Candidate<'m>> = Vec::new();
         let mut missing: Option<String> = None;
@@ -142,6 +148,9 @@ impl<'t, 'm> Flow<'t, 'm> {
                 candidates.push(Candidate { group, target: t, to });
             }
         }
+        if let Some(pin) = self.pin {
+            candidates.retain(|c| c.target.id == pin);
+        }
         if candidates.is_empty() {
             let (disposition, code, reason) = match missing {
                 Some(what) => (Disposition::InsufficientInfo, BlockCode::ElbNotInSnapshot, Reason::BalancerNotInSnapshot { lb: lb.name.clone(), what }),
@@ -166,6 +175,7 @@ impl<'t, 'm> Flow<'t, 'm> {
                 dst_port,
                 mode,
                 relay: Some(Relay { node, node_ip, preserved }),
+                pin: None,
             }
         };
         let mut answers: Vec<Option<Trace>> = Vec::with_capacity(candidates.len());
@@ -175,7 +185,7 @@ impl<'t, 'm> Flow<'t, 'm> {
                 Ok(to) => {
                     let t = leg_flow(c, to, Mode::Verdict).walk(zone).0;
                     let health = c.group.health_port(c.target).map(|port| {
-                        let hc = Flow { topo, src: Endpoint::Eni { ix: node, ip: node_ip }, dst: Endpoint::Eni { ix: to.0, ip: to.1 }, protocol: Protocol::Tcp, src_port: DEFAULT_SOURCE_PORT, dst_port: port, mode: Mode::Verdict, relay: Some(Relay { node, node_ip, preserved: false }) };
+                        let hc = Flow { topo, src: Endpoint::Eni { ix: node, ip: node_ip }, dst: Endpoint::Eni { ix: to.0, ip: to.1 }, protocol: Protocol::Tcp, src_port: DEFAULT_SOURCE_PORT, dst_port: port, mode: Mode::Verdict, relay: Some(Relay { node, node_ip, preserved: false }), pin: None };
                         hc.walk(zone).0.verdict
                     });
                     let blocked = t.blocked_by.as_ref().map(|b| TargetBlock { id: b.id.clone(), code: b.code });
@@ -252,7 +262,7 @@ impl<'t, 'm> Flow<'t, 'm> {
 
 /// The interface and address of target `t` of `group`, or what it is when the model cannot
 /// follow it.
-fn resolve_target(topo: &Topology<'_>, group: &TargetGroup, t: &Target) -> Result<(Ix, IpAddr), &'static str> {
+pub fn resolve_target(topo: &Topology<'_>, group: &TargetGroup, t: &Target) -> Result<(Ix, IpAddr), &'static str> {
     match group.target_type {
         TargetType::Instance => {
             let inst = topo.instance(&t.id).ok_or("an instance not in the snapshot")?;
