@@ -257,6 +257,7 @@ pub struct NetworkInterface {
     pub attachment: Option<EniAttachment>,
     pub requester_id: Option<String>,
     pub requester_managed: bool,
+    pub source_dest_check: Option<bool>,
     pub tag_set: Vec<Tag>,
     /// Instances' embedded interfaces use `Tags`? No: they carry none; kept for symmetry.
     pub tags: Vec<Tag>,
@@ -898,4 +899,197 @@ pub struct AttributeSet {
 pub struct KeyValue {
     pub key: String,
     pub value: String,
+}
+
+/// One element of `Firewalls`: a `network-firewall describe-firewall` output.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FirewallDescription {
+    pub firewall: NfwFirewall,
+    pub firewall_status: Option<NfwStatus>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwFirewall {
+    pub firewall_name: Option<String>,
+    pub firewall_arn: Option<String>,
+    pub firewall_policy_arn: Option<String>,
+    pub vpc_id: Option<String>,
+    pub subnet_mappings: Vec<NfwSubnetMapping>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwSubnetMapping {
+    pub subnet_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwStatus {
+    pub status: Option<String>,
+    pub sync_states: std::collections::BTreeMap<String, NfwSyncState>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwSyncState {
+    pub attachment: Option<NfwAttachment>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwAttachment {
+    pub subnet_id: Option<String>,
+    pub endpoint_id: Option<String>,
+    pub status: Option<String>,
+}
+
+/// One element of `FirewallPolicies`: a `describe-firewall-policy` output.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FirewallPolicyDescription {
+    pub firewall_policy_response: NfwPolicyResponse,
+    pub firewall_policy: NfwPolicy,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwPolicyResponse {
+    pub firewall_policy_name: Option<String>,
+    pub firewall_policy_arn: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwPolicy {
+    pub stateless_rule_group_references: Vec<NfwGroupRef>,
+    pub stateless_default_actions: Vec<String>,
+    pub stateless_fragment_default_actions: Vec<String>,
+    pub stateful_rule_group_references: Vec<NfwGroupRef>,
+    pub stateful_default_actions: Vec<String>,
+    pub stateful_engine_options: Option<NfwEngineOptions>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwGroupRef {
+    pub resource_arn: Option<String>,
+    pub priority: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwEngineOptions {
+    pub rule_order: Option<String>,
+}
+
+/// One element of `RuleGroups`: a `describe-rule-group` output.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RuleGroupDescription {
+    pub rule_group_response: NfwRuleGroupResponse,
+    pub rule_group: NfwRuleGroup,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRuleGroupResponse {
+    pub rule_group_name: Option<String>,
+    pub rule_group_arn: Option<String>,
+    pub r#type: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRuleGroup {
+    pub rule_variables: Option<NfwRuleVariables>,
+    pub rules_source: NfwRulesSource,
+    pub stateful_rule_options: Option<NfwEngineOptions>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRuleVariables {
+    #[serde(rename = "IPSets")]
+    pub ip_sets: std::collections::BTreeMap<String, NfwIpSet>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwIpSet {
+    pub definition: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRulesSource {
+    pub rules_string: Option<String>,
+    pub rules_source_list: Option<serde_json::Value>,
+    pub stateful_rules: Vec<NfwStatefulRule>,
+    pub stateless_rules_and_custom_actions: Option<NfwStatelessRules>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwStatefulRule {
+    pub action: Option<String>,
+    pub header: NfwHeader,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwHeader {
+    pub protocol: Option<String>,
+    pub source: Option<String>,
+    pub source_port: Option<String>,
+    pub direction: Option<String>,
+    pub destination: Option<String>,
+    pub destination_port: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwStatelessRules {
+    pub stateless_rules: Vec<NfwStatelessRule>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwStatelessRule {
+    pub priority: Option<i64>,
+    pub rule_definition: NfwRuleDefinition,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRuleDefinition {
+    pub match_attributes: NfwMatch,
+    pub actions: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwMatch {
+    pub sources: Vec<NfwAddress>,
+    pub destinations: Vec<NfwAddress>,
+    pub source_ports: Vec<NfwPortRange>,
+    pub destination_ports: Vec<NfwPortRange>,
+    pub protocols: Vec<i64>,
+    #[serde(rename = "TCPFlags")]
+    pub tcp_flags: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwAddress {
+    pub address_definition: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwPortRange {
+    pub from_port: Option<i64>,
+    pub to_port: Option<i64>,
 }

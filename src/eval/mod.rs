@@ -7,6 +7,7 @@
 //! rule the walker encodes has a unit test named after it (see `path.rs`).
 
 pub mod fix;
+pub mod firewall;
 mod gate;
 pub mod nacl;
 mod path;
@@ -157,8 +158,10 @@ pub enum Kind {
     VpcEndpoint,
     /// A virtual private gateway or other exit.
     VpnGateway,
-    /// A load balancer (not modelled as a hop yet).
+    /// A load balancer (its listener, or its relay of a target's reply).
     LoadBalancer,
+    /// An AWS Network Firewall.
+    NetworkFirewall,
     /// Addresses on the internet, outside the modelled networks.
     Internet,
     /// Addresses of an on-premises network, reached through a virtual private gateway or a

@@ -15,6 +15,8 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 
 pub(super) mod balance;
+#[cfg(test)]
+mod inspection_tests;
 
 /// One end of a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +131,10 @@ struct Walk<'t, 'm> {
     /// On the reply of a load balancer's connection to a target: the node's address, whose
     /// source port was picked from 1024-65535.
     relay_ip: Option<IpAddr>,
+    /// The firewalls this leg went through, with whether their stateful engine passed it.
+    inspected: Vec<(Ix, bool)>,
+    /// On the reply: the firewalls whose stateful engine passed the request.
+    inspected_request: Vec<Ix>,
 }
 
 /// What a walk collects. Every mode walks the same rules; they differ only in what they
@@ -241,6 +247,8 @@ impl<'t, 'm> Walk<'t, 'm> {
             sampled_ports: true,
             assumptions: Vec::new(),
             relay_ip: None,
+            inspected: Vec::new(),
+            inspected_request: Vec::new(),
         }
     }
 
@@ -465,6 +473,114 @@ impl<'t, 'm> Walk<'t, 'm> {
         self.route_from(sub, p, Arrival::Origin)
     }
 
+    /// Through firewall `fi`'s endpoint `ei`, from subnet `from` (a route) or from a
+    /// gateway (ingress routing): the firewall subnet's ACL, the firewall's policy, then the
+    /// firewall subnet's route table.
+    fn through_firewall(&mut self, fi: Ix, ei: usize, from: Option<Ix>, p: Packet) -> End {
+        let topo = self.topo;
+        let fw = &topo.model.firewalls[fi];
+        let ep = &fw.endpoints[ei];
+        let Some(fsub) = topo.subnet_ix(ep.subnet.as_str()) else {
+            return self.missing_subnet(ep.subnet.as_str(), ep.endpoint.as_str(), &p);
+        };
+        if from != Some(fsub) {
+            if let Some(from) = from {
+                if !self.nacl(from, Direction::Egress, &p) {
+                    return End::Stopped;
+                }
+            }
+            if !self.nacl(fsub, Direction::Ingress, &p) {
+                return End::Stopped;
+            }
+        }
+        let reply = self.path == PathKind::Return;
+        let inspected = self.inspected_request.contains(&fi);
+        match super::firewall::decide(topo, fw, &p, reply, inspected) {
+            super::firewall::FwDecision::Pass { stateful, by } => {
+                self.hop(fw.id.as_str(), Kind::NetworkFirewall, None, Action::Allow, &p, || Step::Inspected { endpoint: ep.endpoint.to_string(), by, stateful });
+                self.inspected.push((fi, stateful));
+            }
+            super::firewall::FwDecision::Drop { by, asymmetric } => {
+                let (code, reason) = if asymmetric {
+                    (BlockCode::AsymmetricInspection, Reason::AsymmetricInspection { firewall: fw.name.clone(), by: Some(by) })
+                } else {
+                    (BlockCode::FirewallDrop, Reason::FirewallDrops { firewall: fw.name.clone(), by })
+                };
+                return self.halt(Disposition::Dropped, fw.id.as_str(), Kind::NetworkFirewall, code, &p, || reason);
+            }
+            super::firewall::FwDecision::Undecided { why } => {
+                let at = Stop::new(Disposition::InsufficientInfo, fw.id.as_str(), Kind::NetworkFirewall, BlockCode::FirewallUndecided);
+                self.defer(at, &p, |_| Why::new(Reason::FirewallUndecided { firewall: fw.name.clone(), why }));
+                self.inspected.push((fi, true));
+            }
+        }
+        self.route_from(fsub, p, Arrival::Origin)
+    }
+
+    /// Through a Gateway Load Balancer endpoint that is not a Network Firewall's: the
+    /// appliances behind it decide what the snapshot cannot tell, so the walk notes it and
+    /// goes on from the endpoint's subnet (a later certain stop still decides).
+    fn through_gwlb_endpoint(&mut self, id: &VpceId, from: Option<Ix>, p: Packet) -> End {
+        let topo = self.topo;
+        let sub = topo.vpc_endpoint(id.as_str()).and_then(|e| e.enis.iter().find_map(|x| topo.eni_ix(x.as_str()))).and_then(|x| topo.eni_subnet_ix(x));
+        let Some(esub) = sub else {
+            return self.halt(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, BlockCode::ApplianceNotModelled, &p, || Reason::GwlbEndpoint { endpoint: id.to_string() });
+        };
+        if from != Some(esub) {
+            if let Some(from) = from {
+                if !self.nacl(from, Direction::Egress, &p) {
+                    return End::Stopped;
+                }
+            }
+            if !self.nacl(esub, Direction::Ingress, &p) {
+                return End::Stopped;
+            }
+        }
+        let at = Stop::new(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, BlockCode::ApplianceNotModelled);
+        self.defer(at, &p, |_| Why::new(Reason::GwlbEndpoint { endpoint: id.to_string() }));
+        self.route_from(esub, p, Arrival::Origin)
+    }
+
+    /// Through an appliance interface a route names (`target`: an `eni-` or an instance):
+    /// the packet enters it through its subnet's ACL and its security groups, which needs
+    /// source/destination check off; what the appliance's software does is not in the
+    /// snapshot (noted, a later certain stop still decides); it leaves through its groups
+    /// and its subnet's route table.
+    fn through_appliance(&mut self, target: &str, from: Option<Ix>, p: Packet) -> End {
+        let topo = self.topo;
+        let ix = topo.eni_ix(target).or_else(|| topo.instance(target).and_then(|i| i.enis.iter().find_map(|e| topo.eni_ix(e.as_str()))));
+        let Some(ix) = ix else {
+            return self.halt(Disposition::InsufficientInfo, target, Kind::NetworkInterface, BlockCode::ApplianceNotModelled, &p, || Reason::ApplianceRoute { target: target.to_string() });
+        };
+        let e = self.eni(ix);
+        let Some(asub) = topo.eni_subnet_ix(ix) else {
+            return self.missing_subnet(e.subnet.as_str(), e.id.as_str(), &p);
+        };
+        if from != Some(asub) {
+            if let Some(from) = from {
+                if !self.nacl(from, Direction::Egress, &p) {
+                    return End::Stopped;
+                }
+            }
+            if !self.nacl(asub, Direction::Ingress, &p) {
+                return End::Stopped;
+            }
+        }
+        if e.source_dest_check && !e.owns(p.dst) {
+            return self.halt(Disposition::Dropped, e.id.as_str(), Kind::NetworkInterface, BlockCode::SourceDestCheck, &p, || Reason::SourceDestCheck { eni: e.id.to_string() });
+        }
+        if !self.security_groups(ix, Direction::Ingress, &p) {
+            return End::Stopped;
+        }
+        self.hop(e.id.as_str(), Kind::NetworkInterface, None, Action::Forward, &p, || Step::Appliance);
+        let at = Stop::new(Disposition::InsufficientInfo, e.id.as_str(), Kind::NetworkInterface, BlockCode::ApplianceNotModelled);
+        self.defer(at, &p, |_| Why::new(Reason::ApplianceForwards { eni: e.id.to_string() }));
+        if !self.security_groups(ix, Direction::Egress, &p) {
+            return End::Stopped;
+        }
+        self.route_from(asub, p, Arrival::Origin)
+    }
+
     /// The reply of a load balancer's connection that kept the client's address: it goes
     /// from target `from` back to node `node` whatever the target's routes say about the
     /// client (the load balancer's data plane carries it), through the ACLs of both subnets.
@@ -656,9 +772,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 let cidr_route = matches!(m.route.dest, RouteDest::Cidr(_));
                 self.via_endpoint(e, &vpc, sub, p, arrival, cidr_route)
             }
-            RouteTarget::Interface(_) | RouteTarget::Instance(_) => {
-                self.halt(Disposition::InsufficientInfo, target, Kind::NetworkInterface, BlockCode::ApplianceNotModelled, &p, || Reason::ApplianceRoute { target: target.to_string() })
-            }
+            RouteTarget::Interface(_) | RouteTarget::Instance(_) => self.through_appliance(target, Some(sub), p),
             RouteTarget::VpnGateway(g) => {
                 if !self.nacl(sub, Direction::Egress, &p) {
                     return End::Stopped;
@@ -973,14 +1087,15 @@ impl<'t, 'm> Walk<'t, 'm> {
     }
 
     fn via_endpoint(&mut self, id: &VpceId, vpc: &VpcId, sub: Ix, p: Packet, arrival: Arrival, cidr_route: bool) -> End {
+        if let Some((fi, ei)) = self.topo.firewall_endpoint(id.as_str()) {
+            return self.through_firewall(fi, ei, Some(sub), p);
+        }
         let ep = self.topo.vpc_endpoint(id.as_str());
         let (kind, info) = (Kind::VpcEndpoint, Disposition::InsufficientInfo);
         let endpoint = || id.to_string();
         match ep.map(|e| e.kind) {
             Some(VpceKind::Gateway) => {}
-            Some(VpceKind::GatewayLoadBalancer) => {
-                return self.halt(info, id.as_str(), kind, BlockCode::ApplianceNotModelled, &p, || Reason::GwlbEndpoint { endpoint: endpoint() });
-            }
+            Some(VpceKind::GatewayLoadBalancer) => return self.through_gwlb_endpoint(id, Some(sub), p),
             // Only Gateway Load Balancer endpoints (Network Firewall's among them) are the
             // target of a CIDR route; gateway endpoints take a prefix-list route.
             None if cidr_route => return self.halt(info, id.as_str(), kind, BlockCode::ApplianceNotModelled, &p, || Reason::CidrRouteToMissingEndpoint { endpoint: endpoint() }),
@@ -1163,6 +1278,21 @@ impl<'t, 'm> Walk<'t, 'm> {
             return None;
         }
         let target = m.route.target.id().to_string();
+        let route_hop = |w: &mut Self| w.hop(rt.id.as_str(), Kind::RouteTable, None, Action::Forward, p, || Step::Route { subnet: g.to_string(), prefix: m.prefix, target: target.clone() });
+        match &m.route.target {
+            RouteTarget::VpcEndpoint(e) if self.topo.firewall_endpoint(e.as_str()).is_some() || self.topo.vpc_endpoint(e.as_str()).is_some_and(|x| x.kind == VpceKind::GatewayLoadBalancer) => {
+                route_hop(self);
+                return Some(match self.topo.firewall_endpoint(e.as_str()) {
+                    Some((fi, ei)) => self.through_firewall(fi, ei, None, *p),
+                    None => self.through_gwlb_endpoint(e, None, *p),
+                });
+            }
+            RouteTarget::Interface(_) | RouteTarget::Instance(_) => {
+                route_hop(self);
+                return Some(self.through_appliance(&target, None, *p));
+            }
+            _ => {}
+        }
         let at = Stop::new(Disposition::InsufficientInfo, rt.id.as_str(), Kind::RouteTable, BlockCode::IngressRoutingToAppliance);
         Some(self.stop(at, p, |_| {
             Why::new(Reason::IngressRoutingToAppliance { table: rt.id.to_string(), target: target.clone() }).rule(Some(Rule::Route { prefix: m.prefix, target }))
@@ -1457,6 +1587,7 @@ impl<'t, 'm> Flow<'t, 'm> {
             fwd.open_choice.get_or_insert(c);
         }
         let fwd_door = fwd.door.clone();
+        let fwd_inspected: Vec<(Ix, bool)> = std::mem::take(&mut fwd.inspected);
         let fwd_pending = fwd.take_pending();
         let mut choice = fwd.open_choice.take();
         let mut assumptions = fwd.take_assumptions();
@@ -1473,6 +1604,7 @@ impl<'t, 'm> Flow<'t, 'm> {
 
         // The reply, from wherever the request ended.
         let mut back = self.leg(PathKind::Return, nat, zone);
+        back.inspected_request = fwd_inspected.iter().filter(|(_, stateful)| *stateful).map(|(f, _)| *f).collect();
         if let Some(r) = self.relay.filter(|r| !r.preserved) {
             back.relay_ip = Some(r.node_ip);
         }
@@ -1507,6 +1639,15 @@ impl<'t, 'm> Flow<'t, 'm> {
                 _ => Reason::ReplyNotAReply { at },
             };
             back.halt(Disposition::Dropped, "return-path", Kind::Vpc, BlockCode::AsymmetricReturn, &at, || reason);
+        }
+        // A stateful firewall that passed the request must see the reply.
+        if let (false, Some(&fi)) = (matches!(ret_end, End::Stopped), back.inspected_request.iter().find(|f| !back.inspected.iter().any(|(g, _)| g == *f))) {
+            let fw = &self.topo.model.firewalls[fi];
+            let at = match &ret_end {
+                End::Delivered { packet, .. } | End::Exited { packet, .. } => *packet,
+                End::Stopped => packet,
+            };
+            back.halt(Disposition::Dropped, fw.id.as_str(), Kind::NetworkFirewall, BlockCode::AsymmetricInspection, &at, || Reason::AsymmetricInspection { firewall: fw.name.clone(), by: None });
         }
         if choice.is_none() {
             choice = back.open_choice.take();
@@ -2641,7 +2782,9 @@ mod tests {
             Kind::VpnGateway => m.vpn_gateways.iter().any(|g| g.id == id),
             Kind::Internet => id == "internet",
             Kind::OnPremises => id == "onprem",
-            Kind::LoadBalancer | Kind::Vpc => false,
+            Kind::LoadBalancer => t.lb_ix(id).is_some(),
+            Kind::NetworkFirewall => m.firewalls.iter().any(|f| f.id == id),
+            Kind::Vpc => false,
         }
     }
 

@@ -25,6 +25,12 @@ pub enum Step {
     Listener { port: u16, protocol: String, group: String, target: String, target_ip: IpAddr, target_port: u16, client_ip: bool },
     /// Load balancer `hop.id` relayed the target's reply to the client's connection.
     RelayReply,
+    /// Firewall `hop.id` let the packet through endpoint `endpoint`, by `by` (`stateful`:
+    /// its stateful engine passed it and expects the reply through the same firewall).
+    Inspected { endpoint: String, by: String, stateful: bool },
+    /// The packet entered appliance interface `hop.id` (source/destination check off), which
+    /// forwards it on (what its software does is not in the snapshot).
+    Appliance,
     /// Listener `port`/`protocol` of load balancer `hop.id` answers itself (`action`:
     /// `redirect`, `fixed-response`): no target is involved.
     ListenerAnswers { port: u16, protocol: String, action: String },
@@ -286,6 +292,18 @@ pub enum Reason {
     /// A target (`target`, of kind `kind`) the model cannot follow: a Lambda function, an
     /// ALB behind an NLB, an IP address outside the modelled networks.
     TargetNotModelled { lb: String, target: String, kind: String },
+    /// Firewall `firewall` drops the packet, by `by`.
+    FirewallDrops { firewall: String, by: String },
+    /// What firewall `firewall` does with the packet cannot be told: `why`.
+    FirewallUndecided { firewall: String, why: String },
+    /// The request went through firewall `firewall`'s stateful engine and the reply does not
+    /// come back through it (or the reply reached a stateful engine that never saw the request).
+    AsymmetricInspection { firewall: String, by: Option<String> },
+    /// Interface `eni` is the target of a route but has source/destination check on: it drops
+    /// traffic not addressed to it.
+    SourceDestCheck { eni: String },
+    /// Appliance `eni` forwards the packet; its software's policy is not in the snapshot.
+    ApplianceForwards { eni: String },
 }
 
 /// Why an outside private address has no route to an interface.
@@ -545,6 +563,14 @@ block_codes! {
     ElbNotCrossZone = "ELB_NOT_CROSSZONE",
     /// A target the model cannot follow.
     ElbTargetNotModelled = "ELB_TARGET_NOT_MODELLED",
+    /// A Network Firewall rule or default action drops the packet.
+    FirewallDrop = "NETWORK_FIREWALL_DROP",
+    /// What a Network Firewall does cannot be decided from the snapshot.
+    FirewallUndecided = "NETWORK_FIREWALL_UNDECIDED",
+    /// Request and reply do not cross the same stateful firewall.
+    AsymmetricInspection = "ASYMMETRIC_INSPECTION",
+    /// A route targets an interface with source/destination check on.
+    SourceDestCheck = "SOURCE_DEST_CHECK_RESTRICTION",
 }
 
 impl std::fmt::Display for BlockCode {

@@ -7,12 +7,14 @@
 //! `eval`, `analysis`) reads only this module's types.
 
 mod balancer;
+mod firewall;
 mod ids;
 mod rules;
 mod special;
 mod state;
 
 pub use balancer::*;
+pub use firewall::*;
 pub use ids::*;
 pub use rules::*;
 pub use special::*;
@@ -175,6 +177,10 @@ pub struct Eni {
     pub description: String,
     /// Account or service that manages it (`Attachment.InstanceOwnerId` or `RequesterId`).
     pub managed_by: Option<String>,
+    /// Source/destination check (`SourceDestCheck`, on unless turned off): an interface
+    /// with it on drops traffic not addressed to or from it, so it cannot forward as an
+    /// appliance.
+    pub source_dest_check: bool,
     /// Tags.
     pub tags: Tags,
 }
@@ -811,6 +817,12 @@ pub struct Model {
     pub load_balancers: Vec<LoadBalancer>,
     /// Target groups (a Classic listener's instances make one too).
     pub target_groups: Vec<TargetGroup>,
+    /// AWS Network Firewall firewalls.
+    pub firewalls: Vec<Firewall>,
+    /// Their policies.
+    pub firewall_policies: Vec<FirewallPolicy>,
+    /// Their rule groups.
+    pub rule_groups: Vec<RuleGroup>,
     /// Virtual private gateways.
     pub vpn_gateways: Vec<VpnGateway>,
     /// Site-to-Site VPN connections.

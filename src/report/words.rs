@@ -84,6 +84,11 @@ pub fn hop_detail(h: &Hop) -> String {
         Step::ListenerAnswers { port, protocol, action } => {
             format!("listener {protocol}:{port} of {} answers itself ({action}): no target is involved", h.name.as_deref().unwrap_or(&h.id))
         }
+        Step::Inspected { endpoint, by, stateful } => {
+            let state = if *stateful { "; its stateful engine expects the reply through the same firewall" } else { "" };
+            format!("firewall {} at endpoint {endpoint} passes the packet ({by}){state}", h.name.as_deref().unwrap_or(&h.id))
+        }
+        Step::Appliance => format!("routed to appliance {} (source/destination check off), which forwards it", h.id),
         Step::RelayReply => format!("{} relays the target's reply on the client's connection", h.name.as_deref().unwrap_or(&h.id)),
         Step::Acl { subnet, .. } => {
             let side = if h.direction == Some(Direction::Ingress) { "entering" } else { "leaving" };
@@ -299,6 +304,26 @@ impl fmt::Display for Reason {
             Reason::ExitsToOnPremises { addr, via } => write!(
                 f,
                 "the request for {addr} leaves for the on-premises network through {via}; whether it reaches the internet from there is not modelled"
+            ),
+            Reason::FirewallDrops { firewall, by } => write!(f, "firewall {firewall} drops the packet: {by}"),
+            Reason::FirewallUndecided { firewall, why } => {
+                write!(f, "what firewall {firewall} does with the packet cannot be decided from the snapshot: {why}")
+            }
+            Reason::AsymmetricInspection { firewall, by: None } => write!(
+                f,
+                "the request went through firewall {firewall}, whose stateful engine tracks the flow, but the reply does not come back through it: asymmetric routing around a stateful firewall drops the flow (route the reply through the same firewall endpoint, or use transit gateway appliance mode)"
+            ),
+            Reason::AsymmetricInspection { firewall, by: Some(by) } => write!(
+                f,
+                "the reply reaches firewall {firewall}, whose stateful engine never saw the request ({by}): asymmetric routing around a stateful firewall drops the flow"
+            ),
+            Reason::SourceDestCheck { eni } => write!(
+                f,
+                "the route sends the packet to {eni}, which has source/destination check on and drops traffic not addressed to it (turn the check off on an appliance)"
+            ),
+            Reason::ApplianceForwards { eni } => write!(
+                f,
+                "appliance {eni} forwards the packet; what its own software (firewall rules, address translation) does is not in the snapshot"
             ),
             Reason::NoListener { lb, kind, udp, port, listeners } => {
                 let proto = if *udp { "UDP" } else { "TCP" };

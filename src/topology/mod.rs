@@ -86,6 +86,8 @@ pub struct Topology<'m> {
     /// Load balancer -> its node interfaces; interface -> the load balancer it is a node of.
     lb_nodes: Vec<Vec<Ix>>,
     eni_lb: Vec<Option<Ix>>,
+    /// Firewall endpoint id -> (firewall, endpoint position).
+    fw_endpoint: HashMap<&'m str, (Ix, usize)>,
 }
 
 /// A set of addresses as sorted, disjoint, non-adjacent inclusive ranges per family: a
@@ -190,6 +192,12 @@ impl<'m> Topology<'m> {
             tg: index(&model.target_groups, |g| g.id.as_str()),
             lb_nodes: vec![Vec::new(); model.load_balancers.len()],
             eni_lb: vec![None; model.enis.len()],
+            fw_endpoint: model
+                .firewalls
+                .iter()
+                .enumerate()
+                .flat_map(|(fi, f)| f.endpoints.iter().enumerate().map(move |(ei, e)| (e.endpoint.as_str(), (fi, ei))))
+                .collect(),
             vpc,
             subnet,
             eni,
@@ -315,6 +323,18 @@ impl<'m> Topology<'m> {
     /// The load balancer interface `eni` is a node of.
     pub fn lb_of_eni(&self, eni: Ix) -> Option<Ix> {
         self.eni_lb.get(eni).copied().flatten()
+    }
+    /// The firewall whose endpoint `vpce` is, and the endpoint's position.
+    pub fn firewall_endpoint(&self, vpce: &str) -> Option<(Ix, usize)> {
+        self.fw_endpoint.get(vpce).copied()
+    }
+    /// Firewall policy by ARN.
+    pub fn firewall_policy(&self, id: &str) -> Option<&'m FirewallPolicy> {
+        self.model.firewall_policies.iter().find(|p| p.id == id)
+    }
+    /// Rule group by ARN.
+    pub fn rule_group(&self, id: &str) -> Option<&'m RuleGroup> {
+        self.model.rule_groups.iter().find(|g| g.id == id)
     }
     /// Target group by id.
     pub fn target_group(&self, id: &str) -> Option<&'m TargetGroup> {
@@ -539,6 +559,9 @@ impl<'m> Topology<'m> {
         }
         if let Some(g) = self.target_group(id) {
             return Some(g.name.as_str());
+        }
+        if let Some(f) = m.firewalls.iter().find(|f| f.id == id) {
+            return Some(f.name.as_str());
         }
         self.rt.get(id).and_then(|&r| m.route_tables[r].tags.name())
     }

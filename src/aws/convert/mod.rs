@@ -4,6 +4,7 @@
 //! warnings for unknown keys and dangling references.
 
 mod balancers;
+mod firewalls;
 mod gateways;
 mod hybrid;
 mod interfaces;
@@ -136,6 +137,9 @@ struct Raw {
     target_health: Vec<aws::TargetHealthSet>,
     lb_attributes: Vec<aws::AttributeSet>,
     tg_attributes: Vec<aws::AttributeSet>,
+    firewalls: Vec<aws::FirewallDescription>,
+    firewall_policies: Vec<aws::FirewallPolicyDescription>,
+    rule_groups: Vec<aws::RuleGroupDescription>,
     vgws: Vec<aws::VpnGateway>,
     vpns: Vec<aws::VpnConnection>,
     vifs: Vec<aws::VirtualInterface>,
@@ -271,6 +275,9 @@ fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<
                 "LoadBalancerTargetHealth" => raw.target_health.extend(take(doc, key, v)?),
                 "LoadBalancerAttributes" => raw.lb_attributes.extend(take(doc, key, v)?),
                 "TargetGroupAttributes" => raw.tg_attributes.extend(take(doc, key, v)?),
+                "Firewalls" => raw.firewalls.extend(take(doc, key, v)?),
+                "FirewallPolicies" => raw.firewall_policies.extend(take(doc, key, v)?),
+                "RuleGroups" => raw.rule_groups.extend(take(doc, key, v)?),
                 "VpnGateways" => raw.vgws.extend(take(doc, key, v)?),
                 "VpnConnections" => raw.vpns.extend(take(doc, key, v)?),
                 // Direct Connect's CLI prints camelCase keys; Batfish's layout PascalCase.
@@ -341,7 +348,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
     let mut m = Model::default();
     // In this order: it is the order warnings are reported in, and later sections read what
     // earlier ones put in the model (subnets read VPCs, propagations read attachments).
-    let sections: [Section; 21] = [
+    let sections: [Section; 22] = [
         hybrid::hybrid,
         refs::missing_classes,
         vpcs::vpcs,
@@ -363,6 +370,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
         services::databases,
         services::flow_logs,
         balancers::load_balancers,
+        firewalls::firewalls,
     ];
     for section in sections {
         section(&mut raw, &mut m, &mut w);
