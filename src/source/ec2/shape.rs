@@ -1046,7 +1046,6 @@ cli_struct! {
         transit_gateway_id => "TransitGatewayId",
         transit_gateway_owner_account_id => "TransitGatewayOwnerAccountId",
         availability_zone_mappings => "AvailabilityZoneMappings",
-        availability_zone_change_protection => "AvailabilityZoneChangeProtection",
     }
     nfwt::SubnetMapping { subnet_id => "SubnetId", ip_address_type => "IPAddressType" }
     nfwt::AvailabilityZoneMapping { availability_zone => "AvailabilityZone" }
