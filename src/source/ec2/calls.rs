@@ -1,11 +1,14 @@
 //! The API calls of one regional capture, and what each one writes.
 //!
 //! Every call maps to one snapshot file named after the top-level key the AWS CLI prints
-//! (`Vpcs`, `SecurityGroups`, ...). Simple calls run as one task each; calls that need the
-//! ids of another listing (the routes, propagations and associations of each transit
-//! gateway route table, the entries of each managed prefix list) run in the task of that
-//! listing and are stored in Batfish's wrapper shape, one element per parent id. Every
-//! paginated call is followed to its last page with the SDK's paginators.
+//! (`Vpcs`, `SecurityGroups`, ...; `VpcEndpointServices.json`, Batfish's name, holds the
+//! CLI's `ServiceDetails` and `ServiceNames`). Simple calls run as one task each; calls that
+//! need the ids of another listing (the routes, propagations and associations of each transit
+//! gateway route table, the entries of each managed prefix list, the listeners, rules,
+//! attributes and target health of each load balancer and target group, the policies and
+//! rule groups of the firewalls) run in the task of that listing and are stored in Batfish's
+//! wrapper shape, one element per parent id. Every paginated call is followed to its last
+//! page with the SDK's paginators.
 
 use std::future::Future;
 use std::pin::Pin;
