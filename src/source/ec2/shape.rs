@@ -1211,6 +1211,65 @@ mod tests {
         assert_eq!(entry.to_cli(), expected);
     }
 
+    // A Classic Load Balancer listener: members the SDK holds as plain values (not options)
+    // are written like any other, under the Classic API's spellings.
+    #[test]
+    fn classic_listener_has_cli_keys() {
+        let listener = elbct::Listener::builder()
+            .protocol("TCP")
+            .load_balancer_port(5432)
+            .instance_protocol("TCP")
+            .instance_port(5432)
+            .build()
+            .expect("a listener with its required members");
+        let expected = serde_json::json!({
+            "Protocol": "TCP", "LoadBalancerPort": 5432, "InstanceProtocol": "TCP", "InstancePort": 5432
+        });
+        assert_eq!(listener.to_cli(), expected);
+    }
+
+    #[test]
+    fn target_health_keeps_target_port_zone_and_reason() {
+        let health = elbt::TargetHealthDescription::builder()
+            .target(elbt::TargetDescription::builder().id("10.0.2.7").port(8080).availability_zone("all").build())
+            .health_check_port("traffic-port")
+            .target_health(
+                elbt::TargetHealth::builder()
+                    .state(elbt::TargetHealthStateEnum::Unhealthy)
+                    .reason(elbt::TargetHealthReasonEnum::FailedHealthChecks)
+                    .build(),
+            )
+            .build();
+        let expected = serde_json::json!({
+            "Target": {"Id": "10.0.2.7", "Port": 8080, "AvailabilityZone": "all"},
+            "HealthCheckPort": "traffic-port",
+            "TargetHealth": {"State": "unhealthy", "Reason": "Target.FailedHealthChecks"}
+        });
+        assert_eq!(health.to_cli(), expected);
+    }
+
+    // Network Firewall's upper-case spellings (`TCPFlags`, `IPSets`) and maps as objects.
+    #[test]
+    fn firewall_rule_members_keep_the_api_spellings() {
+        let attrs = nfwt::MatchAttributes::builder()
+            .sources(nfwt::Address::builder().address_definition("10.0.0.0/8").build().expect("address"))
+            .destination_ports(nfwt::PortRange::builder().from_port(443).to_port(443).build())
+            .protocols(6)
+            .tcp_flags(nfwt::TcpFlagField::builder().flags(nfwt::TcpFlag::Syn).build().expect("flags"))
+            .build();
+        let expected = serde_json::json!({
+            "Sources": [{"AddressDefinition": "10.0.0.0/8"}],
+            "DestinationPorts": [{"FromPort": 443, "ToPort": 443}],
+            "Protocols": [6],
+            "TCPFlags": [{"Flags": ["SYN"]}]
+        });
+        assert_eq!(attrs.to_cli(), expected);
+        let vars = nfwt::RuleVariables::builder()
+            .ip_sets("HOME_NET", nfwt::IpSet::builder().definition("10.0.0.0/16").build().expect("ip set"))
+            .build();
+        assert_eq!(vars.to_cli(), serde_json::json!({"IPSets": {"HOME_NET": {"Definition": ["10.0.0.0/16"]}}}));
+    }
+
     #[test]
     fn timestamps_are_rfc3339() {
         assert_eq!(rfc3339(&DateTime::from_secs(1_588_469_950)), "2020-05-03T01:39:10Z");
