@@ -702,9 +702,200 @@ pub struct FlowLog {
     pub log_format: Option<String>,
 }
 
+/// `describe-load-balancers` (ELBv2) and, with Classic's keys, `elb describe-load-balancers`.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct LoadBalancer {
     pub load_balancer_name: Option<String>,
     pub load_balancer_arn: Option<String>,
+    #[serde(rename = "DNSName")]
+    pub dns_name: Option<String>,
+    pub scheme: Option<String>,
+    pub r#type: Option<String>,
+    pub vpc_id: Option<String>,
+    /// Classic spells it `VPCId`.
+    #[serde(rename = "VPCId")]
+    pub classic_vpc_id: Option<String>,
+    pub state: Option<State>,
+    pub availability_zones: Vec<LbZone>,
+    /// Classic: subnet ids; ELBv2 lists them in `AvailabilityZones`.
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    /// Classic listeners.
+    pub listener_descriptions: Vec<ClassicListenerDescription>,
+    /// Classic registered instances.
+    pub instances: Vec<ClassicInstance>,
+    /// Classic health check.
+    pub health_check: Option<ClassicHealthCheck>,
+}
+
+/// ELBv2 `AvailabilityZones` entries; Classic lists zone names as plain strings, which
+/// read as an entry with only a zone name.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(from = "LbZoneForm")]
+pub struct LbZone {
+    pub zone_name: Option<String>,
+    pub subnet_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LbZoneForm {
+    Name(String),
+    Zone {
+        #[serde(rename = "ZoneName", default)]
+        zone_name: Option<String>,
+        #[serde(rename = "SubnetId", default)]
+        subnet_id: Option<String>,
+    },
+}
+
+impl From<LbZoneForm> for LbZone {
+    fn from(f: LbZoneForm) -> LbZone {
+        match f {
+            LbZoneForm::Name(n) => LbZone { zone_name: Some(n), subnet_id: None },
+            LbZoneForm::Zone { zone_name, subnet_id } => LbZone { zone_name, subnet_id },
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicListenerDescription {
+    pub listener: ClassicListener,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicListener {
+    pub protocol: Option<String>,
+    pub load_balancer_port: Option<i64>,
+    pub instance_protocol: Option<String>,
+    pub instance_port: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicInstance {
+    pub instance_id: String,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicHealthCheck {
+    /// `PROTOCOL:PORT[/PATH]`.
+    pub target: Option<String>,
+}
+
+/// One element of Batfish's `LoadBalancerListeners`: the listeners of one load balancer.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListenerSet {
+    pub load_balancer_arn: Option<String>,
+    pub listeners: Vec<LbListener>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbListener {
+    pub listener_arn: Option<String>,
+    pub load_balancer_arn: Option<String>,
+    pub port: Option<i64>,
+    pub protocol: Option<String>,
+    pub default_actions: Vec<LbAction>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbAction {
+    pub r#type: Option<String>,
+    pub target_group_arn: Option<String>,
+    pub forward_config: Option<LbForwardConfig>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbForwardConfig {
+    pub target_groups: Vec<LbWeightedGroup>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbWeightedGroup {
+    pub target_group_arn: Option<String>,
+}
+
+/// One element of `LoadBalancerListenerRules`: the rules of one ALB listener.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListenerRuleSet {
+    pub listener_arn: Option<String>,
+    pub rules: Vec<ListenerRule>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListenerRule {
+    pub is_default: bool,
+    pub actions: Vec<LbAction>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetGroup {
+    pub target_group_arn: Option<String>,
+    pub target_group_name: Option<String>,
+    pub protocol: Option<String>,
+    pub port: Option<i64>,
+    pub target_type: Option<String>,
+    pub vpc_id: Option<String>,
+    pub health_check_enabled: Option<bool>,
+    pub health_check_port: Option<String>,
+    pub load_balancer_arns: Vec<String>,
+}
+
+/// One element of `LoadBalancerTargetHealth`: the targets of one group.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealthSet {
+    pub target_group_arn: Option<String>,
+    pub target_health_descriptions: Vec<TargetHealthDescription>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealthDescription {
+    pub target: LbTarget,
+    pub health_check_port: Option<String>,
+    pub target_health: Option<TargetHealthState>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbTarget {
+    pub id: String,
+    pub port: Option<i64>,
+    pub availability_zone: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealthState {
+    pub state: Option<String>,
+}
+
+/// One element of `LoadBalancerAttributes` or `TargetGroupAttributes`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AttributeSet {
+    pub load_balancer_arn: Option<String>,
+    pub target_group_arn: Option<String>,
+    pub attributes: Vec<KeyValue>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
 }

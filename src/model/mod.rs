@@ -6,11 +6,13 @@
 //! `aws` converts describe-* JSON into these values. Everything downstream (`topology`,
 //! `eval`, `analysis`) reads only this module's types.
 
+mod balancer;
 mod ids;
 mod rules;
 mod special;
 mod state;
 
+pub use balancer::*;
 pub use ids::*;
 pub use rules::*;
 pub use special::*;
@@ -805,8 +807,10 @@ pub struct Model {
     pub prefix_lists: Vec<PrefixList>,
     /// Flow log configurations.
     pub flow_logs: Vec<FlowLogConfig>,
-    /// Load balancers seen in the snapshot (not modelled as hops yet), by name.
-    pub load_balancers: Vec<String>,
+    /// Load balancers (ELBv2 and Classic).
+    pub load_balancers: Vec<LoadBalancer>,
+    /// Target groups (a Classic listener's instances make one too).
+    pub target_groups: Vec<TargetGroup>,
     /// Virtual private gateways.
     pub vpn_gateways: Vec<VpnGateway>,
     /// Site-to-Site VPN connections.

@@ -10,6 +10,7 @@
 //! flow-log records ([`flows`]) the findings gain traffic evidence and the report lists rules
 //! no accepted flow used. Like every analysis, this module never prints.
 
+mod balancers;
 pub mod flows;
 mod hygiene;
 mod nacl;
@@ -92,17 +93,23 @@ pub enum FindingKind {
     PeeringNotActive,
     /// A security-group or ACL allow rule that no accepted flow used (with `--flows`).
     UnusedRule,
+    /// A target behind a load balancer admits its port from anywhere.
+    TargetOpenToWorld,
+    /// A load balancer's health checks cannot reach a target.
+    HealthCheckBlocked,
 }
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 12] = [
+    pub const ALL: [FindingKind; 14] = [
         FindingKind::ExposedDatabase,
         FindingKind::ExposedAdminPort,
         FindingKind::UndecidedExposure,
         FindingKind::LatentExposure,
         FindingKind::NaclReturnPath,
+        FindingKind::HealthCheckBlocked,
         FindingKind::SecurityGroupOpenToWorld,
+        FindingKind::TargetOpenToWorld,
         FindingKind::UnusedSecurityGroup,
         FindingKind::MissingSecurityGroup,
         FindingKind::BlackholeRoute,
@@ -126,6 +133,8 @@ impl FindingKind {
             FindingKind::NoFlowLogs => "no-flow-logs",
             FindingKind::PeeringNotActive => "peering-not-active",
             FindingKind::UnusedRule => "unused-rule",
+            FindingKind::TargetOpenToWorld => "target-open-to-world",
+            FindingKind::HealthCheckBlocked => "health-check-blocked",
         }
     }
 
@@ -144,6 +153,8 @@ impl FindingKind {
             FindingKind::NoFlowLogs => "A VPC or subnet has no flow log",
             FindingKind::PeeringNotActive => "A VPC peering connection is not active and carries no traffic",
             FindingKind::UnusedRule => "An allow rule that no accepted flow used during the flow-log window",
+            FindingKind::TargetOpenToWorld => "A target behind a load balancer admits its port from anywhere instead of from the load balancer only",
+            FindingKind::HealthCheckBlocked => "A load balancer's health checks cannot reach a target, which then receives no traffic",
         }
     }
 }
@@ -300,8 +311,12 @@ pub struct Options<'a> {
 /// Runs every check over the topology.
 pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
     let (mut findings, checks) = exposures(topo);
+    let (through, lb_checks) = balancers::exposures(topo);
+    findings.extend(through);
+    let checks = checks + lb_checks;
     findings.extend(nacl::return_paths(topo));
     findings.extend(hygiene::checks(topo));
+    findings.extend(balancers::hygiene(topo));
     if let Some(records) = opts.flows {
         flows::attach(topo, records, &mut findings);
         findings.extend(flows::unused_rules(topo, records));
@@ -449,7 +464,8 @@ impl Candidate {
 fn candidates(topo: &Topology<'_>) -> Vec<(Candidate, Listener)> {
     let mut out = Vec::new();
     for (ix, e) in topo.model.enis.iter().enumerate() {
-        if e.security_groups.is_empty() {
+        // A load balancer's node is audited through its listeners (`balancers`).
+        if e.security_groups.is_empty() || topo.lb_of_eni(ix).is_some() {
             continue;
         }
         let l = listener(topo, ix);
