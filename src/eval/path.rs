@@ -497,7 +497,7 @@ impl<'t, 'm> Walk<'t, 'm> {
         let inspected = self.inspected_request.contains(&fi);
         match super::firewall::decide(topo, fw, &p, reply, inspected) {
             super::firewall::FwDecision::Pass { stateful, by } => {
-                self.hop(fw.id.as_str(), Kind::NetworkFirewall, None, Action::Allow, &p, || Step::Inspected { endpoint: ep.endpoint.to_string(), by, stateful });
+                self.hop(fw.id.as_str(), Kind::NetworkFirewall, None, Action::Allow, &p, || Step::Inspected { endpoint: ep.endpoint.to_string(), by, stateful: stateful && !reply });
                 self.inspected.push((fi, stateful));
             }
             super::firewall::FwDecision::Drop { by, asymmetric } => {
