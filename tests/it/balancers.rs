@@ -1,8 +1,9 @@
-//! Load balancers (`AWS-SEMANTICS.md` §5b) end to end: `reach` follows a client through a
-//! listener to the targets, refuses ports without a listener, names load balancers as
-//! endpoints; `audit` finds databases exposed through an internet-facing listener; `flows
-//! explain` names the load balancer of a node-to-target leg. On the `web` sample and on
-//! Batfish's `test-load-balancer` fixture.
+//! Load balancers (`AWS-SEMANTICS.md` §5b) and inspection end to end: `reach` follows a
+//! client through a listener to the targets, refuses ports without a listener, names load
+//! balancers as endpoints; `audit` finds databases exposed through an internet-facing
+//! listener; `flows explain` names the load balancer of a node-to-target leg; egress goes
+//! through a Network Firewall whose policy decides. On the `web` sample and on Batfish's
+//! `test-load-balancer` fixture.
 
 use crate::util::{shared_fixtures, vpcscope, vpcscope_in};
 use serde_json::Value;
@@ -115,4 +116,15 @@ fn batfish_load_balancer_fixture_follows_the_nlb_listener_to_its_targets() {
     assert!(targets.iter().all(|t| t["port"] == 22 && t["verdict"] == "reachable" && t["client_ip_preserved"] == true));
     let delivered = v["forward"]["hops"].as_array().unwrap().iter().filter(|h| h["action"] == "deliver").count();
     assert_eq!(delivered, 2, "delivered to the node, then to the target");
+}
+
+#[test]
+fn egress_through_the_inspection_vpc_is_decided_by_the_firewall_policy() {
+    let (status, v) = reach(WEB, "app-1", "8.8.8.8", "443");
+    assert_eq!(status, 0, "{v:#}");
+    let kinds = |leg: &str| v[leg]["hops"].as_array().unwrap().iter().filter(|h| h["kind"] == "network-firewall").count();
+    assert_eq!((kinds("forward"), kinds("return")), (1, 1), "the request and the reply cross the firewall");
+    let (status, v) = reach(WEB, "app-1", "8.8.8.8", "80");
+    assert_eq!((status, code(&v)), (1, "NETWORK_FIREWALL_DROP"));
+    assert!(v["blocked_by"]["explanation"].as_str().unwrap().contains("aws:drop_strict"));
 }
