@@ -15,7 +15,6 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 
 pub(super) mod balance;
-#[cfg(test)]
 mod inspection_tests;
 
 /// One end of a flow.
@@ -543,7 +542,8 @@ impl<'t, 'm> Walk<'t, 'm> {
 
     /// Through an appliance interface a route names (`target`: an `eni-` or an instance):
     /// the packet enters it through its subnet's ACL and its security groups, which needs
-    /// source/destination check off; what the appliance's software does is not in the
+    /// source/destination check off (when the snapshot does not say, the appliance's note
+    /// covers it); what the appliance's software does is not in the
     /// snapshot (noted, a later certain stop still decides); it leaves through its groups
     /// and its subnet's route table.
     fn through_appliance(&mut self, target: &str, from: Option<Ix>, p: Packet) -> End {
@@ -566,7 +566,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 return End::Stopped;
             }
         }
-        if e.source_dest_check && !e.owns(p.dst) {
+        if e.source_dest_check == Some(true) && !e.owns(p.dst) {
             return self.halt(Disposition::Dropped, e.id.as_str(), Kind::NetworkInterface, BlockCode::SourceDestCheck, &p, || Reason::SourceDestCheck { eni: e.id.to_string() });
         }
         if !self.security_groups(ix, Direction::Ingress, &p) {

@@ -177,10 +177,10 @@ pub struct Eni {
     pub description: String,
     /// Account or service that manages it (`Attachment.InstanceOwnerId` or `RequesterId`).
     pub managed_by: Option<String>,
-    /// Source/destination check (`SourceDestCheck`, on unless turned off): an interface
-    /// with it on drops traffic not addressed to or from it, so it cannot forward as an
-    /// appliance.
-    pub source_dest_check: bool,
+    /// Source/destination check (`SourceDestCheck`): an interface with it on drops traffic
+    /// not addressed to or from it, so it cannot forward as an appliance; `None` when the
+    /// snapshot does not say.
+    pub source_dest_check: Option<bool>,
     /// Tags.
     pub tags: Tags,
 }
