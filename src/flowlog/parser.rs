@@ -555,6 +555,12 @@ fn num_slow(t: &[u8], field: Field) -> Result<u64, ParseError> {
     t.iter().try_fold(0u64, |v, b| v.checked_mul(10).and_then(|v| v.checked_add(digit(b)))).ok_or(ParseError::OutOfRange(field))
 }
 
+/// The decimal number `t` (a whole value), as a line's field is read.
+#[inline]
+pub(super) fn number(t: &[u8], field: Field) -> Result<u64, ParseError> {
+    num(t, 0, t.len(), field)
+}
+
 #[inline]
 fn num_u16(line: &[u8], s: usize, e: usize, field: Field) -> Result<u16, ParseError> {
     u16::try_from(num(line, s, e, field)?).map_err(|_| ParseError::OutOfRange(field))

@@ -337,9 +337,25 @@ impl<'a> FlowRecord<'a> {
     }
 
     /// A numeric field's value (already validated by the parser), for fields without a
-    /// dedicated accessor such as `traffic-path` or `packets-lost-no-route`.
+    /// dedicated accessor such as `traffic-path` or `packets-lost-no-route`. A record read
+    /// from Parquet columns has no text for its number fields (its line holds the text
+    /// columns only): their values come from the typed accessors.
     pub fn get_u64(&self, field: Field) -> Option<u64> {
-        self.get(field)?.parse().ok()
+        if self.format.position(field).is_some() {
+            return self.get(field)?.parse().ok();
+        }
+        match field {
+            Field::Version => self.version().map(u64::from),
+            Field::SrcPort => self.srcport().map(u64::from),
+            Field::DstPort => self.dstport().map(u64::from),
+            Field::Protocol => self.protocol().map(|p| u64::from(p.0)),
+            Field::Packets => self.packets(),
+            Field::Bytes => self.bytes(),
+            Field::Start => self.start(),
+            Field::End => self.end(),
+            Field::TcpFlags => self.tcp_flags().map(|f| u64::from(f.0)),
+            _ => None,
+        }
     }
 
     /// `version`.

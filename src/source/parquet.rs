@@ -16,7 +16,8 @@
 //! row number (rows count from 1, like lines). A row group that cannot be decoded, or a file
 //! whose footer is unreadable, is a damaged source: the rows before the damage count.
 
-use crate::flowlog::{Field, Format, HeaderMode, ParseError, ParserBuilder, Position, RecordSink, SourceId};
+use crate::flowlog::columnar::RowBuilder;
+use crate::flowlog::{Field, Format, Position, RecordSink, SourceId};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -127,8 +128,8 @@ where
         if column.path().parts().len() != 1 {
             continue;
         }
-        if let Some(f) = field_of_column(column.name()).filter(|f| USED_FIELDS.contains(f) && !fields.contains(f)) {
-            fields.push(f);
+        if let Some(f) = field_of_column(column.name()).filter(|f| USED_FIELDS.contains(f) && !fields.iter().any(|&(g, _)| g == *f)) {
+            fields.push((f, column.physical_type() == parquet::basic::Type::BYTE_ARRAY));
             leaves.push(i);
         }
     }
@@ -143,7 +144,7 @@ where
         }
         return FileOutcome { damage: Some("no flow-log columns (interface-id, srcaddr, ... or interface_id, ...) in the Parquet schema".into()), rows_per_group, ..FileOutcome::default() };
     }
-    let Ok(format) = Format::from_fields(&fields) else {
+    let Ok(row) = RowBuilder::new(&fields, max_line_len) else {
         return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
     };
     // Sinks are merged as row groups finish (a reduction), not collected first: memory holds
@@ -155,7 +156,7 @@ where
         .into_par_iter()
         .map(|g| {
             let mut s = new_sink();
-            let (rows, err) = read_group(&reader, g, &leaves, &format, &fields, source, max_line_len, &mut s);
+            let (rows, err) = read_group(&reader, g, &leaves, &mut row.clone(), source, &mut s);
             s.finish();
             (s, vec![(g, rows, err)])
         })
@@ -191,19 +192,10 @@ enum ColumnBatch {
     Other(ColumnReader),
 }
 
-/// Reads row group `g` column by column, a batch of rows at a time, into lines of the
-/// projected columns for the parser; returns the rows read and the error that stopped it.
-#[allow(clippy::too_many_arguments)]
-fn read_group<S: RecordSink>(
-    reader: &SerializedFileReader<Positioned>,
-    g: usize,
-    leaves: &[usize],
-    format: &Format,
-    fields: &[Field],
-    source: SourceId,
-    max_line_len: usize,
-    sink: &mut S,
-) -> (u64, Option<String>) {
+/// Reads row group `g` column by column, a batch of rows at a time, each row's values
+/// handed to `row` (which judges them as the parser judges a line) and its record or error
+/// to the sink; returns the rows read and the error that stopped it.
+fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize, leaves: &[usize], row: &mut RowBuilder, source: SourceId, sink: &mut S) -> (u64, Option<String>) {
     let group = match reader.get_row_group(g) {
         Ok(group) => group,
         Err(e) => return (0, Some(format!("row group {g}: {e}"))),
@@ -218,34 +210,15 @@ fn read_group<S: RecordSink>(
             Err(e) => return (0, Some(format!("row group {g}: {e}"))),
         };
         columns.push(match col {
-            ColumnReader::Int32ColumnReader(r) => ColumnBatch::I32(r, Vec::new()),
-            ColumnReader::Int64ColumnReader(r) => ColumnBatch::I64(r, Vec::new()),
-            ColumnReader::ByteArrayColumnReader(r) => ColumnBatch::Bytes(r, Vec::new()),
+            ColumnReader::Int32ColumnReader(r) => ColumnBatch::I32(r, Vec::with_capacity(BATCH)),
+            ColumnReader::Int64ColumnReader(r) => ColumnBatch::I64(r, Vec::with_capacity(BATCH)),
+            ColumnReader::ByteArrayColumnReader(r) => ColumnBatch::Bytes(r, Vec::with_capacity(BATCH)),
             other => ColumnBatch::Other(other),
         });
     }
-    let mut defs: Vec<Vec<i16>> = vec![Vec::new(); leaves.len()];
-    let mut parser = ParserBuilder::new().format(format.clone()).header(HeaderMode::Never).max_line_len(max_line_len).build();
+    let mut defs: Vec<Vec<i16>> = vec![Vec::with_capacity(BATCH); leaves.len()];
     let chunk = g as u32;
-    // Bytes, not a `String`: values are checked as they are written (`push_text`), so the
-    // batch needs no second UTF-8 pass; the parser judges the line as it judges a file's.
-    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
-    let mut bad: Vec<(u64, ParseError)> = Vec::new();
     let mut n = 0u64;
-    let mut flush = |buf: &mut Vec<u8>, bad: &mut Vec<(u64, ParseError)>, sink: &mut S| {
-        let used = parser.feed(buf, |line, r| {
-            let position = Position::Line { source, chunk, line };
-            match r {
-                Ok(rec) => sink.record(position, &rec),
-                Err(e) => sink.malformed(position, e),
-            }
-        });
-        debug_assert_eq!(used, buf.len());
-        buf.clear();
-        for (line, e) in bad.drain(..) {
-            sink.malformed(Position::Line { source, chunk, line }, e);
-        }
-    };
     while n < total {
         let want = BATCH.min((total - n) as usize);
         let mut got = None;
@@ -269,13 +242,9 @@ fn read_group<S: RecordSink>(
             };
             let rows = match read {
                 Ok((rows, _, _)) => rows,
-                Err(e) => {
-                    flush(&mut buf, &mut bad, sink);
-                    return (n, Some(format!("row group {g}, rows from {}: {e}", n + 1)));
-                }
+                Err(e) => return (n, Some(format!("row group {g}, rows from {}: {e}", n + 1))),
             };
             if *got.get_or_insert(rows) != rows || rows == 0 {
-                flush(&mut buf, &mut bad, sink);
                 return (n, Some(format!("row group {g}, rows from {}: columns of different lengths", n + 1)));
             }
         }
@@ -283,41 +252,39 @@ fn read_group<S: RecordSink>(
         let mut next = vec![0usize; columns.len()];
         for r in 0..rows {
             n += 1;
-            let start = buf.len();
-            let mut error = None;
+            row.start();
             for (c, col) in columns.iter().enumerate() {
-                if c > 0 {
-                    buf.push(b' ');
-                }
                 let present = required[c] || defs[c].get(r).is_some_and(|&d| d > 0);
                 if !present {
-                    buf.push(b'-');
+                    row.null(c);
                     continue;
                 }
                 let i = next[c];
                 next[c] += 1;
-                let field = fields.get(c).copied().unwrap_or(Field::Version);
-                let result = match col {
-                    ColumnBatch::I32(_, v) => v.get(i).map(|x| push_number(&mut buf, i64::from(*x))).ok_or(ParseError::WrongType(field)),
-                    ColumnBatch::I64(_, v) => v.get(i).map(|x| push_number(&mut buf, *x)).ok_or(ParseError::WrongType(field)),
-                    ColumnBatch::Bytes(_, v) => match v.get(i) {
-                        Some(b) => push_text(&mut buf, b.data(), field),
-                        None => Err(ParseError::WrongType(field)),
+                // (A value missing from a batch that its levels announce is a type error of
+                // the row rather than a panic.)
+                match col {
+                    ColumnBatch::I32(_, v) => match v.get(i) {
+                        Some(&x) => row.int(c, i64::from(x)),
+                        None => row.wrong_type(c),
                     },
-                    ColumnBatch::Other(_) => Err(ParseError::WrongType(field)),
-                };
-                if let Err(e) = result {
-                    error.get_or_insert(e);
+                    ColumnBatch::I64(_, v) => match v.get(i) {
+                        Some(&x) => row.int(c, x),
+                        None => row.wrong_type(c),
+                    },
+                    ColumnBatch::Bytes(_, v) => match v.get(i) {
+                        Some(b) => row.text(c, b.data()),
+                        None => row.wrong_type(c),
+                    },
+                    ColumnBatch::Other(_) => row.wrong_type(c),
                 }
             }
-            if let Some(e) = error {
-                // The row is one malformed record; its line stays (blank) so numbering holds.
-                buf.truncate(start);
-                bad.push((n, e));
+            let position = Position::Line { source, chunk, line: n };
+            match row.finish() {
+                Ok(record) => sink.record(position, &record),
+                Err(e) => sink.malformed(position, e),
             }
-            buf.push(b'\n');
         }
-        flush(&mut buf, &mut bad, sink);
     }
     (n, None)
 }
@@ -335,44 +302,6 @@ fn other_levels(r: &mut ColumnReader, want: usize, levels: Option<&mut Vec<i16>>
         ColumnReader::Int64ColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
         ColumnReader::ByteArrayColumnReader(r) => r.read_records(want, levels, None, &mut Vec::new()),
     }
-}
-
-/// Writes `x` in decimal, without the formatting machinery (a Parquet summary writes every
-/// number of every row: `write!` was a tenth of its time).
-fn push_number(buf: &mut Vec<u8>, x: i64) {
-    if x < 0 {
-        buf.push(b'-');
-    }
-    let mut v = x.unsigned_abs();
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
-}
-
-/// Writes a string value (`-` when empty); a space or control character would split the
-/// line, so it makes the row malformed, as bytes that are not UTF-8 do. Printable ASCII,
-/// what flow-log values are, is checked in one pass.
-fn push_text(buf: &mut Vec<u8>, s: &[u8], field: Field) -> Result<(), ParseError> {
-    if s.is_empty() {
-        buf.push(b'-');
-        return Ok(());
-    }
-    if !s.iter().all(|&b| (0x21..0x7f).contains(&b)) {
-        let text = std::str::from_utf8(s).map_err(|_| ParseError::NotText)?;
-        if text.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
-            return Err(ParseError::SpaceInValue(field));
-        }
-    }
-    buf.extend_from_slice(s);
-    Ok(())
 }
 
 /// How [`write_parquet`] names its columns.
@@ -517,6 +446,7 @@ pub fn write_parquet<W: std::io::Write + Send>(text: &str, format: &Format, out:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flowlog::ParseError;
     use crate::flowlog::Summary;
 
     const LOG: &str = "\
@@ -571,28 +501,6 @@ mod tests {
         let (s, outcome) = summary_of(&bad);
         assert_eq!(s.counts.total, 0);
         assert!(outcome.damage.unwrap().contains("not a readable Parquet file"));
-    }
-
-    /// The hand-written number and text writers agree with `format!` and with the rules a
-    /// text line follows.
-    #[test]
-    fn numbers_and_text_are_written_as_a_line_holds_them() {
-        for x in [0, 1, -1, 9, 10, 65535, 70000, i64::from(i32::MIN), i64::MAX, i64::MIN, -1_000_000_007] {
-            let mut buf = Vec::new();
-            push_number(&mut buf, x);
-            assert_eq!(String::from_utf8(buf).unwrap(), x.to_string());
-        }
-        let text = |s: &[u8]| {
-            let mut buf = b"x ".to_vec();
-            push_text(&mut buf, s, Field::Action).map(|()| String::from_utf8(buf).unwrap())
-        };
-        assert_eq!(text(b"ACCEPT"), Ok("x ACCEPT".into()));
-        assert_eq!(text(b""), Ok("x -".into()));
-        assert_eq!(text("café".as_bytes()), Ok("x café".into()));
-        assert_eq!(text(b"a b"), Err(ParseError::SpaceInValue(Field::Action)));
-        assert_eq!(text(b"a\x7f"), Err(ParseError::SpaceInValue(Field::Action)));
-        assert_eq!(text(b"a\nb"), Err(ParseError::SpaceInValue(Field::Action)));
-        assert_eq!(text(b"\xff\xfe"), Err(ParseError::NotText));
     }
 
     #[test]

@@ -1,0 +1,423 @@
+//! Records from typed column values (a Parquet row), without a text line to parse:
+//! [`RowBuilder`] takes a row's values column by column, integers as integers and strings as
+//! bytes, and fills the same typed [`Values`] the [`Parser`](super::Parser) fills from a
+//! line, judged by the same rules, so a row gives the record (or the [`ParseError`]) its
+//! text line would:
+//!
+//! - a number field takes an integer, or a string of decimal digits; a negative integer is
+//!   not a number (the line would read `-5`), one too large for the field is out of range;
+//! - an address field takes an IPv4 or IPv6 address; `action`, `log-status` and
+//!   `flow-direction` take their words, as text;
+//! - a string that is empty or `-` is absent, as null is; a string holding a space or a
+//!   control character (it would be several fields of a line), or bytes that are not UTF-8,
+//!   makes the row malformed; so does a value of a type no field has (boolean, floating
+//!   point), reported by the reader as [`RowBuilder::wrong_type`].
+//!
+//! The record's line holds only the row's text columns (string values, and every value of a
+//! text field), in column order with `-` for absent ones: what [`FlowRecord::get`] and the
+//! interface id read. Number fields are read through the typed accessors
+//! ([`FlowRecord::srcport`], ...) and [`FlowRecord::get_u64`]: writing every number of every
+//! row as text, only for no one to read it, was a quarter of a Parquet scan.
+
+use super::field::{Field, Kind};
+use super::format::Format;
+use super::parser::{addr, number};
+use super::record::{Action, Columns, Direction, FlowRecord, LogStatus, ParseError, Values};
+
+/// What a column's values become.
+#[derive(Debug, Clone, Copy)]
+struct Column {
+    field: Field,
+    /// Whether the column's text goes in the record's line.
+    in_line: bool,
+}
+
+/// Builds one record at a time from a row's column values (see the module docs).
+#[derive(Debug, Clone)]
+pub(crate) struct RowBuilder {
+    columns: Vec<Column>,
+    /// The format of the line: the columns with `in_line`.
+    line_format: Format,
+    max_line_len: usize,
+    line: Vec<u8>,
+    spans: Vec<(u32, u32)>,
+    values: Values,
+    error: Option<ParseError>,
+    digits: Vec<u8>,
+}
+
+impl RowBuilder {
+    /// A builder for rows of `columns`: each column's field and whether its values are
+    /// strings (integers otherwise, or a type no field has). Every value of a string column
+    /// and every value of a text field (an id, an address, a word) is kept in the line. A
+    /// field named twice is an error.
+    pub(crate) fn new(columns: &[(Field, bool)], max_line_len: usize) -> Result<RowBuilder, super::FormatError> {
+        let columns: Vec<Column> = columns.iter().map(|&(field, string)| Column { field, in_line: string || !is_number(field) }).collect();
+        Format::from_fields(&columns.iter().map(|c| c.field).collect::<Vec<_>>())?;
+        let line_format = Format::from_fields(&columns.iter().filter(|c| c.in_line).map(|c| c.field).collect::<Vec<_>>())?;
+        Ok(RowBuilder {
+            columns,
+            line_format,
+            max_line_len,
+            line: Vec::with_capacity(256),
+            spans: Vec::with_capacity(16),
+            values: Values::default(),
+            error: None,
+            digits: Vec::with_capacity(20),
+        })
+    }
+
+    /// Starts a row.
+    #[inline]
+    pub(crate) fn start(&mut self) {
+        self.line.clear();
+        self.spans.clear();
+        self.values = Values::default();
+        self.error = None;
+    }
+
+    /// Column `c` is null.
+    #[inline]
+    pub(crate) fn null(&mut self, c: usize) {
+        if self.columns.get(c).is_some_and(|col| col.in_line) {
+            self.push_span(b"-");
+        }
+    }
+
+    /// Column `c` holds a value of a type no flow-log field has.
+    #[inline]
+    pub(crate) fn wrong_type(&mut self, c: usize) {
+        let field = self.columns.get(c).map_or(Field::Version, |col| col.field);
+        self.fail(ParseError::WrongType(field));
+        self.null(c);
+    }
+
+    /// Column `c` holds the integer `x`.
+    #[inline]
+    pub(crate) fn int(&mut self, c: usize, x: i64) {
+        let Some(&col) = self.columns.get(c) else { return };
+        if self.error.is_some() {
+            return;
+        }
+        if col.in_line {
+            // A text field written as a number: its decimal text is the value.
+            let mut digits = std::mem::take(&mut self.digits);
+            digits.clear();
+            push_number(&mut digits, x);
+            self.text(c, &digits);
+            self.digits = digits;
+            return;
+        }
+        match u64::try_from(x) {
+            Ok(x) => {
+                if let Err(e) = self.set_number(col.field, x) {
+                    self.fail(e);
+                }
+            }
+            Err(_) => self.fail(ParseError::NotANumber(col.field)),
+        }
+    }
+
+    /// Column `c` holds the string `s`.
+    #[inline]
+    pub(crate) fn text(&mut self, c: usize, s: &[u8]) {
+        let Some(&col) = self.columns.get(c) else { return };
+        if s.is_empty() || s == b"-" {
+            return self.null(c);
+        }
+        if !s.iter().all(|&b| (0x21..0x7f).contains(&b)) {
+            let checked = match std::str::from_utf8(s) {
+                Err(_) => Err(ParseError::NotText),
+                Ok(t) if t.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) => Err(ParseError::SpaceInValue(col.field)),
+                Ok(_) => Ok(()),
+            };
+            if let Err(e) = checked {
+                self.fail(e);
+                return self.null(c);
+            }
+        }
+        let span = if col.in_line { self.push_span(s) } else { (0, 0) };
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.set_text(col.field, s, span) {
+            self.fail(e);
+        }
+    }
+
+    /// The row's record, or why it is malformed.
+    #[inline]
+    pub(crate) fn finish(&mut self) -> Result<FlowRecord<'_>, ParseError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.line.len() > self.max_line_len {
+            return Err(ParseError::LineTooLong(self.max_line_len));
+        }
+        // Every piece of the line was checked to be UTF-8 (`text`); checked again rather
+        // than trusted: it is short.
+        let line = std::str::from_utf8(&self.line).map_err(|_| ParseError::NotText)?;
+        Ok(FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values })
+    }
+
+    fn fail(&mut self, e: ParseError) {
+        self.error.get_or_insert(e);
+    }
+
+    fn push_span(&mut self, s: &[u8]) -> (u32, u32) {
+        if !self.line.is_empty() {
+            self.line.push(b' ');
+        }
+        let start = self.line.len() as u32;
+        self.line.extend_from_slice(s);
+        let span = (start, self.line.len() as u32);
+        self.spans.push(span);
+        span
+    }
+
+    /// A number field's value.
+    #[inline]
+    fn set_number(&mut self, field: Field, x: u64) -> Result<(), ParseError> {
+        let v = &mut self.values;
+        let out_of_range = |_| ParseError::OutOfRange(field);
+        match field {
+            Field::Version => {
+                v.version = u8::try_from(x).map_err(out_of_range)?;
+                v.present |= Values::VERSION;
+            }
+            Field::SrcPort => {
+                v.srcport = u16::try_from(x).map_err(out_of_range)?;
+                v.present |= Values::SRCPORT;
+            }
+            Field::DstPort => {
+                v.dstport = u16::try_from(x).map_err(out_of_range)?;
+                v.present |= Values::DSTPORT;
+            }
+            Field::Protocol => {
+                v.protocol = u8::try_from(x).map_err(out_of_range)?;
+                v.present |= Values::PROTOCOL;
+            }
+            Field::TcpFlags => {
+                v.tcp_flags = u8::try_from(x).map_err(out_of_range)?;
+                v.present |= Values::TCP_FLAGS;
+            }
+            Field::Packets => {
+                v.packets = x;
+                v.present |= Values::PACKETS;
+            }
+            Field::Bytes => {
+                v.bytes = x;
+                v.present |= Values::BYTES;
+            }
+            Field::Start => {
+                v.start = x;
+                v.present |= Values::START;
+            }
+            Field::End => {
+                v.end = x;
+                v.present |= Values::END;
+            }
+            f => match f.kind() {
+                Kind::U8 => {
+                    u8::try_from(x).map_err(out_of_range)?;
+                }
+                Kind::U16 => {
+                    u16::try_from(x).map_err(out_of_range)?;
+                }
+                _ => {}
+            },
+        }
+        Ok(())
+    }
+
+    /// A string value (checked to be text without spaces), at `span` of the line if it is
+    /// in it.
+    #[inline]
+    fn set_text(&mut self, field: Field, t: &[u8], span: (u32, u32)) -> Result<(), ParseError> {
+        let v = &mut self.values;
+        match field.kind() {
+            Kind::U8 | Kind::U16 | Kind::U64 => return self.set_number(field, number(t, field)?),
+            Kind::Addr => {
+                let a = addr(t, field)?;
+                match field {
+                    Field::SrcAddr => (v.srcaddr, v.present) = (a, v.present | Values::SRCADDR),
+                    Field::DstAddr => (v.dstaddr, v.present) = (a, v.present | Values::DSTADDR),
+                    Field::PktSrcAddr => (v.pkt_srcaddr, v.present) = (a, v.present | Values::PKT_SRCADDR),
+                    Field::PktDstAddr => (v.pkt_dstaddr, v.present) = (a, v.present | Values::PKT_DSTADDR),
+                    _ => {}
+                }
+            }
+            Kind::Action => (v.action, v.present) = (Action::parse(t), v.present | Values::ACTION),
+            Kind::LogStatus => (v.log_status, v.present) = (LogStatus::parse(t), v.present | Values::LOG_STATUS),
+            Kind::Direction => {
+                v.direction = match t {
+                    b"ingress" => Direction::Ingress,
+                    b"egress" => Direction::Egress,
+                    _ => return Err(ParseError::BadDirection),
+                };
+                v.present |= Values::DIRECTION;
+            }
+            Kind::Text => {
+                if field == Field::InterfaceId {
+                    v.interface = span;
+                    v.present |= Values::INTERFACE;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_number(field: Field) -> bool {
+    matches!(field.kind(), Kind::U8 | Kind::U16 | Kind::U64)
+}
+
+/// Writes `x` in decimal, without the formatting machinery.
+pub(crate) fn push_number(buf: &mut Vec<u8>, x: i64) {
+    if x < 0 {
+        buf.push(b'-');
+    }
+    let mut v = x.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flowlog::ParserBuilder;
+
+    enum V<'a> {
+        Null,
+        Int(i64),
+        Str(&'a [u8]),
+        Wrong,
+    }
+
+    fn view(r: &FlowRecord<'_>) -> String {
+        format!(
+            "{:?}",
+            ((r.interface_id(), r.srcaddr(), r.dstaddr(), r.srcport(), r.dstport(), r.protocol()), (r.packets(), r.bytes(), r.start(), r.end(), r.action(), r.log_status()), (r.direction(), r.get(Field::RejectReason), r.get_u64(Field::SrcPort), r.get_u64(Field::Bytes)))
+        )
+    }
+
+    /// Builds `row` of `fields` (`string`: which columns are strings) and parses the line
+    /// the old reader wrote for it; the two must agree on the record or the error.
+    fn same_as_line(fields: &[Field], string: &[bool], row: &[V<'_>]) {
+        let cols: Vec<(Field, bool)> = fields.iter().copied().zip(string.iter().copied()).collect();
+        let mut b = RowBuilder::new(&cols, 1 << 16).unwrap();
+        b.start();
+        let mut line = Vec::new();
+        for (c, v) in row.iter().enumerate() {
+            if c > 0 {
+                line.push(b' ');
+            }
+            match v {
+                V::Null => {
+                    b.null(c);
+                    line.push(b'-');
+                }
+                V::Int(x) => {
+                    b.int(c, *x);
+                    push_number(&mut line, *x);
+                }
+                V::Str(s) => {
+                    b.text(c, s);
+                    line.extend_from_slice(if s.is_empty() { b"-" } else { s });
+                }
+                V::Wrong => {
+                    b.wrong_type(c);
+                    line.push(b'-');
+                }
+            }
+        }
+        let mut parser = ParserBuilder::new().format(Format::from_fields(fields).unwrap()).build();
+        let built = b.finish().map(|r| view(&r));
+        let wrong = row.iter().position(|v| matches!(v, V::Wrong));
+        let parsed = match wrong {
+            Some(c) if built.is_err() => Err(ParseError::WrongType(fields[c])),
+            _ => parser.parse_line(&line).map(|r| view(&r)),
+        };
+        assert_eq!(built, parsed, "{}", String::from_utf8_lossy(&line));
+    }
+
+    #[test]
+    fn rows_read_as_their_lines() {
+        use Field::*;
+        let fields = [InterfaceId, SrcAddr, DstAddr, SrcPort, DstPort, Protocol, Packets, Bytes, Start, End, Action, LogStatus, FlowDirection, RejectReason];
+        let string = [true, true, true, false, false, false, false, false, false, false, true, true, true, true];
+        let ok: Vec<V<'_>> = vec![V::Str(b"eni-1"), V::Str(b"10.0.0.1"), V::Str(b"::1"), V::Int(443), V::Int(0), V::Int(6), V::Int(3), V::Int(120), V::Int(1), V::Int(2), V::Str(b"ACCEPT"), V::Str(b"OK"), V::Str(b"egress"), V::Str(b"BPA")];
+        same_as_line(&fields, &string, &ok);
+        let with = |c: usize, v: V<'static>| {
+            let mut row: Vec<V<'_>> = vec![V::Str(b"eni-1"), V::Str(b"10.0.0.1"), V::Str(b"::1"), V::Int(443), V::Int(0), V::Int(6), V::Int(3), V::Int(120), V::Int(1), V::Int(2), V::Str(b"ACCEPT"), V::Str(b"OK"), V::Str(b"egress"), V::Str(b"BPA")];
+            row[c] = v;
+            row
+        };
+        for (c, v) in [
+            (3, V::Int(70000)),
+            (3, V::Int(-1)),
+            (5, V::Int(256)),
+            (6, V::Int(i64::MAX)),
+            (7, V::Int(-5)),
+            (1, V::Str(b"10.0.0.256")),
+            (2, V::Str(b"not-an-address")),
+            (12, V::Str(b"sideways")),
+            (10, V::Str(b"DROP")),
+            (11, V::Str(b"NODATA")),
+            (0, V::Null),
+            (0, V::Str(b"")),
+            (0, V::Str(b"-")),
+            (0, V::Str("caf\u{e9}".as_bytes())),
+            (13, V::Null),
+            (3, V::Null),
+            (0, V::Wrong),
+            (6, V::Wrong),
+        ] {
+            same_as_line(&fields, &string, &with(c, v));
+        }
+        // Numbers as strings, text fields as integers.
+        let string = [false, true, true, true, true, true, true, true, true, true, true, true, true, true];
+        same_as_line(&fields, &string, &[V::Int(12), V::Str(b"10.0.0.1"), V::Str(b"10.0.0.2"), V::Str(b"443"), V::Str(b"0080"), V::Str(b"6"), V::Str(b"18446744073709551615"), V::Str(b"1"), V::Str(b"1"), V::Str(b"2"), V::Str(b"REJECT"), V::Str(b"OK"), V::Str(b"ingress"), V::Null]);
+        same_as_line(&fields, &string, &[V::Int(12), V::Str(b"10.0.0.1"), V::Str(b"10.0.0.2"), V::Str(b"4x3"), V::Str(b"80"), V::Str(b"6"), V::Str(b"18446744073709551616"), V::Str(b"1"), V::Str(b"1"), V::Str(b"2"), V::Str(b"REJECT"), V::Str(b"OK"), V::Str(b"ingress"), V::Null]);
+        same_as_line(&fields, &string, &[V::Int(12), V::Str(b"10.0.0.1"), V::Str(b"10.0.0.2"), V::Str(b"443"), V::Str(b"80"), V::Str(b"6"), V::Str(b"18446744073709551616"), V::Str(b"1"), V::Str(b"1"), V::Str(b"2"), V::Str(b"REJECT"), V::Str(b"OK"), V::Str(b"ingress"), V::Null]);
+    }
+
+    #[test]
+    fn spaces_control_characters_and_bytes_that_are_not_text() {
+        let mut b = RowBuilder::new(&[(Field::InterfaceId, true), (Field::Action, true)], 1 << 16).unwrap();
+        for (s, e) in [(&b"a b"[..], ParseError::SpaceInValue(Field::Action)), (b"a\x7f", ParseError::SpaceInValue(Field::Action)), (b"a\nb", ParseError::SpaceInValue(Field::Action)), (b"\xff\xfe", ParseError::NotText)] {
+            b.start();
+            b.text(0, b"eni-1");
+            b.text(1, s);
+            assert_eq!(b.finish().err(), Some(e));
+        }
+        b.start();
+        b.text(0, b"eni-1");
+        b.text(1, b"ACCEPT");
+        let r = b.finish().unwrap();
+        assert_eq!((r.line(), r.get(Field::InterfaceId), r.interface_id(), r.action()), ("eni-1 ACCEPT", Some("eni-1"), Some("eni-1"), Some(Action::Accept)));
+        let mut tiny = RowBuilder::new(&[(Field::InterfaceId, true)], 16).unwrap();
+        tiny.start();
+        tiny.text(0, &[b'x'; 17]);
+        assert_eq!(tiny.finish().err(), Some(ParseError::LineTooLong(16)));
+        assert!(RowBuilder::new(&[(Field::Action, true), (Field::Action, false)], 100).is_err());
+    }
+
+    #[test]
+    fn numbers_are_written_as_format_writes_them() {
+        for x in [0, 1, -1, 9, 10, 65535, 70000, i64::from(i32::MIN), i64::MAX, i64::MIN, -1_000_000_007] {
+            let mut buf = Vec::new();
+            push_number(&mut buf, x);
+            assert_eq!(String::from_utf8(buf).unwrap(), x.to_string());
+        }
+    }
+}
