@@ -7,14 +7,17 @@
 //! type is accepted for any field, as AWS's record docs list `INT_32`/`INT_64`/`STRING` and
 //! Athena's DDL uses `int`/`bigint`/`string`.
 //!
-//! Each row group is a unit of work (read in parallel with rayon, each into its own sink,
-//! merged as text pieces are), its columns read in batches of rows with the typed column
-//! readers. A row becomes one line of the projected columns (`-` for null) for the flow-log
-//! [`Parser`](crate::flowlog::Parser), so a row is judged exactly as
-//! a text record is: a value no field can hold (a port of 70000, a negative byte count, an
-//! address that is not one) makes the row a malformed record, sampled with the file and its
-//! row number (rows count from 1, like lines). A row group that cannot be decoded, or a file
-//! whose footer is unreadable, is a damaged source: the rows before the damage count.
+//! Each row group is a unit of work (read in parallel with rayon, one sink per worker,
+//! merged as text pieces' sinks are), its columns read in batches of rows with the typed
+//! column readers. No text line is written and parsed again: each row's values go straight
+//! into the parser's typed values (`flowlog::columnar::RowBuilder`), judged by the
+//! rules a text line is judged by: a value no field can hold (a port of 70000, a negative
+//! byte count, an address that is not one) makes the row a malformed record, sampled with
+//! the file and its row number (rows count from 1, like lines). The record's line holds the
+//! row's text columns; its numbers are read through the typed accessors. The incident
+//! filters wrap the sink and read the same typed values. A row group that cannot be
+//! decoded, or a file whose footer is unreadable, is a damaged source: the rows before the
+//! damage count.
 
 use crate::flowlog::columnar::RowBuilder;
 use crate::flowlog::{Field, Format, Position, RecordSink, SourceId};
@@ -147,18 +150,25 @@ where
     let Ok(row) = RowBuilder::new(&fields, max_line_len) else {
         return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
     };
-    // Sinks are merged as row groups finish (a reduction), not collected first: memory holds
-    // a sink per worker, not one per row group (a file of 80 row groups of 100k
-    // conversations each kept them all until the end). Each group's rows and damage ride
-    // along, put back in row-group order below.
+    // One sink per worker (a fold), fed row group after row group, then the workers' sinks
+    // merged: a sink per row group built a conversation table per group (as large as the
+    // file's when conversations recur throughout it) only to merge it away, and memory held
+    // a table per group until the end. Each group's rows and damage ride along, put back in
+    // row-group order below.
     type Groups = Vec<(usize, u64, Option<String>)>;
     let merged: Option<(S, Groups)> = (0..groups)
         .into_par_iter()
-        .map(|g| {
-            let mut s = new_sink();
-            let (rows, err) = read_group(&reader, g, &leaves, &mut row.clone(), source, &mut s);
+        .fold(
+            || (new_sink(), row.clone(), Vec::new()),
+            |(mut s, mut row, mut done), g| {
+                let (rows, err) = read_group(&reader, g, &leaves, &mut row, source, &mut s);
+                done.push((g, rows, err));
+                (s, row, done)
+            },
+        )
+        .map(|(mut s, _, done)| {
             s.finish();
-            (s, vec![(g, rows, err)])
+            (s, done)
         })
         .reduce_with(|(mut a, mut ga), (b, gb)| {
             a.merge(b);

@@ -72,8 +72,21 @@ fn parquet_and_text_summaries_are_identical() {
     }
     // The incident filters apply to Parquet rows as to text lines.
     let pq = dir.path().join("gen-1000.parquet");
-    for flags in [&["--action", "REJECT"][..], &["--port", "443", "--protocol", "tcp"], &["--since", "1700000100"]] {
-        assert_eq!(without_sources(summary(&pq, flags), &[&pq]), without_sources(summary(&log, flags), &[&log]), "{flags:?}");
+    let interface = text.split_ascii_whitespace().nth(2).unwrap().to_string();
+    let src = text.split_ascii_whitespace().nth(3).unwrap().to_string();
+    for flags in [
+        &["--action", "REJECT"][..],
+        &["--port", "443", "--protocol", "tcp"],
+        &["--since", "1700000100"],
+        &["--since", "1700000100", "--until", "1700000400"],
+        &["--interface", &interface],
+        &["--addr", &format!("{src}/24")],
+        &["--src", &format!("{src}/32"), "--action", "ACCEPT"],
+    ] {
+        let got = without_sources(summary(&pq, flags), &[&pq]);
+        let filtered = got["records"]["filtered_out"].as_u64().unwrap_or(0);
+        assert!(filtered > 0 && filtered < 30_004, "{flags:?}: {}", got["records"]);
+        assert_eq!(got, without_sources(summary(&log, flags), &[&log]), "{flags:?}");
     }
 }
 
