@@ -64,3 +64,30 @@ fn analyses_narrow_to_one_account() {
     let ls = vpcscope(["ls", "--snapshot", s, "interfaces", "--quiet"]);
     assert!(ls.stdout.contains("account=028403472736") && ls.stdout.contains("account=951601349076"), "{}", ls.stdout);
 }
+
+#[test]
+fn org_sample_paths_cross_three_accounts_and_a_shared_vpc() {
+    let org = crate::util::sample("snapshots/org");
+    let run = |from: &str, to: &str, port: &str| {
+        let r = vpcscope(["reach", "--snapshot", org.to_str().unwrap(), "--from", from, "--to", to, "--port", port, "--format", "json"]);
+        assert!(r.stderr.is_empty(), "resources listed by several accounts merge without warnings: {}", r.stderr);
+        (r.code, r.json())
+    };
+    let (code, v) = run("pay-api-1", "ledger-db", "5432");
+    assert_eq!(code, 0, "{v:#}");
+    let accounts: Vec<&str> = v["forward"]["hops"].as_array().unwrap().iter().filter_map(|h| h["account"].as_str()).collect();
+    for a in ["222222222222", "111111111111", "333333333333"] {
+        assert!(accounts.contains(&a), "{a} in {accounts:?}");
+    }
+    // An interface of the payments account in the network account's shared subnet: the
+    // shared VPC's route table is the network account's; the ledger table lacks the route back.
+    let (code, v) = run("pay-worker-1", "ledger-db", "5432");
+    assert_eq!((code, v["from"]["account"].as_str()), (1, Some("222222222222")));
+    assert!(v["forward"]["hops"].as_array().unwrap().iter().any(|h| h["kind"] == "route-table" && h["account"] == "111111111111"));
+    let b = &v["blocked_by"];
+    assert_eq!((b["code"].as_str(), b["path"].as_str(), b["account"].as_str()), (Some("NO_ROUTE_TO_DESTINATION"), Some("return"), Some("333333333333")));
+    // Two accounts' interfaces in one subnet: no ACL between them, the group decides.
+    let (code, v) = run("pay-worker-1", "ledger-batch-1", "22");
+    assert_eq!((code, v["blocked_by"]["code"].as_str(), v["to"]["account"].as_str()), (1, Some("ENI_SG_RULES_MISMATCH"), Some("333333333333")));
+    assert!(!v["forward"]["hops"].as_array().unwrap().iter().any(|h| h["kind"] == "network-acl"), "no ACL within a subnet");
+}
