@@ -193,7 +193,7 @@ impl<'a> Stop<'a> {
 
     /// The blocking component on `path`, stopped by `rule` for `reason`.
     fn blocked(&self, path: PathKind, rule: Option<Rule>, reason: Reason) -> Blocked {
-        Blocked { id: self.id.to_string(), kind: self.kind, direction: self.direction, rule, rule_number: self.rule_number, path, code: self.code, reason }
+        Blocked { id: self.id.to_string(), kind: self.kind, direction: self.direction, rule, rule_number: self.rule_number, path, code: self.code, reason, account: None }
     }
 }
 
@@ -262,7 +262,8 @@ impl<'t, 'm> Walk<'t, 'm> {
         let named = |id: &str| self.topo.name_of(id).filter(|n| !n.is_empty()).map(str::to_string);
         let step = step();
         let names = step.mentions().into_iter().filter_map(|m| named(m).map(|n| (m.to_string(), n))).collect();
-        self.hops.push(Hop { id: id.to_string(), kind, name: named(id), direction, action, step, packet: *packet, names });
+        let account = self.topo.account_of(id).map(str::to_string);
+        self.hops.push(Hop { id: id.to_string(), kind, name: named(id), direction, action, step, packet: *packet, names, account });
     }
 
     /// Records a stop: the hop, the disposition, the blocking component, its reason and fix
@@ -283,7 +284,9 @@ impl<'t, 'm> Walk<'t, 'm> {
             let (reason, rule) = (why.reason.clone(), why.rule.clone());
             self.hop(at.id, at.kind, at.direction, action, packet, || Step::Stopped { reason, rule });
         }
-        self.blocked = Some(at.blocked(self.path, why.rule, why.reason));
+        let mut blocked = at.blocked(self.path, why.rule, why.reason);
+        blocked.account = self.topo.account_of(at.id).map(str::to_string);
+        self.blocked = Some(blocked);
         self.fix = why.fix;
         End::Stopped
     }
@@ -294,7 +297,11 @@ impl<'t, 'm> Walk<'t, 'm> {
         if self.pending.is_some() {
             return;
         }
-        let blocked = (self.mode != Mode::Decision).then(|| at.blocked(self.path, None, why(self).reason));
+        let blocked = (self.mode != Mode::Decision).then(|| {
+            let mut b = at.blocked(self.path, None, why(self).reason);
+            b.account = self.topo.account_of(at.id).map(str::to_string);
+            b
+        });
         if let Some(b) = &blocked {
             let reason = b.reason.clone();
             self.hop(at.id, at.kind, at.direction, Action::Note, packet, || Step::Stopped { reason, rule: None });
@@ -1392,6 +1399,7 @@ fn walk_flow<'t>(topo: &'t Topology<'_>, src: &Endpoint, dst: &Endpoint, protoco
         path,
         code: BlockCode::TgwZoneDependent,
         reason: reason.clone(),
+        account: None,
     };
     undecided_by(&mut t, Some(blocked));
     // The leg the answer depends on ends with a note of why.
@@ -1403,7 +1411,7 @@ fn walk_flow<'t>(topo: &'t Topology<'_>, src: &Endpoint, dst: &Endpoint, protoco
     if let (Some(leg), Mode::Steps) = (leg, mode) {
         if let Some(packet) = leg.hops.last().map(|h| h.packet).or(sent) {
             let step = Step::Stopped { reason, rule: None };
-            leg.hops.push(Hop { id: choice.attachment.clone(), kind: Kind::TransitGatewayAttachment, name: None, direction: None, action: Action::Note, step, packet, names: Vec::new() });
+            leg.hops.push(Hop { id: choice.attachment.clone(), kind: Kind::TransitGatewayAttachment, name: None, direction: None, action: Action::Note, step, packet, names: Vec::new(), account: None });
         }
     }
     t

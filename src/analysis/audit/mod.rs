@@ -183,11 +183,14 @@ pub struct Resource {
     pub vpc: Option<String>,
     /// The subnet, for interface-based resources.
     pub subnet: Option<String>,
+    /// The account that owns it, when the snapshot says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl Resource {
     fn new(id: impl Into<String>, name: Option<&str>, kind: &str) -> Resource {
-        Resource { id: id.into(), name: name.map(str::to_string), kind: kind.into(), interface: None, vpc: None, subnet: None }
+        Resource { id: id.into(), name: name.map(str::to_string), kind: kind.into(), interface: None, vpc: None, subnet: None, account: None }
     }
 
     /// `name (id)` or `id`.
@@ -306,6 +309,8 @@ impl Audit {
 pub struct Options<'a> {
     /// Flow-log records to attach as evidence and to find unused rules with.
     pub flows: Option<&'a [flows::FlowRecord]>,
+    /// Keep only the findings about resources this account owns (`--account`).
+    pub account: Option<String>,
 }
 
 /// Runs every check over the topology.
@@ -320,6 +325,15 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
     if let Some(records) = opts.flows {
         flows::attach(topo, records, &mut findings);
         findings.extend(flows::unused_rules(topo, records));
+    }
+    for f in &mut findings {
+        if f.resource.account.is_none() {
+            let id = f.resource.interface.as_deref().unwrap_or(&f.resource.id);
+            f.resource.account = topo.account_of(id).map(str::to_string);
+        }
+    }
+    if let Some(acct) = &opts.account {
+        findings.retain(|f| f.resource.account.as_deref() == Some(acct.as_str()));
     }
     findings.sort_by(|a, b| {
         b.severity
