@@ -19,6 +19,7 @@
 
 pub mod aggregate;
 pub mod athena;
+#[cfg(feature = "parquet")]
 pub(crate) mod columnar;
 pub mod field;
 pub mod filter;

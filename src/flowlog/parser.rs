@@ -556,6 +556,7 @@ fn num_slow(t: &[u8], field: Field) -> Result<u64, ParseError> {
 }
 
 /// The decimal number `t` (a whole value), as a line's field is read.
+#[cfg(feature = "parquet")]
 #[inline]
 pub(super) fn number(t: &[u8], field: Field) -> Result<u64, ParseError> {
     num(t, 0, t.len(), field)
