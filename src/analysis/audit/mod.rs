@@ -338,14 +338,14 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
 
 /// What listens on an interface, for classifying a port.
 #[derive(Clone, Debug)]
-struct Listener {
+pub(crate) struct Listener {
     /// The RDS instance, when the interface is one's.
-    db: Option<Ix>,
+    pub(crate) db: Option<Ix>,
     /// Ports the managed service listens on (RDS port, ElastiCache 6379/11211, ...).
-    ports: Vec<u16>,
+    pub(crate) ports: Vec<u16>,
 }
 
-fn listener(topo: &Topology<'_>, ix: Ix) -> Listener {
+pub(crate) fn listener(topo: &Topology<'_>, ix: Ix) -> Listener {
     let m = topo.model;
     let e = &m.enis[ix];
     let db = (0..m.db_instances.len()).find(|&d| topo.db_enis(d).contains(&ix));
@@ -483,7 +483,7 @@ fn is_admin(port: u16) -> bool {
 }
 
 /// The resource an interface stands for: its RDS instance, its EC2 instance, or itself.
-fn eni_resource(topo: &Topology<'_>, ix: Ix, l: &Listener) -> Resource {
+pub(crate) fn eni_resource(topo: &Topology<'_>, ix: Ix, l: &Listener) -> Resource {
     let m = topo.model;
     let e = &m.enis[ix];
     // Which database owns an interface is unknown when several could (the same subnet group
@@ -527,7 +527,7 @@ fn kind_word(h: &Hop) -> String {
     h.kind.to_string()
 }
 
-fn revoke_fix(g: &SgId, r: &SgRule, port: u16) -> Fix {
+pub(crate) fn revoke_fix(g: &SgId, r: &SgRule, port: u16) -> Fix {
     let (cidr_flag, cidr) = match &r.peer {
         SgPeer::Cidr(c) if c.addr().is_ipv6() => ("--ip-permissions", format!("IpProtocol={},FromPort={},ToPort={},Ipv6Ranges=[{{CidrIpv6={c}}}]", proto_cli(r.protocol), from_port(r), to_port(r))),
         SgPeer::Cidr(c) => ("--ip-permissions", format!("IpProtocol={},FromPort={},ToPort={},IpRanges=[{{CidrIp={c}}}]", proto_cli(r.protocol), from_port(r), to_port(r))),
