@@ -10,6 +10,7 @@ mod flows;
 mod flows_flags;
 mod limits;
 mod matrix;
+mod paths;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod reach;
