@@ -65,6 +65,8 @@ pub enum Targets {
     /// The admin ports of AWS-SEMANTICS §7 (SSH, RDP, Telnet, VNC, WinRM) that a security
     /// group rule admits.
     Admin,
+    /// Both: what `audit`'s `lateral-path` findings are about.
+    Exposure,
     /// These interfaces, on their service ports (a managed service's listener, or the
     /// database and admin ports their rules name), or on any pivot port when they have none.
     Interfaces(Vec<Ix>),
@@ -231,6 +233,8 @@ pub struct PathHop {
     /// The rules that let the request and the reply through, from the trace `reach` prints
     /// for this hop (`request: sg-... inbound security-group: TCP 443 0.0.0.0/0`).
     pub rules: Vec<String>,
+    /// For a hop from the outside: whether every outside address gets through on `port`.
+    pub open_to_world: bool,
     /// Whether that trace is `reachable` (always true; a false would be a bug, reported
     /// rather than hidden).
     pub confirmed: bool,
@@ -271,7 +275,8 @@ struct EdgeW {
 #[derive(Clone, Debug, Default)]
 struct Entry {
     ports: PortSet,
-    samples: Vec<(Protocol, PortRange, IpAddr)>,
+    /// (protocol, port piece, sample address, whether every outside address gets through).
+    samples: Vec<(Protocol, PortRange, IpAddr, bool)>,
     ranges: Vec<IpNet>,
 }
 
@@ -338,6 +343,7 @@ fn targets(topo: &Topology<'_>, to: &Targets) -> Vec<(Ix, Vec<Option<u16>>)> {
     let (ixs, mode) = match to {
         Targets::Databases => (&all, 0),
         Targets::Admin => (&all, 1),
+        Targets::Exposure => (&all, 3),
         Targets::Interfaces(v) => (v, 2),
     };
     for &ix in ixs {
@@ -351,6 +357,13 @@ fn targets(topo: &Topology<'_>, to: &Targets) -> Vec<(Ix, Vec<Option<u16>>)> {
             0 if managed => l.ports.iter().map(|p| Some(*p)).collect(),
             0 => rule_ports(ix, &is_db, false).into_iter().map(Some).collect(),
             1 => rule_ports(ix, &is_admin, true).into_iter().map(Some).collect(),
+            3 => {
+                let mut p = if managed { l.ports.clone() } else { rule_ports(ix, &is_db, false) };
+                p.extend(rule_ports(ix, &is_admin, true));
+                p.sort_unstable();
+                p.dedup();
+                p.into_iter().map(Some).collect()
+            }
             _ => {
                 let mut p = if managed { l.ports.clone() } else { rule_ports(ix, &|p| is_db(p) || is_admin(p), false) };
                 p.sort_unstable();
@@ -570,7 +583,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             if !s.ranges.is_empty() {
                 let en = self.entries.entry(c).or_default();
                 add_ports(&mut en.ports, proto, &[range]);
-                en.samples.push((proto, range, s.sample));
+                en.samples.push((proto, range, s.sample, s.all || s.all_v4 || s.all_v6));
                 en.ranges.extend(s.ranges.iter().copied());
             } else if !s.unknown.is_empty() {
                 self.undecided.push(Undecided {
@@ -1063,15 +1076,19 @@ impl Ctx<'_, '_, '_, '_> {
     /// One hop, with the rules of the trace `reach` prints for it.
     fn hop(&self, a: NodeIndex, bc: u32, ps: &[(Protocol, Vec<PortRange>)]) -> PathHop {
         let topo = self.b.topo;
-        let (proto, port) = first_port(ps);
+        let (mut proto, mut port) = first_port(ps);
         let (from, from_name, from_class) = self.label(a);
         let bix = self.b.rep(bc);
         let be = &topo.model.enis[bix];
         let dst = Endpoint::Eni { ix: bix, ip: self.b.rep_ip(bc) };
+        let mut world = false;
         let trace: Option<Trace> = match self.g[a] {
             Node::Outside => self.b.entries.get(&bc).and_then(|en| {
-                let sample = en.samples.iter().find(|(p, r, _)| *p == proto && r.contains(port)).map(|s| s.2)?;
-                let src = if self.b.source == Source::OnPrem { Endpoint::External(sample) } else { Endpoint::Internet(sample) };
+                // The most widely open piece of the hop: one every outside address gets through.
+                let inside = |p: &Protocol, r: &PortRange| ps.iter().any(|(q, rs)| q == p && rs.iter().any(|x| x.from <= r.from && r.from <= x.to));
+                let pick = en.samples.iter().filter(|(p, r, _, _)| inside(p, r)).max_by_key(|s| (s.3, std::cmp::Reverse(s.1.from)))?;
+                (proto, port, world) = (pick.0, pick.1.from, pick.3);
+                let src = if self.b.source == Source::OnPrem { Endpoint::External(pick.2) } else { Endpoint::Internet(pick.2) };
                 Some(eval::evaluate(topo, &src, &dst, proto, DEFAULT_SOURCE_PORT, port))
             }),
             Node::Class(ac) => {
@@ -1093,6 +1110,7 @@ impl Ctx<'_, '_, '_, '_> {
             protocol: proto,
             port,
             rules,
+            open_to_world: world,
             confirmed: trace.is_some_and(|t| t.reachable),
         }
     }

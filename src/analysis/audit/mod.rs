@@ -12,6 +12,7 @@
 
 pub mod flows;
 mod hygiene;
+mod lateral;
 mod nacl;
 
 use crate::analysis::reach::{sweep_internet, Sweep};
@@ -92,13 +93,17 @@ pub enum FindingKind {
     PeeringNotActive,
     /// A security-group or ACL allow rule that no accepted flow used (with `--flows`).
     UnusedRule,
+    /// A database or admin port the internet reaches in 2 or more hops (through hosts it
+    /// reaches first).
+    LateralPath,
 }
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 12] = [
+    pub const ALL: [FindingKind; 13] = [
         FindingKind::ExposedDatabase,
         FindingKind::ExposedAdminPort,
+        FindingKind::LateralPath,
         FindingKind::UndecidedExposure,
         FindingKind::LatentExposure,
         FindingKind::NaclReturnPath,
@@ -126,6 +131,7 @@ impl FindingKind {
             FindingKind::NoFlowLogs => "no-flow-logs",
             FindingKind::PeeringNotActive => "peering-not-active",
             FindingKind::UnusedRule => "unused-rule",
+            FindingKind::LateralPath => "lateral-path",
         }
     }
 
@@ -144,6 +150,7 @@ impl FindingKind {
             FindingKind::NoFlowLogs => "A VPC or subnet has no flow log",
             FindingKind::PeeringNotActive => "A VPC peering connection is not active and carries no traffic",
             FindingKind::UnusedRule => "An allow rule that no accepted flow used during the flow-log window",
+            FindingKind::LateralPath => "A database or admin port is reachable from the internet in two or more hops, through hosts the internet reaches first",
         }
     }
 }
@@ -295,6 +302,8 @@ impl Audit {
 pub struct Options<'a> {
     /// Flow-log records to attach as evidence and to find unused rules with.
     pub flows: Option<&'a [flows::FlowRecord]>,
+    /// The longest attack path `lateral-path` findings look for, in hops (below 2: none).
+    pub max_hops: usize,
 }
 
 /// Runs every check over the topology.
@@ -302,6 +311,7 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
     let (mut findings, checks) = exposures(topo);
     findings.extend(nacl::return_paths(topo));
     findings.extend(hygiene::checks(topo));
+    findings.extend(lateral::findings(topo, opts.max_hops));
     if let Some(records) = opts.flows {
         flows::attach(topo, records, &mut findings);
         findings.extend(flows::unused_rules(topo, records));
