@@ -280,6 +280,45 @@ struct Entry {
     ranges: Vec<IpNet>,
 }
 
+/// Distances to one target (hops, the final edge included) per graph node.
+struct Dt(Vec<usize>);
+
+impl Dt {
+    fn get(&self, v: &NodeIndex) -> Option<&usize> {
+        self.0.get(v.index()).filter(|d| **d != usize::MAX)
+    }
+
+    fn contains_key(&self, v: &NodeIndex) -> bool {
+        self.get(v).is_some()
+    }
+
+    fn insert(&mut self, v: NodeIndex, d: usize) {
+        if let Some(x) = self.0.get_mut(v.index()) {
+            *x = d;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (NodeIndex, usize)> + '_ {
+        self.0.iter().enumerate().filter(|(_, d)| **d != usize::MAX).map(|(i, d)| (NodeIndex::new(i), *d))
+    }
+}
+
+impl std::ops::Index<&NodeIndex> for Dt {
+    type Output = usize;
+    fn index(&self, v: &NodeIndex) -> &usize {
+        &self.0[v.index()]
+    }
+}
+
+/// The final edges into one target.
+struct Preds {
+    /// (source class, index into `sets`).
+    classes: Vec<(u32, u16)>,
+    sets: Vec<PortSet>,
+    /// The ports the outside reaches the target on directly.
+    direct: Option<PortSet>,
+}
+
 /// A target before analysis.
 #[derive(Clone, Debug)]
 struct Want {
@@ -462,10 +501,10 @@ struct Builder<'t, 'm, 'x> {
     source: Source,
     /// Distance from the source per class (`FAR`: more than `k - 1`).
     ds: Vec<u8>,
-    /// Per class: the rows into it, restricted to the pivot ports (port set, source runs).
-    pivot_rows: Vec<Vec<(u32, Vec<(u32, u32)>)>>,
+    /// Per class: the rows into it, restricted to the pivot ports (port set, row).
+    pivot_rows: Vec<Vec<(u32, &'x matrix::Entry)>>,
     /// Per class: the rows into it on every computed port.
-    all_rows: Vec<Vec<(PortSet, Vec<(u32, u32)>)>>,
+    all_rows: Vec<Vec<&'x matrix::Entry>>,
     port_sets: Vec<PortSet>,
     entries: BTreeMap<u32, Entry>,
     undecided: Vec<Undecided>,
@@ -486,15 +525,15 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                 (port_sets.len() - 1) as u32
             })
         };
-        let mut pivot_rows: Vec<Vec<(u32, Vec<(u32, u32)>)>> = vec![Vec::new(); n];
-        let mut all_rows: Vec<Vec<(PortSet, Vec<(u32, u32)>)>> = vec![Vec::new(); n];
+        let mut pivot_rows: Vec<Vec<(u32, &'x matrix::Entry)>> = vec![Vec::new(); n];
+        let mut all_rows: Vec<Vec<&'x matrix::Entry>> = vec![Vec::new(); n];
         for row in mx.rows() {
             let ps: PortSet = vec![(row.entry.protocol, row.entry.ports.clone())];
             let piv = restrict(&ps, &pivot);
             if !piv.is_empty() {
-                pivot_rows[row.to_class as usize].push((intern(piv), row.entry.from.clone()));
+                pivot_rows[row.to_class as usize].push((intern(piv), row.entry));
             }
-            all_rows[row.to_class as usize].push((ps, row.entry.from.clone()));
+            all_rows[row.to_class as usize].push(row.entry);
         }
         let m = topo.model;
         let closable = mx
@@ -631,7 +670,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                 if self.ds[b] != FAR {
                     continue;
                 }
-                let hit = self.pivot_rows[b].iter().any(|(_, runs)| runs.iter().any(|&(lo, hi)| prefix[hi as usize + 1] > prefix[lo as usize]));
+                let hit = self.pivot_rows[b].iter().any(|(_, e)| e.from.iter().any(|&(lo, hi)| prefix[hi as usize + 1] > prefix[lo as usize]));
                 if hit {
                     next[b] = true;
                 }
@@ -646,44 +685,65 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
         }
     }
 
-    /// The final edges into a target: (source class, ports) with distance at most `k - 1`;
-    /// and whether the outside reaches it directly.
-    fn final_preds(&self, w: &Want) -> (Vec<(u32, PortSet)>, Option<PortSet>) {
+    /// The final edges into a target: source classes with distance at most `k - 1` and
+    /// their ports (an index into `sets`), and the ports the outside reaches it on directly.
+    fn final_preds(&self, w: &Want) -> Preds {
         let t = w.class as usize;
-        let mut out: BTreeMap<u32, PortSet> = BTreeMap::new();
-        let rows: Vec<(PortSet, &Vec<(u32, u32)>)> = match w.port {
-            Some(p) => self.all_rows[t].iter().filter(|(ps, _)| covers(ps, p)).map(|(_, r)| (vec![(Protocol::Tcp, vec![PortRange { from: p, to: p }])], r)).collect(),
-            None => self.pivot_rows[t].iter().map(|(i, r)| (self.port_sets[*i as usize].clone(), r)).collect(),
-        };
-        for (ps, runs) in rows {
-            for &(lo, hi) in runs {
-                for a in lo..=hi {
-                    if a as usize == t || self.ds[a as usize] == FAR || self.ds[a as usize] as usize + 1 > self.k {
-                        continue;
-                    }
-                    let e = out.entry(a).or_default();
-                    for (proto, r) in &ps {
-                        add_ports(e, *proto, r);
-                    }
-                }
-            }
-        }
+        let ok = |a: u32| a as usize != t && self.ds[a as usize] != FAR && (self.ds[a as usize] as usize) < self.k;
         let direct = self.entries.get(&w.class).and_then(|e| match w.port {
             Some(p) => covers(&e.ports, p).then(|| vec![(Protocol::Tcp, vec![PortRange { from: p, to: p }])]),
             None => Some(e.ports.clone()),
         });
-        (out.into_iter().collect(), direct)
+        match w.port {
+            Some(p) => {
+                let mut classes: Vec<(u32, u16)> = Vec::new();
+                for e in self.all_rows[t].iter().filter(|e| e.protocol == Protocol::Tcp && e.ports.iter().any(|r| r.contains(p))) {
+                    for &(lo, hi) in &e.from {
+                        classes.extend((lo..=hi).filter(|&a| ok(a)).map(|a| (a, 0u16)));
+                    }
+                }
+                classes.sort_unstable();
+                classes.dedup();
+                Preds { classes, sets: vec![vec![(Protocol::Tcp, vec![PortRange { from: p, to: p }])]], direct }
+            }
+            None => {
+                let mut out: BTreeMap<u32, PortSet> = BTreeMap::new();
+                for (i, e) in &self.pivot_rows[t] {
+                    for &(lo, hi) in &e.from {
+                        for a in (lo..=hi).filter(|&a| ok(a)) {
+                            let ps = out.entry(a).or_default();
+                            for (proto, r) in &self.port_sets[*i as usize] {
+                                add_ports(ps, *proto, r);
+                            }
+                        }
+                    }
+                }
+                let mut sets: Vec<PortSet> = Vec::new();
+                let mut ix: HashMap<PortSet, u16> = HashMap::new();
+                let classes = out
+                    .into_iter()
+                    .map(|(a, ps)| {
+                        let i = *ix.entry(ps.clone()).or_insert_with(|| {
+                            sets.push(ps);
+                            (sets.len() - 1) as u16
+                        });
+                        (a, i)
+                    })
+                    .collect();
+                Preds { classes, sets, direct }
+            }
+        }
     }
 
     fn run(self, opts: &Options) -> Paths {
         let n = self.mx.classes.len();
         let k = self.k;
-        let preds: Vec<(Vec<(u32, PortSet)>, Option<PortSet>)> = self.wants.par_iter().map(|w| self.final_preds(w)).collect();
+        let preds: Vec<Preds> = self.wants.par_iter().map(|w| self.final_preds(w)).collect();
         // Distance to any target, over pivot edges, for pruning.
         let mut dt = vec![FAR; n];
         let mut frontier = vec![false; n];
-        for (p, _) in &preds {
-            for (a, _) in p {
+        for p in &preds {
+            for (a, _) in &p.classes {
                 dt[*a as usize] = 1;
                 frontier[*a as usize] = true;
             }
@@ -695,8 +755,8 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                 if !frontier[b] {
                     continue;
                 }
-                for (_, runs) in &self.pivot_rows[b] {
-                    for &(lo, hi) in runs {
+                for (_, e) in &self.pivot_rows[b] {
+                    for &(lo, hi) in &e.from {
                         diff[lo as usize] += 1;
                         diff[hi as usize + 1] -= 1;
                     }
@@ -743,8 +803,8 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
         for b in 0..n {
             let Some(vb) = node_of[b] else { continue };
             let mut incoming: Vec<(u32, u32)> = Vec::new();
-            for (ps, runs) in &self.pivot_rows[b] {
-                for &(lo, hi) in runs {
+            for (ps, e) in &self.pivot_rows[b] {
+                for &(lo, hi) in &e.from {
                     for a in lo..=hi {
                         let au = a as usize;
                         if au != b && node_of[au].is_some() && self.ds[au] as usize + 1 + dt[b] as usize <= k {
@@ -787,13 +847,13 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             (Source::Interfaces(_), None) => (0..n).filter(|&c| self.ds[c] == 0).filter_map(|c| node_of[c]).collect(),
             _ => Vec::new(),
         };
-        let ctx = Ctx { b: &self, g: &g, node_of: &node_of, port_sets: &port_sets, sources: &sources, outside };
+        let ctx = Ctx { b: &self, edge_rules: (0..g.edge_count()).map(|_| std::sync::OnceLock::new()).collect(), hop_cache: std::sync::Mutex::new(HashMap::new()), g: &g, node_of: &node_of, port_sets: &port_sets, sources: &sources, outside };
         let mut targets: Vec<TargetPaths> = self.wants.par_iter().zip(preds.par_iter()).map(|(w, p)| ctx.target(w, p, opts.top)).collect();
         targets.sort_by(|a, b| {
             (a.shortest_hops.is_none(), a.shortest_hops, std::cmp::Reverse(a.paths_total), a.target.class, a.port)
                 .cmp(&(b.shortest_hops.is_none(), b.shortest_hops, std::cmp::Reverse(b.paths_total), b.target.class, b.port))
         });
-        let final_edges = preds.iter().map(|(p, d)| p.len() + d.is_some() as usize).sum();
+        let final_edges = preds.iter().map(|p| p.classes.len() + p.direct.is_some() as usize).sum();
         let source = match &self.source {
             Source::Internet => "internet".to_string(),
             Source::OnPrem => "onprem".to_string(),
@@ -886,6 +946,10 @@ fn entry_pieces(topo: &Topology<'_>, ix: Ix, wanted: &[(Protocol, PortRange)], i
 
 struct Ctx<'a, 't, 'm, 'x> {
     b: &'a Builder<'t, 'm, 'x>,
+    /// Per graph edge: the rules that admit it (computed once, shared by every target).
+    edge_rules: Vec<std::sync::OnceLock<Vec<(SgId, u32, SgRule)>>>,
+    /// Hops already described (the same hop is on many targets' paths).
+    hop_cache: std::sync::Mutex<HashMap<(NodeIndex, u32, String), PathHop>>,
     g: &'a DiGraph<Node, EdgeW>,
     node_of: &'a [Option<NodeIndex>],
     port_sets: &'a [PortSet],
@@ -907,22 +971,22 @@ impl Ctx<'_, '_, '_, '_> {
         }
     }
 
-    fn target(&self, w: &Want, (preds, direct): &(Vec<(u32, PortSet)>, Option<PortSet>), top: usize) -> TargetPaths {
+    fn target(&self, w: &Want, preds: &Preds, top: usize) -> TargetPaths {
         let k = self.b.k;
         let g = self.g;
         let tnode = self.b.mx.classes.get(w.class as usize).and_then(|_| self.node_of[w.class as usize]);
         // Final edges by source node.
-        let mut fin: HashMap<NodeIndex, PortSet> = HashMap::new();
-        for (a, ps) in preds {
+        let mut fin: HashMap<NodeIndex, &PortSet> = HashMap::new();
+        for (a, i) in &preds.classes {
             if let Some(v) = self.node_of[*a as usize] {
-                fin.insert(v, ps.clone());
+                fin.insert(v, &preds.sets[*i as usize]);
             }
         }
-        if let (Some(o), Some(ps)) = (self.outside, direct) {
-            fin.insert(o, ps.clone());
+        if let (Some(o), Some(ps)) = (self.outside, &preds.direct) {
+            fin.insert(o, ps);
         }
         // Distance to the target (hops, final edge included), by reverse search.
-        let mut dt: HashMap<NodeIndex, usize> = HashMap::new();
+        let mut dt = Dt(vec![usize::MAX; g.node_count()]);
         let mut q = VecDeque::new();
         for &v in fin.keys() {
             if self.ds(v) < k {
@@ -953,24 +1017,41 @@ impl Ctx<'_, '_, '_, '_> {
             cut_edges: Vec::new(),
         };
         let Some(shortest) = shortest else { return result };
-        // Count every simple path up to k, keep the shortest ones.
+        // Count every simple path up to k (by dynamic programming where walks are simple
+        // paths: from the outside in at most 3 hops, since no edge loops on a class and the
+        // target's class is never a middle hop; by search with a cap otherwise), and keep
+        // the shortest ones.
         let mut found: Vec<Found> = Vec::new();
         let mut count = 0u64;
         let mut on_path: Vec<bool> = vec![false; g.node_count()];
+        let dp = self.outside.is_some() && k <= 3;
+        if dp {
+            let mut memo: HashMap<(NodeIndex, usize), u64> = HashMap::new();
+            for &s in self.sources {
+                count = count.saturating_add(self.walks(s, k, &dt, &fin, tnode, &mut memo));
+            }
+        }
         for &s in self.sources {
             if Some(s) == tnode || !dt.contains_key(&s) {
                 continue;
             }
             let mut stack = Vec::new();
             on_path[s.index()] = true;
-            self.dfs(s, &mut stack, &mut on_path, &dt, &fin, tnode, shortest, &mut count, &mut found);
+            let mut n = 0u64;
+            let cap = if dp { Some(shortest) } else { None };
+            self.dfs(s, &mut stack, &mut on_path, &dt, &fin, tnode, shortest, cap, &mut n, &mut found);
             on_path[s.index()] = false;
-            if count >= PATH_COUNT_CAP {
+            if !dp {
+                count += n;
+            }
+            if count >= PATH_COUNT_CAP && !dp {
                 break;
             }
         }
-        result.paths_total = count.min(PATH_COUNT_CAP);
-        result.paths_total_capped = count >= PATH_COUNT_CAP;
+        let capped = !dp && count >= PATH_COUNT_CAP;
+        let count = if dp { count } else { count.min(PATH_COUNT_CAP) };
+        result.paths_total = count;
+        result.paths_total_capped = capped;
         found.sort_by(|a, b| b.width.cmp(&a.width).then_with(|| a.edges.cmp(&b.edges)));
         result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, &fin)).collect();
         let (cut, edges, minimal) = self.min_cut(&dt, &fin, tnode, w);
@@ -986,17 +1067,19 @@ impl Ctx<'_, '_, '_, '_> {
         v: NodeIndex,
         stack: &mut Vec<EdgeIndex>,
         on_path: &mut [bool],
-        dt: &HashMap<NodeIndex, usize>,
-        fin: &HashMap<NodeIndex, PortSet>,
+        dt: &Dt,
+        fin: &HashMap<NodeIndex, &PortSet>,
         tnode: Option<NodeIndex>,
         shortest: usize,
+        only: Option<usize>,
         count: &mut u64,
         found: &mut Vec<Found>,
     ) {
-        if *count >= PATH_COUNT_CAP {
+        if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= 1000) {
             return;
         }
         let depth = stack.len();
+        let limit = only.unwrap_or(self.b.k);
         if let Some(ps) = fin.get(&v) {
             if depth < self.b.k {
                 *count += 1;
@@ -1006,7 +1089,7 @@ impl Ctx<'_, '_, '_, '_> {
                 }
             }
         }
-        if depth + 2 > self.b.k {
+        if depth + 2 > limit {
             return;
         }
         for e in self.g.edges(v) {
@@ -1015,18 +1098,40 @@ impl Ctx<'_, '_, '_, '_> {
                 continue;
             }
             let Some(&d) = dt.get(&w) else { continue };
-            if depth + 1 + d > self.b.k {
+            if depth + 1 + d > limit {
                 continue;
             }
             on_path[w.index()] = true;
             stack.push(e.id());
-            self.dfs(w, stack, on_path, dt, fin, tnode, shortest, count, found);
+            self.dfs(w, stack, on_path, dt, fin, tnode, shortest, only, count, found);
             stack.pop();
             on_path[w.index()] = false;
-            if *count >= PATH_COUNT_CAP {
+            if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= 1000) {
                 return;
             }
         }
+    }
+
+    /// Walks from `v` to the target in at most `r` hops (memoised).
+    fn walks(&self, v: NodeIndex, r: usize, dt: &Dt, fin: &HashMap<NodeIndex, &PortSet>, tnode: Option<NodeIndex>, memo: &mut HashMap<(NodeIndex, usize), u64>) -> u64 {
+        if r == 0 {
+            return 0;
+        }
+        if let Some(&n) = memo.get(&(v, r)) {
+            return n;
+        }
+        let mut n = fin.contains_key(&v) as u64;
+        if r >= 2 {
+            for e in self.g.edges(v) {
+                let w = e.target();
+                if Some(w) == tnode || dt.get(&w).is_none_or(|&d| d > r - 1) {
+                    continue;
+                }
+                n = n.saturating_add(self.walks(w, r - 1, dt, fin, tnode, memo));
+            }
+        }
+        memo.insert((v, r), n);
+        n
     }
 
     fn describe_target(&self, w: &Want) -> Target {
@@ -1057,7 +1162,7 @@ impl Ctx<'_, '_, '_, '_> {
         }
     }
 
-    fn describe_path(&self, f: &Found, w: &Want, fin: &HashMap<NodeIndex, PortSet>) -> AttackPath {
+    fn describe_path(&self, f: &Found, w: &Want, fin: &HashMap<NodeIndex, &PortSet>) -> AttackPath {
         let mut hops = Vec::new();
         for &e in &f.edges {
             let (a, b) = self.g.edge_endpoints(e).unwrap_or((NodeIndex::new(0), NodeIndex::new(0)));
@@ -1075,6 +1180,18 @@ impl Ctx<'_, '_, '_, '_> {
 
     /// One hop, with the rules of the trace `reach` prints for it.
     fn hop(&self, a: NodeIndex, bc: u32, ps: &[(Protocol, Vec<PortRange>)]) -> PathHop {
+        let key = (a, bc, format_port_set(ps));
+        if let Some(h) = self.hop_cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return h;
+        }
+        let h = self.hop_uncached(a, bc, ps);
+        if let Ok(mut c) = self.hop_cache.lock() {
+            c.insert(key, h.clone());
+        }
+        h
+    }
+
+    fn hop_uncached(&self, a: NodeIndex, bc: u32, ps: &[(Protocol, Vec<PortRange>)]) -> PathHop {
         let topo = self.b.topo;
         let (mut proto, mut port) = first_port(ps);
         let (from, from_name, from_class) = self.label(a);
@@ -1124,42 +1241,54 @@ impl Ctx<'_, '_, '_, '_> {
     /// and a rule admitting many edges is revoked once (its arc is shared). An edge no rule
     /// closes (a group missing from the snapshot) has infinite capacity. A minimum cut over
     /// this network is a smallest set of rules, up to rules shared between classes.
-    fn min_cut(&self, dt: &HashMap<NodeIndex, usize>, fin: &HashMap<NodeIndex, PortSet>, tnode: Option<NodeIndex>, w: &Want) -> (Vec<CutRule>, Vec<String>, bool) {
+    fn min_cut(&self, dt: &Dt, fin: &HashMap<NodeIndex, &PortSet>, tnode: Option<NodeIndex>, w: &Want) -> (Vec<CutRule>, Vec<String>, bool) {
         let k = self.b.k;
         let mut local: HashMap<NodeIndex, usize> = HashMap::new();
         let mut nodes: Vec<NodeIndex> = Vec::new();
-        let mut keys: Vec<(&NodeIndex, &usize)> = dt.iter().collect();
-        keys.sort();
-        for (&v, &d) in keys {
+        for (v, d) in dt.iter() {
             if self.ds(v) + d <= k && Some(v) != tnode {
                 local.insert(v, nodes.len() + 2);
                 nodes.push(v);
             }
         }
         let mut net = Flow::new(nodes.len() + 2);
-        // Rule nodes: (destination class, group, rule) -> (local node, rule, port, edges).
-        let mut rule_nodes: BTreeMap<(u32, String, String), (usize, SgId, SgRule, u16, Vec<String>)> = BTreeMap::new();
-        let mut link = |net: &mut Flow, from: NodeIndex, lfrom: usize, to_class: u32, lto: usize, ps: &PortSet| {
+        // Rule nodes: (destination class, group, rule position) -> (local node, rule, port,
+        // the edges it admits as (from node, destination class)).
+        type RuleNode = (usize, SgId, SgRule, u16, Vec<(NodeIndex, u32)>);
+        let mut rule_nodes: HashMap<(u32, SgId, u32), RuleNode> = HashMap::new();
+        // The rules into the target on its port: when there is one, it is what admits every
+        // final edge (an edge exists only where some rule admits it).
+        let target_rules: Vec<(SgId, u32, SgRule)> = match (w.port, self.b.closable[w.class as usize]) {
+            (Some(p), true) => candidate_rules(self.b, w.class, &[(Protocol::Tcp, vec![PortRange { from: p, to: p }])]),
+            _ => Vec::new(),
+        };
+        let mut link = |net: &mut Flow, from: NodeIndex, lfrom: usize, to_class: u32, lto: usize, ps: &PortSet, edge: Option<EdgeIndex>| {
             let peer = match self.g[from] {
                 Node::Outside => Peer::Outside,
                 Node::Class(c) => Peer::Address(self.b.rep_ip(c)),
             };
-            let rules = if self.b.closable[to_class as usize] { admitting_rules(self.b, &peer, to_class, ps) } else { Vec::new() };
+            let owned;
+            let rules: &[(SgId, u32, SgRule)] = if !self.b.closable[to_class as usize] {
+                &[]
+            } else if let Some(e) = edge {
+                self.edge_rules[e.index()].get_or_init(|| admitting_rules(self.b, &peer, to_class, ps))
+            } else if target_rules.len() == 1 && !matches!(peer, Peer::Outside) {
+                &target_rules
+            } else {
+                owned = admitting_rules(self.b, &peer, to_class, ps);
+                &owned
+            };
             if rules.is_empty() {
                 net.arc(lfrom, lto, INF_CAP);
                 return;
             }
-            let label = format!("{} -> {}", self.label(from).0, self.b.topo.model.enis[self.b.rep(to_class)].id);
-            for (g, r) in rules {
-                let key = (to_class, g.to_string(), r.to_string());
-                let entry = rule_nodes.entry(key).or_insert_with(|| {
+            for (g, i, r) in rules {
+                let entry = rule_nodes.entry((to_class, g.clone(), *i)).or_insert_with(|| {
                     let n = net.node();
                     net.arc(n, lto, 1);
-                    (n, g, r, first_port(ps).1, Vec::new())
+                    (n, g.clone(), r.clone(), first_port(ps).1, Vec::new())
                 });
-                if !entry.4.contains(&label) {
-                    entry.4.push(label.clone());
-                }
+                entry.4.push((from, to_class));
                 net.arc(lfrom, entry.0, INF_CAP);
             }
         };
@@ -1171,7 +1300,7 @@ impl Ctx<'_, '_, '_, '_> {
         for &v in &nodes {
             let lv = local[&v];
             if let Some(ps) = fin.get(&v) {
-                link(&mut net, v, lv, w.class, 1, ps);
+                link(&mut net, v, lv, w.class, 1, ps, None);
             }
             for e in self.g.edges(v) {
                 let x = e.target();
@@ -1179,17 +1308,22 @@ impl Ctx<'_, '_, '_, '_> {
                 if self.ds(v) + 1 + dt[&x] > k {
                     continue;
                 }
-                link(&mut net, v, lv, xc, lx, &self.port_sets[e.weight().ports as usize]);
+                link(&mut net, v, lv, xc, lx, &self.port_sets[e.weight().ports as usize], Some(e.id()));
             }
         }
         let flow = net.max_flow(0, 1, CUT_CAP as u32);
-        let to_rules = |picked: Vec<&(usize, SgId, SgRule, u16, Vec<String>)>| -> (Vec<CutRule>, Vec<String>) {
+        let to_rules = |mut picked: Vec<&RuleNode>| -> (Vec<CutRule>, Vec<String>) {
+            picked.sort_by_key(|r| r.0);
             let mut edges: Vec<String> = Vec::new();
             let rules = picked
                 .into_iter()
                 .map(|(_, g, r, port, es)| {
-                    edges.extend(es.iter().cloned());
-                    CutRule { id: g.to_string(), kind: "security-group-rule".into(), rule: format!("inbound {r}"), edges: es.clone(), fix: audit::revoke_fix(g, r, *port) }
+                    let mut es = es.clone();
+                    es.sort();
+                    es.dedup();
+                    let labels: Vec<String> = es.iter().map(|(from, c)| format!("{} -> {}", self.label(*from).0, self.b.topo.model.enis[self.b.rep(*c)].id)).collect();
+                    edges.extend(labels.iter().cloned());
+                    CutRule { id: g.to_string(), kind: "security-group-rule".into(), rule: format!("inbound {r}"), edges: labels, fix: audit::revoke_fix(g, r, *port) }
                 })
                 .collect();
             edges.sort();
@@ -1206,6 +1340,7 @@ impl Ctx<'_, '_, '_, '_> {
             None => {
                 // Too many disjoint paths, or one no rule closes: every rule into the target.
                 let picked = rule_nodes.iter().filter(|((c, ..), _)| *c == w.class).map(|(_, v)| v).collect();
+
                 let (rules, edges) = to_rules(picked);
                 (rules, edges, false)
             }
@@ -1312,9 +1447,36 @@ enum Peer {
     Outside,
 }
 
+/// The ingress rules of class `bc`'s groups on some port of `ps`, whoever the peer.
+fn candidate_rules(b: &Builder<'_, '_, '_>, bc: u32, ps: &[(Protocol, Vec<PortRange>)]) -> Vec<(SgId, u32, SgRule)> {
+    let topo = b.topo;
+    let e = &topo.model.enis[b.rep(bc)];
+    let mut out: Vec<(SgId, u32, SgRule)> = Vec::new();
+    for gid in &e.security_groups {
+        let Some(g) = topo.sg(gid.as_str()) else { continue };
+        for (i, r) in g.ingress.iter().enumerate().filter(|(_, r)| rule_on_ports(r, ps)) {
+            if !out.iter().any(|(gg, _, rr)| gg == &g.id && rr == r) {
+                out.push((g.id.clone(), i as u32, r.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn rule_on_ports(r: &SgRule, ps: &[(Protocol, Vec<PortRange>)]) -> bool {
+    ps.iter().any(|(proto, ranges)| {
+        r.protocol.covers(*proto)
+            && match r.l4 {
+                L4Match::Any => true,
+                L4Match::Ports(p) => ranges.iter().any(|x| x.from <= p.to && p.from <= x.to),
+                L4Match::Icmp(_) => false,
+            }
+    })
+}
+
 /// The ingress rules of class `bc`'s groups that admit the peer on some port of `ps`:
 /// revoking them all closes the edge (security groups are a union of allows).
-fn admitting_rules(b: &Builder<'_, '_, '_>, peer: &Peer, bc: u32, ps: &[(Protocol, Vec<PortRange>)]) -> Vec<(SgId, SgRule)> {
+fn admitting_rules(b: &Builder<'_, '_, '_>, peer: &Peer, bc: u32, ps: &[(Protocol, Vec<PortRange>)]) -> Vec<(SgId, u32, SgRule)> {
     let topo = b.topo;
     let e = &topo.model.enis[b.rep(bc)];
     let outside_ranges: Vec<IpNet> = match peer {
@@ -1324,16 +1486,8 @@ fn admitting_rules(b: &Builder<'_, '_, '_>, peer: &Peer, bc: u32, ps: &[(Protoco
     let mut out = Vec::new();
     for gid in &e.security_groups {
         let Some(g) = topo.sg(gid.as_str()) else { continue };
-        for r in &g.ingress {
-            let port_hit = ps.iter().any(|(proto, ranges)| {
-                r.protocol.covers(*proto)
-                    && match r.l4 {
-                        L4Match::Any => true,
-                        L4Match::Ports(p) => ranges.iter().any(|x| x.from <= p.to && p.from <= x.to),
-                        L4Match::Icmp(_) => false,
-                    }
-            });
-            if !port_hit {
+        for (i, r) in g.ingress.iter().enumerate() {
+            if !rule_on_ports(r, ps) {
                 continue;
             }
             let peer_hit = match peer {
@@ -1347,8 +1501,8 @@ fn admitting_rules(b: &Builder<'_, '_, '_>, peer: &Peer, bc: u32, ps: &[(Protoco
                     cidrs.iter().any(|c| outside_ranges.iter().any(|o| c.contains(o) || o.contains(c)))
                 }
             };
-            if peer_hit && !out.iter().any(|(gg, rr): &(SgId, SgRule)| gg == &g.id && rr == r) {
-                out.push((g.id.clone(), r.clone()));
+            if peer_hit && !out.iter().any(|(gg, _, rr): &(SgId, u32, SgRule)| gg == &g.id && rr == r) {
+                out.push((g.id.clone(), i as u32, r.clone()));
             }
         }
     }

@@ -87,7 +87,7 @@ pub fn text(out: &mut dyn Write, p: &Paths) -> io::Result<()> {
 
 /// The JSON contract.
 pub fn json(out: &mut dyn Write, p: &Paths) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, p)?;
+    serde_json::to_writer(&mut *out, p)?;
     writeln!(out)
 }
 
