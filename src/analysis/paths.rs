@@ -501,6 +501,8 @@ struct Builder<'t, 'm, 'x> {
     source: Source,
     /// Distance from the source per class (`FAR`: more than `k - 1`).
     ds: Vec<u8>,
+    /// The classes with a distance, sorted.
+    near: Vec<u32>,
     /// Per class: the rows into it, restricted to the pivot ports (port set, row).
     pivot_rows: Vec<Vec<(u32, &'x matrix::Entry)>>,
     /// Per class: the rows into it on every computed port.
@@ -555,6 +557,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             k,
             source: opts.from.clone(),
             ds: vec![FAR; n],
+            near: Vec::new(),
             pivot_rows,
             all_rows,
             port_sets,
@@ -565,6 +568,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
         };
         b.entries(&pivot);
         b.forward();
+        b.near = (0..n as u32).filter(|&c| b.ds[c as usize] != FAR).collect();
         b
     }
 
@@ -699,7 +703,9 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                 let mut classes: Vec<(u32, u16)> = Vec::new();
                 for e in self.all_rows[t].iter().filter(|e| e.protocol == Protocol::Tcp && e.ports.iter().any(|r| r.contains(p))) {
                     for &(lo, hi) in &e.from {
-                        classes.extend((lo..=hi).filter(|&a| ok(a)).map(|a| (a, 0u16)));
+                        // Only classes near the source can be a last hop: walk those in the run.
+                        let i = self.near.partition_point(|&c| c < lo);
+                        classes.extend(self.near[i..].iter().take_while(|&&c| c <= hi).filter(|&&a| ok(a)).map(|&a| (a, 0u16)));
                     }
                 }
                 classes.sort_unstable();
@@ -1509,14 +1515,15 @@ fn admitting_rules(b: &Builder<'_, '_, '_>, peer: &Peer, bc: u32, ps: &[(Protoco
     out
 }
 
-/// The rules a successful trace passed, one line per hop (`request: sg-... inbound
-/// security-group: TCP 443 0.0.0.0/0`).
+/// The security-group rules and network-ACL entries a successful trace passed, one line each
+/// (`request: sg-... inbound security-group: TCP 443 0.0.0.0/0`): what admits the hop.
 fn rule_lines(trace: &Trace) -> Vec<String> {
     let mut out = Vec::new();
     let legs = std::iter::once(("request", &trace.forward)).chain(trace.ret.as_ref().map(|r| ("reply", r)));
     for (leg, l) in legs {
         for h in &l.hops {
-            if let Some(rule) = words::hop_rule(h) {
+            let admits = matches!(h.step, eval::Step::SecurityGroup { .. } | eval::Step::Acl { .. });
+            if let Some(rule) = words::hop_rule(h).filter(|_| admits) {
                 out.push(format!("{leg}: {}{} {}: {rule}", h.id, h.direction.map(|d| format!(" {d}")).unwrap_or_default(), h.kind));
             }
         }
