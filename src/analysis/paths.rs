@@ -34,7 +34,11 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction as Towards;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Hash maps keyed by graph nodes and small ids: a fast hasher (no input reaches them from
+/// outside the snapshot's own ids).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::net::IpAddr;
 
 /// How many simple paths are counted per target before counting stops (`paths_total_capped`).
@@ -42,6 +46,8 @@ pub const PATH_COUNT_CAP: u64 = 100_000;
 /// How many augmenting paths the minimum cut looks for before it settles for the edges into
 /// the target (`cut_minimal: false`).
 pub const CUT_CAP: usize = 32;
+/// Edges named per cut rule (the rest are counted in `edges_total`).
+pub const EDGES_SHOWN: usize = 10;
 const INF_CAP: u32 = 1 << 20;
 const FAR: u8 = u8::MAX;
 
@@ -198,8 +204,11 @@ pub struct TargetPaths {
     /// Whether the cut is a minimum cut (false: too many disjoint paths, the cut is every
     /// edge into the target).
     pub cut_minimal: bool,
-    /// The graph edges the cut removes, as `from -> to` labels.
+    /// The graph edges the cut removes, as `from -> to` labels (at most `EDGES_SHOWN` per
+    /// rule).
     pub cut_edges: Vec<String>,
+    /// How many graph edges the cut removes.
+    pub cut_edges_total: usize,
 }
 
 /// A path: hops from the source to the target.
@@ -251,8 +260,10 @@ pub struct CutRule {
     pub kind: String,
     /// The rule, console style, with its direction (`inbound TCP 8080 sg-...`).
     pub rule: String,
-    /// The edges it closes: `from -> to` (interfaces or `internet`).
+    /// The edges it closes: `from -> to` (interfaces or `internet`; at most `EDGES_SHOWN`).
     pub edges: Vec<String>,
+    /// How many edges it closes.
+    pub edges_total: usize,
     /// The change and its AWS CLI command.
     pub fix: Fix,
 }
@@ -520,7 +531,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
     fn new(topo: &'t Topology<'m>, mx: &'x Matrix, opts: &Options, k: usize, pivot: Vec<(Protocol, PortRange)>, wants_raw: Vec<(Ix, Vec<Option<u16>>)>) -> Self {
         let n = mx.classes.len();
         let mut port_sets: Vec<PortSet> = Vec::new();
-        let mut interned: HashMap<PortSet, u32> = HashMap::new();
+        let mut interned: HashMap<PortSet, u32> = HashMap::default();
         let mut intern = |ps: PortSet| -> u32 {
             *interned.entry(ps.clone()).or_insert_with(|| {
                 port_sets.push(ps);
@@ -725,7 +736,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                     }
                 }
                 let mut sets: Vec<PortSet> = Vec::new();
-                let mut ix: HashMap<PortSet, u16> = HashMap::new();
+                let mut ix: HashMap<PortSet, u16> = HashMap::default();
                 let classes = out
                     .into_iter()
                     .map(|(a, ps)| {
@@ -805,7 +816,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                 }
             }
         }
-        let mut combined: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut combined: HashMap<Vec<u32>, u32> = HashMap::default();
         for b in 0..n {
             let Some(vb) = node_of[b] else { continue };
             let mut incoming: Vec<(u32, u32)> = Vec::new();
@@ -853,7 +864,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             (Source::Interfaces(_), None) => (0..n).filter(|&c| self.ds[c] == 0).filter_map(|c| node_of[c]).collect(),
             _ => Vec::new(),
         };
-        let ctx = Ctx { b: &self, edge_rules: (0..g.edge_count()).map(|_| std::sync::OnceLock::new()).collect(), hop_cache: std::sync::Mutex::new(HashMap::new()), g: &g, node_of: &node_of, port_sets: &port_sets, sources: &sources, outside };
+        let ctx = Ctx { b: &self, edge_rules: (0..g.edge_count()).map(|_| std::sync::OnceLock::new()).collect(), hop_cache: std::sync::Mutex::new(HashMap::default()), g: &g, node_of: &node_of, port_sets: &port_sets, sources: &sources, outside };
         let mut targets: Vec<TargetPaths> = self.wants.par_iter().zip(preds.par_iter()).map(|(w, p)| ctx.target(w, p, opts.top)).collect();
         targets.sort_by(|a, b| {
             (a.shortest_hops.is_none(), a.shortest_hops, std::cmp::Reverse(a.paths_total), a.target.class, a.port)
@@ -982,7 +993,7 @@ impl Ctx<'_, '_, '_, '_> {
         let g = self.g;
         let tnode = self.b.mx.classes.get(w.class as usize).and_then(|_| self.node_of[w.class as usize]);
         // Final edges by source node.
-        let mut fin: HashMap<NodeIndex, &PortSet> = HashMap::new();
+        let mut fin: HashMap<NodeIndex, &PortSet> = HashMap::default();
         for (a, i) in &preds.classes {
             if let Some(v) = self.node_of[*a as usize] {
                 fin.insert(v, &preds.sets[*i as usize]);
@@ -1021,6 +1032,7 @@ impl Ctx<'_, '_, '_, '_> {
             cut: Vec::new(),
             cut_minimal: true,
             cut_edges: Vec::new(),
+            cut_edges_total: 0,
         };
         let Some(shortest) = shortest else { return result };
         // Count every simple path up to k (by dynamic programming where walks are simple
@@ -1032,7 +1044,7 @@ impl Ctx<'_, '_, '_, '_> {
         let mut on_path: Vec<bool> = vec![false; g.node_count()];
         let dp = self.outside.is_some() && k <= 3;
         if dp {
-            let mut memo: HashMap<(NodeIndex, usize), u64> = HashMap::new();
+            let mut memo: HashMap<(NodeIndex, usize), u64> = HashMap::default();
             for &s in self.sources {
                 count = count.saturating_add(self.walks(s, k, &dt, &fin, tnode, &mut memo));
             }
@@ -1060,9 +1072,10 @@ impl Ctx<'_, '_, '_, '_> {
         result.paths_total_capped = capped;
         found.sort_by(|a, b| b.width.cmp(&a.width).then_with(|| a.edges.cmp(&b.edges)));
         result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, &fin)).collect();
-        let (cut, edges, minimal) = self.min_cut(&dt, &fin, tnode, w);
+        let (cut, edges, total, minimal) = self.min_cut(&dt, &fin, tnode, w);
         result.cut = cut;
         result.cut_edges = edges;
+        result.cut_edges_total = total;
         result.cut_minimal = minimal;
         result
     }
@@ -1247,9 +1260,9 @@ impl Ctx<'_, '_, '_, '_> {
     /// and a rule admitting many edges is revoked once (its arc is shared). An edge no rule
     /// closes (a group missing from the snapshot) has infinite capacity. A minimum cut over
     /// this network is a smallest set of rules, up to rules shared between classes.
-    fn min_cut(&self, dt: &Dt, fin: &HashMap<NodeIndex, &PortSet>, tnode: Option<NodeIndex>, w: &Want) -> (Vec<CutRule>, Vec<String>, bool) {
+    fn min_cut(&self, dt: &Dt, fin: &HashMap<NodeIndex, &PortSet>, tnode: Option<NodeIndex>, w: &Want) -> (Vec<CutRule>, Vec<String>, usize, bool) {
         let k = self.b.k;
-        let mut local: HashMap<NodeIndex, usize> = HashMap::new();
+        let mut local: HashMap<NodeIndex, usize> = HashMap::default();
         let mut nodes: Vec<NodeIndex> = Vec::new();
         for (v, d) in dt.iter() {
             if self.ds(v) + d <= k && Some(v) != tnode {
@@ -1261,7 +1274,7 @@ impl Ctx<'_, '_, '_, '_> {
         // Rule nodes: (destination class, group, rule position) -> (local node, rule, port,
         // the edges it admits as (from node, destination class)).
         type RuleNode = (usize, SgId, SgRule, u16, Vec<(NodeIndex, u32)>);
-        let mut rule_nodes: HashMap<(u32, SgId, u32), RuleNode> = HashMap::new();
+        let mut rule_nodes: HashMap<(u32, SgId, u32), RuleNode> = HashMap::default();
         // The rules into the target on its port: when there is one, it is what admits every
         // final edge (an edge exists only where some rule admits it).
         let target_rules: Vec<(SgId, u32, SgRule)> = match (w.port, self.b.closable[w.class as usize]) {
@@ -1318,37 +1331,40 @@ impl Ctx<'_, '_, '_, '_> {
             }
         }
         let flow = net.max_flow(0, 1, CUT_CAP as u32);
-        let to_rules = |mut picked: Vec<&RuleNode>| -> (Vec<CutRule>, Vec<String>) {
+        let to_rules = |mut picked: Vec<&RuleNode>| -> (Vec<CutRule>, Vec<String>, usize) {
             picked.sort_by_key(|r| r.0);
             let mut edges: Vec<String> = Vec::new();
+            let mut total = 0usize;
+            let edges_total = &mut total;
             let rules = picked
                 .into_iter()
                 .map(|(_, g, r, port, es)| {
                     let mut es = es.clone();
                     es.sort();
                     es.dedup();
-                    let labels: Vec<String> = es.iter().map(|(from, c)| format!("{} -> {}", self.label(*from).0, self.b.topo.model.enis[self.b.rep(*c)].id)).collect();
+                    let labels: Vec<String> = es.iter().take(EDGES_SHOWN).map(|(from, c)| format!("{} -> {}", self.label(*from).0, self.b.topo.model.enis[self.b.rep(*c)].id)).collect();
+                    *edges_total += es.len();
                     edges.extend(labels.iter().cloned());
-                    CutRule { id: g.to_string(), kind: "security-group-rule".into(), rule: format!("inbound {r}"), edges: labels, fix: audit::revoke_fix(g, r, *port) }
+                    CutRule { id: g.to_string(), kind: "security-group-rule".into(), rule: format!("inbound {r}"), edges_total: es.len(), edges: labels, fix: audit::revoke_fix(g, r, *port) }
                 })
                 .collect();
             edges.sort();
             edges.dedup();
-            (rules, edges)
+            (rules, edges, total)
         };
         match flow {
             Some(_) => {
                 let sink_side = net.sink_side(1);
                 let picked = rule_nodes.values().filter(|(n, ..)| !sink_side[*n] && net.out_to_sink_side(*n, &sink_side)).collect();
-                let (rules, edges) = to_rules(picked);
-                (rules, edges, true)
+                let (rules, edges, total) = to_rules(picked);
+                (rules, edges, total, true)
             }
             None => {
                 // Too many disjoint paths, or one no rule closes: every rule into the target.
                 let picked = rule_nodes.iter().filter(|((c, ..), _)| *c == w.class).map(|(_, v)| v).collect();
 
-                let (rules, edges) = to_rules(picked);
-                (rules, edges, false)
+                let (rules, edges, total) = to_rules(picked);
+                (rules, edges, total, false)
             }
         }
     }

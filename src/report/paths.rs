@@ -59,9 +59,10 @@ pub fn text(out: &mut dyn Write, p: &Paths) -> io::Result<()> {
         if t.cut.is_empty() {
             writeln!(out, "  cut: none found (an edge no security-group rule closes)")?;
         } else {
-            writeln!(out, "  cut{} ({}):", if t.cut_minimal { "" } else { " (not minimal: every edge into the target)" }, super::count(t.cut_edges.len() as u64, "edge", "edges"))?;
+            writeln!(out, "  cut{} ({}, {}):", if t.cut_minimal { "" } else { " (not minimal: every rule into the target)" }, super::count(t.cut.len() as u64, "rule", "rules"), super::count(t.cut_edges_total as u64, "edge", "edges"))?;
             for c in &t.cut {
-                writeln!(out, "    revoke {} {} (closes {})", c.id, text_safe(&c.rule), text_safe(&c.edges.join(", ")))?;
+                let more = if c.edges_total > c.edges.len() { format!(" and {} more", c.edges_total - c.edges.len()) } else { String::new() };
+                writeln!(out, "    revoke {} {} (closes {}{more})", c.id, text_safe(&c.rule), text_safe(&c.edges.join(", ")))?;
                 if let Some(cmd) = &c.fix.aws_cli {
                     writeln!(out, "      {}", text_safe(cmd))?;
                 }
