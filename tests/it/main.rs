@@ -11,6 +11,7 @@ mod flows_flags;
 mod limits;
 mod matrix;
 mod paths;
+mod graph;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod reach;

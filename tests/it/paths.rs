@@ -183,11 +183,16 @@ pub(crate) fn parse_dot(s: &str) -> Result<(Vec<String>, Vec<(String, String)>),
     if in_str || !cur.trim().is_empty() {
         return Err(format!("unterminated: {cur}"));
     }
+    // An ID: a double-quoted string, or a bare word of letters, digits and `_`.
     let quoted = |t: &str| -> Result<(String, usize), String> {
         let t = t.trim_start();
         let mut chars = t.char_indices();
         if chars.next().map(|c| c.1) != Some('"') {
-            return Err(format!("expected a string: {t}"));
+            let n = t.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(t.len());
+            if n == 0 {
+                return Err(format!("expected an ID: {t}"));
+            }
+            return Ok((t[..n].to_string(), n));
         }
         let (mut out, mut esc) = (String::new(), false);
         for (i, c) in chars {

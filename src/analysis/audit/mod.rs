@@ -13,6 +13,7 @@
 pub mod flows;
 mod hygiene;
 mod lateral;
+mod routing;
 mod nacl;
 
 use crate::analysis::reach::{sweep_internet, Sweep};
@@ -96,11 +97,13 @@ pub enum FindingKind {
     /// A database or admin port the internet reaches in 2 or more hops (through hosts it
     /// reaches first).
     LateralPath,
+    /// Route tables that forward a destination around a cycle.
+    RoutingLoop,
 }
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 13] = [
+    pub const ALL: [FindingKind; 14] = [
         FindingKind::ExposedDatabase,
         FindingKind::ExposedAdminPort,
         FindingKind::LateralPath,
@@ -111,6 +114,7 @@ impl FindingKind {
         FindingKind::UnusedSecurityGroup,
         FindingKind::MissingSecurityGroup,
         FindingKind::BlackholeRoute,
+        FindingKind::RoutingLoop,
         FindingKind::NoFlowLogs,
         FindingKind::PeeringNotActive,
         FindingKind::UnusedRule,
@@ -132,6 +136,7 @@ impl FindingKind {
             FindingKind::PeeringNotActive => "peering-not-active",
             FindingKind::UnusedRule => "unused-rule",
             FindingKind::LateralPath => "lateral-path",
+            FindingKind::RoutingLoop => "routing-loop",
         }
     }
 
@@ -151,6 +156,7 @@ impl FindingKind {
             FindingKind::PeeringNotActive => "A VPC peering connection is not active and carries no traffic",
             FindingKind::UnusedRule => "An allow rule that no accepted flow used during the flow-log window",
             FindingKind::LateralPath => "A database or admin port is reachable from the internet in two or more hops, through hosts the internet reaches first",
+            FindingKind::RoutingLoop => "Route tables forward a destination to one another around a cycle; no table delivers it",
         }
     }
 }
@@ -312,6 +318,7 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
     findings.extend(nacl::return_paths(topo));
     findings.extend(hygiene::checks(topo));
     findings.extend(lateral::findings(topo, opts.max_hops));
+    findings.extend(routing::findings(topo));
     if let Some(records) = opts.flows {
         flows::attach(topo, records, &mut findings);
         findings.extend(flows::unused_rules(topo, records));
