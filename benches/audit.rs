@@ -90,6 +90,7 @@ pub fn generate(vpcs: usize) -> Model {
                     instance: None,
                     description: "Primary network interface".into(),
                     managed_by: None,
+                    source_dest_check: Some(true),
                     tags: tags(format!("host-{v}-{s}-{e}")),
                 });
             }

@@ -105,5 +105,30 @@ fn reach_bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, load, reach_bench);
+/// Load balancers and inspection on the `web` sample: a flow to an ALB (the listener, then one
+/// walk per target with its health checks, request and reply) and egress through a Network
+/// Firewall, against a plain interface-to-interface flow of the same snapshot.
+fn balancer_bench(c: &mut Criterion) {
+    let loaded = snapshot::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/snapshots/web"))).unwrap();
+    let topo = Topology::new(&loaded.model);
+    let mut g = c.benchmark_group("reach_web");
+    let cases = [
+        ("eni_to_eni", "app-1", "orders-db", 5432, false),
+        ("eni_to_alb_listener", "bastion", "shop-alb", 443, true),
+        ("egress_through_firewall", "app-1", "8.8.8.8", 443, false),
+        ("internet_to_alb_listener", "internet", "shop-alb", 443, true),
+    ];
+    for (name, from, to, port, balanced) in cases {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let ans = reach(&topo, &query(from, to, port)).unwrap();
+                assert!(ans.trace.reachable);
+                assert_eq!(ans.trace.balancer.is_some(), balanced);
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, load, reach_bench, balancer_bench);
 criterion_main!(benches);

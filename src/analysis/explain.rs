@@ -364,6 +364,10 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// One sentence.
     pub explanation: String,
+    /// The load balancer whose connection to a target the flow is (its node at one end,
+    /// or the interface a target of a listener that keeps the client's address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<String>,
 }
 
 /// The whole answer.
@@ -769,6 +773,11 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
         }
         FindingKind::Drift => format!("{} ({} at {who})", drift, records(a.count)),
     };
+    let load_balancer = flow.as_ref().and_then(|f| balancer_leg(topo, eni_ix(topo, &interface), f));
+    let explanation = match &load_balancer {
+        Some(lb) if kind != FindingKind::UnknownInterface => format!("{explanation} (the connection of load balancer {lb} to its target)"),
+        _ => explanation,
+    };
     Finding {
         kind,
         interface,
@@ -783,7 +792,34 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
         evidence,
         fix,
         explanation,
+        load_balancer,
     }
+}
+
+fn eni_ix(topo: &Topology<'_>, id: &str) -> Option<crate::topology::Ix> {
+    topo.eni_ix(id)
+}
+
+/// The load balancer whose node-to-target connection `flow` (as the interface `iface`
+/// logged it) is: one end is a node of it, or `iface` is a target of a listener that keeps
+/// the client's address on the flow's port.
+fn balancer_leg(topo: &Topology<'_>, iface: Option<crate::topology::Ix>, flow: &FlowRef) -> Option<String> {
+    let m = topo.model;
+    let node_lb = |ip: IpAddr| topo.enis_with_private(ip).iter().find_map(|&i| topo.lb_of_eni(i));
+    if let Some(li) = node_lb(flow.src).or_else(|| node_lb(flow.dst)) {
+        return Some(m.load_balancers[li].name.clone());
+    }
+    let iface = iface?;
+    m.load_balancers.iter().find_map(|lb| {
+        let groups = lb.listeners.iter().flat_map(|l| l.target_groups.iter().chain(&l.conditional_target_groups)).filter_map(|g| topo.target_group(g));
+        groups
+            .filter(|g| g.preserves_client_ip(lb.kind))
+            .flat_map(|g| g.targets.iter().flatten().map(move |t| (g, t)))
+            .any(|(g, t)| {
+                g.target_port(t) == Some(flow.dst_port) && crate::eval::load_balancer_target(topo, g, t).is_ok_and(|(ix, _)| ix == iface)
+            })
+            .then(|| lb.name.clone())
+    })
 }
 
 

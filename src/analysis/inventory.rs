@@ -1,6 +1,7 @@
 //! `ls`: what a snapshot holds, as rows a person can scan and a script can read: VPCs,
 //! subnets, interfaces (with what owns them and their addresses), security groups, network
-//! ACLs, route tables and gateways. It answers "what can I pass to `--from`?".
+//! ACLs, route tables, gateways and load balancers. It answers "what can I pass to
+//! `--from`?".
 
 use crate::model::*;
 use crate::topology::Topology;
@@ -22,13 +23,23 @@ pub enum Section {
     NetworkAcls,
     /// Route tables.
     RouteTables,
-    /// Internet, egress-only, NAT, VPN and transit gateways, peerings, endpoints.
+    /// Internet, egress-only, NAT, VPN and transit gateways, peerings, endpoints, firewalls.
     Gateways,
+    /// Load balancers, with their listeners.
+    LoadBalancers,
 }
 
 /// Every section, in report order.
-pub const SECTIONS: [Section; 7] =
-    [Section::Vpcs, Section::Subnets, Section::Interfaces, Section::SecurityGroups, Section::NetworkAcls, Section::RouteTables, Section::Gateways];
+pub const SECTIONS: [Section; 8] = [
+    Section::Vpcs,
+    Section::Subnets,
+    Section::Interfaces,
+    Section::SecurityGroups,
+    Section::NetworkAcls,
+    Section::RouteTables,
+    Section::Gateways,
+    Section::LoadBalancers,
+];
 
 impl Section {
     /// The kebab-case name (`security-groups`).
@@ -41,11 +52,12 @@ impl Section {
             Section::NetworkAcls => "network-acls",
             Section::RouteTables => "route-tables",
             Section::Gateways => "gateways",
+            Section::LoadBalancers => "load-balancers",
         }
     }
 
     /// The section named `s` (its name, or a short form: `vpc`, `subnet`, `eni`, `sg`,
-    /// `acl`, `rtb`, `gw`).
+    /// `acl`, `rtb`, `gw`, `lb`).
     pub fn parse(s: &str) -> Option<Section> {
         Some(match s.to_ascii_lowercase().as_str() {
             "vpcs" | "vpc" => Section::Vpcs,
@@ -55,6 +67,7 @@ impl Section {
             "network-acls" | "network-acl" | "acls" | "acl" => Section::NetworkAcls,
             "route-tables" | "route-table" | "rtbs" | "rtb" => Section::RouteTables,
             "gateways" | "gateway" | "gw" => Section::Gateways,
+            "load-balancers" | "load-balancer" | "lbs" | "lb" | "elb" => Section::LoadBalancers,
             _ => return None,
         })
     }
@@ -217,6 +230,37 @@ pub fn inventory(topo: &Topology<'_>, sections: &[Section], filter: Option<&str>
     }
     if want(Section::Gateways) {
         rows.extend(gateways(m));
+        for f in &m.firewalls {
+            let mut details = vec![format!("policy={}", f.policy)];
+            details.extend(f.endpoints.iter().map(|e| format!("endpoint={}@{}", e.endpoint, e.az)));
+            rows.push(Row { section: Section::Gateways, id: f.id.clone(), kind: "network-firewall".into(), name: Some(f.name.clone()), vpc: Some(f.vpc.to_string()), place: None, addresses: Vec::new(), details });
+        }
+    }
+    if want(Section::LoadBalancers) {
+        for (li, lb) in m.load_balancers.iter().enumerate() {
+            let mut details = vec![if lb.internet_facing { "internet-facing".to_string() } else { "internal".to_string() }];
+            let listeners: Vec<String> = lb.listeners.iter().map(|l| format!("{}:{}", l.protocol, l.port)).collect();
+            if !listeners.is_empty() {
+                details.push(format!("listeners={}", listeners.join(",")));
+            }
+            let nodes: Vec<&str> = topo.lb_nodes(li).iter().map(|&i| m.enis[i].id.as_str()).collect();
+            if !nodes.is_empty() {
+                details.push(format!("nodes={}", nodes.join(",")));
+            }
+            if !lb.security_groups.is_empty() {
+                details.push(format!("security-groups={}", lb.security_groups.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(",")));
+            }
+            rows.push(Row {
+                section: Section::LoadBalancers,
+                id: lb.id.clone(),
+                kind: lb.kind.label().into(),
+                name: Some(lb.name.clone()),
+                vpc: Some(lb.vpc.to_string()),
+                place: None,
+                addresses: vec![lb.dns_name.clone()].into_iter().filter(|d| !d.is_empty()).collect(),
+                details,
+            });
+        }
     }
     if let Some(f) = filter.map(str::to_ascii_lowercase).filter(|f| !f.is_empty()) {
         rows.retain(|r| r.matches(&f));

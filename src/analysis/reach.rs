@@ -38,7 +38,7 @@ pub enum Target {
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// Nothing has that name.
-    #[error("unknown endpoint `{0}`{1}: expected an ENI id (eni-...), an instance id (i-...), an RDS DB identifier, a Name tag, an IP address, `internet`, `onprem`, or a VPN gateway, VPN connection or transit gateway attachment id (`vpcscope ls` lists them)")]
+    #[error("unknown endpoint `{0}`{1}: expected an ENI id (eni-...), an instance id (i-...), an RDS DB identifier, a load balancer name or ARN, a Name tag, an IP address, `internet`, `onprem`, or a VPN gateway, VPN connection or transit gateway attachment id (`vpcscope ls` lists them)")]
     Unknown(String, String),
     /// Several interfaces match.
     #[error("`{0}` is ambiguous: it matches {1}")]
@@ -197,6 +197,18 @@ pub fn resolve(topo: &Topology<'_>, spec: &str) -> Result<Target, ResolveError> 
             ))),
         };
     }
+    // A load balancer, by name or ARN: the client connects to one of its nodes.
+    if let Some(li) = topo.lb_ix(s) {
+        let lb = &topo.model.load_balancers[li];
+        let nodes = topo.lb_nodes(li);
+        let Some(&ix) = nodes.first() else {
+            return Err(ResolveError::NoInterface(format!(
+                "load balancer {} has no node interface in the snapshot (describe-network-interfaces lists them with the description `{}`)",
+                lb.name, lb.node_description
+            )));
+        };
+        return Ok(eni_target(topo, ix));
+    }
     // A Name tag of an interface or instance.
     let mut hits: Vec<Ix> = Vec::new();
     for (i, e) in topo.model.enis.iter().enumerate() {
@@ -339,6 +351,22 @@ fn door_names(topo: &Topology<'_>, id: &str) -> Vec<String> {
     names
 }
 
+/// The interfaces of the targets behind the load balancer whose node is interface `ix`.
+pub fn balancer_targets(topo: &Topology<'_>, ix: Ix) -> Vec<Ix> {
+    let Some(li) = topo.lb_of_eni(ix) else { return Vec::new() };
+    let lb = &topo.model.load_balancers[li];
+    let mut out: Vec<Ix> = lb
+        .listeners
+        .iter()
+        .flat_map(|l| l.target_groups.iter().chain(&l.conditional_target_groups))
+        .filter_map(|g| topo.target_group(g))
+        .flat_map(|g| g.targets.iter().flatten().filter_map(move |t| eval::load_balancer_target(topo, g, t).ok().map(|(i, _)| i)))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The listener port when interface `ix` belongs to an RDS instance.
 fn db_port(topo: &Topology<'_>, ix: Ix) -> Option<u16> {
     topo.model
@@ -440,7 +468,12 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
     let mut prefixes: Vec<IpNet> = Vec::new();
     prefixes.extend(within);
     let within_bounds = within.as_ref().map(bounds);
-    for g in &e.security_groups {
+    // A load balancer's node forwards to its targets, whose groups and ACLs may see the
+    // outside address too (client IP preservation).
+    let mut related = vec![ix];
+    related.extend(balancer_targets(topo, ix));
+    let vpcs: BTreeSet<&VpcId> = related.iter().map(|&i| &topo.model.enis[i].vpc).collect();
+    for g in related.iter().flat_map(|&i| &topo.model.enis[i].security_groups) {
         if let Some(g) = topo.sg(g.as_str()) {
             for r in g.ingress.iter().chain(&g.egress) {
                 match &r.peer {
@@ -452,10 +485,10 @@ pub fn sweep_space(topo: &Topology<'_>, (ix, _ip): (Ix, IpAddr), _inbound: bool,
         }
     }
     // Every ACL and route table of the VPC: a NAT gateway's subnet matters for outbound.
-    for acl in topo.model.network_acls.iter().filter(|a| a.vpc == e.vpc) {
+    for acl in topo.model.network_acls.iter().filter(|a| vpcs.contains(&a.vpc)) {
         prefixes.extend(acl.ingress.iter().chain(&acl.egress).map(|x| x.cidr));
     }
-    for rt in topo.model.route_tables.iter().filter(|r| r.vpc == e.vpc) {
+    for rt in topo.model.route_tables.iter().filter(|r| vpcs.contains(&r.vpc)) {
         for r in &rt.routes {
             match &r.dest {
                 RouteDest::Cidr(c) => prefixes.push(*c),

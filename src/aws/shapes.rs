@@ -257,6 +257,7 @@ pub struct NetworkInterface {
     pub attachment: Option<EniAttachment>,
     pub requester_id: Option<String>,
     pub requester_managed: bool,
+    pub source_dest_check: Option<bool>,
     pub tag_set: Vec<Tag>,
     /// Instances' embedded interfaces use `Tags`? No: they carry none; kept for symmetry.
     pub tags: Vec<Tag>,
@@ -702,9 +703,393 @@ pub struct FlowLog {
     pub log_format: Option<String>,
 }
 
+/// `describe-load-balancers` (ELBv2) and, with Classic's keys, `elb describe-load-balancers`.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct LoadBalancer {
     pub load_balancer_name: Option<String>,
     pub load_balancer_arn: Option<String>,
+    #[serde(rename = "DNSName")]
+    pub dns_name: Option<String>,
+    pub scheme: Option<String>,
+    pub r#type: Option<String>,
+    pub vpc_id: Option<String>,
+    /// Classic spells it `VPCId`.
+    #[serde(rename = "VPCId")]
+    pub classic_vpc_id: Option<String>,
+    pub state: Option<State>,
+    pub availability_zones: Vec<LbZone>,
+    /// Classic: subnet ids; ELBv2 lists them in `AvailabilityZones`.
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    /// Classic listeners.
+    pub listener_descriptions: Vec<ClassicListenerDescription>,
+    /// Classic registered instances.
+    pub instances: Vec<ClassicInstance>,
+    /// Classic health check.
+    pub health_check: Option<ClassicHealthCheck>,
+}
+
+/// ELBv2 `AvailabilityZones` entries; Classic lists zone names as plain strings, which
+/// read as an entry with only a zone name.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(from = "LbZoneForm")]
+pub struct LbZone {
+    pub zone_name: Option<String>,
+    pub subnet_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LbZoneForm {
+    Name(String),
+    Zone {
+        #[serde(rename = "ZoneName", default)]
+        zone_name: Option<String>,
+        #[serde(rename = "SubnetId", default)]
+        subnet_id: Option<String>,
+    },
+}
+
+impl From<LbZoneForm> for LbZone {
+    fn from(f: LbZoneForm) -> LbZone {
+        match f {
+            LbZoneForm::Name(n) => LbZone { zone_name: Some(n), subnet_id: None },
+            LbZoneForm::Zone { zone_name, subnet_id } => LbZone { zone_name, subnet_id },
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicListenerDescription {
+    pub listener: ClassicListener,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicListener {
+    pub protocol: Option<String>,
+    pub load_balancer_port: Option<i64>,
+    pub instance_protocol: Option<String>,
+    pub instance_port: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicInstance {
+    pub instance_id: String,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicHealthCheck {
+    /// `PROTOCOL:PORT[/PATH]`.
+    pub target: Option<String>,
+}
+
+/// One element of Batfish's `LoadBalancerListeners`: the listeners of one load balancer.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListenerSet {
+    pub load_balancer_arn: Option<String>,
+    pub listeners: Vec<LbListener>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbListener {
+    pub listener_arn: Option<String>,
+    pub load_balancer_arn: Option<String>,
+    pub port: Option<i64>,
+    pub protocol: Option<String>,
+    pub default_actions: Vec<LbAction>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbAction {
+    pub r#type: Option<String>,
+    pub target_group_arn: Option<String>,
+    pub forward_config: Option<LbForwardConfig>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbForwardConfig {
+    pub target_groups: Vec<LbWeightedGroup>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbWeightedGroup {
+    pub target_group_arn: Option<String>,
+}
+
+/// One element of `LoadBalancerListenerRules`: the rules of one ALB listener.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListenerRuleSet {
+    pub listener_arn: Option<String>,
+    pub rules: Vec<ListenerRule>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListenerRule {
+    pub is_default: bool,
+    pub actions: Vec<LbAction>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetGroup {
+    pub target_group_arn: Option<String>,
+    pub target_group_name: Option<String>,
+    pub protocol: Option<String>,
+    pub port: Option<i64>,
+    pub target_type: Option<String>,
+    pub vpc_id: Option<String>,
+    pub health_check_enabled: Option<bool>,
+    pub health_check_port: Option<String>,
+    pub load_balancer_arns: Vec<String>,
+}
+
+/// One element of `LoadBalancerTargetHealth`: the targets of one group.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealthSet {
+    pub target_group_arn: Option<String>,
+    pub target_health_descriptions: Vec<TargetHealthDescription>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealthDescription {
+    pub target: LbTarget,
+    pub health_check_port: Option<String>,
+    pub target_health: Option<TargetHealthState>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LbTarget {
+    pub id: String,
+    pub port: Option<i64>,
+    pub availability_zone: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealthState {
+    pub state: Option<String>,
+}
+
+/// One element of `LoadBalancerAttributes` or `TargetGroupAttributes`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AttributeSet {
+    pub load_balancer_arn: Option<String>,
+    pub target_group_arn: Option<String>,
+    pub attributes: Vec<KeyValue>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// One element of `Firewalls`: a `network-firewall describe-firewall` output.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FirewallDescription {
+    pub firewall: NfwFirewall,
+    pub firewall_status: Option<NfwStatus>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwFirewall {
+    pub firewall_name: Option<String>,
+    pub firewall_arn: Option<String>,
+    pub firewall_policy_arn: Option<String>,
+    pub vpc_id: Option<String>,
+    pub subnet_mappings: Vec<NfwSubnetMapping>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwSubnetMapping {
+    pub subnet_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwStatus {
+    pub status: Option<String>,
+    pub sync_states: std::collections::BTreeMap<String, NfwSyncState>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwSyncState {
+    pub attachment: Option<NfwAttachment>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwAttachment {
+    pub subnet_id: Option<String>,
+    pub endpoint_id: Option<String>,
+    pub status: Option<String>,
+}
+
+/// One element of `FirewallPolicies`: a `describe-firewall-policy` output.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FirewallPolicyDescription {
+    pub firewall_policy_response: NfwPolicyResponse,
+    pub firewall_policy: NfwPolicy,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwPolicyResponse {
+    pub firewall_policy_name: Option<String>,
+    pub firewall_policy_arn: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwPolicy {
+    pub stateless_rule_group_references: Vec<NfwGroupRef>,
+    pub stateless_default_actions: Vec<String>,
+    pub stateless_fragment_default_actions: Vec<String>,
+    pub stateful_rule_group_references: Vec<NfwGroupRef>,
+    pub stateful_default_actions: Vec<String>,
+    pub stateful_engine_options: Option<NfwEngineOptions>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwGroupRef {
+    pub resource_arn: Option<String>,
+    pub priority: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwEngineOptions {
+    pub rule_order: Option<String>,
+}
+
+/// One element of `RuleGroups`: a `describe-rule-group` output.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RuleGroupDescription {
+    pub rule_group_response: NfwRuleGroupResponse,
+    pub rule_group: NfwRuleGroup,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRuleGroupResponse {
+    pub rule_group_name: Option<String>,
+    pub rule_group_arn: Option<String>,
+    pub r#type: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRuleGroup {
+    pub rule_variables: Option<NfwRuleVariables>,
+    pub rules_source: NfwRulesSource,
+    pub stateful_rule_options: Option<NfwEngineOptions>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRuleVariables {
+    #[serde(rename = "IPSets")]
+    pub ip_sets: std::collections::BTreeMap<String, NfwIpSet>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwIpSet {
+    pub definition: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRulesSource {
+    pub rules_string: Option<String>,
+    pub rules_source_list: Option<serde_json::Value>,
+    pub stateful_rules: Vec<NfwStatefulRule>,
+    pub stateless_rules_and_custom_actions: Option<NfwStatelessRules>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwStatefulRule {
+    pub action: Option<String>,
+    pub header: NfwHeader,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwHeader {
+    pub protocol: Option<String>,
+    pub source: Option<String>,
+    pub source_port: Option<String>,
+    pub direction: Option<String>,
+    pub destination: Option<String>,
+    pub destination_port: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwStatelessRules {
+    pub stateless_rules: Vec<NfwStatelessRule>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwStatelessRule {
+    pub priority: Option<i64>,
+    pub rule_definition: NfwRuleDefinition,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwRuleDefinition {
+    pub match_attributes: NfwMatch,
+    pub actions: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwMatch {
+    pub sources: Vec<NfwAddress>,
+    pub destinations: Vec<NfwAddress>,
+    pub source_ports: Vec<NfwPortRange>,
+    pub destination_ports: Vec<NfwPortRange>,
+    pub protocols: Vec<i64>,
+    #[serde(rename = "TCPFlags")]
+    pub tcp_flags: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwAddress {
+    pub address_definition: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NfwPortRange {
+    pub from_port: Option<i64>,
+    pub to_port: Option<i64>,
 }

@@ -7,6 +7,7 @@
 //! rule the walker encodes has a unit test named after it (see `path.rs`).
 
 pub mod fix;
+pub mod firewall;
 mod gate;
 pub mod nacl;
 mod path;
@@ -25,7 +26,8 @@ use serde::Serialize;
 use std::fmt;
 use std::net::IpAddr;
 
-pub use path::evaluate_verdict;
+pub use path::{evaluate_through, evaluate_verdict};
+pub use path::balance::resolve_target as load_balancer_target;
 
 /// The default ephemeral source port of a client when the user gives none: 49152 lies in
 /// every documented ephemeral range (Linux 32768-60999, Windows 49152-65535, NAT gateway,
@@ -156,8 +158,10 @@ pub enum Kind {
     VpcEndpoint,
     /// A virtual private gateway or other exit.
     VpnGateway,
-    /// A load balancer (not modelled as a hop yet).
+    /// A load balancer (its listener, or its relay of a target's reply).
     LoadBalancer,
+    /// An AWS Network Firewall.
+    NetworkFirewall,
     /// Addresses on the internet, outside the modelled networks.
     Internet,
     /// Addresses of an on-premises network, reached through a virtual private gateway or a
@@ -339,6 +343,79 @@ pub struct Trace {
     /// networks and the request got that far.
     #[serde(skip)]
     pub outside_via: Option<Door>,
+    /// When the destination is a load balancer: the listener, and every target the
+    /// listener may forward to with its own answer (the trace follows one of them).
+    #[serde(rename = "load_balancer", skip_serializing_if = "Option::is_none")]
+    pub balancer: Option<Box<Balanced>>,
+}
+
+/// A load balancer on a path: the listener that took the connection and the answer for each
+/// target it may forward to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Balanced {
+    /// ARN (ELBv2) or name (Classic).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `application`, `network`, `gateway`, `classic`.
+    pub kind: crate::model::LbKind,
+    /// Whether it is internet-facing.
+    pub internet_facing: bool,
+    /// The node interface the client connected to.
+    pub node: String,
+    /// The node's zone.
+    pub zone: String,
+    /// The listener's port and protocol (`None` when no listener took the connection).
+    pub listener: Option<ListenerRef>,
+    /// Every target the listener may forward to from this node.
+    pub targets: Vec<TargetOutcome>,
+}
+
+/// A listener: its port and protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListenerRef {
+    /// Port.
+    pub port: u16,
+    /// Protocol (`TCP`, `HTTP`, ...).
+    pub protocol: String,
+}
+
+/// What stops a load balancer's connection to one target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TargetBlock {
+    /// The component's id.
+    pub id: String,
+    /// Its explanation code.
+    pub code: BlockCode,
+}
+
+/// One target behind a listener and whether the load balancer's connection to it gets
+/// through (request and reply), and its health checks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TargetOutcome {
+    /// Target group id.
+    pub group: String,
+    /// Instance id or IP address.
+    pub target: String,
+    /// The target's interface, when the model has it.
+    pub interface: Option<String>,
+    /// The address the load balancer connects to.
+    pub address: Option<IpAddr>,
+    /// The target's port.
+    pub port: Option<u16>,
+    /// Health as the snapshot recorded it.
+    pub health: String,
+    /// Whether the target sees the client's address (NLB client IP preservation).
+    pub client_ip_preserved: bool,
+    /// Whether the load balancer's connection gets through.
+    pub verdict: Verdict,
+    /// What stops it: component id and code.
+    pub blocked_by: Option<TargetBlock>,
+    /// Whether health checks (from the node, on the health-check port) get through; `None`
+    /// when they are off or the target is not followed.
+    pub health_check: Option<Verdict>,
+    /// Whether this is the target the trace's hops follow.
+    pub traced: bool,
 }
 
 impl Trace {

@@ -14,6 +14,9 @@ use crate::topology::{Ix, Topology};
 use ipnet::IpNet;
 use std::net::IpAddr;
 
+pub(super) mod balance;
+mod inspection_tests;
+
 /// One end of a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -124,6 +127,13 @@ struct Walk<'t, 'm> {
     sampled_ports: bool,
     /// What this leg assumed of components the snapshot lacks.
     assumptions: Vec<Assumption>,
+    /// On the reply of a load balancer's connection to a target: the node's address, whose
+    /// source port was picked from 1024-65535.
+    relay_ip: Option<IpAddr>,
+    /// The firewalls this leg went through, with whether their stateful engine passed it.
+    inspected: Vec<(Ix, bool)>,
+    /// On the reply: the firewalls whose stateful engine passed the request.
+    inspected_request: Vec<Ix>,
 }
 
 /// What a walk collects. Every mode walks the same rules; they differ only in what they
@@ -235,6 +245,9 @@ impl<'t, 'm> Walk<'t, 'm> {
             open_choice: None,
             sampled_ports: true,
             assumptions: Vec::new(),
+            relay_ip: None,
+            inspected: Vec::new(),
+            inspected_request: Vec::new(),
         }
     }
 
@@ -338,7 +351,8 @@ impl<'t, 'm> Walk<'t, 'm> {
             if !denied.is_empty() {
                 allowed = false;
                 entry = first;
-                nat_ports = Some(NatPorts { nat_ip: p.dst, denied });
+                let balancer = self.relay_ip == Some(p.dst) && !self.nat.iter().any(|s| s.nat_ip == p.dst);
+                nat_ports = Some(NatPorts { nat_ip: p.dst, balancer, denied });
             }
         }
         if allowed {
@@ -363,15 +377,16 @@ impl<'t, 'm> Walk<'t, 'm> {
         false
     }
 
-    /// On a reply to a NAT gateway's translation of this flow: the NAT gateway picked the
-    /// source port of the request from 1024-65535, so every ACL the reply crosses on its way
-    /// back to the NAT gateway (the destination's, a transit gateway attachment's, the NAT
-    /// gateway's own) must pass every port of that range, not only the sample.
+    /// On a reply to a NAT gateway's translation of this flow (or to a load balancer node's
+    /// connection to a target): the gateway or node picked the source port of the request
+    /// from 1024-65535, so every ACL the reply crosses on its way back to it (the
+    /// destination's, a transit gateway attachment's, its own) must pass every port of that
+    /// range, not only the sample.
     fn ephemeral_receiver(&self, _sub: Ix, p: &Packet) -> bool {
         if self.path != PathKind::Return || !p.protocol.has_ports() || !self.sampled_ports {
             return false;
         }
-        self.nat.iter().any(|s| s.nat_ip == p.dst)
+        self.nat.iter().any(|s| s.nat_ip == p.dst) || self.relay_ip == Some(p.dst)
     }
 
     /// Evaluates the security groups of interface `ix`; `false` when they deny.
@@ -448,9 +463,6 @@ impl<'t, 'm> Walk<'t, 'm> {
         let e = self.eni(ix);
         let reply = self.path == PathKind::Return;
         self.hop(e.id.as_str(), Kind::NetworkInterface, None, Action::Pass, &p, || Step::Sent { role: e.kind.clone(), subnet: e.subnet.to_string(), reply });
-        if e.kind == EniKind::LoadBalancer {
-            self.hop(e.id.as_str(), Kind::LoadBalancer, None, Action::Note, &p, || Step::LoadBalancer { destination: false });
-        }
         if !self.security_groups(ix, Direction::Egress, &p) {
             return End::Stopped;
         }
@@ -458,6 +470,140 @@ impl<'t, 'm> Walk<'t, 'm> {
             return self.missing_subnet(e.subnet.as_str(), e.id.as_str(), &p);
         };
         self.route_from(sub, p, Arrival::Origin)
+    }
+
+    /// Through firewall `fi`'s endpoint `ei`, from subnet `from` (a route) or from a
+    /// gateway (ingress routing): the firewall subnet's ACL, the firewall's policy, then the
+    /// firewall subnet's route table.
+    fn through_firewall(&mut self, fi: Ix, ei: usize, from: Option<Ix>, p: Packet) -> End {
+        let topo = self.topo;
+        let fw = &topo.model.firewalls[fi];
+        let ep = &fw.endpoints[ei];
+        let Some(fsub) = topo.subnet_ix(ep.subnet.as_str()) else {
+            return self.missing_subnet(ep.subnet.as_str(), ep.endpoint.as_str(), &p);
+        };
+        if from != Some(fsub) {
+            if let Some(from) = from {
+                if !self.nacl(from, Direction::Egress, &p) {
+                    return End::Stopped;
+                }
+            }
+            if !self.nacl(fsub, Direction::Ingress, &p) {
+                return End::Stopped;
+            }
+        }
+        let reply = self.path == PathKind::Return;
+        let inspected = self.inspected_request.contains(&fi);
+        match super::firewall::decide(topo, fw, &p, reply, inspected) {
+            super::firewall::FwDecision::Pass { stateful, by } => {
+                self.hop(fw.id.as_str(), Kind::NetworkFirewall, None, Action::Allow, &p, || Step::Inspected { endpoint: ep.endpoint.to_string(), by, stateful: stateful && !reply });
+                self.inspected.push((fi, stateful));
+            }
+            super::firewall::FwDecision::Drop { by, asymmetric } => {
+                let (code, reason) = if asymmetric {
+                    (BlockCode::AsymmetricInspection, Reason::AsymmetricInspection { firewall: fw.name.clone(), by: Some(by) })
+                } else {
+                    (BlockCode::FirewallDrop, Reason::FirewallDrops { firewall: fw.name.clone(), by })
+                };
+                return self.halt(Disposition::Dropped, fw.id.as_str(), Kind::NetworkFirewall, code, &p, || reason);
+            }
+            super::firewall::FwDecision::Undecided { why } => {
+                let at = Stop::new(Disposition::InsufficientInfo, fw.id.as_str(), Kind::NetworkFirewall, BlockCode::FirewallUndecided);
+                self.defer(at, &p, |_| Why::new(Reason::FirewallUndecided { firewall: fw.name.clone(), why }));
+                self.inspected.push((fi, true));
+            }
+        }
+        self.route_from(fsub, p, Arrival::Origin)
+    }
+
+    /// Through a Gateway Load Balancer endpoint that is not a Network Firewall's: the
+    /// appliances behind it decide what the snapshot cannot tell, so the walk notes it and
+    /// goes on from the endpoint's subnet (a later certain stop still decides).
+    fn through_gwlb_endpoint(&mut self, id: &VpceId, from: Option<Ix>, p: Packet) -> End {
+        let topo = self.topo;
+        let sub = topo.vpc_endpoint(id.as_str()).and_then(|e| e.enis.iter().find_map(|x| topo.eni_ix(x.as_str()))).and_then(|x| topo.eni_subnet_ix(x));
+        let Some(esub) = sub else {
+            return self.halt(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, BlockCode::ApplianceNotModelled, &p, || Reason::GwlbEndpoint { endpoint: id.to_string() });
+        };
+        if from != Some(esub) {
+            if let Some(from) = from {
+                if !self.nacl(from, Direction::Egress, &p) {
+                    return End::Stopped;
+                }
+            }
+            if !self.nacl(esub, Direction::Ingress, &p) {
+                return End::Stopped;
+            }
+        }
+        let at = Stop::new(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, BlockCode::ApplianceNotModelled);
+        self.defer(at, &p, |_| Why::new(Reason::GwlbEndpoint { endpoint: id.to_string() }));
+        self.route_from(esub, p, Arrival::Origin)
+    }
+
+    /// Through an appliance interface a route names (`target`: an `eni-` or an instance):
+    /// the packet enters it through its subnet's ACL and its security groups, which needs
+    /// source/destination check off (when the snapshot does not say, the appliance's note
+    /// covers it); what the appliance's software does is not in the
+    /// snapshot (noted, a later certain stop still decides); it leaves through its groups
+    /// and its subnet's route table.
+    fn through_appliance(&mut self, target: &str, from: Option<Ix>, p: Packet) -> End {
+        let topo = self.topo;
+        let ix = topo.eni_ix(target).or_else(|| topo.instance(target).and_then(|i| i.enis.iter().find_map(|e| topo.eni_ix(e.as_str()))));
+        let Some(ix) = ix else {
+            return self.halt(Disposition::InsufficientInfo, target, Kind::NetworkInterface, BlockCode::ApplianceNotModelled, &p, || Reason::ApplianceRoute { target: target.to_string() });
+        };
+        let e = self.eni(ix);
+        let Some(asub) = topo.eni_subnet_ix(ix) else {
+            return self.missing_subnet(e.subnet.as_str(), e.id.as_str(), &p);
+        };
+        if from != Some(asub) {
+            if let Some(from) = from {
+                if !self.nacl(from, Direction::Egress, &p) {
+                    return End::Stopped;
+                }
+            }
+            if !self.nacl(asub, Direction::Ingress, &p) {
+                return End::Stopped;
+            }
+        }
+        if e.source_dest_check == Some(true) && !e.owns(p.dst) {
+            return self.halt(Disposition::Dropped, e.id.as_str(), Kind::NetworkInterface, BlockCode::SourceDestCheck, &p, || Reason::SourceDestCheck { eni: e.id.to_string() });
+        }
+        if !self.security_groups(ix, Direction::Ingress, &p) {
+            return End::Stopped;
+        }
+        self.hop(e.id.as_str(), Kind::NetworkInterface, None, Action::Forward, &p, || Step::Appliance);
+        let at = Stop::new(Disposition::InsufficientInfo, e.id.as_str(), Kind::NetworkInterface, BlockCode::ApplianceNotModelled);
+        self.defer(at, &p, |_| Why::new(Reason::ApplianceForwards { eni: e.id.to_string() }));
+        if !self.security_groups(ix, Direction::Egress, &p) {
+            return End::Stopped;
+        }
+        self.route_from(asub, p, Arrival::Origin)
+    }
+
+    /// The reply of a load balancer's connection that kept the client's address: it goes
+    /// from target `from` back to node `node` whatever the target's routes say about the
+    /// client (the load balancer's data plane carries it), through the ACLs of both subnets.
+    fn reply_to_relay(&mut self, from: Ix, node: Ix, p: Packet) -> End {
+        let e = self.eni(from);
+        self.hop(e.id.as_str(), Kind::NetworkInterface, None, Action::Pass, &p, || Step::Sent { role: e.kind.clone(), subnet: e.subnet.to_string(), reply: true });
+        if !self.security_groups(from, Direction::Egress, &p) {
+            return End::Stopped;
+        }
+        let (a, b) = (self.topo.eni_subnet_ix(from), self.topo.eni_subnet_ix(node));
+        if a != b {
+            if let Some(a) = a {
+                if !self.nacl(a, Direction::Egress, &p) {
+                    return End::Stopped;
+                }
+            }
+            if let Some(b) = b {
+                if !self.nacl(b, Direction::Ingress, &p) {
+                    return End::Stopped;
+                }
+            }
+        }
+        self.arrive_at(node, p)
     }
 
     fn missing_subnet(&mut self, subnet: &str, of: &str, p: &Packet) -> End {
@@ -572,9 +718,6 @@ impl<'t, 'm> Walk<'t, 'm> {
         if self.path == PathKind::Forward && e.kind == EniKind::NatGateway {
             return self.halt(Disposition::Dropped, e.id.as_str(), Kind::NatGateway, BlockCode::NatGatewayInbound, &p, || Reason::NatGatewayInbound { eni: e.id.to_string() });
         }
-        if self.path == PathKind::Forward && e.kind == EniKind::LoadBalancer {
-            self.hop(e.id.as_str(), Kind::LoadBalancer, None, Action::Note, &p, || Step::LoadBalancer { destination: true });
-        }
         if !self.security_groups(ix, Direction::Ingress, &p) {
             return End::Stopped;
         }
@@ -629,9 +772,7 @@ impl<'t, 'm> Walk<'t, 'm> {
                 let cidr_route = matches!(m.route.dest, RouteDest::Cidr(_));
                 self.via_endpoint(e, &vpc, sub, p, arrival, cidr_route)
             }
-            RouteTarget::Interface(_) | RouteTarget::Instance(_) => {
-                self.halt(Disposition::InsufficientInfo, target, Kind::NetworkInterface, BlockCode::ApplianceNotModelled, &p, || Reason::ApplianceRoute { target: target.to_string() })
-            }
+            RouteTarget::Interface(_) | RouteTarget::Instance(_) => self.through_appliance(target, Some(sub), p),
             RouteTarget::VpnGateway(g) => {
                 if !self.nacl(sub, Direction::Egress, &p) {
                     return End::Stopped;
@@ -946,14 +1087,15 @@ impl<'t, 'm> Walk<'t, 'm> {
     }
 
     fn via_endpoint(&mut self, id: &VpceId, vpc: &VpcId, sub: Ix, p: Packet, arrival: Arrival, cidr_route: bool) -> End {
+        if let Some((fi, ei)) = self.topo.firewall_endpoint(id.as_str()) {
+            return self.through_firewall(fi, ei, Some(sub), p);
+        }
         let ep = self.topo.vpc_endpoint(id.as_str());
         let (kind, info) = (Kind::VpcEndpoint, Disposition::InsufficientInfo);
         let endpoint = || id.to_string();
         match ep.map(|e| e.kind) {
             Some(VpceKind::Gateway) => {}
-            Some(VpceKind::GatewayLoadBalancer) => {
-                return self.halt(info, id.as_str(), kind, BlockCode::ApplianceNotModelled, &p, || Reason::GwlbEndpoint { endpoint: endpoint() });
-            }
+            Some(VpceKind::GatewayLoadBalancer) => return self.through_gwlb_endpoint(id, Some(sub), p),
             // Only Gateway Load Balancer endpoints (Network Firewall's among them) are the
             // target of a CIDR route; gateway endpoints take a prefix-list route.
             None if cidr_route => return self.halt(info, id.as_str(), kind, BlockCode::ApplianceNotModelled, &p, || Reason::CidrRouteToMissingEndpoint { endpoint: endpoint() }),
@@ -1136,6 +1278,21 @@ impl<'t, 'm> Walk<'t, 'm> {
             return None;
         }
         let target = m.route.target.id().to_string();
+        let route_hop = |w: &mut Self| w.hop(rt.id.as_str(), Kind::RouteTable, None, Action::Forward, p, || Step::Route { subnet: g.to_string(), prefix: m.prefix, target: target.clone() });
+        match &m.route.target {
+            RouteTarget::VpcEndpoint(e) if self.topo.firewall_endpoint(e.as_str()).is_some() || self.topo.vpc_endpoint(e.as_str()).is_some_and(|x| x.kind == VpceKind::GatewayLoadBalancer) => {
+                route_hop(self);
+                return Some(match self.topo.firewall_endpoint(e.as_str()) {
+                    Some((fi, ei)) => self.through_firewall(fi, ei, None, *p),
+                    None => self.through_gwlb_endpoint(e, None, *p),
+                });
+            }
+            RouteTarget::Interface(_) | RouteTarget::Instance(_) => {
+                route_hop(self);
+                return Some(self.through_appliance(&target, None, *p));
+            }
+            _ => {}
+        }
         let at = Stop::new(Disposition::InsufficientInfo, rt.id.as_str(), Kind::RouteTable, BlockCode::IngressRoutingToAppliance);
         Some(self.stop(at, p, |_| {
             Why::new(Reason::IngressRoutingToAppliance { table: rt.id.to_string(), target: target.clone() }).rule(Some(Rule::Route { prefix: m.prefix, target }))
@@ -1189,19 +1346,27 @@ impl<'t, 'm> Walk<'t, 'm> {
 
 /// Evaluates the flow `src -> dst` and its reply, keeping every step.
 pub fn evaluate(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16) -> Trace {
-    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Steps)
+    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Steps, None)
+}
+
+/// [`evaluate`] for a destination that is a load balancer's node, following only target
+/// `target` (an instance id or an IP target's address) behind its listener: whether the
+/// source reaches that target through the load balancer.
+pub fn evaluate_through(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16, target: &str) -> Trace {
+    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Steps, Some(target))
 }
 
 /// [`evaluate`] without the steps: the same walk, verdict, dispositions, ACL crossings,
 /// `blocked_by` and fix, with no hops kept. For analyses that decide many flows and render
 /// none of them (`analysis::matrix`).
 pub fn evaluate_verdict(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16) -> Trace {
-    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Verdict)
+    walk_flow(topo, src, dst, protocol, src_port, dst_port, Mode::Verdict, None)
 }
 
-fn walk_flow(topo: &Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16, mode: Mode) -> Trace {
+#[allow(clippy::too_many_arguments)]
+fn walk_flow<'t>(topo: &'t Topology<'_>, src: &Endpoint, dst: &Endpoint, protocol: Protocol, src_port: u16, dst_port: u16, mode: Mode, pin: Option<&'t str>) -> Trace {
     let (src, dst) = align_families(topo, *src, *dst);
-    let flow = Flow { topo, src, dst, protocol, src_port, dst_port, mode };
+    let flow = Flow { topo, src, dst, protocol, src_port, dst_port, mode, relay: None, pin };
     let (first, choice) = flow.walk(None);
     let Some(choice) = choice else { return first };
     // The transit gateway picks a zone the snapshot cannot predict: evaluate every zone it
@@ -1376,6 +1541,20 @@ struct Flow<'t, 'm> {
     src_port: u16,
     dst_port: u16,
     mode: Mode,
+    /// Set on a load balancer's connection to a target: the node that opened it.
+    relay: Option<Relay>,
+    /// Follow only this target (instance id or address) behind a load balancer.
+    pin: Option<&'t str>,
+}
+
+/// A load balancer's connection to a target: the node that opened it, and whether it kept
+/// the client's address (the target's reply then goes back to the node whatever its routes
+/// say about the client).
+#[derive(Clone, Copy, Debug)]
+struct Relay {
+    node: Ix,
+    node_ip: IpAddr,
+    preserved: bool,
 }
 
 impl<'t, 'm> Flow<'t, 'm> {
@@ -1394,22 +1573,46 @@ impl<'t, 'm> Flow<'t, 'm> {
         // The destination address the sender uses (public when it reaches in from outside).
         let (end, visible_dst) = self.request(&mut fwd, packet);
         let end = self.delivered_to_destination(&mut fwd, end);
+        // A load balancer's node: a listener takes the connection and the load balancer
+        // opens a second one to a target.
+        let (end, relayed) = match end {
+            End::Delivered { eni, packet: at } if self.relay.is_none() && self.topo.lb_of_eni(eni).is_some() => {
+                let r = self.balance(&mut fwd, eni, at, zone);
+                let through = r.as_ref().is_some_and(|r| r.answered || r.leg.as_ref().is_some_and(|t| t.ret.is_some()));
+                (if through { End::Delivered { eni, packet: at } } else { End::Stopped }, r)
+            }
+            e => (e, None),
+        };
+        if let Some(c) = relayed.as_ref().and_then(|r| r.choice.clone()) {
+            fwd.open_choice.get_or_insert(c);
+        }
         let fwd_door = fwd.door.clone();
+        let fwd_inspected: Vec<(Ix, bool)> = std::mem::take(&mut fwd.inspected);
         let fwd_pending = fwd.take_pending();
         let mut choice = fwd.open_choice.take();
         let mut assumptions = fwd.take_assumptions();
         let (forward, blocked, fix, nat) = fwd.finish();
         if let End::Stopped = end {
             let verdict = if forward.disposition == Disposition::InsufficientInfo { Verdict::Unknown } else { Verdict::NotReachable };
-            let trace = Trace { reachable: false, verdict, forward, ret: None, blocked_by: blocked, fix, assumptions, packet: Some(packet), outside_via: fwd_door };
+            let mut trace = Trace { reachable: false, verdict, forward, ret: None, blocked_by: blocked, fix, assumptions, packet: Some(packet), outside_via: fwd_door, balancer: None };
+            if let Some(r) = relayed {
+                r.stopped(&mut trace);
+            }
             return (trace, choice);
         }
         debug_assert!(blocked.is_none() && fix.is_none());
 
         // The reply, from wherever the request ended.
         let mut back = self.leg(PathKind::Return, nat, zone);
+        back.inspected_request = fwd_inspected.iter().filter(|(_, stateful)| *stateful).map(|(f, _)| *f).collect();
+        if let Some(r) = self.relay.filter(|r| !r.preserved) {
+            back.relay_ip = Some(r.node_ip);
+        }
         let ret_end = match end {
-            End::Delivered { eni, packet: delivered } => back.start_at_eni(eni, delivered.reply()),
+            End::Delivered { eni, packet: delivered } => match self.relay {
+                Some(r) if r.preserved => back.reply_to_relay(eni, r.node, delivered.reply()),
+                _ => back.start_at_eni(eni, delivered.reply()),
+            },
             End::Exited { exit: Exit::Internet, packet: out } => back.from_outside(out.reply(), None),
             End::Exited { exit: Exit::Gateway { vpc }, packet: out } => {
                 let door = fwd_door.clone().unwrap_or_else(|| Door::Other(String::new()));
@@ -1437,6 +1640,15 @@ impl<'t, 'm> Flow<'t, 'm> {
             };
             back.halt(Disposition::Dropped, "return-path", Kind::Vpc, BlockCode::AsymmetricReturn, &at, || reason);
         }
+        // A stateful firewall that passed the request must see the reply.
+        if let (false, Some(&fi)) = (matches!(ret_end, End::Stopped), back.inspected_request.iter().find(|f| !back.inspected.iter().any(|(g, _)| g == *f))) {
+            let fw = &self.topo.model.firewalls[fi];
+            let at = match &ret_end {
+                End::Delivered { packet, .. } | End::Exited { packet, .. } => *packet,
+                End::Stopped => packet,
+            };
+            back.halt(Disposition::Dropped, fw.id.as_str(), Kind::NetworkFirewall, BlockCode::AsymmetricInspection, &at, || Reason::AsymmetricInspection { firewall: fw.name.clone(), by: None });
+        }
         if choice.is_none() {
             choice = back.open_choice.take();
         }
@@ -1455,12 +1667,15 @@ impl<'t, 'm> Flow<'t, 'm> {
         } else {
             Verdict::NotReachable
         };
-        let mut trace = Trace { reachable, verdict, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, assumptions, packet: Some(packet), outside_via: fwd_door };
+        let mut trace = Trace { reachable, verdict, forward, ret: Some(ret), blocked_by: rblocked, fix: rfix, assumptions, packet: Some(packet), outside_via: fwd_door, balancer: None };
         if reachable {
             // Through, past a filter the snapshot lacks: that filter decides.
             if let Some((_, blocked)) = fwd_pending.or(back_pending) {
                 undecided_by(&mut trace, blocked);
             }
+        }
+        if let Some(r) = relayed {
+            r.through(&mut trace, self.mode);
         }
         (trace, choice)
     }
@@ -1640,7 +1855,7 @@ fn at_interface_trace(topo: &Topology<'_>, ix: Ix, dir: Direction, packet: Packe
     let assumptions = w.take_assumptions();
     let (leg, blocked, fix, _) = w.finish();
     let verdict = if ok { Verdict::Reachable } else if leg.disposition == Disposition::InsufficientInfo { Verdict::Unknown } else { Verdict::NotReachable };
-    let mut trace = Trace { reachable: ok, verdict, forward: leg, ret: None, blocked_by: blocked, fix, assumptions, packet: Some(packet), outside_via: None };
+    let mut trace = Trace { reachable: ok, verdict, forward: leg, ret: None, blocked_by: blocked, fix, assumptions, packet: Some(packet), outside_via: None, balancer: None };
     if ok {
         if let Some((at, blocked)) = pending {
             stopped = Some(at);
@@ -1701,7 +1916,7 @@ mod tests {
     /// 10.1/16 -> peering) with `app1` and `app2`, `appb` 10.0.2.0/24 in zone b. B
     /// (10.1.0.0/16), peered with A: `peer1`. Every ACL allows everything unless a test
     /// changes it.
-    fn base() -> Value {
+    pub(super) fn base() -> Value {
         let allow_all = json!([
             {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
             {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]);
@@ -1766,7 +1981,7 @@ mod tests {
         v
     }
 
-    fn run(v: &Value, from: &str, to: &str, proto: Protocol, port: u16) -> Trace {
+    pub(super) fn run(v: &Value, from: &str, to: &str, proto: Protocol, port: u16) -> Trace {
         let (m, _) = build_model(&[Document { origin: "test".into(), region: None, value: v.clone() }]).unwrap();
         let t = Topology::new(&m);
         let ep = |s: &str| -> Endpoint {
@@ -2567,7 +2782,9 @@ mod tests {
             Kind::VpnGateway => m.vpn_gateways.iter().any(|g| g.id == id),
             Kind::Internet => id == "internet",
             Kind::OnPremises => id == "onprem",
-            Kind::LoadBalancer | Kind::Vpc => false,
+            Kind::LoadBalancer => t.lb_ix(id).is_some(),
+            Kind::NetworkFirewall => m.firewalls.iter().any(|f| f.id == id),
+            Kind::Vpc => false,
         }
     }
 

@@ -4,7 +4,7 @@
 //! into the words, rule strings and JSON fields reports print, and `aws::cli` spells a
 //! change as an AWS CLI command.
 
-use crate::model::{EniKind, ExternalAttachmentKind, NaclEntry, PortRange, Protocol, RuleNumber, SgRule};
+use crate::model::{EniKind, ExternalAttachmentKind, LbKind, NaclEntry, PortRange, Protocol, RuleNumber, SgRule};
 use ipnet::IpNet;
 use serde::Serialize;
 use std::net::IpAddr;
@@ -19,9 +19,21 @@ pub enum Step {
     Sent { role: EniKind, subnet: String, reply: bool },
     /// The packet was sent from `from`, outside the modelled networks.
     FromOutside { from: IpAddr, place: Place, reply: bool },
-    /// A load balancer's interface at the source (`destination: false`) or destination: its
-    /// listeners and targets are not evaluated.
-    LoadBalancer { destination: bool },
+    /// Listener `port`/`protocol` of load balancer `hop.id` took the connection and opened
+    /// a second one to `target` (`target_ip`:`target_port`) of target group `group`, from
+    /// the client's address (`client_ip`) or the node's.
+    Listener { port: u16, protocol: String, group: String, target: String, target_ip: IpAddr, target_port: u16, client_ip: bool },
+    /// Load balancer `hop.id` relayed the target's reply to the client's connection.
+    RelayReply,
+    /// Firewall `hop.id` let the packet through endpoint `endpoint`, by `by` (`stateful`:
+    /// its stateful engine passed it and expects the reply through the same firewall).
+    Inspected { endpoint: String, by: String, stateful: bool },
+    /// The packet entered appliance interface `hop.id` (source/destination check off), which
+    /// forwards it on (what its software does is not in the snapshot).
+    Appliance,
+    /// Listener `port`/`protocol` of load balancer `hop.id` answers itself (`action`:
+    /// `redirect`, `fixed-response`): no target is involved.
+    ListenerAnswers { port: u16, protocol: String, action: String },
     /// A network ACL admitted the packet entering (`hop.direction` ingress) or leaving
     /// `subnet`, by `entry`.
     Acl { subnet: String, entry: Option<NaclEntry> },
@@ -102,6 +114,7 @@ impl Step {
             Step::EnterFromOnPremises { vpc } | Step::ToVpc { vpc } => vec![vpc],
             Step::EnterTgw { tgw, subnet } => vec![tgw, subnet],
             Step::EnterTgwFrom { tgw, .. } => vec![tgw],
+            Step::Listener { group, .. } => vec![group],
             Step::LeaveTgw { tgw, vpc, subnet } => vec![tgw, vpc, subnet],
             _ => Vec::new(),
         }
@@ -266,6 +279,31 @@ pub enum Reason {
     NoRouteToSource { addr: IpAddr, eni: String, why: Unrouted },
     /// The answer depends on the zone the transit gateway picks at `attachment`.
     ZoneDependent { attachment: String, zones: Vec<String>, outcomes: Vec<(String, Option<(String, BlockCode)>)> },
+    /// Load balancer `lb` has no listener for the packet (`udp` or TCP, `port`); it has
+    /// `listeners` (port, protocol).
+    NoListener { lb: String, kind: LbKind, udp: bool, port: u16, listeners: Vec<(u16, String)> },
+    /// The listener's target groups `groups` have no target in service.
+    NoTargets { lb: String, groups: Vec<String> },
+    /// The snapshot lacks what the load balancer forwards to (`what`: its listeners, a target
+    /// group, the targets of one).
+    BalancerNotInSnapshot { lb: String, what: String },
+    /// Cross-zone load balancing is off and the node in `zone` has no target in its zone.
+    NotCrossZone { lb: String, zone: String },
+    /// A target (`target`, of kind `kind`) the model cannot follow: a Lambda function, an
+    /// ALB behind an NLB, an IP address outside the modelled networks.
+    TargetNotModelled { lb: String, target: String, kind: String },
+    /// Firewall `firewall` drops the packet, by `by`.
+    FirewallDrops { firewall: String, by: String },
+    /// What firewall `firewall` does with the packet cannot be told: `why`.
+    FirewallUndecided { firewall: String, why: String },
+    /// The request went through firewall `firewall`'s stateful engine and the reply does not
+    /// come back through it (or the reply reached a stateful engine that never saw the request).
+    AsymmetricInspection { firewall: String, by: Option<String> },
+    /// Interface `eni` is the target of a route but has source/destination check on: it drops
+    /// traffic not addressed to it.
+    SourceDestCheck { eni: String },
+    /// Appliance `eni` forwards the packet; its software's policy is not in the snapshot.
+    ApplianceForwards { eni: String },
 }
 
 /// Why an outside private address has no route to an interface.
@@ -294,8 +332,10 @@ pub enum Unrouted {
 /// The ports a NAT gateway may pick that an ACL denies replies to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NatPorts {
-    /// The NAT gateway's address.
+    /// The NAT gateway's (or load balancer node's) address.
     pub nat_ip: IpAddr,
+    /// Whether a load balancer node picked the ports (else a NAT gateway).
+    pub balancer: bool,
     /// The denied ranges (inclusive).
     pub denied: Vec<(u16, u16)>,
 }
@@ -513,6 +553,24 @@ block_codes! {
     ExitsToOnPremises = "EXITS_TO_ON_PREMISES",
     /// An outside private address with no route.
     NoRouteToSource = "NO_ROUTE_TO_SOURCE",
+    /// No listener of the load balancer accepts the packet.
+    ElbListenersMismatch = "ELB_LISTENERS_MISMATCH",
+    /// No target of the listener's groups is in service.
+    ElbNoTargets = "ELB_NO_TARGETS",
+    /// The snapshot lacks the load balancer's listeners, groups or targets.
+    ElbNotInSnapshot = "ELB_NOT_IN_SNAPSHOT",
+    /// Cross-zone load balancing is off and the node's zone has no target.
+    ElbNotCrossZone = "ELB_NOT_CROSSZONE",
+    /// A target the model cannot follow.
+    ElbTargetNotModelled = "ELB_TARGET_NOT_MODELLED",
+    /// A Network Firewall rule or default action drops the packet.
+    FirewallDrop = "NETWORK_FIREWALL_DROP",
+    /// What a Network Firewall does cannot be decided from the snapshot.
+    FirewallUndecided = "NETWORK_FIREWALL_UNDECIDED",
+    /// Request and reply do not cross the same stateful firewall.
+    AsymmetricInspection = "ASYMMETRIC_INSPECTION",
+    /// A route targets an interface with source/destination check on.
+    SourceDestCheck = "SOURCE_DEST_CHECK_RESTRICTION",
 }
 
 impl std::fmt::Display for BlockCode {

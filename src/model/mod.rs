@@ -6,11 +6,15 @@
 //! `aws` converts describe-* JSON into these values. Everything downstream (`topology`,
 //! `eval`, `analysis`) reads only this module's types.
 
+mod balancer;
+mod firewall;
 mod ids;
 mod rules;
 mod special;
 mod state;
 
+pub use balancer::*;
+pub use firewall::*;
 pub use ids::*;
 pub use rules::*;
 pub use special::*;
@@ -173,6 +177,10 @@ pub struct Eni {
     pub description: String,
     /// Account or service that manages it (`Attachment.InstanceOwnerId` or `RequesterId`).
     pub managed_by: Option<String>,
+    /// Source/destination check (`SourceDestCheck`): an interface with it on drops traffic
+    /// not addressed to or from it, so it cannot forward as an appliance; `None` when the
+    /// snapshot does not say.
+    pub source_dest_check: Option<bool>,
     /// Tags.
     pub tags: Tags,
 }
@@ -805,8 +813,16 @@ pub struct Model {
     pub prefix_lists: Vec<PrefixList>,
     /// Flow log configurations.
     pub flow_logs: Vec<FlowLogConfig>,
-    /// Load balancers seen in the snapshot (not modelled as hops yet), by name.
-    pub load_balancers: Vec<String>,
+    /// Load balancers (ELBv2 and Classic).
+    pub load_balancers: Vec<LoadBalancer>,
+    /// Target groups (a Classic listener's instances make one too).
+    pub target_groups: Vec<TargetGroup>,
+    /// AWS Network Firewall firewalls.
+    pub firewalls: Vec<Firewall>,
+    /// Their policies.
+    pub firewall_policies: Vec<FirewallPolicy>,
+    /// Their rule groups.
+    pub rule_groups: Vec<RuleGroup>,
     /// Virtual private gateways.
     pub vpn_gateways: Vec<VpnGateway>,
     /// Site-to-Site VPN connections.

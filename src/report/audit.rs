@@ -404,6 +404,8 @@ fn security_severity(k: FindingKind) -> &'static str {
         FindingKind::BlackholeRoute => "3.0",
         FindingKind::UnusedSecurityGroup | FindingKind::NoFlowLogs | FindingKind::PeeringNotActive => "2.0",
         FindingKind::UnusedRule => "1.0",
+        FindingKind::HealthCheckBlocked => "3.0",
+        FindingKind::TargetOpenToWorld => "4.0",
     }
 }
 

@@ -96,6 +96,34 @@ fn list(ranges: &[ipnet::IpNet]) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
+/// The load balancer's listener and the answer for each target behind it.
+fn balancer(out: &mut dyn Write, b: &crate::eval::Balanced) -> io::Result<()> {
+    let scheme = if b.internet_facing { "internet-facing" } else { "internal" };
+    let listener = b.listener.as_ref().map(|l| format!("listener {}:{}", l.protocol, l.port)).unwrap_or_else(|| "no listener".into());
+    writeln!(out, "Load balancer: {} ({}, {scheme}), {listener}, node {} in {}", text_safe(&b.name), b.kind.label(), b.node, b.zone)?;
+    let reachable = b.targets.iter().filter(|t| t.verdict == Verdict::Reachable).count();
+    if b.targets.len() > 1 {
+        writeln!(out, "  {reachable} of {} targets get through:", b.targets.len())?;
+    }
+    for t in &b.targets {
+        let addr = match (t.address, t.port) {
+            (Some(a), Some(p)) => format!(" {a}:{p}"),
+            (Some(a), None) => format!(" {a}"),
+            _ => String::new(),
+        };
+        let why = t.blocked_by.as_ref().map(|x| format!(", stopped by {} ({})", x.id, x.code)).unwrap_or_default();
+        let health = match t.health_check {
+            Some(v) if v == Verdict::Reachable => ", health checks get through".to_string(),
+            Some(v) => format!(", health checks {}", v.label().to_lowercase()),
+            None => String::new(),
+        };
+        let client = if t.client_ip_preserved { ", sees the client's address" } else { "" };
+        let traced = if t.traced { "  [traced below]" } else { "" };
+        writeln!(out, "  - {}{addr} ({}): {}{why}{client}{health}{traced}", t.target, t.health, t.verdict.label())?;
+    }
+    Ok(())
+}
+
 /// Writes the answer as a readable trace.
 pub fn text(out: &mut dyn Write, a: &Answer) -> io::Result<()> {
     let proto = a.protocol.to_string().to_lowercase();
@@ -144,6 +172,9 @@ pub fn text(out: &mut dyn Write, a: &Answer) -> io::Result<()> {
     }
     if let Some(ranges) = a.unknown_ranges.as_ref().filter(|r| !r.is_empty()) {
         writeln!(out, "Undecided: the snapshot cannot tell for {}", list(ranges))?;
+    }
+    if let Some(b) = &a.trace.balancer {
+        balancer(out, b)?;
     }
     writeln!(out)?;
     leg(out, "Forward path", &a.trace.forward)?;

@@ -75,10 +75,21 @@ pub fn hop_detail(h: &Hop) -> String {
                 Place::Outside => format!("{sent} {from} outside the modelled networks"),
             }
         }
-        Step::LoadBalancer { destination: false } => {
-            "this interface belongs to a load balancer: listeners and targets are not modelled yet, the trace treats it as an ordinary interface".into()
+        Step::Listener { port, protocol, group, target, target_ip, target_port, client_ip } => {
+            let from = if *client_ip { "from the client's address (client IP preservation)" } else { "from the node's own address" };
+            let lb = h.name.as_deref().unwrap_or(&h.id);
+            let target = if target == &target_ip.to_string() { target.clone() } else { format!("{target} ({target_ip})") };
+            format!("listener {protocol}:{port} of {lb} forwards to target group {}: a new connection to {target} port {target_port}, {from}", n(group))
         }
-        Step::LoadBalancer { destination: true } => "destination belongs to a load balancer: listeners and targets are not modelled yet".into(),
+        Step::ListenerAnswers { port, protocol, action } => {
+            format!("listener {protocol}:{port} of {} answers itself ({action}): no target is involved", h.name.as_deref().unwrap_or(&h.id))
+        }
+        Step::Inspected { endpoint, by, stateful } => {
+            let state = if *stateful { "; its stateful engine expects the reply through the same firewall" } else { "" };
+            format!("firewall {} at endpoint {endpoint} passes the packet ({by}){state}", h.name.as_deref().unwrap_or(&h.id))
+        }
+        Step::Appliance => format!("routed to appliance {} (source/destination check off), which forwards it", h.id),
+        Step::RelayReply => format!("{} relays the target's reply on the client's connection", h.name.as_deref().unwrap_or(&h.id)),
         Step::Acl { subnet, .. } => {
             let side = if h.direction == Some(Direction::Ingress) { "entering" } else { "leaving" };
             format!("{side} {}", n(subnet))
@@ -159,11 +170,12 @@ impl fmt::Display for Reason {
                 let which = if number.is_default() { "the default rule *".to_string() } else { format!("rule {number}") };
                 let reply_note = if *reply { " (the ACL is stateless: the reply needs its own rule)" } else { "" };
                 write!(f, "network ACL {acl} of {subnet} denies the packet {side} the subnet by {which}{reply_note}")?;
-                if let Some(NatPorts { nat_ip, denied }) = nat_ports {
+                if let Some(NatPorts { nat_ip, balancer, denied }) = nat_ports {
                     let first = denied.first().map(|d| d.0).unwrap_or(1024);
+                    let who = if *balancer { "load balancer node" } else { "NAT gateway" };
                     write!(
                         f,
-                        "; the NAT gateway at {nat_ip} picks its source ports from 1024-65535, and replies to ports {} are denied (port {first} for one)",
+                        "; the {who} at {nat_ip} picks its source ports from 1024-65535, and replies to ports {} are denied (port {first} for one)",
                         port_ranges(denied)
                     )?;
                 }
@@ -293,6 +305,45 @@ impl fmt::Display for Reason {
                 f,
                 "the request for {addr} leaves for the on-premises network through {via}; whether it reaches the internet from there is not modelled"
             ),
+            Reason::FirewallDrops { firewall, by } => write!(f, "firewall {firewall} drops the packet: {by}"),
+            Reason::FirewallUndecided { firewall, why } => {
+                write!(f, "what firewall {firewall} does with the packet cannot be decided from the snapshot: {why}")
+            }
+            Reason::AsymmetricInspection { firewall, by: None } => write!(
+                f,
+                "the request went through firewall {firewall}, whose stateful engine tracks the flow, but the reply does not come back through it: asymmetric routing around a stateful firewall drops the flow (route the reply through the same firewall endpoint, or use transit gateway appliance mode)"
+            ),
+            Reason::AsymmetricInspection { firewall, by: Some(by) } => write!(
+                f,
+                "the reply reaches firewall {firewall}, whose stateful engine never saw the request ({by}): asymmetric routing around a stateful firewall drops the flow"
+            ),
+            Reason::SourceDestCheck { eni } => write!(
+                f,
+                "the route sends the packet to {eni}, which has source/destination check on and drops traffic not addressed to it (turn the check off on an appliance)"
+            ),
+            Reason::ApplianceForwards { eni } => write!(
+                f,
+                "appliance {eni} forwards the packet; what its own software (firewall rules, address translation) does is not in the snapshot"
+            ),
+            Reason::NoListener { lb, kind, udp, port, listeners } => {
+                let proto = if *udp { "UDP" } else { "TCP" };
+                let have: Vec<String> = listeners.iter().map(|(p, pr)| format!("{pr}:{p}")).collect();
+                let have = if have.is_empty() { "none".to_string() } else { have.join(", ") };
+                write!(f, "load balancer {lb} ({}) has no listener for {proto} port {port}: the connection is refused (its listeners: {have})", kind.label())
+            }
+            Reason::NoTargets { lb, groups } => {
+                write!(f, "load balancer {lb} forwards to target group {} with no registered target in service: the connection is refused", groups.join(", "))
+            }
+            Reason::BalancerNotInSnapshot { lb, what } => {
+                write!(f, "the snapshot lacks {what} of load balancer {lb}: where it forwards cannot be told (capture LoadBalancerListeners, TargetGroups and LoadBalancerTargetHealth)")
+            }
+            Reason::NotCrossZone { lb, zone } => write!(
+                f,
+                "cross-zone load balancing of {lb} is off and its node in {zone} has no target in that zone: the node cannot forward the connection"
+            ),
+            Reason::TargetNotModelled { lb, target, kind } => {
+                write!(f, "load balancer {lb} forwards to {target} ({kind}), which the model does not follow")
+            }
             Reason::NoRouteToSource { addr, eni, why } => {
                 write!(f, "{addr} is a private address outside the modelled VPCs, and {why}: it cannot reach {eni} (the reply has no way back)")
             }

@@ -82,6 +82,14 @@ pub struct Topology<'m> {
     tgw_att_on: HashMap<(&'m str, &'m str), Ix>,
     /// Every modelled VPC CIDR, as sorted, merged address ranges.
     modelled: AddressRanges,
+    /// Load balancer by ARN and by name; target group by id.
+    lb: HashMap<&'m str, Ix>,
+    tg: HashMap<&'m str, Ix>,
+    /// Load balancer -> its node interfaces; interface -> the load balancer it is a node of.
+    lb_nodes: Vec<Vec<Ix>>,
+    eni_lb: Vec<Option<Ix>>,
+    /// Firewall endpoint id -> (firewall, endpoint position).
+    fw_endpoint: HashMap<&'m str, (Ix, usize)>,
 }
 
 /// A set of addresses as sorted, disjoint, non-adjacent inclusive ranges per family: a
@@ -182,6 +190,16 @@ impl<'m> Topology<'m> {
             edge_rt: HashMap::default(),
             tgw_att_on: HashMap::default(),
             modelled: AddressRanges::new(model.vpcs.iter().flat_map(|v| &v.cidrs)),
+            lb: HashMap::default(),
+            tg: index(&model.target_groups, |g| g.id.as_str()),
+            lb_nodes: vec![Vec::new(); model.load_balancers.len()],
+            eni_lb: vec![None; model.enis.len()],
+            fw_endpoint: model
+                .firewalls
+                .iter()
+                .enumerate()
+                .flat_map(|(fi, f)| f.endpoints.iter().enumerate().map(move |(ei, e)| (e.endpoint.as_str(), (fi, ei))))
+                .collect(),
             vpc,
             subnet,
             eni,
@@ -281,7 +299,48 @@ impl<'m> Topology<'m> {
             }
             t.db_enis[di] = enis;
         }
+        // Load balancer nodes: the interfaces that carry its node description.
+        for (li, lb) in model.load_balancers.iter().enumerate() {
+            t.lb.entry(lb.id.as_str()).or_insert(li);
+            t.lb.entry(lb.name.as_str()).or_insert(li);
+        }
+        let by_description: HashMap<&str, Ix> = model.load_balancers.iter().enumerate().map(|(i, l)| (l.node_description.as_str(), i)).collect();
+        for (i, e) in model.enis.iter().enumerate() {
+            if let Some(&li) = by_description.get(e.description.as_str()).filter(|&&li| model.load_balancers[li].vpc == e.vpc) {
+                t.lb_nodes[li].push(i);
+                t.eni_lb[i] = Some(li);
+            }
+        }
         t
+    }
+
+    /// Load balancer position by ARN or name.
+    pub fn lb_ix(&self, id: &str) -> Option<Ix> {
+        self.lb.get(id).copied()
+    }
+    /// The node interfaces of load balancer `lb`.
+    pub fn lb_nodes(&self, lb: Ix) -> &[Ix] {
+        self.lb_nodes.get(lb).map_or(&[], Vec::as_slice)
+    }
+    /// The load balancer interface `eni` is a node of.
+    pub fn lb_of_eni(&self, eni: Ix) -> Option<Ix> {
+        self.eni_lb.get(eni).copied().flatten()
+    }
+    /// The firewall whose endpoint `vpce` is, and the endpoint's position.
+    pub fn firewall_endpoint(&self, vpce: &str) -> Option<(Ix, usize)> {
+        self.fw_endpoint.get(vpce).copied()
+    }
+    /// Firewall policy by ARN.
+    pub fn firewall_policy(&self, id: &str) -> Option<&'m FirewallPolicy> {
+        self.model.firewall_policies.iter().find(|p| p.id == id)
+    }
+    /// Rule group by ARN.
+    pub fn rule_group(&self, id: &str) -> Option<&'m RuleGroup> {
+        self.model.rule_groups.iter().find(|g| g.id == id)
+    }
+    /// Target group by id.
+    pub fn target_group(&self, id: &str) -> Option<&'m TargetGroup> {
+        self.tg.get(id).map(|&i| &self.model.target_groups[i])
     }
 
     /// VPC by id.
@@ -476,7 +535,11 @@ impl<'m> Topology<'m> {
                 return Some(m.db_instances[di].id.as_str());
             }
             let e = &m.enis[ix];
-            return e.tags.name().or_else(|| e.instance.as_ref().and_then(|i| self.instance(i.as_str())).and_then(|i| i.tags.name()));
+            return e
+                .tags
+                .name()
+                .or_else(|| e.instance.as_ref().and_then(|i| self.instance(i.as_str())).and_then(|i| i.tags.name()))
+                .or_else(|| self.lb_of_eni(ix).map(|l| m.load_balancers[l].name.as_str()));
         }
         if let Some(g) = self.sg(id) {
             return Some(g.name.as_str());
@@ -492,6 +555,15 @@ impl<'m> Topology<'m> {
         }
         if let Some(&a) = self.nacl.get(id) {
             return m.network_acls[a].tags.name();
+        }
+        if let Some(&l) = self.lb.get(id) {
+            return Some(m.load_balancers[l].name.as_str());
+        }
+        if let Some(g) = self.target_group(id) {
+            return Some(g.name.as_str());
+        }
+        if let Some(f) = m.firewalls.iter().find(|f| f.id == id) {
+            return Some(f.name.as_str());
         }
         self.rt.get(id).and_then(|&r| m.route_tables[r].tags.name())
     }

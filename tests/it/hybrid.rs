@@ -125,19 +125,51 @@ fn hybrid_with_ingress_appliance(dir: &Path) -> PathBuf {
             "Associations": [{"RouteTableAssociationId": "rtbassoc-0b70000ff", "GatewayId": "igw-0b7c000000000001", "Main": false, "AssociationState": {"State": "associated"}}],
             "Routes": [{"DestinationIpv6CidrBlock": "2600:1f18:4a00:100::/64", "NetworkInterfaceId": "eni-0b7e000000000002", "Origin": "CreateRoute", "State": "active"}]}));
     };
-    crate::util::sample_copy("hybrid", dir, &[], &[("RouteTables", &edge)])
+    // An appliance forwards: its source/destination check is off, and its group (the
+    // bastion's) admits SSH from anywhere.
+    let appliance = |v: &mut Value| {
+        for e in v["NetworkInterfaces"].as_array_mut().unwrap() {
+            if e["NetworkInterfaceId"] == "eni-0b7e000000000002" {
+                e["SourceDestCheck"] = json!(false);
+                e["Groups"] = json!([{"GroupId": "sg-0b75000000000001"}]);
+            }
+        }
+    };
+    crate::util::sample_copy("hybrid", dir, &[], &[("RouteTables", &edge), ("NetworkInterfaces", &appliance)])
 }
 
 #[test]
 fn audit_reports_exposure_through_an_appliance_as_undecided() {
     let tmp = tempfile::tempdir().unwrap();
     let snap = hybrid_with_ingress_appliance(tmp.path());
+    // The appliance interface is followed (its subnet's ACL, its groups) and the walk goes on
+    // to the bastion; what the appliance's software does is what the snapshot cannot say.
     let r = reach(&snap, "internet", "bastion-v6", "22");
-    assert_eq!(answer(&r), (1, "unknown".into(), "INGRESS_ROUTING_TO_APPLIANCE".into()), "{}", r.stdout);
+    assert_eq!(answer(&r), (1, "unknown".into(), "APPLIANCE_NOT_MODELLED".into()), "{}", r.stdout);
     let a = vpcscope(["audit", "--quiet", "--snapshot", snap.to_str().unwrap(), "--format", "json"]).json();
     let f = a["findings"].as_array().unwrap().iter().find(|f| f["resource"]["interface"] == "eni-0b7e000000000001").expect("a finding for the bastion");
     assert_eq!(f["kind"], "undecided-exposure", "{f:#}");
-    assert_eq!(f["closed_by"]["code"], "INGRESS_ROUTING_TO_APPLIANCE");
+    assert_eq!(f["closed_by"]["code"], "APPLIANCE_NOT_MODELLED");
+    // With the check on (as the sample has it) the interface drops what it is not addressed by.
+    let tmp = tempfile::tempdir().unwrap();
+    let edge_only = |v: &mut Value| {
+        v["RouteTables"].as_array_mut().unwrap().push(json!({"RouteTableId": "rtb-0b7c0000000000ff", "VpcId": "vpc-0b7a0000000000001",
+            "Associations": [{"GatewayId": "igw-0b7c000000000001", "Main": false, "AssociationState": {"State": "associated"}}],
+            "Routes": [{"DestinationIpv6CidrBlock": "2600:1f18:4a00:100::/64", "NetworkInterfaceId": "eni-0b7e000000000002", "State": "active"}]}));
+    };
+    let snap = crate::util::sample_copy("hybrid", tmp.path(), &[], &[("RouteTables", &edge_only)]);
+    let r = reach(&snap, "internet", "bastion-v6", "22");
+    assert_eq!(answer(&r), (1, "not-reachable".into(), "SOURCE_DEST_CHECK_RESTRICTION".into()), "{}", r.stdout);
+    // An edge route to an endpoint the snapshot does not hold stops there, undecided.
+    let tmp = tempfile::tempdir().unwrap();
+    let edge = |v: &mut Value| {
+        v["RouteTables"].as_array_mut().unwrap().push(json!({"RouteTableId": "rtb-0b7c0000000000fe", "VpcId": "vpc-0b7a0000000000001",
+            "Associations": [{"GatewayId": "igw-0b7c000000000001", "Main": false, "AssociationState": {"State": "associated"}}],
+            "Routes": [{"DestinationIpv6CidrBlock": "2600:1f18:4a00:100::/64", "GatewayId": "vpce-0b7c0000000000fe", "State": "active"}]}));
+    };
+    let snap = crate::util::sample_copy("hybrid", tmp.path(), &[], &[("RouteTables", &edge)]);
+    let r = reach(&snap, "internet", "bastion-v6", "22");
+    assert_eq!(answer(&r), (1, "unknown".into(), "INGRESS_ROUTING_TO_APPLIANCE".into()), "{}", r.stdout);
 }
 
 #[test]

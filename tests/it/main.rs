@@ -4,6 +4,7 @@
 #[cfg(feature = "aws")]
 mod athena;
 mod audit;
+mod balancers;
 mod explain;
 mod filters;
 mod flows;

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::net::IpAddr;
 use vpcscope::analysis::matrix::{Matrix, MatrixOptions};
 use vpcscope::eval::{self, Endpoint, DEFAULT_SOURCE_PORT};
-use vpcscope::model::{Model, Protocol};
+use vpcscope::model::{Model, PortRange, Protocol};
 use vpcscope::source::snapshot;
 use vpcscope::testgen::{network, NetworkSpec};
 use vpcscope::topology::Topology;
@@ -305,4 +305,30 @@ fn nat_interfaces_are_not_sources_and_the_csv_names_its_interfaces() {
     assert!(lines.any(|l| l.contains("\"eni-0a1b2c3d4e5f600w1 (web-1)\"") && l.contains("eni-0a1b2c3d4e5f600a1 (app-1)")), "{body}");
     let sources: Vec<&str> = body.lines().skip(1).filter_map(|l| l.rsplit_once(",\"").map(|(_, from)| from)).collect();
     assert!(!sources.is_empty() && sources.iter().all(|f| !f.contains("600n1")), "the NAT gateway's interface is no source: {body}");
+}
+
+/// Flows to a load balancer's node depend on its listeners and go on to its targets: the
+/// matrix evaluates them pair by pair and agrees with the evaluator on every pair of the
+/// `web` sample.
+#[test]
+fn matrix_agrees_with_the_evaluator_through_load_balancers() {
+    let m = snapshot::load(std::path::Path::new("samples/snapshots/web")).expect("web sample loads").model;
+    let topo = Topology::new(&m);
+    let opts = MatrixOptions { ports: vec![(Protocol::Tcp, PortRange { from: 1, to: 65535 })], ..MatrixOptions::default() };
+    let mx = Matrix::compute(&topo, &opts);
+    let mut through = 0;
+    for a in 0..m.enis.len() {
+        for b in 0..m.enis.len() {
+            let (Some(ia), Some(ib)) = (v4(&m, a), v4(&m, b)) else { continue };
+            if a == b {
+                continue;
+            }
+            for port in [443, 80, 5432, 2222, 22, 8080] {
+                let t = eval::evaluate(&topo, &Endpoint::Eni { ix: a, ip: ia }, &Endpoint::Eni { ix: b, ip: ib }, Protocol::Tcp, DEFAULT_SOURCE_PORT, port);
+                assert_eq!(mx.reachable(a, b, Protocol::Tcp, port), t.reachable, "{} -> {} tcp/{port}", m.enis[a].id, m.enis[b].id);
+                through += usize::from(t.reachable && t.balancer.is_some());
+            }
+        }
+    }
+    assert!(through > 0, "some pairs reach a target through a load balancer");
 }

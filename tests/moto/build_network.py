@@ -21,6 +21,9 @@ The network (all in REGION):
   * an egress-only internet gateway and a flow log.
 * partner VPC 10.20.0.0/16, peered with shop (active), "partner" instance, SG allowing
   5432 from 10.10.0.0/16.
+* load balancers in the shop VPC: an internet-facing ALB (HTTP 80 -> app:8080, a path rule),
+  an internal NLB (TCP 5432 -> db:5432, client IP preservation on) and a Classic Load
+  Balancer (TCP 8080 -> app:8080).
 * hub VPC 10.30.0.0/16 behind a transit gateway with both VPC attachments associated with
   and propagating to its default TGW route table, plus a static and a blackhole TGW route.
 """
@@ -235,9 +238,60 @@ def main() -> None:
         "VpnConnection"
     ]["VpnConnectionId"]
 
+    # --- load balancers in the shop VPC -------------------------------------------------------
+    # An internet-facing ALB (SG web) on HTTP 80 forwarding to the app instance on 8080, with
+    # one path rule; an internal NLB on TCP 5432 forwarding to the db instance with client IP
+    # preservation on; a Classic Load Balancer on TCP 8080 in front of the app instance.
+    # Names are unique per region (the suffix), so the script can run twice on one server.
+    elbv2 = boto3.client("elbv2", endpoint_url=endpoint, region_name=region)
+    elb = boto3.client("elb", endpoint_url=endpoint, region_name=region)
+    alb = elbv2.create_load_balancer(
+        Name="web-" + suffix, Subnets=[public], SecurityGroups=[web_sg], Scheme="internet-facing", Type="application"
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    app_tg = elbv2.create_target_group(
+        Name="app-" + suffix, Protocol="HTTP", Port=8080, VpcId=shop, TargetType="instance",
+        HealthCheckProtocol="HTTP", HealthCheckPort="8080", HealthCheckPath="/health",
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=app_tg, Targets=[{"Id": app_id, "Port": 8080}])
+    alb_listener = elbv2.create_listener(
+        LoadBalancerArn=alb, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": app_tg}]
+    )["Listeners"][0]["ListenerArn"]
+    alb_rule = elbv2.create_rule(
+        ListenerArn=alb_listener, Priority=10,
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
+        Actions=[{"Type": "forward", "TargetGroupArn": app_tg}],
+    )["Rules"][0]["RuleArn"]
+    nlb = elbv2.create_load_balancer(Name="db-" + suffix, Subnets=[app], Scheme="internal", Type="network")[
+        "LoadBalancers"
+    ][0]["LoadBalancerArn"]
+    db_tg = elbv2.create_target_group(
+        Name="db-" + suffix, Protocol="TCP", Port=5432, VpcId=shop, TargetType="instance"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=db_tg, Targets=[{"Id": db_id, "Port": 5432}])
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=db_tg, Attributes=[{"Key": "preserve_client_ip.enabled", "Value": "true"}]
+    )
+    nlb_listener = elbv2.create_listener(
+        LoadBalancerArn=nlb, Protocol="TCP", Port=5432, DefaultActions=[{"Type": "forward", "TargetGroupArn": db_tg}]
+    )["Listeners"][0]["ListenerArn"]
+    classic = "legacy-" + suffix
+    elb.create_load_balancer(
+        LoadBalancerName=classic, Subnets=[app], SecurityGroups=[app_sg], Scheme="internal",
+        Listeners=[{"Protocol": "TCP", "LoadBalancerPort": 8080, "InstanceProtocol": "TCP", "InstancePort": 8080}],
+    )
+    elb.register_instances_with_load_balancer(LoadBalancerName=classic, Instances=[{"InstanceId": app_id}])
+    elb.configure_health_check(
+        LoadBalancerName=classic,
+        HealthCheck={"Target": "TCP:8080", "Interval": 30, "Timeout": 5, "UnhealthyThreshold": 2, "HealthyThreshold": 3},
+    )
+
     json.dump(
         {
             "region": region,
+            "load_balancers": {"alb": alb, "nlb": nlb, "classic": classic},
+            "target_groups": {"app": app_tg, "db": db_tg},
+            "listeners": {"alb": alb_listener, "nlb": nlb_listener},
+            "alb_rule": alb_rule,
             "vgw": vgw,
             "vpn": vpn,
             "cgw": cgw,

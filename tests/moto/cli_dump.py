@@ -113,6 +113,66 @@ def main() -> None:
         for i in ids
     ])
 
+    # Load balancers, as vpcscope stores them: ELBv2 and Classic listings, and per load
+    # balancer, listener (of an ALB) and target group the wrapper shape of Batfish's layout.
+    elbv2 = boto3.client("elbv2", endpoint_url=endpoint, region_name=region)
+    elb = boto3.client("elb", endpoint_url=endpoint, region_name=region)
+    lbs = paged(elbv2, "describe_load_balancers", "LoadBalancers")
+    write("LoadBalancers", lbs)
+    listeners = [
+        {"LoadBalancerArn": lb["LoadBalancerArn"],
+         "Listeners": paged(elbv2, "describe_listeners", "Listeners", LoadBalancerArn=lb["LoadBalancerArn"])}
+        for lb in lbs
+    ]
+    write("LoadBalancerListeners", listeners)
+    albs = {lb["LoadBalancerArn"] for lb in lbs if lb.get("Type") == "application"}
+    write("LoadBalancerListenerRules", [
+        {"ListenerArn": l["ListenerArn"], "Rules": paged(elbv2, "describe_rules", "Rules", ListenerArn=l["ListenerArn"])}
+        for entry in listeners if entry["LoadBalancerArn"] in albs
+        for l in entry["Listeners"]
+    ])
+    write("LoadBalancerAttributes", [
+        {"LoadBalancerArn": lb["LoadBalancerArn"],
+         "Attributes": elbv2.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]}
+        for lb in lbs
+    ])
+    groups = paged(elbv2, "describe_target_groups", "TargetGroups")
+    write("TargetGroups", groups)
+    write("LoadBalancerTargetHealth", [
+        {"TargetGroupArn": g["TargetGroupArn"],
+         "TargetHealthDescriptions": elbv2.describe_target_health(TargetGroupArn=g["TargetGroupArn"])["TargetHealthDescriptions"]}
+        for g in groups
+    ])
+    write("TargetGroupAttributes", [
+        {"TargetGroupArn": g["TargetGroupArn"],
+         "Attributes": elbv2.describe_target_group_attributes(TargetGroupArn=g["TargetGroupArn"])["Attributes"]}
+        for g in groups
+    ])
+    write("LoadBalancerDescriptions", paged(elb, "describe_load_balancers", "LoadBalancerDescriptions"))
+
+    # The endpoint services file holds the CLI's two keys, ServiceDetails and ServiceNames.
+    services = ec2.describe_vpc_endpoint_services()
+    with open(os.path.join(out, "VpcEndpointServices.json"), "w") as f:
+        json.dump(clean({k: services[k] for k in ("ServiceDetails", "ServiceNames")}), f, indent=1)
+
+    # Network Firewall: each element is the output of the describe call. The policies and rule
+    # groups are those the firewalls use (moto implements neither; its regions here have no
+    # firewall, so both lists are empty).
+    nfw = boto3.client("network-firewall", endpoint_url=endpoint, region_name=region)
+    arns = [f["FirewallArn"] for f in paged(nfw, "list_firewalls", "Firewalls")]
+    firewalls = [nfw.describe_firewall(FirewallArn=a) for a in arns]
+    write("Firewalls", firewalls)
+    policy_arns = list(dict.fromkeys(f["Firewall"]["FirewallPolicyArn"] for f in firewalls))
+    policies = [nfw.describe_firewall_policy(FirewallPolicyArn=a) for a in policy_arns]
+    write("FirewallPolicies", policies)
+    group_arns = list(dict.fromkeys(
+        ref["ResourceArn"]
+        for p in policies
+        for kind in ("StatelessRuleGroupReferences", "StatefulRuleGroupReferences")
+        for ref in p["FirewallPolicy"].get(kind, [])
+    ))
+    write("RuleGroups", [nfw.describe_rule_group(RuleGroupArn=a) for a in group_arns])
+
     # describe-managed-prefix-lists prints {"PrefixLists": [...]}, the key describe-prefix-lists
     # also uses; the capture stores it under "ManagedPrefixLists" so the two never collide.
     lists = paged(ec2, "describe_managed_prefix_lists", "PrefixLists")

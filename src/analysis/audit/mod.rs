@@ -10,6 +10,7 @@
 //! flow-log records ([`flows`]) the findings gain traffic evidence and the report lists rules
 //! no accepted flow used. Like every analysis, this module never prints.
 
+mod balancers;
 pub mod flows;
 mod hygiene;
 mod lateral;
@@ -99,18 +100,24 @@ pub enum FindingKind {
     LateralPath,
     /// Route tables that forward a destination around a cycle.
     RoutingLoop,
+    /// A target behind a load balancer admits its port from anywhere.
+    TargetOpenToWorld,
+    /// A load balancer's health checks cannot reach a target.
+    HealthCheckBlocked,
 }
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 14] = [
+    pub const ALL: [FindingKind; 16] = [
         FindingKind::ExposedDatabase,
         FindingKind::ExposedAdminPort,
         FindingKind::LateralPath,
         FindingKind::UndecidedExposure,
         FindingKind::LatentExposure,
         FindingKind::NaclReturnPath,
+        FindingKind::HealthCheckBlocked,
         FindingKind::SecurityGroupOpenToWorld,
+        FindingKind::TargetOpenToWorld,
         FindingKind::UnusedSecurityGroup,
         FindingKind::MissingSecurityGroup,
         FindingKind::BlackholeRoute,
@@ -137,6 +144,8 @@ impl FindingKind {
             FindingKind::UnusedRule => "unused-rule",
             FindingKind::LateralPath => "lateral-path",
             FindingKind::RoutingLoop => "routing-loop",
+            FindingKind::TargetOpenToWorld => "target-open-to-world",
+            FindingKind::HealthCheckBlocked => "health-check-blocked",
         }
     }
 
@@ -157,6 +166,8 @@ impl FindingKind {
             FindingKind::UnusedRule => "An allow rule that no accepted flow used during the flow-log window",
             FindingKind::LateralPath => "A database or admin port is reachable from the internet in two or more hops, through hosts the internet reaches first",
             FindingKind::RoutingLoop => "Route tables forward a destination to one another around a cycle; no table delivers it",
+            FindingKind::TargetOpenToWorld => "A target behind a load balancer admits its port from anywhere instead of from the load balancer only",
+            FindingKind::HealthCheckBlocked => "A load balancer's health checks cannot reach a target, which then receives no traffic",
         }
     }
 }
@@ -315,10 +326,14 @@ pub struct Options<'a> {
 /// Runs every check over the topology.
 pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
     let (mut findings, checks) = exposures(topo);
+    let (through, lb_checks) = balancers::exposures(topo);
+    findings.extend(through);
+    let checks = checks + lb_checks;
     findings.extend(nacl::return_paths(topo));
     findings.extend(hygiene::checks(topo));
     findings.extend(lateral::findings(topo, opts.max_hops));
     findings.extend(routing::findings(topo));
+    findings.extend(balancers::hygiene(topo));
     if let Some(records) = opts.flows {
         flows::attach(topo, records, &mut findings);
         findings.extend(flows::unused_rules(topo, records));
@@ -466,7 +481,8 @@ impl Candidate {
 fn candidates(topo: &Topology<'_>) -> Vec<(Candidate, Listener)> {
     let mut out = Vec::new();
     for (ix, e) in topo.model.enis.iter().enumerate() {
-        if e.security_groups.is_empty() {
+        // A load balancer's node is audited through its listeners (`balancers`).
+        if e.security_groups.is_empty() || topo.lb_of_eni(ix).is_some() {
             continue;
         }
         let l = listener(topo, ix);

@@ -294,6 +294,9 @@ struct RouteKey<'m> {
     /// NAT gateway and transit gateway attachment subnets appear inside other paths, so
     /// their interfaces never share a key with another subnet's.
     special: Option<Ix>,
+    /// The load balancer whose node this is: a flow to it depends on its listeners (the
+    /// port) and goes on to its targets, so its paths are evaluated pair by pair.
+    balancer: Option<Ix>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -396,6 +399,7 @@ impl<'t, 'm> Engine<'t, 'm> {
                 public: e.public_for(IpAddr::V4(ip)).is_some(),
                 nat: e.kind == EniKind::NatGateway,
                 special: special.contains(subnet.id.as_str()).then_some(sub),
+                balancer: topo.lb_of_eni(i),
             };
             let mut sgs: Vec<&str> = e.security_groups.iter().map(|g| g.as_str()).collect();
             sgs.sort_unstable();
@@ -718,6 +722,10 @@ impl<'e, 't, 'm, 'p> Prepared<'e, 't, 'm, 'p> {
     /// One walk on the path model from interface `a` to `b`: the ACLs crossed.
     fn walk(&self, a: Ix, b: Ix) -> Walked {
         self.walks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if self.e.topo.lb_of_eni(b).is_some() {
+            // Listeners decide per port and the load balancer opens its own connection.
+            return Walked::Fallback;
+        }
         let (m, stopo) = (self.e.topo.model, self.stopo);
         let (ipa, ipb) = (eni_v4(m, a), eni_v4(m, b));
         let tr = eval::evaluate_verdict(stopo, &Endpoint::Eni { ix: a, ip: IpAddr::V4(ipa) }, &Endpoint::Eni { ix: b, ip: IpAddr::V4(ipb) }, Protocol::Tcp, DEFAULT_SOURCE_PORT, 443);
@@ -1311,6 +1319,11 @@ fn port_atoms(m: &Model, requested: &[(Protocol, PortRange)]) -> Vec<PortAtom> {
         }
         for a in &m.network_acls {
             a.ingress.iter().chain(&a.egress).for_each(|e| add(e.protocol, &e.l4));
+        }
+        // A listener takes one port: every listener port is an atom of its own.
+        for l in m.load_balancers.iter().flat_map(|b| &b.listeners).filter(|l| l.accepts(proto == Protocol::Udp)) {
+            cuts.insert(u32::from(l.port));
+            cuts.insert(u32::from(l.port) + 1);
         }
         let mut rs: Vec<PortRange> = requested.iter().filter(|(p, _)| *p == proto).map(|(_, r)| *r).collect();
         rs.sort_by_key(|r| r.from);

@@ -3,6 +3,8 @@
 //! transit gateway listed by two accounts), fills in what AWS leaves implicit, and collects
 //! warnings for unknown keys and dangling references.
 
+mod balancers;
+mod firewalls;
 mod gateways;
 mod hybrid;
 mod interfaces;
@@ -83,10 +85,6 @@ impl Warnings {
 /// once rather than reported as unknown.
 const UNMODELLED_KEYS: &[&str] = &[
     "DomainStatusList",
-    "TargetGroups",
-    "LoadBalancerTargetHealth",
-    "LoadBalancerListeners",
-    "LoadBalancerAttributes",
     "TransitGatewayConnects",
     "TransitGatewayMulticastDomains",
 ];
@@ -133,6 +131,15 @@ struct Raw {
     dbs: Vec<aws::DbInstance>,
     flow_logs: Vec<aws::FlowLog>,
     lbs: Vec<aws::LoadBalancer>,
+    lb_listeners: Vec<aws::ListenerSet>,
+    lb_rules: Vec<aws::ListenerRuleSet>,
+    target_groups: Vec<aws::TargetGroup>,
+    target_health: Vec<aws::TargetHealthSet>,
+    lb_attributes: Vec<aws::AttributeSet>,
+    tg_attributes: Vec<aws::AttributeSet>,
+    firewalls: Vec<aws::FirewallDescription>,
+    firewall_policies: Vec<aws::FirewallPolicyDescription>,
+    rule_groups: Vec<aws::RuleGroupDescription>,
     vgws: Vec<aws::VpnGateway>,
     vpns: Vec<aws::VpnConnection>,
     vifs: Vec<aws::VirtualInterface>,
@@ -260,6 +267,17 @@ fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<
                 "DBInstances" => raw.dbs.extend(take(doc, key, v)?),
                 "FlowLogs" => raw.flow_logs.extend(take(doc, key, v)?),
                 "LoadBalancers" | "LoadBalancerDescriptions" => raw.lbs.extend(take(doc, key, v)?),
+                "LoadBalancerListeners" => raw.lb_listeners.extend(take(doc, key, v)?),
+                // A bare `describe-listeners` result.
+                "Listeners" => raw.lb_listeners.push(aws::ListenerSet { load_balancer_arn: None, listeners: take(doc, key, v)? }),
+                "LoadBalancerListenerRules" => raw.lb_rules.extend(take(doc, key, v)?),
+                "TargetGroups" => raw.target_groups.extend(take(doc, key, v)?),
+                "LoadBalancerTargetHealth" => raw.target_health.extend(take(doc, key, v)?),
+                "LoadBalancerAttributes" => raw.lb_attributes.extend(take(doc, key, v)?),
+                "TargetGroupAttributes" => raw.tg_attributes.extend(take(doc, key, v)?),
+                "Firewalls" => raw.firewalls.extend(take(doc, key, v)?),
+                "FirewallPolicies" => raw.firewall_policies.extend(take(doc, key, v)?),
+                "RuleGroups" => raw.rule_groups.extend(take(doc, key, v)?),
                 "VpnGateways" => raw.vgws.extend(take(doc, key, v)?),
                 "VpnConnections" => raw.vpns.extend(take(doc, key, v)?),
                 // Direct Connect's CLI prints camelCase keys; Batfish's layout PascalCase.
@@ -330,7 +348,7 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
     let mut m = Model::default();
     // In this order: it is the order warnings are reported in, and later sections read what
     // earlier ones put in the model (subnets read VPCs, propagations read attachments).
-    let sections: [Section; 21] = [
+    let sections: [Section; 22] = [
         hybrid::hybrid,
         refs::missing_classes,
         vpcs::vpcs,
@@ -351,7 +369,8 @@ pub fn build_model(docs: &[Document]) -> Result<(Model, Warnings), DocumentError
         services::vpc_endpoints,
         services::databases,
         services::flow_logs,
-        services::load_balancers,
+        balancers::load_balancers,
+        firewalls::firewalls,
     ];
     for section in sections {
         section(&mut raw, &mut m, &mut w);

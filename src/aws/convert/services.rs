@@ -1,9 +1,8 @@
 //! Services in VPCs and records about them: VPC endpoints, RDS databases, flow log
-//! configurations and load balancers (by name only).
+//! configurations.
 
 use super::{Raw, Warnings, dedup, lifecycle, port, tags};
 use crate::model::*;
-use std::collections::BTreeSet;
 
 /// VPC endpoints.
 pub(super) fn vpc_endpoints(raw: &mut Raw, m: &mut Model, _w: &mut Warnings) {
@@ -55,11 +54,6 @@ pub(super) fn flow_logs(raw: &mut Raw, m: &mut Model, _w: &mut Warnings) {
     }
 }
 
-/// Load balancers, by name (not modelled as hops yet).
-pub(super) fn load_balancers(raw: &mut Raw, m: &mut Model, _w: &mut Warnings) {
-    let lbs: BTreeSet<String> = std::mem::take(&mut raw.lbs).into_iter().filter_map(|l| l.load_balancer_name.or(l.load_balancer_arn)).collect();
-    m.load_balancers = lbs.into_iter().collect();
-}
 
 #[cfg(test)]
 mod tests {
@@ -89,10 +83,8 @@ mod tests {
     }
 
     #[test]
-    fn flow_logs_default_to_all_traffic_and_load_balancers_are_named_once() {
-        let (m, _) = convert_with(json!({"FlowLogs": [{"FlowLogId": "fl-1", "ResourceId": "vpc-1"}],
-            "LoadBalancers": [{"LoadBalancerName": "b"}, {"LoadBalancerName": "a"}, {"LoadBalancerName": "b"}]}), &[flow_logs, load_balancers]);
+    fn flow_logs_default_to_all_traffic() {
+        let (m, _) = convert_with(json!({"FlowLogs": [{"FlowLogId": "fl-1", "ResourceId": "vpc-1"}]}), &[flow_logs]);
         assert_eq!(m.flow_logs[0].traffic_type, "ALL");
-        assert_eq!(m.load_balancers, ["a", "b"]);
     }
 }

@@ -1,8 +1,10 @@
 //! Proof that the capture is read-only, and that it keeps credentials to itself.
 //!
 //! [`Recorder`] is an SDK interceptor installed on every client the capture builds. Just
-//! before each HTTP request is sent it reads the `Action=` parameter of the query-protocol
-//! body (EC2, RDS and STS all speak it) and records `service:Action`, so the manifest lists
+//! before each HTTP request is sent it reads the action: the `Action=` parameter of a
+//! query-protocol body (EC2, RDS, STS and both Elastic Load Balancing APIs speak it) or the
+//! operation of a JSON-protocol `X-Amz-Target: Service_Version.Operation` header (Network
+//! Firewall), and records `service:Action`, so the manifest lists
 //! exactly what went over the wire: the IAM policy test compares that list with
 //! `docs/iam-policy.json`. [`Redactor`] blanks the resolved credential values out of any
 //! text the capture stores (error messages end up in the manifest and on stderr).
@@ -38,11 +40,12 @@ impl Intercept for Recorder {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let action = context
-            .request()
-            .body()
-            .bytes()
-            .and_then(query_action)
+        let request = context.request();
+        let action = request
+            .headers()
+            .get("x-amz-target")
+            .and_then(target_action)
+            .or_else(|| request.body().bytes().and_then(query_action))
             .unwrap_or_else(|| "<unknown>".to_owned());
         // A poisoned lock only means another request panicked while recording; the set
         // itself is still a valid set of strings.
@@ -60,6 +63,14 @@ fn query_action(body: &[u8]) -> Option<String> {
         // Action names are plain ASCII words; anything else is not an action name.
         value.bytes().all(|b| b.is_ascii_alphanumeric()).then(|| value.to_owned())
     })
+}
+
+/// The operation of a JSON-protocol `X-Amz-Target` header
+/// (`NetworkFirewall_20201112.DescribeFirewall` -> `DescribeFirewall`).
+fn target_action(target: &str) -> Option<String> {
+    let (_, op) = target.rsplit_once('.')?;
+    // Operation names are plain ASCII words; anything else is not an operation name.
+    (!op.is_empty() && op.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| op.to_owned())
 }
 
 /// Replaces known secret values in text with `<redacted>`.
@@ -120,6 +131,17 @@ mod tests {
             Some("DescribeDBInstances")
         );
         assert_eq!(query_action(b"Version=1"), None);
+    }
+
+    #[test]
+    fn target_action_reads_the_json_protocol_operation() {
+        assert_eq!(
+            target_action("NetworkFirewall_20201112.DescribeFirewallPolicy").as_deref(),
+            Some("DescribeFirewallPolicy")
+        );
+        assert_eq!(target_action("NetworkFirewall_20201112."), None);
+        assert_eq!(target_action("no-dot"), None);
+        assert_eq!(target_action("X.Drop Table"), None);
     }
 
     #[test]

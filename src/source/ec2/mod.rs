@@ -1,4 +1,5 @@
-//! Live capture of an AWS account's network through the EC2, RDS and STS APIs: the code
+//! Live capture of an AWS account's network through the EC2, RDS, Elastic Load Balancing
+//! (v2 and Classic), Network Firewall and STS APIs: the code
 //! behind `vpcscope snapshot`, and the only module that knows the AWS SDK.
 //!
 //! A capture calls every read-only describe/get API the model needs, in several regions at
@@ -337,6 +338,24 @@ async fn run(
                     .interceptor(Recorder::new("rds", Arc::clone(&seen)))
                     .build(),
             ),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(
+                aws_sdk_elasticloadbalancingv2::config::Builder::from(&sdk)
+                    .region(SdkRegion::new(name.clone()))
+                    .interceptor(Recorder::new("elasticloadbalancing", Arc::clone(&seen)))
+                    .build(),
+            ),
+            elb: aws_sdk_elasticloadbalancing::Client::from_conf(
+                aws_sdk_elasticloadbalancing::config::Builder::from(&sdk)
+                    .region(SdkRegion::new(name.clone()))
+                    .interceptor(Recorder::new("elasticloadbalancing", Arc::clone(&seen)))
+                    .build(),
+            ),
+            nfw: aws_sdk_networkfirewall::Client::from_conf(
+                aws_sdk_networkfirewall::config::Builder::from(&sdk)
+                    .region(SdkRegion::new(name.clone()))
+                    .interceptor(Recorder::new("network-firewall", Arc::clone(&seen)))
+                    .build(),
+            ),
             vpc_ids: opts.vpc_ids.clone(),
         });
         for task in calls::tasks(&region) {
@@ -446,7 +465,7 @@ fn documents(account: &str, regions: &[String], outcomes: Vec<BTreeMap<&'static 
             match by_key.remove(call.key).map(|o| o.result) {
                 Some(Ok(doc)) => {
                     let origin = format!("{account}/{region}/{}.json", call.key);
-                    record.count = Some(doc.get(call.key).and_then(Value::as_array).map_or(0, Vec::len));
+                    record.count = Some(calls::count(*call, &doc));
                     record.file = Some(origin.clone());
                     docs.push((origin, doc));
                 }

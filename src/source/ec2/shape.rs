@@ -8,7 +8,12 @@
 //! written is spelled as the CLI spells it, so a vpcscope capture and an `aws ec2
 //! describe-*` dump load the same way. This is the only place that knows both spellings.
 
+use std::collections::HashMap;
+
 use aws_sdk_ec2::types as ec2t;
+use aws_sdk_elasticloadbalancing::types as elbct;
+use aws_sdk_elasticloadbalancingv2::types as elbt;
+use aws_sdk_networkfirewall::types as nfwt;
 use aws_sdk_rds::types as rdst;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
@@ -59,6 +64,15 @@ impl<T: ToCli> ToCli for Option<T> {
 impl<T: ToCli> ToCli for Vec<T> {
     fn to_cli(&self) -> Value {
         Value::Array(self.iter().map(ToCli::to_cli).collect())
+    }
+}
+
+/// A map (Network Firewall's sync states per zone, rule variables per name) renders as an
+/// object (`serde_json::Map` keeps its keys sorted, so two captures of the same state are
+/// byte-identical).
+impl<T: ToCli> ToCli for HashMap<String, T> {
+    fn to_cli(&self) -> Value {
+        Value::Object(self.iter().map(|(k, v)| (k.clone(), v.to_cli())).collect())
     }
 }
 
@@ -764,6 +778,399 @@ cli_struct! {
     rdst::Tag { key => "Key", value => "Value" }
 }
 
+cli_enum!(
+    ec2t::PayerResponsibility,
+    ec2t::DnsNameState,
+    ec2t::ServiceConnectivityType,
+    ec2t::ServiceType,
+    elbt::LoadBalancerSchemeEnum,
+    elbt::LoadBalancerStateEnum,
+    elbt::LoadBalancerTypeEnum,
+    elbt::IpAddressType,
+    elbt::EnablePrefixForIpv6SourceNatEnum,
+    elbt::ProtocolEnum,
+    elbt::ActionTypeEnum,
+    elbt::RedirectActionStatusCodeEnum,
+    elbt::TargetTypeEnum,
+    elbt::TargetGroupIpAddressTypeEnum,
+    elbt::TargetHealthStateEnum,
+    elbt::TargetHealthReasonEnum,
+    nfwt::IpAddressType,
+    nfwt::FirewallStatusValue,
+    nfwt::ConfigurationSyncState,
+    nfwt::AttachmentStatus,
+    nfwt::PerObjectSyncStatus,
+    nfwt::ResourceStatus,
+    nfwt::RuleOrder,
+    nfwt::StreamExceptionPolicy,
+    nfwt::OverrideAction,
+    nfwt::RuleGroupType,
+    nfwt::StatefulAction,
+    nfwt::StatefulRuleProtocol,
+    nfwt::StatefulRuleDirection,
+    nfwt::TargetType,
+    nfwt::GeneratedRulesType,
+    nfwt::TcpFlag,
+);
+
+// Endpoint services (DescribeVpcEndpointServices): what a Gateway Load Balancer endpoint or an
+// interface endpoint connects to.
+cli_struct! {
+    ec2t::ServiceDetail {
+        service_name => "ServiceName",
+        service_id => "ServiceId",
+        service_type => "ServiceType",
+        service_region => "ServiceRegion",
+        availability_zone_ids => "AvailabilityZoneIds",
+        availability_zones => "AvailabilityZones",
+        owner => "Owner",
+        base_endpoint_dns_names => "BaseEndpointDnsNames",
+        private_dns_name => "PrivateDnsName",
+        private_dns_names => "PrivateDnsNames",
+        vpc_endpoint_policy_supported => "VpcEndpointPolicySupported",
+        acceptance_required => "AcceptanceRequired",
+        manages_vpc_endpoints => "ManagesVpcEndpoints",
+        payer_responsibility => "PayerResponsibility",
+        tags => "Tags",
+        private_dns_name_verification_state => "PrivateDnsNameVerificationState",
+        supported_ip_address_types => "SupportedIpAddressTypes",
+    }
+    ec2t::ServiceTypeDetail { service_type => "ServiceType" }
+    ec2t::PrivateDnsDetails { private_dns_name => "PrivateDnsName" }
+}
+
+// Elastic Load Balancing v2 (application, network and gateway load balancers). Listener and
+// rule actions are written without their authentication settings (OIDC and Cognito
+// configurations, JWT validation): they say who may log in, not where packets go.
+cli_struct! {
+    elbt::LoadBalancer {
+        load_balancer_arn => "LoadBalancerArn",
+        dns_name => "DNSName",
+        canonical_hosted_zone_id => "CanonicalHostedZoneId",
+        created_time => "CreatedTime",
+        load_balancer_name => "LoadBalancerName",
+        scheme => "Scheme",
+        vpc_id => "VpcId",
+        state => "State",
+        r#type => "Type",
+        availability_zones => "AvailabilityZones",
+        security_groups => "SecurityGroups",
+        ip_address_type => "IpAddressType",
+        customer_owned_ipv4_pool => "CustomerOwnedIpv4Pool",
+        enforce_security_group_inbound_rules_on_private_link_traffic => "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+        enable_prefix_for_ipv6_source_nat => "EnablePrefixForIpv6SourceNat",
+    }
+    elbt::AvailabilityZone {
+        zone_name => "ZoneName",
+        subnet_id => "SubnetId",
+        outpost_id => "OutpostId",
+        load_balancer_addresses => "LoadBalancerAddresses",
+        source_nat_ipv6_prefixes => "SourceNatIpv6Prefixes",
+    }
+    elbt::LoadBalancerAddress {
+        ip_address => "IpAddress",
+        allocation_id => "AllocationId",
+        private_ipv4_address => "PrivateIPv4Address",
+        ipv6_address => "IPv6Address",
+    }
+    elbt::LoadBalancerState { code => "Code", reason => "Reason" }
+    elbt::Listener {
+        listener_arn => "ListenerArn",
+        load_balancer_arn => "LoadBalancerArn",
+        port => "Port",
+        protocol => "Protocol",
+        certificates => "Certificates",
+        ssl_policy => "SslPolicy",
+        default_actions => "DefaultActions",
+        alpn_policy => "AlpnPolicy",
+    }
+    elbt::Certificate { certificate_arn => "CertificateArn", is_default => "IsDefault" }
+    elbt::Action {
+        r#type => "Type",
+        target_group_arn => "TargetGroupArn",
+        order => "Order",
+        redirect_config => "RedirectConfig",
+        fixed_response_config => "FixedResponseConfig",
+        forward_config => "ForwardConfig",
+    }
+    elbt::ForwardActionConfig {
+        target_groups => "TargetGroups",
+        target_group_stickiness_config => "TargetGroupStickinessConfig",
+    }
+    elbt::TargetGroupTuple { target_group_arn => "TargetGroupArn", weight => "Weight" }
+    elbt::TargetGroupStickinessConfig { enabled => "Enabled", duration_seconds => "DurationSeconds" }
+    elbt::RedirectActionConfig {
+        protocol => "Protocol",
+        port => "Port",
+        host => "Host",
+        path => "Path",
+        query => "Query",
+        status_code => "StatusCode",
+    }
+    elbt::FixedResponseActionConfig {
+        message_body => "MessageBody",
+        status_code => "StatusCode",
+        content_type => "ContentType",
+    }
+    elbt::Rule {
+        rule_arn => "RuleArn",
+        priority => "Priority",
+        conditions => "Conditions",
+        actions => "Actions",
+        is_default => "IsDefault",
+    }
+    elbt::RuleCondition {
+        field => "Field",
+        values => "Values",
+        host_header_config => "HostHeaderConfig",
+        path_pattern_config => "PathPatternConfig",
+        http_header_config => "HttpHeaderConfig",
+        query_string_config => "QueryStringConfig",
+        http_request_method_config => "HttpRequestMethodConfig",
+        source_ip_config => "SourceIpConfig",
+        regex_values => "RegexValues",
+    }
+    elbt::HostHeaderConditionConfig { values => "Values", regex_values => "RegexValues" }
+    elbt::PathPatternConditionConfig { values => "Values", regex_values => "RegexValues" }
+    elbt::HttpHeaderConditionConfig {
+        http_header_name => "HttpHeaderName",
+        values => "Values",
+        regex_values => "RegexValues",
+    }
+    elbt::QueryStringConditionConfig { values => "Values" }
+    elbt::QueryStringKeyValuePair { key => "Key", value => "Value" }
+    elbt::HttpRequestMethodConditionConfig { values => "Values" }
+    elbt::SourceIpConditionConfig { values => "Values" }
+    elbt::TargetGroup {
+        target_group_arn => "TargetGroupArn",
+        target_group_name => "TargetGroupName",
+        protocol => "Protocol",
+        port => "Port",
+        vpc_id => "VpcId",
+        health_check_protocol => "HealthCheckProtocol",
+        health_check_port => "HealthCheckPort",
+        health_check_enabled => "HealthCheckEnabled",
+        health_check_interval_seconds => "HealthCheckIntervalSeconds",
+        health_check_timeout_seconds => "HealthCheckTimeoutSeconds",
+        healthy_threshold_count => "HealthyThresholdCount",
+        unhealthy_threshold_count => "UnhealthyThresholdCount",
+        health_check_path => "HealthCheckPath",
+        matcher => "Matcher",
+        load_balancer_arns => "LoadBalancerArns",
+        target_type => "TargetType",
+        protocol_version => "ProtocolVersion",
+        ip_address_type => "IpAddressType",
+    }
+    elbt::Matcher { http_code => "HttpCode", grpc_code => "GrpcCode" }
+    elbt::TargetHealthDescription {
+        target => "Target",
+        health_check_port => "HealthCheckPort",
+        target_health => "TargetHealth",
+    }
+    elbt::TargetDescription {
+        id => "Id",
+        port => "Port",
+        availability_zone => "AvailabilityZone",
+    }
+    elbt::TargetHealth { state => "State", reason => "Reason", description => "Description" }
+    elbt::LoadBalancerAttribute { key => "Key", value => "Value" }
+    elbt::TargetGroupAttribute { key => "Key", value => "Value" }
+}
+
+// Classic Load Balancers (the `elb` API's DescribeLoadBalancers).
+cli_struct! {
+    elbct::LoadBalancerDescription {
+        load_balancer_name => "LoadBalancerName",
+        dns_name => "DNSName",
+        canonical_hosted_zone_name => "CanonicalHostedZoneName",
+        canonical_hosted_zone_name_id => "CanonicalHostedZoneNameID",
+        listener_descriptions => "ListenerDescriptions",
+        policies => "Policies",
+        backend_server_descriptions => "BackendServerDescriptions",
+        availability_zones => "AvailabilityZones",
+        subnets => "Subnets",
+        vpc_id => "VPCId",
+        instances => "Instances",
+        health_check => "HealthCheck",
+        source_security_group => "SourceSecurityGroup",
+        security_groups => "SecurityGroups",
+        created_time => "CreatedTime",
+        scheme => "Scheme",
+    }
+    elbct::ListenerDescription { listener => "Listener", policy_names => "PolicyNames" }
+    elbct::Listener {
+        protocol => "Protocol",
+        load_balancer_port => "LoadBalancerPort",
+        instance_protocol => "InstanceProtocol",
+        instance_port => "InstancePort",
+        ssl_certificate_id => "SSLCertificateId",
+    }
+    elbct::HealthCheck {
+        target => "Target",
+        interval => "Interval",
+        timeout => "Timeout",
+        unhealthy_threshold => "UnhealthyThreshold",
+        healthy_threshold => "HealthyThreshold",
+    }
+    elbct::BackendServerDescription { instance_port => "InstancePort", policy_names => "PolicyNames" }
+    elbct::Instance { instance_id => "InstanceId" }
+    elbct::SourceSecurityGroup { owner_alias => "OwnerAlias", group_name => "GroupName" }
+    elbct::Policies {
+        app_cookie_stickiness_policies => "AppCookieStickinessPolicies",
+        lb_cookie_stickiness_policies => "LBCookieStickinessPolicies",
+        other_policies => "OtherPolicies",
+    }
+    elbct::AppCookieStickinessPolicy { policy_name => "PolicyName", cookie_name => "CookieName" }
+    elbct::LbCookieStickinessPolicy {
+        policy_name => "PolicyName",
+        cookie_expiration_period => "CookieExpirationPeriod",
+    }
+}
+
+// AWS Network Firewall: firewalls (DescribeFirewall), their policies (DescribeFirewallPolicy)
+// and rule groups (DescribeRuleGroup). The JSON protocol's member names are the CLI's keys.
+cli_struct! {
+    nfwt::Firewall {
+        firewall_name => "FirewallName",
+        firewall_arn => "FirewallArn",
+        firewall_policy_arn => "FirewallPolicyArn",
+        vpc_id => "VpcId",
+        subnet_mappings => "SubnetMappings",
+        delete_protection => "DeleteProtection",
+        subnet_change_protection => "SubnetChangeProtection",
+        firewall_policy_change_protection => "FirewallPolicyChangeProtection",
+        description => "Description",
+        firewall_id => "FirewallId",
+        tags => "Tags",
+        number_of_associations => "NumberOfAssociations",
+        transit_gateway_id => "TransitGatewayId",
+        transit_gateway_owner_account_id => "TransitGatewayOwnerAccountId",
+        availability_zone_mappings => "AvailabilityZoneMappings",
+    }
+    nfwt::SubnetMapping { subnet_id => "SubnetId", ip_address_type => "IPAddressType" }
+    nfwt::AvailabilityZoneMapping { availability_zone => "AvailabilityZone" }
+    nfwt::FirewallStatus {
+        status => "Status",
+        configuration_sync_state_summary => "ConfigurationSyncStateSummary",
+        sync_states => "SyncStates",
+    }
+    nfwt::SyncState { attachment => "Attachment", config => "Config" }
+    nfwt::Attachment {
+        subnet_id => "SubnetId",
+        endpoint_id => "EndpointId",
+        status => "Status",
+        status_message => "StatusMessage",
+    }
+    nfwt::PerObjectStatus { sync_status => "SyncStatus", update_token => "UpdateToken" }
+    nfwt::Tag { key => "Key", value => "Value" }
+
+    nfwt::FirewallPolicyResponse {
+        firewall_policy_name => "FirewallPolicyName",
+        firewall_policy_arn => "FirewallPolicyArn",
+        firewall_policy_id => "FirewallPolicyId",
+        description => "Description",
+        firewall_policy_status => "FirewallPolicyStatus",
+        tags => "Tags",
+        consumed_stateless_rule_capacity => "ConsumedStatelessRuleCapacity",
+        consumed_stateful_rule_capacity => "ConsumedStatefulRuleCapacity",
+        number_of_associations => "NumberOfAssociations",
+        last_modified_time => "LastModifiedTime",
+    }
+    nfwt::FirewallPolicy {
+        stateless_rule_group_references => "StatelessRuleGroupReferences",
+        stateless_default_actions => "StatelessDefaultActions",
+        stateless_fragment_default_actions => "StatelessFragmentDefaultActions",
+        stateless_custom_actions => "StatelessCustomActions",
+        stateful_rule_group_references => "StatefulRuleGroupReferences",
+        stateful_default_actions => "StatefulDefaultActions",
+        stateful_engine_options => "StatefulEngineOptions",
+        tls_inspection_configuration_arn => "TLSInspectionConfigurationArn",
+        policy_variables => "PolicyVariables",
+    }
+    nfwt::StatelessRuleGroupReference { resource_arn => "ResourceArn", priority => "Priority" }
+    nfwt::StatefulRuleGroupReference {
+        resource_arn => "ResourceArn",
+        priority => "Priority",
+        r#override => "Override",
+    }
+    nfwt::StatefulRuleGroupOverride { action => "Action" }
+    nfwt::StatefulEngineOptions {
+        rule_order => "RuleOrder",
+        stream_exception_policy => "StreamExceptionPolicy",
+        flow_timeouts => "FlowTimeouts",
+    }
+    nfwt::FlowTimeouts { tcp_idle_timeout_seconds => "TcpIdleTimeoutSeconds" }
+    nfwt::PolicyVariables { rule_variables => "RuleVariables" }
+    nfwt::IpSet { definition => "Definition" }
+    nfwt::PortSet { definition => "Definition" }
+    nfwt::CustomAction { action_name => "ActionName", action_definition => "ActionDefinition" }
+    nfwt::ActionDefinition { publish_metric_action => "PublishMetricAction" }
+    nfwt::PublishMetricAction { dimensions => "Dimensions" }
+    nfwt::Dimension { value => "Value" }
+
+    nfwt::RuleGroupResponse {
+        rule_group_arn => "RuleGroupArn",
+        rule_group_name => "RuleGroupName",
+        rule_group_id => "RuleGroupId",
+        description => "Description",
+        r#type => "Type",
+        capacity => "Capacity",
+        rule_group_status => "RuleGroupStatus",
+        tags => "Tags",
+        consumed_capacity => "ConsumedCapacity",
+        number_of_associations => "NumberOfAssociations",
+        last_modified_time => "LastModifiedTime",
+    }
+    nfwt::RuleGroup {
+        rule_variables => "RuleVariables",
+        reference_sets => "ReferenceSets",
+        rules_source => "RulesSource",
+        stateful_rule_options => "StatefulRuleOptions",
+    }
+    nfwt::RuleVariables { ip_sets => "IPSets", port_sets => "PortSets" }
+    nfwt::ReferenceSets { ip_set_references => "IPSetReferences" }
+    nfwt::IpSetReference { reference_arn => "ReferenceArn" }
+    nfwt::StatefulRuleOptions { rule_order => "RuleOrder" }
+    nfwt::RulesSource {
+        rules_string => "RulesString",
+        rules_source_list => "RulesSourceList",
+        stateful_rules => "StatefulRules",
+        stateless_rules_and_custom_actions => "StatelessRulesAndCustomActions",
+    }
+    nfwt::RulesSourceList {
+        targets => "Targets",
+        target_types => "TargetTypes",
+        generated_rules_type => "GeneratedRulesType",
+    }
+    nfwt::StatelessRulesAndCustomActions {
+        stateless_rules => "StatelessRules",
+        custom_actions => "CustomActions",
+    }
+    nfwt::StatelessRule { rule_definition => "RuleDefinition", priority => "Priority" }
+    nfwt::RuleDefinition { match_attributes => "MatchAttributes", actions => "Actions" }
+    nfwt::MatchAttributes {
+        sources => "Sources",
+        destinations => "Destinations",
+        source_ports => "SourcePorts",
+        destination_ports => "DestinationPorts",
+        protocols => "Protocols",
+        tcp_flags => "TCPFlags",
+    }
+    nfwt::Address { address_definition => "AddressDefinition" }
+    nfwt::PortRange { from_port => "FromPort", to_port => "ToPort" }
+    nfwt::TcpFlagField { flags => "Flags", masks => "Masks" }
+    nfwt::StatefulRule { action => "Action", header => "Header", rule_options => "RuleOptions" }
+    nfwt::Header {
+        protocol => "Protocol",
+        source => "Source",
+        source_port => "SourcePort",
+        direction => "Direction",
+        destination => "Destination",
+        destination_port => "DestinationPort",
+    }
+    nfwt::RuleOption { keyword => "Keyword", settings => "Settings" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -802,6 +1209,65 @@ mod tests {
             "CidrBlock": "10.0.0.0/8", "IcmpTypeCode": {"Type": -1, "Code": -1}
         });
         assert_eq!(entry.to_cli(), expected);
+    }
+
+    // A Classic Load Balancer listener: members the SDK holds as plain values (not options)
+    // are written like any other, under the Classic API's spellings.
+    #[test]
+    fn classic_listener_has_cli_keys() {
+        let listener = elbct::Listener::builder()
+            .protocol("TCP")
+            .load_balancer_port(5432)
+            .instance_protocol("TCP")
+            .instance_port(5432)
+            .build()
+            .expect("a listener with its required members");
+        let expected = serde_json::json!({
+            "Protocol": "TCP", "LoadBalancerPort": 5432, "InstanceProtocol": "TCP", "InstancePort": 5432
+        });
+        assert_eq!(listener.to_cli(), expected);
+    }
+
+    #[test]
+    fn target_health_keeps_target_port_zone_and_reason() {
+        let health = elbt::TargetHealthDescription::builder()
+            .target(elbt::TargetDescription::builder().id("10.0.2.7").port(8080).availability_zone("all").build())
+            .health_check_port("traffic-port")
+            .target_health(
+                elbt::TargetHealth::builder()
+                    .state(elbt::TargetHealthStateEnum::Unhealthy)
+                    .reason(elbt::TargetHealthReasonEnum::FailedHealthChecks)
+                    .build(),
+            )
+            .build();
+        let expected = serde_json::json!({
+            "Target": {"Id": "10.0.2.7", "Port": 8080, "AvailabilityZone": "all"},
+            "HealthCheckPort": "traffic-port",
+            "TargetHealth": {"State": "unhealthy", "Reason": "Target.FailedHealthChecks"}
+        });
+        assert_eq!(health.to_cli(), expected);
+    }
+
+    // Network Firewall's upper-case spellings (`TCPFlags`, `IPSets`) and maps as objects.
+    #[test]
+    fn firewall_rule_members_keep_the_api_spellings() {
+        let attrs = nfwt::MatchAttributes::builder()
+            .sources(nfwt::Address::builder().address_definition("10.0.0.0/8").build().expect("address"))
+            .destination_ports(nfwt::PortRange::builder().from_port(443).to_port(443).build())
+            .protocols(6)
+            .tcp_flags(nfwt::TcpFlagField::builder().flags(nfwt::TcpFlag::Syn).build().expect("flags"))
+            .build();
+        let expected = serde_json::json!({
+            "Sources": [{"AddressDefinition": "10.0.0.0/8"}],
+            "DestinationPorts": [{"FromPort": 443, "ToPort": 443}],
+            "Protocols": [6],
+            "TCPFlags": [{"Flags": ["SYN"]}]
+        });
+        assert_eq!(attrs.to_cli(), expected);
+        let vars = nfwt::RuleVariables::builder()
+            .ip_sets("HOME_NET", nfwt::IpSet::builder().definition("10.0.0.0/16").build().expect("ip set"))
+            .build();
+        assert_eq!(vars.to_cli(), serde_json::json!({"IPSets": {"HOME_NET": {"Definition": ["10.0.0.0/16"]}}}));
     }
 
     #[test]
