@@ -291,6 +291,31 @@ struct Entry {
     ranges: Vec<IpNet>,
 }
 
+/// The final edges into one target, by source node.
+struct Fin<'a> {
+    at: Vec<Option<&'a PortSet>>,
+    keys: Vec<NodeIndex>,
+}
+
+impl<'a> Fin<'a> {
+    fn insert(&mut self, v: NodeIndex, ps: &'a PortSet) {
+        if let Some(x) = self.at.get_mut(v.index()) {
+            if x.is_none() {
+                self.keys.push(v);
+            }
+            *x = Some(ps);
+        }
+    }
+
+    fn get(&self, v: &NodeIndex) -> Option<&'a PortSet> {
+        self.at.get(v.index()).copied().flatten()
+    }
+
+    fn contains_key(&self, v: &NodeIndex) -> bool {
+        self.get(v).is_some()
+    }
+}
+
 /// Distances to one target (hops, the final edge included) per graph node.
 struct Dt(Vec<usize>);
 
@@ -993,7 +1018,7 @@ impl Ctx<'_, '_, '_, '_> {
         let g = self.g;
         let tnode = self.b.mx.classes.get(w.class as usize).and_then(|_| self.node_of[w.class as usize]);
         // Final edges by source node.
-        let mut fin: HashMap<NodeIndex, &PortSet> = HashMap::default();
+        let mut fin = Fin { at: vec![None; g.node_count()], keys: Vec::new() };
         for (a, i) in &preds.classes {
             if let Some(v) = self.node_of[*a as usize] {
                 fin.insert(v, &preds.sets[*i as usize]);
@@ -1005,7 +1030,7 @@ impl Ctx<'_, '_, '_, '_> {
         // Distance to the target (hops, final edge included), by reverse search.
         let mut dt = Dt(vec![usize::MAX; g.node_count()]);
         let mut q = VecDeque::new();
-        for &v in fin.keys() {
+        for &v in &fin.keys {
             if self.ds(v) < k {
                 dt.insert(v, 1);
                 q.push_back(v);
@@ -1044,7 +1069,7 @@ impl Ctx<'_, '_, '_, '_> {
         let mut on_path: Vec<bool> = vec![false; g.node_count()];
         let dp = self.outside.is_some() && k <= 3;
         if dp {
-            let mut memo: HashMap<(NodeIndex, usize), u64> = HashMap::default();
+            let mut memo = vec![u64::MAX; g.node_count() * (k + 1)];
             for &s in self.sources {
                 count = count.saturating_add(self.walks(s, k, &dt, &fin, tnode, &mut memo));
             }
@@ -1087,7 +1112,7 @@ impl Ctx<'_, '_, '_, '_> {
         stack: &mut Vec<EdgeIndex>,
         on_path: &mut [bool],
         dt: &Dt,
-        fin: &HashMap<NodeIndex, &PortSet>,
+        fin: &Fin<'_>,
         tnode: Option<NodeIndex>,
         shortest: usize,
         only: Option<usize>,
@@ -1132,11 +1157,12 @@ impl Ctx<'_, '_, '_, '_> {
     }
 
     /// Walks from `v` to the target in at most `r` hops (memoised).
-    fn walks(&self, v: NodeIndex, r: usize, dt: &Dt, fin: &HashMap<NodeIndex, &PortSet>, tnode: Option<NodeIndex>, memo: &mut HashMap<(NodeIndex, usize), u64>) -> u64 {
+    fn walks(&self, v: NodeIndex, r: usize, dt: &Dt, fin: &Fin<'_>, tnode: Option<NodeIndex>, memo: &mut [u64]) -> u64 {
         if r == 0 {
             return 0;
         }
-        if let Some(&n) = memo.get(&(v, r)) {
+        let slot = v.index() * (self.b.k + 1) + r;
+        if let Some(&n) = memo.get(slot).filter(|n| **n != u64::MAX) {
             return n;
         }
         let mut n = fin.contains_key(&v) as u64;
@@ -1149,7 +1175,9 @@ impl Ctx<'_, '_, '_, '_> {
                 n = n.saturating_add(self.walks(w, r - 1, dt, fin, tnode, memo));
             }
         }
-        memo.insert((v, r), n);
+        if let Some(m) = memo.get_mut(slot) {
+            *m = n.min(u64::MAX - 1);
+        }
         n
     }
 
@@ -1181,7 +1209,7 @@ impl Ctx<'_, '_, '_, '_> {
         }
     }
 
-    fn describe_path(&self, f: &Found, w: &Want, fin: &HashMap<NodeIndex, &PortSet>) -> AttackPath {
+    fn describe_path(&self, f: &Found, w: &Want, fin: &Fin<'_>) -> AttackPath {
         let mut hops = Vec::new();
         for &e in &f.edges {
             let (a, b) = self.g.edge_endpoints(e).unwrap_or((NodeIndex::new(0), NodeIndex::new(0)));
@@ -1260,7 +1288,7 @@ impl Ctx<'_, '_, '_, '_> {
     /// and a rule admitting many edges is revoked once (its arc is shared). An edge no rule
     /// closes (a group missing from the snapshot) has infinite capacity. A minimum cut over
     /// this network is a smallest set of rules, up to rules shared between classes.
-    fn min_cut(&self, dt: &Dt, fin: &HashMap<NodeIndex, &PortSet>, tnode: Option<NodeIndex>, w: &Want) -> (Vec<CutRule>, Vec<String>, usize, bool) {
+    fn min_cut(&self, dt: &Dt, fin: &Fin<'_>, tnode: Option<NodeIndex>, w: &Want) -> (Vec<CutRule>, Vec<String>, usize, bool) {
         let k = self.b.k;
         let mut local: HashMap<NodeIndex, usize> = HashMap::default();
         let mut nodes: Vec<NodeIndex> = Vec::new();
