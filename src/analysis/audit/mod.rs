@@ -667,14 +667,7 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
     let rules_text: Vec<String> = c.rules.iter().map(|(g, r)| format!("{g} inbound {r}")).collect();
     let public = e.public_for(ip).map(|p| format!(" at public address {p}")).unwrap_or_default();
     if !sweep.ranges.is_empty() {
-        // The whole of either family's internet is as bad as the whole internet.
-        let world = sweep.all || sweep.all_v4 || sweep.all_v6;
-        let (kind, severity) = match (admin, world) {
-            (false, true) => (FindingKind::ExposedDatabase, Severity::Critical),
-            (false, false) => (FindingKind::ExposedDatabase, Severity::High),
-            (true, true) => (FindingKind::ExposedAdminPort, Severity::High),
-            (true, false) => (FindingKind::ExposedAdminPort, Severity::Medium),
-        };
+        let (kind, severity) = exposure_class(admin, &sweep);
         let (sources, who): (Vec<String>, String) = if sweep.all {
             let mut s = vec!["0.0.0.0/0".to_string()];
             if sweep.all_v6 {
@@ -780,6 +773,18 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
         fix,
         traffic: None,
     })
+}
+
+/// The kind and severity of an exposure: a database or an admin port, reachable from the
+/// whole internet (either family's whole internet is as bad) or from some ranges.
+fn exposure_class(admin: bool, sweep: &Sweep) -> (FindingKind, Severity) {
+    let world = sweep.all || sweep.all_v4 || sweep.all_v6;
+    match (admin, world) {
+        (false, true) => (FindingKind::ExposedDatabase, Severity::Critical),
+        (false, false) => (FindingKind::ExposedDatabase, Severity::High),
+        (true, true) => (FindingKind::ExposedAdminPort, Severity::High),
+        (true, false) => (FindingKind::ExposedAdminPort, Severity::Medium),
+    }
 }
 
 /// "no public address", "network ACL acl-1 inbound rule 100", ...
