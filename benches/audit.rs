@@ -62,7 +62,7 @@ pub fn generate(vpcs: usize) -> Model {
         for s in 0..20usize {
             let id = SubnetId(format!("subnet-{v:08x}{s:09x}"));
             let net: Ipv4Net = format!("10.{v}.{s}.0/24").parse().expect("subnet");
-            m.subnets.push(Subnet { id: id.clone(), vpc: vpc.clone(), az: "us-east-1a".into(), cidr: Some(net), ipv6_cidrs: vec![], tags: tags(format!("subnet-{v}-{s}")) });
+            m.subnets.push(Subnet { id: id.clone(), vpc: vpc.clone(), az: "us-east-1a".into(), cidr: Some(net), ipv6_cidrs: vec![], owner: None, tags: tags(format!("subnet-{v}-{s}")) });
             let public = s % 2 == 0;
             if public { public_subnets.push(id.clone()) } else { private_subnets.push(id.clone()) }
             if s % 5 == 1 {
@@ -90,6 +90,7 @@ pub fn generate(vpcs: usize) -> Model {
                     instance: None,
                     description: "Primary network interface".into(),
                     managed_by: None,
+                    owner: None,
                     source_dest_check: Some(true),
                     tags: tags(format!("host-{v}-{s}-{e}")),
                 });

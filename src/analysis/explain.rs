@@ -368,6 +368,9 @@ pub struct Finding {
     /// or the interface a target of a listener that keeps the client's address).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<String>,
+    /// The account that owns the interface, when the snapshot says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// The whole answer.
@@ -774,6 +777,7 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
         FindingKind::Drift => format!("{} ({} at {who})", drift, records(a.count)),
     };
     let load_balancer = flow.as_ref().and_then(|f| balancer_leg(topo, eni_ix(topo, &interface), f));
+    let account = topo.account_of(&interface).map(str::to_string);
     let explanation = match &load_balancer {
         Some(lb) if kind != FindingKind::UnknownInterface => format!("{explanation} (the connection of load balancer {lb} to its target)"),
         _ => explanation,
@@ -793,6 +797,7 @@ fn finish(topo: &Topology<'_>, sink: &ExplainSink, mut a: Agg, scan: bool, sourc
         fix,
         explanation,
         load_balancer,
+        account,
     }
 }
 

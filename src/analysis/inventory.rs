@@ -154,6 +154,8 @@ pub fn inventory(topo: &Topology<'_>, sections: &[Section], filter: Option<&str>
             });
         }
     }
+    // Interfaces name their account when the snapshot spans several.
+    let several_accounts = m.vpcs.iter().filter_map(|v| v.owner.as_deref()).collect::<std::collections::BTreeSet<_>>().len() > 1;
     if want(Section::Interfaces) {
         for e in &m.enis {
             let mut addresses: Vec<String> = e.private_ips.iter().map(ToString::to_string).collect();
@@ -167,6 +169,9 @@ pub fn inventory(topo: &Topology<'_>, sections: &[Section], filter: Option<&str>
                 many => details.push(format!("db={} (cannot tell which)", many.join("|"))),
             }
             details.extend(e.instance.as_ref().map(|i| format!("instance={i}")));
+            if several_accounts {
+                details.extend(topo.eni_ix(e.id.as_str()).and_then(|ix| topo.eni_account(ix)).map(|a| format!("account={a}")));
+            }
             if !e.security_groups.is_empty() {
                 details.push(format!("security-groups={}", e.security_groups.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(",")));
             }

@@ -86,6 +86,9 @@ pub struct EndpointInfo {
     pub address: Option<IpAddr>,
     /// Name tag or description of what owns it.
     pub name: Option<String>,
+    /// The account that owns the interface, when the snapshot says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// The answer: the trace plus, for `internet`, the address ranges that get through.
@@ -234,15 +237,15 @@ fn info(topo: &Topology<'_>, spec: &str, t: &Target) -> EndpointInfo {
         Target::Eni(ix, ip) | Target::EniPublic(ix, ip) => {
             let e = &topo.model.enis[*ix];
             let name = topo.name_of(e.id.as_str()).map(str::to_string).or_else(|| (!e.description.is_empty()).then(|| e.description.clone()));
-            EndpointInfo { spec: spec.into(), interface: Some(e.id.to_string()), address: Some(*ip), name }
+            EndpointInfo { spec: spec.into(), interface: Some(e.id.to_string()), address: Some(*ip), name, account: topo.eni_account(*ix).map(str::to_string) }
         }
-        Target::Address(ip) => EndpointInfo { spec: spec.into(), interface: None, address: Some(*ip), name: None },
-        Target::Unassigned(ip, vpc) => EndpointInfo { spec: spec.into(), interface: None, address: Some(*ip), name: Some(format!("unassigned address in {vpc}")) },
-        Target::Internet => EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some("any internet address".into()) },
-        Target::OnPrem(None) => EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some("any on-premises address".into()) },
+        Target::Address(ip) => EndpointInfo { spec: spec.into(), interface: None, address: Some(*ip), name: None, account: None },
+        Target::Unassigned(ip, vpc) => EndpointInfo { spec: spec.into(), interface: None, address: Some(*ip), name: Some(format!("unassigned address in {vpc}")), account: None },
+        Target::Internet => EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some("any internet address".into()), account: None },
+        Target::OnPrem(None) => EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some("any on-premises address".into()), account: None },
         Target::OnPrem(Some(g)) => {
             let name = topo.name_of(g).filter(|n| !n.is_empty()).map(|n| format!("{n}: ")).unwrap_or_default();
-            EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some(format!("{name}any on-premises address behind {g}")) }
+            EndpointInfo { spec: spec.into(), interface: None, address: None, name: Some(format!("{name}any on-premises address behind {g}")), account: None }
         }
     }
 }

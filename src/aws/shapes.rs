@@ -46,6 +46,7 @@ pub struct Vpc {
 pub struct Subnet {
     pub subnet_id: String,
     pub vpc_id: String,
+    pub owner_id: Option<String>,
     pub availability_zone: Option<String>,
     pub cidr_block: Option<String>,
     pub ipv6_cidr_block_association_set: Vec<CidrAssociation>,
@@ -242,6 +243,7 @@ pub struct EniAttachment {
 #[serde(rename_all = "PascalCase", default)]
 pub struct NetworkInterface {
     pub network_interface_id: String,
+    pub owner_id: Option<String>,
     pub vpc_id: Option<String>,
     pub subnet_id: Option<String>,
     pub availability_zone: Option<String>,

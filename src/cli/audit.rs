@@ -79,6 +79,10 @@ pub struct Args {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     fail_on: FailOn,
+    /// Report only the findings about resources this account owns (a snapshot of several
+    /// accounts; the whole network is still evaluated).
+    #[arg(long, value_name = "ID")]
+    account: Option<String>,
     /// Which --flows records to use (an incident's window, interfaces, addresses).
     #[command(flatten)]
     filter: FilterArgs,
@@ -156,7 +160,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     let filter = args.filter.filter(Some(&topo))?;
     let flows = read_flows(&args.flows, &filter, &args.snapshot.live)?;
-    let mut report = audit::audit(&topo, &audit::Options { flows: flows.as_ref().map(|(r, _)| r.as_slice()), max_hops: args.max_hops as usize });
+    let mut report = audit::audit(&topo, &audit::Options { flows: flows.as_ref().map(|(r, _)| r.as_slice()), max_hops: args.max_hops as usize, account: args.account.clone() });
     if args.filter.is_given() {
         report.summary.flow_filter = Some(filter.to_json());
         report.summary.flow_records_filtered_out = flows.as_ref().map(|(_, n)| *n);

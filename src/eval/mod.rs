@@ -229,6 +229,8 @@ pub struct Hop {
     pub step: Step,
     /// Names (Name tags) of the other components the step mentions, by id.
     pub names: Vec<(String, String)>,
+    /// The account that owns the component, when the snapshot says.
+    pub account: Option<String>,
     /// The packet at this hop.
     pub packet: Packet,
 }
@@ -288,6 +290,8 @@ pub struct Blocked {
     pub code: BlockCode,
     /// The cause, with its data.
     pub reason: Reason,
+    /// The account that owns the component, when the snapshot says.
+    pub account: Option<String>,
 }
 
 /// The three answers to "does this flow get through".

@@ -193,7 +193,7 @@ impl<'a> Stop<'a> {
 
     /// The blocking component on `path`, stopped by `rule` for `reason`.
     fn blocked(&self, path: PathKind, rule: Option<Rule>, reason: Reason) -> Blocked {
-        Blocked { id: self.id.to_string(), kind: self.kind, direction: self.direction, rule, rule_number: self.rule_number, path, code: self.code, reason }
+        Blocked { id: self.id.to_string(), kind: self.kind, direction: self.direction, rule, rule_number: self.rule_number, path, code: self.code, reason, account: None }
     }
 }
 
@@ -262,7 +262,8 @@ impl<'t, 'm> Walk<'t, 'm> {
         let named = |id: &str| self.topo.name_of(id).filter(|n| !n.is_empty()).map(str::to_string);
         let step = step();
         let names = step.mentions().into_iter().filter_map(|m| named(m).map(|n| (m.to_string(), n))).collect();
-        self.hops.push(Hop { id: id.to_string(), kind, name: named(id), direction, action, step, packet: *packet, names });
+        let account = self.topo.account_of(id).map(str::to_string);
+        self.hops.push(Hop { id: id.to_string(), kind, name: named(id), direction, action, step, packet: *packet, names, account });
     }
 
     /// Records a stop: the hop, the disposition, the blocking component, its reason and fix
@@ -283,7 +284,9 @@ impl<'t, 'm> Walk<'t, 'm> {
             let (reason, rule) = (why.reason.clone(), why.rule.clone());
             self.hop(at.id, at.kind, at.direction, action, packet, || Step::Stopped { reason, rule });
         }
-        self.blocked = Some(at.blocked(self.path, why.rule, why.reason));
+        let mut blocked = at.blocked(self.path, why.rule, why.reason);
+        blocked.account = self.topo.account_of(at.id).map(str::to_string);
+        self.blocked = Some(blocked);
         self.fix = why.fix;
         End::Stopped
     }
@@ -294,7 +297,11 @@ impl<'t, 'm> Walk<'t, 'm> {
         if self.pending.is_some() {
             return;
         }
-        let blocked = (self.mode != Mode::Decision).then(|| at.blocked(self.path, None, why(self).reason));
+        let blocked = (self.mode != Mode::Decision).then(|| {
+            let mut b = at.blocked(self.path, None, why(self).reason);
+            b.account = self.topo.account_of(at.id).map(str::to_string);
+            b
+        });
         if let Some(b) = &blocked {
             let reason = b.reason.clone();
             self.hop(at.id, at.kind, at.direction, Action::Note, packet, || Step::Stopped { reason, rule: None });
@@ -472,6 +479,15 @@ impl<'t, 'm> Walk<'t, 'm> {
         self.route_from(sub, p, Arrival::Origin)
     }
 
+    /// The ACLs a packet crosses going from subnet `from` (`None`: from a gateway) into
+    /// subnet `into`: none within one subnet. `false` when one denied it.
+    fn cross_into(&mut self, from: Option<Ix>, into: Ix, p: &Packet) -> bool {
+        if from == Some(into) {
+            return true;
+        }
+        from.is_none_or(|f| self.nacl(f, Direction::Egress, p)) && self.nacl(into, Direction::Ingress, p)
+    }
+
     /// Through firewall `fi`'s endpoint `ei`, from subnet `from` (a route) or from a
     /// gateway (ingress routing): the firewall subnet's ACL, the firewall's policy, then the
     /// firewall subnet's route table.
@@ -482,15 +498,8 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(fsub) = topo.subnet_ix(ep.subnet.as_str()) else {
             return self.missing_subnet(ep.subnet.as_str(), ep.endpoint.as_str(), &p);
         };
-        if from != Some(fsub) {
-            if let Some(from) = from {
-                if !self.nacl(from, Direction::Egress, &p) {
-                    return End::Stopped;
-                }
-            }
-            if !self.nacl(fsub, Direction::Ingress, &p) {
-                return End::Stopped;
-            }
+        if !self.cross_into(from, fsub, &p) {
+            return End::Stopped;
         }
         let reply = self.path == PathKind::Return;
         let inspected = self.inspected_request.contains(&fi);
@@ -525,15 +534,8 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(esub) = sub else {
             return self.halt(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, BlockCode::ApplianceNotModelled, &p, || Reason::GwlbEndpoint { endpoint: id.to_string() });
         };
-        if from != Some(esub) {
-            if let Some(from) = from {
-                if !self.nacl(from, Direction::Egress, &p) {
-                    return End::Stopped;
-                }
-            }
-            if !self.nacl(esub, Direction::Ingress, &p) {
-                return End::Stopped;
-            }
+        if !self.cross_into(from, esub, &p) {
+            return End::Stopped;
         }
         let at = Stop::new(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, BlockCode::ApplianceNotModelled);
         self.defer(at, &p, |_| Why::new(Reason::GwlbEndpoint { endpoint: id.to_string() }));
@@ -556,15 +558,8 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(asub) = topo.eni_subnet_ix(ix) else {
             return self.missing_subnet(e.subnet.as_str(), e.id.as_str(), &p);
         };
-        if from != Some(asub) {
-            if let Some(from) = from {
-                if !self.nacl(from, Direction::Egress, &p) {
-                    return End::Stopped;
-                }
-            }
-            if !self.nacl(asub, Direction::Ingress, &p) {
-                return End::Stopped;
-            }
+        if !self.cross_into(from, asub, &p) {
+            return End::Stopped;
         }
         if e.source_dest_check == Some(true) && !e.owns(p.dst) {
             return self.halt(Disposition::Dropped, e.id.as_str(), Kind::NetworkInterface, BlockCode::SourceDestCheck, &p, || Reason::SourceDestCheck { eni: e.id.to_string() });
@@ -591,16 +586,9 @@ impl<'t, 'm> Walk<'t, 'm> {
             return End::Stopped;
         }
         let (a, b) = (self.topo.eni_subnet_ix(from), self.topo.eni_subnet_ix(node));
-        if a != b {
-            if let Some(a) = a {
-                if !self.nacl(a, Direction::Egress, &p) {
-                    return End::Stopped;
-                }
-            }
-            if let Some(b) = b {
-                if !self.nacl(b, Direction::Ingress, &p) {
-                    return End::Stopped;
-                }
+        if let Some(b) = b {
+            if !self.cross_into(a, b, &p) {
+                return End::Stopped;
             }
         }
         self.arrive_at(node, p)
@@ -1392,6 +1380,7 @@ fn walk_flow<'t>(topo: &'t Topology<'_>, src: &Endpoint, dst: &Endpoint, protoco
         path,
         code: BlockCode::TgwZoneDependent,
         reason: reason.clone(),
+        account: None,
     };
     undecided_by(&mut t, Some(blocked));
     // The leg the answer depends on ends with a note of why.
@@ -1403,7 +1392,7 @@ fn walk_flow<'t>(topo: &'t Topology<'_>, src: &Endpoint, dst: &Endpoint, protoco
     if let (Some(leg), Mode::Steps) = (leg, mode) {
         if let Some(packet) = leg.hops.last().map(|h| h.packet).or(sent) {
             let step = Step::Stopped { reason, rule: None };
-            leg.hops.push(Hop { id: choice.attachment.clone(), kind: Kind::TransitGatewayAttachment, name: None, direction: None, action: Action::Note, step, packet, names: Vec::new() });
+            leg.hops.push(Hop { id: choice.attachment.clone(), kind: Kind::TransitGatewayAttachment, name: None, direction: None, action: Action::Note, step, packet, names: Vec::new(), account: None });
         }
     }
     t

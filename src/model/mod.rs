@@ -69,6 +69,9 @@ pub struct Subnet {
     pub cidr: Option<Ipv4Net>,
     /// IPv6 CIDR blocks.
     pub ipv6_cidrs: Vec<Ipv6Net>,
+    /// Owning account (a VPC shared by AWS RAM has subnets of its owner holding other
+    /// accounts' interfaces), when known.
+    pub owner: Option<String>,
     /// Tags.
     pub tags: Tags,
 }
@@ -177,6 +180,9 @@ pub struct Eni {
     pub description: String,
     /// Account or service that manages it (`Attachment.InstanceOwnerId` or `RequesterId`).
     pub managed_by: Option<String>,
+    /// The account that owns the interface (in a shared VPC, not always the VPC's owner),
+    /// when known.
+    pub owner: Option<String>,
     /// Source/destination check (`SourceDestCheck`): an interface with it on drops traffic
     /// not addressed to or from it, so it cannot forward as an appliance; `None` when the
     /// snapshot does not say.

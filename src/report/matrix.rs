@@ -74,6 +74,8 @@ struct ClassOut<'a> {
     names: Vec<Option<&'a str>>,
     subnet: &'a str,
     vpc: &'a str,
+    /// The accounts owning the interfaces, aligned with `interfaces` (null when unknown).
+    accounts: Vec<Option<&'a str>>,
     security_groups: Vec<&'a str>,
     public: bool,
     source: bool,
@@ -102,6 +104,7 @@ pub fn json(out: &mut dyn Write, topo: &Topology<'_>, mx: &Matrix) -> io::Result
             names: c.members.iter().map(|&e| topo.name_of(m.enis[e].id.as_str()).filter(|n| !n.is_empty())).collect(),
             subnet: m.subnets[c.subnet].id.as_str(),
             vpc: c.vpc.as_str(),
+            accounts: c.members.iter().map(|&e| topo.eni_account(e)).collect(),
             security_groups: c.security_groups.iter().map(|g| g.as_str()).collect(),
             public: c.public,
             source: c.is_source,

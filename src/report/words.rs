@@ -492,6 +492,9 @@ impl Serialize for Hop {
         st.serialize_field("rule", &hop_rule(self))?;
         st.serialize_field("packet", &self.packet.to_string())?;
         st.serialize_field("detail", &hop_detail(self))?;
+        if let Some(a) = &self.account {
+            st.serialize_field("account", a)?;
+        }
         st.end()
     }
 }
@@ -507,6 +510,9 @@ impl Serialize for Blocked {
         st.serialize_field("path", &self.path)?;
         st.serialize_field("code", &self.code)?;
         st.serialize_field("explanation", &explanation(self))?;
+        if let Some(a) = &self.account {
+            st.serialize_field("account", a)?;
+        }
         st.end()
     }
 }

@@ -314,6 +314,44 @@ impl<'m> Topology<'m> {
         t
     }
 
+    /// The account that owns interface `ix`: its own owner, else its subnet's, else its
+    /// VPC's.
+    pub fn eni_account(&self, ix: Ix) -> Option<&'m str> {
+        let e = &self.model.enis[ix];
+        e.owner
+            .as_deref()
+            .or_else(|| self.eni_subnet_ix(ix).and_then(|s| self.model.subnets[s].owner.as_deref()))
+            .or_else(|| self.vpc(e.vpc.as_str()).and_then(|v| v.owner.as_deref()))
+    }
+
+    /// The account that owns component `id` (an interface, subnet, VPC, security group,
+    /// transit gateway, or a route table or network ACL by its VPC), when the snapshot says.
+    pub fn account_of(&self, id: &str) -> Option<&'m str> {
+        let m = self.model;
+        if let Some(ix) = self.eni_ix(id) {
+            return self.eni_account(ix);
+        }
+        if let Some(s) = self.subnet(id) {
+            return s.owner.as_deref().or_else(|| self.vpc(s.vpc.as_str()).and_then(|v| v.owner.as_deref()));
+        }
+        if let Some(v) = self.vpc(id) {
+            return v.owner.as_deref();
+        }
+        if let Some(g) = self.sg(id) {
+            return g.owner.as_deref().or_else(|| g.vpc.as_ref().and_then(|v| self.vpc(v.as_str())).and_then(|v| v.owner.as_deref()));
+        }
+        if let Some(t) = self.tgw(id) {
+            return t.owner.as_deref();
+        }
+        // A transit gateway's route tables and attachments are its owner's resources.
+        let tgw = self.tgw_route_table(id).map(|r| &r.tgw).or_else(|| self.tgw_attachment(id).map(|a| &a.tgw));
+        if let Some(t) = tgw {
+            return self.tgw(t.as_str()).and_then(|t| t.owner.as_deref());
+        }
+        let vpc = self.rt.get(id).map(|&r| &m.route_tables[r].vpc).or_else(|| self.nacl.get(id).map(|&a| &m.network_acls[a].vpc));
+        vpc.and_then(|v| self.vpc(v.as_str())).and_then(|v| v.owner.as_deref())
+    }
+
     /// Load balancer position by ARN or name.
     pub fn lb_ix(&self, id: &str) -> Option<Ix> {
         self.lb.get(id).copied()

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "aws")]
 mod athena;
+mod accounts;
 mod audit;
 mod balancers;
 mod explain;

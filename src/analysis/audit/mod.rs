@@ -196,11 +196,14 @@ pub struct Resource {
     pub vpc: Option<String>,
     /// The subnet, for interface-based resources.
     pub subnet: Option<String>,
+    /// The account that owns it, when the snapshot says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl Resource {
     fn new(id: impl Into<String>, name: Option<&str>, kind: &str) -> Resource {
-        Resource { id: id.into(), name: name.map(str::to_string), kind: kind.into(), interface: None, vpc: None, subnet: None }
+        Resource { id: id.into(), name: name.map(str::to_string), kind: kind.into(), interface: None, vpc: None, subnet: None, account: None }
     }
 
     /// `name (id)` or `id`.
@@ -321,6 +324,8 @@ pub struct Options<'a> {
     pub flows: Option<&'a [flows::FlowRecord]>,
     /// The longest attack path `lateral-path` findings look for, in hops (below 2: none).
     pub max_hops: usize,
+    /// Keep only the findings about resources this account owns (`--account`).
+    pub account: Option<String>,
 }
 
 /// Runs every check over the topology.
@@ -337,6 +342,15 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
     if let Some(records) = opts.flows {
         flows::attach(topo, records, &mut findings);
         findings.extend(flows::unused_rules(topo, records));
+    }
+    for f in &mut findings {
+        if f.resource.account.is_none() {
+            let id = f.resource.interface.as_deref().unwrap_or(&f.resource.id);
+            f.resource.account = topo.account_of(id).map(str::to_string);
+        }
+    }
+    if let Some(acct) = &opts.account {
+        findings.retain(|f| f.resource.account.as_deref() == Some(acct.as_str()));
     }
     findings.sort_by(|a, b| {
         b.severity
@@ -670,14 +684,7 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
     let rules_text: Vec<String> = c.rules.iter().map(|(g, r)| format!("{g} inbound {r}")).collect();
     let public = e.public_for(ip).map(|p| format!(" at public address {p}")).unwrap_or_default();
     if !sweep.ranges.is_empty() {
-        // The whole of either family's internet is as bad as the whole internet.
-        let world = sweep.all || sweep.all_v4 || sweep.all_v6;
-        let (kind, severity) = match (admin, world) {
-            (false, true) => (FindingKind::ExposedDatabase, Severity::Critical),
-            (false, false) => (FindingKind::ExposedDatabase, Severity::High),
-            (true, true) => (FindingKind::ExposedAdminPort, Severity::High),
-            (true, false) => (FindingKind::ExposedAdminPort, Severity::Medium),
-        };
+        let (kind, severity) = exposure_class(admin, &sweep);
         let (sources, who): (Vec<String>, String) = if sweep.all {
             let mut s = vec!["0.0.0.0/0".to_string()];
             if sweep.all_v6 {
@@ -783,6 +790,18 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
         fix,
         traffic: None,
     })
+}
+
+/// The kind and severity of an exposure: a database or an admin port, reachable from the
+/// whole internet (either family's whole internet is as bad) or from some ranges.
+fn exposure_class(admin: bool, sweep: &Sweep) -> (FindingKind, Severity) {
+    let world = sweep.all || sweep.all_v4 || sweep.all_v6;
+    match (admin, world) {
+        (false, true) => (FindingKind::ExposedDatabase, Severity::Critical),
+        (false, false) => (FindingKind::ExposedDatabase, Severity::High),
+        (true, true) => (FindingKind::ExposedAdminPort, Severity::High),
+        (true, false) => (FindingKind::ExposedAdminPort, Severity::Medium),
+    }
 }
 
 /// "no public address", "network ACL acl-1 inbound rule 100", ...

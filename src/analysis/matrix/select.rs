@@ -1,6 +1,7 @@
 //! Selectors for `matrix --from/--to`: which interfaces a side of the matrix covers. A
 //! selector is a comma-separated union of ENI ids, instance ids, `subnet-`, `vpc-` and `sg-`
-//! ids, `tag:Key=Value` (on the interface or its instance), CIDRs or addresses (matched
+//! ids, `tag:Key=Value` (on the interface or its instance), `account:ID` (the interfaces an
+//! account owns), CIDRs or addresses (matched
 //! against the interface's private IPv4 addresses), and, as `reach` accepts them, RDS
 //! identifiers and Name tags of interfaces or their instances. A miss suggests the closest
 //! names.
@@ -20,7 +21,7 @@ pub enum SelectError {
     #[error("`internet` is not supported by matrix yet: use `vpcscope reach --from internet` for one destination")]
     Internet,
     /// The selector is not one of the documented forms.
-    #[error("cannot read selector `{0}`: expected eni-, i-, subnet-, vpc-, sg- ids, tag:Key=Value, a Name tag, a CIDR or an address")]
+    #[error("cannot read selector `{0}`: expected eni-, i-, subnet-, vpc-, sg- ids, tag:Key=Value, account:ID, a Name tag, a CIDR or an address")]
     Syntax(String),
 }
 
@@ -44,6 +45,8 @@ pub fn resolve(topo: &Topology<'_>, spec: &str) -> Result<Vec<Ix>, SelectError> 
             out.extend(m.enis.iter().enumerate().filter(|(_, e)| e.vpc.as_str() == part).map(|(i, _)| i));
         } else if part.starts_with("sg-") {
             out.extend(topo.sg_members(part).iter().copied());
+        } else if let Some(acct) = part.strip_prefix("account:") {
+            out.extend((0..m.enis.len()).filter(|&i| topo.eni_account(i) == Some(acct)));
         } else if let Some(kv) = part.strip_prefix("tag:") {
             let (k, v) = kv.split_once('=').ok_or_else(|| SelectError::Syntax(part.to_string()))?;
             out.extend(m.enis.iter().enumerate().filter(|(_, e)| {

@@ -110,6 +110,7 @@ fn convert_eni(e: &aws::NetworkInterface, vpc_hint: Option<&str>, subnet_hint: O
         security_groups: e.groups.iter().map(|g| SgId(g.group_id.clone())).collect(),
         instance: e.attachment.as_ref().and_then(|a| a.instance_id.clone()).map(InstanceId),
         description: e.description.clone().unwrap_or_default(),
+        owner: e.owner_id.clone(),
         source_dest_check: e.source_dest_check,
         managed_by: e
             .attachment
@@ -192,6 +193,7 @@ pub(super) fn nat_gateways(raw: &mut Raw, m: &mut Model, _w: &mut Warnings) {
                         instance: None,
                         description: format!("Interface for NAT Gateway {}", n.nat_gateway_id),
                         managed_by: Some("amazon-aws".into()),
+                        owner: None,
                         source_dest_check: Some(true),
                         tags: Tags::default(),
                     });

@@ -177,6 +177,16 @@ fn id_in_origin(origin: &str, prefix: &str) -> Option<String> {
     (end > prefix.len()).then(|| rest[..end].to_string())
 }
 
+/// The account a document's path names: the segment after `accounts/` (Batfish's layout),
+/// or a 12-digit segment followed by a Region (a live capture's `<account>/<region>/`).
+fn account_in_origin(origin: &str) -> Option<String> {
+    let parts: Vec<&str> = origin.split(['/', '\\']).collect();
+    if let Some(i) = parts.iter().position(|p| *p == "accounts") {
+        return parts.get(i + 1).filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())).map(|p| p.to_string());
+    }
+    parts.windows(2).find(|w| w[0].len() == 12 && w[0].chars().all(|c| c.is_ascii_digit()) && w[1].contains('-')).map(|w| w[0].to_string())
+}
+
 fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<(), DocumentError> {
     let mut unmodelled: BTreeSet<&str> = BTreeSet::new();
     for doc in docs {
@@ -187,10 +197,21 @@ fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<
                 message: "expected a JSON object with describe-* top-level keys".into(),
             });
         };
+        // The account whose capture this is, when the layout says (`accounts/<id>/` in
+        // Batfish's layout, `<id>/<region>/` in a live capture): the owner of the VPCs the
+        // document lists when they do not name one (subnets and interfaces without an
+        // `OwnerId` belong to their VPC's owner).
+        let account = account_in_origin(&doc.origin);
+        let fill = |owner: &mut Option<String>, account: &Option<String>| {
+            if owner.is_none() {
+                owner.clone_from(account);
+            }
+        };
         for (key, v) in map {
             match key.as_str() {
                 "Vpcs" => {
-                    let items: Vec<aws::Vpc> = take(doc, key, v)?;
+                    let mut items: Vec<aws::Vpc> = take(doc, key, v)?;
+                    items.iter_mut().for_each(|x| fill(&mut x.owner_id, &account));
                     raw.vpcs.extend(items.into_iter().map(|x| (x, doc.region.clone())));
                 }
                 "Subnets" => raw.subnets.extend(take(doc, key, v)?),
@@ -400,6 +421,24 @@ mod tests {
 
     fn doc(v: Value) -> Document {
         Document { origin: "test.json".into(), region: None, value: v }
+    }
+
+    #[test]
+    fn the_account_of_a_document_comes_from_its_path_when_its_items_do_not_name_one() {
+        assert_eq!(account_in_origin("snap/aws_configs/accounts/111/us-west-1/Vpcs.json").as_deref(), Some("111"));
+        assert_eq!(account_in_origin("123456789012/us-east-1/Subnets.json").as_deref(), Some("123456789012"));
+        assert_eq!(account_in_origin("samples/snapshots/shop/us-east-1/Vpcs.json"), None);
+        let d = |v: Value| Document { origin: "snap/accounts/222/us-east-1/x.json".into(), region: Some("us-east-1".into()), value: v };
+        let (m, _) = build_model(&[d(json!({
+            "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}, {"VpcId": "vpc-2", "CidrBlock": "10.1.0.0/16", "OwnerId": "333"}],
+            "Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.0.0/24"}],
+            "NetworkInterfaces": [{"NetworkInterfaceId": "eni-1", "VpcId": "vpc-1", "SubnetId": "subnet-1", "PrivateIpAddress": "10.0.0.5", "OwnerId": "444"}]
+        }))])
+        .unwrap();
+        assert_eq!((m.vpcs[0].owner.as_deref(), m.vpcs[1].owner.as_deref()), (Some("222"), Some("333")));
+        let t = crate::topology::Topology::new(&m);
+        assert_eq!(t.account_of("subnet-1"), Some("222"), "a subnet without an owner is its VPC's");
+        assert_eq!(t.account_of("eni-1"), Some("444"), "an interface in another account's subnet keeps its own owner");
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub(super) fn subnets(raw: &mut Raw, m: &mut Model, w: &mut Warnings) {
             az: s.availability_zone.unwrap_or_default(),
             cidr: s.cidr_block.as_deref().and_then(v4net),
             ipv6_cidrs: s.ipv6_cidr_block_association_set.iter().filter_map(|a| a.ipv6_cidr_block.as_deref().and_then(v6net)).collect(),
+            owner: s.owner_id,
             tags: tags(&s.tags),
         });
     }

@@ -47,7 +47,7 @@ impl Relayed {
             let mut hops = leg_ret.hops;
             if mode == Mode::Steps {
                 if let Some(p) = ret.hops.first().map(|h| h.packet) {
-                    hops.push(Hop { id: self.lb.clone(), kind: Kind::LoadBalancer, name: Some(self.info.name.clone()), direction: None, action: Action::Forward, step: Step::RelayReply, packet: p, names: Vec::new() });
+                    hops.push(Hop { id: self.lb.clone(), kind: Kind::LoadBalancer, name: Some(self.info.name.clone()), direction: None, action: Action::Forward, step: Step::RelayReply, packet: p, names: Vec::new(), account: None });
                 }
             }
             hops.append(&mut ret.hops);

@@ -1,0 +1,93 @@
+//! Several accounts in one snapshot (Batfish's `accounts/<account>/<region>/` layout): paths
+//! across accounts through a peering and a shared transit gateway, every component named
+//! with the account that owns it, and analyses narrowed to one account.
+
+use crate::util::{shared_fixtures, vpcscope};
+use serde_json::Value;
+
+fn reach(snap: &std::path::Path, port: &str, assume: bool) -> (i32, Value) {
+    let mut args = vec!["reach", "--snapshot", snap.to_str().unwrap(), "--from", "bat-web01", "--to", "fish-web01", "--port", port, "--format", "json", "--quiet"];
+    if assume {
+        args.extend(["--assume-missing", "allow"]);
+    }
+    let r = vpcscope(args);
+    (r.code, r.json())
+}
+
+#[test]
+fn cross_account_paths_name_the_account_of_every_component() {
+    let Some(fx) = shared_fixtures() else { return };
+    // The documents' `OwnerId` names the account (the peering fixture's directories are
+    // named after other, invented ids: the documents win).
+    let cases = [
+        ("test-vpc-peering-multi-account", "028403472736", "951601349076", "vpc-peering"),
+        ("test-transit-gateway-multi-account", "028403472736", "951601349076", "transit-gateway-route-table"),
+    ];
+    for (name, a, b, via) in cases {
+        let snap = fx.join("batfish-aws").join(name);
+        // The fixtures hold no network ACLs: the honest answer is unknown, naming that.
+        let (code, v) = reach(&snap, "22", false);
+        assert_eq!((code, v["verdict"].as_str(), v["blocked_by"]["code"].as_str()), (1, Some("unknown"), Some("MISSING_NETWORK_ACL")), "{name}");
+        // Assuming the missing ACLs allow, SSH crosses the accounts.
+        let (code, v) = reach(&snap, "22", true);
+        assert_eq!((code, v["verdict"].as_str()), (0, Some("reachable")), "{name}: {v:#}");
+        assert_eq!((v["from"]["account"].as_str(), v["to"]["account"].as_str()), (Some(a), Some(b)), "{name}");
+        let hops = v["forward"]["hops"].as_array().unwrap();
+        assert!(hops.iter().any(|h| h["kind"] == via), "{name} goes through a {via}");
+        let accounts: Vec<&str> = hops.iter().filter_map(|h| h["account"].as_str()).collect();
+        assert!(accounts.contains(&a) && accounts.contains(&b), "{name}: {accounts:?}");
+        assert_eq!(hops.first().and_then(|h| h["account"].as_str()), Some(a));
+        assert_eq!(hops.last().and_then(|h| h["account"].as_str()), Some(b));
+        // Port 80: the destination account's group refuses it, and says whose it is.
+        let (code, v) = reach(&snap, "80", true);
+        assert_eq!((code, v["blocked_by"]["code"].as_str(), v["blocked_by"]["account"].as_str()), (1, Some("ENI_SG_RULES_MISMATCH"), Some(b)), "{name}");
+    }
+}
+
+#[test]
+fn analyses_narrow_to_one_account() {
+    let Some(fx) = shared_fixtures() else { return };
+    let snap = fx.join("batfish-aws/test-transit-gateway-multi-account");
+    let s = snap.to_str().unwrap();
+    let all = vpcscope(["audit", "--snapshot", s, "--format", "json", "--quiet", "--assume-missing", "allow"]).json();
+    let mine = vpcscope(["audit", "--snapshot", s, "--format", "json", "--quiet", "--assume-missing", "allow", "--account", "951601349076"]).json();
+    let accounts = |v: &Value| v["findings"].as_array().unwrap().iter().map(|f| f["resource"]["account"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    assert!(accounts(&all).iter().any(|a| a == "028403472736") && accounts(&all).iter().any(|a| a == "951601349076"), "{:?}", accounts(&all));
+    assert!(!accounts(&mine).is_empty() && accounts(&mine).iter().all(|a| a == "951601349076"), "{:?}", accounts(&mine));
+    // The matrix selects an account's interfaces and names each interface's account.
+    let m = vpcscope(["matrix", "--snapshot", s, "--from", "account:028403472736", "--to", "account:951601349076", "--ports", "tcp/22", "--format", "json", "--quiet", "--assume-missing", "allow"]);
+    let v = m.json();
+    let classes = v["classes"].as_array().unwrap();
+    assert!(classes.iter().filter(|c| c["source"] == true).all(|c| c["accounts"].as_array().unwrap().iter().all(|a| a == "028403472736")));
+    assert!(classes.iter().any(|c| c["destination"] == true && c["accounts"][0] == "951601349076"));
+    // `ls` names the account of each interface when there are several.
+    let ls = vpcscope(["ls", "--snapshot", s, "interfaces", "--quiet"]);
+    assert!(ls.stdout.contains("account=028403472736") && ls.stdout.contains("account=951601349076"), "{}", ls.stdout);
+}
+
+#[test]
+fn org_sample_paths_cross_three_accounts_and_a_shared_vpc() {
+    let org = crate::util::sample("snapshots/org");
+    let run = |from: &str, to: &str, port: &str| {
+        let r = vpcscope(["reach", "--snapshot", org.to_str().unwrap(), "--from", from, "--to", to, "--port", port, "--format", "json"]);
+        assert!(r.stderr.is_empty(), "resources listed by several accounts merge without warnings: {}", r.stderr);
+        (r.code, r.json())
+    };
+    let (code, v) = run("pay-api-1", "ledger-db", "5432");
+    assert_eq!(code, 0, "{v:#}");
+    let accounts: Vec<&str> = v["forward"]["hops"].as_array().unwrap().iter().filter_map(|h| h["account"].as_str()).collect();
+    for a in ["222222222222", "111111111111", "333333333333"] {
+        assert!(accounts.contains(&a), "{a} in {accounts:?}");
+    }
+    // An interface of the payments account in the network account's shared subnet: the
+    // shared VPC's route table is the network account's; the ledger table lacks the route back.
+    let (code, v) = run("pay-worker-1", "ledger-db", "5432");
+    assert_eq!((code, v["from"]["account"].as_str()), (1, Some("222222222222")));
+    assert!(v["forward"]["hops"].as_array().unwrap().iter().any(|h| h["kind"] == "route-table" && h["account"] == "111111111111"));
+    let b = &v["blocked_by"];
+    assert_eq!((b["code"].as_str(), b["path"].as_str(), b["account"].as_str()), (Some("NO_ROUTE_TO_DESTINATION"), Some("return"), Some("333333333333")));
+    // Two accounts' interfaces in one subnet: no ACL between them, the group decides.
+    let (code, v) = run("pay-worker-1", "ledger-batch-1", "22");
+    assert_eq!((code, v["blocked_by"]["code"].as_str(), v["to"]["account"].as_str()), (1, Some("ENI_SG_RULES_MISMATCH"), Some("333333333333")));
+    assert!(!v["forward"]["hops"].as_array().unwrap().iter().any(|h| h["kind"] == "network-acl"), "no ACL within a subnet");
+}
