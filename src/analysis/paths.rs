@@ -378,7 +378,10 @@ pub fn paths(topo: &Topology<'_>, opts: &Options) -> Paths {
     if mx_ports.is_empty() {
         mx_ports.push((Protocol::Tcp, PortRange { from: 1, to: 1 }));
     }
-    let from = m.enis.iter().enumerate().filter(|(_, e)| e.kind.opens_connections()).map(|(i, _)| i).collect();
+    // A load balancer's node is no foothold: it opens connections only to its targets, for
+    // what its listeners take, so it is never a pivot (paths relayed by a load balancer are
+    // `audit`'s exposures through listeners).
+    let from = m.enis.iter().enumerate().filter(|(i, e)| e.kind.opens_connections() && topo.lb_of_eni(*i).is_none()).map(|(i, _)| i).collect();
     let mx = Matrix::compute(topo, &MatrixOptions { ports: mx_ports, from: Some(from), to: None });
     let b = Builder::new(topo, &mx, opts, k, pivot, wants_raw);
     b.run(opts)
@@ -906,6 +909,35 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
         ];
         if !self.undecided.is_empty() {
             notes.push(format!("{} entries from the outside are undecided (see undecided_entries): paths through them are not reported", self.undecided.len()));
+        }
+        // Load balancers are not pivots: say which targets a listener forwards to, so a
+        // path relayed by one is not mistaken for none.
+        let m = self.topo.model;
+        for (li, lb) in m.load_balancers.iter().enumerate() {
+            if self.topo.lb_nodes(li).is_empty() {
+                continue;
+            }
+            let mut behind: Vec<String> = Vec::new();
+            for g in lb.listeners.iter().flat_map(|l| l.target_groups.iter().chain(&l.conditional_target_groups)).filter_map(|g| self.topo.target_group(g)) {
+                for t in g.targets.iter().flatten() {
+                    if let Ok((ix, _)) = eval::load_balancer_target(self.topo, g, t) {
+                        if self.wants.iter().any(|w| w.members.contains(&ix)) {
+                            behind.push(format!("{}:{}", m.enis[ix].id, g.target_port(t).unwrap_or(0)));
+                        }
+                    }
+                }
+            }
+            behind.sort();
+            behind.dedup();
+            if !behind.is_empty() {
+                let scheme = if lb.internet_facing { "internet-facing" } else { "internal" };
+                notes.push(format!(
+                    "load balancer {} ({scheme}) forwards to targets here ({}): paths do not pivot through load balancers; `reach --to {}` and `audit` (exposures through listeners) answer for that way in",
+                    lb.name,
+                    behind.join(", "),
+                    lb.name
+                ));
+            }
         }
         Paths {
             source,
