@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod explain;
 pub mod matrix;
+pub mod paths;
 pub mod reach;
 pub mod check;
 pub mod diff;

@@ -128,6 +128,24 @@ pub struct Answer {
     /// For `internet` and `onprem` ends: the outside ranges whose answer the snapshot cannot
     /// decide (the path meets something the model does not evaluate).
     pub unknown_ranges: Option<Vec<IpNet>>,
+    /// When the destination is a load balancer named by its name or ARN: the answer through
+    /// each of its nodes (a client may resolve its DNS name to any of them); the trace shows
+    /// the first node that gets through, else the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancer_nodes: Option<Vec<NodeAnswer>>,
+}
+
+/// The answer through one node of a load balancer.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeAnswer {
+    /// The node's interface.
+    pub node: String,
+    /// Its zone.
+    pub zone: String,
+    /// The verdict through it.
+    pub verdict: eval::Verdict,
+    /// What stops it: component id and code.
+    pub blocked_by: Option<eval::TargetBlock>,
 }
 
 fn eni_target(topo: &Topology<'_>, ix: Ix) -> Target {
@@ -260,8 +278,30 @@ fn endpoint(t: &Target, sample: IpAddr) -> Endpoint {
     }
 }
 
-/// Answers one query.
+/// Answers one query. A load balancer named as the destination is asked through each of its
+/// nodes.
 pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
+    let Some(li) = topo.lb_ix(q.to.trim()).filter(|&li| topo.lb_nodes(li).len() > 1) else {
+        return reach_one(topo, q);
+    };
+    let m = topo.model;
+    let mut answers: Vec<(NodeAnswer, Answer)> = Vec::new();
+    for &node in topo.lb_nodes(li) {
+        let id = m.enis[node].id.to_string();
+        let mut a = reach_one(topo, &Query { to: id.clone(), ..q.clone() })?;
+        a.to.spec = q.to.clone();
+        let zone = topo.eni_subnet_ix(node).map(|s| m.subnets[s].az.clone()).unwrap_or_default();
+        let blocked_by = a.trace.blocked_by.as_ref().map(|b| eval::TargetBlock { id: b.id.clone(), code: b.code });
+        answers.push((NodeAnswer { node: id, zone, verdict: a.trace.verdict, blocked_by }, a));
+    }
+    let pick = answers.iter().position(|(n, _)| n.verdict == eval::Verdict::Reachable).unwrap_or(0);
+    let nodes: Vec<NodeAnswer> = answers.iter().map(|(n, _)| n.clone()).collect();
+    let mut answer = answers.swap_remove(pick).1;
+    answer.load_balancer_nodes = Some(nodes);
+    Ok(answer)
+}
+
+fn reach_one(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
     let src = resolve(topo, &q.from)?;
     let dst = resolve(topo, &q.to)?;
     if let Target::Unassigned(ip, vpc) = &src {
@@ -311,6 +351,7 @@ pub fn reach(topo: &Topology<'_>, q: &Query) -> Result<Answer, ResolveError> {
         onprem_ranges: None,
         onprem_sample: None,
         unknown_ranges: None,
+        load_balancer_nodes: None,
     };
     let Some((space, other)) = space else { return Ok(answer(run(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))) };
     let inner = match other {

@@ -12,6 +12,8 @@ mod check;
 mod diff;
 mod ls;
 mod matrix;
+mod paths;
+mod graph;
 mod reach;
 mod snapshot;
 mod snapshot_args;
@@ -39,6 +41,12 @@ enum Command {
     Diff(diff::Args),
     /// Which interfaces reach which, on which ports: all pairs at once, grouped by class.
     Matrix(matrix::Args),
+    /// Multi-hop attack paths (internet -> web -> app -> database) and the change that cuts
+    /// them: exit 0 no path, 1 a path exists.
+    Paths(paths::Args),
+    /// The network's structure (VPCs, subnets, route tables, gateways, transit gateways,
+    /// peerings, interface groups) as DOT, Mermaid, JSON or GraphML.
+    Graph(graph::Args),
     /// Capture a live account's network from the AWS APIs into a snapshot directory.
     Snapshot(snapshot::Args),
     /// What the snapshot holds: VPCs, subnets, interfaces (owners, addresses), security
@@ -98,6 +106,8 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Reach(args) => reach::run(args, &mut out)?,
         Command::Flows(args) => flows::run(args, &mut out)?,
         Command::Matrix(args) => matrix::run(args, &mut out)?,
+        Command::Paths(args) => paths::run(args, &mut out)?,
+        Command::Graph(args) => graph::run(args, &mut out)?,
         Command::Snapshot(args) => snapshot::run(args, &mut out)?,
         Command::Check(args) => check::run(args, &mut out)?,
         Command::Diff(args) => diff::run(args, &mut out)?,

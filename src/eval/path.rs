@@ -479,6 +479,15 @@ impl<'t, 'm> Walk<'t, 'm> {
         self.route_from(sub, p, Arrival::Origin)
     }
 
+    /// The ACLs a packet crosses going from subnet `from` (`None`: from a gateway) into
+    /// subnet `into`: none within one subnet. `false` when one denied it.
+    fn cross_into(&mut self, from: Option<Ix>, into: Ix, p: &Packet) -> bool {
+        if from == Some(into) {
+            return true;
+        }
+        from.is_none_or(|f| self.nacl(f, Direction::Egress, p)) && self.nacl(into, Direction::Ingress, p)
+    }
+
     /// Through firewall `fi`'s endpoint `ei`, from subnet `from` (a route) or from a
     /// gateway (ingress routing): the firewall subnet's ACL, the firewall's policy, then the
     /// firewall subnet's route table.
@@ -489,15 +498,8 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(fsub) = topo.subnet_ix(ep.subnet.as_str()) else {
             return self.missing_subnet(ep.subnet.as_str(), ep.endpoint.as_str(), &p);
         };
-        if from != Some(fsub) {
-            if let Some(from) = from {
-                if !self.nacl(from, Direction::Egress, &p) {
-                    return End::Stopped;
-                }
-            }
-            if !self.nacl(fsub, Direction::Ingress, &p) {
-                return End::Stopped;
-            }
+        if !self.cross_into(from, fsub, &p) {
+            return End::Stopped;
         }
         let reply = self.path == PathKind::Return;
         let inspected = self.inspected_request.contains(&fi);
@@ -532,15 +534,8 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(esub) = sub else {
             return self.halt(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, BlockCode::ApplianceNotModelled, &p, || Reason::GwlbEndpoint { endpoint: id.to_string() });
         };
-        if from != Some(esub) {
-            if let Some(from) = from {
-                if !self.nacl(from, Direction::Egress, &p) {
-                    return End::Stopped;
-                }
-            }
-            if !self.nacl(esub, Direction::Ingress, &p) {
-                return End::Stopped;
-            }
+        if !self.cross_into(from, esub, &p) {
+            return End::Stopped;
         }
         let at = Stop::new(Disposition::InsufficientInfo, id.as_str(), Kind::VpcEndpoint, BlockCode::ApplianceNotModelled);
         self.defer(at, &p, |_| Why::new(Reason::GwlbEndpoint { endpoint: id.to_string() }));
@@ -563,15 +558,8 @@ impl<'t, 'm> Walk<'t, 'm> {
         let Some(asub) = topo.eni_subnet_ix(ix) else {
             return self.missing_subnet(e.subnet.as_str(), e.id.as_str(), &p);
         };
-        if from != Some(asub) {
-            if let Some(from) = from {
-                if !self.nacl(from, Direction::Egress, &p) {
-                    return End::Stopped;
-                }
-            }
-            if !self.nacl(asub, Direction::Ingress, &p) {
-                return End::Stopped;
-            }
+        if !self.cross_into(from, asub, &p) {
+            return End::Stopped;
         }
         if e.source_dest_check == Some(true) && !e.owns(p.dst) {
             return self.halt(Disposition::Dropped, e.id.as_str(), Kind::NetworkInterface, BlockCode::SourceDestCheck, &p, || Reason::SourceDestCheck { eni: e.id.to_string() });
@@ -598,16 +586,9 @@ impl<'t, 'm> Walk<'t, 'm> {
             return End::Stopped;
         }
         let (a, b) = (self.topo.eni_subnet_ix(from), self.topo.eni_subnet_ix(node));
-        if a != b {
-            if let Some(a) = a {
-                if !self.nacl(a, Direction::Egress, &p) {
-                    return End::Stopped;
-                }
-            }
-            if let Some(b) = b {
-                if !self.nacl(b, Direction::Ingress, &p) {
-                    return End::Stopped;
-                }
+        if let Some(b) = b {
+            if !self.cross_into(a, b, &p) {
+                return End::Stopped;
             }
         }
         self.arrive_at(node, p)

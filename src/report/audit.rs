@@ -394,6 +394,8 @@ fn security_severity(k: FindingKind) -> &'static str {
     match k {
         FindingKind::ExposedDatabase => "9.5",
         FindingKind::ExposedAdminPort => "8.0",
+        FindingKind::LateralPath => "7.5",
+        FindingKind::RoutingLoop => "3.0",
         FindingKind::LatentExposure => "5.0",
         FindingKind::UndecidedExposure => "6.0",
         FindingKind::NaclReturnPath => "4.0",

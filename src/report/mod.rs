@@ -8,6 +8,8 @@ pub mod check;
 pub mod diff;
 pub mod explain;
 pub mod matrix;
+pub mod paths;
+pub mod graph;
 pub mod reach;
 pub mod inventory;
 pub mod words;
@@ -70,6 +72,47 @@ pub fn markdown_escape(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
             c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Untrusted text inside a double-quoted Graphviz DOT string: quotes and backslashes are
+/// backslash-escaped, line breaks and other control characters are shown as `\u{..}` (a DOT
+/// string cannot end early or start a new statement).
+pub fn dot_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Untrusted text inside a Mermaid label (`["..."]`): quotes and Markdown/HTML metacharacters
+/// become HTML entities, which Mermaid renders as the characters.
+pub fn mermaid_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '#' => out.push_str("#35;"),
+            '`' | '[' | ']' | '(' | ')' | '{' | '}' | '|' | ';' => {
+                let _ = write!(out, "#{};", c as u32);
+            }
+            c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
     }

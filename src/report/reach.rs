@@ -176,6 +176,18 @@ pub fn text(out: &mut dyn Write, a: &Answer) -> io::Result<()> {
     if let Some(b) = &a.trace.balancer {
         balancer(out, b)?;
     }
+    if let Some(nodes) = a.load_balancer_nodes.as_ref().filter(|n| n.len() > 1) {
+        let ok = nodes.iter().filter(|n| n.verdict == Verdict::Reachable).count();
+        let each: Vec<String> = nodes
+            .iter()
+            .map(|n| {
+                let why = n.blocked_by.as_ref().map(|b| format!(" ({} {})", b.id, b.code)).unwrap_or_default();
+                format!("{} in {}: {}{why}", n.node, n.zone, n.verdict.label())
+            })
+            .collect();
+        let note = if ok > 0 && ok < nodes.len() { "; clients that resolve the name to the others fail" } else { "" };
+        writeln!(out, "  through {ok} of {} nodes{note}: {}", nodes.len(), each.join("; "))?;
+    }
     writeln!(out)?;
     leg(out, "Forward path", &a.trace.forward)?;
     if let Some(r) = &a.trace.ret {

@@ -8,6 +8,8 @@
 //! these indexes replace the petgraph wrapper STYLE.md suggests (recorded in
 //! ARCHITECTURE.md).
 
+pub mod graph;
+
 use crate::model::*;
 use ipnet::IpNet;
 /// The indexes hash with foldhash, seeded per process: several times faster than SipHash

@@ -128,3 +128,27 @@ fn egress_through_the_inspection_vpc_is_decided_by_the_firewall_policy() {
     assert_eq!((status, code(&v)), (1, "NETWORK_FIREWALL_DROP"));
     assert!(v["blocked_by"]["explanation"].as_str().unwrap().contains("aws:drop_strict"));
 }
+
+#[test]
+fn a_load_balancer_is_asked_through_each_of_its_nodes() {
+    // web-public-b's own ACL refuses 443: clients that resolve shop-alb to its node in
+    // us-east-1b fail, those that get the us-east-1a node get through.
+    let tmp = tempfile::tempdir().unwrap();
+    let acl = |v: &mut Value| {
+        let acls = v["NetworkAcls"].as_array_mut().unwrap();
+        acls[0]["Associations"].as_array_mut().unwrap().retain(|a| a["SubnetId"] != "subnet-0webpublicb000001");
+        acls.push(serde_json::json!({"NetworkAclId": "acl-0webpublicb000001", "VpcId": "vpc-0web0000000000001", "IsDefault": false,
+            "Associations": [{"SubnetId": "subnet-0webpublicb000001"}], "Entries": [
+            {"RuleNumber": 90, "Protocol": "6", "RuleAction": "deny", "Egress": false, "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 443, "To": 443}},
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]}));
+    };
+    let snap = crate::util::sample_copy("web", tmp.path(), &[], &[("NetworkAcls", &acl)]);
+    let (status, v) = reach(snap.to_str().unwrap(), "internet", "shop-alb", "443");
+    assert_eq!(status, 0, "through the node that works: {v:#}");
+    let nodes: Vec<(&str, &str)> = v["load_balancer_nodes"].as_array().unwrap().iter().map(|n| (n["zone"].as_str().unwrap(), n["verdict"].as_str().unwrap())).collect();
+    assert_eq!(nodes, [("us-east-1a", "reachable"), ("us-east-1b", "not-reachable")]);
+    assert_eq!(v["load_balancer_nodes"][1]["blocked_by"]["code"], "SUBNET_ACL_RESTRICTION");
+    let text = vpcscope(["reach", "--snapshot", snap.to_str().unwrap(), "--from", "internet", "--to", "shop-alb", "--port", "443"]).stdout;
+    assert!(text.contains("through 1 of 2 nodes; clients that resolve the name to the others fail"), "{text}");
+}

@@ -12,6 +12,8 @@ mod flows;
 mod flows_flags;
 mod limits;
 mod matrix;
+mod paths;
+mod graph;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod reach;

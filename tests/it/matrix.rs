@@ -97,7 +97,7 @@ fn mutate(docs: &mut [(String, Value)], seed: u64) {
     }
 }
 
-fn small(seed: u64, vpcs: usize, subnets: usize, enis: usize, sgs: usize) -> Model {
+pub(crate) fn small(seed: u64, vpcs: usize, subnets: usize, enis: usize, sgs: usize) -> Model {
     let spec = NetworkSpec { vpcs, subnets_per_vpc: subnets, enis_per_subnet: enis, sgs_per_vpc: sgs, seed };
     let mut docs = network(&spec);
     mutate(&mut docs, seed);

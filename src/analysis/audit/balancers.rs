@@ -4,7 +4,7 @@
 //! balancer that connects from its own addresses is hygiene; a target group whose health
 //! checks cannot arrive is a finding.
 
-use super::{allow_evidence, eni_resource, is_admin, listener, plural, service_of, short_list, Finding, FindingKind, PathEvidence, Resource, Severity, DATABASE_PORTS};
+use super::{allow_evidence, eni_resource, exposure_class, is_admin, listener, plural, service_of, short_list, Finding, FindingKind, PathEvidence, Resource, Severity, DATABASE_PORTS};
 use crate::analysis::reach::sweep_internet;
 use crate::eval::{self, Endpoint, Verdict};
 use crate::model::*;
@@ -102,13 +102,7 @@ fn exposure(topo: &Topology<'_>, f: &Forwarded<'_>) -> Option<Finding> {
     let path = PathEvidence { sample: sweep.sample, forward: sweep.trace.forward.clone(), ret: sweep.trace.ret.clone() };
     let mut evidence = vec![format!("{via} forwards to target group {} target {} port {}", f.group.name, f.target.id, f.port)];
     if !sweep.ranges.is_empty() {
-        let world = sweep.all || sweep.all_v4 || sweep.all_v6;
-        let (kind, severity) = match (admin, world) {
-            (false, true) => (FindingKind::ExposedDatabase, Severity::Critical),
-            (false, false) => (FindingKind::ExposedDatabase, Severity::High),
-            (true, true) => (FindingKind::ExposedAdminPort, Severity::High),
-            (true, false) => (FindingKind::ExposedAdminPort, Severity::Medium),
-        };
+        let (kind, severity) = exposure_class(admin, &sweep);
         let sources: Vec<String> = if sweep.all { vec!["0.0.0.0/0".into()] } else { sweep.ranges.iter().map(ToString::to_string).collect() };
         let who = if sweep.all { "any internet address".to_string() } else { format!("{} ({})", plural(sources.len(), "public range"), short_list(&sources)) };
         evidence.extend(allow_evidence(&sweep.trace));

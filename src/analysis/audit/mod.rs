@@ -13,6 +13,8 @@
 mod balancers;
 pub mod flows;
 mod hygiene;
+mod lateral;
+mod routing;
 mod nacl;
 
 use crate::analysis::reach::{sweep_internet, Sweep};
@@ -93,6 +95,11 @@ pub enum FindingKind {
     PeeringNotActive,
     /// A security-group or ACL allow rule that no accepted flow used (with `--flows`).
     UnusedRule,
+    /// A database or admin port the internet reaches in 2 or more hops (through hosts it
+    /// reaches first).
+    LateralPath,
+    /// Route tables that forward a destination around a cycle.
+    RoutingLoop,
     /// A target behind a load balancer admits its port from anywhere.
     TargetOpenToWorld,
     /// A load balancer's health checks cannot reach a target.
@@ -101,9 +108,10 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 14] = [
+    pub const ALL: [FindingKind; 16] = [
         FindingKind::ExposedDatabase,
         FindingKind::ExposedAdminPort,
+        FindingKind::LateralPath,
         FindingKind::UndecidedExposure,
         FindingKind::LatentExposure,
         FindingKind::NaclReturnPath,
@@ -113,6 +121,7 @@ impl FindingKind {
         FindingKind::UnusedSecurityGroup,
         FindingKind::MissingSecurityGroup,
         FindingKind::BlackholeRoute,
+        FindingKind::RoutingLoop,
         FindingKind::NoFlowLogs,
         FindingKind::PeeringNotActive,
         FindingKind::UnusedRule,
@@ -133,6 +142,8 @@ impl FindingKind {
             FindingKind::NoFlowLogs => "no-flow-logs",
             FindingKind::PeeringNotActive => "peering-not-active",
             FindingKind::UnusedRule => "unused-rule",
+            FindingKind::LateralPath => "lateral-path",
+            FindingKind::RoutingLoop => "routing-loop",
             FindingKind::TargetOpenToWorld => "target-open-to-world",
             FindingKind::HealthCheckBlocked => "health-check-blocked",
         }
@@ -153,6 +164,8 @@ impl FindingKind {
             FindingKind::NoFlowLogs => "A VPC or subnet has no flow log",
             FindingKind::PeeringNotActive => "A VPC peering connection is not active and carries no traffic",
             FindingKind::UnusedRule => "An allow rule that no accepted flow used during the flow-log window",
+            FindingKind::LateralPath => "A database or admin port is reachable from the internet in two or more hops, through hosts the internet reaches first",
+            FindingKind::RoutingLoop => "Route tables forward a destination to one another around a cycle; no table delivers it",
             FindingKind::TargetOpenToWorld => "A target behind a load balancer admits its port from anywhere instead of from the load balancer only",
             FindingKind::HealthCheckBlocked => "A load balancer's health checks cannot reach a target, which then receives no traffic",
         }
@@ -309,6 +322,8 @@ impl Audit {
 pub struct Options<'a> {
     /// Flow-log records to attach as evidence and to find unused rules with.
     pub flows: Option<&'a [flows::FlowRecord]>,
+    /// The longest attack path `lateral-path` findings look for, in hops (below 2: none).
+    pub max_hops: usize,
     /// Keep only the findings about resources this account owns (`--account`).
     pub account: Option<String>,
 }
@@ -321,6 +336,8 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
     let checks = checks + lb_checks;
     findings.extend(nacl::return_paths(topo));
     findings.extend(hygiene::checks(topo));
+    findings.extend(lateral::findings(topo, opts.max_hops));
+    findings.extend(routing::findings(topo));
     findings.extend(balancers::hygiene(topo));
     if let Some(records) = opts.flows {
         flows::attach(topo, records, &mut findings);
@@ -367,14 +384,14 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
 
 /// What listens on an interface, for classifying a port.
 #[derive(Clone, Debug)]
-struct Listener {
+pub(crate) struct Listener {
     /// The RDS instance, when the interface is one's.
-    db: Option<Ix>,
+    pub(crate) db: Option<Ix>,
     /// Ports the managed service listens on (RDS port, ElastiCache 6379/11211, ...).
-    ports: Vec<u16>,
+    pub(crate) ports: Vec<u16>,
 }
 
-fn listener(topo: &Topology<'_>, ix: Ix) -> Listener {
+pub(crate) fn listener(topo: &Topology<'_>, ix: Ix) -> Listener {
     let m = topo.model;
     let e = &m.enis[ix];
     let db = (0..m.db_instances.len()).find(|&d| topo.db_enis(d).contains(&ix));
@@ -513,7 +530,7 @@ fn is_admin(port: u16) -> bool {
 }
 
 /// The resource an interface stands for: its RDS instance, its EC2 instance, or itself.
-fn eni_resource(topo: &Topology<'_>, ix: Ix, l: &Listener) -> Resource {
+pub(crate) fn eni_resource(topo: &Topology<'_>, ix: Ix, l: &Listener) -> Resource {
     let m = topo.model;
     let e = &m.enis[ix];
     // Which database owns an interface is unknown when several could (the same subnet group
@@ -557,7 +574,7 @@ fn kind_word(h: &Hop) -> String {
     h.kind.to_string()
 }
 
-fn revoke_fix(g: &SgId, r: &SgRule, port: u16) -> Fix {
+pub(crate) fn revoke_fix(g: &SgId, r: &SgRule, port: u16) -> Fix {
     let (cidr_flag, cidr) = match &r.peer {
         SgPeer::Cidr(c) if c.addr().is_ipv6() => ("--ip-permissions", format!("IpProtocol={},FromPort={},ToPort={},Ipv6Ranges=[{{CidrIpv6={c}}}]", proto_cli(r.protocol), from_port(r), to_port(r))),
         SgPeer::Cidr(c) => ("--ip-permissions", format!("IpProtocol={},FromPort={},ToPort={},IpRanges=[{{CidrIp={c}}}]", proto_cli(r.protocol), from_port(r), to_port(r))),
@@ -667,14 +684,7 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
     let rules_text: Vec<String> = c.rules.iter().map(|(g, r)| format!("{g} inbound {r}")).collect();
     let public = e.public_for(ip).map(|p| format!(" at public address {p}")).unwrap_or_default();
     if !sweep.ranges.is_empty() {
-        // The whole of either family's internet is as bad as the whole internet.
-        let world = sweep.all || sweep.all_v4 || sweep.all_v6;
-        let (kind, severity) = match (admin, world) {
-            (false, true) => (FindingKind::ExposedDatabase, Severity::Critical),
-            (false, false) => (FindingKind::ExposedDatabase, Severity::High),
-            (true, true) => (FindingKind::ExposedAdminPort, Severity::High),
-            (true, false) => (FindingKind::ExposedAdminPort, Severity::Medium),
-        };
+        let (kind, severity) = exposure_class(admin, &sweep);
         let (sources, who): (Vec<String>, String) = if sweep.all {
             let mut s = vec!["0.0.0.0/0".to_string()];
             if sweep.all_v6 {
@@ -780,6 +790,18 @@ fn exposure(topo: &Topology<'_>, c: &Candidate, l: &Listener, sweep: Sweep) -> O
         fix,
         traffic: None,
     })
+}
+
+/// The kind and severity of an exposure: a database or an admin port, reachable from the
+/// whole internet (either family's whole internet is as bad) or from some ranges.
+fn exposure_class(admin: bool, sweep: &Sweep) -> (FindingKind, Severity) {
+    let world = sweep.all || sweep.all_v4 || sweep.all_v6;
+    match (admin, world) {
+        (false, true) => (FindingKind::ExposedDatabase, Severity::Critical),
+        (false, false) => (FindingKind::ExposedDatabase, Severity::High),
+        (true, true) => (FindingKind::ExposedAdminPort, Severity::High),
+        (true, false) => (FindingKind::ExposedAdminPort, Severity::Medium),
+    }
 }
 
 /// "no public address", "network ACL acl-1 inbound rule 100", ...

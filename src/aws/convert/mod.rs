@@ -198,8 +198,9 @@ fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<
             });
         };
         // The account whose capture this is, when the layout says (`accounts/<id>/` in
-        // Batfish's layout, `<id>/<region>/` in a live capture): the owner of what the
-        // document lists when its items do not name one.
+        // Batfish's layout, `<id>/<region>/` in a live capture): the owner of the VPCs the
+        // document lists when they do not name one (subnets and interfaces without an
+        // `OwnerId` belong to their VPC's owner).
         let account = account_in_origin(&doc.origin);
         let fill = |owner: &mut Option<String>, account: &Option<String>| {
             if owner.is_none() {
@@ -213,19 +214,11 @@ fn collect(docs: &[Document], raw: &mut Raw, warnings: &mut Warnings) -> Result<
                     items.iter_mut().for_each(|x| fill(&mut x.owner_id, &account));
                     raw.vpcs.extend(items.into_iter().map(|x| (x, doc.region.clone())));
                 }
-                "Subnets" => {
-                    let mut items: Vec<aws::Subnet> = take(doc, key, v)?;
-                    items.iter_mut().for_each(|x| fill(&mut x.owner_id, &account));
-                    raw.subnets.extend(items)
-                }
+                "Subnets" => raw.subnets.extend(take(doc, key, v)?),
                 "RouteTables" => raw.route_tables.extend(take(doc, key, v)?),
                 "SecurityGroups" => raw.sgs.extend(take(doc, key, v)?),
                 "NetworkAcls" => raw.nacls.extend(take(doc, key, v)?),
-                "NetworkInterfaces" => {
-                    let mut items: Vec<aws::NetworkInterface> = take(doc, key, v)?;
-                    items.iter_mut().for_each(|x| fill(&mut x.owner_id, &account));
-                    raw.enis.extend(items)
-                }
+                "NetworkInterfaces" => raw.enis.extend(take(doc, key, v)?),
                 "Reservations" => raw.reservations.extend(take(doc, key, v)?),
                 "InternetGateways" => raw.igws.extend(take(doc, key, v)?),
                 "EgressOnlyInternetGateways" => raw.eigws.extend(take(doc, key, v)?),
@@ -443,7 +436,9 @@ mod tests {
         }))])
         .unwrap();
         assert_eq!((m.vpcs[0].owner.as_deref(), m.vpcs[1].owner.as_deref()), (Some("222"), Some("333")));
-        assert_eq!((m.subnets[0].owner.as_deref(), m.enis[0].owner.as_deref()), (Some("222"), Some("444")), "a shared subnet's interface keeps its own owner");
+        let t = crate::topology::Topology::new(&m);
+        assert_eq!(t.account_of("subnet-1"), Some("222"), "a subnet without an owner is its VPC's");
+        assert_eq!(t.account_of("eni-1"), Some("444"), "an interface in another account's subnet keeps its own owner");
     }
 
     #[test]

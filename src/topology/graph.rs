@@ -1,0 +1,416 @@
+//! The network's structure as a petgraph graph: VPCs, subnets, route tables, gateways,
+//! transit gateways and their route tables, peerings, endpoints and interface groups, at one
+//! of three levels of detail (`vpc`, `subnet`, `class`). `vpcscope graph` exports it; the
+//! routing checks (`routing_loops`, `unrouted_subnets`) search it.
+//!
+//! Sizes stay bounded at 10,000 interfaces: interfaces are never nodes one by one, they are
+//! grouped per subnet and set of security groups (`class` level) or not drawn at all.
+//! petgraph types stay inside this module: [`Structure`] exposes plain nodes and edges.
+
+use crate::model::*;
+use crate::topology::Topology;
+use ipnet::IpNet;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// How much detail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// VPCs and what joins them: gateways, transit gateways, peerings.
+    Vpc,
+    /// And subnets, route tables (with their routes as edges), NAT gateways, endpoints.
+    Subnet,
+    /// And interface groups: the interfaces of one subnet with one set of security groups.
+    Class,
+}
+
+/// A node of the structure graph.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GNode {
+    /// AWS id (or `internet`, or `<subnet>/<groups>` for an interface group).
+    pub id: String,
+    /// `vpc`, `subnet`, `route-table`, `internet-gateway`, `nat-gateway`,
+    /// `transit-gateway`, `transit-gateway-route-table`, `vpc-peering-connection`,
+    /// `vpc-endpoint`, `vpn-gateway`, `egress-only-internet-gateway`, `interfaces`,
+    /// `internet`, `other`.
+    pub kind: String,
+    /// Name tag (untrusted text: renderers escape it).
+    pub name: Option<String>,
+    /// The VPC it belongs to, when it belongs to one.
+    pub vpc: Option<String>,
+    /// Interfaces in an interface group.
+    pub interfaces: Option<usize>,
+}
+
+/// An edge of the structure graph.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GEdge {
+    /// `contains`, `associated`, `route`, `attachment`, `peering`, `propagation`, `reach`.
+    pub kind: String,
+    /// Route destinations (for `route` edges), ports (for `reach` edges).
+    pub label: Option<String>,
+}
+
+/// The structure graph.
+pub struct Structure {
+    g: DiGraph<GNode, GEdge>,
+}
+
+/// Interface groups at `class` level: (subnet, sorted security groups) -> interfaces.
+pub type Groups = BTreeMap<(String, Vec<String>), Vec<usize>>;
+
+impl Structure {
+    /// Builds the graph of `topo`'s model at `level`.
+    pub fn build(topo: &Topology<'_>, level: Level) -> Structure {
+        let m = topo.model;
+        let mut b = Build { g: DiGraph::new(), ix: HashMap::new() };
+        let name = |t: &Tags| t.name().map(str::to_string);
+        for v in &m.vpcs {
+            b.node(v.id.as_str(), "vpc", name(&v.tags), None);
+        }
+        for igw in &m.internet_gateways {
+            let n = b.node(igw.id.as_str(), "internet-gateway", name(&igw.tags), igw.vpcs.first().map(|v| v.to_string()));
+            let inet = b.node("internet", "internet", None, None);
+            b.edge_n(n, inet, "route", None);
+            for v in &igw.vpcs {
+                b.edge(v.as_str(), igw.id.as_str(), "attachment", None);
+            }
+        }
+        for pcx in &m.peerings {
+            b.node(pcx.id.as_str(), "vpc-peering-connection", name(&pcx.tags), None);
+            b.edge(pcx.requester.vpc.as_str(), pcx.id.as_str(), "peering", None);
+            b.edge(pcx.id.as_str(), pcx.accepter.vpc.as_str(), "peering", None);
+        }
+        for t in &m.transit_gateways {
+            b.node(t.id.as_str(), "transit-gateway", name(&t.tags), None);
+        }
+        for a in &m.tgw_attachments {
+            match &a.kind {
+                TgwAttachmentKind::Vpc { vpc, .. } => {
+                    b.edge(vpc.as_str(), a.tgw.as_str(), "attachment", Some(a.id.to_string()));
+                }
+                TgwAttachmentKind::Peering { peer_tgw: Some(p) } => {
+                    b.edge(a.tgw.as_str(), p.as_str(), "peering", Some(a.id.to_string()));
+                }
+                TgwAttachmentKind::Peering { peer_tgw: None } => {}
+                TgwAttachmentKind::External { resource_id, .. } => {
+                    b.node(resource_id, "other", None, None);
+                    b.edge(resource_id, a.tgw.as_str(), "attachment", Some(a.id.to_string()));
+                }
+            }
+        }
+        for vgw in &m.vpn_gateways {
+            b.node(&vgw.id, "vpn-gateway", name(&vgw.tags), None);
+            for v in &vgw.vpcs {
+                b.edge(v.as_str(), &vgw.id, "attachment", None);
+            }
+        }
+        if level >= Level::Subnet {
+            for s in &m.subnets {
+                b.node(s.id.as_str(), "subnet", name(&s.tags), Some(s.vpc.to_string()));
+                b.edge(s.vpc.as_str(), s.id.as_str(), "contains", None);
+            }
+            for n in &m.nat_gateways {
+                b.node(n.id.as_str(), "nat-gateway", name(&n.tags), Some(n.vpc.to_string()));
+                b.edge(n.subnet.as_str(), n.id.as_str(), "contains", None);
+            }
+            for e in &m.vpc_endpoints {
+                b.node(e.id.as_str(), "vpc-endpoint", name(&e.tags), Some(e.vpc.to_string()));
+                b.edge(e.vpc.as_str(), e.id.as_str(), "contains", None);
+            }
+            for e in &m.egress_only_gateways {
+                b.node(e.id.as_str(), "egress-only-internet-gateway", None, None);
+            }
+            for rt in &m.route_tables {
+                b.node(rt.id.as_str(), "route-table", name(&rt.tags), Some(rt.vpc.to_string()));
+                let subnets: Vec<&str> = if rt.main {
+                    // The main table serves every subnet of the VPC without an explicit association.
+                    m.subnets.iter().filter(|s| s.vpc == rt.vpc && topo.subnet_ix(s.id.as_str()).and_then(|i| topo.route_table_of(i)).is_some_and(|t| t.id == rt.id)).map(|s| s.id.as_str()).collect()
+                } else {
+                    rt.subnets.iter().map(|s| s.as_str()).collect()
+                };
+                for s in subnets {
+                    b.edge(s, rt.id.as_str(), "associated", None);
+                }
+                // Routes as edges to their targets, destinations grouped per target.
+                let mut per_target: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for r in &rt.routes {
+                    if matches!(r.target, RouteTarget::Local) {
+                        continue;
+                    }
+                    per_target.entry(r.target.id().to_string()).or_default().push(dest_str(&r.dest));
+                }
+                for (target, dests) in per_target {
+                    if b.ix.get(&target).is_none() {
+                        b.node(&target, "other", None, None);
+                    }
+                    b.edge(rt.id.as_str(), &target, "route", Some(dests.join(", ")));
+                }
+            }
+            for t in &m.tgw_route_tables {
+                b.node(t.id.as_str(), "transit-gateway-route-table", name(&t.tags), None);
+                b.edge(t.tgw.as_str(), t.id.as_str(), "contains", None);
+                let mut per_target: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for r in &t.routes {
+                    for a in &r.attachments {
+                        let to = match m.tgw_attachments.iter().find(|x| &x.id == a).map(|x| &x.kind) {
+                            Some(TgwAttachmentKind::Vpc { vpc, .. }) => vpc.to_string(),
+                            Some(TgwAttachmentKind::Peering { peer_tgw: Some(p) }) => p.to_string(),
+                            Some(TgwAttachmentKind::External { resource_id, .. }) => resource_id.clone(),
+                            _ => a.to_string(),
+                        };
+                        per_target.entry(to).or_default().push(dest_str(&r.dest));
+                    }
+                }
+                for (target, dests) in per_target {
+                    if b.ix.get(&target).is_none() {
+                        b.node(&target, "other", None, None);
+                    }
+                    b.edge(t.id.as_str(), &target, "route", Some(dests.join(", ")));
+                }
+            }
+            for a in &m.tgw_attachments {
+                if let (Some(rt), TgwAttachmentKind::Vpc { vpc, .. }) = (&a.route_table, &a.kind) {
+                    b.edge(vpc.as_str(), rt.as_str(), "associated", Some(a.id.to_string()));
+                }
+            }
+        }
+        if level >= Level::Class {
+            for ((subnet, sgs), members) in groups(m) {
+                let id = format!("{subnet}/{}", if sgs.is_empty() { "-".to_string() } else { sgs.join("+") });
+                let vpc = m.enis.get(members[0]).map(|e| e.vpc.to_string());
+                let n = b.node(&id, "interfaces", None, vpc);
+                b.g[n].interfaces = Some(members.len());
+                b.edge(&subnet, &id, "contains", None);
+            }
+        }
+        Structure { g: b.g }
+    }
+
+    /// Nodes, in insertion order.
+    pub fn nodes(&self) -> Vec<&GNode> {
+        self.g.node_weights().collect()
+    }
+
+    /// Edges as (from index, to index, edge), indexes into [`Structure::nodes`].
+    pub fn edges(&self) -> Vec<(usize, usize, &GEdge)> {
+        self.g.raw_edges().iter().map(|e| (e.source().index(), e.target().index(), &e.weight)).collect()
+    }
+
+    /// Adds `reach` edges between interface groups (from `(from, to, ports)` by group id).
+    pub fn add_reach(&mut self, edges: &[(String, String, String)]) {
+        let ix: HashMap<String, NodeIndex> = self.g.node_indices().map(|i| (self.g[i].id.clone(), i)).collect();
+        for (a, b, ports) in edges {
+            if let (Some(&x), Some(&y)) = (ix.get(a), ix.get(b)) {
+                self.g.add_edge(x, y, GEdge { kind: "reach".into(), label: Some(ports.clone()) });
+            }
+        }
+    }
+}
+
+/// The interface groups of `class` level.
+pub fn groups(m: &Model) -> Groups {
+    let mut out: Groups = BTreeMap::new();
+    for (i, e) in m.enis.iter().enumerate() {
+        let mut sgs: Vec<String> = e.security_groups.iter().map(|g| g.to_string()).collect();
+        sgs.sort();
+        out.entry((e.subnet.to_string(), sgs)).or_default().push(i);
+    }
+    out
+}
+
+/// The group id of interface group (`subnet`, `sgs`).
+pub fn group_id(subnet: &str, sgs: &[String]) -> String {
+    format!("{subnet}/{}", if sgs.is_empty() { "-".to_string() } else { sgs.join("+") })
+}
+
+fn dest_cidr(d: &RouteDest) -> Option<IpNet> {
+    match d {
+        RouteDest::Cidr(c) => Some(*c),
+        RouteDest::PrefixList(_) => None,
+    }
+}
+
+fn dest_str(d: &RouteDest) -> String {
+    match d {
+        RouteDest::Cidr(c) => c.to_string(),
+        RouteDest::PrefixList(p) => p.to_string(),
+    }
+}
+
+struct Build {
+    g: DiGraph<GNode, GEdge>,
+    ix: HashMap<String, NodeIndex>,
+}
+
+impl Build {
+    fn node(&mut self, id: &str, kind: &str, name: Option<String>, vpc: Option<String>) -> NodeIndex {
+        if let Some(&n) = self.ix.get(id) {
+            if self.g[n].kind == "other" && kind != "other" {
+                self.g[n].kind = kind.to_string();
+                self.g[n].name = name;
+                self.g[n].vpc = vpc;
+            }
+            return n;
+        }
+        let n = self.g.add_node(GNode { id: id.to_string(), kind: kind.to_string(), name, vpc, interfaces: None });
+        self.ix.insert(id.to_string(), n);
+        n
+    }
+
+    fn edge(&mut self, a: &str, b: &str, kind: &str, label: Option<String>) {
+        let x = self.node(a, "other", None, None);
+        let y = self.node(b, "other", None, None);
+        self.edge_n(x, y, kind, label);
+    }
+
+    fn edge_n(&mut self, x: NodeIndex, y: NodeIndex, kind: &str, label: Option<String>) {
+        if self.g.find_edge(x, y).is_some_and(|e| self.g[e].kind == kind) {
+            return;
+        }
+        self.g.add_edge(x, y, GEdge { kind: kind.to_string(), label });
+    }
+}
+
+/// A routing loop: route tables that forward a destination around a cycle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RoutingLoop {
+    /// The destination address that loops.
+    pub destination: String,
+    /// The route tables and the next hops on the cycle, in order.
+    pub tables: Vec<String>,
+}
+
+/// Routing loops: for every route's destination, the route tables (VPC and transit gateway)
+/// that forward it to one another through peerings and transit gateways, as a graph; a
+/// strongly connected component of more than one table (or a table that forwards to
+/// itself) is a loop. The address tested is each route prefix's first address; a VPC
+/// delivers an address inside its own CIDRs locally (no further hop).
+pub fn routing_loops(topo: &Topology<'_>) -> Vec<RoutingLoop> {
+    let m = topo.model;
+    let mut dests: Vec<IpNet> = Vec::new();
+    for rt in &m.route_tables {
+        dests.extend(rt.routes.iter().filter_map(|r| dest_cidr(&r.dest)));
+    }
+    for t in &m.tgw_route_tables {
+        dests.extend(t.routes.iter().filter_map(|r| dest_cidr(&r.dest)));
+    }
+    dests.sort();
+    dests.dedup();
+    let mut out = Vec::new();
+    for d in dests {
+        let addr = d.network();
+        // Nodes: VPC route tables and TGW route tables.
+        let mut g: DiGraph<String, ()> = DiGraph::new();
+        let mut ix: HashMap<String, NodeIndex> = HashMap::new();
+        let mut node = |g: &mut DiGraph<String, ()>, id: &str| *ix.entry(id.to_string()).or_insert_with(|| g.add_node(id.to_string()));
+        for rt in &m.route_tables {
+            if m.vpcs.iter().any(|v| v.id == rt.vpc && v.cidrs.iter().any(|c| c.contains(&addr))) {
+                continue;
+            }
+            let Some(r) = crate::eval::route::lookup(topo, rt, addr).map(|x| x.route) else { continue };
+            let from = node(&mut g, rt.id.as_str());
+            let next_vpc = match &r.target {
+                RouteTarget::Peering(p) => topo.peering(p.as_str()).and_then(|p| p.other_side(&rt.vpc)).map(|s| s.vpc.clone()),
+                RouteTarget::TransitGateway(t) => {
+                    // The TGW route table of this VPC's attachment.
+                    if let Some(a) = m.tgw_attachments.iter().find(|a| &a.tgw == t && matches!(&a.kind, TgwAttachmentKind::Vpc { vpc, .. } if vpc == &rt.vpc)) {
+                        if let Some(trt) = &a.route_table {
+                            let to = node(&mut g, trt.as_str());
+                            g.add_edge(from, to, ());
+                        }
+                    }
+                    None
+                }
+                _ => None,
+            };
+            if let Some(v) = next_vpc {
+                // Every route table of the next VPC may handle it (arriving traffic is routed
+                // by the table of the subnet it enters): a loop needs one that sends it back.
+                for other in m.route_tables.iter().filter(|t| t.vpc == v) {
+                    let to = node(&mut g, other.id.as_str());
+                    g.add_edge(from, to, ());
+                }
+            }
+        }
+        for t in &m.tgw_route_tables {
+            let Some(r) = crate::eval::route::lookup_tgw(topo, t, addr).map(|x| x.route) else { continue };
+            let from = node(&mut g, t.id.as_str());
+            for a in &r.attachments {
+                match m.tgw_attachments.iter().find(|x| &x.id == a).map(|x| &x.kind) {
+                    Some(TgwAttachmentKind::Vpc { vpc, subnets, .. }) => {
+                        if m.vpcs.iter().any(|v| &v.id == vpc && v.cidrs.iter().any(|c| c.contains(&addr))) {
+                            continue;
+                        }
+                        for s in subnets {
+                            if let Some(rt) = topo.subnet_ix(s.as_str()).and_then(|i| topo.route_table_of(i)) {
+                                let to = node(&mut g, rt.id.as_str());
+                                g.add_edge(from, to, ());
+                            }
+                        }
+                    }
+                    Some(TgwAttachmentKind::Peering { peer_tgw: Some(p) }) => {
+                        for prt in m.tgw_route_tables.iter().filter(|x| &x.tgw == p) {
+                            let to = node(&mut g, prt.id.as_str());
+                            g.add_edge(from, to, ());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for scc in petgraph::algo::tarjan_scc(&g) {
+            let looped = scc.len() > 1 || scc.first().is_some_and(|&n| g.find_edge(n, n).is_some());
+            if looped {
+                let mut tables: Vec<String> = scc.iter().map(|&n| g[n].clone()).collect();
+                tables.sort();
+                out.push(RoutingLoop { destination: addr.to_string(), tables });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.tables.cmp(&b.tables).then(a.destination.cmp(&b.destination)));
+    out.dedup_by(|a, b| a.tables == b.tables);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop() -> Model {
+        crate::source::snapshot::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/snapshots/shop")).unwrap().model
+    }
+
+    #[test]
+    fn structure_levels_add_detail_and_never_one_node_per_interface() {
+        let m = shop();
+        let t = Topology::new(&m);
+        let v = Structure::build(&t, Level::Vpc);
+        let s = Structure::build(&t, Level::Subnet);
+        let c = Structure::build(&t, Level::Class);
+        assert!(v.nodes().len() < s.nodes().len() && s.nodes().len() < c.nodes().len());
+        assert!(v.nodes().iter().all(|n| n.kind != "subnet"));
+        assert!(s.nodes().iter().any(|n| n.kind == "route-table"));
+        assert!(s.edges().iter().any(|(_, _, e)| e.kind == "route" && e.label.as_deref() == Some("0.0.0.0/0")));
+        assert_eq!(c.nodes().iter().filter_map(|n| n.interfaces).sum::<usize>(), m.enis.len());
+    }
+
+    #[test]
+    fn routing_loop_two_peered_vpcs_that_route_a_prefix_at_each_other() {
+        // ROUTING_LOOP: VPC A sends 10.9.0.0/16 to the peering, VPC B sends it back.
+        let mut m = crate::source::snapshot::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/snapshots/hub")).unwrap().model;
+        let t = Topology::new(&m);
+        assert!(routing_loops(&t).is_empty(), "the sample has no loop");
+        let pcx = m.peerings[0].clone();
+        let dest = RouteDest::Cidr("10.99.0.0/16".parse().unwrap());
+        for rt in m.route_tables.iter_mut().filter(|r| r.vpc == pcx.requester.vpc || r.vpc == pcx.accepter.vpc) {
+            rt.routes.push(Route { dest: dest.clone(), target: RouteTarget::Peering(pcx.id.clone()), state: RouteState::Active, origin: RouteOrigin::Static });
+        }
+        let t = Topology::new(&m);
+        let loops = routing_loops(&t);
+        assert_eq!(loops.len(), 1, "{loops:?}");
+        assert_eq!(loops[0].destination, "10.99.0.0");
+        assert!(loops[0].tables.len() >= 2);
+    }
+}
