@@ -227,12 +227,18 @@ pub struct PathHop {
     pub from_name: Option<String>,
     /// The source's class (`null` for the outside).
     pub from_class: Option<u32>,
+    /// The account that owns the source interface, when the snapshot says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_account: Option<String>,
     /// The interface reached (its class's representative).
     pub to: String,
     /// Its Name tag (untrusted text).
     pub to_name: Option<String>,
     /// Its class.
     pub to_class: u32,
+    /// The account that owns it, when the snapshot says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_account: Option<String>,
     /// Every protocol and port this hop is open on (`tcp 443,8080; udp 53`).
     pub ports: String,
     /// The protocol and port the rules below were evaluated on.
@@ -1296,12 +1302,14 @@ impl Ctx<'_, '_, '_, '_> {
         let proto_word = proto.to_string().to_lowercase();
         PathHop {
             reach: format!("--from {from} --to {} --protocol {proto_word} --port {port}", be.id),
+            from_account: topo.account_of(&from).map(str::to_string),
             from,
             from_name,
             from_class,
             to: be.id.to_string(),
             to_name: topo.name_of(be.id.as_str()).map(str::to_string),
             to_class: bc,
+            to_account: topo.eni_account(bix).map(str::to_string),
             ports: format_port_set(ps),
             protocol: proto,
             port,

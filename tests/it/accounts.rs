@@ -91,3 +91,13 @@ fn org_sample_paths_cross_three_accounts_and_a_shared_vpc() {
     assert_eq!((code, v["blocked_by"]["code"].as_str(), v["to"]["account"].as_str()), (1, Some("ENI_SG_RULES_MISMATCH"), Some("333333333333")));
     assert!(!v["forward"]["hops"].as_array().unwrap().iter().any(|h| h["kind"] == "network-acl"), "no ACL within a subnet");
 }
+
+#[test]
+fn paths_name_the_accounts_of_each_hop() {
+    let org = crate::util::sample("snapshots/org");
+    let r = vpcscope(["paths", "--snapshot", org.to_str().unwrap(), "--from", "pay-api-1", "--to", "ledger-db", "--format", "json"]);
+    assert_eq!(r.code, 1, "a path exists: {}", r.stderr);
+    let v = r.json();
+    let hop = &v["targets"][0]["paths"][0]["hops"][0];
+    assert_eq!((hop["from_account"].as_str(), hop["to_account"].as_str()), (Some("222222222222"), Some("333333333333")));
+}
