@@ -321,7 +321,9 @@ impl<'a> FlowRecord<'a> {
         }
     }
 
-    /// The text of `field`, or `None` when the format lacks it or the line has `-`.
+    /// The text of `field`, or `None` when the format lacks it or the line has `-`. A record
+    /// read from Parquet holds only its text columns as text: its numbers are read with
+    /// [`FlowRecord::get_u64`] and the typed accessors, and `get` answers `None` for them.
     pub fn get(&self, field: Field) -> Option<&'a str> {
         self.column(self.format.position(field)?)
     }
