@@ -30,7 +30,8 @@ pub struct Args {
     /// `onprem`, or a VPN gateway, VPN connection or transit gateway attachment id.
     #[arg(long)]
     from: String,
-    /// Destination: same forms as --from.
+    /// Destination: same forms as --from, or a load balancer's name or ARN (its listener
+    /// is followed to the targets, through each of its nodes).
     #[arg(long)]
     to: String,
     /// tcp, udp, icmp, icmpv6, all, or an IP protocol number.
