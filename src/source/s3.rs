@@ -309,17 +309,7 @@ where
             });
         }
     });
-    let mut merged: Option<S> = None;
-    for slot in slots {
-        if let Some(mut s) = slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            s.finish();
-            match merged.as_mut() {
-                None => merged = Some(s),
-                Some(m) => m.merge(s),
-            }
-        }
-    }
-    let sink = merged.unwrap_or_else(&new_sink);
+    let sink = super::flowlog::merge_slots(slots).unwrap_or_else(&new_sink);
     super::flowlog::finish_report(&mut report, chunk_lines, damaged);
     stats.objects_read = objects.len() as u64;
     stats.bytes = bytes.into_inner();

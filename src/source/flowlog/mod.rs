@@ -184,6 +184,21 @@ pub struct ReadReport {
     pub bytes: u64,
 }
 
+/// The workers' sinks, each finished, merged into one (`None` when no worker made one).
+pub(crate) fn merge_slots<S: crate::flowlog::RecordSink>(slots: Vec<Mutex<Option<S>>>) -> Option<S> {
+    let mut merged: Option<S> = None;
+    for slot in slots {
+        if let Some(mut s) = slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            s.finish();
+            match merged.as_mut() {
+                None => merged = Some(s),
+                Some(m) => m.merge(s),
+            }
+        }
+    }
+    merged
+}
+
 /// Records what the workers collected into `report`: the line counts of each source's
 /// pieces (in piece order, so positions resolve) and the damaged inputs, in input order.
 pub(crate) fn finish_report(report: &mut ReadReport, chunk_lines: Mutex<Vec<(SourceId, u32, u64)>>, damaged: Mutex<Vec<Damage>>) {

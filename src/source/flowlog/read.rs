@@ -128,17 +128,7 @@ where
                 let sink = slot.get_or_insert_with(&new_sink);
                 batch.into_iter().try_for_each(|w| run(w, sink))
             })?;
-            let mut merged: Option<S> = None;
-            for slot in slots {
-                if let Some(mut s) = slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
-                    s.finish();
-                    match merged.as_mut() {
-                        None => merged = Some(s),
-                        Some(m) => m.merge(s),
-                    }
-                }
-            }
-            merged.unwrap_or_else(&new_sink)
+            super::merge_slots(slots).unwrap_or_else(&new_sink)
         }
     };
 
