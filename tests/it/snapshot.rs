@@ -151,8 +151,11 @@ fn assert_read_only_and_in_policy(manifest: &Value) {
         let op = op.as_str().expect("operation string");
         assert!(policy.contains(op), "{op} was called but is not in docs/iam-policy.json");
         let action = op.split_once(':').map_or(op, |(_, a)| a);
+        // sts:AssumeRole (a capture of several accounts) obtains temporary credentials of the
+        // reader role; it creates and changes nothing in the account.
         assert!(
-            ["Describe", "Get", "List", "Search", "Filter", "StartQuery"].iter().any(|v| action.starts_with(v)),
+            op == "sts:AssumeRole"
+                || ["Describe", "Get", "List", "Search", "Filter", "StartQuery"].iter().any(|v| action.starts_with(v)),
             "{op} is not a read-only action"
         );
     }
@@ -1012,4 +1015,199 @@ fn snapshot_without_load_balancer_or_firewall_permissions_writes_the_rest() {
         assert!(line.contains("AccessDenied") || line.contains("HTTP 403"), "{line}");
     }
     assert_read_only_and_in_policy(&manifest);
+}
+
+// ---------------------------------------------------------------------------------------
+// Several accounts: an organization, a list, a denied role (issue 21).
+// ---------------------------------------------------------------------------------------
+
+/// The region of the multi-account tests (no other test builds there).
+const ORG_REGION: &str = "us-west-2";
+
+/// The role the multi-account tests assume (docs/iam-policy.json names it).
+const ROLE: &str = "VpcscopeReader";
+
+/// Builds tests/moto/build_org.py's organization (two new member accounts) on `endpoint`.
+fn build_org(moto: &Moto, endpoint: &str) -> Value {
+    let out = moto.python(endpoint, "build_org.py", &[ORG_REGION, ROLE]);
+    serde_json::from_str(&out).expect("build_org.py prints JSON")
+}
+
+/// Starts tests/moto/sts_proxy.py in front of moto; returns it and its endpoint.
+fn sts_proxy(moto: &Moto, denied: &str, external_id: &str) -> (Proxy, String) {
+    let mut child = Command::new(&moto.python)
+        .arg(util::root().join("tests/moto/sts_proxy.py"))
+        .args([moto.endpoint.as_str(), denied, external_id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start sts_proxy.py");
+    let mut port = String::new();
+    {
+        use std::io::BufRead;
+        let stdout = child.stdout.take().expect("proxy stdout");
+        std::io::BufReader::new(stdout).read_line(&mut port).expect("proxy port");
+    }
+    (Proxy(child), format!("http://127.0.0.1:{}", port.trim()))
+}
+
+fn account_record<'a>(manifest: &'a Value, account: &str) -> &'a Value {
+    manifest["accounts"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["account"] == account))
+        .unwrap_or_else(|| panic!("no record of account {account} in {}", manifest["accounts"]))
+}
+
+/// `--org`: Organizations ListAccounts names the accounts; the role is assumed in each
+/// member account (its temporary credentials reach that account's EC2), the management
+/// account is captured with the caller's own credentials, every account lands in
+/// `accounts/<account>/<region>/`, and the cross-account peering between two member accounts
+/// is walked with each side in its own account.
+#[test]
+fn snapshot_of_an_organization_assumes_the_role_in_every_member_account() {
+    let Some(moto) = moto() else { return };
+    let ids = build_org(&moto, &moto.endpoint);
+    let (app, data, management) =
+        (ids["app"].as_str().unwrap(), ids["data"].as_str().unwrap(), ids["management"].as_str().unwrap());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("estate");
+    let run = vpcscope_env(
+        &[
+            "snapshot", "--org", "--role-name", ROLE, "--endpoint-url", &moto.endpoint, "--region", ORG_REGION,
+            "--max-attempts", "2", "--out", out.to_str().unwrap(),
+        ],
+        FAKE_ENV,
+    );
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("captured "), "{}", run.stdout);
+    assert!(run.stdout.contains("in 1 region into"), "{}", run.stdout);
+
+    let manifest = read_json(&out.join("manifest.json"));
+    assert_eq!(manifest["account"], management);
+    assert_eq!(manifest["account_source"], "organization");
+    assert_eq!(manifest["role_name"], ROLE);
+    for member in [app, data] {
+        let record = account_record(&manifest, member);
+        assert_eq!(record["status"], "captured", "{record}");
+        assert_eq!(record["role_arn"], format!("arn:aws:iam::{member}:role/{ROLE}"));
+        assert_eq!(record["files"], FILES.len());
+        let vpcs = read_json(&out.join("accounts").join(member).join(ORG_REGION).join("Vpcs.json"));
+        let cidrs: Vec<&str> = items(&vpcs, "Vpcs").iter().filter_map(|v| v["CidrBlock"].as_str()).collect();
+        // Its own VPC (besides moto's default VPC), never the other account's.
+        let (want, other) = if member == app { ("10.41.0.0/16", "10.42.0.0/16") } else { ("10.42.0.0/16", "10.41.0.0/16") };
+        assert!(cidrs.contains(&want) && !cidrs.contains(&other), "account {member}: {cidrs:?}");
+        assert!(items(&vpcs, "Vpcs").iter().all(|v| v["OwnerId"] == member));
+    }
+    // The caller's account is captured with its own credentials: no role is assumed into it.
+    let own = account_record(&manifest, management);
+    assert_eq!(own["status"], "captured");
+    assert!(own.get("role_arn").is_none(), "{own}");
+    assert!(out.join("accounts").join(management).join(ORG_REGION).join("Vpcs.json").is_file());
+    // Every call names its account; the calls' files are where the manifest says.
+    for call in manifest["calls"].as_array().expect("calls") {
+        let account = call["account"].as_str().expect("each call names its account");
+        let file = call["file"].as_str().expect("no call failed");
+        assert!(file.starts_with(&format!("accounts/{account}/{ORG_REGION}/")), "{file}");
+        assert!(out.join(file).is_file(), "{file}");
+    }
+    let ops: Vec<&str> = manifest["operations"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(ops.contains(&"organizations:ListAccounts") && ops.contains(&"sts:AssumeRole"), "{ops:?}");
+    assert_read_only_and_in_policy(&manifest);
+
+    // One model across the accounts: web (app account) reaches db (data account) through the
+    // peering the app account requested and the data account accepted.
+    // (By interface: the organization may hold other runs' accounts with the same CIDRs.)
+    let dir = out.to_str().unwrap();
+    let (web, db) = (ids["web_eni"].as_str().unwrap(), ids["db_eni"].as_str().unwrap());
+    let run = vpcscope_env(&["reach", "--snapshot", dir, "--from", web, "--to", db, "--port", "5432", "--format", "json"], FAKE_ENV);
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    let answer = run.json();
+    assert_eq!(answer["verdict"], "reachable");
+    assert_eq!((answer["from"]["account"].as_str(), answer["to"]["account"].as_str()), (Some(app), Some(data)));
+    let forward = answer["forward"]["hops"].as_array().expect("forward hops");
+    let peering = forward.iter().position(|h| h["kind"] == "vpc-peering").expect("the peering is a hop");
+    assert!(forward[..peering].iter().filter(|h| h.get("account").is_some()).all(|h| h["account"] == app), "{forward:?}");
+    assert!(forward[peering + 1..].iter().filter(|h| h.get("account").is_some()).all(|h| h["account"] == data), "{forward:?}");
+    // A port the data account's group does not open is refused by that account's group.
+    let run = vpcscope_env(&["reach", "--snapshot", dir, "--from", web, "--to", db, "--port", "22", "--format", "json"], FAKE_ENV);
+    assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["blocked_by"]["account"], data);
+}
+
+/// `--accounts` with a role one account refuses: the other accounts are captured, the
+/// refused one is `denied` in the manifest and a warning (never an abort), the external id
+/// reaches STS, the loader warns that the account is missing, and a path into the missing
+/// account is `unknown`, not unreachable. With every account refused there is nothing to
+/// analyse: an error.
+#[test]
+fn snapshot_of_listed_accounts_with_a_denied_role_is_partial() {
+    let Some(moto) = moto() else { return };
+    let ids = build_org(&moto, &moto.endpoint);
+    let (app, data) = (ids["app"].as_str().unwrap(), ids["data"].as_str().unwrap());
+    let (_proxy, endpoint) = sts_proxy(&moto, data, "audit-2026");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("two");
+    let accounts = format!("{app},{data}");
+    let capture = |external_id: &str, out: &Path| {
+        vpcscope_env(
+            &[
+                "snapshot", "--accounts", &accounts, "--role-name", ROLE, "--external-id", external_id,
+                "--endpoint-url", &endpoint, "--region", ORG_REGION, "--max-attempts", "1",
+                "--out", out.to_str().unwrap(),
+            ],
+            FAKE_ENV,
+        )
+    };
+    let run = capture("audit-2026", &out);
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("captured 1 of 2 accounts (1 denied) in 1 region"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!("vpcscope: warning: account {data} denied: AccessDenied")),
+        "{}",
+        run.stderr
+    );
+    let manifest = read_json(&out.join("manifest.json"));
+    assert_eq!(manifest["account_source"], "list");
+    assert_eq!(account_record(&manifest, app)["status"], "captured");
+    let denied = account_record(&manifest, data);
+    assert_eq!(denied["status"], "denied");
+    assert_eq!(denied["error"]["code"], "AccessDenied");
+    assert_eq!(denied["files"], 0);
+    assert!(!out.join("accounts").join(data).exists());
+    assert!(out.join("accounts").join(app).join(ORG_REGION).join("Vpcs.json").is_file());
+    assert_read_only_and_in_policy(&manifest);
+
+    let (web, db) = (ids["web_ip"].as_str().unwrap(), ids["db_ip"].as_str().unwrap());
+    let run = vpcscope_env(
+        &["reach", "--snapshot", out.to_str().unwrap(), "--from", web, "--to", db, "--port", "5432", "--format", "json"],
+        FAKE_ENV,
+    );
+    assert!(
+        run.stderr.contains(&format!("account {data}: not captured (denied: AccessDenied)")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json()["verdict"], "unknown", "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+
+    // Without the external id the trust policy asks for, every role is refused.
+    let run = capture("wrong-id", &tmp.path().join("none"));
+    assert_eq!(run.code, 2, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("AccessDenied"), "{}", run.stderr);
+}
+
+/// The account flags are checked before anything is sent.
+#[test]
+fn snapshot_account_flags_are_checked() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("x");
+    let run = vpcscope_env(&["snapshot", "--org", "--region", ORG_REGION, "--out", out.to_str().unwrap()], FAKE_ENV);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--role-name"), "{}", run.stderr);
+    let run = vpcscope_env(
+        &["snapshot", "--accounts", "12345", "--role-name", ROLE, "--region", ORG_REGION, "--out", out.to_str().unwrap()],
+        FAKE_ENV,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not an AWS account id"), "{}", run.stderr);
+    assert!(!out.exists());
 }
