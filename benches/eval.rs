@@ -130,5 +130,32 @@ fn balancer_bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, load, reach_bench, balancer_bench);
+/// A whole estate: ~114,500 interfaces in 500 VPCs over 50 accounts (`testgen::estate`, a
+/// network account sharing the transit gateway), against the 10,000-interface one-account
+/// network in the same run: the per-flow cost must not grow with the estate. The pairs cross
+/// accounts through the shared transit gateway; the estate's load is timed by the scaling
+/// script (`benches/estate-scaling.sh`), not here.
+fn estate_bench(c: &mut Criterion) {
+    let small = snapshot::load_documents(network(&NetworkSpec::with_enis(10_000))).unwrap();
+    let big = snapshot::load_documents(vpcscope::testgen::estate(&NetworkSpec::with_enis(100_000), 50)).unwrap();
+    let mut g = c.benchmark_group("reach_estate");
+    for (name, loaded) in [("10k_one_account", &small), ("100k_50_accounts", &big)] {
+        let topo = Topology::new(&loaded.model);
+        let enis = &loaded.model.enis;
+        let (a, z) = (enis[300].id.to_string(), enis[enis.len() - 300].id.to_string());
+        let accounts = (topo.account_of(&a).map(str::to_owned), topo.account_of(&z).map(str::to_owned));
+        if name.starts_with("100k") {
+            assert_ne!(accounts.0, accounts.1, "the estate pair crosses accounts");
+        }
+        g.bench_with_input(BenchmarkId::new("eni_to_eni_via_transit_gateway", name), &(a, z), |b, (a, z)| {
+            b.iter(|| {
+                let ans = reach(&topo, &query(a, z, 443)).unwrap();
+                assert!(ans.trace.forward.hops.iter().any(|h| h.kind == vpcscope::eval::Kind::TransitGatewayRouteTable));
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, load, reach_bench, balancer_bench, estate_bench);
 criterion_main!(benches);

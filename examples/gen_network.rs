@@ -1,18 +1,28 @@
 //! Writes a generated network as a snapshot directory, and optionally flow logs between its
 //! interfaces, for whole-binary runs:
-//! `cargo run --release --example gen_network -- DIR [ENIS] [FLOW_RECORDS]`
-//! (default 10,000 interfaces, no flow logs). Flow logs go to `DIR/../flows.log`.
+//! `cargo run --release --example gen_network -- DIR [ENIS] [FLOW_RECORDS] [--accounts N]`
+//! (default 10,000 interfaces, no flow logs, one account). Flow logs go to `DIR/../flows.log`.
+//! With `--accounts N` the VPCs are spread over N accounts in the multi-account layout
+//! (`accounts/<account>/us-east-1/`, a network account sharing the transit gateway; see
+//! `vpcscope::testgen::estate`).
 
 use std::io::Write;
 use std::path::PathBuf;
-use vpcscope::testgen::{network, write_flow_logs, FlowSpec, NetworkSpec};
+use vpcscope::testgen::{estate, network, write_flow_logs, FlowSpec, NetworkSpec};
 
 fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
+    let mut all: Vec<String> = std::env::args().skip(1).collect();
+    let mut accounts = 1usize;
+    if let Some(i) = all.iter().position(|a| a == "--accounts") {
+        accounts = all.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(1);
+        all.drain(i..(i + 2).min(all.len()));
+    }
+    let mut args = all.into_iter();
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "target/gen-network".into()));
     let enis: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let records: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let docs = network(&NetworkSpec::with_enis(enis));
+    let spec = NetworkSpec::with_enis(enis);
+    let docs = if accounts > 1 { estate(&spec, accounts) } else { network(&spec) };
     for (origin, value) in &docs {
         let path = dir.join(origin);
         if let Some(parent) = path.parent() {
@@ -20,7 +30,7 @@ fn main() -> std::io::Result<()> {
         }
         std::fs::write(&path, serde_json::to_vec(value)?)?;
     }
-    eprintln!("wrote {} ({enis} interfaces requested)", dir.display());
+    eprintln!("wrote {} ({enis} interfaces requested, {accounts} accounts)", dir.display());
     if records > 0 {
         let loaded = vpcscope::source::snapshot::load_documents(docs).map_err(std::io::Error::other)?;
         let path = dir.with_file_name("flows.log");

@@ -178,6 +178,77 @@ pub fn network(spec: &NetworkSpec) -> Vec<(String, Value)> {
     ]
 }
 
+/// The account id of account `a` of a generated estate (account 0 is the network account).
+pub fn estate_account(a: usize) -> String {
+    format!("{}", 200_000_000_000u64 + a as u64)
+}
+
+/// The network of `spec` spread over `accounts` accounts, as a multi-account capture writes
+/// it (`accounts/<account>/us-east-1/<Key>.json`): the VPCs are dealt to the accounts in
+/// blocks (VPC `v` of `n` belongs to account `v * accounts / n`), each account listing its
+/// VPCs and everything in them with its `OwnerId`. Account 0, the network account, owns the
+/// transit gateway, its route table and propagations, and shares the gateway by AWS RAM:
+/// every account lists the gateway (owner: the network account) and the attachments of its
+/// own VPCs, which the network account lists too, so the same resources come from two
+/// accounts and must be merged once. With one account this is [`network`] in the
+/// multi-account layout.
+pub fn estate(spec: &NetworkSpec, accounts: usize) -> Vec<(String, Value)> {
+    let accounts = accounts.max(1);
+    let docs = network(spec);
+    let vpcs = spec.vpcs.clamp(1, 1024);
+    let owner_of_vpc = |vpc: &str| -> usize {
+        let v = vpc.strip_prefix("vpc-").and_then(|h| usize::from_str_radix(h, 16).ok()).unwrap_or(0);
+        (v * accounts / vpcs).min(accounts - 1)
+    };
+    let mut per_account: Vec<std::collections::BTreeMap<String, Vec<Value>>> = vec![Default::default(); accounts];
+    for (origin, doc) in docs {
+        let key = origin.rsplit('/').next().and_then(|f| f.strip_suffix(".json")).unwrap_or_default().to_owned();
+        let Some(items) = doc.get(&key).and_then(Value::as_array) else { continue };
+        for item in items {
+            let mut item = item.clone();
+            let vpc = item
+                .get("VpcId")
+                .or_else(|| item.pointer("/Attachments/0/VpcId"))
+                .or_else(|| item.get("ResourceId").filter(|_| key == "TransitGatewayAttachments"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            match (key.as_str(), vpc) {
+                ("TransitGateways", _) => {
+                    item["OwnerId"] = json!(estate_account(0));
+                    for listing in per_account.iter_mut() {
+                        listing.entry(key.clone()).or_default().push(item.clone());
+                    }
+                }
+                ("TransitGatewayAttachments" | "TransitGatewayVpcAttachments", Some(vpc)) => {
+                    let a = owner_of_vpc(&vpc);
+                    item["TransitGatewayOwnerId"] = json!(estate_account(0));
+                    item[if key == "TransitGatewayAttachments" { "ResourceOwnerId" } else { "VpcOwnerId" }] =
+                        json!(estate_account(a));
+                    if a != 0 {
+                        per_account[a].entry(key.clone()).or_default().push(item.clone());
+                    }
+                    per_account[0].entry(key.clone()).or_default().push(item);
+                }
+                (_, Some(vpc)) => {
+                    let a = owner_of_vpc(&vpc);
+                    if matches!(key.as_str(), "Vpcs" | "Subnets" | "SecurityGroups" | "NetworkInterfaces") {
+                        item["OwnerId"] = json!(estate_account(a));
+                    }
+                    per_account[a].entry(key.clone()).or_default().push(item);
+                }
+                (_, None) => per_account[0].entry(key.clone()).or_default().push(item),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (a, listing) in per_account.into_iter().enumerate() {
+        for (key, items) in listing {
+            out.push((format!("accounts/{}/us-east-1/{key}.json", estate_account(a)), json!({ key.clone(): items })));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +263,22 @@ mod tests {
         assert_eq!(m.security_groups.len(), 2000);
         assert!(m.enis.len() >= 10_000, "{}", m.enis.len());
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_estate_spreads_the_vpcs_over_accounts_and_shares_the_transit_gateway_once() {
+        let spec = NetworkSpec { vpcs: 6, subnets_per_vpc: 5, enis_per_subnet: 2, sgs_per_vpc: 3, seed: 5 };
+        let one = crate::source::snapshot::load_documents(network(&spec)).unwrap().model;
+        let loaded = crate::source::snapshot::load_documents(estate(&spec, 3)).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings.iter().collect::<Vec<_>>());
+        let m = &loaded.model;
+        // The same resources as one account's capture: the shared gateway and the attachments
+        // both the network account and their VPC's account list are merged once.
+        assert_eq!((m.vpcs.len(), m.enis.len(), m.transit_gateways.len()), (one.vpcs.len(), one.enis.len(), 1));
+        assert_eq!(m.tgw_attachments.len(), one.tgw_attachments.len());
+        let owners: std::collections::BTreeSet<_> = m.vpcs.iter().filter_map(|v| v.owner.clone()).collect();
+        assert_eq!(owners.len(), 3);
+        assert_eq!(m.transit_gateways[0].owner.as_deref(), Some(estate_account(0).as_str()));
     }
 }
 
