@@ -12,9 +12,9 @@ use vpcscope::testgen::{estate, network, write_flow_logs, FlowSpec, NetworkSpec}
 
 fn main() -> std::io::Result<()> {
     let mut all: Vec<String> = std::env::args().skip(1).collect();
-    let mut accounts = 1usize;
+    let mut accounts = None;
     if let Some(i) = all.iter().position(|a| a == "--accounts") {
-        accounts = all.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(1);
+        accounts = Some(all.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(1usize));
         all.drain(i..(i + 2).min(all.len()));
     }
     let mut args = all.into_iter();
@@ -22,7 +22,11 @@ fn main() -> std::io::Result<()> {
     let enis: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let records: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(0);
     let spec = NetworkSpec::with_enis(enis);
-    let docs = if accounts > 1 { estate(&spec, accounts) } else { network(&spec) };
+    let docs = match accounts {
+        Some(n) => estate(&spec, n),
+        None => network(&spec),
+    };
+    let accounts = accounts.unwrap_or(1);
     for (origin, value) in &docs {
         let path = dir.join(origin);
         if let Some(parent) = path.parent() {

@@ -298,6 +298,20 @@ pub fn routing_loops(topo: &Topology<'_>) -> Vec<RoutingLoop> {
     }
     dests.sort();
     dests.dedup();
+    // Lookups every destination repeats, built once: a VPC's route tables, the attachment of
+    // a VPC to a transit gateway, and whether an address is inside a VPC (traffic for its own
+    // VPC is delivered by the local route, never looped).
+    let mut tables_of_vpc: HashMap<&str, Vec<&RouteTable>> = HashMap::new();
+    for rt in &m.route_tables {
+        tables_of_vpc.entry(rt.vpc.as_str()).or_default().push(rt);
+    }
+    let mut attachment_of: HashMap<(&str, &str), &TgwAttachment> = HashMap::new();
+    for a in &m.tgw_attachments {
+        if let TgwAttachmentKind::Vpc { vpc, .. } = &a.kind {
+            attachment_of.entry((a.tgw.as_str(), vpc.as_str())).or_insert(a);
+        }
+    }
+    let inside = |vpc: &str, addr: std::net::IpAddr| topo.vpc(vpc).is_some_and(|v| v.cidrs.iter().any(|c| c.contains(&addr)));
     let mut out = Vec::new();
     for d in dests {
         let addr = d.network();
@@ -306,7 +320,7 @@ pub fn routing_loops(topo: &Topology<'_>) -> Vec<RoutingLoop> {
         let mut ix: HashMap<String, NodeIndex> = HashMap::new();
         let mut node = |g: &mut DiGraph<String, ()>, id: &str| *ix.entry(id.to_string()).or_insert_with(|| g.add_node(id.to_string()));
         for rt in &m.route_tables {
-            if m.vpcs.iter().any(|v| v.id == rt.vpc && v.cidrs.iter().any(|c| c.contains(&addr))) {
+            if inside(rt.vpc.as_str(), addr) {
                 continue;
             }
             let Some(r) = crate::eval::route::lookup(topo, rt, addr).map(|x| x.route) else { continue };
@@ -315,7 +329,7 @@ pub fn routing_loops(topo: &Topology<'_>) -> Vec<RoutingLoop> {
                 RouteTarget::Peering(p) => topo.peering(p.as_str()).and_then(|p| p.other_side(&rt.vpc)).map(|s| s.vpc.clone()),
                 RouteTarget::TransitGateway(t) => {
                     // The TGW route table of this VPC's attachment.
-                    if let Some(a) = m.tgw_attachments.iter().find(|a| &a.tgw == t && matches!(&a.kind, TgwAttachmentKind::Vpc { vpc, .. } if vpc == &rt.vpc)) {
+                    if let Some(a) = attachment_of.get(&(t.as_str(), rt.vpc.as_str())) {
                         if let Some(trt) = &a.route_table {
                             let to = node(&mut g, trt.as_str());
                             g.add_edge(from, to, ());
@@ -328,7 +342,7 @@ pub fn routing_loops(topo: &Topology<'_>) -> Vec<RoutingLoop> {
             if let Some(v) = next_vpc {
                 // Every route table of the next VPC may handle it (arriving traffic is routed
                 // by the table of the subnet it enters): a loop needs one that sends it back.
-                for other in m.route_tables.iter().filter(|t| t.vpc == v) {
+                for other in tables_of_vpc.get(v.as_str()).into_iter().flatten() {
                     let to = node(&mut g, other.id.as_str());
                     g.add_edge(from, to, ());
                 }
@@ -338,9 +352,9 @@ pub fn routing_loops(topo: &Topology<'_>) -> Vec<RoutingLoop> {
             let Some(r) = crate::eval::route::lookup_tgw(topo, t, addr).map(|x| x.route) else { continue };
             let from = node(&mut g, t.id.as_str());
             for a in &r.attachments {
-                match m.tgw_attachments.iter().find(|x| &x.id == a).map(|x| &x.kind) {
+                match topo.tgw_attachment(a.as_str()).map(|x| &x.kind) {
                     Some(TgwAttachmentKind::Vpc { vpc, subnets, .. }) => {
-                        if m.vpcs.iter().any(|v| &v.id == vpc && v.cidrs.iter().any(|c| c.contains(&addr))) {
+                        if inside(vpc.as_str(), addr) {
                             continue;
                         }
                         for s in subnets {
