@@ -101,3 +101,95 @@ fn paths_name_the_accounts_of_each_hop() {
     let hop = &v["targets"][0]["paths"][0]["hops"][0];
     assert_eq!((hop["from_account"].as_str(), hop["to_account"].as_str()), (Some("222222222222"), Some("333333333333")));
 }
+
+/// Writes one side of an inter-Region transit gateway peering: account `account` in `region`
+/// with VPC `10.<net>.0.0/16`, one interface `eni-0<side>`, its own transit gateway
+/// `tgw-0<side>` whose route table sends the other side's VPC over the peering attachment
+/// `tgw-attach-0peer` (static: AWS propagates no routes over a peering), and the peering
+/// attachment itself as each account lists it (requester east, accepter west).
+fn peering_side(root: &std::path::Path, account: &str, region: &str, side: &str, net: u8, other_net: u8, ssh_from: Option<&str>) {
+    use serde_json::json;
+    let dir = root.join("accounts").join(account).join(region);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (vpc, subnet, tgw, rtb) = (format!("vpc-0{side}"), format!("subnet-0{side}"), format!("tgw-0{side}"), format!("tgw-rtb-0{side}"));
+    let other_tgw = if side == "east" { "tgw-0west" } else { "tgw-0east" };
+    let vpc_att = format!("tgw-attach-0{side}vpc");
+    let ingress: Vec<Value> = ssh_from
+        .map(|cidr| json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": cidr}]}))
+        .into_iter()
+        .collect();
+    let write = |key: &str, items: Value| {
+        std::fs::write(dir.join(format!("{key}.json")), serde_json::to_vec_pretty(&json!({ key: items })).unwrap()).unwrap();
+    };
+    write("Vpcs", json!([{"VpcId": vpc, "CidrBlock": format!("10.{net}.0.0/16"), "OwnerId": account, "State": "available"}]));
+    write("Subnets", json!([{"SubnetId": subnet, "VpcId": vpc, "CidrBlock": format!("10.{net}.1.0/24"),
+        "AvailabilityZone": format!("{region}a"), "OwnerId": account}]));
+    write("RouteTables", json!([{"RouteTableId": format!("rtb-0{side}"), "VpcId": vpc, "OwnerId": account,
+        "Associations": [{"SubnetId": subnet, "Main": false}, {"Main": true}],
+        "Routes": [{"DestinationCidrBlock": format!("10.{net}.0.0/16"), "GatewayId": "local", "State": "active"},
+                   {"DestinationCidrBlock": format!("10.{other_net}.0.0/16"), "TransitGatewayId": tgw, "State": "active"}]}]));
+    write("NetworkAcls", json!([{"NetworkAclId": format!("acl-0{side}"), "VpcId": vpc, "IsDefault": true, "OwnerId": account,
+        "Associations": [{"SubnetId": subnet}],
+        "Entries": [{"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                    {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"},
+                    {"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                    {"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny", "Egress": true, "CidrBlock": "0.0.0.0/0"}]}]));
+    write("SecurityGroups", json!([{"GroupId": format!("sg-0{side}"), "GroupName": side, "VpcId": vpc, "OwnerId": account,
+        "IpPermissions": ingress, "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]));
+    write("NetworkInterfaces", json!([{"NetworkInterfaceId": format!("eni-0{side}"), "VpcId": vpc, "SubnetId": subnet,
+        "OwnerId": account, "InterfaceType": "interface", "PrivateIpAddress": format!("10.{net}.1.10"),
+        "Groups": [{"GroupId": format!("sg-0{side}")}], "TagSet": [{"Key": "Name", "Value": format!("{side}-host")}]}]));
+    write("TransitGateways", json!([{"TransitGatewayId": tgw, "OwnerId": account, "State": "available"}]));
+    write("TransitGatewayAttachments", json!([
+        {"TransitGatewayAttachmentId": vpc_att, "TransitGatewayId": tgw, "TransitGatewayOwnerId": account, "ResourceType": "vpc",
+         "ResourceId": vpc, "ResourceOwnerId": account, "State": "available",
+         "Association": {"TransitGatewayRouteTableId": rtb, "State": "associated"}},
+        {"TransitGatewayAttachmentId": "tgw-attach-0peer", "TransitGatewayId": tgw, "TransitGatewayOwnerId": account, "ResourceType": "peering",
+         "ResourceId": other_tgw, "State": "available",
+         "Association": {"TransitGatewayRouteTableId": rtb, "State": "associated"}}]));
+    write("TransitGatewayVpcAttachments", json!([{"TransitGatewayAttachmentId": vpc_att, "TransitGatewayId": tgw, "VpcId": vpc,
+        "VpcOwnerId": account, "SubnetIds": [subnet], "State": "available"}]));
+    write("TransitGatewayPeeringAttachments", json!([{"TransitGatewayAttachmentId": "tgw-attach-0peer", "State": "available",
+        "RequesterTgwInfo": {"TransitGatewayId": "tgw-0east", "OwnerId": "111111111111", "Region": "us-east-1"},
+        "AccepterTgwInfo": {"TransitGatewayId": "tgw-0west", "OwnerId": "222222222222", "Region": "eu-west-1"}}]));
+    write("TransitGatewayRouteTables", json!([{"TransitGatewayRouteTableId": rtb, "TransitGatewayId": tgw, "State": "available"}]));
+    write("TransitGatewayRoutes", json!([{"TransitGatewayRouteTableId": rtb, "Routes": [
+        {"DestinationCidrBlock": format!("10.{net}.0.0/16"), "State": "active", "Type": "propagated",
+         "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": vpc_att, "ResourceId": vpc, "ResourceType": "vpc"}]},
+        {"DestinationCidrBlock": format!("10.{other_net}.0.0/16"), "State": "active", "Type": "static",
+         "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": "tgw-attach-0peer", "ResourceId": other_tgw, "ResourceType": "peering"}]}]}]));
+}
+
+/// Inter-Region transit gateway peering between two accounts: each account's gateway routes
+/// the other VPC over the peering attachment both accounts list (merged once per side), the
+/// path crosses both gateways' route tables, each hop named with its account, and the
+/// destination account's group decides.
+#[test]
+fn inter_region_transit_gateway_peering_between_accounts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path();
+    peering_side(snap, "111111111111", "us-east-1", "east", 81, 82, None);
+    peering_side(snap, "222222222222", "eu-west-1", "west", 82, 81, Some("10.81.0.0/16"));
+    let run = |port: &str| {
+        let r = vpcscope(["reach", "--snapshot", snap.to_str().unwrap(), "--from", "eni-0east", "--to", "eni-0west", "--port", port, "--format", "json"]);
+        assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+        (r.code, r.json())
+    };
+    let (code, v) = run("22");
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("reachable")), "{v:#}");
+    assert_eq!((v["from"]["account"].as_str(), v["to"]["account"].as_str()), (Some("111111111111"), Some("222222222222")));
+    let hops = v["forward"]["hops"].as_array().unwrap();
+    let tables: Vec<(&str, &str)> = hops
+        .iter()
+        .filter(|h| h["kind"] == "transit-gateway-route-table")
+        .map(|h| (h["id"].as_str().unwrap_or(""), h["account"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(tables, [("tgw-rtb-0east", "111111111111"), ("tgw-rtb-0west", "222222222222")], "{hops:#?}");
+    // The reply comes back over the same peering.
+    let back: Vec<&str> = v["return"]["hops"].as_array().unwrap().iter().filter(|h| h["kind"] == "transit-gateway-route-table").filter_map(|h| h["id"].as_str()).collect();
+    assert_eq!(back, ["tgw-rtb-0west", "tgw-rtb-0east"]);
+    // A port the west account's group does not open: refused there, naming the account.
+    let (code, v) = run("80");
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("not-reachable")));
+    assert_eq!((v["blocked_by"]["id"].as_str(), v["blocked_by"]["account"].as_str()), (Some("sg-0west"), Some("222222222222")));
+}
