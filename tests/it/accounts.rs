@@ -114,10 +114,17 @@ fn peering_side(root: &std::path::Path, account: &str, region: &str, side: &str,
     let (vpc, subnet, tgw, rtb) = (format!("vpc-0{side}"), format!("subnet-0{side}"), format!("tgw-0{side}"), format!("tgw-rtb-0{side}"));
     let other_tgw = if side == "east" { "tgw-0west" } else { "tgw-0east" };
     let vpc_att = format!("tgw-attach-0{side}vpc");
+    // SSH from the other side's CIDR, and 5432 from the other account's group by reference
+    // (`account/sg-id`), which does not hold across an inter-Region peering.
     let ingress: Vec<Value> = ssh_from
-        .map(|cidr| json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": cidr}]}))
-        .into_iter()
-        .collect();
+        .map(|cidr| {
+            vec![
+                json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": cidr}]}),
+                json!({"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                       "UserIdGroupPairs": [{"UserId": "111111111111", "GroupId": "sg-0east"}]}),
+            ]
+        })
+        .unwrap_or_default();
     let write = |key: &str, items: Value| {
         std::fs::write(dir.join(format!("{key}.json")), serde_json::to_vec_pretty(&json!({ key: items })).unwrap()).unwrap();
     };
@@ -192,4 +199,66 @@ fn inter_region_transit_gateway_peering_between_accounts() {
     let (code, v) = run("80");
     assert_eq!((code, v["verdict"].as_str()), (1, Some("not-reachable")));
     assert_eq!((v["blocked_by"]["id"].as_str(), v["blocked_by"]["account"].as_str()), (Some("sg-0west"), Some("222222222222")));
+    // "Security group references are not supported across inter-Region peering": the
+    // west group's rule naming the east account's group admits nothing from it.
+    let (code, v) = run("5432");
+    assert_eq!((code, v["verdict"].as_str(), v["blocked_by"]["id"].as_str()), (1, Some("not-reachable"), Some("sg-0west")), "{v:#}");
+}
+
+/// A security group rule naming another account's group (`account/sg-id`) across a
+/// same-Region VPC peering between the accounts admits that group's members and no one else.
+#[test]
+fn cross_account_security_group_reference_over_a_same_region_peering() {
+    use serde_json::json;
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path();
+    let pcx = json!({"VpcPeeringConnections": [{"VpcPeeringConnectionId": "pcx-0ab", "Status": {"Code": "active"},
+        "RequesterVpcInfo": {"VpcId": "vpc-0a", "OwnerId": "111111111111", "CidrBlock": "10.91.0.0/16", "Region": "us-east-1"},
+        "AccepterVpcInfo": {"VpcId": "vpc-0b", "OwnerId": "222222222222", "CidrBlock": "10.92.0.0/16", "Region": "us-east-1"}}]});
+    for (account, side, net, other) in [("111111111111", "a", 91, 92), ("222222222222", "b", 92, 91)] {
+        let dir = snap.join("accounts").join(account).join("us-east-1");
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |key: &str, items: Value| {
+            std::fs::write(dir.join(format!("{key}.json")), serde_json::to_vec_pretty(&json!({ key: items })).unwrap()).unwrap();
+        };
+        let (vpc, subnet) = (format!("vpc-0{side}"), format!("subnet-0{side}"));
+        write("Vpcs", json!([{"VpcId": vpc, "CidrBlock": format!("10.{net}.0.0/16"), "OwnerId": account}]));
+        write("Subnets", json!([{"SubnetId": subnet, "VpcId": vpc, "CidrBlock": format!("10.{net}.1.0/24"), "AvailabilityZone": "us-east-1a", "OwnerId": account}]));
+        write("RouteTables", json!([{"RouteTableId": format!("rtb-0{side}"), "VpcId": vpc, "Associations": [{"Main": true}],
+            "Routes": [{"DestinationCidrBlock": format!("10.{net}.0.0/16"), "GatewayId": "local", "State": "active"},
+                       {"DestinationCidrBlock": format!("10.{other}.0.0/16"), "VpcPeeringConnectionId": "pcx-0ab", "State": "active"}]}]));
+        write("NetworkAcls", json!([{"NetworkAclId": format!("acl-0{side}"), "VpcId": vpc, "IsDefault": true, "Associations": [{"SubnetId": subnet}],
+            "Entries": [{"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                        {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"}]}]));
+        let egress = json!([{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]);
+        let groups = if side == "a" {
+            json!([{"GroupId": "sg-0app", "GroupName": "app", "VpcId": vpc, "OwnerId": account, "IpPermissions": [], "IpPermissionsEgress": egress},
+                   {"GroupId": "sg-0other", "GroupName": "other", "VpcId": vpc, "OwnerId": account, "IpPermissions": [], "IpPermissionsEgress": egress}])
+        } else {
+            json!([{"GroupId": "sg-0db", "GroupName": "db", "VpcId": vpc, "OwnerId": account, "IpPermissionsEgress": egress,
+                    "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                                       "UserIdGroupPairs": [{"UserId": "111111111111", "GroupId": "sg-0app", "VpcPeeringConnectionId": "pcx-0ab"}]}]}])
+        };
+        write("SecurityGroups", groups);
+        let enis = if side == "a" {
+            json!([{"NetworkInterfaceId": "eni-0app", "VpcId": vpc, "SubnetId": subnet, "OwnerId": account, "PrivateIpAddress": "10.91.1.10", "Groups": [{"GroupId": "sg-0app"}]},
+                   {"NetworkInterfaceId": "eni-0other", "VpcId": vpc, "SubnetId": subnet, "OwnerId": account, "PrivateIpAddress": "10.91.1.11", "Groups": [{"GroupId": "sg-0other"}]}])
+        } else {
+            json!([{"NetworkInterfaceId": "eni-0db", "VpcId": vpc, "SubnetId": subnet, "OwnerId": account, "PrivateIpAddress": "10.92.1.10", "Groups": [{"GroupId": "sg-0db"}]}])
+        };
+        write("NetworkInterfaces", enis);
+        // Both accounts list the peering: it is merged once.
+        std::fs::write(dir.join("VpcPeeringConnections.json"), serde_json::to_vec_pretty(&pcx).unwrap()).unwrap();
+    }
+    let run = |from: &str| {
+        let r = vpcscope(["reach", "--snapshot", snap.to_str().unwrap(), "--from", from, "--to", "eni-0db", "--port", "5432", "--format", "json"]);
+        assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+        (r.code, r.json())
+    };
+    let (code, v) = run("eni-0app");
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("reachable")), "{v:#}");
+    let sg_hop = v["forward"]["hops"].as_array().unwrap().iter().find(|h| h["id"] == "sg-0db").cloned().unwrap_or_default();
+    assert_eq!(sg_hop["account"], "222222222222");
+    let (code, v) = run("eni-0other");
+    assert_eq!((code, v["verdict"].as_str(), v["blocked_by"]["id"].as_str()), (1, Some("not-reachable"), Some("sg-0db")), "{v:#}");
 }
