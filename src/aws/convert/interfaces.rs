@@ -5,7 +5,7 @@
 use super::{Raw, Warnings, dedup, instance_state, ip, lifecycle, net, tags};
 use crate::aws::shapes as aws;
 use crate::model::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 fn classify_eni(e: &aws::NetworkInterface) -> EniKind {
@@ -168,16 +168,17 @@ pub(super) fn interfaces(raw: &mut Raw, m: &mut Model, w: &mut Warnings) {
 /// NAT gateways; an interface of one that the snapshot does not list is added, and a
 /// listed one is marked as the NAT's.
 pub(super) fn nat_gateways(raw: &mut Raw, m: &mut Model, _w: &mut Warnings) {
-    let mut eni_seen: HashSet<String> = m.enis.iter().map(|e| e.id.0.clone()).collect();
+    // Interface id -> position, so a NAT's listed interface is found without a scan.
+    let mut eni_at: HashMap<String, usize> = m.enis.iter().enumerate().map(|(i, e)| (e.id.0.clone(), i)).collect();
     for n in dedup(std::mem::take(&mut raw.nats), |n| n.nat_gateway_id.clone()) {
         let mut addresses = Vec::new();
         for a in &n.nat_gateway_addresses {
             let private_ip = a.private_ip.as_deref().and_then(ip);
             let public_ip = a.public_ip.as_deref().and_then(|s| s.parse::<Ipv4Addr>().ok());
             let eni = a.network_interface_id.clone().map(EniId);
-            match &eni {
-                Some(id) if !eni_seen.contains(&id.0) => {
-                    eni_seen.insert(id.0.clone());
+            match eni.as_ref().map(|id| (id, eni_at.get(&id.0).copied())) {
+                Some((id, None)) => {
+                    eni_at.insert(id.0.clone(), m.enis.len());
                     m.enis.push(Eni {
                         id: id.clone(),
                         vpc: VpcId(n.vpc_id.clone()),
@@ -198,11 +199,11 @@ pub(super) fn nat_gateways(raw: &mut Raw, m: &mut Model, _w: &mut Warnings) {
                         tags: Tags::default(),
                     });
                 }
-                Some(id) => {
+                Some((_, Some(at))) => {
                     // The interface is listed: make sure it is treated as the NAT's, whatever
                     // its InterfaceType says (moto reports `interface`) and wherever its
                     // address falls (moto allocates it outside the subnet).
-                    if let Some(x) = m.enis.iter_mut().find(|x| &x.id == id) {
+                    if let Some(x) = m.enis.get_mut(at) {
                         x.kind = EniKind::NatGateway;
                         x.subnet = SubnetId(n.subnet_id.clone());
                         x.security_groups.clear();
