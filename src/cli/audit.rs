@@ -87,9 +87,10 @@ pub struct Args {
     #[command(flatten)]
     filter: FilterArgs,
     /// `lateral-path` findings: databases and admin ports the internet reaches in 2 to N
-    /// hops (0 or 1: none).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=16))]
-    max_hops: u8,
+    /// hops (0 or 1: none). Default: 3 on networks of at most 5,000 interfaces; above, lateral
+    /// paths are looked for only when this is given (the audit says so).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=16))]
+    max_hops: Option<u8>,
 }
 
 /// The `--flows` conversations, and the number of records outside `filter`; `s3://`
@@ -160,7 +161,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     let filter = args.filter.filter(Some(&topo))?;
     let flows = read_flows(&args.flows, &filter, &args.snapshot.live)?;
-    let mut report = audit::audit(&topo, &audit::Options { flows: flows.as_ref().map(|(r, _)| r.as_slice()), max_hops: args.max_hops as usize, account: args.account.clone() });
+    let mut report = audit::audit(&topo, &audit::Options { flows: flows.as_ref().map(|(r, _)| r.as_slice()), max_hops: args.max_hops.map_or(3, usize::from), lateral_limit: args.max_hops.is_none().then_some(audit::LATERAL_DEFAULT_MAX_INTERFACES), account: args.account.clone() });
+    if let Some(why) = &report.summary.lateral_skipped {
+        if !args.snapshot.quiet {
+            eprintln!("vpcscope: note: {why}");
+        }
+    }
     if args.filter.is_given() {
         report.summary.flow_filter = Some(filter.to_json());
         report.summary.flow_records_filtered_out = flows.as_ref().map(|(_, n)| *n);

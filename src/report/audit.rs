@@ -40,6 +40,9 @@ pub fn text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     if let Some(f) = &s.flow_filter {
         writeln!(out, "  flow-log filter: {} ({} outside it)", crate::flowlog::render::filter_words(f), count(s.flow_records_filtered_out.unwrap_or(0), "record", "records"))?;
     }
+    if let Some(why) = &s.lateral_skipped {
+        writeln!(out, "  note: {why}")?;
+    }
     for f in &a.findings {
         writeln!(out)?;
         writeln!(out, "[{}] {}: {}", f.severity.as_str().to_uppercase(), f.kind, text_safe(&f.title))?;
@@ -86,6 +89,9 @@ pub fn markdown(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     let s = &a.summary;
     writeln!(out, "# vpcscope audit\n")?;
     writeln!(out, "{}.\n", inventory_words(s))?;
+    if let Some(why) = &s.lateral_skipped {
+        writeln!(out, "Note: {}.\n", markdown_escape(why))?;
+    }
     writeln!(out, "| severity | findings |\n|---|---|")?;
     for v in Severity::ALL {
         writeln!(out, "| {v} | {} |", s.by_severity.get(&v).copied().unwrap_or(0))?;

@@ -299,7 +299,17 @@ pub struct Summary {
     pub flow_filter: Option<serde_json::Value>,
     /// Flow-log records outside that filter (with `--flows` and a filter).
     pub flow_records_filtered_out: Option<u64>,
+    /// Why `lateral-path` findings were not looked for, when they were not on a network
+    /// above [`LATERAL_DEFAULT_MAX_INTERFACES`] without an explicit `--max-hops`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lateral_skipped: Option<String>,
 }
+
+/// The largest network (in interfaces) on which `audit` looks for `lateral-path` findings
+/// without being asked (`--max-hops`): the search builds the all-pairs matrix and a path
+/// graph over it, seconds at 5,000 interfaces and minutes on a whole estate, so above this an
+/// audit stays a quick posture report and says how to ask for the paths.
+pub const LATERAL_DEFAULT_MAX_INTERFACES: usize = 5_000;
 
 /// The audit: findings, most severe first, and the summary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -324,6 +334,9 @@ pub struct Options<'a> {
     pub flows: Option<&'a [flows::FlowRecord]>,
     /// The longest attack path `lateral-path` findings look for, in hops (below 2: none).
     pub max_hops: usize,
+    /// Look for `lateral-path` findings only on networks of at most this many interfaces
+    /// (`None`: whatever the size, as when `--max-hops` is given).
+    pub lateral_limit: Option<usize>,
     /// Keep only the findings about resources this account owns (`--account`).
     pub account: Option<String>,
 }
@@ -336,7 +349,18 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
     let checks = checks + lb_checks;
     findings.extend(nacl::return_paths(topo));
     findings.extend(hygiene::checks(topo));
-    findings.extend(lateral::findings(topo, opts.max_hops));
+    let interfaces = topo.model.enis.len();
+    let lateral_skipped = match opts.lateral_limit {
+        Some(limit) if opts.max_hops >= 2 && interfaces > limit => Some(format!(
+            "lateral paths (2 to {} hops from the internet) not looked for: {interfaces} interfaces, above {limit}; \
+             ask with `vpcscope audit --max-hops {}` or `vpcscope paths --from internet --to databases`",
+            opts.max_hops, opts.max_hops
+        )),
+        _ => {
+            findings.extend(lateral::findings(topo, opts.max_hops));
+            None
+        }
+    };
     findings.extend(routing::findings(topo));
     findings.extend(balancers::hygiene(topo));
     if let Some(records) = opts.flows {
@@ -370,6 +394,7 @@ pub fn audit(topo: &Topology<'_>, opts: &Options<'_>) -> Audit {
         highest: findings.iter().map(|f| f.severity).max(),
         flow_records: opts.flows.map(|f| f.iter().map(|r| r.records).sum::<u64>() as usize),
         flow_conversations: opts.flows.map(<[_]>::len),
+        lateral_skipped,
         ..Summary::default()
     };
     for s in Severity::ALL {

@@ -37,3 +37,22 @@ fn hub_has_only_hygiene() {
     assert!(a.findings.iter().all(|f| f.severity <= Severity::Low), "{:#?}", lines(&a));
     assert_eq!(a.summary.by_kind.get(&FindingKind::PeeringNotActive), Some(&1));
 }
+
+/// Above the size limit an audit that was not asked for `--max-hops` does not look for
+/// lateral paths and says so; asked (no limit), it looks, and finds the shop's.
+#[test]
+fn lateral_paths_are_looked_for_on_a_large_network_only_when_asked() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/snapshots/shop");
+    let m = snapshot::load(&dir).expect("sample loads").model;
+    let topo = Topology::new(&m);
+    let lateral = |a: &Audit| a.findings.iter().filter(|f| f.kind == FindingKind::LateralPath).count();
+    let small_limit = Options { max_hops: 3, lateral_limit: Some(m.enis.len() - 1), ..Options::default() };
+    let skipped = audit(&topo, &small_limit);
+    assert_eq!(lateral(&skipped), 0);
+    let why = skipped.summary.lateral_skipped.as_deref().expect("the audit says why");
+    assert!(why.contains(&format!("{} interfaces", m.enis.len())) && why.contains("--max-hops 3"), "{why}");
+    let asked = audit(&topo, &Options { max_hops: 3, lateral_limit: None, ..Options::default() });
+    assert!(lateral(&asked) > 0 && asked.summary.lateral_skipped.is_none());
+    let within = audit(&topo, &Options { max_hops: 3, lateral_limit: Some(m.enis.len()), ..Options::default() });
+    assert_eq!(lateral(&within), lateral(&asked));
+}
