@@ -389,3 +389,26 @@ fn an_exposure_to_all_but_a_few_ranges_names_the_exceptions() {
     let j = vpcscope(["reach", "--quiet", "--snapshot", tmp.path().to_str().unwrap(), "--from", "internet", "--to", "analytics-db", "--port", "5432", "--format", "json"]).json();
     assert_eq!(j["internet_refused_ranges"], serde_json::json!(["198.51.100.0/24"]));
 }
+
+/// On a network above 5,000 interfaces an audit without `--max-hops` reports no lateral paths
+/// and says, on stderr and in the JSON summary, that it did not look and how to ask.
+#[test]
+fn a_large_audit_says_it_did_not_look_for_lateral_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (origin, value) in vpcscope::testgen::network(&vpcscope::testgen::NetworkSpec::with_enis(5200)) {
+        let path = tmp.path().join(origin);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, serde_json::to_vec(&value).unwrap()).unwrap();
+    }
+    let r = crate::util::vpcscope(["audit", "--snapshot", tmp.path().to_str().unwrap(), "--format", "json"]);
+    let v = r.json();
+    let interfaces = v["summary"]["interfaces"].as_u64().unwrap();
+    assert!(interfaces > 5000, "{interfaces}");
+    let why = v["summary"]["lateral_skipped"].as_str().expect("summary.lateral_skipped");
+    assert!(why.contains("--max-hops 3") && why.contains(&format!("{interfaces} interfaces")), "{why}");
+    assert!(r.stderr.contains(&format!("vpcscope: note: {why}")), "{}", r.stderr);
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["kind"] != "lateral-path"));
+    // The sample networks stay under the limit: their summaries have no such field.
+    let shop = crate::util::vpcscope(["audit", "--quiet", "--snapshot", crate::util::sample("snapshots/shop").to_str().unwrap(), "--format", "json"]);
+    assert!(shop.json()["summary"].get("lateral_skipped").is_none());
+}
