@@ -262,3 +262,30 @@ fn cross_account_security_group_reference_over_a_same_region_peering() {
     let (code, v) = run("eni-0other");
     assert_eq!((code, v["verdict"].as_str(), v["blocked_by"]["id"].as_str()), (1, Some("not-reachable"), Some("sg-0db")), "{v:#}");
 }
+
+/// Batfish's `test-multi-account`: two accounts' directories, each with a VPC of the same
+/// name and CIDR in a different Region. Both VPCs are kept (distinct ids), each in the Region
+/// its directory names, owned by the account its document's `OwnerId` names.
+#[test]
+fn batfish_multi_account_keeps_both_accounts_vpcs_in_their_regions() {
+    let Some(fx) = shared_fixtures() else { return };
+    let snap = fx.join("batfish-aws/test-multi-account");
+    let loaded = vpcscope::source::snapshot::load(&snap).expect("loads");
+    let mut vpcs: Vec<(String, Option<String>, Option<String>)> = loaded
+        .model
+        .vpcs
+        .iter()
+        .map(|v| (v.id.to_string(), v.region.clone(), v.owner.clone()))
+        .collect();
+    vpcs.sort();
+    let owner = Some("554773406868".to_string());
+    assert_eq!(
+        vpcs,
+        [
+            ("vpc-0008a7b45e3ddf1dd".to_string(), Some("us-west-2".to_string()), owner.clone()),
+            ("vpc-015b20578b48c1349".to_string(), Some("us-west-1".to_string()), owner),
+        ]
+    );
+    let r = vpcscope(["ls", "--snapshot", snap.to_str().unwrap()]);
+    assert!(r.stdout.contains("region=us-west-1") && r.stdout.contains("region=us-west-2"), "{}", r.stdout);
+}
