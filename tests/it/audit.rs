@@ -298,16 +298,22 @@ fn html_renders_findings_in_headless_chromium_and_names_stay_text() {
     let _ = root();
 }
 
-/// A report cut short by a closed pipe keeps the exit status its findings call for: a CI
-/// step that pipes a failing audit into `head` still fails.
-#[test]
-fn a_closed_pipe_keeps_the_exit_status() {
+/// A generated network of about `enis` interfaces written to a new temporary directory.
+fn generated(enis: usize) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    for (origin, value) in vpcscope::testgen::network(&vpcscope::testgen::NetworkSpec::with_enis(3000)) {
+    for (origin, value) in vpcscope::testgen::network(&vpcscope::testgen::NetworkSpec::with_enis(enis)) {
         let path = tmp.path().join(origin);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, serde_json::to_vec(&value).unwrap()).unwrap();
     }
+    tmp
+}
+
+/// A report cut short by a closed pipe keeps the exit status its findings call for: a CI
+/// step that pipes a failing audit into `head` still fails.
+#[test]
+fn a_closed_pipe_keeps_the_exit_status() {
+    let tmp = generated(3000);
     let bin = env!("CARGO_BIN_EXE_vpcscope");
     let dir = tmp.path().to_str().unwrap();
     // The whole report is far larger than a pipe's buffer, so the writer meets the closed pipe.
@@ -394,12 +400,7 @@ fn an_exposure_to_all_but_a_few_ranges_names_the_exceptions() {
 /// and says, on stderr and in the JSON summary, that it did not look and how to ask.
 #[test]
 fn a_large_audit_says_it_did_not_look_for_lateral_paths() {
-    let tmp = tempfile::tempdir().unwrap();
-    for (origin, value) in vpcscope::testgen::network(&vpcscope::testgen::NetworkSpec::with_enis(5200)) {
-        let path = tmp.path().join(origin);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, serde_json::to_vec(&value).unwrap()).unwrap();
-    }
+    let tmp = generated(5200);
     let r = crate::util::vpcscope(["audit", "--snapshot", tmp.path().to_str().unwrap(), "--format", "json"]);
     let v = r.json();
     let interfaces = v["summary"]["interfaces"].as_u64().unwrap();

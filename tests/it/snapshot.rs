@@ -871,6 +871,25 @@ fn snapshot_captures_a_moto_firewall_and_records_the_calls_moto_lacks() {
 /// A child process stopped when dropped (the recorded-output proxy).
 struct Proxy(Child);
 
+/// Starts a proxy script of tests/moto (it prints its port first) and returns it, stopped when
+/// dropped, and its endpoint.
+fn start_proxy(moto: &Moto, script: &str, args: &[&str]) -> (Proxy, String) {
+    let mut child = Command::new(&moto.python)
+        .arg(util::root().join("tests/moto").join(script))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {script}: {e}"));
+    let mut port = String::new();
+    {
+        use std::io::BufRead;
+        let stdout = child.stdout.take().expect("proxy stdout");
+        std::io::BufReader::new(stdout).read_line(&mut port).expect("proxy port");
+    }
+    (Proxy(child), format!("http://127.0.0.1:{}", port.trim()))
+}
+
 impl Drop for Proxy {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -890,22 +909,7 @@ fn snapshot_of_recorded_network_firewall_outputs_keeps_policies_and_rule_groups(
     let Some(moto) = moto() else { return };
     let recorded_path = util::root().join("tests/data/network-firewall/inspection.json");
     let recorded = read_json(&recorded_path);
-    let mut child = Command::new(&moto.python)
-        .arg(util::root().join("tests/moto/recorded_proxy.py"))
-        .arg(&moto.endpoint)
-        .arg(&recorded_path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start recorded_proxy.py");
-    let mut port = String::new();
-    {
-        use std::io::BufRead;
-        let stdout = child.stdout.take().expect("proxy stdout");
-        std::io::BufReader::new(stdout).read_line(&mut port).expect("proxy port");
-    }
-    let _proxy = Proxy(child);
-    let endpoint = format!("http://127.0.0.1:{}", port.trim());
+    let (_proxy, endpoint) = start_proxy(&moto, "recorded_proxy.py", &[moto.endpoint.as_str(), recorded_path.to_str().unwrap()]);
 
     let region = "ap-northeast-2";
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -1035,20 +1039,7 @@ fn build_org(moto: &Moto, endpoint: &str) -> Value {
 
 /// Starts tests/moto/sts_proxy.py in front of moto; returns it and its endpoint.
 fn sts_proxy(moto: &Moto, denied: &str, external_id: &str) -> (Proxy, String) {
-    let mut child = Command::new(&moto.python)
-        .arg(util::root().join("tests/moto/sts_proxy.py"))
-        .args([moto.endpoint.as_str(), denied, external_id])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start sts_proxy.py");
-    let mut port = String::new();
-    {
-        use std::io::BufRead;
-        let stdout = child.stdout.take().expect("proxy stdout");
-        std::io::BufReader::new(stdout).read_line(&mut port).expect("proxy port");
-    }
-    (Proxy(child), format!("http://127.0.0.1:{}", port.trim()))
+    start_proxy(moto, "sts_proxy.py", &[moto.endpoint.as_str(), denied, external_id])
 }
 
 fn account_record<'a>(manifest: &'a Value, account: &str) -> &'a Value {

@@ -13,9 +13,9 @@ other request goes to moto unchanged.
 
 import http.server
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
+
+import proxy_forward
 
 DENIED = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <Error>
@@ -38,11 +38,7 @@ def main() -> None:
             pass
 
         def reply(self, status, body, content_type):
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            proxy_forward.reply(self, status, body, content_type)
 
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -56,14 +52,7 @@ def main() -> None:
             self.forward(body)
 
         def forward(self, body):
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")}
-            request = urllib.request.Request(upstream + self.path, data=body or None, method=self.command, headers=headers)
-            try:
-                with urllib.request.urlopen(request) as response:
-                    status, data, kind = response.status, response.read(), response.headers.get("Content-Type", "")
-            except urllib.error.HTTPError as err:
-                status, data, kind = err.code, err.read(), err.headers.get("Content-Type", "")
-            self.reply(status, data, kind or "text/plain")
+            proxy_forward.forward(self, upstream, body)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
 
