@@ -898,7 +898,21 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             (Source::Interfaces(_), None) => (0..n).filter(|&c| self.ds[c] == 0).filter_map(|c| node_of[c]).collect(),
             _ => Vec::new(),
         };
-        let ctx = Ctx { b: &self, edge_rules: (0..g.edge_count()).map(|_| std::sync::OnceLock::new()).collect(), hop_cache: std::sync::Mutex::new(HashMap::default()), g: &g, node_of: &node_of, port_sets: &port_sets, sources: &sources, outside };
+        let layers = match outside {
+            Some(o) if k <= 3 => Some(Layers::new(&g, o, &port_sets)),
+            _ => None,
+        };
+        let ctx = Ctx {
+            b: &self,
+            edge_rules: (0..g.edge_count()).map(|_| std::sync::OnceLock::new()).collect(),
+            hop_cache: std::sync::Mutex::new(HashMap::default()),
+            g: &g,
+            node_of: &node_of,
+            port_sets: &port_sets,
+            sources: &sources,
+            outside,
+            layers: layers.as_ref(),
+        };
         let mut targets: Vec<TargetPaths> = self.wants.par_iter().zip(preds.par_iter()).map(|(w, p)| ctx.target(w, p, opts.top)).collect();
         targets.sort_by(|a, b| {
             (a.shortest_hops.is_none(), a.shortest_hops, std::cmp::Reverse(a.paths_total), a.target.class, a.port)
@@ -1035,6 +1049,61 @@ struct Ctx<'a, 't, 'm, 'x> {
     port_sets: &'a [PortSet],
     sources: &'a [NodeIndex],
     outside: Option<NodeIndex>,
+    /// The layered view of the graph when the question allows it (from the outside, at most
+    /// three hops).
+    layers: Option<&'a Layers>,
+}
+
+/// Paths from the outside of at most three hops have a fixed shape: `outside -> a -> t`,
+/// `outside -> a -> b -> t` (every `a` an entry node, every `b` a last hop), or the direct
+/// edge. Walks of that shape are simple paths (no edge loops on a class, the target is never
+/// a middle hop), so a target's count, shortest length and shortest paths follow from its last
+/// hops and, per last hop, the entry nodes with an edge into it. This index holds those, built
+/// once for the graph; per target the work is then proportional to its last hops and to the
+/// three-hop paths it lists, not to the graph.
+struct Layers {
+    /// Per node: the entry edge from the outside into it.
+    entry: Vec<Option<EdgeIndex>>,
+    /// Per node `b`, `into[start[b]..start[b + 1]]`: every entry node `a` with an edge
+    /// `a -> b`, and that edge.
+    start: Vec<usize>,
+    into: Vec<(NodeIndex, EdgeIndex)>,
+    /// Per edge: how many ports it is open on.
+    width: Vec<u64>,
+}
+
+impl Layers {
+    fn new(g: &DiGraph<Node, EdgeW>, o: NodeIndex, port_sets: &[PortSet]) -> Layers {
+        let n = g.node_count();
+        let mut entry = vec![None; n];
+        for e in g.edges(o) {
+            entry[e.target().index()] = Some(e.id());
+        }
+        let from_entry = |e: &petgraph::graph::EdgeReference<'_, EdgeW>| e.source() != o && entry[e.source().index()].is_some();
+        let mut start = vec![0usize; n + 1];
+        for e in g.edge_references().filter(from_entry) {
+            start[e.target().index() + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut into = vec![(NodeIndex::new(0), EdgeIndex::new(0)); start[n]];
+        for e in g.edge_references().filter(from_entry) {
+            let b = e.target().index();
+            into[fill[b]] = (e.source(), e.id());
+            fill[b] += 1;
+        }
+        let width = g.edge_references().map(|e| port_sets.get(e.weight().ports as usize).map_or(0, |ps| width(ps))).collect();
+        Layers { entry, start, into, width }
+    }
+
+    fn into(&self, b: NodeIndex) -> &[(NodeIndex, EdgeIndex)] {
+        match (self.start.get(b.index()), self.start.get(b.index() + 1)) {
+            (Some(&lo), Some(&hi)) => &self.into[lo..hi],
+            _ => &[],
+        }
+    }
 }
 
 /// A path found by the search: the graph edges, then the final edge's source node.
@@ -1052,7 +1121,6 @@ impl Ctx<'_, '_, '_, '_> {
     }
 
     fn target(&self, w: &Want, preds: &Preds, top: usize) -> TargetPaths {
-        let k = self.b.k;
         let g = self.g;
         let tnode = self.b.mx.classes.get(w.class as usize).and_then(|_| self.node_of[w.class as usize]);
         // Final edges by source node.
@@ -1065,7 +1133,16 @@ impl Ctx<'_, '_, '_, '_> {
         if let (Some(o), Some(ps)) = (self.outside, &preds.direct) {
             fin.insert(o, ps);
         }
-        // Distance to the target (hops, final edge included), by reverse search.
+        match (self.layers, self.outside) {
+            (Some(lay), Some(o)) => self.target_layered(w, &fin, tnode, o, lay, top),
+            _ => self.target_search(w, &fin, tnode, top),
+        }
+    }
+
+    /// Distance to the target (hops, final edge included) per node, by reverse search.
+    fn distances(&self, fin: &Fin<'_>, tnode: Option<NodeIndex>) -> Dt {
+        let k = self.b.k;
+        let g = self.g;
         let mut dt = Dt(vec![usize::MAX; g.node_count()]);
         let mut q = VecDeque::new();
         for &v in &fin.keys {
@@ -1084,8 +1161,11 @@ impl Ctx<'_, '_, '_, '_> {
                 q.push_back(u);
             }
         }
-        let shortest = self.sources.iter().filter_map(|s| dt.get(s)).min().copied();
-        let mut result = TargetPaths {
+        dt
+    }
+
+    fn empty_result(&self, w: &Want, shortest: Option<usize>) -> TargetPaths {
+        TargetPaths {
             target: self.describe_target(w),
             port: w.port,
             shortest_hops: shortest,
@@ -1096,7 +1176,137 @@ impl Ctx<'_, '_, '_, '_> {
             cut_minimal: true,
             cut_edges: Vec::new(),
             cut_edges_total: 0,
+        }
+    }
+
+    /// One target from the outside in at most three hops, over [`Layers`]: the same answer
+    /// as [`Ctx::target_search`] (the count the walks give, the shortest paths the search
+    /// would keep, the same cut), without a search over the graph per target.
+    fn target_layered(&self, w: &Want, fin: &Fin<'_>, tnode: Option<NodeIndex>, o: NodeIndex, lay: &Layers, top: usize) -> TargetPaths {
+        let k = self.b.k;
+        let direct = fin.contains_key(&o);
+        // Last hops other than the outside, in node order.
+        let mut last: Vec<NodeIndex> = fin.keys.iter().copied().filter(|v| *v != o).collect();
+        last.sort_unstable();
+        let two: Vec<NodeIndex> = if k >= 2 { last.iter().copied().filter(|v| lay.entry[v.index()].is_some()).collect() } else { Vec::new() };
+        let mut three = 0u64;
+        if k >= 3 {
+            for &b in &last {
+                three = three.saturating_add(lay.into(b).len() as u64);
+            }
+            // A walk through the target's own class is no path.
+            if let Some(t) = tnode.filter(|t| lay.entry[t.index()].is_some()) {
+                let back = self.g.edges(t).filter(|e| e.target() != o && fin.contains_key(&e.target())).count() as u64;
+                three = three.saturating_sub(back);
+            }
+        }
+        let shortest = if direct {
+            Some(1)
+        } else if !two.is_empty() {
+            Some(2)
+        } else if three > 0 {
+            Some(3)
+        } else {
+            None
         };
+        let mut result = self.empty_result(w, shortest);
+        let Some(shortest) = shortest else { return result };
+        result.paths_total = (direct as u64).saturating_add(two.len() as u64).saturating_add(three);
+        // The shortest paths the search keeps: at most 1000, the first in its order (entry
+        // edges newest first, then each entry node's edges newest first), then the most
+        // widely open.
+        let fin_width = |v: NodeIndex| fin.get(&v).map_or(0, |ps| width(ps));
+        let mut found: Vec<Found> = match shortest {
+            1 => vec![Found { edges: Vec::new(), width: fin_width(o) }],
+            2 => two
+                .iter()
+                .filter_map(|&a| lay.entry[a.index()].map(|e| Found { edges: vec![e], width: lay.width[e.index()] + fin_width(a) }))
+                .collect(),
+            _ => {
+                let mut v: Vec<Found> = Vec::new();
+                for &b in &last {
+                    for &(a, e2) in lay.into(b) {
+                        if Some(a) == tnode {
+                            continue;
+                        }
+                        let Some(e1) = lay.entry[a.index()] else { continue };
+                        v.push(Found { edges: vec![e1, e2], width: lay.width[e1.index()] + lay.width[e2.index()] + fin_width(b) });
+                    }
+                }
+                v
+            }
+        };
+        if found.len() > 1000 {
+            found.sort_unstable_by(|a, b| b.edges.cmp(&a.edges));
+            found.truncate(1000);
+        }
+        found.sort_by(|a, b| b.width.cmp(&a.width).then_with(|| a.edges.cmp(&b.edges)));
+        result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, fin)).collect();
+        let (cut, edges, total, minimal) = match self.single_rule_cut(fin, w) {
+            Some(c) => c,
+            None => self.min_cut(&self.distances(fin, tnode), fin, tnode, w),
+        };
+        result.cut = cut;
+        result.cut_edges = edges;
+        result.cut_edges_total = total;
+        result.cut_minimal = minimal;
+        result
+    }
+
+    /// The final edges' admitting rules, as [`Ctx::min_cut`] links them.
+    fn final_rules(&self, v: NodeIndex, to_class: u32, ps: &PortSet, target_rules: &[(SgId, u32, SgRule)]) -> Vec<(SgId, u32, SgRule)> {
+        let peer = match self.g[v] {
+            Node::Outside => Peer::Outside,
+            Node::Class(c) => Peer::Address(self.b.rep_ip(c)),
+        };
+        if !self.b.closable[to_class as usize] {
+            Vec::new()
+        } else if target_rules.len() == 1 && !matches!(peer, Peer::Outside) {
+            target_rules.to_vec()
+        } else {
+            admitting_rules(self.b, &peer, to_class, ps)
+        }
+    }
+
+    /// The cut when one security-group rule admits every final edge into the target: a path
+    /// exists, so the maximum flow is one, every arc into the sink is saturated, and the cut
+    /// nearest the target is that rule ([`Ctx::min_cut`] gives the same). `None` otherwise.
+    fn single_rule_cut(&self, fin: &Fin<'_>, w: &Want) -> Option<(Vec<CutRule>, Vec<String>, usize, bool)> {
+        let target_rules: Vec<(SgId, u32, SgRule)> = match (w.port, self.b.closable[w.class as usize]) {
+            (Some(p), true) => candidate_rules(self.b, w.class, &[(Protocol::Tcp, vec![PortRange { from: p, to: p }])]),
+            _ => Vec::new(),
+        };
+        let mut keys = fin.keys.clone();
+        keys.sort_unstable();
+        let mut rule: Option<(SgId, u32, SgRule, u16)> = None;
+        for &v in &keys {
+            let ps = fin.get(&v)?;
+            let rules = self.final_rules(v, w.class, ps, &target_rules);
+            let [(g, i, r)] = rules.as_slice() else { return None };
+            match &rule {
+                None => rule = Some((g.clone(), *i, r.clone(), first_port(ps).1)),
+                Some((g0, i0, _, _)) if g0 == g && i0 == i => {}
+                Some(_) => return None,
+            }
+        }
+        let (g, _, r, port) = rule?;
+        let labels: Vec<String> = keys.iter().take(EDGES_SHOWN).map(|v| format!("{} -> {}", self.label(*v).0, self.b.topo.model.enis[self.b.rep(w.class)].id)).collect();
+        let mut edges = labels.clone();
+        edges.sort();
+        edges.dedup();
+        let total = keys.len();
+        let cut = CutRule { id: g.to_string(), kind: "security-group-rule".into(), rule: format!("inbound {r}"), edges_total: total, edges: labels, fix: audit::revoke_fix(&g, &r, port) };
+        Some((vec![cut], edges, total, true))
+    }
+
+    /// One target by search: distances to it, walks or a capped search for the count, the
+    /// shortest paths, and the minimum cut.
+    fn target_search(&self, w: &Want, fin: &Fin<'_>, tnode: Option<NodeIndex>, top: usize) -> TargetPaths {
+        let k = self.b.k;
+        let g = self.g;
+        let dt = self.distances(fin, tnode);
+        let shortest = self.sources.iter().filter_map(|s| dt.get(s)).min().copied();
+        let mut result = self.empty_result(w, shortest);
         let Some(shortest) = shortest else { return result };
         // Count every simple path up to k (by dynamic programming where walks are simple
         // paths: from the outside in at most 3 hops, since no edge loops on a class and the
@@ -1109,7 +1319,7 @@ impl Ctx<'_, '_, '_, '_> {
         if dp {
             let mut memo = vec![u64::MAX; g.node_count() * (k + 1)];
             for &s in self.sources {
-                count = count.saturating_add(self.walks(s, k, &dt, &fin, tnode, &mut memo));
+                count = count.saturating_add(self.walks(s, k, &dt, fin, tnode, &mut memo));
             }
         }
         for &s in self.sources {
@@ -1120,7 +1330,7 @@ impl Ctx<'_, '_, '_, '_> {
             on_path[s.index()] = true;
             let mut n = 0u64;
             let cap = if dp { Some(shortest) } else { None };
-            self.dfs(s, &mut stack, &mut on_path, &dt, &fin, tnode, shortest, cap, &mut n, &mut found);
+            self.dfs(s, &mut stack, &mut on_path, &dt, fin, tnode, shortest, cap, &mut n, &mut found);
             on_path[s.index()] = false;
             if !dp {
                 count += n;
@@ -1134,8 +1344,8 @@ impl Ctx<'_, '_, '_, '_> {
         result.paths_total = count;
         result.paths_total_capped = capped;
         found.sort_by(|a, b| b.width.cmp(&a.width).then_with(|| a.edges.cmp(&b.edges)));
-        result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, &fin)).collect();
-        let (cut, edges, total, minimal) = self.min_cut(&dt, &fin, tnode, w);
+        result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, fin)).collect();
+        let (cut, edges, total, minimal) = self.min_cut(&dt, fin, tnode, w);
         result.cut = cut;
         result.cut_edges = edges;
         result.cut_edges_total = total;
