@@ -1279,10 +1279,19 @@ impl Ctx<'_, '_, '_, '_> {
         let mut keys = fin.keys.clone();
         keys.sort_unstable();
         let mut rule: Option<(SgId, u32, SgRule, u16)> = None;
+        if !self.b.closable[w.class as usize] {
+            return None;
+        }
         for &v in &keys {
             let ps = fin.get(&v)?;
-            let rules = self.final_rules(v, w.class, ps, &target_rules);
-            let [(g, i, r)] = rules.as_slice() else { return None };
+            let owned;
+            let rules: &[(SgId, u32, SgRule)] = if target_rules.len() == 1 && self.g[v] != Node::Outside {
+                &target_rules
+            } else {
+                owned = self.final_rules(v, w.class, ps, &target_rules);
+                &owned
+            };
+            let [(g, i, r)] = rules else { return None };
             match &rule {
                 None => rule = Some((g.clone(), *i, r.clone(), first_port(ps).1)),
                 Some((g0, i0, _, _)) if g0 == g && i0 == i => {}
@@ -1540,19 +1549,24 @@ impl Ctx<'_, '_, '_, '_> {
     /// this network is a smallest set of rules, up to rules shared between classes.
     fn min_cut(&self, dt: &Dt, fin: &Fin<'_>, tnode: Option<NodeIndex>, w: &Want) -> (Vec<CutRule>, Vec<String>, usize, bool) {
         let k = self.b.k;
-        let mut local: HashMap<NodeIndex, usize> = HashMap::default();
+        const NONE: usize = usize::MAX;
+        let mut local: Vec<usize> = vec![NONE; self.g.node_count()];
         let mut nodes: Vec<NodeIndex> = Vec::new();
         for (v, d) in dt.iter() {
             if self.ds(v) + d <= k && Some(v) != tnode {
-                local.insert(v, nodes.len() + 2);
+                local[v.index()] = nodes.len() + 2;
                 nodes.push(v);
             }
         }
+        let topo = self.b.topo;
+        let local_of = |v: NodeIndex| local.get(v.index()).copied().filter(|&l| l != NONE);
         let mut net = Flow::new(nodes.len() + 2);
         // Rule nodes: (destination class, group, rule position) -> (local node, rule, port,
         // the edges it admits as (from node, destination class)).
         type RuleNode = (usize, SgId, SgRule, u16, Vec<(NodeIndex, u32)>);
-        let mut rule_nodes: HashMap<(u32, SgId, u32), RuleNode> = HashMap::default();
+        // Keyed by the group's position in the model (a group the snapshot lacks admits
+        // nothing here: its rules are never candidates).
+        let mut rule_nodes: HashMap<(u32, usize, u32), RuleNode> = HashMap::default();
         // The rules into the target on its port: when there is one, it is what admits every
         // final edge (an edge exists only where some rule admits it).
         let target_rules: Vec<(SgId, u32, SgRule)> = match (w.port, self.b.closable[w.class as usize]) {
@@ -1580,7 +1594,8 @@ impl Ctx<'_, '_, '_, '_> {
                 return;
             }
             for (g, i, r) in rules {
-                let entry = rule_nodes.entry((to_class, g.clone(), *i)).or_insert_with(|| {
+                let gix = topo.sg_ix(g.as_str()).unwrap_or(usize::MAX);
+                let entry = rule_nodes.entry((to_class, gix, *i)).or_insert_with(|| {
                     let n = net.node();
                     net.arc(n, lto, 1);
                     (n, g.clone(), r.clone(), first_port(ps).1, Vec::new())
@@ -1590,18 +1605,18 @@ impl Ctx<'_, '_, '_, '_> {
             }
         };
         for &s in self.sources {
-            if let Some(&ls) = local.get(&s) {
+            if let Some(ls) = local_of(s) {
                 net.arc(0, ls, INF_CAP);
             }
         }
         for &v in &nodes {
-            let lv = local[&v];
+            let Some(lv) = local_of(v) else { continue };
             if let Some(ps) = fin.get(&v) {
                 link(&mut net, v, lv, w.class, 1, ps, None);
             }
             for e in self.g.edges(v) {
                 let x = e.target();
-                let (Some(&lx), Some(xc)) = (local.get(&x), self.class_of(x)) else { continue };
+                let (Some(lx), Some(xc)) = (local_of(x), self.class_of(x)) else { continue };
                 if self.ds(v) + 1 + dt[&x] > k {
                     continue;
                 }
