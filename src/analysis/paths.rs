@@ -1242,7 +1242,7 @@ impl Ctx<'_, '_, '_, '_> {
         }
         found.sort_by(|a, b| b.width.cmp(&a.width).then_with(|| a.edges.cmp(&b.edges)));
         result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, fin)).collect();
-        let (cut, edges, total, minimal) = match self.single_rule_cut(fin, w) {
+        let (cut, edges, total, minimal) = match self.rule_cut(fin, w, tnode, o, lay) {
             Some(c) => c,
             None => self.min_cut(&self.distances(fin, tnode), fin, tnode, w),
         };
@@ -1268,44 +1268,162 @@ impl Ctx<'_, '_, '_, '_> {
         }
     }
 
-    /// The cut when one security-group rule admits every final edge into the target: a path
-    /// exists, so the maximum flow is one, every arc into the sink is saturated, and the cut
-    /// nearest the target is that rule ([`Ctx::min_cut`] gives the same). `None` otherwise.
-    fn single_rule_cut(&self, fin: &Fin<'_>, w: &Want) -> Option<(Vec<CutRule>, Vec<String>, usize, bool)> {
-        let target_rules: Vec<(SgId, u32, SgRule)> = match (w.port, self.b.closable[w.class as usize]) {
-            (Some(p), true) => candidate_rules(self.b, w.class, &[(Protocol::Tcp, vec![PortRange { from: p, to: p }])]),
-            _ => Vec::new(),
-        };
-        let mut keys = fin.keys.clone();
-        keys.sort_unstable();
-        let mut rule: Option<(SgId, u32, SgRule, u16)> = None;
+    /// The cut at the target when it is a minimum cut, without building the flow network.
+    ///
+    /// Let `R` be the rules that admit the final edges (every final edge admitted by at least
+    /// one). Revoking `R` cuts every path, so the maximum flow is at most `|R|`. When `|R|`
+    /// paths can be found that use each rule of `R` once and each rule into a middle class at
+    /// most once (rules are the unit arcs of [`Ctx::min_cut`]'s network), the flow is `|R|`,
+    /// every arc into the sink is saturated, and the cut nearest the target, the one
+    /// [`Ctx::min_cut`] reports, is `R`. With one rule, one path is the shortest path. `None`
+    /// when the paths are not found greedily (the flow network decides then).
+    fn rule_cut(&self, fin: &Fin<'_>, w: &Want, tnode: Option<NodeIndex>, o: NodeIndex, lay: &Layers) -> Option<(Vec<CutRule>, Vec<String>, usize, bool)> {
         if !self.b.closable[w.class as usize] {
             return None;
         }
+        let topo = self.b.topo;
+        let target_rules: Vec<(SgId, u32, SgRule)> = match w.port {
+            Some(p) => candidate_rules(self.b, w.class, &[(Protocol::Tcp, vec![PortRange { from: p, to: p }])]),
+            None => Vec::new(),
+        };
+        let mut keys = fin.keys.clone();
+        keys.sort_unstable();
+        // The rules in the order the flow network creates them, each with the final edges it
+        // admits (source nodes, in node order) and the port of the first.
+        let mut rules: Vec<(SgId, u32, SgRule, u16, Vec<NodeIndex>)> = Vec::new();
+        let mut admits: Vec<Vec<u32>> = Vec::with_capacity(keys.len());
         for &v in &keys {
             let ps = fin.get(&v)?;
             let owned;
-            let rules: &[(SgId, u32, SgRule)] = if target_rules.len() == 1 && self.g[v] != Node::Outside {
+            let list: &[(SgId, u32, SgRule)] = if target_rules.len() == 1 && self.g[v] != Node::Outside {
                 &target_rules
             } else {
                 owned = self.final_rules(v, w.class, ps, &target_rules);
                 &owned
             };
-            let [(g, i, r)] = rules else { return None };
-            match &rule {
-                None => rule = Some((g.clone(), *i, r.clone(), first_port(ps).1)),
-                Some((g0, i0, _, _)) if g0 == g && i0 == i => {}
-                Some(_) => return None,
+            if list.is_empty() {
+                return None;
             }
+            let mut mine = Vec::with_capacity(list.len());
+            for (g, i, r) in list {
+                let j = match rules.iter().position(|x| &x.0 == g && x.1 == *i) {
+                    Some(j) => j,
+                    None => {
+                        if rules.len() >= CUT_CAP {
+                            return None;
+                        }
+                        rules.push((g.clone(), *i, r.clone(), first_port(ps).1, Vec::new()));
+                        rules.len() - 1
+                    }
+                };
+                if !mine.contains(&(j as u32)) {
+                    mine.push(j as u32);
+                    rules[j].4.push(v);
+                }
+            }
+            admits.push(mine);
         }
-        let (g, _, r, port) = rule?;
-        let labels: Vec<String> = keys.iter().take(EDGES_SHOWN).map(|v| format!("{} -> {}", self.label(*v).0, self.b.topo.model.enis[self.b.rep(w.class)].id)).collect();
-        let mut edges = labels.clone();
+        if rules.len() > 1 && !self.rule_paths(&keys, &admits, rules.len(), tnode, o, lay) {
+            return None;
+        }
+        let to_id = &topo.model.enis[self.b.rep(w.class)].id;
+        let mut edges: Vec<String> = Vec::new();
+        let mut total = 0usize;
+        let cut = rules
+            .into_iter()
+            .map(|(g, _, r, port, es)| {
+                let labels: Vec<String> = es.iter().take(EDGES_SHOWN).map(|v| format!("{} -> {to_id}", self.label(*v).0)).collect();
+                edges.extend(labels.iter().cloned());
+                total += es.len();
+                CutRule { id: g.to_string(), kind: "security-group-rule".into(), rule: format!("inbound {r}"), edges_total: es.len(), edges: labels, fix: audit::revoke_fix(&g, &r, port) }
+            })
+            .collect();
         edges.sort();
         edges.dedup();
-        let total = keys.len();
-        let cut = CutRule { id: g.to_string(), kind: "security-group-rule".into(), rule: format!("inbound {r}"), edges_total: total, edges: labels, fix: audit::revoke_fix(&g, &r, port) };
-        Some((vec![cut], edges, total, true))
+        Some((cut, edges, total, true))
+    }
+
+    /// Whether one path per final rule is found, each using its final rule and rules into
+    /// middle classes no other path uses (an edge no rule closes is never used up). Greedy:
+    /// a failure proves nothing; the search is bounded.
+    fn rule_paths(&self, keys: &[NodeIndex], admits: &[Vec<u32>], n: usize, tnode: Option<NodeIndex>, o: NodeIndex, lay: &Layers) -> bool {
+        // Rules into middle classes already used: (class, group position, rule position).
+        let mut used: Vec<(u32, usize, u32)> = Vec::new();
+        let mut budget = 20_000usize;
+        let k = self.b.k;
+        for j in 0..n as u32 {
+            let mut done = false;
+            for (&v, list) in keys.iter().zip(admits) {
+                if done || !list.contains(&j) {
+                    continue;
+                }
+                if v == o {
+                    done = true;
+                    continue;
+                }
+                // Two hops: outside -> v -> target.
+                if let Some(e1) = lay.entry[v.index()] {
+                    if let Some(key) = self.free_rule(e1, &used) {
+                        used.extend(key);
+                        done = true;
+                        continue;
+                    }
+                }
+                // Three hops: outside -> a -> v -> target.
+                if k < 3 {
+                    continue;
+                }
+                for &(a, e2) in lay.into(v) {
+                    if budget == 0 {
+                        return false;
+                    }
+                    budget -= 1;
+                    if Some(a) == tnode {
+                        continue;
+                    }
+                    let Some(e1) = lay.entry[a.index()] else { continue };
+                    let Some(k2) = self.free_rule(e2, &used) else { continue };
+                    used.extend(k2);
+                    match self.free_rule(e1, &used) {
+                        Some(k1) => {
+                            used.extend(k1);
+                            done = true;
+                            break;
+                        }
+                        None => {
+                            if k2.is_some() {
+                                used.pop();
+                            }
+                        }
+                    }
+                }
+            }
+            if !done {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A rule into the head of edge `e` that no path uses yet: `Some(None)` when nothing
+    /// closes the edge (no unit arc to use up), `None` when every rule is used.
+    fn free_rule(&self, e: EdgeIndex, used: &[(u32, usize, u32)]) -> Option<Option<(u32, usize, u32)>> {
+        let (from, to) = self.g.edge_endpoints(e)?;
+        let Node::Class(to_class) = self.g[to] else { return None };
+        if !self.b.closable[to_class as usize] {
+            return Some(None);
+        }
+        let peer = match self.g[from] {
+            Node::Outside => Peer::Outside,
+            Node::Class(c) => Peer::Address(self.b.rep_ip(c)),
+        };
+        let ps = self.port_sets.get(self.g[e].ports as usize)?;
+        let rules = self.edge_rules.get(e.index())?.get_or_init(|| admitting_rules(self.b, &peer, to_class, ps));
+        if rules.is_empty() {
+            return Some(None);
+        }
+        let topo = self.b.topo;
+        rules.iter().map(|(g, i, _)| (to_class, topo.sg_ix(g.as_str()).unwrap_or(usize::MAX), *i)).find(|key| !used.contains(key)).map(Some)
     }
 
     /// One target by search: distances to it, walks or a capped search for the count, the
