@@ -46,6 +46,9 @@ pub const PATH_COUNT_CAP: u64 = 100_000;
 /// How many augmenting paths the minimum cut looks for before it settles for the edges into
 /// the target (`cut_minimal: false`).
 pub const CUT_CAP: usize = 32;
+/// How many shortest paths per target are ranked by how widely they are open (the first the
+/// search meets); `--top` of them are shown.
+pub const SHORTEST_KEPT: usize = 1000;
 /// Edges named per cut rule (the rest are counted in `edges_total`).
 pub const EDGES_SHOWN: usize = 10;
 const INF_CAP: u32 = 1 << 20;
@@ -369,8 +372,21 @@ struct Want {
     members: Vec<Ix>,
 }
 
+/// How each target is answered: over the layered index where the question allows it, or by
+/// search over the graph always (the reference the layered answer is tested against).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    Layered,
+    #[cfg_attr(not(test), allow(dead_code))]
+    Search,
+}
+
 /// Answers one `paths` question.
 pub fn paths(topo: &Topology<'_>, opts: &Options) -> Paths {
+    paths_by(topo, opts, Method::Layered, SHORTEST_KEPT)
+}
+
+fn paths_by(topo: &Topology<'_>, opts: &Options, method: Method, kept: usize) -> Paths {
     let m = topo.model;
     let k = opts.max_hops.clamp(1, 16);
     let pivot = opts.pivot.ports();
@@ -390,7 +406,7 @@ pub fn paths(topo: &Topology<'_>, opts: &Options) -> Paths {
     let from = m.enis.iter().enumerate().filter(|(i, e)| e.kind.opens_connections() && topo.lb_of_eni(*i).is_none()).map(|(i, _)| i).collect();
     let mx = Matrix::compute(topo, &MatrixOptions { ports: mx_ports, from: Some(from), to: None });
     let b = Builder::new(topo, &mx, opts, k, pivot, wants_raw);
-    b.run(opts)
+    b.run(opts, method, kept)
 }
 
 /// The targets per interface: its service ports (`None`: any pivot port).
@@ -786,7 +802,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
         }
     }
 
-    fn run(self, opts: &Options) -> Paths {
+    fn run(self, opts: &Options, method: Method, kept: usize) -> Paths {
         let n = self.mx.classes.len();
         let k = self.k;
         let preds: Vec<Preds> = self.wants.par_iter().map(|w| self.final_preds(w)).collect();
@@ -899,7 +915,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             _ => Vec::new(),
         };
         let layers = match outside {
-            Some(o) if k <= 3 => Some(Layers::new(&g, o, &port_sets)),
+            Some(o) if k <= 3 && method == Method::Layered => Some(Layers::new(&g, o, &port_sets)),
             _ => None,
         };
         let ctx = Ctx {
@@ -912,6 +928,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             sources: &sources,
             outside,
             layers: layers.as_ref(),
+            kept,
         };
         let mut targets: Vec<TargetPaths> = self.wants.par_iter().zip(preds.par_iter()).map(|(w, p)| ctx.target(w, p, opts.top)).collect();
         targets.sort_by(|a, b| {
@@ -1052,6 +1069,8 @@ struct Ctx<'a, 't, 'm, 'x> {
     /// The layered view of the graph when the question allows it (from the outside, at most
     /// three hops).
     layers: Option<&'a Layers>,
+    /// Shortest paths kept per target before ranking (`SHORTEST_KEPT`).
+    kept: usize,
 }
 
 /// Paths from the outside of at most three hops have a fixed shape: `outside -> a -> t`,
@@ -1212,7 +1231,7 @@ impl Ctx<'_, '_, '_, '_> {
         let mut result = self.empty_result(w, shortest);
         let Some(shortest) = shortest else { return result };
         result.paths_total = (direct as u64).saturating_add(two.len() as u64).saturating_add(three);
-        // The shortest paths the search keeps: at most 1000, the first in its order (entry
+        // The shortest paths the search keeps: at most `SHORTEST_KEPT`, the first in its order (entry
         // edges newest first, then each entry node's edges newest first), then the most
         // widely open.
         let fin_width = |v: NodeIndex| fin.get(&v).map_or(0, |ps| width(ps));
@@ -1236,9 +1255,9 @@ impl Ctx<'_, '_, '_, '_> {
                 v
             }
         };
-        if found.len() > 1000 {
+        if found.len() > self.kept {
             found.sort_unstable_by(|a, b| b.edges.cmp(&a.edges));
-            found.truncate(1000);
+            found.truncate(self.kept);
         }
         found.sort_by(|a, b| b.width.cmp(&a.width).then_with(|| a.edges.cmp(&b.edges)));
         result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, fin)).collect();
@@ -1494,7 +1513,7 @@ impl Ctx<'_, '_, '_, '_> {
         count: &mut u64,
         found: &mut Vec<Found>,
     ) {
-        if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= 1000) {
+        if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= self.kept) {
             return;
         }
         let depth = stack.len();
@@ -1502,7 +1521,7 @@ impl Ctx<'_, '_, '_, '_> {
         if let Some(ps) = fin.get(&v) {
             if depth < self.b.k {
                 *count += 1;
-                if depth + 1 == shortest && found.len() < 1000 {
+                if depth + 1 == shortest && found.len() < self.kept {
                     let width = stack.iter().map(|e| width(&self.port_sets[self.g[*e].ports as usize])).sum::<u64>() + width(ps);
                     found.push(Found { edges: stack.clone(), width });
                 }
@@ -1525,7 +1544,7 @@ impl Ctx<'_, '_, '_, '_> {
             self.dfs(w, stack, on_path, dt, fin, tnode, shortest, only, count, found);
             stack.pop();
             on_path[w.index()] = false;
-            if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= 1000) {
+            if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= self.kept) {
                 return;
             }
         }
@@ -1956,4 +1975,49 @@ fn rule_lines(trace: &Trace) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::snapshot;
+    use crate::testgen::{network, NetworkSpec};
+
+    /// The layered answer (count, shortest paths, cut) is the search's, target by target, on
+    /// generated networks of several shapes and on the samples.
+    #[test]
+    fn layered_answers_equal_the_search_on_generated_networks_and_samples() {
+        const KEPT: usize = 7;
+        let mut docs: Vec<(String, Vec<(String, serde_json::Value)>)> = Vec::new();
+        for (seed, enis) in [(1u64, 150usize), (7, 400), (23, 900)] {
+            let mut spec = NetworkSpec::with_enis(enis);
+            spec.seed = seed;
+            docs.push((format!("generated seed {seed}, {enis} interfaces"), network(&spec)));
+        }
+        let mut loaded: Vec<(String, crate::model::Model)> = docs.into_iter().map(|(name, d)| (name, snapshot::load_documents(d).expect("generated network loads").model)).collect();
+        for sample in ["shop", "hub"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/snapshots").join(sample);
+            loaded.push((sample.to_string(), snapshot::load(&dir).expect("sample loads").model));
+        }
+        // What the comparison covered: targets 3 hops away, cuts of several rules, targets
+        // with more shortest paths than are kept (a small cap, so that small networks have
+        // them).
+        let (mut three, mut several, mut many) = (0, 0, 0);
+        for (name, model) in &loaded {
+            let topo = Topology::new(model);
+            for (to, k) in [(Targets::Databases, 3), (Targets::Exposure, 3), (Targets::Databases, 2), (Targets::Admin, 1)] {
+                let opts = Options { from: Source::Internet, to: to.clone(), max_hops: k, pivot: Pivot::Any, top: 3 };
+                let layered = paths_by(&topo, &opts, Method::Layered, KEPT);
+                for t in &layered.targets {
+                    three += (t.shortest_hops == Some(3)) as usize;
+                    several += (t.cut.len() > 1) as usize;
+                    many += (t.shortest_hops == Some(3) && t.paths_total > KEPT as u64) as usize;
+                }
+                let a = serde_json::to_value(layered).expect("serialises");
+                let b = serde_json::to_value(paths_by(&topo, &opts, Method::Search, KEPT)).expect("serialises");
+                assert!(a == b, "{name}, {to:?}, {k} hops: layered and search answers differ");
+            }
+        }
+        assert!(three > 0 && several > 0 && many > 0, "coverage: {three} three-hop targets, {several} cuts of several rules, {many} with over {KEPT} paths");
+    }
 }
