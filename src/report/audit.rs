@@ -396,6 +396,7 @@ fn security_severity(k: FindingKind) -> &'static str {
         FindingKind::ExposedAdminPort => "8.0",
         FindingKind::LateralPath => "7.5",
         FindingKind::RoutingLoop => "3.0",
+        FindingKind::UnreachableSubnet => "3.0",
         FindingKind::LatentExposure => "5.0",
         FindingKind::UndecidedExposure => "6.0",
         FindingKind::NaclReturnPath => "4.0",
