@@ -300,24 +300,26 @@ struct Entry {
     ranges: Vec<IpNet>,
 }
 
-/// The final edges into one target, by source node.
+/// The final edges into one target, by source node: sorted by node once built.
 struct Fin<'a> {
-    at: Vec<Option<&'a PortSet>>,
+    at: Vec<(NodeIndex, &'a PortSet)>,
     keys: Vec<NodeIndex>,
 }
 
 impl<'a> Fin<'a> {
-    fn insert(&mut self, v: NodeIndex, ps: &'a PortSet) {
-        if let Some(x) = self.at.get_mut(v.index()) {
-            if x.is_none() {
-                self.keys.push(v);
-            }
-            *x = Some(ps);
-        }
+    /// From (node, ports) pairs; a node given twice keeps its last ports.
+    fn new(mut at: Vec<(NodeIndex, &'a PortSet)>) -> Fin<'a> {
+        // Stable: the later of two equal nodes stays after, and dedup keeps the first of a
+        // run, so reverse first to keep the last.
+        at.reverse();
+        at.sort_by_key(|(v, _)| *v);
+        at.dedup_by_key(|(v, _)| *v);
+        let keys = at.iter().map(|(v, _)| *v).collect();
+        Fin { at, keys }
     }
 
     fn get(&self, v: &NodeIndex) -> Option<&'a PortSet> {
-        self.at.get(v.index()).copied().flatten()
+        self.at.binary_search_by_key(v, |(x, _)| *x).ok().map(|i| self.at[i].1)
     }
 
     fn contains_key(&self, v: &NodeIndex) -> bool {
@@ -1140,18 +1142,18 @@ impl Ctx<'_, '_, '_, '_> {
     }
 
     fn target(&self, w: &Want, preds: &Preds, top: usize) -> TargetPaths {
-        let g = self.g;
         let tnode = self.b.mx.classes.get(w.class as usize).and_then(|_| self.node_of[w.class as usize]);
         // Final edges by source node.
-        let mut fin = Fin { at: vec![None; g.node_count()], keys: Vec::new() };
+        let mut at: Vec<(NodeIndex, &PortSet)> = Vec::with_capacity(preds.classes.len() + 1);
         for (a, i) in &preds.classes {
-            if let Some(v) = self.node_of[*a as usize] {
-                fin.insert(v, &preds.sets[*i as usize]);
+            if let (Some(v), Some(ps)) = (self.node_of[*a as usize], preds.sets.get(*i as usize)) {
+                at.push((v, ps));
             }
         }
         if let (Some(o), Some(ps)) = (self.outside, &preds.direct) {
-            fin.insert(o, ps);
+            at.push((o, ps));
         }
+        let fin = Fin::new(at);
         match (self.layers, self.outside) {
             (Some(lay), Some(o)) => self.target_layered(w, &fin, tnode, o, lay, top),
             _ => self.target_search(w, &fin, tnode, top),
