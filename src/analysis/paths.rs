@@ -212,6 +212,10 @@ pub struct TargetPaths {
     pub cut_edges: Vec<String>,
     /// How many graph edges the cut removes.
     pub cut_edges_total: usize,
+    /// Security groups the target's interfaces carry that the snapshot lacks: their rules
+    /// cannot be named, so the cut may leave paths open (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cut_missing_groups: Vec<String>,
 }
 
 /// A path: hops from the source to the target.
@@ -1154,10 +1158,18 @@ impl Ctx<'_, '_, '_, '_> {
             at.push((o, ps));
         }
         let fin = Fin::new(at);
-        match (self.layers, self.outside) {
+        let mut result = match (self.layers, self.outside) {
             (Some(lay), Some(o)) => self.target_layered(w, &fin, tnode, o, lay, top),
             _ => self.target_search(w, &fin, tnode, top),
+        };
+        if result.shortest_hops.is_some() && !self.b.closable[w.class as usize] {
+            let m = self.b.topo.model;
+            let mut missing: Vec<String> = w.members.iter().flat_map(|&i| &m.enis[i].security_groups).filter(|g| self.b.topo.sg(g.as_str()).is_none()).map(|g| g.to_string()).collect();
+            missing.sort();
+            missing.dedup();
+            result.cut_missing_groups = missing;
         }
+        result
     }
 
     /// Distance to the target (hops, final edge included) per node, by reverse search.
@@ -1197,6 +1209,7 @@ impl Ctx<'_, '_, '_, '_> {
             cut_minimal: true,
             cut_edges: Vec::new(),
             cut_edges_total: 0,
+            cut_missing_groups: Vec::new(),
         }
     }
 

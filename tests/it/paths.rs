@@ -302,3 +302,21 @@ fn paths_dot_and_markdown_escape_hostile_names() {
     let r = vpcscope(["paths", "--snapshot", snap.to_str().unwrap(), "--from", "internet", "--to", "databases", "--format", "markdown"]);
     assert!(!r.stdout.contains("<script>") && !r.stdout.contains("web\"]"), "{}", r.stdout);
 }
+
+/// A target carrying a security group the snapshot lacks: the cut cannot name that group's
+/// rules, and says so (`cut_missing_groups`) rather than passing for complete.
+#[test]
+fn paths_cut_names_the_target_groups_missing_from_the_snapshot() {
+    let mut m = snapshot::load(&sample("snapshots/shop")).unwrap().model;
+    let before = ask(&m, Source::Internet, Targets::Databases, 3);
+    let t = before.targets.iter().find(|t| t.shortest_hops.is_some()).expect("the shop has a path");
+    assert!(t.cut_missing_groups.is_empty());
+    let eni = t.target.interfaces[0].clone();
+    let e = m.enis.iter_mut().find(|e| e.id.as_str() == eni).unwrap();
+    e.security_groups.push(vpcscope::model::SgId::from("sg-0ffffffffffffffff"));
+    let after = ask(&m, Source::Internet, Targets::Databases, 3);
+    match after.targets.iter().find(|x| x.target.interfaces.contains(&eni) && x.port == t.port) {
+        Some(x) if x.shortest_hops.is_some() => assert_eq!(x.cut_missing_groups, ["sg-0ffffffffffffffff"], "{:?}", x.cut),
+        other => panic!("the missing group is no reason to lose the path: {other:?}"),
+    }
+}
