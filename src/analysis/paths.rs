@@ -1250,31 +1250,42 @@ impl Ctx<'_, '_, '_, '_> {
         // edges newest first, then each entry node's edges newest first), then the most
         // widely open.
         let fin_width = |v: NodeIndex| fin.get(&v).map_or(0, |ps| width(ps));
-        let mut found: Vec<Found> = match shortest {
-            1 => vec![Found { edges: Vec::new(), width: fin_width(o) }],
-            2 => two
-                .iter()
-                .filter_map(|&a| lay.entry[a.index()].map(|e| Found { edges: vec![e], width: lay.width[e.index()] + fin_width(a) }))
-                .collect(),
+        // Candidates as (width, first edge, second edge): one path each, the same length.
+        let mut cands: Vec<(u64, u32, u32)> = match shortest {
+            1 => vec![(fin_width(o), 0, 0)],
+            2 => two.iter().filter_map(|&a| lay.entry[a.index()].map(|e| (lay.width[e.index()] + fin_width(a), e.index() as u32, 0))).collect(),
             _ => {
-                let mut v: Vec<Found> = Vec::new();
+                let mut v = Vec::new();
                 for &b in &last {
+                    let wb = fin_width(b);
                     for &(a, e2) in lay.into(b) {
                         if Some(a) == tnode {
                             continue;
                         }
                         let Some(e1) = lay.entry[a.index()] else { continue };
-                        v.push(Found { edges: vec![e1, e2], width: lay.width[e1.index()] + lay.width[e2.index()] + fin_width(b) });
+                        v.push((lay.width[e1.index()] + lay.width[e2.index()] + wb, e1.index() as u32, e2.index() as u32));
                     }
                 }
                 v
             }
         };
-        if found.len() > self.kept {
-            found.sort_unstable_by(|a, b| b.edges.cmp(&a.edges));
-            found.truncate(self.kept);
+        if cands.len() > self.kept {
+            cands.sort_unstable_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
+            cands.truncate(self.kept);
         }
-        found.sort_by(|a, b| b.width.cmp(&a.width).then_with(|| a.edges.cmp(&b.edges)));
+        cands.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| (a.1, a.2).cmp(&(b.1, b.2))));
+        let found: Vec<Found> = cands
+            .iter()
+            .take(top)
+            .map(|&(width, e1, e2)| Found {
+                edges: match shortest {
+                    1 => Vec::new(),
+                    2 => vec![EdgeIndex::new(e1 as usize)],
+                    _ => vec![EdgeIndex::new(e1 as usize), EdgeIndex::new(e2 as usize)],
+                },
+                width,
+            })
+            .collect();
         result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, fin)).collect();
         let (cut, edges, total, minimal) = match self.rule_cut(fin, w, tnode, o, lay) {
             Some(c) => c,
@@ -1326,20 +1337,28 @@ impl Ctx<'_, '_, '_, '_> {
         // admits (source nodes, in node order) and the port of the first.
         let mut rules: Vec<(SgId, u32, SgRule, u16, Vec<NodeIndex>)> = Vec::new();
         let mut admits: Vec<Vec<u32>> = Vec::with_capacity(keys.len());
+        let rep = &topo.model.enis[self.b.rep(w.class)];
         for &v in &keys {
             let ps = fin.get(&v)?;
             let owned;
-            let list: &[(SgId, u32, SgRule)] = if target_rules.len() == 1 && self.g[v] != Node::Outside {
-                &target_rules
-            } else {
-                owned = self.final_rules(v, w.class, ps, &target_rules);
-                &owned
+            let list: Vec<&(SgId, u32, SgRule)> = match (self.g[v], w.port) {
+                (Node::Class(_), Some(_)) if target_rules.len() == 1 => target_rules.iter().collect(),
+                // With a port, the final edge's port set is that port, so the rules that admit
+                // it are the target's rules on the port that match the peer.
+                (Node::Class(c), Some(_)) => {
+                    let ip = self.b.rep_ip(c);
+                    target_rules.iter().filter(|(_, _, r)| sg::peer_matches(topo, &r.peer, ip, &rep.vpc, Direction::Ingress)).collect()
+                }
+                _ => {
+                    owned = self.final_rules(v, w.class, ps, &target_rules);
+                    owned.iter().collect()
+                }
             };
             if list.is_empty() {
                 return None;
             }
             let mut mine = Vec::with_capacity(list.len());
-            for (g, i, r) in list {
+            for (g, i, r) in list.iter().copied() {
                 let j = match rules.iter().position(|x| &x.0 == g && x.1 == *i) {
                     Some(j) => j,
                     None => {
