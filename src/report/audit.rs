@@ -370,7 +370,7 @@ fn diagram(out: &mut dyn Write, a: &Audit, topo: &Topology<'_>) -> io::Result<()
         let head = 40 + 14 * (link_lines.len() as i64 + (more_links > 0) as i64);
         let rows: Vec<i64> = shown.chunks(COLS as usize).map(|row| row.iter().map(|&s| sub_h(nodes[s].id.as_str())).max().unwrap_or(56)).collect();
         let inner: i64 = rows.iter().map(|h| h + 12).sum::<i64>() + if hidden > 0 { 20 } else { 0 };
-        let vh = head + inner + 12;
+        let vh = head + inner;
         body.push_str(&format!(
             "<rect x=\"10\" y=\"{y}\" width=\"{}\" height=\"{vh}\" rx=\"8\" fill=\"#f3f7fb\" stroke=\"#5b7fa6\"/><text x=\"22\" y=\"{}\" font-size=\"15\" font-weight=\"600\">{}</text>",
             W - 20,
@@ -394,7 +394,7 @@ fn diagram(out: &mut dyn Write, a: &Audit, topo: &Topology<'_>) -> io::Result<()
                 let sub = topo.subnet_ix(nodes[s].id.as_str()).and_then(|i| topo.model.subnets.get(i));
                 let fill = if public { "#e8f5e9" } else { "#ffffff" };
                 body.push_str(&format!("<rect x=\"{sx}\" y=\"{sy}\" width=\"{SW}\" height=\"{h}\" rx=\"5\" fill=\"{fill}\" stroke=\"#90a4ae\"/>"));
-                body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\">{}</text>", sx + 8, sy + 17, html_escape(&short(&label_of(s), 34))));
+                body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\">{}</text>", sx + 8, sy + 17, html_escape(&short(&label_of(s), 30))));
                 let sub2 = format!(
                     "{} {}{}{}",
                     sub.and_then(|x| x.cidr).map(|c| c.to_string()).unwrap_or_default(),
