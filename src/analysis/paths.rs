@@ -1270,7 +1270,7 @@ impl Ctx<'_, '_, '_, '_> {
             }
         };
         if cands.len() > self.kept {
-            cands.sort_unstable_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
+            cands.sort_unstable_by_key(|c| std::cmp::Reverse((c.1, c.2)));
             cands.truncate(self.kept);
         }
         cands.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| (a.1, a.2).cmp(&(b.1, b.2))));
