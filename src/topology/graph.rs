@@ -407,7 +407,6 @@ enum Way {
 
 /// Where a route table sends an address across VPCs.
 fn way(topo: &Topology<'_>, rt: &RouteTable, addr: std::net::IpAddr) -> Way {
-    let m = topo.model;
     let Some(r) = crate::eval::route::lookup(topo, rt, addr).map(|x| x.route) else { return Way::Elsewhere("no route".to_string()) };
     if r.state != RouteState::Active {
         return Way::Elsewhere(format!("a blackhole route to {}", r.target.id()));
@@ -422,17 +421,17 @@ fn way(topo: &Topology<'_>, rt: &RouteTable, addr: std::net::IpAddr) -> Way {
             },
         },
         RouteTarget::TransitGateway(t) => {
-            let Some(att) = m.tgw_attachments.iter().find(|a| &a.tgw == t && matches!(&a.kind, TgwAttachmentKind::Vpc { vpc, .. } if vpc == &rt.vpc)) else {
+            let Some(att) = topo.tgw_vpc_attachments(t.as_str(), rt.vpc.as_str()).into_iter().next() else {
                 return Way::Elsewhere(format!("{t}, which this VPC is not attached to"));
             };
-            let Some(trt) = att.route_table.as_ref().and_then(|id| m.tgw_route_tables.iter().find(|x| &x.id == id)) else { return Way::Unknown };
+            let Some(trt) = att.route_table.as_ref().and_then(|id| topo.tgw_route_table(id.as_str())) else { return Way::Unknown };
             let Some(tr) = crate::eval::route::lookup_tgw(topo, trt, addr).map(|x| x.route) else {
                 return if trt.bgp_routes_captured { Way::Elsewhere(format!("{t}, whose route table {} has no route for it", trt.id)) } else { Way::Unknown };
             };
             if tr.state != RouteState::Active {
                 return Way::Elsewhere(format!("{t}, whose route table {} drops it (blackhole)", trt.id));
             }
-            let kinds: Vec<&TgwAttachment> = tr.attachments.iter().filter_map(|a| m.tgw_attachments.iter().find(|y| &y.id == a)).collect();
+            let kinds: Vec<&TgwAttachment> = tr.attachments.iter().filter_map(|a| topo.tgw_attachment(a.as_str())).collect();
             if let Some(vpc) = kinds.iter().find_map(|a| match &a.kind {
                 TgwAttachmentKind::Vpc { vpc, .. } => Some(vpc.clone()),
                 _ => None,
@@ -469,32 +468,64 @@ pub fn unrouted_subnets(topo: &Topology<'_>) -> Vec<UnroutedSubnet> {
         }
     }
     let first = |s: &Subnet| s.cidr.map(|c| std::net::IpAddr::V4(c.network()));
-    let mut out: BTreeMap<(String, String, String), UnroutedSubnet> = BTreeMap::new();
+    // Subnets with hosts, by route table (position in the model).
+    let rt_ix: HashMap<&str, usize> = m.route_tables.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
+    let mut judged: Vec<(usize, usize, std::net::IpAddr)> = Vec::new();
     for (si, s) in m.subnets.iter().enumerate() {
-        let (true, Some(rt), Some(s_addr)) = (hosts[si], topo.route_table_of(si), first(s)) else { continue };
-        if !rt.routes.iter().any(|r| matches!(r.target, RouteTarget::Peering(_) | RouteTarget::TransitGateway(_))) {
+        if let (true, Some(rt), Some(addr)) = (hosts[si], topo.route_table_of(si), first(s)) {
+            if let Some(&r) = rt_ix.get(rt.id.as_str()) {
+                judged.push((si, r, addr));
+            }
+        }
+    }
+    // The way back depends on the other side's route table and this subnet's address: asked
+    // once per pair.
+    let mut back_of: HashMap<(usize, usize), Option<String>> = HashMap::new();
+    let mut out: BTreeMap<(String, String, String), UnroutedSubnet> = BTreeMap::new();
+    // Per source route table with a route through a peering or transit gateway: the subnets
+    // of other VPCs it sends into their VPC, grouped by their route table, asked once per table.
+    type Led = Vec<(usize, Vec<(usize, String)>)>;
+    let mut leads: HashMap<usize, Led> = HashMap::new();
+    for &(si, r, s_addr) in &judged {
+        let rt = &m.route_tables[r];
+        if !rt.routes.iter().any(|x| matches!(x.target, RouteTarget::Peering(_) | RouteTarget::TransitGateway(_))) {
             continue;
         }
-        for (ti, t) in m.subnets.iter().enumerate() {
-            if t.vpc == s.vpc || !hosts[ti] {
-                continue;
+        let s = &m.subnets[si];
+        let led = leads.entry(r).or_insert_with(|| {
+            let mut by_table: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
+            for &(ti, tr, t_addr) in judged.iter().filter(|(ti, _, _)| m.subnets[*ti].vpc != rt.vpc) {
+                if let Way::Lands(v, via) = way(topo, rt, t_addr) {
+                    if v == m.subnets[ti].vpc {
+                        by_table.entry(tr).or_default().push((ti, via));
+                    }
+                }
             }
-            let (Some(trt), Some(t_addr)) = (topo.route_table_of(ti), first(t)) else { continue };
-            let Way::Lands(v, via) = way(topo, rt, t_addr) else { continue };
-            if v != t.vpc {
-                continue;
+            by_table.into_iter().collect()
+        });
+        for (tr, ts) in led.iter() {
+            let trt = &m.route_tables[*tr];
+            let back = back_of
+                .entry((*tr, si))
+                .or_insert_with(|| match way(topo, trt, s_addr) {
+                    Way::Lands(v2, _) if v2 == s.vpc => None,
+                    Way::Unknown => None,
+                    Way::Lands(v2, via2) => Some(format!("{via2} into {v2}")),
+                    Way::Elsewhere(e) => Some(e),
+                })
+                .clone();
+            let Some(back) = back else { continue };
+            for (ti, via) in ts {
+                let t = &m.subnets[*ti];
+                out.entry((s.id.to_string(), via.clone(), t.vpc.to_string()))
+                    .or_insert_with(|| UnroutedSubnet { subnet: s.id.to_string(), vpc: s.vpc.to_string(), route_table: rt.id.to_string(), via: via.clone(), other_vpc: t.vpc.to_string(), unrouted: Vec::new() })
+                    .unrouted
+                    .push((t.id.to_string(), trt.id.to_string(), back.clone()));
             }
-            let back = match way(topo, trt, s_addr) {
-                Way::Lands(v2, _) if v2 == s.vpc => continue,
-                Way::Unknown => continue,
-                Way::Lands(v2, via2) => format!("{via2} into {v2}"),
-                Way::Elsewhere(e) => e,
-            };
-            out.entry((s.id.to_string(), via.clone(), t.vpc.to_string()))
-                .or_insert_with(|| UnroutedSubnet { subnet: s.id.to_string(), vpc: s.vpc.to_string(), route_table: rt.id.to_string(), via, other_vpc: t.vpc.to_string(), unrouted: Vec::new() })
-                .unrouted
-                .push((t.id.to_string(), trt.id.to_string(), back));
         }
+    }
+    for u in out.values_mut() {
+        u.unrouted.sort();
     }
     out.into_values().collect()
 }
