@@ -1,6 +1,6 @@
-//! Attack paths (`paths::paths`, internet -> databases, 3 hops, pivot on any port) on a
-//! generated network of 1,000 interfaces, against the all-pairs matrix on the same network
-//! (the matrix is paths' first phase, so the ratio is what the graph adds); and the
+//! Attack paths (`paths::paths`, internet -> databases, 3 hops, pivot on any port) on
+//! generated networks of 1,000 and 10,000 interfaces, against the all-pairs matrix on the
+//! same network (the matrix is paths' first phase, so the ratio is what the graph adds); and the
 //! structure graph at subnet level on 10,000 interfaces, against building the topology
 //! indexes of the same network. Baselines are measured in the same run, so the results read
 //! as ratios that hold on any machine.
@@ -35,6 +35,21 @@ fn bench(c: &mut Criterion) {
     });
     let big = snapshot::load_documents(network(&NetworkSpec::with_enis(10_000))).unwrap();
     let topo = Topology::new(&big.model);
+    // The target: paths on 10,000 interfaces, against the matrix on the same network.
+    g.bench_with_input(BenchmarkId::new("matrix_baseline", 10000), &10000, |b, _| {
+        b.iter(|| {
+            let m = Matrix::compute(&topo, &MatrixOptions::default());
+            assert!(m.stats.reachable_class_pairs > 0);
+            black_box(m.stats.classes)
+        })
+    });
+    g.bench_with_input(BenchmarkId::new("internet_to_databases", 10000), &10000, |b, _| {
+        b.iter(|| {
+            let p = paths::paths(&topo, &Options { from: Source::Internet, to: Targets::Databases, max_hops: 3, pivot: Pivot::Any, top: 3 });
+            assert!(p.targets.len() > 10_000 && p.any_path());
+            black_box(p.graph.edges)
+        })
+    });
     g.bench_with_input(BenchmarkId::new("topology_build_baseline", 10000), &10000, |b, _| {
         b.iter(|| {
             let t = Topology::new(&big.model);

@@ -46,6 +46,9 @@ pub const PATH_COUNT_CAP: u64 = 100_000;
 /// How many augmenting paths the minimum cut looks for before it settles for the edges into
 /// the target (`cut_minimal: false`).
 pub const CUT_CAP: usize = 32;
+/// How many shortest paths per target are ranked by how widely they are open (the first the
+/// search meets); `--top` of them are shown.
+pub const SHORTEST_KEPT: usize = 1000;
 /// Edges named per cut rule (the rest are counted in `edges_total`).
 pub const EDGES_SHOWN: usize = 10;
 const INF_CAP: u32 = 1 << 20;
@@ -209,6 +212,10 @@ pub struct TargetPaths {
     pub cut_edges: Vec<String>,
     /// How many graph edges the cut removes.
     pub cut_edges_total: usize,
+    /// Security groups the target's interfaces carry that the snapshot lacks: their rules
+    /// cannot be named, so the cut may leave paths open (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cut_missing_groups: Vec<String>,
 }
 
 /// A path: hops from the source to the target.
@@ -297,24 +304,26 @@ struct Entry {
     ranges: Vec<IpNet>,
 }
 
-/// The final edges into one target, by source node.
+/// The final edges into one target, by source node: sorted by node once built.
 struct Fin<'a> {
-    at: Vec<Option<&'a PortSet>>,
+    at: Vec<(NodeIndex, &'a PortSet)>,
     keys: Vec<NodeIndex>,
 }
 
 impl<'a> Fin<'a> {
-    fn insert(&mut self, v: NodeIndex, ps: &'a PortSet) {
-        if let Some(x) = self.at.get_mut(v.index()) {
-            if x.is_none() {
-                self.keys.push(v);
-            }
-            *x = Some(ps);
-        }
+    /// From (node, ports) pairs; a node given twice keeps its last ports.
+    fn new(mut at: Vec<(NodeIndex, &'a PortSet)>) -> Fin<'a> {
+        // Stable: the later of two equal nodes stays after, and dedup keeps the first of a
+        // run, so reverse first to keep the last.
+        at.reverse();
+        at.sort_by_key(|(v, _)| *v);
+        at.dedup_by_key(|(v, _)| *v);
+        let keys = at.iter().map(|(v, _)| *v).collect();
+        Fin { at, keys }
     }
 
     fn get(&self, v: &NodeIndex) -> Option<&'a PortSet> {
-        self.at.get(v.index()).copied().flatten()
+        self.at.binary_search_by_key(v, |(x, _)| *x).ok().map(|i| self.at[i].1)
     }
 
     fn contains_key(&self, v: &NodeIndex) -> bool {
@@ -369,8 +378,21 @@ struct Want {
     members: Vec<Ix>,
 }
 
+/// How each target is answered: over the layered index where the question allows it, or by
+/// search over the graph always (the reference the layered answer is tested against).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    Layered,
+    #[cfg_attr(not(test), allow(dead_code))]
+    Search,
+}
+
 /// Answers one `paths` question.
 pub fn paths(topo: &Topology<'_>, opts: &Options) -> Paths {
+    paths_by(topo, opts, Method::Layered, SHORTEST_KEPT)
+}
+
+fn paths_by(topo: &Topology<'_>, opts: &Options, method: Method, kept: usize) -> Paths {
     let m = topo.model;
     let k = opts.max_hops.clamp(1, 16);
     let pivot = opts.pivot.ports();
@@ -390,7 +412,7 @@ pub fn paths(topo: &Topology<'_>, opts: &Options) -> Paths {
     let from = m.enis.iter().enumerate().filter(|(i, e)| e.kind.opens_connections() && topo.lb_of_eni(*i).is_none()).map(|(i, _)| i).collect();
     let mx = Matrix::compute(topo, &MatrixOptions { ports: mx_ports, from: Some(from), to: None });
     let b = Builder::new(topo, &mx, opts, k, pivot, wants_raw);
-    b.run(opts)
+    b.run(opts, method, kept)
 }
 
 /// The targets per interface: its service ports (`None`: any pivot port).
@@ -786,7 +808,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
         }
     }
 
-    fn run(self, opts: &Options) -> Paths {
+    fn run(self, opts: &Options, method: Method, kept: usize) -> Paths {
         let n = self.mx.classes.len();
         let k = self.k;
         let preds: Vec<Preds> = self.wants.par_iter().map(|w| self.final_preds(w)).collect();
@@ -898,7 +920,22 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             (Source::Interfaces(_), None) => (0..n).filter(|&c| self.ds[c] == 0).filter_map(|c| node_of[c]).collect(),
             _ => Vec::new(),
         };
-        let ctx = Ctx { b: &self, edge_rules: (0..g.edge_count()).map(|_| std::sync::OnceLock::new()).collect(), hop_cache: std::sync::Mutex::new(HashMap::default()), g: &g, node_of: &node_of, port_sets: &port_sets, sources: &sources, outside };
+        let layers = match outside {
+            Some(o) if k <= 3 && method == Method::Layered => Some(Layers::new(&g, o, &port_sets)),
+            _ => None,
+        };
+        let ctx = Ctx {
+            b: &self,
+            edge_rules: (0..g.edge_count()).map(|_| std::sync::OnceLock::new()).collect(),
+            hop_cache: std::sync::Mutex::new(HashMap::default()),
+            g: &g,
+            node_of: &node_of,
+            port_sets: &port_sets,
+            sources: &sources,
+            outside,
+            layers: layers.as_ref(),
+            kept,
+        };
         let mut targets: Vec<TargetPaths> = self.wants.par_iter().zip(preds.par_iter()).map(|(w, p)| ctx.target(w, p, opts.top)).collect();
         targets.sort_by(|a, b| {
             (a.shortest_hops.is_none(), a.shortest_hops, std::cmp::Reverse(a.paths_total), a.target.class, a.port)
@@ -1035,6 +1072,63 @@ struct Ctx<'a, 't, 'm, 'x> {
     port_sets: &'a [PortSet],
     sources: &'a [NodeIndex],
     outside: Option<NodeIndex>,
+    /// The layered view of the graph when the question allows it (from the outside, at most
+    /// three hops).
+    layers: Option<&'a Layers>,
+    /// Shortest paths kept per target before ranking (`SHORTEST_KEPT`).
+    kept: usize,
+}
+
+/// Paths from the outside of at most three hops have a fixed shape: `outside -> a -> t`,
+/// `outside -> a -> b -> t` (every `a` an entry node, every `b` a last hop), or the direct
+/// edge. Walks of that shape are simple paths (no edge loops on a class, the target is never
+/// a middle hop), so a target's count, shortest length and shortest paths follow from its last
+/// hops and, per last hop, the entry nodes with an edge into it. This index holds those, built
+/// once for the graph; per target the work is then proportional to its last hops and to the
+/// three-hop paths it lists, not to the graph.
+struct Layers {
+    /// Per node: the entry edge from the outside into it.
+    entry: Vec<Option<EdgeIndex>>,
+    /// Per node `b`, `into[start[b]..start[b + 1]]`: every entry node `a` with an edge
+    /// `a -> b`, and that edge.
+    start: Vec<usize>,
+    into: Vec<(NodeIndex, EdgeIndex)>,
+    /// Per edge: how many ports it is open on.
+    width: Vec<u64>,
+}
+
+impl Layers {
+    fn new(g: &DiGraph<Node, EdgeW>, o: NodeIndex, port_sets: &[PortSet]) -> Layers {
+        let n = g.node_count();
+        let mut entry = vec![None; n];
+        for e in g.edges(o) {
+            entry[e.target().index()] = Some(e.id());
+        }
+        let from_entry = |e: &petgraph::graph::EdgeReference<'_, EdgeW>| e.source() != o && entry[e.source().index()].is_some();
+        let mut start = vec![0usize; n + 1];
+        for e in g.edge_references().filter(from_entry) {
+            start[e.target().index() + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut into = vec![(NodeIndex::new(0), EdgeIndex::new(0)); start[n]];
+        for e in g.edge_references().filter(from_entry) {
+            let b = e.target().index();
+            into[fill[b]] = (e.source(), e.id());
+            fill[b] += 1;
+        }
+        let width = g.edge_references().map(|e| port_sets.get(e.weight().ports as usize).map_or(0, |ps| width(ps))).collect();
+        Layers { entry, start, into, width }
+    }
+
+    fn into(&self, b: NodeIndex) -> &[(NodeIndex, EdgeIndex)] {
+        match (self.start.get(b.index()), self.start.get(b.index() + 1)) {
+            (Some(&lo), Some(&hi)) => &self.into[lo..hi],
+            _ => &[],
+        }
+    }
 }
 
 /// A path found by the search: the graph edges, then the final edge's source node.
@@ -1052,20 +1146,36 @@ impl Ctx<'_, '_, '_, '_> {
     }
 
     fn target(&self, w: &Want, preds: &Preds, top: usize) -> TargetPaths {
-        let k = self.b.k;
-        let g = self.g;
         let tnode = self.b.mx.classes.get(w.class as usize).and_then(|_| self.node_of[w.class as usize]);
         // Final edges by source node.
-        let mut fin = Fin { at: vec![None; g.node_count()], keys: Vec::new() };
+        let mut at: Vec<(NodeIndex, &PortSet)> = Vec::with_capacity(preds.classes.len() + 1);
         for (a, i) in &preds.classes {
-            if let Some(v) = self.node_of[*a as usize] {
-                fin.insert(v, &preds.sets[*i as usize]);
+            if let (Some(v), Some(ps)) = (self.node_of[*a as usize], preds.sets.get(*i as usize)) {
+                at.push((v, ps));
             }
         }
         if let (Some(o), Some(ps)) = (self.outside, &preds.direct) {
-            fin.insert(o, ps);
+            at.push((o, ps));
         }
-        // Distance to the target (hops, final edge included), by reverse search.
+        let fin = Fin::new(at);
+        let mut result = match (self.layers, self.outside) {
+            (Some(lay), Some(o)) => self.target_layered(w, &fin, tnode, o, lay, top),
+            _ => self.target_search(w, &fin, tnode, top),
+        };
+        if result.shortest_hops.is_some() && !self.b.closable[w.class as usize] {
+            let m = self.b.topo.model;
+            let mut missing: Vec<String> = w.members.iter().flat_map(|&i| &m.enis[i].security_groups).filter(|g| self.b.topo.sg(g.as_str()).is_none()).map(|g| g.to_string()).collect();
+            missing.sort();
+            missing.dedup();
+            result.cut_missing_groups = missing;
+        }
+        result
+    }
+
+    /// Distance to the target (hops, final edge included) per node, by reverse search.
+    fn distances(&self, fin: &Fin<'_>, tnode: Option<NodeIndex>) -> Dt {
+        let k = self.b.k;
+        let g = self.g;
         let mut dt = Dt(vec![usize::MAX; g.node_count()]);
         let mut q = VecDeque::new();
         for &v in &fin.keys {
@@ -1084,8 +1194,11 @@ impl Ctx<'_, '_, '_, '_> {
                 q.push_back(u);
             }
         }
-        let shortest = self.sources.iter().filter_map(|s| dt.get(s)).min().copied();
-        let mut result = TargetPaths {
+        dt
+    }
+
+    fn empty_result(&self, w: &Want, shortest: Option<usize>) -> TargetPaths {
+        TargetPaths {
             target: self.describe_target(w),
             port: w.port,
             shortest_hops: shortest,
@@ -1096,7 +1209,284 @@ impl Ctx<'_, '_, '_, '_> {
             cut_minimal: true,
             cut_edges: Vec::new(),
             cut_edges_total: 0,
+            cut_missing_groups: Vec::new(),
+        }
+    }
+
+    /// One target from the outside in at most three hops, over [`Layers`]: the same answer
+    /// as [`Ctx::target_search`] (the count the walks give, the shortest paths the search
+    /// would keep, the same cut), without a search over the graph per target.
+    fn target_layered(&self, w: &Want, fin: &Fin<'_>, tnode: Option<NodeIndex>, o: NodeIndex, lay: &Layers, top: usize) -> TargetPaths {
+        let k = self.b.k;
+        let direct = fin.contains_key(&o);
+        // Last hops other than the outside, in node order.
+        let mut last: Vec<NodeIndex> = fin.keys.iter().copied().filter(|v| *v != o).collect();
+        last.sort_unstable();
+        let two: Vec<NodeIndex> = if k >= 2 { last.iter().copied().filter(|v| lay.entry[v.index()].is_some()).collect() } else { Vec::new() };
+        let mut three = 0u64;
+        if k >= 3 {
+            for &b in &last {
+                three = three.saturating_add(lay.into(b).len() as u64);
+            }
+            // A walk through the target's own class is no path.
+            if let Some(t) = tnode.filter(|t| lay.entry[t.index()].is_some()) {
+                let back = self.g.edges(t).filter(|e| e.target() != o && fin.contains_key(&e.target())).count() as u64;
+                three = three.saturating_sub(back);
+            }
+        }
+        let shortest = if direct {
+            Some(1)
+        } else if !two.is_empty() {
+            Some(2)
+        } else if three > 0 {
+            Some(3)
+        } else {
+            None
         };
+        let mut result = self.empty_result(w, shortest);
+        let Some(shortest) = shortest else { return result };
+        result.paths_total = (direct as u64).saturating_add(two.len() as u64).saturating_add(three);
+        // The shortest paths the search keeps: at most `SHORTEST_KEPT`, the first in its order (entry
+        // edges newest first, then each entry node's edges newest first), then the most
+        // widely open.
+        let fin_width = |v: NodeIndex| fin.get(&v).map_or(0, |ps| width(ps));
+        // Candidates as (width, first edge, second edge): one path each, the same length.
+        let mut cands: Vec<(u64, u32, u32)> = match shortest {
+            1 => vec![(fin_width(o), 0, 0)],
+            2 => two.iter().filter_map(|&a| lay.entry[a.index()].map(|e| (lay.width[e.index()] + fin_width(a), e.index() as u32, 0))).collect(),
+            _ => {
+                let mut v = Vec::new();
+                for &b in &last {
+                    let wb = fin_width(b);
+                    for &(a, e2) in lay.into(b) {
+                        if Some(a) == tnode {
+                            continue;
+                        }
+                        let Some(e1) = lay.entry[a.index()] else { continue };
+                        v.push((lay.width[e1.index()] + lay.width[e2.index()] + wb, e1.index() as u32, e2.index() as u32));
+                    }
+                }
+                v
+            }
+        };
+        if cands.len() > self.kept {
+            cands.sort_unstable_by_key(|c| std::cmp::Reverse((c.1, c.2)));
+            cands.truncate(self.kept);
+        }
+        cands.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| (a.1, a.2).cmp(&(b.1, b.2))));
+        let found: Vec<Found> = cands
+            .iter()
+            .take(top)
+            .map(|&(width, e1, e2)| Found {
+                edges: match shortest {
+                    1 => Vec::new(),
+                    2 => vec![EdgeIndex::new(e1 as usize)],
+                    _ => vec![EdgeIndex::new(e1 as usize), EdgeIndex::new(e2 as usize)],
+                },
+                width,
+            })
+            .collect();
+        result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, fin)).collect();
+        let (cut, edges, total, minimal) = match self.rule_cut(fin, w, tnode, o, lay) {
+            Some(c) => c,
+            None => self.min_cut(&self.distances(fin, tnode), fin, tnode, w),
+        };
+        result.cut = cut;
+        result.cut_edges = edges;
+        result.cut_edges_total = total;
+        result.cut_minimal = minimal;
+        result
+    }
+
+    /// The final edges' admitting rules, as [`Ctx::min_cut`] links them.
+    fn final_rules(&self, v: NodeIndex, to_class: u32, ps: &PortSet, target_rules: &[(SgId, u32, SgRule)]) -> Vec<(SgId, u32, SgRule)> {
+        let peer = match self.g[v] {
+            Node::Outside => Peer::Outside,
+            Node::Class(c) => Peer::Address(self.b.rep_ip(c)),
+        };
+        if !self.b.closable[to_class as usize] {
+            Vec::new()
+        } else if target_rules.len() == 1 && !matches!(peer, Peer::Outside) {
+            target_rules.to_vec()
+        } else {
+            admitting_rules(self.b, &peer, to_class, ps)
+        }
+    }
+
+    /// The cut at the target when it is a minimum cut, without building the flow network.
+    ///
+    /// Let `R` be the rules that admit the final edges (every final edge admitted by at least
+    /// one). Revoking `R` cuts every path, so the maximum flow is at most `|R|`. When `|R|`
+    /// paths can be found that use each rule of `R` once and each rule into a middle class at
+    /// most once (rules are the unit arcs of [`Ctx::min_cut`]'s network), the flow is `|R|`,
+    /// every arc into the sink is saturated, and the cut nearest the target, the one
+    /// [`Ctx::min_cut`] reports, is `R`. With one rule, one path is the shortest path. `None`
+    /// when the paths are not found greedily (the flow network decides then).
+    fn rule_cut(&self, fin: &Fin<'_>, w: &Want, tnode: Option<NodeIndex>, o: NodeIndex, lay: &Layers) -> Option<(Vec<CutRule>, Vec<String>, usize, bool)> {
+        if !self.b.closable[w.class as usize] {
+            return None;
+        }
+        let topo = self.b.topo;
+        let target_rules: Vec<(SgId, u32, SgRule)> = match w.port {
+            Some(p) => candidate_rules(self.b, w.class, &[(Protocol::Tcp, vec![PortRange { from: p, to: p }])]),
+            None => Vec::new(),
+        };
+        let mut keys = fin.keys.clone();
+        keys.sort_unstable();
+        // The rules in the order the flow network creates them, each with the final edges it
+        // admits (source nodes, in node order) and the port of the first.
+        let mut rules: Vec<(SgId, u32, SgRule, u16, Vec<NodeIndex>)> = Vec::new();
+        let mut admits: Vec<Vec<u32>> = Vec::with_capacity(keys.len());
+        let rep = &topo.model.enis[self.b.rep(w.class)];
+        for &v in &keys {
+            let ps = fin.get(&v)?;
+            let owned;
+            let list: Vec<&(SgId, u32, SgRule)> = match (self.g[v], w.port) {
+                (Node::Class(_), Some(_)) if target_rules.len() == 1 => target_rules.iter().collect(),
+                // With a port, the final edge's port set is that port, so the rules that admit
+                // it are the target's rules on the port that match the peer.
+                (Node::Class(c), Some(_)) => {
+                    let ip = self.b.rep_ip(c);
+                    target_rules.iter().filter(|(_, _, r)| sg::peer_matches(topo, &r.peer, ip, &rep.vpc, Direction::Ingress)).collect()
+                }
+                _ => {
+                    owned = self.final_rules(v, w.class, ps, &target_rules);
+                    owned.iter().collect()
+                }
+            };
+            if list.is_empty() {
+                return None;
+            }
+            let mut mine = Vec::with_capacity(list.len());
+            for (g, i, r) in list.iter().copied() {
+                let j = match rules.iter().position(|x| &x.0 == g && x.1 == *i) {
+                    Some(j) => j,
+                    None => {
+                        if rules.len() >= CUT_CAP {
+                            return None;
+                        }
+                        rules.push((g.clone(), *i, r.clone(), first_port(ps).1, Vec::new()));
+                        rules.len() - 1
+                    }
+                };
+                if !mine.contains(&(j as u32)) {
+                    mine.push(j as u32);
+                    rules[j].4.push(v);
+                }
+            }
+            admits.push(mine);
+        }
+        if rules.len() > 1 && !self.rule_paths(&keys, &admits, rules.len(), tnode, o, lay) {
+            return None;
+        }
+        let to_id = &topo.model.enis[self.b.rep(w.class)].id;
+        let mut edges: Vec<String> = Vec::new();
+        let mut total = 0usize;
+        let cut = rules
+            .into_iter()
+            .map(|(g, _, r, port, es)| {
+                let labels: Vec<String> = es.iter().take(EDGES_SHOWN).map(|v| format!("{} -> {to_id}", self.label(*v).0)).collect();
+                edges.extend(labels.iter().cloned());
+                total += es.len();
+                CutRule { id: g.to_string(), kind: "security-group-rule".into(), rule: format!("inbound {r}"), edges_total: es.len(), edges: labels, fix: audit::revoke_fix(&g, &r, port) }
+            })
+            .collect();
+        edges.sort();
+        edges.dedup();
+        Some((cut, edges, total, true))
+    }
+
+    /// Whether one path per final rule is found, each using its final rule and rules into
+    /// middle classes no other path uses (an edge no rule closes is never used up). Greedy:
+    /// a failure proves nothing; the search is bounded.
+    fn rule_paths(&self, keys: &[NodeIndex], admits: &[Vec<u32>], n: usize, tnode: Option<NodeIndex>, o: NodeIndex, lay: &Layers) -> bool {
+        // Rules into middle classes already used: (class, group position, rule position).
+        let mut used: Vec<(u32, usize, u32)> = Vec::new();
+        let mut budget = 20_000usize;
+        let k = self.b.k;
+        for j in 0..n as u32 {
+            let mut done = false;
+            for (&v, list) in keys.iter().zip(admits) {
+                if done || !list.contains(&j) {
+                    continue;
+                }
+                if v == o {
+                    done = true;
+                    continue;
+                }
+                // Two hops: outside -> v -> target.
+                if let Some(e1) = lay.entry[v.index()] {
+                    if let Some(key) = self.free_rule(e1, &used) {
+                        used.extend(key);
+                        done = true;
+                        continue;
+                    }
+                }
+                // Three hops: outside -> a -> v -> target.
+                if k < 3 {
+                    continue;
+                }
+                for &(a, e2) in lay.into(v) {
+                    if budget == 0 {
+                        return false;
+                    }
+                    budget -= 1;
+                    if Some(a) == tnode {
+                        continue;
+                    }
+                    let Some(e1) = lay.entry[a.index()] else { continue };
+                    let Some(k2) = self.free_rule(e2, &used) else { continue };
+                    used.extend(k2);
+                    match self.free_rule(e1, &used) {
+                        Some(k1) => {
+                            used.extend(k1);
+                            done = true;
+                            break;
+                        }
+                        None => {
+                            if k2.is_some() {
+                                used.pop();
+                            }
+                        }
+                    }
+                }
+            }
+            if !done {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A rule into the head of edge `e` that no path uses yet: `Some(None)` when nothing
+    /// closes the edge (no unit arc to use up), `None` when every rule is used.
+    fn free_rule(&self, e: EdgeIndex, used: &[(u32, usize, u32)]) -> Option<Option<(u32, usize, u32)>> {
+        let (from, to) = self.g.edge_endpoints(e)?;
+        let Node::Class(to_class) = self.g[to] else { return None };
+        if !self.b.closable[to_class as usize] {
+            return Some(None);
+        }
+        let peer = match self.g[from] {
+            Node::Outside => Peer::Outside,
+            Node::Class(c) => Peer::Address(self.b.rep_ip(c)),
+        };
+        let ps = self.port_sets.get(self.g[e].ports as usize)?;
+        let rules = self.edge_rules.get(e.index())?.get_or_init(|| admitting_rules(self.b, &peer, to_class, ps));
+        if rules.is_empty() {
+            return Some(None);
+        }
+        let topo = self.b.topo;
+        rules.iter().map(|(g, i, _)| (to_class, topo.sg_ix(g.as_str()).unwrap_or(usize::MAX), *i)).find(|key| !used.contains(key)).map(Some)
+    }
+
+    /// One target by search: distances to it, walks or a capped search for the count, the
+    /// shortest paths, and the minimum cut.
+    fn target_search(&self, w: &Want, fin: &Fin<'_>, tnode: Option<NodeIndex>, top: usize) -> TargetPaths {
+        let k = self.b.k;
+        let g = self.g;
+        let dt = self.distances(fin, tnode);
+        let shortest = self.sources.iter().filter_map(|s| dt.get(s)).min().copied();
+        let mut result = self.empty_result(w, shortest);
         let Some(shortest) = shortest else { return result };
         // Count every simple path up to k (by dynamic programming where walks are simple
         // paths: from the outside in at most 3 hops, since no edge loops on a class and the
@@ -1109,7 +1499,7 @@ impl Ctx<'_, '_, '_, '_> {
         if dp {
             let mut memo = vec![u64::MAX; g.node_count() * (k + 1)];
             for &s in self.sources {
-                count = count.saturating_add(self.walks(s, k, &dt, &fin, tnode, &mut memo));
+                count = count.saturating_add(self.walks(s, k, &dt, fin, tnode, &mut memo));
             }
         }
         for &s in self.sources {
@@ -1120,7 +1510,7 @@ impl Ctx<'_, '_, '_, '_> {
             on_path[s.index()] = true;
             let mut n = 0u64;
             let cap = if dp { Some(shortest) } else { None };
-            self.dfs(s, &mut stack, &mut on_path, &dt, &fin, tnode, shortest, cap, &mut n, &mut found);
+            self.dfs(s, &mut stack, &mut on_path, &dt, fin, tnode, shortest, cap, &mut n, &mut found);
             on_path[s.index()] = false;
             if !dp {
                 count += n;
@@ -1134,8 +1524,8 @@ impl Ctx<'_, '_, '_, '_> {
         result.paths_total = count;
         result.paths_total_capped = capped;
         found.sort_by(|a, b| b.width.cmp(&a.width).then_with(|| a.edges.cmp(&b.edges)));
-        result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, &fin)).collect();
-        let (cut, edges, total, minimal) = self.min_cut(&dt, &fin, tnode, w);
+        result.paths = found.iter().take(top).map(|f| self.describe_path(f, w, fin)).collect();
+        let (cut, edges, total, minimal) = self.min_cut(&dt, fin, tnode, w);
         result.cut = cut;
         result.cut_edges = edges;
         result.cut_edges_total = total;
@@ -1157,7 +1547,7 @@ impl Ctx<'_, '_, '_, '_> {
         count: &mut u64,
         found: &mut Vec<Found>,
     ) {
-        if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= 1000) {
+        if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= self.kept) {
             return;
         }
         let depth = stack.len();
@@ -1165,7 +1555,7 @@ impl Ctx<'_, '_, '_, '_> {
         if let Some(ps) = fin.get(&v) {
             if depth < self.b.k {
                 *count += 1;
-                if depth + 1 == shortest && found.len() < 1000 {
+                if depth + 1 == shortest && found.len() < self.kept {
                     let width = stack.iter().map(|e| width(&self.port_sets[self.g[*e].ports as usize])).sum::<u64>() + width(ps);
                     found.push(Found { edges: stack.clone(), width });
                 }
@@ -1188,7 +1578,7 @@ impl Ctx<'_, '_, '_, '_> {
             self.dfs(w, stack, on_path, dt, fin, tnode, shortest, only, count, found);
             stack.pop();
             on_path[w.index()] = false;
-            if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= 1000) {
+            if *count >= PATH_COUNT_CAP || (only.is_some() && found.len() >= self.kept) {
                 return;
             }
         }
@@ -1330,19 +1720,24 @@ impl Ctx<'_, '_, '_, '_> {
     /// this network is a smallest set of rules, up to rules shared between classes.
     fn min_cut(&self, dt: &Dt, fin: &Fin<'_>, tnode: Option<NodeIndex>, w: &Want) -> (Vec<CutRule>, Vec<String>, usize, bool) {
         let k = self.b.k;
-        let mut local: HashMap<NodeIndex, usize> = HashMap::default();
+        const NONE: usize = usize::MAX;
+        let mut local: Vec<usize> = vec![NONE; self.g.node_count()];
         let mut nodes: Vec<NodeIndex> = Vec::new();
         for (v, d) in dt.iter() {
             if self.ds(v) + d <= k && Some(v) != tnode {
-                local.insert(v, nodes.len() + 2);
+                local[v.index()] = nodes.len() + 2;
                 nodes.push(v);
             }
         }
+        let topo = self.b.topo;
+        let local_of = |v: NodeIndex| local.get(v.index()).copied().filter(|&l| l != NONE);
         let mut net = Flow::new(nodes.len() + 2);
         // Rule nodes: (destination class, group, rule position) -> (local node, rule, port,
         // the edges it admits as (from node, destination class)).
         type RuleNode = (usize, SgId, SgRule, u16, Vec<(NodeIndex, u32)>);
-        let mut rule_nodes: HashMap<(u32, SgId, u32), RuleNode> = HashMap::default();
+        // Keyed by the group's position in the model (a group the snapshot lacks admits
+        // nothing here: its rules are never candidates).
+        let mut rule_nodes: HashMap<(u32, usize, u32), RuleNode> = HashMap::default();
         // The rules into the target on its port: when there is one, it is what admits every
         // final edge (an edge exists only where some rule admits it).
         let target_rules: Vec<(SgId, u32, SgRule)> = match (w.port, self.b.closable[w.class as usize]) {
@@ -1370,7 +1765,8 @@ impl Ctx<'_, '_, '_, '_> {
                 return;
             }
             for (g, i, r) in rules {
-                let entry = rule_nodes.entry((to_class, g.clone(), *i)).or_insert_with(|| {
+                let gix = topo.sg_ix(g.as_str()).unwrap_or(usize::MAX);
+                let entry = rule_nodes.entry((to_class, gix, *i)).or_insert_with(|| {
                     let n = net.node();
                     net.arc(n, lto, 1);
                     (n, g.clone(), r.clone(), first_port(ps).1, Vec::new())
@@ -1380,18 +1776,18 @@ impl Ctx<'_, '_, '_, '_> {
             }
         };
         for &s in self.sources {
-            if let Some(&ls) = local.get(&s) {
+            if let Some(ls) = local_of(s) {
                 net.arc(0, ls, INF_CAP);
             }
         }
         for &v in &nodes {
-            let lv = local[&v];
+            let Some(lv) = local_of(v) else { continue };
             if let Some(ps) = fin.get(&v) {
                 link(&mut net, v, lv, w.class, 1, ps, None);
             }
             for e in self.g.edges(v) {
                 let x = e.target();
-                let (Some(&lx), Some(xc)) = (local.get(&x), self.class_of(x)) else { continue };
+                let (Some(lx), Some(xc)) = (local_of(x), self.class_of(x)) else { continue };
                 if self.ds(v) + 1 + dt[&x] > k {
                     continue;
                 }
@@ -1613,4 +2009,49 @@ fn rule_lines(trace: &Trace) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::snapshot;
+    use crate::testgen::{network, NetworkSpec};
+
+    /// The layered answer (count, shortest paths, cut) is the search's, target by target, on
+    /// generated networks of several shapes and on the samples.
+    #[test]
+    fn layered_answers_equal_the_search_on_generated_networks_and_samples() {
+        const KEPT: usize = 7;
+        let mut docs: Vec<(String, Vec<(String, serde_json::Value)>)> = Vec::new();
+        for (seed, enis) in [(1u64, 150usize), (7, 400), (23, 900)] {
+            let mut spec = NetworkSpec::with_enis(enis);
+            spec.seed = seed;
+            docs.push((format!("generated seed {seed}, {enis} interfaces"), network(&spec)));
+        }
+        let mut loaded: Vec<(String, crate::model::Model)> = docs.into_iter().map(|(name, d)| (name, snapshot::load_documents(d).expect("generated network loads").model)).collect();
+        for sample in ["shop", "hub"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/snapshots").join(sample);
+            loaded.push((sample.to_string(), snapshot::load(&dir).expect("sample loads").model));
+        }
+        // What the comparison covered: targets 3 hops away, cuts of several rules, targets
+        // with more shortest paths than are kept (a small cap, so that small networks have
+        // them).
+        let (mut three, mut several, mut many) = (0, 0, 0);
+        for (name, model) in &loaded {
+            let topo = Topology::new(model);
+            for (to, k) in [(Targets::Databases, 3), (Targets::Exposure, 3), (Targets::Databases, 2), (Targets::Admin, 1)] {
+                let opts = Options { from: Source::Internet, to: to.clone(), max_hops: k, pivot: Pivot::Any, top: 3 };
+                let layered = paths_by(&topo, &opts, Method::Layered, KEPT);
+                for t in &layered.targets {
+                    three += (t.shortest_hops == Some(3)) as usize;
+                    several += (t.cut.len() > 1) as usize;
+                    many += (t.shortest_hops == Some(3) && t.paths_total > KEPT as u64) as usize;
+                }
+                let a = serde_json::to_value(layered).expect("serialises");
+                let b = serde_json::to_value(paths_by(&topo, &opts, Method::Search, KEPT)).expect("serialises");
+                assert!(a == b, "{name}, {to:?}, {k} hops: layered and search answers differ");
+            }
+        }
+        assert!(three > 0 && several > 0 && many > 0, "coverage: {three} three-hop targets, {several} cuts of several rules, {many} with over {KEPT} paths");
+    }
 }

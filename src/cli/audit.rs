@@ -185,7 +185,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         Format::Text => vpcscope::report::audit::text(w, &report)?,
         Format::Json => vpcscope::report::audit::json(w, &report)?,
         Format::Markdown => vpcscope::report::audit::markdown(w, &report)?,
-        Format::Html => vpcscope::report::audit::html(w, &report, &loaded.model, &title)?,
+        Format::Html => vpcscope::report::audit::html(w, &report, &topo, &title)?,
         // SARIF wants a URI reference: the snapshot path as given, spaces percent-encoded.
         Format::Sarif => vpcscope::report::audit::sarif(w, &report, &title.replace('%', "%25").replace(' ', "%20"))?,
     }

@@ -11,7 +11,8 @@
 use super::{count, html_escape, markdown_escape, text_safe, words};
 use crate::analysis::audit::{Audit, Finding, FindingKind, Severity};
 use crate::eval::{Hop, Leg};
-use crate::model::Model;
+use crate::topology::graph::{GEdge, Level, Structure};
+use crate::topology::Topology;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -170,7 +171,7 @@ h1{margin-bottom:.2em}.meta{color:#666}table{border-collapse:collapse;margin:.5e
 .kind{font-family:monospace;color:#444}details{margin:.4em 0}.hops td{font-size:.85em}svg text{font-family:system-ui,sans-serif}";
 
 /// One self-contained HTML page: summary, diagram, findings grouped by severity.
-pub fn html(out: &mut dyn Write, a: &Audit, model: &Model, title: &str) -> io::Result<()> {
+pub fn html(out: &mut dyn Write, a: &Audit, topo: &Topology<'_>, title: &str) -> io::Result<()> {
     let s = &a.summary;
     writeln!(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")?;
     // No scripts, no remote resources: the policy makes the browser refuse them even if
@@ -205,7 +206,7 @@ pub fn html(out: &mut dyn Write, a: &Audit, model: &Model, title: &str) -> io::R
         writeln!(out, "</table>")?;
     }
     writeln!(out, "<h2>Network</h2>")?;
-    diagram(out, a, model)?;
+    diagram(out, a, topo)?;
     writeln!(out, "<h2>Findings</h2>")?;
     if a.findings.is_empty() {
         writeln!(out, "<p>No findings.</p>")?;
@@ -290,71 +291,125 @@ fn action_word(h: &Hop) -> String {
     serde_json::to_value(h.action).ok().and_then(|v| v.as_str().map(str::to_uppercase)).unwrap_or_default()
 }
 
-/// The network as inline SVG: one box per VPC with its internet gateway, one box per subnet,
-/// and a dot per resource with an exposure or latent finding, coloured by severity.
-fn diagram(out: &mut dyn Write, a: &Audit, m: &Model) -> io::Result<()> {
+/// Subnet boxes drawn in the whole diagram, and per VPC; VPC boxes drawn. The rest are
+/// counted in words, so the page stays readable (and bounded) at any size.
+const DIAGRAM_SUBNETS: usize = 240;
+const DIAGRAM_SUBNETS_PER_VPC: usize = 16;
+const DIAGRAM_VPCS: usize = 40;
+
+/// The network as inline SVG, drawn from the subnet-level structure graph
+/// (`topology::graph`, the graph `vpcscope graph --level subnet` exports): one box per VPC
+/// with what joins it to the rest (internet gateway, transit gateways, peerings, VPN
+/// gateways, endpoints), one box per subnet (green when its route table reaches an internet
+/// gateway, with its NAT gateways), and a dot per resource with an exposure or latent
+/// finding, coloured by severity. Never one node per interface: at most `DIAGRAM_VPCS` VPC
+/// boxes and `DIAGRAM_SUBNETS` subnet boxes (`DIAGRAM_SUBNETS_PER_VPC` per VPC, subnets with
+/// findings first); the rest are counted. Every AWS-derived string is escaped.
+fn diagram(out: &mut dyn Write, a: &Audit, topo: &Topology<'_>) -> io::Result<()> {
     const W: i64 = 1100;
     const COLS: i64 = 4;
     const SW: i64 = 255;
-    const MAX_SUBNETS: usize = 48;
-    // Resources to draw, per subnet: (label, severity, kind).
+    let st = Structure::build(topo, Level::Subnet);
+    let nodes = st.nodes();
+    let edges = st.edges();
+    let mut out_edges: Vec<Vec<(usize, &GEdge)>> = vec![Vec::new(); nodes.len()];
+    let mut in_edges: Vec<Vec<(usize, &GEdge)>> = vec![Vec::new(); nodes.len()];
+    for &(x, y, e) in &edges {
+        out_edges[x].push((y, e));
+        in_edges[y].push((x, e));
+    }
+    let kind_of = |i: usize| nodes[i].kind.as_str();
+    let label_of = |i: usize| match &nodes[i].name {
+        Some(n) => format!("{n} ({})", nodes[i].id),
+        None => nodes[i].id.clone(),
+    };
+    // Resources to draw, per subnet: (finding, label).
     let mut marks: BTreeMap<&str, Vec<(&Finding, String)>> = BTreeMap::new();
     for f in &a.findings {
-        if matches!(f.kind, FindingKind::ExposedDatabase | FindingKind::ExposedAdminPort | FindingKind::UndecidedExposure | FindingKind::LatentExposure) {
+        if matches!(f.kind, FindingKind::ExposedDatabase | FindingKind::ExposedAdminPort | FindingKind::UndecidedExposure | FindingKind::LatentExposure | FindingKind::LateralPath) {
             if let Some(s) = &f.resource.subnet {
                 let label = format!("{} :{}", f.resource.name.clone().unwrap_or_else(|| f.resource.id.clone()), f.port.map(|p| p.to_string()).unwrap_or_default());
                 marks.entry(s.as_str()).or_default().push((f, label));
             }
         }
     }
-    // Subnet heights depend on how many marks they hold.
     let sub_h = |id: &str| -> i64 { 56 + 18 * marks.get(id).map(|v| v.len().min(8) as i64).unwrap_or(0) };
+    let vpcs: Vec<usize> = (0..nodes.len()).filter(|&i| kind_of(i) == "vpc").collect();
+    let mut budget = DIAGRAM_SUBNETS;
     let mut body = String::new();
     let mut y: i64 = 10;
-    for v in &m.vpcs {
-        let subs: Vec<_> = m.subnets.iter().filter(|s| s.vpc == v.id).collect();
-        let shown = &subs[..subs.len().min(MAX_SUBNETS)];
-        let rows: Vec<i64> = shown.chunks(COLS as usize).map(|row| row.iter().map(|s| sub_h(s.id.as_str())).max().unwrap_or(56)).collect();
-        let inner: i64 = rows.iter().map(|h| h + 12).sum::<i64>() + if subs.len() > MAX_SUBNETS { 20 } else { 0 };
-        let vh = 52 + inner;
-        let cidrs: Vec<String> = v.cidrs.iter().map(ToString::to_string).collect();
-        let vname = v.tags.name().map(|n| format!("{n} ")).unwrap_or_default();
+    for &v in vpcs.iter().take(DIAGRAM_VPCS) {
+        let mut subs: Vec<usize> = out_edges[v].iter().filter(|(x, e)| e.kind == "contains" && kind_of(*x) == "subnet").map(|(x, _)| *x).collect();
+        // Subnets with findings first (stable: the snapshot's order otherwise).
+        subs.sort_by_key(|&x| !marks.contains_key(nodes[x].id.as_str()));
+        let take = subs.len().min(DIAGRAM_SUBNETS_PER_VPC).min(budget);
+        budget -= take;
+        let shown = &subs[..take];
+        let hidden = subs.len() - take;
+        // What joins the VPC to the rest: gateways and transit gateways it is attached to,
+        // peerings on either side, endpoints it contains.
+        let mut links: Vec<String> = Vec::new();
+        for (x, e) in &out_edges[v] {
+            match (e.kind.as_str(), kind_of(*x)) {
+                ("attachment", "internet-gateway") => links.push(format!("internet gateway {}", label_of(*x))),
+                ("attachment", "transit-gateway") => links.push(format!("transit gateway {}", label_of(*x))),
+                ("attachment", "vpn-gateway") => links.push(format!("VPN gateway {}", label_of(*x))),
+                ("peering", _) => {
+                    let other = out_edges[*x].iter().find(|(z, e2)| e2.kind == "peering" && *z != v).map(|(z, _)| label_of(*z)).unwrap_or_default();
+                    links.push(format!("peering {} to {other}", nodes[*x].id));
+                }
+                _ => {}
+            }
+        }
+        for (x, e) in &in_edges[v] {
+            if e.kind == "peering" && kind_of(*x) == "vpc-peering-connection" {
+                let other = in_edges[*x].iter().find(|(z, e2)| e2.kind == "peering" && *z != v).map(|(z, _)| label_of(*z)).unwrap_or_default();
+                links.push(format!("peering {} from {other}", nodes[*x].id));
+            }
+        }
+        let endpoints = out_edges[v].iter().filter(|(x, e)| e.kind == "contains" && kind_of(*x) == "vpc-endpoint").count();
+        if endpoints > 0 {
+            links.push(format!("{endpoints} endpoint(s)"));
+        }
+        let link_lines: Vec<String> = links.chunks(3).take(3).map(|c| c.join(" · ")).collect();
+        let more_links = links.len().saturating_sub(9);
+        let head = 40 + 14 * (link_lines.len() as i64 + (more_links > 0) as i64);
+        let rows: Vec<i64> = shown.chunks(COLS as usize).map(|row| row.iter().map(|&s| sub_h(nodes[s].id.as_str())).max().unwrap_or(56)).collect();
+        let inner: i64 = rows.iter().map(|h| h + 12).sum::<i64>() + if hidden > 0 { 20 } else { 0 };
+        let vh = head + inner;
         body.push_str(&format!(
             "<rect x=\"10\" y=\"{y}\" width=\"{}\" height=\"{vh}\" rx=\"8\" fill=\"#f3f7fb\" stroke=\"#5b7fa6\"/><text x=\"22\" y=\"{}\" font-size=\"15\" font-weight=\"600\">{}</text>",
             W - 20,
             y + 22,
-            html_escape(&format!("VPC {vname}{} {}", v.id, cidrs.join(" ")))
+            html_escape(&short(&format!("VPC {} {}", label_of(v), topo.model.vpcs.iter().find(|x| x.id.as_str() == nodes[v].id).map(|x| x.cidrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")).unwrap_or_default()), 120))
         ));
-        let igw = m.internet_gateways.iter().find(|g| g.vpcs.contains(&v.id));
-        if let Some(g) = igw {
-            body.push_str(&format!(
-                "<rect x=\"{}\" y=\"{}\" width=\"260\" height=\"24\" rx=\"12\" fill=\"#2e7d32\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#fff\">{}</text>",
-                W - 290,
-                y + 8,
-                W - 280,
-                y + 24,
-                html_escape(&format!("internet gateway {}", g.id))
-            ));
+        for (i, l) in link_lines.iter().enumerate() {
+            body.push_str(&format!("<text x=\"22\" y=\"{}\" font-size=\"11\" fill=\"#37474f\">{}</text>", y + 40 + 14 * i as i64, html_escape(&short(l, 170))));
         }
-        let mut sy = y + 40;
+        if more_links > 0 {
+            body.push_str(&format!("<text x=\"22\" y=\"{}\" font-size=\"11\" fill=\"#37474f\">... and {more_links} more connections</text>", y + 40 + 14 * link_lines.len() as i64));
+        }
+        let mut sy = y + head;
         for (r, row) in shown.chunks(COLS as usize).enumerate() {
-            for (c, s) in row.iter().enumerate() {
+            for (c, &s) in row.iter().enumerate() {
                 let sx = 24 + c as i64 * (SW + 12);
                 let h = rows[r];
-                let public = m
-                    .route_tables
-                    .iter()
-                    .find(|rt| rt.subnets.contains(&s.id))
-                    .or_else(|| m.route_tables.iter().find(|rt| rt.vpc == v.id && rt.main))
-                    .is_some_and(|rt| rt.routes.iter().any(|x| matches!(x.target, crate::model::RouteTarget::InternetGateway(_))));
+                let tables: Vec<usize> = out_edges[s].iter().filter(|(_, e)| e.kind == "associated").map(|(x, _)| *x).collect();
+                let public = tables.iter().any(|&t| out_edges[t].iter().any(|(x, e)| e.kind == "route" && kind_of(*x) == "internet-gateway"));
+                let nats: Vec<&str> = out_edges[s].iter().filter(|(x, e)| e.kind == "contains" && kind_of(*x) == "nat-gateway").map(|(x, _)| nodes[*x].id.as_str()).collect();
+                let sub = topo.subnet_ix(nodes[s].id.as_str()).and_then(|i| topo.model.subnets.get(i));
                 let fill = if public { "#e8f5e9" } else { "#ffffff" };
                 body.push_str(&format!("<rect x=\"{sx}\" y=\"{sy}\" width=\"{SW}\" height=\"{h}\" rx=\"5\" fill=\"{fill}\" stroke=\"#90a4ae\"/>"));
-                let name = s.tags.name().map(|n| format!("{n} ")).unwrap_or_default();
-                body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\">{}</text>", sx + 8, sy + 17, html_escape(&short(&format!("{name}{}", s.id), 30))));
-                let nats: Vec<&str> = m.nat_gateways.iter().filter(|n| n.subnet == s.id).map(|n| n.id.as_str()).collect();
-                let sub2 = format!("{} {}{}{}", s.cidr.map(|c| c.to_string()).unwrap_or_default(), s.az, if public { " public" } else { "" }, if nats.is_empty() { String::new() } else { format!(" NAT {}", nats.join(",")) });
+                body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"600\">{}</text>", sx + 8, sy + 17, html_escape(&short(&label_of(s), 30))));
+                let sub2 = format!(
+                    "{} {}{}{}",
+                    sub.and_then(|x| x.cidr).map(|c| c.to_string()).unwrap_or_default(),
+                    sub.map(|x| x.az.as_str()).unwrap_or_default(),
+                    if public { " public" } else { "" },
+                    if nats.is_empty() { String::new() } else { format!(" NAT {}", nats.join(",")) }
+                );
                 body.push_str(&format!("<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#555\">{}</text>", sx + 8, sy + 33, html_escape(&short(&sub2, 40))));
-                if let Some(list) = marks.get(s.id.as_str()) {
+                if let Some(list) = marks.get(nodes[s].id.as_str()) {
                     for (k, (f, label)) in list.iter().take(8).enumerate() {
                         let cy = sy + 50 + 18 * k as i64;
                         body.push_str(&format!(
@@ -372,10 +427,16 @@ fn diagram(out: &mut dyn Write, a: &Audit, m: &Model) -> io::Result<()> {
             }
             sy += rows[r] + 12;
         }
-        if subs.len() > MAX_SUBNETS {
-            body.push_str(&format!("<text x=\"24\" y=\"{}\" font-size=\"12\">... and {} more subnets</text>", sy + 8, subs.len() - MAX_SUBNETS));
+        if hidden > 0 {
+            let hidden_marks = subs[take..].iter().filter(|&&x| marks.contains_key(nodes[x].id.as_str())).count();
+            let extra = if hidden_marks > 0 { format!(" ({hidden_marks} with findings: see the list below)") } else { String::new() };
+            body.push_str(&format!("<text x=\"24\" y=\"{}\" font-size=\"12\">... and {hidden} more subnets{extra}</text>", sy + 8));
         }
         y += vh + 14;
+    }
+    if vpcs.len() > DIAGRAM_VPCS {
+        body.push_str(&format!("<text x=\"14\" y=\"{}\" font-size=\"13\">... and {} more VPCs (vpcscope graph --level subnet draws them all)</text>", y + 10, vpcs.len() - DIAGRAM_VPCS));
+        y += 24;
     }
     let legend_y = y + 6;
     let mut lx = 14;
@@ -402,6 +463,7 @@ fn security_severity(k: FindingKind) -> &'static str {
         FindingKind::ExposedAdminPort => "8.0",
         FindingKind::LateralPath => "7.5",
         FindingKind::RoutingLoop => "3.0",
+        FindingKind::UnreachableSubnet => "3.0",
         FindingKind::LatentExposure => "5.0",
         FindingKind::UndecidedExposure => "6.0",
         FindingKind::NaclReturnPath => "4.0",
@@ -480,4 +542,58 @@ pub fn sarif(out: &mut dyn Write, a: &Audit, artifact_uri: &str) -> io::Result<(
     });
     serde_json::to_writer_pretty(&mut *out, &v)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod diagram_tests {
+    use super::*;
+    use crate::analysis::audit::Summary;
+    use crate::model::Tags;
+
+    fn svg(topo: &Topology<'_>) -> String {
+        let mut out = Vec::new();
+        diagram(&mut out, &Audit { findings: Vec::new(), summary: Summary::default() }, topo).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn diagram_of_ten_thousand_interfaces_is_aggregated_and_bounded() {
+        let spec = crate::testgen::NetworkSpec::with_enis(10_000);
+        let loaded = crate::source::snapshot::load_documents(crate::testgen::network(&spec)).unwrap();
+        assert!(loaded.model.enis.len() >= 10_000 && loaded.model.subnets.len() > DIAGRAM_SUBNETS);
+        let topo = Topology::new(&loaded.model);
+        let page = svg(&topo);
+        // Boxes: VPCs, subnets, the legend's swatch; never one per interface.
+        let boxes = page.matches("<rect").count();
+        assert!(boxes <= DIAGRAM_VPCS + DIAGRAM_SUBNETS + 1, "{boxes} boxes");
+        assert!(boxes > 10, "{boxes} boxes");
+        assert!(!page.contains("eni-"), "no interface is drawn");
+        assert!(page.contains("more subnets"), "hidden subnets are counted");
+        assert!(page.len() < 400_000, "{} bytes", page.len());
+    }
+
+    #[test]
+    fn diagram_escapes_hostile_names_from_the_structure_graph() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/snapshots/hub");
+        let mut m = crate::source::snapshot::load(&dir).unwrap().model;
+        let evil = "<script>alert(1)</script>&\"'";
+        let tag = || Tags(vec![("Name".to_string(), evil.to_string())]);
+        for v in &mut m.vpcs {
+            v.tags = tag();
+        }
+        for s in &mut m.subnets {
+            s.tags = tag();
+        }
+        for t in &mut m.transit_gateways {
+            t.tags = tag();
+        }
+        for g in &mut m.internet_gateways {
+            g.tags = tag();
+        }
+        let topo = Topology::new(&m);
+        let page = svg(&topo);
+        assert!(!page.to_ascii_lowercase().contains("<script"), "no markup from data");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "names are text");
+        assert!(page.contains("transit gateway") && page.contains("peering"), "what joins the VPCs is drawn");
+    }
 }

@@ -56,6 +56,9 @@ pub fn text(out: &mut dyn Write, p: &Paths) -> io::Result<()> {
                 }
             }
         }
+        if !t.cut_missing_groups.is_empty() {
+            writeln!(out, "  cut incomplete: {} not in the snapshot (rules it may hold cannot be named)", text_safe(&t.cut_missing_groups.join(", ")))?;
+        }
         if t.cut.is_empty() {
             writeln!(out, "  cut: none found (an edge no security-group rule closes)")?;
         } else {
@@ -123,6 +126,9 @@ pub fn markdown(out: &mut dyn Write, p: &Paths) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "Cut{}:", if t.cut_minimal { "" } else { " (not minimal)" })?;
         writeln!(out)?;
+        if !t.cut_missing_groups.is_empty() {
+            writeln!(out, "* incomplete: {} not in the snapshot (rules it may hold cannot be named)", markdown_escape(&t.cut_missing_groups.join(", ")))?;
+        }
         for c in &t.cut {
             writeln!(out, "* revoke `{}` {} (closes {})", c.id, markdown_escape(&c.rule), markdown_escape(&c.edges.join(", ")))?;
             if let Some(cmd) = &c.fix.aws_cli {

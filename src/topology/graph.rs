@@ -388,6 +388,162 @@ pub fn routing_loops(topo: &Topology<'_>) -> Vec<RoutingLoop> {
     out
 }
 
+/// A subnet that routes to another VPC whose subnets route nothing back to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnroutedSubnet {
+    /// The subnet no route leads back to.
+    pub subnet: String,
+    /// Its VPC.
+    pub vpc: String,
+    /// Its route table.
+    pub route_table: String,
+    /// The peering or transit gateway its route sends the other VPC's traffic to.
+    pub via: String,
+    /// The other VPC.
+    pub other_vpc: String,
+    /// The other VPC's subnets it routes to whose route tables send nothing back to it, as
+    /// (subnet, route table, where their route for it goes: `no route` or the target).
+    pub unrouted: Vec<(String, String, String)>,
+}
+
+/// Where a route table sends an address, as far as one-way routing is concerned.
+enum Way {
+    /// Into this VPC, through this peering or transit gateway.
+    Lands(VpcId, String),
+    /// Somewhere it does not come back from: no route, a blackhole, a gateway out of the
+    /// network, another VPC, an on-premises attachment (described).
+    Elsewhere(String),
+    /// Something the snapshot cannot follow: an appliance, an endpoint, a NAT gateway (which
+    /// routes on from its own subnet), a transit gateway route table it does not hold or
+    /// whose BGP routes it lacks, a peered transit gateway.
+    Unknown,
+}
+
+/// Where a route table sends an address across VPCs.
+fn way(topo: &Topology<'_>, rt: &RouteTable, addr: std::net::IpAddr) -> Way {
+    let Some(r) = crate::eval::route::lookup(topo, rt, addr).map(|x| x.route) else { return Way::Elsewhere("no route".to_string()) };
+    if r.state != RouteState::Active {
+        return Way::Elsewhere(format!("a blackhole route to {}", r.target.id()));
+    }
+    match &r.target {
+        RouteTarget::Peering(p) => match topo.peering(p.as_str()) {
+            None => Way::Unknown,
+            Some(pc) if !pc.is_active() => Way::Elsewhere(format!("{p}, which is not active")),
+            Some(pc) => match pc.other_side(&rt.vpc) {
+                Some(side) => Way::Lands(side.vpc.clone(), p.to_string()),
+                None => Way::Unknown,
+            },
+        },
+        RouteTarget::TransitGateway(t) => {
+            let Some(att) = topo.tgw_vpc_attachments(t.as_str(), rt.vpc.as_str()).into_iter().next() else {
+                return Way::Elsewhere(format!("{t}, which this VPC is not attached to"));
+            };
+            let Some(trt) = att.route_table.as_ref().and_then(|id| topo.tgw_route_table(id.as_str())) else { return Way::Unknown };
+            let Some(tr) = crate::eval::route::lookup_tgw(topo, trt, addr).map(|x| x.route) else {
+                return if trt.bgp_routes_captured { Way::Elsewhere(format!("{t}, whose route table {} has no route for it", trt.id)) } else { Way::Unknown };
+            };
+            if tr.state != RouteState::Active {
+                return Way::Elsewhere(format!("{t}, whose route table {} drops it (blackhole)", trt.id));
+            }
+            let kinds: Vec<&TgwAttachment> = tr.attachments.iter().filter_map(|a| topo.tgw_attachment(a.as_str())).collect();
+            if let Some(vpc) = kinds.iter().find_map(|a| match &a.kind {
+                TgwAttachmentKind::Vpc { vpc, .. } => Some(vpc.clone()),
+                _ => None,
+            }) {
+                return Way::Lands(vpc, t.to_string());
+            }
+            if kinds.is_empty() || kinds.iter().any(|a| matches!(a.kind, TgwAttachmentKind::Peering { .. })) {
+                return Way::Unknown;
+            }
+            Way::Elsewhere(format!("{t}, whose route table {} sends it to {}", trt.id, tr.attachments.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")))
+        }
+        RouteTarget::Local => Way::Elsewhere("its own VPC (overlapping CIDRs)".to_string()),
+        RouteTarget::InternetGateway(x) => Way::Elsewhere(x.to_string()),
+        RouteTarget::EgressOnlyInternetGateway(x) => Way::Elsewhere(x.to_string()),
+        RouteTarget::VpnGateway(x) => Way::Elsewhere(format!("{x} (on premises)")),
+        RouteTarget::NatGateway(_) | RouteTarget::Interface(_) | RouteTarget::Instance(_) | RouteTarget::VpcEndpoint(_) | RouteTarget::Other(_) => Way::Unknown,
+    }
+}
+
+/// One-way routing between VPCs: a subnet with interfaces whose route table sends another
+/// VPC's subnet (its first address) through a peering or transit gateway into that VPC, while
+/// that subnet's route table sends this subnet's first address nowhere back into this VPC
+/// (no route, a blackhole, a gateway out of the network, another VPC, on premises). Requests
+/// get there; replies, and connections the other side opens, never reach the subnet: no route
+/// leads to it from there. Only subnets with interfaces on both sides are judged, and a way
+/// back the snapshot cannot follow (an appliance, an endpoint, a NAT gateway, transit gateway
+/// routes it lacks) is not judged.
+pub fn unrouted_subnets(topo: &Topology<'_>) -> Vec<UnroutedSubnet> {
+    let m = topo.model;
+    let mut hosts = vec![false; m.subnets.len()];
+    for i in 0..m.enis.len() {
+        if let Some(s) = topo.eni_subnet_ix(i).and_then(|s| hosts.get_mut(s)) {
+            *s = true;
+        }
+    }
+    let first = |s: &Subnet| s.cidr.map(|c| std::net::IpAddr::V4(c.network()));
+    // Subnets with hosts, by route table (position in the model).
+    let rt_ix: HashMap<&str, usize> = m.route_tables.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
+    let mut judged: Vec<(usize, usize, std::net::IpAddr)> = Vec::new();
+    for (si, s) in m.subnets.iter().enumerate() {
+        if let (true, Some(rt), Some(addr)) = (hosts[si], topo.route_table_of(si), first(s)) {
+            if let Some(&r) = rt_ix.get(rt.id.as_str()) {
+                judged.push((si, r, addr));
+            }
+        }
+    }
+    // The way back depends on the other side's route table and this subnet's address: asked
+    // once per pair.
+    let mut back_of: HashMap<(usize, usize), Option<String>> = HashMap::new();
+    let mut out: BTreeMap<(String, String, String), UnroutedSubnet> = BTreeMap::new();
+    // Per source route table with a route through a peering or transit gateway: the subnets
+    // of other VPCs it sends into their VPC, grouped by their route table, asked once per table.
+    type Led = Vec<(usize, Vec<(usize, String)>)>;
+    let mut leads: HashMap<usize, Led> = HashMap::new();
+    for &(si, r, s_addr) in &judged {
+        let rt = &m.route_tables[r];
+        if !rt.routes.iter().any(|x| matches!(x.target, RouteTarget::Peering(_) | RouteTarget::TransitGateway(_))) {
+            continue;
+        }
+        let s = &m.subnets[si];
+        let led = leads.entry(r).or_insert_with(|| {
+            let mut by_table: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
+            for &(ti, tr, t_addr) in judged.iter().filter(|(ti, _, _)| m.subnets[*ti].vpc != rt.vpc) {
+                if let Way::Lands(v, via) = way(topo, rt, t_addr) {
+                    if v == m.subnets[ti].vpc {
+                        by_table.entry(tr).or_default().push((ti, via));
+                    }
+                }
+            }
+            by_table.into_iter().collect()
+        });
+        for (tr, ts) in led.iter() {
+            let trt = &m.route_tables[*tr];
+            let back = back_of
+                .entry((*tr, si))
+                .or_insert_with(|| match way(topo, trt, s_addr) {
+                    Way::Lands(v2, _) if v2 == s.vpc => None,
+                    Way::Unknown => None,
+                    Way::Lands(v2, via2) => Some(format!("{via2} into {v2}")),
+                    Way::Elsewhere(e) => Some(e),
+                })
+                .clone();
+            let Some(back) = back else { continue };
+            for (ti, via) in ts {
+                let t = &m.subnets[*ti];
+                out.entry((s.id.to_string(), via.clone(), t.vpc.to_string()))
+                    .or_insert_with(|| UnroutedSubnet { subnet: s.id.to_string(), vpc: s.vpc.to_string(), route_table: rt.id.to_string(), via: via.clone(), other_vpc: t.vpc.to_string(), unrouted: Vec::new() })
+                    .unrouted
+                    .push((t.id.to_string(), trt.id.to_string(), back.clone()));
+            }
+        }
+    }
+    for u in out.values_mut() {
+        u.unrouted.sort();
+    }
+    out.into_values().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -413,6 +413,10 @@ impl<'m> Topology<'m> {
     pub fn sg(&self, id: &str) -> Option<&'m SecurityGroup> {
         self.sg.get(id).map(|&i| &self.model.security_groups[i])
     }
+    /// A security group's position in the model, by id.
+    pub fn sg_ix(&self, id: &str) -> Option<Ix> {
+        self.sg.get(id).copied()
+    }
     /// NAT gateway by id.
     pub fn nat(&self, id: &str) -> Option<&'m NatGateway> {
         self.nat.get(id).map(|&i| &self.model.nat_gateways[i])

@@ -24,8 +24,8 @@ fn hop_reachable(m: &Model, from: &str, to: &str, protocol: vpcscope::model::Pro
     let topo = Topology::new(m);
     let ix = |id: &str| topo.eni_ix(id).expect("hop names an interface");
     let end = |i: usize| Endpoint::Eni { ix: i, ip: m.enis[i].private_ips.iter().copied().find(|a| a.is_ipv4()).expect("v4") };
-    if from == "internet" {
-        let q = vpcscope::analysis::reach::Query { from: "internet".into(), to: to.into(), protocol, port: Some(port), source_port: None };
+    if from == "internet" || from == "onprem" {
+        let q = vpcscope::analysis::reach::Query { from: from.into(), to: to.into(), protocol, port: Some(port), source_port: None };
         return vpcscope::analysis::reach::reach(&topo, &q).expect("reach").trace.reachable;
     }
     eval::evaluate(&topo, &end(ix(from)), &end(ix(to)), protocol, DEFAULT_SOURCE_PORT, port).reachable
@@ -97,6 +97,46 @@ proptest! {
         let r = check_paths_and_cuts(&m, Source::Internet, Targets::Admin, hops);
         prop_assert!(r.is_ok(), "{:?}", r);
     }
+}
+
+/// From on premises (the hybrid sample: a VPN into a virtual private gateway, Direct Connect
+/// and a VPN through the transit gateway): entry edges are what `reach --from onprem` finds
+/// (10.200.0.0/16 through the VPN, 172.16.0.0/12 through Direct Connect); entries the
+/// snapshot cannot decide (transit gateway routes only BGP knows) are listed, never edges;
+/// every hop is confirmed and the cut (both on-premises ranges and the app tier's group)
+/// leaves no path.
+#[test]
+fn paths_from_onprem_enter_through_the_vpn_and_direct_connect_and_the_cut_closes_both() {
+    let hybrid = sample("snapshots/hybrid");
+    let m = snapshot::load(&hybrid).unwrap().model;
+    let hops = check_paths_and_cuts(&m, Source::OnPrem, Targets::Databases, 3).unwrap();
+    assert!(hops >= 1, "{hops}");
+    let r = vpcscope(["paths", "--snapshot", hybrid.to_str().unwrap(), "--from", "onprem", "--to", "databases", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let t = &v["targets"][0];
+    assert_eq!(t["target"]["name"], "app-db", "{t}");
+    assert_eq!(t["port"], 5432);
+    assert_eq!(t["shortest_hops"], 1);
+    assert_eq!(t["paths_total"], 2, "directly, and through app-1");
+    let hop = &t["paths"][0]["hops"][0];
+    assert_eq!(hop["from"], "onprem");
+    assert_eq!(hop["confirmed"], true);
+    assert!(hop["reach"].as_str().unwrap().starts_with("--from onprem --to eni-"), "{hop}");
+    let mut cut: Vec<&str> = t["cut"].as_array().unwrap().iter().map(|c| c["rule"].as_str().unwrap()).collect();
+    cut.sort();
+    assert_eq!(cut, ["inbound TCP 5432 10.200.0.0/16", "inbound TCP 5432 172.16.0.0/12", "inbound TCP 5432 sg-0b75000000000002"]);
+    assert_eq!(t["cut_minimal"], true);
+    // What `reach --from onprem` cannot decide is reported, not made an edge.
+    let undecided = v["undecided_entries"].as_array().unwrap();
+    assert!(!undecided.is_empty() && undecided.iter().all(|u| u["ports"] == "tcp 443"), "{undecided:?}");
+    // The entry hop is the one `reach` gives.
+    let reach = vpcscope(["reach", "--snapshot", hybrid.to_str().unwrap(), "--from", "onprem", "--to", "app-db", "--protocol", "tcp", "--port", "5432"]);
+    assert_eq!(reach.code, 0, "{}{}", reach.stdout, reach.stderr);
+    // A snapshot without a way in from on premises has no path from there.
+    let shop = sample("snapshots/shop");
+    let r = vpcscope(["paths", "--snapshot", shop.to_str().unwrap(), "--from", "onprem", "--to", "databases"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
 
 #[test]
@@ -261,4 +301,22 @@ fn paths_dot_and_markdown_escape_hostile_names() {
     assert!(!nodes.iter().any(|n| n == "x" || n == "y") && !edges.iter().any(|(a, _)| a == "x"), "{}", r.stdout);
     let r = vpcscope(["paths", "--snapshot", snap.to_str().unwrap(), "--from", "internet", "--to", "databases", "--format", "markdown"]);
     assert!(!r.stdout.contains("<script>") && !r.stdout.contains("web\"]"), "{}", r.stdout);
+}
+
+/// A target carrying a security group the snapshot lacks: the cut cannot name that group's
+/// rules, and says so (`cut_missing_groups`) rather than passing for complete.
+#[test]
+fn paths_cut_names_the_target_groups_missing_from_the_snapshot() {
+    let mut m = snapshot::load(&sample("snapshots/shop")).unwrap().model;
+    let before = ask(&m, Source::Internet, Targets::Databases, 3);
+    let t = before.targets.iter().find(|t| t.shortest_hops.is_some()).expect("the shop has a path");
+    assert!(t.cut_missing_groups.is_empty());
+    let eni = t.target.interfaces[0].clone();
+    let e = m.enis.iter_mut().find(|e| e.id.as_str() == eni).unwrap();
+    e.security_groups.push(vpcscope::model::SgId::from("sg-0ffffffffffffffff"));
+    let after = ask(&m, Source::Internet, Targets::Databases, 3);
+    match after.targets.iter().find(|x| x.target.interfaces.contains(&eni) && x.port == t.port) {
+        Some(x) if x.shortest_hops.is_some() => assert_eq!(x.cut_missing_groups, ["sg-0ffffffffffffffff"], "{:?}", x.cut),
+        other => panic!("the missing group is no reason to lose the path: {other:?}"),
+    }
 }

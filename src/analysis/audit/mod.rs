@@ -100,6 +100,9 @@ pub enum FindingKind {
     LateralPath,
     /// Route tables that forward a destination around a cycle.
     RoutingLoop,
+    /// A subnet routes to another VPC whose subnets have no route back to it (one-way
+    /// routing: replies are lost).
+    UnreachableSubnet,
     /// A target behind a load balancer admits its port from anywhere.
     TargetOpenToWorld,
     /// A load balancer's health checks cannot reach a target.
@@ -108,7 +111,7 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 16] = [
+    pub const ALL: [FindingKind; 17] = [
         FindingKind::ExposedDatabase,
         FindingKind::ExposedAdminPort,
         FindingKind::LateralPath,
@@ -122,6 +125,7 @@ impl FindingKind {
         FindingKind::MissingSecurityGroup,
         FindingKind::BlackholeRoute,
         FindingKind::RoutingLoop,
+        FindingKind::UnreachableSubnet,
         FindingKind::NoFlowLogs,
         FindingKind::PeeringNotActive,
         FindingKind::UnusedRule,
@@ -144,6 +148,7 @@ impl FindingKind {
             FindingKind::UnusedRule => "unused-rule",
             FindingKind::LateralPath => "lateral-path",
             FindingKind::RoutingLoop => "routing-loop",
+            FindingKind::UnreachableSubnet => "unreachable-subnet",
             FindingKind::TargetOpenToWorld => "target-open-to-world",
             FindingKind::HealthCheckBlocked => "health-check-blocked",
         }
@@ -166,6 +171,7 @@ impl FindingKind {
             FindingKind::UnusedRule => "An allow rule that no accepted flow used during the flow-log window",
             FindingKind::LateralPath => "A database or admin port is reachable from the internet in two or more hops, through hosts the internet reaches first",
             FindingKind::RoutingLoop => "Route tables forward a destination to one another around a cycle; no table delivers it",
+            FindingKind::UnreachableSubnet => "A subnet routes to another VPC whose subnets have no route back to it: requests get there, replies never return",
             FindingKind::TargetOpenToWorld => "A target behind a load balancer admits its port from anywhere instead of from the load balancer only",
             FindingKind::HealthCheckBlocked => "A load balancer's health checks cannot reach a target, which then receives no traffic",
         }
