@@ -19,7 +19,9 @@
 //! decoded, or a file whose footer is unreadable, is a damaged source: the rows before the
 //! damage count.
 
-use crate::flowlog::columnar::RowBuilder;
+mod pages;
+
+use crate::flowlog::columnar::{Assembler, ColumnValues, RowBuilder};
 use crate::flowlog::{Field, Format, Position, RecordSink, SourceId};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
@@ -147,9 +149,10 @@ where
         }
         return FileOutcome { damage: Some("no flow-log columns (interface-id, srcaddr, ... or interface_id, ...) in the Parquet schema".into()), rows_per_group, ..FileOutcome::default() };
     }
-    let Ok(row) = RowBuilder::new(&fields, max_line_len) else {
+    let (Ok(row), Ok(assembler)) = (RowBuilder::new(&fields, max_line_len), Assembler::new(&fields, max_line_len)) else {
         return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
     };
+    let row = GroupReader { row, assembler, columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string)).collect(), rows: vec![Vec::new(); fields.len()] };
     // One sink per worker (a fold), fed row group after row group, then the workers' sinks
     // merged: a sink per row group built a conversation table per group (as large as the
     // file's when conversations recur throughout it) only to merge it away, and memory held
@@ -191,6 +194,45 @@ where
 /// Rows read from a row group at a time (per column, then assembled into lines).
 const BATCH: usize = 8192;
 
+/// The largest row group decoded whole by [`pages`] (each row costs 4 bytes per column
+/// and its plain values' judged copies); a larger one is read in batches with the parquet
+/// crate's column readers. AWS's and common writers' row groups are far smaller.
+const WHOLE_GROUP_ROWS: u64 = 1 << 20;
+
+/// A worker's means of reading row groups: the page decoder's columns and the assembler
+/// that turns them into records, and the row builder for the column readers' path.
+#[derive(Clone)]
+struct GroupReader {
+    row: RowBuilder,
+    assembler: Assembler,
+    columns: Vec<ColumnValues>,
+    rows: Vec<Vec<u32>>,
+}
+
+/// Reads row group `g` with the page decoder, if every projected column is in a shape it
+/// reads: each column chunk decoded whole (its dictionary entries judged once), then the
+/// rows delivered. Returns the rows delivered, or `None` (nothing delivered) for the
+/// column readers to read the group instead.
+fn read_group_pages<S: RecordSink>(group: &dyn parquet::file::reader::RowGroupReader, g: usize, leaves: &[usize], reader: &mut GroupReader, source: SourceId, sink: &mut S) -> Option<u64> {
+    let total = group.metadata().num_rows();
+    if !(0..=WHOLE_GROUP_ROWS as i64).contains(&total) {
+        return None;
+    }
+    let total = total as usize;
+    for (c, &leaf) in leaves.iter().enumerate() {
+        let descr = group.metadata().column(leaf).column_descr();
+        if descr.max_rep_level() != 0 {
+            return None;
+        }
+        let mut pages = group.get_column_page_reader(leaf).ok()?;
+        let (values, rows) = (reader.columns.get_mut(c)?, reader.rows.get_mut(c)?);
+        pages::decode_chunk(&mut *pages, descr.physical_type(), descr.max_def_level(), total, values, rows).ok()?;
+    }
+    let chunk = g as u32;
+    reader.assembler.deliver(&reader.columns, &reader.rows, total, |r| Position::Line { source, chunk, line: r as u64 + 1 }, sink);
+    Some(total as u64)
+}
+
 /// One projected column of a row group: its typed reader, and the levels and values of the
 /// current batch.
 enum ColumnBatch {
@@ -202,14 +244,19 @@ enum ColumnBatch {
     Other(ColumnReader),
 }
 
-/// Reads row group `g` column by column, a batch of rows at a time, each row's values
-/// handed to `row` (which judges them as the parser judges a line) and its record or error
-/// to the sink; returns the rows read and the error that stopped it.
-fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize, leaves: &[usize], row: &mut RowBuilder, source: SourceId, sink: &mut S) -> (u64, Option<String>) {
+/// Reads row group `g`: with the page decoder ([`read_group_pages`]) where it can, else
+/// column by column with the crate's column readers, a batch of rows at a time, each row's
+/// values handed to the row builder (which judges them as the parser judges a line) and
+/// its record or error to the sink; returns the rows read and the error that stopped it.
+fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize, leaves: &[usize], group_reader: &mut GroupReader, source: SourceId, sink: &mut S) -> (u64, Option<String>) {
     let group = match reader.get_row_group(g) {
         Ok(group) => group,
         Err(e) => return (0, Some(format!("row group {g}: {e}"))),
     };
+    if let Some(rows) = read_group_pages(&*group, g, leaves, group_reader, source, sink) {
+        return (rows, None);
+    }
+    let row = &mut group_reader.row;
     let total = group.metadata().num_rows().max(0) as u64;
     let mut columns = Vec::with_capacity(leaves.len());
     let mut required = Vec::with_capacity(leaves.len());

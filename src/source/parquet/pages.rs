@@ -1,0 +1,296 @@
+//! A column chunk's pages decoded by vpcscope itself, for the encodings flow-log writers use:
+//! PLAIN values, dictionary pages with RLE_DICTIONARY (or PLAIN_DICTIONARY) indices, and RLE
+//! definition levels, in v1 and v2 data pages of a top-level column (the parquet crate's
+//! page reader finds, checks and decompresses the pages). A dictionary page's entries are
+//! judged once each (`flowlog::columnar::ColumnValues`); the rows carry their entry's index.
+//! The parquet crate's typed column readers copied each string value into a
+//! reference-counted buffer of its own and the rows judged it again, row after row.
+//!
+//! Anything else (another encoding, a nested column, a value count that does not add up)
+//! is [`Unsupported`]: the caller reads that row group with the crate's column readers,
+//! which decode every encoding and say precisely what is damaged.
+
+use crate::flowlog::columnar::{ColumnValues, NULL};
+use parquet::basic::{Encoding, Type as Physical};
+use parquet::column::page::{Page, PageReader};
+
+/// The pages of a column chunk are not in a shape this decoder reads (or are damaged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Unsupported;
+
+type Result<T> = std::result::Result<T, Unsupported>;
+
+/// Decodes the column chunk whose pages are `pages` (`rows` rows, values of `physical` type,
+/// `max_def` 0 for a required column and 1 for an optional one): each value judged into
+/// `values` (cleared first), each row's entry index (or [`NULL`]) into `rows_out`.
+pub(super) fn decode_chunk(pages: &mut dyn PageReader, physical: Physical, max_def: i16, rows: usize, values: &mut ColumnValues, rows_out: &mut Vec<u32>) -> Result<()> {
+    if !matches!(physical, Physical::INT32 | Physical::INT64 | Physical::BYTE_ARRAY) || !(0..=1).contains(&max_def) {
+        return Err(Unsupported);
+    }
+    values.clear();
+    rows_out.clear();
+    rows_out.reserve(rows);
+    let mut dictionary: Option<u32> = None;
+    let mut indices = Vec::new();
+    for page in pages {
+        let page = page.map_err(|_| Unsupported)?;
+        match page {
+            Page::DictionaryPage { buf, num_values, encoding, .. } => {
+                if dictionary.is_some() || !values_empty(values) || !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
+                    return Err(Unsupported);
+                }
+                let n = plain(&buf, physical, num_values as usize, values)?;
+                dictionary = Some(n as u32);
+            }
+            Page::DataPage { buf, num_values, encoding, def_level_encoding, .. } => {
+                let mut data: &[u8] = &buf;
+                let levels = if max_def == 1 {
+                    if def_level_encoding != Encoding::RLE {
+                        return Err(Unsupported);
+                    }
+                    let len = u32::from_le_bytes(take(&mut data, 4)?.try_into().map_err(|_| Unsupported)?) as usize;
+                    Some(take(&mut data, len)?)
+                } else {
+                    None
+                };
+                page_values(data, levels, num_values as usize, encoding, physical, dictionary, values, &mut indices, rows_out)?;
+            }
+            Page::DataPageV2 { buf, num_values, encoding, def_levels_byte_len, rep_levels_byte_len, num_rows, .. } => {
+                if rep_levels_byte_len != 0 || num_rows != num_values {
+                    return Err(Unsupported);
+                }
+                let mut data: &[u8] = &buf;
+                let levels = take(&mut data, def_levels_byte_len as usize)?;
+                let levels = if max_def == 1 { Some(levels) } else { None };
+                page_values(data, levels, num_values as usize, encoding, physical, dictionary, values, &mut indices, rows_out)?;
+            }
+        }
+        if rows_out.len() > rows {
+            return Err(Unsupported);
+        }
+    }
+    if rows_out.len() != rows {
+        return Err(Unsupported);
+    }
+    Ok(())
+}
+
+fn values_empty(values: &ColumnValues) -> bool {
+    values.len() == 0
+}
+
+/// The next `n` bytes of `data`.
+fn take<'a>(data: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
+    if data.len() < n {
+        return Err(Unsupported);
+    }
+    let (head, tail) = data.split_at(n);
+    *data = tail;
+    Ok(head)
+}
+
+/// One data page: `n` rows, their definition levels (`None`: every row has a value), values
+/// in `data`.
+#[allow(clippy::too_many_arguments)]
+fn page_values(data: &[u8], levels: Option<&[u8]>, n: usize, encoding: Encoding, physical: Physical, dictionary: Option<u32>, values: &mut ColumnValues, indices: &mut Vec<u32>, rows_out: &mut Vec<u32>) -> Result<()> {
+    // Which rows have a value.
+    let start = rows_out.len();
+    let mut present = 0usize;
+    match levels {
+        None => {
+            rows_out.resize(start + n, 0);
+            present = n;
+        }
+        Some(levels) => {
+            let mut d = Hybrid::new(levels, 1);
+            for _ in 0..n {
+                match d.next()? {
+                    0 => rows_out.push(NULL),
+                    1 => {
+                        rows_out.push(0);
+                        present += 1;
+                    }
+                    _ => return Err(Unsupported),
+                }
+            }
+        }
+    }
+    // Their values, as entry indices.
+    indices.clear();
+    match encoding {
+        Encoding::PLAIN => {
+            let first = values.len() as u32;
+            let got = plain(data, physical, present, values)?;
+            if got != present {
+                return Err(Unsupported);
+            }
+            indices.extend(first..first + present as u32);
+        }
+        Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
+            let entries = dictionary.ok_or(Unsupported)?;
+            let (&width, rest) = data.split_first().ok_or(Unsupported)?;
+            if width > 32 {
+                return Err(Unsupported);
+            }
+            let mut d = Hybrid::new(rest, u32::from(width));
+            indices.reserve(present);
+            for _ in 0..present {
+                let i = d.next()?;
+                if i >= entries {
+                    return Err(Unsupported);
+                }
+                indices.push(i);
+            }
+        }
+        _ => return Err(Unsupported),
+    }
+    let mut next = indices.iter();
+    for slot in &mut rows_out[start..] {
+        if *slot != NULL {
+            *slot = *next.next().ok_or(Unsupported)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads `n` PLAIN values of `physical` type from `data` into `values`; returns how many.
+fn plain(data: &[u8], physical: Physical, n: usize, values: &mut ColumnValues) -> Result<usize> {
+    match physical {
+        Physical::INT32 => {
+            let chunks = data.get(..n.checked_mul(4).ok_or(Unsupported)?).ok_or(Unsupported)?;
+            for c in chunks.chunks_exact(4) {
+                values.push_int(i64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+            }
+        }
+        Physical::INT64 => {
+            let chunks = data.get(..n.checked_mul(8).ok_or(Unsupported)?).ok_or(Unsupported)?;
+            for c in chunks.chunks_exact(8) {
+                values.push_int(i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+            }
+        }
+        Physical::BYTE_ARRAY => {
+            let mut data = data;
+            for _ in 0..n {
+                let len = take(&mut data, 4)?;
+                let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+                values.push_text(take(&mut data, len)?);
+            }
+        }
+        _ => return Err(Unsupported),
+    }
+    Ok(n)
+}
+
+/// Parquet's RLE / bit-packed hybrid encoding of small integers (definition levels,
+/// dictionary indices), of `width` bits each.
+struct Hybrid<'a> {
+    data: &'a [u8],
+    width: u32,
+    /// Values left in the current RLE run, and its value.
+    repeat: usize,
+    value: u32,
+    /// Values left in the current bit-packed run, and the bit offset of the next in `data`.
+    packed: usize,
+    bit: usize,
+    /// The current bit-packed run's bytes.
+    packed_data: &'a [u8],
+}
+
+impl<'a> Hybrid<'a> {
+    fn new(data: &'a [u8], width: u32) -> Hybrid<'a> {
+        Hybrid { data, width, repeat: 0, value: 0, packed: 0, bit: 0, packed_data: &[] }
+    }
+
+    #[inline]
+    fn next(&mut self) -> Result<u32> {
+        if self.repeat > 0 {
+            self.repeat -= 1;
+            return Ok(self.value);
+        }
+        if self.packed > 0 {
+            self.packed -= 1;
+            return self.unpack();
+        }
+        self.run()?;
+        self.next_after_run()
+    }
+
+    fn next_after_run(&mut self) -> Result<u32> {
+        if self.repeat > 0 {
+            self.repeat -= 1;
+            Ok(self.value)
+        } else if self.packed > 0 {
+            self.packed -= 1;
+            self.unpack()
+        } else {
+            Err(Unsupported)
+        }
+    }
+
+    /// Reads the next run's header (and an RLE run's value).
+    fn run(&mut self) -> Result<()> {
+        // The header is a ULEB128 varint.
+        let mut header: u64 = 0;
+        let mut shift = 0;
+        loop {
+            let (&b, rest) = self.data.split_first().ok_or(Unsupported)?;
+            self.data = rest;
+            header |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift > 35 {
+                return Err(Unsupported);
+            }
+        }
+        let count = (header >> 1) as usize;
+        if header & 1 == 0 {
+            let bytes = self.width.div_ceil(8) as usize;
+            let raw = take(&mut self.data, bytes)?;
+            let mut v = 0u32;
+            for (i, &b) in raw.iter().enumerate() {
+                v |= u32::from(b) << (8 * i);
+            }
+            if self.width < 32 && v >> self.width != 0 {
+                return Err(Unsupported);
+            }
+            self.value = v;
+            self.repeat = count;
+        } else {
+            // `count` groups of eight values, `width` bytes each group.
+            let bytes = count.checked_mul(self.width as usize).ok_or(Unsupported)?;
+            let values = count.checked_mul(8).ok_or(Unsupported)?;
+            // The last run may be cut short: only the values the page has are read.
+            let avail = bytes.min(self.data.len());
+            let run = &self.data[..avail];
+            self.data = &self.data[avail..];
+            self.packed_data = run;
+            self.bit = 0;
+            self.packed = if self.width == 0 { values } else { values.min(avail * 8 / self.width as usize) };
+        }
+        Ok(())
+    }
+
+    /// The next value of the current bit-packed run.
+    #[inline]
+    fn unpack(&mut self) -> Result<u32> {
+        if self.width == 0 {
+            return Ok(0);
+        }
+        let byte = self.bit / 8;
+        let shift = self.bit % 8;
+        let word = match self.packed_data.get(byte..byte + 8) {
+            Some(w) => u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]),
+            None => {
+                let mut w = [0u8; 8];
+                let src = self.packed_data.get(byte..).unwrap_or(&[]);
+                let n = src.len().min(8);
+                w[..n].copy_from_slice(&src[..n]);
+                u64::from_le_bytes(w)
+            }
+        };
+        self.bit += self.width as usize;
+        Ok(((word >> shift) & ((1u64 << self.width) - 1)) as u32)
+    }
+}
