@@ -286,11 +286,12 @@ fn is_number(field: Field) -> bool {
 #[derive(Debug, Clone)]
 pub(crate) struct ColumnValues {
     field: Field,
+    kind: Kind,
     in_line: bool,
     entries: Vec<Judged>,
     /// Each entry's text in `text`, for a column whose text goes in the record's line.
     spans: Vec<(u32, u32)>,
-    text: Vec<u8>,
+    text: String,
     digits: Vec<u8>,
 }
 
@@ -314,7 +315,7 @@ enum Judged {
 impl ColumnValues {
     /// The values of a column of `field`, strings or integers (`string`).
     pub(crate) fn new(field: Field, string: bool) -> ColumnValues {
-        ColumnValues { field, in_line: string || !is_number(field), entries: Vec::new(), spans: Vec::new(), text: Vec::new(), digits: Vec::new() }
+        ColumnValues { field, kind: field.kind(), in_line: string || !is_number(field), entries: Vec::new(), spans: Vec::new(), text: String::new(), digits: Vec::new() }
     }
 
     /// Forgets every value (a new column chunk).
@@ -330,14 +331,16 @@ impl ColumnValues {
     }
 
     /// Judges the string `s` as the next value.
+    #[inline]
     pub(crate) fn push_text(&mut self, s: &[u8]) {
-        let judged = judge_text(self.field, s);
-        let span = if self.in_line && !matches!(judged, Judged::Null | Judged::Bad(_)) {
-            let start = self.text.len() as u32;
-            self.text.extend_from_slice(s);
-            (start, self.text.len() as u32)
-        } else {
-            (0, 0)
+        let (judged, text) = judge_text(self.field, self.kind, s);
+        let span = match text {
+            Some(t) if self.in_line => {
+                let start = self.text.len() as u32;
+                self.text.push_str(t);
+                (start, self.text.len() as u32)
+            }
+            _ => (0, 0),
         };
         self.entries.push(judged);
         self.spans.push(span);
@@ -456,27 +459,33 @@ impl ColumnValues {
 
     /// The text of entry `i` for the record's line (`-` for null or a bad value).
     #[inline]
-    fn text_of(&self, i: u32) -> &[u8] {
+    fn text_of(&self, i: u32) -> &str {
         match self.spans.get(i as usize) {
-            Some(&(a, b)) if b > a => self.text.get(a as usize..b as usize).unwrap_or(b"-"),
-            _ => b"-",
+            Some(&(a, b)) if b > a => self.text.get(a as usize..b as usize).unwrap_or("-"),
+            _ => "-",
         }
     }
 }
 
-/// A string value judged by the rules of [`RowBuilder::text`].
-fn judge_text(field: Field, s: &[u8]) -> Judged {
+/// A string value judged by the rules of [`RowBuilder::text`] (`kind`: the field's), and
+/// its text unless it is null or bad.
+#[inline]
+fn judge_text(field: Field, kind: Kind, s: &[u8]) -> (Judged, Option<&str>) {
     if s.is_empty() || s == b"-" {
-        return Judged::Null;
+        return (Judged::Null, None);
     }
-    if !s.iter().all(|&b| (0x21..0x7f).contains(&b)) {
-        match std::str::from_utf8(s) {
-            Err(_) => return Judged::Bad(ParseError::NotText),
-            Ok(t) if t.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) => return Judged::Bad(ParseError::SpaceInValue(field)),
-            Ok(_) => {}
-        }
+    let Ok(t) = std::str::from_utf8(s) else { return (Judged::Bad(ParseError::NotText), None) };
+    if !s.iter().all(|&b| (0x21..0x7f).contains(&b)) && t.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        return (Judged::Bad(ParseError::SpaceInValue(field)), None);
     }
-    match field.kind() {
+    let judged = judge_word(field, kind, s);
+    (judged, (!matches!(judged, Judged::Bad(_))).then_some(t))
+}
+
+/// A string value that is text without spaces, judged for its field.
+#[inline]
+fn judge_word(field: Field, kind: Kind, s: &[u8]) -> Judged {
+    match kind {
         Kind::U8 | Kind::U16 | Kind::U64 => match number(s, field) {
             Ok(x) => judge_number(field, x),
             Err(e) => Judged::Bad(e),
@@ -518,8 +527,10 @@ pub(crate) struct Assembler {
     max_line_len: usize,
     values: Vec<Values>,
     errors: Vec<Option<ParseError>>,
-    line: Vec<u8>,
+    line: String,
     spans: Vec<(u32, u32)>,
+    /// The columns whose text goes in the line, in column order.
+    in_line: Vec<usize>,
 }
 
 impl Assembler {
@@ -527,7 +538,8 @@ impl Assembler {
     pub(crate) fn new(columns: &[(Field, bool)], max_line_len: usize) -> Result<Assembler, super::FormatError> {
         Format::from_fields(&columns.iter().map(|c| c.0).collect::<Vec<_>>())?;
         let line_format = Format::from_fields(&columns.iter().filter(|&&(f, string)| string || !is_number(f)).map(|c| c.0).collect::<Vec<_>>())?;
-        Ok(Assembler { line_format, max_line_len, values: Vec::new(), errors: Vec::new(), line: Vec::with_capacity(256), spans: Vec::with_capacity(16) })
+        let in_line = columns.iter().enumerate().filter(|(_, &(f, string))| string || !is_number(f)).map(|(c, _)| c).collect();
+        Ok(Assembler { line_format, max_line_len, values: Vec::new(), errors: Vec::new(), line: String::with_capacity(256), spans: Vec::with_capacity(16), in_line })
     }
 
     /// Delivers `n` rows: row `r`'s value of column `c` is entry `rows[c][r]` of
@@ -554,17 +566,15 @@ impl Assembler {
                 }
                 self.line.clear();
                 self.spans.clear();
-                for (col, idx) in columns.iter().zip(rows) {
-                    if !col.in_line {
-                        continue;
-                    }
+                for &c in &self.in_line {
+                    let (Some(col), Some(idx)) = (columns.get(c), rows.get(c)) else { continue };
                     let i = idx.get(from + r).copied().unwrap_or(NULL);
-                    let text = if i == NULL { &b"-"[..] } else { col.text_of(i) };
+                    let text = if i == NULL { "-" } else { col.text_of(i) };
                     if !self.line.is_empty() {
-                        self.line.push(b' ');
+                        self.line.push(' ');
                     }
                     let start = self.line.len() as u32;
-                    self.line.extend_from_slice(text);
+                    self.line.push_str(text);
                     let span = (start, self.line.len() as u32);
                     self.spans.push(span);
                     if col.field == Field::InterfaceId && self.values[r].present & Values::INTERFACE != 0 {
@@ -575,10 +585,7 @@ impl Assembler {
                     sink.malformed(position, ParseError::LineTooLong(self.max_line_len));
                     continue;
                 }
-                match std::str::from_utf8(&self.line) {
-                    Ok(line) => sink.record(position, &FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values[r] }),
-                    Err(_) => sink.malformed(position, ParseError::NotText),
-                }
+                sink.record(position, &FlowRecord { line: &self.line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values[r] });
             }
             from = to;
         }

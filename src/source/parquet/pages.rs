@@ -31,7 +31,7 @@ pub(super) fn decode_chunk(pages: &mut dyn PageReader, physical: Physical, max_d
     rows_out.clear();
     rows_out.reserve(rows);
     let mut dictionary: Option<u32> = None;
-    let mut indices = Vec::new();
+    let mut scratch = Vec::new();
     for page in pages {
         let page = page.map_err(|_| Unsupported)?;
         match page {
@@ -53,7 +53,7 @@ pub(super) fn decode_chunk(pages: &mut dyn PageReader, physical: Physical, max_d
                 } else {
                     None
                 };
-                page_values(data, levels, num_values as usize, encoding, physical, dictionary, values, &mut indices, rows_out)?;
+                page_values(data, levels, num_values as usize, encoding, physical, dictionary, values, &mut scratch, rows_out)?;
             }
             Page::DataPageV2 { buf, num_values, encoding, def_levels_byte_len, rep_levels_byte_len, num_rows, .. } => {
                 if rep_levels_byte_len != 0 || num_rows != num_values {
@@ -62,7 +62,7 @@ pub(super) fn decode_chunk(pages: &mut dyn PageReader, physical: Physical, max_d
                 let mut data: &[u8] = &buf;
                 let levels = take(&mut data, def_levels_byte_len as usize)?;
                 let levels = if max_def == 1 { Some(levels) } else { None };
-                page_values(data, levels, num_values as usize, encoding, physical, dictionary, values, &mut indices, rows_out)?;
+                page_values(data, levels, num_values as usize, encoding, physical, dictionary, values, &mut scratch, rows_out)?;
             }
         }
         if rows_out.len() > rows {
@@ -90,41 +90,38 @@ fn take<'a>(data: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
 }
 
 /// One data page: `n` rows, their definition levels (`None`: every row has a value), values
-/// in `data`.
+/// in `data`; `scratch` is room for levels and indices.
 #[allow(clippy::too_many_arguments)]
-fn page_values(data: &[u8], levels: Option<&[u8]>, n: usize, encoding: Encoding, physical: Physical, dictionary: Option<u32>, values: &mut ColumnValues, indices: &mut Vec<u32>, rows_out: &mut Vec<u32>) -> Result<()> {
-    // Which rows have a value.
-    let start = rows_out.len();
-    let mut present = 0usize;
-    match levels {
-        None => {
-            rows_out.resize(start + n, 0);
-            present = n;
-        }
+fn page_values(data: &[u8], levels: Option<&[u8]>, n: usize, encoding: Encoding, physical: Physical, dictionary: Option<u32>, values: &mut ColumnValues, scratch: &mut Vec<u32>, rows_out: &mut Vec<u32>) -> Result<()> {
+    // Which rows have a value: definition level 1 (a page without nulls is one run of ones).
+    scratch.clear();
+    let present = match levels {
+        None => n,
         Some(levels) => {
-            let mut d = Hybrid::new(levels, 1);
-            for _ in 0..n {
-                match d.next()? {
-                    0 => rows_out.push(NULL),
-                    1 => {
-                        rows_out.push(0);
-                        present += 1;
-                    }
-                    _ => return Err(Unsupported),
-                }
-            }
+            Hybrid::new(levels, 1).fill(scratch, n)?;
+            scratch.iter().map(|&l| l as usize).sum()
         }
-    }
-    // Their values, as entry indices.
-    indices.clear();
+    };
+    let nulls = present != n;
+    // Their values as entry indices, straight into the rows when there is no null.
+    let start = rows_out.len();
     match encoding {
         Encoding::PLAIN => {
             let first = values.len() as u32;
-            let got = plain(data, physical, present, values)?;
-            if got != present {
-                return Err(Unsupported);
+            plain(data, physical, present, values)?;
+            if !nulls {
+                rows_out.extend(first..first + present as u32);
+            } else {
+                let mut next = first;
+                rows_out.extend(scratch.iter().map(|&l| {
+                    if l == 0 {
+                        NULL
+                    } else {
+                        next += 1;
+                        next - 1
+                    }
+                }));
             }
-            indices.extend(first..first + present as u32);
         }
         Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
             let entries = dictionary.ok_or(Unsupported)?;
@@ -133,22 +130,23 @@ fn page_values(data: &[u8], levels: Option<&[u8]>, n: usize, encoding: Encoding,
                 return Err(Unsupported);
             }
             let mut d = Hybrid::new(rest, u32::from(width));
-            indices.reserve(present);
-            for _ in 0..present {
-                let i = d.next()?;
-                if i >= entries {
-                    return Err(Unsupported);
+            if !nulls {
+                d.fill(rows_out, present)?;
+            } else {
+                let levels_end = scratch.len();
+                d.fill(scratch, present)?;
+                let (levels, indices) = scratch.split_at(levels_end);
+                let mut next = indices.iter();
+                for &l in levels {
+                    rows_out.push(if l == 0 { NULL } else { *next.next().ok_or(Unsupported)? });
                 }
-                indices.push(i);
+            }
+            // Every index names an entry (null's index is past them all).
+            if rows_out[start..].iter().any(|&i| i >= entries && i != NULL) {
+                return Err(Unsupported);
             }
         }
         _ => return Err(Unsupported),
-    }
-    let mut next = indices.iter();
-    for slot in &mut rows_out[start..] {
-        if *slot != NULL {
-            *slot = *next.next().ok_or(Unsupported)?;
-        }
     }
     Ok(())
 }
@@ -201,30 +199,33 @@ impl<'a> Hybrid<'a> {
         Hybrid { data, width, repeat: 0, value: 0, packed: 0, bit: 0, packed_data: &[] }
     }
 
-    #[inline]
-    fn next(&mut self) -> Result<u32> {
-        if self.repeat > 0 {
-            self.repeat -= 1;
-            return Ok(self.value);
+    /// Appends the next `n` values to `out`.
+    fn fill(&mut self, out: &mut Vec<u32>, mut n: usize) -> Result<()> {
+        out.reserve(n);
+        while n > 0 {
+            if self.repeat > 0 {
+                let k = self.repeat.min(n);
+                out.resize(out.len() + k, self.value);
+                self.repeat -= k;
+                n -= k;
+            } else if self.packed > 0 {
+                let k = self.packed.min(n);
+                if self.width == 0 {
+                    out.resize(out.len() + k, 0);
+                    self.packed -= k;
+                } else {
+                    out.extend((0..k).map(|_| self.unpack()));
+                    self.packed -= k;
+                }
+                n -= k;
+            } else {
+                self.run()?;
+                if self.repeat == 0 && self.packed == 0 && self.data.is_empty() {
+                    return Err(Unsupported);
+                }
+            }
         }
-        if self.packed > 0 {
-            self.packed -= 1;
-            return self.unpack();
-        }
-        self.run()?;
-        self.next_after_run()
-    }
-
-    fn next_after_run(&mut self) -> Result<u32> {
-        if self.repeat > 0 {
-            self.repeat -= 1;
-            Ok(self.value)
-        } else if self.packed > 0 {
-            self.packed -= 1;
-            self.unpack()
-        } else {
-            Err(Unsupported)
-        }
+        Ok(())
     }
 
     /// Reads the next run's header (and an RLE run's value).
@@ -274,9 +275,9 @@ impl<'a> Hybrid<'a> {
 
     /// The next value of the current bit-packed run.
     #[inline]
-    fn unpack(&mut self) -> Result<u32> {
+    fn unpack(&mut self) -> u32 {
         if self.width == 0 {
-            return Ok(0);
+            return 0;
         }
         let byte = self.bit / 8;
         let shift = self.bit % 8;
@@ -291,6 +292,6 @@ impl<'a> Hybrid<'a> {
             }
         };
         self.bit += self.width as usize;
-        Ok(((word >> shift) & ((1u64 << self.width) - 1)) as u32)
+        ((word >> shift) & ((1u64 << self.width) - 1)) as u32
     }
 }
