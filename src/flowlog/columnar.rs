@@ -291,7 +291,7 @@ pub(crate) struct ColumnValues {
     entries: Vec<Judged>,
     /// Each entry's text in `text`, for a column whose text goes in the record's line.
     spans: Vec<(u32, u32)>,
-    text: String,
+    text: Vec<u8>,
     digits: Vec<u8>,
 }
 
@@ -315,7 +315,7 @@ enum Judged {
 impl ColumnValues {
     /// The values of a column of `field`, strings or integers (`string`).
     pub(crate) fn new(field: Field, string: bool) -> ColumnValues {
-        ColumnValues { field, kind: field.kind(), in_line: string || !is_number(field), entries: Vec::new(), spans: Vec::new(), text: String::new(), digits: Vec::new() }
+        ColumnValues { field, kind: field.kind(), in_line: string || !is_number(field), entries: Vec::new(), spans: Vec::new(), text: Vec::new(), digits: Vec::new() }
     }
 
     /// Forgets every value (a new column chunk).
@@ -333,14 +333,13 @@ impl ColumnValues {
     /// Judges the string `s` as the next value.
     #[inline]
     pub(crate) fn push_text(&mut self, s: &[u8]) {
-        let (judged, text) = judge_text(self.field, self.kind, s);
-        let span = match text {
-            Some(t) if self.in_line => {
-                let start = self.text.len() as u32;
-                self.text.push_str(t);
-                (start, self.text.len() as u32)
-            }
-            _ => (0, 0),
+        let judged = judge_text(self.field, self.kind, s);
+        let span = if self.in_line && !matches!(judged, Judged::Null | Judged::Bad(_)) {
+            let start = self.text.len() as u32;
+            self.text.extend_from_slice(s);
+            (start, self.text.len() as u32)
+        } else {
+            (0, 0)
         };
         self.entries.push(judged);
         self.spans.push(span);
@@ -459,27 +458,28 @@ impl ColumnValues {
 
     /// The text of entry `i` for the record's line (`-` for null or a bad value).
     #[inline]
-    fn text_of(&self, i: u32) -> &str {
+    fn text_of(&self, i: u32) -> &[u8] {
         match self.spans.get(i as usize) {
-            Some(&(a, b)) if b > a => self.text.get(a as usize..b as usize).unwrap_or("-"),
-            _ => "-",
+            Some(&(a, b)) if b > a => self.text.get(a as usize..b as usize).unwrap_or(b"-"),
+            _ => b"-",
         }
     }
 }
 
-/// A string value judged by the rules of [`RowBuilder::text`] (`kind`: the field's), and
-/// its text unless it is null or bad.
+/// A string value judged by the rules of [`RowBuilder::text`] (`kind`: the field's).
 #[inline]
-fn judge_text(field: Field, kind: Kind, s: &[u8]) -> (Judged, Option<&str>) {
+fn judge_text(field: Field, kind: Kind, s: &[u8]) -> Judged {
     if s.is_empty() || s == b"-" {
-        return (Judged::Null, None);
+        return Judged::Null;
     }
-    let Ok(t) = std::str::from_utf8(s) else { return (Judged::Bad(ParseError::NotText), None) };
-    if !s.iter().all(|&b| (0x21..0x7f).contains(&b)) && t.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
-        return (Judged::Bad(ParseError::SpaceInValue(field)), None);
+    if !s.iter().all(|&b| (0x21..0x7f).contains(&b)) {
+        match std::str::from_utf8(s) {
+            Err(_) => return Judged::Bad(ParseError::NotText),
+            Ok(t) if t.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) => return Judged::Bad(ParseError::SpaceInValue(field)),
+            Ok(_) => {}
+        }
     }
-    let judged = judge_word(field, kind, s);
-    (judged, (!matches!(judged, Judged::Bad(_))).then_some(t))
+    judge_word(field, kind, s)
 }
 
 /// A string value that is text without spaces, judged for its field.
@@ -527,7 +527,7 @@ pub(crate) struct Assembler {
     max_line_len: usize,
     values: Vec<Values>,
     errors: Vec<Option<ParseError>>,
-    line: String,
+    line: Vec<u8>,
     spans: Vec<(u32, u32)>,
     /// The columns whose text goes in the line, in column order.
     in_line: Vec<usize>,
@@ -539,7 +539,7 @@ impl Assembler {
         Format::from_fields(&columns.iter().map(|c| c.0).collect::<Vec<_>>())?;
         let line_format = Format::from_fields(&columns.iter().filter(|&&(f, string)| string || !is_number(f)).map(|c| c.0).collect::<Vec<_>>())?;
         let in_line = columns.iter().enumerate().filter(|(_, &(f, string))| string || !is_number(f)).map(|(c, _)| c).collect();
-        Ok(Assembler { line_format, max_line_len, values: Vec::new(), errors: Vec::new(), line: String::with_capacity(256), spans: Vec::with_capacity(16), in_line })
+        Ok(Assembler { line_format, max_line_len, values: Vec::new(), errors: Vec::new(), line: Vec::with_capacity(256), spans: Vec::with_capacity(16), in_line })
     }
 
     /// Delivers `n` rows: row `r`'s value of column `c` is entry `rows[c][r]` of
@@ -569,12 +569,12 @@ impl Assembler {
                 for &c in &self.in_line {
                     let (Some(col), Some(idx)) = (columns.get(c), rows.get(c)) else { continue };
                     let i = idx.get(from + r).copied().unwrap_or(NULL);
-                    let text = if i == NULL { "-" } else { col.text_of(i) };
+                    let text = if i == NULL { &b"-"[..] } else { col.text_of(i) };
                     if !self.line.is_empty() {
-                        self.line.push(' ');
+                        self.line.push(b' ');
                     }
                     let start = self.line.len() as u32;
-                    self.line.push_str(text);
+                    self.line.extend_from_slice(text);
                     let span = (start, self.line.len() as u32);
                     self.spans.push(span);
                     if col.field == Field::InterfaceId && self.values[r].present & Values::INTERFACE != 0 {
@@ -585,7 +585,12 @@ impl Assembler {
                     sink.malformed(position, ParseError::LineTooLong(self.max_line_len));
                     continue;
                 }
-                sink.record(position, &FlowRecord { line: &self.line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values[r] });
+                // (Every piece was checked to be text when judged; the line is checked again
+                // rather than trusted.)
+                match std::str::from_utf8(&self.line) {
+                    Ok(line) => sink.record(position, &FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values[r] }),
+                    Err(_) => sink.malformed(position, ParseError::NotText),
+                }
             }
             from = to;
         }

@@ -212,11 +212,16 @@ impl<'a> Hybrid<'a> {
                 let k = self.packed.min(n);
                 if self.width == 0 {
                     out.resize(out.len() + k, 0);
-                    self.packed -= k;
                 } else {
-                    out.extend((0..k).map(|_| self.unpack()));
-                    self.packed -= k;
+                    // Whole groups of eight at a time, then the rest one by one.
+                    let mut left = k;
+                    while left >= 8 && self.bit % 8 == 0 {
+                        self.unpack8(out);
+                        left -= 8;
+                    }
+                    out.extend((0..left).map(|_| self.unpack()));
                 }
+                self.packed -= k;
                 n -= k;
             } else {
                 self.run()?;
@@ -273,6 +278,29 @@ impl<'a> Hybrid<'a> {
         Ok(())
     }
 
+    /// The next eight values of the current bit-packed run, which starts at a byte.
+    #[inline]
+    fn unpack8(&mut self, out: &mut Vec<u32>) {
+        let w = self.width as usize;
+        let byte = self.bit / 8;
+        // Eight values of up to 32 bits are at most 32 bytes; 8 more of padding let each
+        // value be read as one little-endian word.
+        let mut buf = [0u8; 40];
+        let src = self.packed_data.get(byte..).unwrap_or(&[]);
+        let n = src.len().min(w);
+        buf[..n].copy_from_slice(&src[..n]);
+        macro_rules! widths {
+            ($($w:literal)*) => {
+                match w {
+                    $($w => unpack8::<$w>(&buf),)*
+                    _ => [0; 8],
+                }
+            };
+        }
+        out.extend_from_slice(&widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32));
+        self.bit += 8 * w;
+    }
+
     /// The next value of the current bit-packed run.
     #[inline]
     fn unpack(&mut self) -> u32 {
@@ -294,4 +322,19 @@ impl<'a> Hybrid<'a> {
         self.bit += self.width as usize;
         ((word >> shift) & ((1u64 << self.width) - 1)) as u32
     }
+}
+
+/// Eight values of `W` bits packed in `buf` (one function per width, so the shifts are
+/// constants).
+#[inline(always)]
+fn unpack8<const W: usize>(buf: &[u8; 40]) -> [u32; 8] {
+    let mut out = [0u32; 8];
+    let mask = (1u64 << W) - 1;
+    for (j, v) in out.iter_mut().enumerate() {
+        let at = j * W;
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&buf[at / 8..at / 8 + 8]);
+        *v = ((u64::from_le_bytes(word) >> (at % 8)) & mask) as u32;
+    }
+    out
 }
