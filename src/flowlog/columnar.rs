@@ -456,6 +456,25 @@ impl ColumnValues {
         }
     }
 
+    /// Appends the text of entry `i` (`-` for null or a bad value) to `line`. Ids and
+    /// addresses are short: one copy of 32 bytes (into the line's spare room, then cut to
+    /// length) is cheaper than a call to copy a length only known at run time.
+    #[inline]
+    fn copy_text(&self, i: u32, line: &mut Vec<u8>) {
+        if let Some(&(a, b)) = self.spans.get(i as usize) {
+            let (a, b) = (a as usize, b as usize);
+            if b > a && b - a <= 32 {
+                if let Some(Ok(word)) = self.text.get(a..a + 32).map(<[u8; 32]>::try_from) {
+                    let len = line.len();
+                    line.extend_from_slice(&word);
+                    line.truncate(len + (b - a));
+                    return;
+                }
+            }
+        }
+        line.extend_from_slice(if i == NULL { b"-" } else { self.text_of(i) });
+    }
+
     /// The text of entry `i` for the record's line (`-` for null or a bad value).
     #[inline]
     fn text_of(&self, i: u32) -> &[u8] {
@@ -569,12 +588,11 @@ impl Assembler {
                 for &c in &self.in_line {
                     let (Some(col), Some(idx)) = (columns.get(c), rows.get(c)) else { continue };
                     let i = idx.get(from + r).copied().unwrap_or(NULL);
-                    let text = if i == NULL { &b"-"[..] } else { col.text_of(i) };
                     if !self.line.is_empty() {
                         self.line.push(b' ');
                     }
                     let start = self.line.len() as u32;
-                    self.line.extend_from_slice(text);
+                    col.copy_text(i, &mut self.line);
                     let span = (start, self.line.len() as u32);
                     self.spans.push(span);
                     if col.field == Field::InterfaceId && self.values[r].present & Values::INTERFACE != 0 {
