@@ -121,6 +121,16 @@ where
     S: RecordSink,
     F: Fn() -> S + Sync,
 {
+    read_file_with(file, source, max_line_len, new_sink, sink, true)
+}
+
+/// [`read_file`], with the page decoder (`pages`) or with the crate's column readers only
+/// (the tests hold the two equal).
+fn read_file_with<S, F>(file: File, source: SourceId, max_line_len: usize, new_sink: &F, sink: &mut S, pages: bool) -> FileOutcome
+where
+    S: RecordSink,
+    F: Fn() -> S + Sync,
+{
     let reader = match SerializedFileReader::new(Positioned(Arc::new(file))) {
         Ok(r) => Arc::new(r),
         Err(e) => return FileOutcome { damage: Some(format!("not a readable Parquet file: {e}")), ..FileOutcome::default() },
@@ -152,7 +162,7 @@ where
     let (Ok(row), Ok(assembler)) = (RowBuilder::new(&fields, max_line_len), Assembler::new(&fields, max_line_len)) else {
         return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
     };
-    let row = GroupReader { row, assembler, columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string)).collect(), rows: vec![Vec::new(); fields.len()] };
+    let row = GroupReader { pages, row, assembler, columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string)).collect(), rows: vec![Vec::new(); fields.len()] };
     // One sink per worker (a fold), fed row group after row group, then the workers' sinks
     // merged: a sink per row group built a conversation table per group (as large as the
     // file's when conversations recur throughout it) only to merge it away, and memory held
@@ -203,6 +213,8 @@ const WHOLE_GROUP_ROWS: u64 = 1 << 20;
 /// that turns them into records, and the row builder for the column readers' path.
 #[derive(Clone)]
 struct GroupReader {
+    /// Whether to use the page decoder where it can.
+    pages: bool,
     row: RowBuilder,
     assembler: Assembler,
     columns: Vec<ColumnValues>,
@@ -253,8 +265,10 @@ fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize
         Ok(group) => group,
         Err(e) => return (0, Some(format!("row group {g}: {e}"))),
     };
-    if let Some(rows) = read_group_pages(&*group, g, leaves, group_reader, source, sink) {
-        return (rows, None);
+    if group_reader.pages {
+        if let Some(rows) = read_group_pages(&*group, g, leaves, group_reader, source, sink) {
+            return (rows, None);
+        }
     }
     let row = &mut group_reader.row;
     let total = group.metadata().num_rows().max(0) as u64;
@@ -396,9 +410,15 @@ pub enum WriteError {
 /// number of its Parquet type (an out-of-range port such as 70000 is kept, as a malformed
 /// record of a real file would be). Returns the rows written.
 pub fn write_parquet<W: std::io::Write + Send>(text: &str, format: &Format, out: W, names: ColumnNames, rows_per_group: usize) -> Result<u64, WriteError> {
-    use parquet::basic::{Compression, ConvertedType, Repetition, Type as Physical};
-    use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+    use parquet::basic::Compression;
     use parquet::file::properties::WriterProperties;
+    write_parquet_with(text, format, out, names, rows_per_group, WriterProperties::builder().set_compression(Compression::GZIP(Default::default())).build())
+}
+
+/// [`write_parquet`] with the writer's properties (page version, encodings, compression).
+fn write_parquet_with<W: std::io::Write + Send>(text: &str, format: &Format, out: W, names: ColumnNames, rows_per_group: usize, props: parquet::file::properties::WriterProperties) -> Result<u64, WriteError> {
+    use parquet::basic::{ConvertedType, Repetition, Type as Physical};
+    use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
     use parquet::file::writer::SerializedFileWriter;
 
     let mut lines: Vec<(u64, &str)> = text.lines().enumerate().map(|(i, l)| (i as u64 + 1, l.trim_end_matches('\r'))).filter(|(_, l)| !l.trim().is_empty()).collect();
@@ -442,7 +462,7 @@ pub fn write_parquet<W: std::io::Write + Send>(text: &str, format: &Format, out:
         })
         .collect::<Result<_, _>>()?;
     let schema = Arc::new(Type::group_type_builder("flowlogs").with_fields(fields).build()?);
-    let props = Arc::new(WriterProperties::builder().set_compression(Compression::GZIP(Default::default())).build());
+    let props = Arc::new(props);
     let mut writer = SerializedFileWriter::new(out, schema, props)?;
     let split: Vec<(u64, Vec<&str>)> = lines.iter().map(|&(n, l)| (n, l.split_ascii_whitespace().collect())).collect();
     for (n, tokens) in &split {
@@ -558,6 +578,73 @@ mod tests {
         let (s, outcome) = summary_of(&bad);
         assert_eq!(s.counts.total, 0);
         assert!(outcome.damage.unwrap().contains("not a readable Parquet file"));
+    }
+
+    /// Every record's line and values, and every malformed row's error, by position.
+    #[derive(Default)]
+    struct Rows(Vec<((u32, u64), Result<String, ParseError>)>);
+
+    impl RecordSink for Rows {
+        fn record(&mut self, position: Position, record: &crate::flowlog::FlowRecord<'_>) {
+            self.0.push((key(position), Ok(format!("{} {:?} {:?}", record.line(), record.values, record.interface_id()))));
+        }
+        fn malformed(&mut self, position: Position, error: ParseError) {
+            self.0.push((key(position), Err(error)));
+        }
+        fn filtered(&mut self, _: Position) {}
+        fn merge(&mut self, other: Self) {
+            self.0.extend(other.0);
+        }
+    }
+
+    fn key(position: Position) -> (u32, u64) {
+        match position {
+            Position::Line { chunk, line, .. } => (chunk, line),
+            _ => (u32::MAX, 0),
+        }
+    }
+
+    fn rows_of(path: &std::path::Path, pages: bool) -> (Vec<((u32, u64), Result<String, ParseError>)>, Option<String>) {
+        let mut sink = Rows::default();
+        let outcome = read_file_with(File::open(path).unwrap(), SourceId(0), 1 << 16, &Rows::default, &mut sink, pages);
+        sink.0.sort_by_key(|r| r.0);
+        (sink.0, outcome.damage)
+    }
+
+    #[test]
+    fn page_decoder_reads_what_the_column_readers_read() {
+        use parquet::basic::{Compression, Encoding};
+        use parquet::file::properties::{WriterProperties, WriterVersion};
+        let mut text = Vec::new();
+        let cfg = crate::flowlog::synth::SynthConfig { records: 3000, conversations: 500, interfaces: 7, nodata_ratio: 0.05, ..Default::default() };
+        crate::flowlog::synth::write_synthetic(&cfg, &mut text).unwrap();
+        let mut text = String::from_utf8(text).unwrap();
+        // Malformed values among them, and an IPv6 conversation.
+        text.push_str(LOG);
+        text.push_str("2 123456789010 eni-1235b8ca123456789 2001:db8::1 2001:db8::2 443 49152 6 20 4249 1418530010 1418530070 ACCEPT OK\n");
+        text.push_str(&LOG.lines().take(2).map(|l| format!("{l}\n")).collect::<String>());
+        let dir = tempfile::tempdir().unwrap();
+        let shapes = [
+            ("v1, dictionary", WriterProperties::builder().set_compression(Compression::GZIP(Default::default())).build()),
+            ("v1, plain", WriterProperties::builder().set_dictionary_enabled(false).build()),
+            ("v1, dictionary in small pages", WriterProperties::builder().set_data_page_row_count_limit(100).set_write_batch_size(50).set_dictionary_page_size_limit(256).build()),
+            ("v2, dictionary", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_compression(Compression::SNAPPY).build()),
+            ("v2, plain", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_dictionary_enabled(false).set_encoding(Encoding::PLAIN).build()),
+            ("v2, delta encodings (column readers)", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_dictionary_enabled(false).build()),
+        ];
+        for (name, props) in shapes {
+            for names in [ColumnNames::Hyphens, ColumnNames::Underscores] {
+                let path = dir.path().join("p.parquet");
+                write_parquet_with(&text, &Format::default_v2(), File::create(&path).unwrap(), names, 700, props.clone()).unwrap();
+                let (pages, damage) = rows_of(&path, true);
+                let (readers, readers_damage) = rows_of(&path, false);
+                assert_eq!(damage, None, "{name}");
+                assert_eq!(readers_damage, None, "{name}");
+                assert_eq!(pages.len(), 3008, "{name}");
+                assert_eq!(pages.iter().filter(|r| r.1.is_err()).count(), 2, "{name}");
+                assert_eq!(pages, readers, "{name}");
+            }
+        }
     }
 
     #[test]
