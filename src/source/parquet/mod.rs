@@ -8,10 +8,13 @@
 //! Athena's DDL uses `int`/`bigint`/`string`.
 //!
 //! Each row group is a unit of work (read in parallel with rayon, one sink per worker,
-//! merged as text pieces' sinks are), its columns read in batches of rows with the typed
-//! column readers. No text line is written and parsed again: each row's values go straight
-//! into the parser's typed values (`flowlog::columnar::RowBuilder`), judged by the
-//! rules a text line is judged by: a value no field can hold (a port of 70000, a negative
+//! merged as text pieces' sinks are). Its column chunks are decoded by [`pages`] where their
+//! pages are PLAIN or dictionary-encoded (what AWS, DuckDB, Spark and the parquet crate
+//! write): a dictionary's entries are judged once each and the rows carry their indices,
+//! then [`Assembler`] fills the rows' typed values a column at a time. Other encodings (delta,
+//! byte stream split) are read in batches of rows with the crate's typed column readers,
+//! each row's values handed to [`RowBuilder`]. Either way no text line is written and parsed
+//! again, and values are judged by the rules a text line is judged by: a value no field can hold (a port of 70000, a negative
 //! byte count, an address that is not one) makes the row a malformed record, sampled with
 //! the file and its row number (rows count from 1, like lines). The record's line holds the
 //! row's text columns; its numbers are read through the typed accessors. The incident
