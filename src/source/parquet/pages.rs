@@ -34,6 +34,15 @@ pub(super) fn decode_chunk(pages: &mut dyn PageReader, physical: Physical, max_d
     let mut scratch = Vec::new();
     for page in pages {
         let page = page.map_err(|_| Unsupported)?;
+        // A data page claiming more rows than the row group has left is damaged (and its
+        // count must not size an allocation).
+        let claimed = match &page {
+            Page::DataPage { num_values, .. } | Page::DataPageV2 { num_values, .. } => *num_values as usize,
+            Page::DictionaryPage { .. } => 0,
+        };
+        if claimed > rows.saturating_sub(rows_out.len()) {
+            return Err(Unsupported);
+        }
         match page {
             Page::DictionaryPage { buf, num_values, encoding, .. } => {
                 if dictionary.is_some() || !values_empty(values) || !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
