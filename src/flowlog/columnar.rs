@@ -22,7 +22,9 @@
 use super::field::{Field, Kind};
 use super::format::Format;
 use super::parser::{addr, number};
+use super::position::{Position, RecordSink};
 use super::record::{Action, Columns, Direction, FlowRecord, LogStatus, ParseError, Values};
+use std::net::IpAddr;
 
 /// What a column's values become.
 #[derive(Debug, Clone, Copy)]
@@ -178,56 +180,7 @@ impl RowBuilder {
     /// A number field's value.
     #[inline]
     fn set_number(&mut self, field: Field, x: u64) -> Result<(), ParseError> {
-        let v = &mut self.values;
-        let out_of_range = |_| ParseError::OutOfRange(field);
-        match field {
-            Field::Version => {
-                v.version = u8::try_from(x).map_err(out_of_range)?;
-                v.present |= Values::VERSION;
-            }
-            Field::SrcPort => {
-                v.srcport = u16::try_from(x).map_err(out_of_range)?;
-                v.present |= Values::SRCPORT;
-            }
-            Field::DstPort => {
-                v.dstport = u16::try_from(x).map_err(out_of_range)?;
-                v.present |= Values::DSTPORT;
-            }
-            Field::Protocol => {
-                v.protocol = u8::try_from(x).map_err(out_of_range)?;
-                v.present |= Values::PROTOCOL;
-            }
-            Field::TcpFlags => {
-                v.tcp_flags = u8::try_from(x).map_err(out_of_range)?;
-                v.present |= Values::TCP_FLAGS;
-            }
-            Field::Packets => {
-                v.packets = x;
-                v.present |= Values::PACKETS;
-            }
-            Field::Bytes => {
-                v.bytes = x;
-                v.present |= Values::BYTES;
-            }
-            Field::Start => {
-                v.start = x;
-                v.present |= Values::START;
-            }
-            Field::End => {
-                v.end = x;
-                v.present |= Values::END;
-            }
-            f => match f.kind() {
-                Kind::U8 => {
-                    u8::try_from(x).map_err(out_of_range)?;
-                }
-                Kind::U16 => {
-                    u16::try_from(x).map_err(out_of_range)?;
-                }
-                _ => {}
-            },
-        }
-        Ok(())
+        store_number(&mut self.values, field, x)
     }
 
     /// A string value (checked to be text without spaces), at `span` of the line if it is
@@ -268,8 +221,398 @@ impl RowBuilder {
     }
 }
 
+/// Stores number field `field`'s value `x` in `v`, or says it is out of range for the field.
+#[inline]
+fn store_number(v: &mut Values, field: Field, x: u64) -> Result<(), ParseError> {
+    let out_of_range = |_| ParseError::OutOfRange(field);
+    match field {
+        Field::Version => {
+            v.version = u8::try_from(x).map_err(out_of_range)?;
+            v.present |= Values::VERSION;
+        }
+        Field::SrcPort => {
+            v.srcport = u16::try_from(x).map_err(out_of_range)?;
+            v.present |= Values::SRCPORT;
+        }
+        Field::DstPort => {
+            v.dstport = u16::try_from(x).map_err(out_of_range)?;
+            v.present |= Values::DSTPORT;
+        }
+        Field::Protocol => {
+            v.protocol = u8::try_from(x).map_err(out_of_range)?;
+            v.present |= Values::PROTOCOL;
+        }
+        Field::TcpFlags => {
+            v.tcp_flags = u8::try_from(x).map_err(out_of_range)?;
+            v.present |= Values::TCP_FLAGS;
+        }
+        Field::Packets => {
+            v.packets = x;
+            v.present |= Values::PACKETS;
+        }
+        Field::Bytes => {
+            v.bytes = x;
+            v.present |= Values::BYTES;
+        }
+        Field::Start => {
+            v.start = x;
+            v.present |= Values::START;
+        }
+        Field::End => {
+            v.end = x;
+            v.present |= Values::END;
+        }
+        f => match f.kind() {
+            Kind::U8 => {
+                u8::try_from(x).map_err(out_of_range)?;
+            }
+            Kind::U16 => {
+                u16::try_from(x).map_err(out_of_range)?;
+            }
+            _ => {}
+        },
+    }
+    Ok(())
+}
+
 fn is_number(field: Field) -> bool {
     matches!(field.kind(), Kind::U8 | Kind::U16 | Kind::U64)
+}
+
+/// A column's values judged once each: a dictionary page's entries, or a plain page's
+/// values, as the row builder would judge them (see the module docs). Rows refer to
+/// entries by index ([`NULL`] for a null), so a dictionary-encoded column's addresses,
+/// interface ids and words are checked and parsed once per column chunk, not once per row.
+#[derive(Debug, Clone)]
+pub(crate) struct ColumnValues {
+    field: Field,
+    kind: Kind,
+    in_line: bool,
+    entries: Vec<Judged>,
+    /// Each entry's text in `text`, for a column whose text goes in the record's line.
+    spans: Vec<(u32, u32)>,
+    text: Vec<u8>,
+    digits: Vec<u8>,
+}
+
+/// The row index of a null value.
+pub(crate) const NULL: u32 = u32::MAX;
+
+/// One value, judged.
+#[derive(Debug, Clone, Copy)]
+enum Judged {
+    Null,
+    Bad(ParseError),
+    Number(u64),
+    Addr(IpAddr),
+    Action(Action),
+    LogStatus(LogStatus),
+    Direction(Direction),
+    /// A text field's value (an interface id, a reason): its text is all there is.
+    Text,
+}
+
+impl ColumnValues {
+    /// The values of a column of `field`, strings or integers (`string`).
+    pub(crate) fn new(field: Field, string: bool) -> ColumnValues {
+        ColumnValues { field, kind: field.kind(), in_line: string || !is_number(field), entries: Vec::new(), spans: Vec::new(), text: Vec::new(), digits: Vec::new() }
+    }
+
+    /// Forgets every value (a new column chunk).
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.spans.clear();
+        self.text.clear();
+    }
+
+    /// The number of values judged.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Judges the string `s` as the next value.
+    #[inline]
+    pub(crate) fn push_text(&mut self, s: &[u8]) {
+        let judged = judge_text(self.field, self.kind, s);
+        let span = if self.in_line && !matches!(judged, Judged::Null | Judged::Bad(_)) {
+            let start = self.text.len() as u32;
+            self.text.extend_from_slice(s);
+            (start, self.text.len() as u32)
+        } else {
+            (0, 0)
+        };
+        self.entries.push(judged);
+        self.spans.push(span);
+    }
+
+    /// Judges the integer `x` as the next value.
+    pub(crate) fn push_int(&mut self, x: i64) {
+        if self.in_line {
+            // A text field written as a number: its decimal text is the value.
+            let mut digits = std::mem::take(&mut self.digits);
+            digits.clear();
+            push_number(&mut digits, x);
+            self.push_text(&digits);
+            self.digits = digits;
+            return;
+        }
+        let judged = match u64::try_from(x) {
+            Ok(x) => judge_number(self.field, x),
+            Err(_) => Judged::Bad(ParseError::NotANumber(self.field)),
+        };
+        self.entries.push(judged);
+        self.spans.push((0, 0));
+    }
+
+    /// Sets this column's value of each row (`rows`: entry indices) in `values`, the first
+    /// error of a row in `errors`.
+    fn apply(&self, rows: &[u32], values: &mut [Values], errors: &mut [Option<ParseError>]) {
+        match self.field {
+            Field::SrcAddr => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Addr(a) = j {
+                    (v.srcaddr, v.present) = (a, v.present | Values::SRCADDR);
+                }
+            }),
+            Field::DstAddr => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Addr(a) = j {
+                    (v.dstaddr, v.present) = (a, v.present | Values::DSTADDR);
+                }
+            }),
+            Field::PktSrcAddr => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Addr(a) = j {
+                    (v.pkt_srcaddr, v.present) = (a, v.present | Values::PKT_SRCADDR);
+                }
+            }),
+            Field::PktDstAddr => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Addr(a) = j {
+                    (v.pkt_dstaddr, v.present) = (a, v.present | Values::PKT_DSTADDR);
+                }
+            }),
+            Field::SrcPort => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Number(x) = j {
+                    (v.srcport, v.present) = (x as u16, v.present | Values::SRCPORT);
+                }
+            }),
+            Field::DstPort => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Number(x) = j {
+                    (v.dstport, v.present) = (x as u16, v.present | Values::DSTPORT);
+                }
+            }),
+            Field::Protocol => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Number(x) = j {
+                    (v.protocol, v.present) = (x as u8, v.present | Values::PROTOCOL);
+                }
+            }),
+            Field::Packets => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Number(x) = j {
+                    (v.packets, v.present) = (x, v.present | Values::PACKETS);
+                }
+            }),
+            Field::Bytes => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Number(x) = j {
+                    (v.bytes, v.present) = (x, v.present | Values::BYTES);
+                }
+            }),
+            Field::Start => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Number(x) = j {
+                    (v.start, v.present) = (x, v.present | Values::START);
+                }
+            }),
+            Field::End => self.apply_with(rows, values, errors, |v, j| {
+                if let Judged::Number(x) = j {
+                    (v.end, v.present) = (x, v.present | Values::END);
+                }
+            }),
+            _ => self.apply_with(rows, values, errors, |v, j| match j {
+                // (Numbers were range-checked when judged: storing cannot fail.)
+                Judged::Number(x) => {
+                    let _ = store_number(v, self.field, x);
+                }
+                Judged::Addr(_) | Judged::Null | Judged::Bad(_) => {}
+                Judged::Action(a) => (v.action, v.present) = (a, v.present | Values::ACTION),
+                Judged::LogStatus(s) => (v.log_status, v.present) = (s, v.present | Values::LOG_STATUS),
+                Judged::Direction(d) => (v.direction, v.present) = (d, v.present | Values::DIRECTION),
+                Judged::Text => {
+                    if self.field == Field::InterfaceId {
+                        v.present |= Values::INTERFACE;
+                    }
+                }
+            }),
+        }
+    }
+
+    #[inline(always)]
+    fn apply_with(&self, rows: &[u32], values: &mut [Values], errors: &mut [Option<ParseError>], set: impl Fn(&mut Values, Judged)) {
+        for ((&i, v), e) in rows.iter().zip(values.iter_mut()).zip(errors.iter_mut()) {
+            // (The page decoder checks every index; an index past the entries reads as
+            // null rather than panicking.)
+            match self.entries.get(i as usize) {
+                Some(&Judged::Bad(bad)) => {
+                    e.get_or_insert(bad);
+                }
+                Some(&j) => set(v, j),
+                None => {}
+            }
+        }
+    }
+
+    /// Appends the text of entry `i` (`-` for null or a bad value) to `line`. Ids and
+    /// addresses are short: one copy of 32 bytes (into the line's spare room, then cut to
+    /// length) is cheaper than a call to copy a length only known at run time.
+    #[inline]
+    fn copy_text(&self, i: u32, line: &mut Vec<u8>) {
+        if let Some(&(a, b)) = self.spans.get(i as usize) {
+            let (a, b) = (a as usize, b as usize);
+            if b > a && b - a <= 32 {
+                if let Some(Ok(word)) = self.text.get(a..a + 32).map(<[u8; 32]>::try_from) {
+                    let len = line.len();
+                    line.extend_from_slice(&word);
+                    line.truncate(len + (b - a));
+                    return;
+                }
+            }
+        }
+        line.extend_from_slice(if i == NULL { b"-" } else { self.text_of(i) });
+    }
+
+    /// The text of entry `i` for the record's line (`-` for null or a bad value).
+    #[inline]
+    fn text_of(&self, i: u32) -> &[u8] {
+        match self.spans.get(i as usize) {
+            Some(&(a, b)) if b > a => self.text.get(a as usize..b as usize).unwrap_or(b"-"),
+            _ => b"-",
+        }
+    }
+}
+
+/// A string value judged by the rules of [`RowBuilder::text`] (`kind`: the field's).
+#[inline]
+fn judge_text(field: Field, kind: Kind, s: &[u8]) -> Judged {
+    if s.is_empty() || s == b"-" {
+        return Judged::Null;
+    }
+    if !s.iter().all(|&b| (0x21..0x7f).contains(&b)) {
+        match std::str::from_utf8(s) {
+            Err(_) => return Judged::Bad(ParseError::NotText),
+            Ok(t) if t.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) => return Judged::Bad(ParseError::SpaceInValue(field)),
+            Ok(_) => {}
+        }
+    }
+    judge_word(field, kind, s)
+}
+
+/// A string value that is text without spaces, judged for its field.
+#[inline]
+fn judge_word(field: Field, kind: Kind, s: &[u8]) -> Judged {
+    match kind {
+        Kind::U8 | Kind::U16 | Kind::U64 => match number(s, field) {
+            Ok(x) => judge_number(field, x),
+            Err(e) => Judged::Bad(e),
+        },
+        Kind::Addr => match addr(s, field) {
+            Ok(a) => Judged::Addr(a),
+            Err(e) => Judged::Bad(e),
+        },
+        Kind::Action => Judged::Action(Action::parse(s)),
+        Kind::LogStatus => Judged::LogStatus(LogStatus::parse(s)),
+        Kind::Direction => match s {
+            b"ingress" => Judged::Direction(Direction::Ingress),
+            b"egress" => Judged::Direction(Direction::Egress),
+            _ => Judged::Bad(ParseError::BadDirection),
+        },
+        Kind::Text => Judged::Text,
+    }
+}
+
+/// A number value judged by the rules of [`RowBuilder::int`] (range for the field).
+fn judge_number(field: Field, x: u64) -> Judged {
+    match store_number(&mut Values::default(), field, x) {
+        Ok(()) => Judged::Number(x),
+        Err(e) => Judged::Bad(e),
+    }
+}
+
+/// Rows per batch of [`Assembler::deliver`]: the batch's typed values stay in cache while
+/// each column fills its field.
+const ROWS: usize = 1024;
+
+/// Turns columns of judged values into records, a batch of rows at a time: each column
+/// fills its field of every row of the batch (one field, one loop), then each row's line of
+/// text columns is written and the record (or its first error, in column order) goes to
+/// the sink. The records are the ones [`RowBuilder`] builds from the same values.
+#[derive(Debug, Clone)]
+pub(crate) struct Assembler {
+    line_format: Format,
+    max_line_len: usize,
+    values: Vec<Values>,
+    errors: Vec<Option<ParseError>>,
+    line: Vec<u8>,
+    spans: Vec<(u32, u32)>,
+    /// The columns whose text goes in the line, in column order.
+    in_line: Vec<usize>,
+}
+
+impl Assembler {
+    /// An assembler for rows of `columns` (as [`RowBuilder::new`] takes them).
+    pub(crate) fn new(columns: &[(Field, bool)], max_line_len: usize) -> Result<Assembler, super::FormatError> {
+        Format::from_fields(&columns.iter().map(|c| c.0).collect::<Vec<_>>())?;
+        let line_format = Format::from_fields(&columns.iter().filter(|&&(f, string)| string || !is_number(f)).map(|c| c.0).collect::<Vec<_>>())?;
+        let in_line = columns.iter().enumerate().filter(|(_, &(f, string))| string || !is_number(f)).map(|(c, _)| c).collect();
+        Ok(Assembler { line_format, max_line_len, values: Vec::new(), errors: Vec::new(), line: Vec::with_capacity(256), spans: Vec::with_capacity(16), in_line })
+    }
+
+    /// Delivers `n` rows: row `r`'s value of column `c` is entry `rows[c][r]` of
+    /// `columns[c]`; `position(r)` is where row `r` is. A column with fewer than `n` rows
+    /// makes the missing values null (the reader checks the lengths).
+    pub(crate) fn deliver<S: RecordSink>(&mut self, columns: &[ColumnValues], rows: &[Vec<u32>], n: usize, position: impl Fn(usize) -> Position, sink: &mut S) {
+        let mut from = 0;
+        while from < n {
+            let to = (from + ROWS).min(n);
+            let batch = to - from;
+            self.values.clear();
+            self.values.resize(batch, Values::default());
+            self.errors.clear();
+            self.errors.resize(batch, None);
+            for (col, idx) in columns.iter().zip(rows) {
+                let idx = idx.get(from..to.min(idx.len())).unwrap_or(&[]);
+                col.apply(idx, &mut self.values, &mut self.errors);
+            }
+            for r in 0..batch {
+                let position = position(from + r);
+                if let Some(e) = self.errors[r] {
+                    sink.malformed(position, e);
+                    continue;
+                }
+                self.line.clear();
+                self.spans.clear();
+                for &c in &self.in_line {
+                    let (Some(col), Some(idx)) = (columns.get(c), rows.get(c)) else { continue };
+                    let i = idx.get(from + r).copied().unwrap_or(NULL);
+                    if !self.line.is_empty() {
+                        self.line.push(b' ');
+                    }
+                    let start = self.line.len() as u32;
+                    col.copy_text(i, &mut self.line);
+                    let span = (start, self.line.len() as u32);
+                    self.spans.push(span);
+                    if col.field == Field::InterfaceId && self.values[r].present & Values::INTERFACE != 0 {
+                        self.values[r].interface = span;
+                    }
+                }
+                if self.line.len() > self.max_line_len {
+                    sink.malformed(position, ParseError::LineTooLong(self.max_line_len));
+                    continue;
+                }
+                // (Every piece was checked to be text when judged; the line is checked again
+                // rather than trusted.)
+                match std::str::from_utf8(&self.line) {
+                    Ok(line) => sink.record(position, &FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values[r] }),
+                    Err(_) => sink.malformed(position, ParseError::NotText),
+                }
+            }
+            from = to;
+        }
+    }
 }
 
 /// Writes `x` in decimal, without the formatting machinery.

@@ -8,10 +8,13 @@
 //! Athena's DDL uses `int`/`bigint`/`string`.
 //!
 //! Each row group is a unit of work (read in parallel with rayon, one sink per worker,
-//! merged as text pieces' sinks are), its columns read in batches of rows with the typed
-//! column readers. No text line is written and parsed again: each row's values go straight
-//! into the parser's typed values (`flowlog::columnar::RowBuilder`), judged by the
-//! rules a text line is judged by: a value no field can hold (a port of 70000, a negative
+//! merged as text pieces' sinks are). Its column chunks are decoded by [`pages`] where their
+//! pages are PLAIN or dictionary-encoded (what AWS, DuckDB, Spark and the parquet crate
+//! write): a dictionary's entries are judged once each and the rows carry their indices,
+//! then [`Assembler`] fills the rows' typed values a column at a time. Other encodings (delta,
+//! byte stream split) are read in batches of rows with the crate's typed column readers,
+//! each row's values handed to [`RowBuilder`]. Either way no text line is written and parsed
+//! again, and values are judged by the rules a text line is judged by: a value no field can hold (a port of 70000, a negative
 //! byte count, an address that is not one) makes the row a malformed record, sampled with
 //! the file and its row number (rows count from 1, like lines). The record's line holds the
 //! row's text columns; its numbers are read through the typed accessors. The incident
@@ -19,7 +22,9 @@
 //! decoded, or a file whose footer is unreadable, is a damaged source: the rows before the
 //! damage count.
 
-use crate::flowlog::columnar::RowBuilder;
+mod pages;
+
+use crate::flowlog::columnar::{Assembler, ColumnValues, RowBuilder};
 use crate::flowlog::{Field, Format, Position, RecordSink, SourceId};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
@@ -119,6 +124,16 @@ where
     S: RecordSink,
     F: Fn() -> S + Sync,
 {
+    read_file_with(file, source, max_line_len, new_sink, sink, true)
+}
+
+/// [`read_file`], with the page decoder (`pages`) or with the crate's column readers only
+/// (the tests hold the two equal).
+fn read_file_with<S, F>(file: File, source: SourceId, max_line_len: usize, new_sink: &F, sink: &mut S, pages: bool) -> FileOutcome
+where
+    S: RecordSink,
+    F: Fn() -> S + Sync,
+{
     let reader = match SerializedFileReader::new(Positioned(Arc::new(file))) {
         Ok(r) => Arc::new(r),
         Err(e) => return FileOutcome { damage: Some(format!("not a readable Parquet file: {e}")), ..FileOutcome::default() },
@@ -147,9 +162,10 @@ where
         }
         return FileOutcome { damage: Some("no flow-log columns (interface-id, srcaddr, ... or interface_id, ...) in the Parquet schema".into()), rows_per_group, ..FileOutcome::default() };
     }
-    let Ok(row) = RowBuilder::new(&fields, max_line_len) else {
+    let (Ok(row), Ok(assembler)) = (RowBuilder::new(&fields, max_line_len), Assembler::new(&fields, max_line_len)) else {
         return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
     };
+    let row = GroupReader { pages, row, assembler, columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string)).collect(), rows: vec![Vec::new(); fields.len()] };
     // One sink per worker (a fold), fed row group after row group, then the workers' sinks
     // merged: a sink per row group built a conversation table per group (as large as the
     // file's when conversations recur throughout it) only to merge it away, and memory held
@@ -191,6 +207,47 @@ where
 /// Rows read from a row group at a time (per column, then assembled into lines).
 const BATCH: usize = 8192;
 
+/// The largest row group decoded whole by [`pages`] (each row costs 4 bytes per column
+/// and its plain values' judged copies); a larger one is read in batches with the parquet
+/// crate's column readers. AWS's and common writers' row groups are far smaller.
+const WHOLE_GROUP_ROWS: u64 = 1 << 20;
+
+/// A worker's means of reading row groups: the page decoder's columns and the assembler
+/// that turns them into records, and the row builder for the column readers' path.
+#[derive(Clone)]
+struct GroupReader {
+    /// Whether to use the page decoder where it can.
+    pages: bool,
+    row: RowBuilder,
+    assembler: Assembler,
+    columns: Vec<ColumnValues>,
+    rows: Vec<Vec<u32>>,
+}
+
+/// Reads row group `g` with the page decoder, if every projected column is in a shape it
+/// reads: each column chunk decoded whole (its dictionary entries judged once), then the
+/// rows delivered. Returns the rows delivered, or `None` (nothing delivered) for the
+/// column readers to read the group instead.
+fn read_group_pages<S: RecordSink>(group: &dyn parquet::file::reader::RowGroupReader, g: usize, leaves: &[usize], reader: &mut GroupReader, source: SourceId, sink: &mut S) -> Option<u64> {
+    let total = group.metadata().num_rows();
+    if !(0..=WHOLE_GROUP_ROWS as i64).contains(&total) {
+        return None;
+    }
+    let total = total as usize;
+    for (c, &leaf) in leaves.iter().enumerate() {
+        let descr = group.metadata().column(leaf).column_descr();
+        if descr.max_rep_level() != 0 {
+            return None;
+        }
+        let mut pages = group.get_column_page_reader(leaf).ok()?;
+        let (values, rows) = (reader.columns.get_mut(c)?, reader.rows.get_mut(c)?);
+        pages::decode_chunk(&mut *pages, descr.physical_type(), descr.max_def_level(), total, values, rows).ok()?;
+    }
+    let chunk = g as u32;
+    reader.assembler.deliver(&reader.columns, &reader.rows, total, |r| Position::Line { source, chunk, line: r as u64 + 1 }, sink);
+    Some(total as u64)
+}
+
 /// One projected column of a row group: its typed reader, and the levels and values of the
 /// current batch.
 enum ColumnBatch {
@@ -202,14 +259,21 @@ enum ColumnBatch {
     Other(ColumnReader),
 }
 
-/// Reads row group `g` column by column, a batch of rows at a time, each row's values
-/// handed to `row` (which judges them as the parser judges a line) and its record or error
-/// to the sink; returns the rows read and the error that stopped it.
-fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize, leaves: &[usize], row: &mut RowBuilder, source: SourceId, sink: &mut S) -> (u64, Option<String>) {
+/// Reads row group `g`: with the page decoder ([`read_group_pages`]) where it can, else
+/// column by column with the crate's column readers, a batch of rows at a time, each row's
+/// values handed to the row builder (which judges them as the parser judges a line) and
+/// its record or error to the sink; returns the rows read and the error that stopped it.
+fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize, leaves: &[usize], group_reader: &mut GroupReader, source: SourceId, sink: &mut S) -> (u64, Option<String>) {
     let group = match reader.get_row_group(g) {
         Ok(group) => group,
         Err(e) => return (0, Some(format!("row group {g}: {e}"))),
     };
+    if group_reader.pages {
+        if let Some(rows) = read_group_pages(&*group, g, leaves, group_reader, source, sink) {
+            return (rows, None);
+        }
+    }
+    let row = &mut group_reader.row;
     let total = group.metadata().num_rows().max(0) as u64;
     let mut columns = Vec::with_capacity(leaves.len());
     let mut required = Vec::with_capacity(leaves.len());
@@ -349,9 +413,15 @@ pub enum WriteError {
 /// number of its Parquet type (an out-of-range port such as 70000 is kept, as a malformed
 /// record of a real file would be). Returns the rows written.
 pub fn write_parquet<W: std::io::Write + Send>(text: &str, format: &Format, out: W, names: ColumnNames, rows_per_group: usize) -> Result<u64, WriteError> {
-    use parquet::basic::{Compression, ConvertedType, Repetition, Type as Physical};
-    use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+    use parquet::basic::Compression;
     use parquet::file::properties::WriterProperties;
+    write_parquet_with(text, format, out, names, rows_per_group, WriterProperties::builder().set_compression(Compression::GZIP(Default::default())).build())
+}
+
+/// [`write_parquet`] with the writer's properties (page version, encodings, compression).
+fn write_parquet_with<W: std::io::Write + Send>(text: &str, format: &Format, out: W, names: ColumnNames, rows_per_group: usize, props: parquet::file::properties::WriterProperties) -> Result<u64, WriteError> {
+    use parquet::basic::{ConvertedType, Repetition, Type as Physical};
+    use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
     use parquet::file::writer::SerializedFileWriter;
 
     let mut lines: Vec<(u64, &str)> = text.lines().enumerate().map(|(i, l)| (i as u64 + 1, l.trim_end_matches('\r'))).filter(|(_, l)| !l.trim().is_empty()).collect();
@@ -395,7 +465,7 @@ pub fn write_parquet<W: std::io::Write + Send>(text: &str, format: &Format, out:
         })
         .collect::<Result<_, _>>()?;
     let schema = Arc::new(Type::group_type_builder("flowlogs").with_fields(fields).build()?);
-    let props = Arc::new(WriterProperties::builder().set_compression(Compression::GZIP(Default::default())).build());
+    let props = Arc::new(props);
     let mut writer = SerializedFileWriter::new(out, schema, props)?;
     let split: Vec<(u64, Vec<&str>)> = lines.iter().map(|&(n, l)| (n, l.split_ascii_whitespace().collect())).collect();
     for (n, tokens) in &split {
@@ -511,6 +581,73 @@ mod tests {
         let (s, outcome) = summary_of(&bad);
         assert_eq!(s.counts.total, 0);
         assert!(outcome.damage.unwrap().contains("not a readable Parquet file"));
+    }
+
+    /// Every record's line and values, and every malformed row's error, by position.
+    #[derive(Default)]
+    struct Rows(Vec<((u32, u64), Result<String, ParseError>)>);
+
+    impl RecordSink for Rows {
+        fn record(&mut self, position: Position, record: &crate::flowlog::FlowRecord<'_>) {
+            self.0.push((key(position), Ok(format!("{} {:?} {:?}", record.line(), record.values, record.interface_id()))));
+        }
+        fn malformed(&mut self, position: Position, error: ParseError) {
+            self.0.push((key(position), Err(error)));
+        }
+        fn filtered(&mut self, _: Position) {}
+        fn merge(&mut self, other: Self) {
+            self.0.extend(other.0);
+        }
+    }
+
+    fn key(position: Position) -> (u32, u64) {
+        match position {
+            Position::Line { chunk, line, .. } => (chunk, line),
+            _ => (u32::MAX, 0),
+        }
+    }
+
+    fn rows_of(path: &std::path::Path, pages: bool) -> (Vec<((u32, u64), Result<String, ParseError>)>, Option<String>) {
+        let mut sink = Rows::default();
+        let outcome = read_file_with(File::open(path).unwrap(), SourceId(0), 1 << 16, &Rows::default, &mut sink, pages);
+        sink.0.sort_by_key(|r| r.0);
+        (sink.0, outcome.damage)
+    }
+
+    #[test]
+    fn page_decoder_reads_what_the_column_readers_read() {
+        use parquet::basic::{Compression, Encoding};
+        use parquet::file::properties::{WriterProperties, WriterVersion};
+        let mut text = Vec::new();
+        let cfg = crate::flowlog::synth::SynthConfig { records: 3000, conversations: 500, interfaces: 7, nodata_ratio: 0.05, ..Default::default() };
+        crate::flowlog::synth::write_synthetic(&cfg, &mut text).unwrap();
+        let mut text = String::from_utf8(text).unwrap();
+        // Malformed values among them, and an IPv6 conversation.
+        text.push_str(LOG);
+        text.push_str("2 123456789010 eni-1235b8ca123456789 2001:db8::1 2001:db8::2 443 49152 6 20 4249 1418530010 1418530070 ACCEPT OK\n");
+        text.push_str(&LOG.lines().take(2).map(|l| format!("{l}\n")).collect::<String>());
+        let dir = tempfile::tempdir().unwrap();
+        let shapes = [
+            ("v1, dictionary", WriterProperties::builder().set_compression(Compression::GZIP(Default::default())).build()),
+            ("v1, plain", WriterProperties::builder().set_dictionary_enabled(false).build()),
+            ("v1, dictionary in small pages", WriterProperties::builder().set_data_page_row_count_limit(100).set_write_batch_size(50).set_dictionary_page_size_limit(256).build()),
+            ("v2, dictionary", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_compression(Compression::SNAPPY).build()),
+            ("v2, plain", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_dictionary_enabled(false).set_encoding(Encoding::PLAIN).build()),
+            ("v2, delta encodings (column readers)", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_dictionary_enabled(false).build()),
+        ];
+        for (name, props) in shapes {
+            for names in [ColumnNames::Hyphens, ColumnNames::Underscores] {
+                let path = dir.path().join("p.parquet");
+                write_parquet_with(&text, &Format::default_v2(), File::create(&path).unwrap(), names, 700, props.clone()).unwrap();
+                let (pages, damage) = rows_of(&path, true);
+                let (readers, readers_damage) = rows_of(&path, false);
+                assert_eq!(damage, None, "{name}");
+                assert_eq!(readers_damage, None, "{name}");
+                assert_eq!(pages.len(), 3008, "{name}");
+                assert_eq!(pages.iter().filter(|r| r.1.is_err()).count(), 2, "{name}");
+                assert_eq!(pages, readers, "{name}");
+            }
+        }
     }
 
     #[test]
