@@ -1,7 +1,7 @@
 //! `paths`: multi-hop attack paths over the reachability graph, and the change that cuts them.
 //!
 //! The graph is built from the all-pairs matrix ([`Matrix`]): its nodes are interface classes
-//! (and the outside source, `internet` or `onprem`), and an edge `A -> B` says that a host in
+//! (and the outside source, `internet` or `onprem`, and load balancer listeners, `LNode`), and an edge `A -> B` says that a host in
 //! class A can open a connection to class B on some ports, request and reply both getting
 //! through, as `eval::evaluate` decides it. Entry edges (from the outside) come from the same
 //! sweep of the outside address space `reach --from internet` does, one sweep per class and
@@ -2644,7 +2644,7 @@ mod tests {
             docs.push((format!("generated seed {seed}, {enis} interfaces"), network(&spec)));
         }
         let mut loaded: Vec<(String, crate::model::Model)> = docs.into_iter().map(|(name, d)| (name, snapshot::load_documents(d).expect("generated network loads").model)).collect();
-        for sample in ["shop", "hub"] {
+        for sample in ["shop", "hub", "web"] {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/snapshots").join(sample);
             loaded.push((sample.to_string(), snapshot::load(&dir).expect("sample loads").model));
         }
