@@ -1,9 +1,12 @@
 //! `paths`: multi-hop attack paths over the reachability graph, and the change that cuts them.
 //!
 //! The graph is built from the all-pairs matrix ([`Matrix`]): its nodes are interface classes
-//! (and the outside source, `internet` or `onprem`, and load balancer listeners, `LNode`), and an edge `A -> B` says that a host in
+//! (and the outside source, `internet` or `onprem`), and an edge `A -> B` says that a host in
 //! class A can open a connection to class B on some ports, request and reply both getting
-//! through, as `eval::evaluate` decides it. Entry edges (from the outside) come from the same
+//! through, as `eval::evaluate` decides it. Load balancers relay through listener nodes
+//! (`lb:NAME:PORT`, `LNode`): edges into one are connections the evaluator carries on the
+//! listener's port, edges out of one go only to the targets that listener forwards its own
+//! sources to (the walker's answer per target), never anywhere else. Entry edges (from the outside) come from the same
 //! sweep of the outside address space `reach --from internet` does, one sweep per class and
 //! port piece; an entry whose answer is `unknown` is never an edge: it is listed in
 //! [`Paths::undecided_entries`]. The matrix answers pairs whose walk ends `unknown` as not
