@@ -3,7 +3,10 @@
 //! The graph is built from the all-pairs matrix ([`Matrix`]): its nodes are interface classes
 //! (and the outside source, `internet` or `onprem`), and an edge `A -> B` says that a host in
 //! class A can open a connection to class B on some ports, request and reply both getting
-//! through, as `eval::evaluate` decides it. Entry edges (from the outside) come from the same
+//! through, as `eval::evaluate` decides it. Load balancers relay through listener nodes
+//! (`lb:NAME:PORT`, `LNode`): edges into one are connections the evaluator carries on the
+//! listener's port, edges out of one go only to the targets that listener forwards its own
+//! sources to (the walker's answer per target), never anywhere else. Entry edges (from the outside) come from the same
 //! sweep of the outside address space `reach --from internet` does, one sweep per class and
 //! port piece; an entry whose answer is `unknown` is never an edge: it is listed in
 //! [`Paths::undecided_entries`]. The matrix answers pairs whose walk ends `unknown` as not
@@ -286,6 +289,50 @@ pub struct CutRule {
 enum Node {
     Outside,
     Class(u32),
+    /// A load balancer's listener (an index into `Builder::lst`).
+    Listener(u32),
+}
+
+/// A listener of a load balancer as a graph node: the sources whose connections on its port
+/// it relays to the same set of targets share one node (`lb:NAME:PORT`), so that a path
+/// through it leaves only to targets its own sources reach, on the targets' ports.
+#[derive(Clone, Debug)]
+struct LNode {
+    /// The load balancer (position in the model).
+    lb: Ix,
+    /// `lb:NAME:PORT` (a suffix `#N` when the sources of one listener reach different
+    /// target sets).
+    label: String,
+    protocol: Protocol,
+    port: u16,
+    /// Whether every security group of the load balancer is in the snapshot and it has some:
+    /// an edge into it is then closed by revoking rules.
+    closable: bool,
+    /// Classes whose representative's connection is relayed (sorted).
+    ins: Vec<u32>,
+    /// The outside's entry: a sample address, every outside address got through, the
+    /// outside ranges that got through.
+    outside: Option<(IpAddr, bool, Vec<IpNet>)>,
+    /// A node interface per source (the outside: `u32::MAX`) the hop is described with.
+    via: Vec<(u32, Ix)>,
+    /// Where it forwards.
+    outs: Vec<LOut>,
+}
+
+/// A listener's connection to one target class on one port.
+#[derive(Clone, Debug)]
+struct LOut {
+    class: u32,
+    /// The target's interface and id (instance id or address) as the target group names it.
+    ix: Ix,
+    target: String,
+    port: u16,
+    ps: PortSet,
+    /// The addresses the target sees: the nodes', or the clients' when the client's address
+    /// is preserved (outside ranges included).
+    peers: Vec<IpNet>,
+    /// Whether the port is a pivot port (the edge may lead on).
+    pivot: bool,
 }
 
 /// A graph edge: an interned port set.
@@ -403,16 +450,37 @@ fn paths_by(topo: &Topology<'_>, opts: &Options, method: Method, kept: usize) ->
             mx_ports.push((Protocol::Tcp, PortRange { from: *port, to: *port }));
         }
     }
+    // Listener ports: whether a class reaches a listener is asked of the matrix.
+    for l in m.load_balancers.iter().flat_map(|b| &b.listeners) {
+        if let Some(proto) = listener_protocol(l) {
+            mx_ports.push((proto, PortRange { from: l.port, to: l.port }));
+        }
+    }
     if mx_ports.is_empty() {
         mx_ports.push((Protocol::Tcp, PortRange { from: 1, to: 1 }));
     }
     // A load balancer's node is no foothold: it opens connections only to its targets, for
-    // what its listeners take, so it is never a pivot (paths relayed by a load balancer are
-    // `audit`'s exposures through listeners).
+    // what its listeners take. Paths through it go through its listeners' nodes instead.
     let from = m.enis.iter().enumerate().filter(|(i, e)| e.kind.opens_connections() && topo.lb_of_eni(*i).is_none()).map(|(i, _)| i).collect();
     let mx = Matrix::compute(topo, &MatrixOptions { ports: mx_ports, from: Some(from), to: None });
     let b = Builder::new(topo, &mx, opts, k, pivot, wants_raw);
     b.run(opts, method, kept)
+}
+
+/// An address of a range (its first host).
+fn first_host(r: &IpNet) -> IpAddr {
+    r.hosts().next().unwrap_or_else(|| r.addr())
+}
+
+/// The transport a listener takes (TCP first); `None` for GENEVE.
+fn listener_protocol(l: &Listener) -> Option<Protocol> {
+    if l.accepts(false) {
+        Some(Protocol::Tcp)
+    } else if l.accepts(true) {
+        Some(Protocol::Udp)
+    } else {
+        None
+    }
 }
 
 /// The targets per interface: its service ports (`None`: any pivot port).
@@ -581,6 +649,12 @@ struct Builder<'t, 'm, 'x> {
     /// Per class: whether every security group of its members is in the snapshot (an edge
     /// into it can then be closed by revoking rules).
     closable: Vec<bool>,
+    /// Listener nodes.
+    lst: Vec<LNode>,
+    /// Distance from the source per listener node (`FAR`: more than `k - 1`).
+    lds: Vec<u8>,
+    /// What the listeners' answers leave undecided.
+    lb_notes: Vec<String>,
 }
 
 impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
@@ -632,11 +706,62 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             undecided: Vec::new(),
             wants,
             closable,
+            lst: Vec::new(),
+            lds: Vec::new(),
+            lb_notes: Vec::new(),
         };
         b.entries(&pivot);
+        b.listeners(&pivot);
         b.forward();
         b.near = (0..n as u32).filter(|&c| b.ds[c as usize] != FAR).collect();
         b
+    }
+
+    /// The final edge from listener node `ln` into target `w`: its ports, when the
+    /// listener forwards to one of the target's interfaces on the target's port (any port
+    /// when the target has none).
+    fn listener_final<'l>(&self, ln: &'l LNode, w: &Want) -> Option<&'l PortSet> {
+        ln.outs
+            .iter()
+            .find(|o| o.class == w.class && w.members.contains(&o.ix) && w.port.map_or(o.pivot, |p| o.port == p && o.ps.iter().any(|(pr, _)| *pr == Protocol::Tcp)))
+            .map(|o| &o.ps)
+    }
+
+    /// The rules of the load balancer's security groups that admit `peer` on the port of
+    /// listener node `l` (none when some group is missing or it has none: nothing to revoke).
+    fn rules_into_listener(&self, l: u32, peer: &Peer) -> Vec<(SgId, u32, SgRule)> {
+        let Some(ln) = self.lst.get(l as usize) else { return Vec::new() };
+        if !ln.closable {
+            return Vec::new();
+        }
+        let lb = &self.topo.model.load_balancers[ln.lb];
+        let peers: Vec<IpNet> = match peer {
+            Peer::Address(ip) => vec![IpNet::from(*ip)],
+            Peer::Outside => ln.outside.as_ref().map(|o| o.2.clone()).unwrap_or_default(),
+        };
+        let ps: PortSet = vec![(ln.protocol, vec![PortRange { from: ln.port, to: ln.port }])];
+        rules_admitting(self.topo, &lb.security_groups, &lb.vpc, &ps, &peers)
+    }
+
+    /// The rules of a target's groups that admit listener node `l`'s connection to class
+    /// `c` on the port of `ps` (the node's addresses, or the clients' when preserved).
+    fn rules_out_of_listener(&self, l: u32, c: u32, ps: &PortSet) -> Vec<(SgId, u32, SgRule)> {
+        let Some(ln) = self.lst.get(l as usize) else { return Vec::new() };
+        if !self.closable.get(c as usize).copied().unwrap_or(false) {
+            return Vec::new();
+        }
+        let port = first_port(ps).1;
+        let m = self.topo.model;
+        let mut out: Vec<(SgId, u32, SgRule)> = Vec::new();
+        for o in ln.outs.iter().filter(|o| o.class == c && o.port == port) {
+            let e = &m.enis[o.ix];
+            for r in rules_admitting(self.topo, &e.security_groups, &e.vpc, &o.ps, &o.peers) {
+                if !out.iter().any(|x| x.0 == r.0 && x.1 == r.1) {
+                    out.push(r);
+                }
+            }
+        }
+        out
     }
 
     fn rep(&self, c: u32) -> Ix {
@@ -706,6 +831,178 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
         }
     }
 
+    /// Listener nodes: per listener that forwards, the targets each source's connection is
+    /// relayed to (the evaluator's answer per target for a connection to the node, request
+    /// and reply both), sources with the same targets sharing a node. A target whose answer
+    /// is `unknown` is never an edge.
+    fn listeners(&mut self, pivot: &[(Protocol, PortRange)]) {
+        let topo = self.topo;
+        let m = topo.model;
+        let space = match self.source {
+            Source::Internet => Some(Space::Internet),
+            Source::OnPrem => Some(Space::OnPrem(None)),
+            Source::Interfaces(_) => None,
+        };
+        let src_of = |a: IpAddr| {
+            if self.source == Source::OnPrem {
+                Endpoint::External(a)
+            } else {
+                Endpoint::Internet(a)
+            }
+        };
+        let sources: Vec<u32> = (0..self.mx.classes.len() as u32).filter(|&c| self.mx.classes[c as usize].is_source).collect();
+        let mut unknown: Vec<String> = Vec::new();
+        for (li, lb) in m.load_balancers.iter().enumerate() {
+            let nodes = topo.lb_nodes(li);
+            if nodes.is_empty() {
+                continue;
+            }
+            let closable = !lb.security_groups.is_empty() && lb.security_groups.iter().all(|g| topo.sg(g.as_str()).is_some());
+            for l in &lb.listeners {
+                let Some(proto) = listener_protocol(l) else { continue };
+                if l.target_groups.is_empty() && l.conditional_target_groups.is_empty() {
+                    continue; // answers itself: forwards nowhere
+                }
+                // Per source (class, or `u32::MAX` for the outside): targets reached as
+                // (class, interface, target id, port) with the address the target sees.
+                type Reached = BTreeMap<(u32, Ix, String, u16), Vec<IpNet>>;
+                let mut per: BTreeMap<u32, (Reached, Ix)> = BTreeMap::new();
+                let mut outside: Option<(IpAddr, bool, Vec<IpNet>)> = None;
+                let mut undecided = false;
+                let take = |tr: &Trace, node: Ix, client: IpAddr, client_net: Option<IpNet>, into: &mut Reached, undecided: &mut bool| {
+                    let Some(b) = tr.balancer.as_ref() else { return };
+                    for t in &b.targets {
+                        if t.verdict == eval::Verdict::Unknown {
+                            *undecided = true;
+                        }
+                        if !tr.reachable || t.verdict != eval::Verdict::Reachable {
+                            continue;
+                        }
+                        let Some(ix) = t.interface.as_deref().and_then(|id| topo.eni_ix(id)) else { continue };
+                        let (Some(c), Some(port)) = (self.mx.class_of(ix), t.port) else { continue };
+                        let seen: IpNet = if t.client_ip_preserved {
+                            client_net.unwrap_or_else(|| IpNet::from(client))
+                        } else {
+                            IpNet::from(m.enis[node].primary_ip().unwrap_or(client))
+                        };
+                        into.entry((c, ix, t.target.clone(), port)).or_default().push(seen);
+                    }
+                };
+                for &node in nodes {
+                    let Some(nip) = m.enis[node].primary_ip() else { continue };
+                    let dst = Endpoint::Eni { ix: node, ip: nip };
+                    if let Some(space) = &space {
+                        let internet_ok = lb.internet_facing || m.enis[node].private_ips.iter().any(IpAddr::is_ipv6);
+                        if *space != Space::Internet || internet_ok {
+                            let s = sweep_space(topo, (node, nip), true, None, space, |a| {
+                                eval::evaluate_verdict(topo, &src_of(a), &dst, proto, DEFAULT_SOURCE_PORT, l.port)
+                            });
+                            undecided |= !s.unknown.is_empty();
+                            if !s.ranges.is_empty() {
+                                // The sample, and one address of each range (client IP
+                                // preservation makes targets depend on the address).
+                                let mut addrs: Vec<(IpAddr, Option<IpNet>)> = vec![(s.sample, s.ranges.iter().find(|r| r.contains(&s.sample)).copied())];
+                                addrs.extend(s.ranges.iter().take(32).map(|r| (first_host(r), Some(*r))));
+                                let (reached, via) = per.entry(u32::MAX).or_insert_with(|| (Reached::new(), node));
+                                let before = reached.len();
+                                for (a, net) in addrs {
+                                    let tr = eval::evaluate_verdict(topo, &src_of(a), &dst, proto, DEFAULT_SOURCE_PORT, l.port);
+                                    take(&tr, node, a, net, reached, &mut undecided);
+                                }
+                                if before == 0 {
+                                    *via = node;
+                                }
+                                let o = outside.get_or_insert_with(|| (s.sample, false, Vec::new()));
+                                o.1 |= s.all || s.all_v4 || s.all_v6;
+                                o.2.extend(s.ranges.iter().copied());
+                            }
+                        }
+                    }
+                    for &c in &sources {
+                        let rep = self.rep(c);
+                        if !self.mx.reachable(rep, node, proto, l.port) {
+                            continue;
+                        }
+                        let ip = self.rep_ip(c);
+                        let tr = eval::evaluate_verdict(topo, &Endpoint::Eni { ix: rep, ip }, &dst, proto, DEFAULT_SOURCE_PORT, l.port);
+                        let (reached, via) = per.entry(c).or_insert_with(|| (Reached::new(), node));
+                        let before = reached.len();
+                        take(&tr, node, ip, None, reached, &mut undecided);
+                        if before == 0 {
+                            *via = node;
+                        }
+                    }
+                }
+                if undecided {
+                    unknown.push(format!("{}:{}", lb.name, l.port));
+                }
+                // Sources with the same targets share a node.
+                let mut groups: BTreeMap<Vec<(u32, Ix, String, u16)>, (Vec<u32>, Vec<(u32, Ix)>, Reached)> = BTreeMap::new();
+                for (src, (reached, node)) in per {
+                    if reached.is_empty() {
+                        continue;
+                    }
+                    let key: Vec<(u32, Ix, String, u16)> = reached.keys().cloned().collect();
+                    let g = groups.entry(key).or_insert_with(|| (Vec::new(), Vec::new(), Reached::new()));
+                    g.0.push(src);
+                    g.1.push((src, node));
+                    for (k, v) in reached {
+                        g.2.entry(k).or_default().extend(v);
+                    }
+                }
+                let several = groups.len() > 1;
+                for (i, (_, (srcs, via, reached))) in groups.into_iter().enumerate() {
+                    let label = if several {
+                        format!("lb:{}:{}#{}", lb.name, l.port, i + 1)
+                    } else {
+                        format!("lb:{}:{}", lb.name, l.port)
+                    };
+                    let mut outs: Vec<LOut> = Vec::new();
+                    for ((class, ix, target, port), mut peers) in reached {
+                        peers.sort();
+                        peers.dedup();
+                        let ps: PortSet = vec![(Protocol::Tcp, vec![PortRange { from: port, to: port }])];
+                        let ps = if proto == Protocol::Udp {
+                            vec![(Protocol::Udp, vec![PortRange { from: port, to: port }])]
+                        } else {
+                            ps
+                        };
+                        let piv = !restrict(&ps, pivot).is_empty();
+                        outs.push(LOut {
+                            class,
+                            ix,
+                            target,
+                            port,
+                            ps,
+                            peers,
+                            pivot: piv,
+                        });
+                    }
+                    let ins: Vec<u32> = srcs.iter().copied().filter(|&c| c != u32::MAX).collect();
+                    let out_entry = if srcs.contains(&u32::MAX) { outside.clone() } else { None };
+                    self.lst.push(LNode {
+                        lb: li,
+                        label,
+                        protocol: proto,
+                        port: l.port,
+                        closable,
+                        ins,
+                        outside: out_entry,
+                        via,
+                        outs,
+                    });
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            self.lb_notes.push(format!(
+                "load balancer listeners forward to targets the snapshot cannot decide ({}): paths through those targets are not reported",
+                unknown.join(", ")
+            ));
+        }
+        self.lds = vec![FAR; self.lst.len()];
+    }
+
     /// Distances from the source over entry and pivot edges, up to `k - 1`.
     fn forward(&mut self) {
         let n = self.mx.classes.len();
@@ -730,8 +1027,21 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                 }
             }
         }
-        let mut d = frontier.iter().position(|x| *x).map(|c| self.ds[c]).unwrap_or(0);
-        while (d as usize) + 1 < self.k && frontier.iter().any(|x| *x) {
+        let mut d: u8 = match self.source {
+            Source::Interfaces(_) => 0,
+            _ => 1,
+        };
+        // Listener nodes the outside (or a source class) connects to directly.
+        for (l, ln) in self.lst.iter().enumerate() {
+            let first = match self.source {
+                Source::Interfaces(_) => ln.ins.iter().any(|&c| self.ds[c as usize] == 0),
+                _ => ln.outside.is_some(),
+            };
+            if first && (self.k > 1) {
+                self.lds[l] = 1;
+            }
+        }
+        while (d as usize) + 1 < self.k && (frontier.iter().any(|x| *x) || self.lds.iter().any(|&x| x == d)) {
             let mut prefix = vec![0u32; n + 1];
             for i in 0..n {
                 prefix[i + 1] = prefix[i] + frontier[i] as u32;
@@ -746,10 +1056,33 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                     next[b] = true;
                 }
             }
+            // Through listeners at distance `d`: their targets are at `d + 1`.
+            for (l, ln) in self.lst.iter().enumerate() {
+                if self.lds[l] != d {
+                    continue;
+                }
+                for o in ln.outs.iter().filter(|o| o.pivot) {
+                    if self.ds[o.class as usize] == FAR {
+                        next[o.class as usize] = true;
+                    }
+                }
+            }
+            // Listeners the frontier connects to are at `d + 1`.
+            let mut next_l: Vec<usize> = Vec::new();
+            for (l, ln) in self.lst.iter().enumerate() {
+                if self.lds[l] == FAR && ln.ins.iter().any(|&c| frontier[c as usize]) {
+                    next_l.push(l);
+                }
+            }
             d += 1;
             for b in 0..n {
                 if next[b] {
                     self.ds[b] = d;
+                }
+            }
+            if (d as usize) + 1 <= self.k {
+                for l in next_l {
+                    self.lds[l] = d;
                 }
             }
             frontier = next;
@@ -821,9 +1154,34 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                 frontier[*a as usize] = true;
             }
         }
+        // Listener nodes with a final edge into a target.
+        let nl = self.lst.len();
+        let mut ldt = vec![FAR; nl];
+        let mut lfrontier = vec![false; nl];
+        for (l, ln) in self.lst.iter().enumerate() {
+            if self.lds[l] != FAR && (self.lds[l] as usize) < k && self.wants.iter().any(|w| self.listener_final(ln, w).is_some()) {
+                ldt[l] = 1;
+                lfrontier[l] = true;
+            }
+        }
         let mut d = 1u8;
-        while (d as usize) < k && frontier.iter().any(|x| *x) {
+        while (d as usize) < k && (frontier.iter().any(|x| *x) || lfrontier.iter().any(|x| *x)) {
+            // Listeners into the class frontier, and classes into the listener frontier.
+            let mut next_l = vec![false; nl];
+            let mut via_l: Vec<u32> = Vec::new();
+            for (l, ln) in self.lst.iter().enumerate() {
+                if ldt[l] == FAR && self.lds[l] != FAR && self.lds[l] as usize + d as usize + 1 <= k && ln.outs.iter().any(|o| o.pivot && frontier[o.class as usize]) {
+                    next_l[l] = true;
+                }
+                if lfrontier[l] {
+                    via_l.extend(ln.ins.iter().copied());
+                }
+            }
             let mut diff = vec![0i32; n + 1];
+            for &a in &via_l {
+                diff[a as usize] += 1;
+                diff[a as usize + 1] -= 1;
+            }
             for b in 0..n {
                 if !frontier[b] {
                     continue;
@@ -845,9 +1203,16 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                 }
             }
             frontier = next;
+            for l in 0..nl {
+                if next_l[l] {
+                    ldt[l] = d + 1;
+                }
+            }
+            lfrontier = next_l;
             d += 1;
         }
         let relevant = |c: usize| self.ds[c] != FAR && dt[c] != FAR && self.ds[c] as usize + dt[c] as usize <= k;
+        let l_relevant = |l: usize| self.lds[l] != FAR && ldt[l] != FAR && self.lds[l] as usize + ldt[l] as usize <= k;
         // The pruned graph.
         let mut g: DiGraph<Node, EdgeW> = DiGraph::new();
         let mut node_of = vec![None; n];
@@ -858,6 +1223,12 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
         for c in 0..n {
             if relevant(c) {
                 node_of[c] = Some(g.add_node(Node::Class(c as u32)));
+            }
+        }
+        let mut lnode_of: Vec<Option<NodeIndex>> = vec![None; nl];
+        for (l, slot) in lnode_of.iter_mut().enumerate() {
+            if l_relevant(l) {
+                *slot = Some(g.add_node(Node::Listener(l as u32)));
             }
         }
         let mut entry_sets: Vec<(u32, u32)> = Vec::new();
@@ -915,13 +1286,39 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
                 }
             }
         }
+        // Edges into and out of listener nodes.
+        for (l, ln) in self.lst.iter().enumerate() {
+            let Some(vl) = lnode_of[l] else { continue };
+            let lps: PortSet = vec![(ln.protocol, vec![PortRange { from: ln.port, to: ln.port }])];
+            port_sets.push(lps);
+            let lpi = (port_sets.len() - 1) as u32;
+            if let (Some(o), Some(_)) = (outside, &ln.outside) {
+                g.add_edge(o, vl, EdgeW { ports: lpi });
+            }
+            for &a in &ln.ins {
+                if let Some(va) = node_of[a as usize] {
+                    if self.ds[a as usize] as usize + 1 + ldt[l] as usize <= k {
+                        g.add_edge(va, vl, EdgeW { ports: lpi });
+                    }
+                }
+            }
+            for o in ln.outs.iter().filter(|o| o.pivot) {
+                if let Some(vc) = node_of[o.class as usize] {
+                    if self.lds[l] as usize + 1 + dt[o.class as usize] as usize <= k && dt[o.class as usize] != FAR {
+                        port_sets.push(o.ps.clone());
+                        g.add_edge(vl, vc, EdgeW { ports: (port_sets.len() - 1) as u32 });
+                    }
+                }
+            }
+        }
         let sources: Vec<NodeIndex> = match (&self.source, outside) {
             (_, Some(o)) => vec![o],
             (Source::Interfaces(_), None) => (0..n).filter(|&c| self.ds[c] == 0).filter_map(|c| node_of[c]).collect(),
             _ => Vec::new(),
         };
         let layers = match outside {
-            Some(o) if k <= 3 && method == Method::Layered => Some(Layers::new(&g, o, &port_sets)),
+            // Paths through listener nodes are answered by the search.
+            Some(o) if k <= 3 && method == Method::Layered && !lnode_of.iter().any(Option::is_some) => Some(Layers::new(&g, o, &port_sets)),
             _ => None,
         };
         let ctx = Ctx {
@@ -930,6 +1327,7 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             hop_cache: std::sync::Mutex::new(HashMap::default()),
             g: &g,
             node_of: &node_of,
+            lnode_of: &lnode_of,
             port_sets: &port_sets,
             sources: &sources,
             outside,
@@ -941,7 +1339,12 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
             (a.shortest_hops.is_none(), a.shortest_hops, std::cmp::Reverse(a.paths_total), a.target.class, a.port)
                 .cmp(&(b.shortest_hops.is_none(), b.shortest_hops, std::cmp::Reverse(b.paths_total), b.target.class, b.port))
         });
-        let final_edges = preds.iter().map(|p| p.classes.len() + p.direct.is_some() as usize).sum();
+        let listener_finals: usize = self
+            .wants
+            .iter()
+            .map(|w| self.lst.iter().enumerate().filter(|(l, ln)| lnode_of[*l].is_some() && self.listener_final(ln, w).is_some()).count())
+            .sum();
+        let final_edges = preds.iter().map(|p| p.classes.len() + p.direct.is_some() as usize).sum::<usize>() + listener_finals;
         let source = match &self.source {
             Source::Internet => "internet".to_string(),
             Source::OnPrem => "onprem".to_string(),
@@ -953,35 +1356,9 @@ impl<'t, 'm, 'x> Builder<'t, 'm, 'x> {
         if !self.undecided.is_empty() {
             notes.push(format!("{} entries from the outside are undecided (see undecided_entries): paths through them are not reported", self.undecided.len()));
         }
-        // Load balancers are not pivots: say which targets a listener forwards to, so a
-        // path relayed by one is not mistaken for none.
-        let m = self.topo.model;
-        for (li, lb) in m.load_balancers.iter().enumerate() {
-            if self.topo.lb_nodes(li).is_empty() {
-                continue;
-            }
-            let mut behind: Vec<String> = Vec::new();
-            for g in lb.listeners.iter().flat_map(|l| l.target_groups.iter().chain(&l.conditional_target_groups)).filter_map(|g| self.topo.target_group(g)) {
-                for t in g.targets.iter().flatten() {
-                    if let Ok((ix, _)) = eval::load_balancer_target(self.topo, g, t) {
-                        if self.wants.iter().any(|w| w.members.contains(&ix)) {
-                            behind.push(format!("{}:{}", m.enis[ix].id, g.target_port(t).unwrap_or(0)));
-                        }
-                    }
-                }
-            }
-            behind.sort();
-            behind.dedup();
-            if !behind.is_empty() {
-                let scheme = if lb.internet_facing { "internet-facing" } else { "internal" };
-                notes.push(format!(
-                    "load balancer {} ({scheme}) forwards to targets here ({}): paths do not pivot through load balancers; `reach --to {}` and `audit` (exposures through listeners) answer for that way in",
-                    lb.name,
-                    behind.join(", "),
-                    lb.name
-                ));
-            }
-        }
+        // Load balancers relay through their listeners' nodes; what they leave undecided
+        // is said.
+        notes.extend(self.lb_notes.iter().cloned());
         Paths {
             source,
             targets,
@@ -1069,6 +1446,7 @@ struct Ctx<'a, 't, 'm, 'x> {
     hop_cache: std::sync::Mutex<HashMap<(NodeIndex, u32, String), PathHop>>,
     g: &'a DiGraph<Node, EdgeW>,
     node_of: &'a [Option<NodeIndex>],
+    lnode_of: &'a [Option<NodeIndex>],
     port_sets: &'a [PortSet],
     sources: &'a [NodeIndex],
     outside: Option<NodeIndex>,
@@ -1142,6 +1520,7 @@ impl Ctx<'_, '_, '_, '_> {
         match self.g[v] {
             Node::Outside => 0,
             Node::Class(c) => self.b.ds[c as usize] as usize,
+            Node::Listener(l) => self.b.lds[l as usize] as usize,
         }
     }
 
@@ -1156,6 +1535,13 @@ impl Ctx<'_, '_, '_, '_> {
         }
         if let (Some(o), Some(ps)) = (self.outside, &preds.direct) {
             at.push((o, ps));
+        }
+        for (l, ln) in self.b.lst.iter().enumerate() {
+            if let (Some(v), Some(ps)) = (self.lnode_of[l], self.b.listener_final(ln, w)) {
+                if self.b.lds[l] as usize <= self.b.k.saturating_sub(1) {
+                    at.push((v, ps));
+                }
+            }
         }
         let fin = Fin::new(at);
         let mut result = match (self.layers, self.outside) {
@@ -1303,6 +1689,8 @@ impl Ctx<'_, '_, '_, '_> {
         let peer = match self.g[v] {
             Node::Outside => Peer::Outside,
             Node::Class(c) => Peer::Address(self.b.rep_ip(c)),
+            // Layered answers have no listener nodes.
+            Node::Listener(_) => return Vec::new(),
         };
         if !self.b.closable[to_class as usize] {
             Vec::new()
@@ -1469,6 +1857,8 @@ impl Ctx<'_, '_, '_, '_> {
         let peer = match self.g[from] {
             Node::Outside => Peer::Outside,
             Node::Class(c) => Peer::Address(self.b.rep_ip(c)),
+            // Layered answers have no listener nodes.
+            Node::Listener(_) => return Some(None),
         };
         let ps = self.port_sets.get(self.g[e].ports as usize)?;
         let rules = self.edge_rules.get(e.index())?.get_or_init(|| admitting_rules(self.b, &peer, to_class, ps));
@@ -1627,13 +2017,20 @@ impl Ctx<'_, '_, '_, '_> {
                 let e = &self.b.topo.model.enis[self.b.rep(c)];
                 (e.id.to_string(), self.b.topo.name_of(e.id.as_str()).map(str::to_string), Some(c))
             }
+            Node::Listener(l) => {
+                let ln = &self.b.lst[l as usize];
+                (ln.label.clone(), Some(self.b.topo.model.load_balancers[ln.lb].name.clone()), None)
+            }
         }
     }
 
-    fn class_of(&self, v: NodeIndex) -> Option<u32> {
-        match self.g[v] {
-            Node::Outside => None,
-            Node::Class(c) => Some(c),
+    /// The name of a rule node's destination: a class's representative, or a listener node.
+    fn dest_label(&self, to: u32) -> String {
+        let n = self.b.mx.classes.len() as u32;
+        if to < n {
+            self.b.topo.model.enis[self.b.rep(to)].id.to_string()
+        } else {
+            self.b.lst.get((to - n) as usize).map_or_else(String::new, |ln| ln.label.clone())
         }
     }
 
@@ -1641,16 +2038,158 @@ impl Ctx<'_, '_, '_, '_> {
         let mut hops = Vec::new();
         for &e in &f.edges {
             let (a, b) = self.g.edge_endpoints(e).unwrap_or((NodeIndex::new(0), NodeIndex::new(0)));
-            let Some(bc) = self.class_of(b) else { continue };
-            hops.push(self.hop(a, bc, &self.port_sets[self.g[e].ports as usize]));
+            let ps = &self.port_sets[self.g[e].ports as usize];
+            match (self.g[a], self.g[b]) {
+                (_, Node::Listener(l)) => hops.push(self.hop_into_listener(a, l)),
+                (Node::Listener(l), Node::Class(bc)) => hops.push(self.hop_out_of_listener(self.prev(f, e), l, bc, ps)),
+                (_, Node::Class(bc)) => hops.push(self.hop(a, bc, ps)),
+                _ => {}
+            }
         }
         let last = f.edges.last().and_then(|e| self.g.edge_endpoints(*e)).map(|(_, b)| b).or_else(|| self.sources.first().copied());
         if let Some(v) = last {
             if let Some(ps) = fin.get(&v) {
-                hops.push(self.hop(v, w.class, ps));
+                match self.g[v] {
+                    Node::Listener(l) => hops.push(self.hop_out_of_listener(f.edges.last().and_then(|e| self.g.edge_endpoints(*e)).map(|(a, _)| a), l, w.class, ps)),
+                    _ => hops.push(self.hop(v, w.class, ps)),
+                }
             }
         }
         AttackPath { hops }
+    }
+
+    /// The node path `f` enters the tail of edge `e` from (the tail of the edge before).
+    fn prev(&self, f: &Found, e: EdgeIndex) -> Option<NodeIndex> {
+        let i = f.edges.iter().position(|x| *x == e)?;
+        f.edges.get(i.checked_sub(1)?).and_then(|p| self.g.edge_endpoints(*p)).map(|(a, _)| a)
+    }
+
+    /// The hop into a listener node: the client's connection to the load balancer's node,
+    /// with the rules that admit it before the listener takes it (and on the reply to the
+    /// client).
+    fn hop_into_listener(&self, a: NodeIndex, l: u32) -> PathHop {
+        let topo = self.b.topo;
+        let ln = &self.b.lst[l as usize];
+        let lb = &topo.model.load_balancers[ln.lb];
+        let (from, from_name, from_class) = self.label(a);
+        let key = match self.g[a] {
+            Node::Class(c) => c,
+            _ => u32::MAX,
+        };
+        let node = ln.via.iter().find(|(s, _)| *s == key).map(|(_, n)| *n).or_else(|| topo.lb_nodes(ln.lb).first().copied());
+        let mut world = false;
+        let trace = node.and_then(|node| {
+            let dst = Endpoint::Eni {
+                ix: node,
+                ip: topo.model.enis[node].primary_ip()?,
+            };
+            let src = match self.g[a] {
+                Node::Class(c) => Endpoint::Eni {
+                    ix: self.b.rep(c),
+                    ip: self.b.rep_ip(c),
+                },
+                _ => {
+                    let (sample, all, _) = ln.outside.as_ref()?;
+                    world = *all;
+                    if self.b.source == Source::OnPrem {
+                        Endpoint::External(*sample)
+                    } else {
+                        Endpoint::Internet(*sample)
+                    }
+                }
+            };
+            Some(eval::evaluate(topo, &src, &dst, ln.protocol, DEFAULT_SOURCE_PORT, ln.port))
+        });
+        let node_class = node.and_then(|n| self.b.mx.class_of(n)).unwrap_or(u32::MAX);
+        let proto_word = ln.protocol.to_string().to_lowercase();
+        PathHop {
+            reach: format!("--from {from} --to {} --protocol {proto_word} --port {}", lb.name, ln.port),
+            from_account: topo.account_of(&from).map(str::to_string),
+            from,
+            from_name,
+            from_class,
+            to: ln.label.clone(),
+            to_name: Some(lb.name.clone()),
+            to_class: node_class,
+            to_account: node.and_then(|n| topo.eni_account(n)).map(str::to_string),
+            ports: format_port_set(&[(ln.protocol, vec![PortRange { from: ln.port, to: ln.port }])]),
+            protocol: ln.protocol,
+            port: ln.port,
+            rules: trace.as_ref().map(|t| rule_lines_part(t, true)).unwrap_or_default(),
+            open_to_world: world,
+            confirmed: trace.is_some_and(|t| t.reachable),
+        }
+    }
+
+    /// The hop out of a listener node to a target: the load balancer's own connection, with
+    /// the rules that admit it (from the trace of a source's connection through the
+    /// listener to that target).
+    fn hop_out_of_listener(&self, before: Option<NodeIndex>, l: u32, bc: u32, ps: &[(Protocol, Vec<PortRange>)]) -> PathHop {
+        let topo = self.b.topo;
+        let ln = &self.b.lst[l as usize];
+        let lb = &topo.model.load_balancers[ln.lb];
+        let (proto, port) = first_port(ps);
+        let out = ln.outs.iter().find(|o| o.class == bc && o.port == port);
+        let mut trace: Option<Trace> = None;
+        let mut via_from = String::new();
+        // The path's own source of the listener hop first.
+        let first = before.map(|v| match self.g[v] {
+            Node::Class(c) => c,
+            _ => u32::MAX,
+        });
+        let mut via = ln.via.clone();
+        via.sort_by_key(|(s, _)| Some(*s) != first);
+        if let Some(o) = out {
+            for &(src, node) in &via {
+                let Some(nip) = topo.model.enis[node].primary_ip() else { continue };
+                let dst = Endpoint::Eni { ix: node, ip: nip };
+                let (s, name) = if src == u32::MAX {
+                    let Some((sample, _, _)) = ln.outside.as_ref() else { continue };
+                    if self.b.source == Source::OnPrem {
+                        (Endpoint::External(*sample), "onprem".to_string())
+                    } else {
+                        (Endpoint::Internet(*sample), "internet".to_string())
+                    }
+                } else {
+                    (
+                        Endpoint::Eni {
+                            ix: self.b.rep(src),
+                            ip: self.b.rep_ip(src),
+                        },
+                        topo.model.enis[self.b.rep(src)].id.to_string(),
+                    )
+                };
+                let t = eval::evaluate_through(topo, &s, &dst, ln.protocol, DEFAULT_SOURCE_PORT, ln.port, &o.target);
+                let ok = t.reachable;
+                if trace.is_none() || ok {
+                    trace = Some(t);
+                    via_from = name;
+                }
+                if ok {
+                    break;
+                }
+            }
+        }
+        let bix = out.map_or_else(|| self.b.rep(bc), |o| o.ix);
+        let be = &topo.model.enis[bix];
+        let proto_word = ln.protocol.to_string().to_lowercase();
+        PathHop {
+            reach: format!("--from {via_from} --to {} --protocol {proto_word} --port {}", lb.name, ln.port),
+            from_account: None,
+            from: ln.label.clone(),
+            from_name: Some(lb.name.clone()),
+            from_class: None,
+            to: be.id.to_string(),
+            to_name: topo.name_of(be.id.as_str()).map(str::to_string),
+            to_class: bc,
+            to_account: topo.eni_account(bix).map(str::to_string),
+            ports: format_port_set(ps),
+            protocol: proto,
+            port,
+            rules: trace.as_ref().map(|t| rule_lines_part(t, false)).unwrap_or_default(),
+            open_to_world: false,
+            confirmed: trace.is_some_and(|t| t.reachable),
+        }
     }
 
     /// One hop, with the rules of the trace `reach` prints for it.
@@ -1687,6 +2226,8 @@ impl Ctx<'_, '_, '_, '_> {
                 let aix = self.b.rep(ac);
                 Some(eval::evaluate(topo, &Endpoint::Eni { ix: aix, ip: self.b.rep_ip(ac) }, &dst, proto, DEFAULT_SOURCE_PORT, port))
             }
+            // Hops out of listeners are described by `hop_out_of_listener`.
+            Node::Listener(_) => None,
         };
         let rules = trace.as_ref().map(rule_lines).unwrap_or_default();
         let proto_word = proto.to_string().to_lowercase();
@@ -1744,14 +2285,30 @@ impl Ctx<'_, '_, '_, '_> {
             (Some(p), true) => candidate_rules(self.b, w.class, &[(Protocol::Tcp, vec![PortRange { from: p, to: p }])]),
             _ => Vec::new(),
         };
+        let n_classes = self.b.mx.classes.len() as u32;
+        // `to_class`: a class, or `n_classes + l` for listener node `l`.
         let mut link = |net: &mut Flow, from: NodeIndex, lfrom: usize, to_class: u32, lto: usize, ps: &PortSet, edge: Option<EdgeIndex>| {
             let peer = match self.g[from] {
                 Node::Outside => Peer::Outside,
                 Node::Class(c) => Peer::Address(self.b.rep_ip(c)),
+                Node::Listener(_) => Peer::Outside,
             };
             let owned;
-            let rules: &[(SgId, u32, SgRule)] = if !self.b.closable[to_class as usize] {
+            let listener_rules = || match (self.g[from], to_class.checked_sub(n_classes)) {
+                (_, Some(l)) => Some(self.b.rules_into_listener(l, &peer)),
+                (Node::Listener(l), None) => Some(self.b.rules_out_of_listener(l, to_class, ps)),
+                _ => None,
+            };
+            let rules: &[(SgId, u32, SgRule)] = if to_class < n_classes && !self.b.closable[to_class as usize] {
                 &[]
+            } else if matches!(self.g[from], Node::Listener(_)) || to_class >= n_classes {
+                match edge {
+                    Some(e) => self.edge_rules[e.index()].get_or_init(|| listener_rules().unwrap_or_default()),
+                    None => {
+                        owned = listener_rules().unwrap_or_default();
+                        &owned
+                    }
+                }
             } else if let Some(e) = edge {
                 self.edge_rules[e.index()].get_or_init(|| admitting_rules(self.b, &peer, to_class, ps))
             } else if target_rules.len() == 1 && !matches!(peer, Peer::Outside) {
@@ -1787,7 +2344,12 @@ impl Ctx<'_, '_, '_, '_> {
             }
             for e in self.g.edges(v) {
                 let x = e.target();
-                let (Some(lx), Some(xc)) = (local_of(x), self.class_of(x)) else { continue };
+                let xc = match self.g[x] {
+                    Node::Class(c) => c,
+                    Node::Listener(l) => n_classes + l,
+                    Node::Outside => continue,
+                };
+                let Some(lx) = local_of(x) else { continue };
                 if self.ds(v) + 1 + dt[&x] > k {
                     continue;
                 }
@@ -1806,7 +2368,7 @@ impl Ctx<'_, '_, '_, '_> {
                     let mut es = es.clone();
                     es.sort();
                     es.dedup();
-                    let labels: Vec<String> = es.iter().take(EDGES_SHOWN).map(|(from, c)| format!("{} -> {}", self.label(*from).0, self.b.topo.model.enis[self.b.rep(*c)].id)).collect();
+                    let labels: Vec<String> = es.iter().take(EDGES_SHOWN).map(|(from, c)| format!("{} -> {}", self.label(*from).0, self.dest_label(*c))).collect();
                     *edges_total += es.len();
                     edges.extend(labels.iter().cloned());
                     CutRule { id: g.to_string(), kind: "security-group-rule".into(), rule: format!("inbound {r}"), edges_total: es.len(), edges: labels, fix: audit::revoke_fix(g, r, *port) }
@@ -1960,6 +2522,29 @@ fn rule_on_ports(r: &SgRule, ps: &[(Protocol, Vec<PortRange>)]) -> bool {
     })
 }
 
+/// The ingress rules of `groups` on some port of `ps` that admit one of `peers` (addresses
+/// or ranges): revoking them all closes the connections of those peers.
+fn rules_admitting(topo: &Topology<'_>, groups: &[SgId], vpc: &VpcId, ps: &[(Protocol, Vec<PortRange>)], peers: &[IpNet]) -> Vec<(SgId, u32, SgRule)> {
+    let mut out: Vec<(SgId, u32, SgRule)> = Vec::new();
+    for gid in groups {
+        let Some(g) = topo.sg(gid.as_str()) else { continue };
+        for (i, r) in g.ingress.iter().enumerate() {
+            if !rule_on_ports(r, ps) {
+                continue;
+            }
+            let hit = peers.iter().any(|p| match &r.peer {
+                SgPeer::Cidr(c) => c.contains(p) || p.contains(c),
+                SgPeer::PrefixList(l) => topo.prefix_list_cidrs(l).iter().any(|c| c.contains(p) || p.contains(c)),
+                SgPeer::Group(_) => p.prefix_len() == p.max_prefix_len() && sg::peer_matches(topo, &r.peer, p.addr(), vpc, Direction::Ingress),
+            });
+            if hit && !out.iter().any(|(gg, _, rr)| gg == &g.id && rr == r) {
+                out.push((g.id.clone(), i as u32, r.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// The ingress rules of class `bc`'s groups that admit the peer on some port of `ps`:
 /// revoking them all closes the edge (security groups are a union of allows).
 fn admitting_rules(b: &Builder<'_, '_, '_>, peer: &Peer, bc: u32, ps: &[(Protocol, Vec<PortRange>)]) -> Vec<(SgId, u32, SgRule)> {
@@ -1989,6 +2574,39 @@ fn admitting_rules(b: &Builder<'_, '_, '_>, peer: &Peer, bc: u32, ps: &[(Protoco
             };
             if peer_hit && !out.iter().any(|(gg, _, rr): &(SgId, u32, SgRule)| gg == &g.id && rr == r) {
                 out.push((g.id.clone(), i as u32, r.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// [`rule_lines`] for one connection of a trace through a load balancer: the client's
+/// (`client`: up to the listener, and from the relayed reply on) or the load balancer's own
+/// connection to the target (between them).
+fn rule_lines_part(trace: &Trace, client: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let legs = std::iter::once(("request", &trace.forward, true)).chain(trace.ret.as_ref().map(|r| ("reply", r, false)));
+    for (leg, l, request) in legs {
+        // On the request the client's part comes first; on the reply, last.
+        let mut in_client = request;
+        for h in &l.hops {
+            match h.step {
+                eval::Step::Listener { .. } if request => {
+                    in_client = false;
+                    continue;
+                }
+                eval::Step::RelayReply if !request => {
+                    in_client = true;
+                    continue;
+                }
+                _ => {}
+            }
+            if in_client != client {
+                continue;
+            }
+            let admits = matches!(h.step, eval::Step::SecurityGroup { .. } | eval::Step::Acl { .. });
+            if let Some(rule) = words::hop_rule(h).filter(|_| admits) {
+                out.push(format!("{leg}: {}{} {}: {rule}", h.id, h.direction.map(|d| format!(" {d}")).unwrap_or_default(), h.kind));
             }
         }
     }
@@ -2029,7 +2647,7 @@ mod tests {
             docs.push((format!("generated seed {seed}, {enis} interfaces"), network(&spec)));
         }
         let mut loaded: Vec<(String, crate::model::Model)> = docs.into_iter().map(|(name, d)| (name, snapshot::load_documents(d).expect("generated network loads").model)).collect();
-        for sample in ["shop", "hub"] {
+        for sample in ["shop", "hub", "web"] {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/snapshots").join(sample);
             loaded.push((sample.to_string(), snapshot::load(&dir).expect("sample loads").model));
         }

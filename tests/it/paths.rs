@@ -24,11 +24,29 @@ fn hop_reachable(m: &Model, from: &str, to: &str, protocol: vpcscope::model::Pro
     let topo = Topology::new(m);
     let ix = |id: &str| topo.eni_ix(id).expect("hop names an interface");
     let end = |i: usize| Endpoint::Eni { ix: i, ip: m.enis[i].private_ips.iter().copied().find(|a| a.is_ipv4()).expect("v4") };
+    if let Some(lb) = to.strip_prefix("lb:") {
+        // Into a listener node (`lb:NAME:PORT`): `reach` to the load balancer on the port.
+        let name = lb.split(':').next().unwrap_or(lb);
+        let q = vpcscope::analysis::reach::Query { from: from.into(), to: name.into(), protocol, port: Some(port), source_port: None };
+        return vpcscope::analysis::reach::reach(&topo, &q).expect("reach").trace.reachable;
+    }
     if from == "internet" || from == "onprem" {
         let q = vpcscope::analysis::reach::Query { from: from.into(), to: to.into(), protocol, port: Some(port), source_port: None };
         return vpcscope::analysis::reach::reach(&topo, &q).expect("reach").trace.reachable;
     }
     eval::evaluate(&topo, &end(ix(from)), &end(ix(to)), protocol, DEFAULT_SOURCE_PORT, port).reachable
+}
+
+/// Whether `client` reaches interface `to` on `port` through listener `lb` (`NAME:PORT`,
+/// as a listener node is named after `lb:`), as `reach` to the load balancer decides it: the
+/// trace gets through and the target's own answer is reachable.
+fn relayed_to(m: &Model, client: &str, lb: &str, to: &str, port: u16) -> bool {
+    let topo = Topology::new(m);
+    let mut parts = lb.split(':');
+    let (Some(name), Some(lport)) = (parts.next(), parts.next().and_then(|p| p.split('#').next()).and_then(|p| p.parse::<u16>().ok())) else { return false };
+    let q = vpcscope::analysis::reach::Query { from: client.into(), to: name.into(), protocol: vpcscope::model::Protocol::Tcp, port: Some(lport), source_port: None };
+    let Ok(r) = vpcscope::analysis::reach::reach(&topo, &q) else { return false };
+    r.trace.reachable && r.trace.balancer.as_ref().is_some_and(|b| b.targets.iter().any(|t| t.interface.as_deref() == Some(to) && t.port == Some(port) && t.verdict == eval::Verdict::Reachable))
 }
 
 /// The property: every hop of every reported path is reachable as `reach` decides it, and
@@ -44,8 +62,14 @@ fn check_paths_and_cuts(m: &Model, from: Source, to: Targets, max_hops: usize) -
             if path.hops.len() != t.shortest_hops.unwrap_or(0) || path.hops.len() > max_hops {
                 return Err(format!("path of {} hops for shortest {:?}", path.hops.len(), t.shortest_hops));
             }
-            for h in &path.hops {
-                if !h.confirmed || !hop_reachable(m, &h.from, &h.to, h.protocol, h.port) {
+            for (i, h) in path.hops.iter().enumerate() {
+                let ok = match h.from.strip_prefix("lb:") {
+                    // Out of a listener node: the client of the hop before reaches this target
+                    // through the load balancer.
+                    Some(lb) => i > 0 && relayed_to(m, &path.hops[i - 1].from, lb, &h.to, h.port),
+                    None => hop_reachable(m, &h.from, &h.to, h.protocol, h.port),
+                };
+                if !h.confirmed || !ok {
                     return Err(format!("hop {} -> {} on {} is not reachable", h.from, h.to, h.port));
                 }
                 checked += 1;
@@ -83,6 +107,74 @@ fn hub_paths_are_confirmed_hop_by_hop_and_the_cut_leaves_none() {
     let m = snapshot::load(&sample("snapshots/hub")).unwrap().model;
     check_paths_and_cuts(&m, Source::Internet, Targets::Databases, 3).unwrap();
     check_paths_and_cuts(&m, Source::Internet, Targets::Admin, 4).unwrap();
+}
+
+/// The web sample: its database sits in a subnet with no route to the internet, and the
+/// partner NLB forwards TCP 5432 to it from the node's own address (which the database's
+/// group admits as "the public subnets"). `paths` finds the two-hop path through the
+/// listener node `lb:partner-nlb:5432`, every hop is confirmed (`reach` to the load balancer,
+/// and the listener's answer for the target), and revoking the cut leaves no path; SSH on the
+/// bastion is reached through the 2222 listener, whose target sees the client's address.
+#[test]
+fn web_database_is_reached_through_the_nlb_listener_and_the_cut_leaves_none() {
+    let m = snapshot::load(&sample("snapshots/web")).unwrap().model;
+    let p = ask(&m, Source::Internet, Targets::Databases, 3);
+    let db = p.targets.iter().find(|t| t.target.resource.id == "orders-db" && t.port == Some(5432)).expect("orders-db is a target");
+    assert_eq!(db.shortest_hops, Some(2), "{db:#?}");
+    let hops = &db.paths[0].hops;
+    assert_eq!((hops[0].from.as_str(), hops[0].to.as_str(), hops[0].port), ("internet", "lb:partner-nlb:5432", 5432), "{hops:#?}");
+    assert_eq!((hops[1].from.as_str(), hops[1].to.as_str(), hops[1].port), ("lb:partner-nlb:5432", "eni-0webdb000000001", 5432), "{hops:#?}");
+    assert!(hops[1].rules.iter().any(|r| r.contains("sg-0webdb00000000001") && r.contains("10.40.0.0/23")), "{:?}", hops[1].rules);
+    // The NLB has no security group: its entry cannot be revoked, so the cut is at the
+    // database (the rule that admits the node's addresses).
+    assert!(db.cut.iter().any(|c| c.rule.contains("10.40.0.0/23")), "{:?}", db.cut);
+    assert!(db.cut_edges.iter().any(|e| e == "lb:partner-nlb:5432 -> eni-0webdb000000001"), "{:?}", db.cut_edges);
+    assert!(!p.notes.iter().any(|n| n.contains("do not pivot")), "{:?}", p.notes);
+    let checked = check_paths_and_cuts(&m, Source::Internet, Targets::Databases, 3).unwrap();
+    assert!(checked >= 2, "{checked}");
+    let admin = ask(&m, Source::Internet, Targets::Admin, 3);
+    let ssh = admin.targets.iter().find(|t| t.port == Some(22) && t.shortest_hops.is_some()).expect("the bastion's SSH is reached");
+    assert_eq!(ssh.paths[0].hops[0].to, "lb:partner-nlb:2222", "{:#?}", ssh.paths);
+    // Client IP preservation: the target sees the client, so the rule that admits the
+    // client's range is the cut, not the one for the public subnets.
+    assert!(ssh.cut.iter().all(|c| c.rule.contains("198.51.100.0/24")), "{:?}", ssh.cut);
+    check_paths_and_cuts(&m, Source::Internet, Targets::Admin, 3).unwrap();
+    check_paths_and_cuts(&m, Source::Internet, Targets::Exposure, 3).unwrap();
+}
+
+/// Traffic that arrives on one listener's port leaves only to that listener's targets, on
+/// their ports: every hop out of a listener node names a target of that listener's target
+/// groups (conditional ones included) at the group's port, never another listener's.
+#[test]
+fn a_listener_node_forwards_only_to_its_own_listeners_targets() {
+    let m = snapshot::load(&sample("snapshots/web")).unwrap().model;
+    let topo = Topology::new(&m);
+    let mut seen = 0;
+    for (to, k) in [(Targets::Databases, 3), (Targets::Admin, 3), (Targets::Exposure, 4)] {
+        let p = ask(&m, Source::Internet, to, k);
+        for h in p.targets.iter().flat_map(|t| &t.paths).flat_map(|p| &p.hops) {
+            let Some(lb) = h.from.strip_prefix("lb:") else { continue };
+            let mut parts = lb.split(':');
+            let name = parts.next().unwrap();
+            let lport: u16 = parts.next().and_then(|p| p.split('#').next()).and_then(|p| p.parse().ok()).expect("lb:NAME:PORT");
+            let balancer = m.load_balancers.iter().find(|b| b.name == name).expect("the load balancer");
+            let listener = balancer.listeners.iter().find(|l| l.port == lport).expect("the listener");
+            let mut own: Vec<(String, u16)> = Vec::new();
+            for g in listener.target_groups.iter().chain(&listener.conditional_target_groups).filter_map(|g| topo.target_group(g)) {
+                for t in g.targets.iter().flatten() {
+                    if let (Ok((ix, _)), Some(port)) = (eval::load_balancer_target(&topo, g, t), g.target_port(t)) {
+                        own.push((m.enis[ix].id.to_string(), port));
+                    }
+                }
+            }
+            assert!(own.contains(&(h.to.clone(), h.port)), "{} -> {} port {}: not a target of listener {lport} ({own:?})", h.from, h.to, h.port);
+            seen += 1;
+        }
+    }
+    // The database through 5432 and the bastion through 2222 (its port 22).
+    assert!(seen >= 2, "{seen}");
+    let admin = ask(&m, Source::Internet, Targets::Admin, 3);
+    assert!(admin.targets.iter().flat_map(|t| &t.paths).flat_map(|p| &p.hops).all(|h| h.from != "lb:partner-nlb:5432"), "SSH through the database's listener");
 }
 
 proptest! {
