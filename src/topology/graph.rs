@@ -407,6 +407,7 @@ pub struct UnroutedSubnet {
 }
 
 /// Where a route table sends an address, as far as one-way routing is concerned.
+#[derive(Clone)]
 enum Way {
     /// Into this VPC, through this peering or transit gateway.
     Lands(VpcId, String),
@@ -420,7 +421,12 @@ enum Way {
 }
 
 /// Where a route table sends an address across VPCs.
-fn way(topo: &Topology<'_>, rt: &RouteTable, addr: std::net::IpAddr) -> Way {
+/// What a transit gateway route table does with an address, asked once per (table, address):
+/// every route table of every attached VPC that sends traffic to the gateway meets the same
+/// table, and on a whole estate that is thousands of tables times thousands of addresses.
+type TgwWays<'m> = HashMap<(&'m str, std::net::IpAddr), Way>;
+
+fn way<'m>(topo: &Topology<'m>, rt: &RouteTable, addr: std::net::IpAddr, tgw_ways: &mut TgwWays<'m>) -> Way {
     let Some(r) = crate::eval::route::lookup(topo, rt, addr).map(|x| x.route) else { return Way::Elsewhere("no route".to_string()) };
     if r.state != RouteState::Active {
         return Way::Elsewhere(format!("a blackhole route to {}", r.target.id()));
@@ -439,23 +445,7 @@ fn way(topo: &Topology<'_>, rt: &RouteTable, addr: std::net::IpAddr) -> Way {
                 return Way::Elsewhere(format!("{t}, which this VPC is not attached to"));
             };
             let Some(trt) = att.route_table.as_ref().and_then(|id| topo.tgw_route_table(id.as_str())) else { return Way::Unknown };
-            let Some(tr) = crate::eval::route::lookup_tgw(topo, trt, addr).map(|x| x.route) else {
-                return if trt.bgp_routes_captured { Way::Elsewhere(format!("{t}, whose route table {} has no route for it", trt.id)) } else { Way::Unknown };
-            };
-            if tr.state != RouteState::Active {
-                return Way::Elsewhere(format!("{t}, whose route table {} drops it (blackhole)", trt.id));
-            }
-            let kinds: Vec<&TgwAttachment> = tr.attachments.iter().filter_map(|a| topo.tgw_attachment(a.as_str())).collect();
-            if let Some(vpc) = kinds.iter().find_map(|a| match &a.kind {
-                TgwAttachmentKind::Vpc { vpc, .. } => Some(vpc.clone()),
-                _ => None,
-            }) {
-                return Way::Lands(vpc, t.to_string());
-            }
-            if kinds.is_empty() || kinds.iter().any(|a| matches!(a.kind, TgwAttachmentKind::Peering { .. })) {
-                return Way::Unknown;
-            }
-            Way::Elsewhere(format!("{t}, whose route table {} sends it to {}", trt.id, tr.attachments.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")))
+            tgw_ways.entry((trt.id.as_str(), addr)).or_insert_with(|| tgw_way(topo, t, trt, addr)).clone()
         }
         RouteTarget::Local => Way::Elsewhere("its own VPC (overlapping CIDRs)".to_string()),
         RouteTarget::InternetGateway(x) => Way::Elsewhere(x.to_string()),
@@ -463,6 +453,27 @@ fn way(topo: &Topology<'_>, rt: &RouteTable, addr: std::net::IpAddr) -> Way {
         RouteTarget::VpnGateway(x) => Way::Elsewhere(format!("{x} (on premises)")),
         RouteTarget::NatGateway(_) | RouteTarget::Interface(_) | RouteTarget::Instance(_) | RouteTarget::VpcEndpoint(_) | RouteTarget::Other(_) => Way::Unknown,
     }
+}
+
+/// Where transit gateway `t`'s route table `trt` sends `addr`.
+fn tgw_way<'m>(topo: &Topology<'m>, t: &TgwId, trt: &'m TgwRouteTable, addr: std::net::IpAddr) -> Way {
+    let Some(tr) = crate::eval::route::lookup_tgw(topo, trt, addr).map(|x| x.route) else {
+        return if trt.bgp_routes_captured { Way::Elsewhere(format!("{t}, whose route table {} has no route for it", trt.id)) } else { Way::Unknown };
+    };
+    if tr.state != RouteState::Active {
+        return Way::Elsewhere(format!("{t}, whose route table {} drops it (blackhole)", trt.id));
+    }
+    let kinds: Vec<&TgwAttachment> = tr.attachments.iter().filter_map(|a| topo.tgw_attachment(a.as_str())).collect();
+    if let Some(vpc) = kinds.iter().find_map(|a| match &a.kind {
+        TgwAttachmentKind::Vpc { vpc, .. } => Some(vpc.clone()),
+        _ => None,
+    }) {
+        return Way::Lands(vpc, t.to_string());
+    }
+    if kinds.is_empty() || kinds.iter().any(|a| matches!(a.kind, TgwAttachmentKind::Peering { .. })) {
+        return Way::Unknown;
+    }
+    Way::Elsewhere(format!("{t}, whose route table {} sends it to {}", trt.id, tr.attachments.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")))
 }
 
 /// One-way routing between VPCs: a subnet with interfaces whose route table sends another
@@ -495,6 +506,7 @@ pub fn unrouted_subnets(topo: &Topology<'_>) -> Vec<UnroutedSubnet> {
     // The way back depends on the other side's route table and this subnet's address: asked
     // once per pair.
     let mut back_of: HashMap<(usize, usize), Option<String>> = HashMap::new();
+    let mut tgw_ways: TgwWays<'_> = HashMap::new();
     let mut out: BTreeMap<(String, String, String), UnroutedSubnet> = BTreeMap::new();
     // Per source route table with a route through a peering or transit gateway: the subnets
     // of other VPCs it sends into their VPC, grouped by their route table, asked once per table.
@@ -509,7 +521,7 @@ pub fn unrouted_subnets(topo: &Topology<'_>) -> Vec<UnroutedSubnet> {
         let led = leads.entry(r).or_insert_with(|| {
             let mut by_table: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
             for &(ti, tr, t_addr) in judged.iter().filter(|(ti, _, _)| m.subnets[*ti].vpc != rt.vpc) {
-                if let Way::Lands(v, via) = way(topo, rt, t_addr) {
+                if let Way::Lands(v, via) = way(topo, rt, t_addr, &mut tgw_ways) {
                     if v == m.subnets[ti].vpc {
                         by_table.entry(tr).or_default().push((ti, via));
                     }
@@ -521,7 +533,7 @@ pub fn unrouted_subnets(topo: &Topology<'_>) -> Vec<UnroutedSubnet> {
             let trt = &m.route_tables[*tr];
             let back = back_of
                 .entry((*tr, si))
-                .or_insert_with(|| match way(topo, trt, s_addr) {
+                .or_insert_with(|| match way(topo, trt, s_addr, &mut tgw_ways) {
                     Way::Lands(v2, _) if v2 == s.vpc => None,
                     Way::Unknown => None,
                     Way::Lands(v2, via2) => Some(format!("{via2} into {v2}")),
