@@ -493,65 +493,126 @@ pub fn unrouted_subnets(topo: &Topology<'_>) -> Vec<UnroutedSubnet> {
         }
     }
     let first = |s: &Subnet| s.cidr.map(|c| std::net::IpAddr::V4(c.network()));
-    // Subnets with hosts, by route table (position in the model).
+    // Subnets with hosts, by route table (position in the model), each with the VPC CIDR
+    // holding it: every answer below is asked once per (route table, VPC CIDR) when no route
+    // of the tables on the way splits that CIDR, which is what keeps a whole estate (thousands
+    // of tables, tens of thousands of subnets) linear; otherwise once per subnet.
     let rt_ix: HashMap<&str, usize> = m.route_tables.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
-    let mut judged: Vec<(usize, usize, std::net::IpAddr)> = Vec::new();
+    struct Judged {
+        si: usize,
+        rt: usize,
+        addr: std::net::IpAddr,
+        /// The VPC CIDR holding the subnet's address.
+        block: Option<IpNet>,
+    }
+    let mut judged: Vec<Judged> = Vec::new();
     for (si, s) in m.subnets.iter().enumerate() {
         if let (true, Some(rt), Some(addr)) = (hosts[si], topo.route_table_of(si), first(s)) {
             if let Some(&r) = rt_ix.get(rt.id.as_str()) {
-                judged.push((si, r, addr));
+                let block = topo.vpc(s.vpc.as_str()).and_then(|v| v.cidrs.iter().find(|c| c.contains(&addr)).copied());
+                judged.push(Judged { si, rt: r, addr, block });
             }
         }
     }
-    // The way back depends on the other side's route table and this subnet's address: asked
-    // once per pair.
-    let mut back_of: HashMap<(usize, usize), Option<String>> = HashMap::new();
-    let mut tgw_ways: TgwWays<'_> = HashMap::new();
-    let mut out: BTreeMap<(String, String, String), UnroutedSubnet> = BTreeMap::new();
-    // Per source route table with a route through a peering or transit gateway: the subnets
-    // of other VPCs it sends into their VPC, grouped by their route table, asked once per table.
-    type Led = Vec<(usize, Vec<(usize, String)>)>;
-    let mut leads: HashMap<usize, Led> = HashMap::new();
-    for &(si, r, s_addr) in &judged {
-        let rt = &m.route_tables[r];
-        if !rt.routes.iter().any(|x| matches!(x.target, RouteTarget::Peering(_) | RouteTarget::TransitGateway(_))) {
-            continue;
+    // Per VPC: its route tables with judged subnets, and those subnets (positions in `judged`).
+    let mut tables_of: BTreeMap<&str, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
+    for (j, x) in judged.iter().enumerate() {
+        tables_of.entry(m.subnets[x.si].vpc.as_str()).or_default().entry(x.rt).or_default().push(j);
+    }
+    // Whether no route of `routes` lies strictly inside `block` (then every address of the
+    // block meets the same longest-prefix match).
+    fn unsplit(mut dests: impl Iterator<Item = Option<IpNet>>, block: &IpNet) -> bool {
+        dests.all(|d| d.is_some_and(|d| !(d.prefix_len() > block.prefix_len() && block.contains(&d.network()))))
+    }
+    let mut tgw_unsplit: HashMap<(&str, IpNet), bool> = HashMap::new();
+    let mut uniform = |rt: &RouteTable, block: Option<IpNet>| -> bool {
+        let Some(block) = block else { return false };
+        if !unsplit(rt.routes.iter().map(|r| dest_cidr(&r.dest)), &block) {
+            return false;
         }
-        let s = &m.subnets[si];
-        let led = leads.entry(r).or_insert_with(|| {
-            let mut by_table: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
-            for &(ti, tr, t_addr) in judged.iter().filter(|(ti, _, _)| m.subnets[*ti].vpc != rt.vpc) {
-                if let Way::Lands(v, via) = way(topo, rt, t_addr, &mut tgw_ways) {
-                    if v == m.subnets[ti].vpc {
-                        by_table.entry(tr).or_default().push((ti, via));
+        rt.routes.iter().all(|r| match &r.target {
+            RouteTarget::TransitGateway(t) => topo
+                .tgw_vpc_attachments(t.as_str(), rt.vpc.as_str())
+                .into_iter()
+                .filter_map(|a| a.route_table.as_ref().and_then(|id| topo.tgw_route_table(id.as_str())))
+                .all(|trt| *tgw_unsplit.entry((trt.id.as_str(), block)).or_insert_with(|| unsplit(trt.routes.iter().map(|r| dest_cidr(&r.dest)), &block))),
+            _ => true,
+        })
+    };
+    let mut tgw_ways: TgwWays<'_> = HashMap::new();
+    // Where table `r` sends each subnet of a group (judged subnets of one table in one VPC
+    // block): one answer for the whole group when no route on the way splits the block.
+    let mut ways: HashMap<(usize, usize), Way> = HashMap::new();
+    let mut by_block: HashMap<(usize, IpNet), Way> = HashMap::new();
+    let mut where_to = |r: usize, block: Option<IpNet>, members: &[usize]| -> Vec<(usize, Way)> {
+        let rt = &m.route_tables[r];
+        if let Some(block) = block.filter(|_| uniform(rt, block)) {
+            let w = by_block.entry((r, block)).or_insert_with(|| way(topo, rt, block.network(), &mut tgw_ways)).clone();
+            return members.iter().map(|&j| (j, w.clone())).collect();
+        }
+        members.iter().map(|&j| (j, ways.entry((r, j)).or_insert_with(|| way(topo, rt, judged[j].addr, &mut tgw_ways)).clone())).collect()
+    };
+    // The judged subnets of each table, grouped by their VPC block.
+    let mut groups: HashMap<usize, Vec<(Option<IpNet>, Vec<usize>)>> = HashMap::new();
+    for tables in tables_of.values() {
+        for (&r, js) in tables {
+            let mut by: BTreeMap<Option<IpNet>, Vec<usize>> = BTreeMap::new();
+            for &j in js {
+                by.entry(judged[j].block).or_default().push(j);
+            }
+            groups.insert(r, by.into_iter().collect());
+        }
+    }
+    let no_groups = Vec::new();
+    let mut out: BTreeMap<(String, String, String), UnroutedSubnet> = BTreeMap::new();
+    for (&vpc, tables) in &tables_of {
+        for &r in tables.keys() {
+            let rt = &m.route_tables[r];
+            if !rt.routes.iter().any(|x| matches!(x.target, RouteTarget::Peering(_) | RouteTarget::TransitGateway(_))) {
+                continue;
+            }
+            let sources = groups.get(&r).unwrap_or(&no_groups);
+            for (&other, their_tables) in tables_of.iter().filter(|(v, _)| **v != vpc) {
+                for &tr in their_tables.keys() {
+                    let trt = &m.route_tables[tr];
+                    let mut landed: Vec<(usize, String)> = Vec::new();
+                    for (block, members) in groups.get(&tr).unwrap_or(&no_groups) {
+                        for (tj, w) in where_to(r, *block, members) {
+                            if let Way::Lands(v, via) = w {
+                                if v.as_str() == other {
+                                    landed.push((tj, via));
+                                }
+                            }
+                        }
+                    }
+                    if landed.is_empty() {
+                        continue;
+                    }
+                    for (sblock, smembers) in sources {
+                        for (sj, w) in where_to(tr, *sblock, smembers) {
+                            let s = &m.subnets[judged[sj].si];
+                            let back = match w {
+                                Way::Lands(v2, _) if v2 == s.vpc => continue,
+                                Way::Unknown => continue,
+                                Way::Lands(v2, via2) => format!("{via2} into {v2}"),
+                                Way::Elsewhere(e) => e,
+                            };
+                            for (tj, via) in &landed {
+                                let t = &m.subnets[judged[*tj].si];
+                                out.entry((s.id.to_string(), via.clone(), t.vpc.to_string()))
+                                    .or_insert_with(|| UnroutedSubnet { subnet: s.id.to_string(), vpc: s.vpc.to_string(), route_table: rt.id.to_string(), via: via.clone(), other_vpc: t.vpc.to_string(), unrouted: Vec::new() })
+                                    .unrouted
+                                    .push((t.id.to_string(), trt.id.to_string(), back.clone()));
+                            }
+                        }
                     }
                 }
-            }
-            by_table.into_iter().collect()
-        });
-        for (tr, ts) in led.iter() {
-            let trt = &m.route_tables[*tr];
-            let back = back_of
-                .entry((*tr, si))
-                .or_insert_with(|| match way(topo, trt, s_addr, &mut tgw_ways) {
-                    Way::Lands(v2, _) if v2 == s.vpc => None,
-                    Way::Unknown => None,
-                    Way::Lands(v2, via2) => Some(format!("{via2} into {v2}")),
-                    Way::Elsewhere(e) => Some(e),
-                })
-                .clone();
-            let Some(back) = back else { continue };
-            for (ti, via) in ts {
-                let t = &m.subnets[*ti];
-                out.entry((s.id.to_string(), via.clone(), t.vpc.to_string()))
-                    .or_insert_with(|| UnroutedSubnet { subnet: s.id.to_string(), vpc: s.vpc.to_string(), route_table: rt.id.to_string(), via: via.clone(), other_vpc: t.vpc.to_string(), unrouted: Vec::new() })
-                    .unrouted
-                    .push((t.id.to_string(), trt.id.to_string(), back.clone()));
             }
         }
     }
     for u in out.values_mut() {
         u.unrouted.sort();
+        u.unrouted.dedup();
     }
     out.into_values().collect()
 }
