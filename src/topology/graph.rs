@@ -406,6 +406,12 @@ pub struct UnroutedSubnet {
     pub unrouted: Vec<(String, String, String)>,
 }
 
+/// The answer for a group of subnets: one for all (no route splits their block), or each's.
+enum Decided {
+    All(Way),
+    Each(Vec<(usize, Way)>),
+}
+
 /// Where a route table sends an address, as far as one-way routing is concerned.
 #[derive(Clone)]
 enum Way {
@@ -544,13 +550,12 @@ pub fn unrouted_subnets(topo: &Topology<'_>) -> Vec<UnroutedSubnet> {
     // block): one answer for the whole group when no route on the way splits the block.
     let mut ways: HashMap<(usize, usize), Way> = HashMap::new();
     let mut by_block: HashMap<(usize, IpNet), Way> = HashMap::new();
-    let mut where_to = |r: usize, block: Option<IpNet>, members: &[usize]| -> Vec<(usize, Way)> {
+    let mut where_to = |r: usize, block: Option<IpNet>, members: &[usize]| -> Decided {
         let rt = &m.route_tables[r];
         if let Some(block) = block.filter(|_| uniform(rt, block)) {
-            let w = by_block.entry((r, block)).or_insert_with(|| way(topo, rt, block.network(), &mut tgw_ways)).clone();
-            return members.iter().map(|&j| (j, w.clone())).collect();
+            return Decided::All(by_block.entry((r, block)).or_insert_with(|| way(topo, rt, block.network(), &mut tgw_ways)).clone());
         }
-        members.iter().map(|&j| (j, ways.entry((r, j)).or_insert_with(|| way(topo, rt, judged[j].addr, &mut tgw_ways)).clone())).collect()
+        Decided::Each(members.iter().map(|&j| (j, ways.entry((r, j)).or_insert_with(|| way(topo, rt, judged[j].addr, &mut tgw_ways)).clone())).collect())
     };
     // The judged subnets of each table, grouped by their VPC block.
     let mut groups: HashMap<usize, Vec<(Option<IpNet>, Vec<usize>)>> = HashMap::new();
@@ -575,12 +580,20 @@ pub fn unrouted_subnets(topo: &Topology<'_>) -> Vec<UnroutedSubnet> {
             for (&other, their_tables) in tables_of.iter().filter(|(v, _)| **v != vpc) {
                 for &tr in their_tables.keys() {
                     let trt = &m.route_tables[tr];
-                    let mut landed: Vec<(usize, String)> = Vec::new();
+                    // The other table's subnets this table sends into their VPC, by way.
+                    let mut landed: Vec<(&[usize], String)> = Vec::new();
                     for (block, members) in groups.get(&tr).unwrap_or(&no_groups) {
-                        for (tj, w) in where_to(r, *block, members) {
-                            if let Way::Lands(v, via) = w {
-                                if v.as_str() == other {
-                                    landed.push((tj, via));
+                        match where_to(r, *block, members) {
+                            Decided::All(Way::Lands(v, via)) if v.as_str() == other => landed.push((members.as_slice(), via)),
+                            Decided::All(_) => {}
+                            Decided::Each(each) => {
+                                for (tj, w) in each {
+                                    if let Way::Lands(v, via) = w {
+                                        if v.as_str() == other {
+                                            let at = members.iter().position(|&x| x == tj).unwrap_or(0);
+                                            landed.push((&members[at..=at], via));
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -588,21 +601,32 @@ pub fn unrouted_subnets(topo: &Topology<'_>) -> Vec<UnroutedSubnet> {
                     if landed.is_empty() {
                         continue;
                     }
+                    // Where the other table sends this table's subnets: nowhere back into
+                    // this VPC is the finding (all of them share this VPC).
+                    let back_of = |w: Way| match w {
+                        Way::Lands(v2, _) if v2.as_str() == vpc => None,
+                        Way::Unknown => None,
+                        Way::Lands(v2, via2) => Some(format!("{via2} into {v2}")),
+                        Way::Elsewhere(e) => Some(e),
+                    };
                     for (sblock, smembers) in sources {
-                        for (sj, w) in where_to(tr, *sblock, smembers) {
+                        let backs: Vec<(usize, String)> = match where_to(tr, *sblock, smembers) {
+                            Decided::All(w) => match back_of(w) {
+                                Some(back) => smembers.iter().map(|&j| (j, back.clone())).collect(),
+                                None => continue,
+                            },
+                            Decided::Each(each) => each.into_iter().filter_map(|(j, w)| back_of(w).map(|b| (j, b))).collect(),
+                        };
+                        for (sj, back) in backs {
                             let s = &m.subnets[judged[sj].si];
-                            let back = match w {
-                                Way::Lands(v2, _) if v2 == s.vpc => continue,
-                                Way::Unknown => continue,
-                                Way::Lands(v2, via2) => format!("{via2} into {v2}"),
-                                Way::Elsewhere(e) => e,
-                            };
-                            for (tj, via) in &landed {
-                                let t = &m.subnets[judged[*tj].si];
-                                out.entry((s.id.to_string(), via.clone(), t.vpc.to_string()))
-                                    .or_insert_with(|| UnroutedSubnet { subnet: s.id.to_string(), vpc: s.vpc.to_string(), route_table: rt.id.to_string(), via: via.clone(), other_vpc: t.vpc.to_string(), unrouted: Vec::new() })
-                                    .unrouted
-                                    .push((t.id.to_string(), trt.id.to_string(), back.clone()));
+                            for (tjs, via) in &landed {
+                                for &tj in tjs.iter() {
+                                    let t = &m.subnets[judged[tj].si];
+                                    out.entry((s.id.to_string(), via.clone(), t.vpc.to_string()))
+                                        .or_insert_with(|| UnroutedSubnet { subnet: s.id.to_string(), vpc: s.vpc.to_string(), route_table: rt.id.to_string(), via: via.clone(), other_vpc: t.vpc.to_string(), unrouted: Vec::new() })
+                                        .unrouted
+                                        .push((t.id.to_string(), trt.id.to_string(), back.clone()));
+                                }
                             }
                         }
                     }
