@@ -32,18 +32,7 @@ work=$(mktemp -d)
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 
 # measure NAME CMD...: best wall time (s) and its peak RSS (KB) over $runs runs.
-measure() {
-  local name=$1; shift
-  local best_wall="" best_rss=""
-  for _ in $(seq 1 "$runs"); do
-    /usr/bin/time -v "$@" >"$work/$name.out" 2>"$work/$name.time"
-    local wall rss
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$work/$name.time")
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$name.time")
-    if [ -z "$best_wall" ] || awk "BEGIN{exit !($wall < $best_wall)}"; then best_wall=$wall; best_rss=$rss; fi
-  done
-  echo "$best_wall $best_rss"
-}
+. benches/measure.sh
 
 text() { # CONVERSATIONS -> path of a generated text file
   local f="$work/flows-$1.log"

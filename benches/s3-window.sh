@@ -88,18 +88,7 @@ EOF
 stored=$(( $(du -b --apparent-size -c "$work"/bodies/*.log.gz | tail -1 | cut -f1) * 24 ))
 
 # measure NAME CMD...: best wall time (s) and its peak RSS (KB) over $runs runs.
-measure() {
-  local name=$1; shift
-  local best_wall="" best_rss=""
-  for _ in $(seq 1 "$runs"); do
-    /usr/bin/time -v "$@" >"$work/$name.out" 2>"$work/$name.time"
-    local wall rss
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$work/$name.time")
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$name.time")
-    if [ -z "$best_wall" ] || awk "BEGIN{exit !($wall < $best_wall)}"; then best_wall=$wall; best_rss=$rss; fi
-  done
-  echo "$best_wall $best_rss"
-}
+. benches/measure.sh
 
 window=(--since "$since" --until "$until")
 read -r s_wall s_rss < <(measure s3 "$bin" flows summary --quiet --format json "s3://$bucket/" "${window[@]}" --endpoint-url "$endpoint" --region us-east-1)
