@@ -620,19 +620,9 @@ pub(crate) fn push_number(buf: &mut Vec<u8>, x: i64) {
     if x < 0 {
         buf.push(b'-');
     }
-    let mut v = x.unsigned_abs();
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
+    super::push_u64(buf, x.unsigned_abs());
 }
+
 
 #[cfg(test)]
 mod tests {

@@ -42,3 +42,18 @@ pub use format::{Format, FormatError, DEFAULT_V2_FIELDS};
 pub use parser::{HeaderMode, Parser, ParserBuilder};
 pub use position::{Position, RecordSink, Resolved, SourceId, Sources};
 pub use record::{Action, Direction, FlowRecord, LogStatus, ParseError, Protocol, TcpFlags};
+
+/// Writes `v` in decimal, without the formatting machinery.
+pub(crate) fn push_u64(buf: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
+}

@@ -4,6 +4,7 @@
 //! IPv6, NODATA and SKIPDATA records. Output is deterministic for a given [`SynthConfig`].
 
 use std::io::{self, Write};
+use super::push_u64;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,19 +63,6 @@ impl Rng {
     }
 }
 
-fn push_u64(buf: &mut Vec<u8>, mut v: u64) {
-    let mut tmp = [0u8; 20];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&tmp[i..]);
-}
 
 /// Writes synthetic records to `out`.
 pub fn write_synthetic(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<SynthStats> {
