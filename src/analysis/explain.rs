@@ -240,6 +240,12 @@ impl RecordSink for ExplainSink {
         }
     }
 
+    fn text_fields(&self) -> flowlog::TextFields {
+        // Besides the typed values and the interface id: whether a reject was Block Public
+        // Access's.
+        flowlog::TextFields::Only(&[Field::RejectReason])
+    }
+
     fn merge(&mut self, mut other: Self) {
         self.finish();
         other.finish();

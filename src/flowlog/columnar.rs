@@ -21,8 +21,8 @@
 
 use super::field::{Field, Kind};
 use super::format::Format;
-use super::parser::{addr, number};
-use super::position::{Position, RecordSink};
+use super::parser::{addr, ipv4, number};
+use super::position::{Position, RecordSink, TextFields};
 use super::record::{Action, Columns, Direction, FlowRecord, LogStatus, ParseError, Values};
 use std::net::IpAddr;
 
@@ -287,12 +287,26 @@ fn is_number(field: Field) -> bool {
 pub(crate) struct ColumnValues {
     field: Field,
     kind: Kind,
+    /// Whether the column is a text column (its values would be in the line).
+    text_column: bool,
+    /// Whether its text is kept for the record's line (a text column the sink reads).
     in_line: bool,
     entries: Vec<Judged>,
-    /// Each entry's text in `text`, for a column whose text goes in the record's line.
+    /// Each entry's text in `text` (for a column kept in the line; else only the span's
+    /// length is meaningful, the text is not kept).
     spans: Vec<(u32, u32)>,
     text: Vec<u8>,
+    /// The longest value's text.
+    max_len: u32,
     digits: Vec<u8>,
+}
+
+/// A point [`ColumnValues::reset_to`] goes back to (after a dictionary's entries).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Checkpoint {
+    entries: usize,
+    text: usize,
+    max_len: u32,
 }
 
 /// The row index of a null value.
@@ -313,16 +327,29 @@ enum Judged {
 }
 
 impl ColumnValues {
-    /// The values of a column of `field`, strings or integers (`string`).
-    pub(crate) fn new(field: Field, string: bool) -> ColumnValues {
-        ColumnValues { field, kind: field.kind(), in_line: string || !is_number(field), entries: Vec::new(), spans: Vec::new(), text: Vec::new(), digits: Vec::new() }
+    /// The values of a column of `field`, strings or integers (`string`), for a sink reading
+    /// `text`.
+    pub(crate) fn new(field: Field, string: bool, text: TextFields) -> ColumnValues {
+        let text_column = string || !is_number(field);
+        ColumnValues { field, kind: field.kind(), text_column, in_line: text_column && text.includes(field), entries: Vec::new(), spans: Vec::new(), text: Vec::new(), max_len: 0, digits: Vec::new() }
     }
 
     /// Forgets every value (a new column chunk).
     pub(crate) fn clear(&mut self) {
-        self.entries.clear();
-        self.spans.clear();
-        self.text.clear();
+        self.reset_to(Checkpoint::default());
+    }
+
+    /// Where the values are now.
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint { entries: self.entries.len(), text: self.text.len(), max_len: self.max_len }
+    }
+
+    /// Forgets the values judged since `at`.
+    pub(crate) fn reset_to(&mut self, at: Checkpoint) {
+        self.entries.truncate(at.entries);
+        self.spans.truncate(at.entries);
+        self.text.truncate(at.text);
+        self.max_len = at.max_len;
     }
 
     /// The number of values judged.
@@ -334,20 +361,23 @@ impl ColumnValues {
     #[inline]
     pub(crate) fn push_text(&mut self, s: &[u8]) {
         let judged = judge_text(self.field, self.kind, s);
-        let span = if self.in_line && !matches!(judged, Judged::Null | Judged::Bad(_)) {
+        let span = if matches!(judged, Judged::Null | Judged::Bad(_)) {
+            (0, 0)
+        } else if self.in_line {
             let start = self.text.len() as u32;
             self.text.extend_from_slice(s);
             (start, self.text.len() as u32)
         } else {
-            (0, 0)
+            (0, s.len() as u32)
         };
+        self.max_len = self.max_len.max(span.1 - span.0);
         self.entries.push(judged);
         self.spans.push(span);
     }
 
     /// Judges the integer `x` as the next value.
     pub(crate) fn push_int(&mut self, x: i64) {
-        if self.in_line {
+        if self.text_column {
             // A text field written as a number: its decimal text is the value.
             let mut digits = std::mem::take(&mut self.digits);
             digits.clear();
@@ -475,6 +505,15 @@ impl ColumnValues {
         line.extend_from_slice(if i == NULL { b"-" } else { self.text_of(i) });
     }
 
+    /// The length of entry `i`'s text in a line (1 for `-`).
+    #[inline]
+    fn line_len(&self, i: u32) -> usize {
+        match self.spans.get(i as usize) {
+            Some(&(a, b)) if b > a => (b - a) as usize,
+            _ => 1,
+        }
+    }
+
     /// The text of entry `i` for the record's line (`-` for null or a bad value).
     #[inline]
     fn text_of(&self, i: u32) -> &[u8] {
@@ -488,6 +527,12 @@ impl ColumnValues {
 /// A string value judged by the rules of [`RowBuilder::text`] (`kind`: the field's).
 #[inline]
 fn judge_text(field: Field, kind: Kind, s: &[u8]) -> Judged {
+    // (A dotted quad is text without spaces: the checks below would pass.)
+    if matches!(kind, Kind::Addr) {
+        if let Some(v4) = ipv4(s) {
+            return Judged::Addr(IpAddr::V4(v4));
+        }
+    }
     if s.is_empty() || s == b"-" {
         return Judged::Null;
     }
@@ -524,11 +569,19 @@ fn judge_word(field: Field, kind: Kind, s: &[u8]) -> Judged {
     }
 }
 
-/// A number value judged by the rules of [`RowBuilder::int`] (range for the field).
+/// A number value judged by the rules of [`RowBuilder::int`] (range for the field, the
+/// range [`store_number`] checks).
+#[inline]
 fn judge_number(field: Field, x: u64) -> Judged {
-    match store_number(&mut Values::default(), field, x) {
-        Ok(()) => Judged::Number(x),
-        Err(e) => Judged::Bad(e),
+    let fits = match field.kind() {
+        Kind::U8 => x <= u64::from(u8::MAX),
+        Kind::U16 => x <= u64::from(u16::MAX),
+        _ => true,
+    };
+    if fits {
+        Judged::Number(x)
+    } else {
+        Judged::Bad(ParseError::OutOfRange(field))
     }
 }
 
@@ -539,7 +592,9 @@ const ROWS: usize = 1024;
 /// Turns columns of judged values into records, a batch of rows at a time: each column
 /// fills its field of every row of the batch (one field, one loop), then each row's line of
 /// text columns is written and the record (or its first error, in column order) goes to
-/// the sink. The records are the ones [`RowBuilder`] builds from the same values.
+/// the sink. The records are the ones [`RowBuilder`] builds from the same values, except
+/// that the line holds only the text columns the sink reads ([`RecordSink::text_fields`]);
+/// a row is still judged by the length of the line of every text column.
 #[derive(Debug, Clone)]
 pub(crate) struct Assembler {
     line_format: Format,
@@ -548,23 +603,31 @@ pub(crate) struct Assembler {
     errors: Vec<Option<ParseError>>,
     line: Vec<u8>,
     spans: Vec<(u32, u32)>,
-    /// The columns whose text goes in the line, in column order.
+    /// The text columns, in column order.
+    text_columns: Vec<usize>,
+    /// Of those, the ones whose text goes in the line.
     in_line: Vec<usize>,
 }
 
 impl Assembler {
-    /// An assembler for rows of `columns` (as [`RowBuilder::new`] takes them).
-    pub(crate) fn new(columns: &[(Field, bool)], max_line_len: usize) -> Result<Assembler, super::FormatError> {
+    /// An assembler for rows of `columns` (as [`RowBuilder::new`] takes them), for a sink
+    /// reading `text`.
+    pub(crate) fn new(columns: &[(Field, bool)], max_line_len: usize, text: TextFields) -> Result<Assembler, super::FormatError> {
         Format::from_fields(&columns.iter().map(|c| c.0).collect::<Vec<_>>())?;
-        let line_format = Format::from_fields(&columns.iter().filter(|&&(f, string)| string || !is_number(f)).map(|c| c.0).collect::<Vec<_>>())?;
-        let in_line = columns.iter().enumerate().filter(|(_, &(f, string))| string || !is_number(f)).map(|(c, _)| c).collect();
-        Ok(Assembler { line_format, max_line_len, values: Vec::new(), errors: Vec::new(), line: Vec::with_capacity(256), spans: Vec::with_capacity(16), in_line })
+        let text_columns: Vec<usize> = columns.iter().enumerate().filter(|(_, &(f, string))| string || !is_number(f)).map(|(c, _)| c).collect();
+        let in_line: Vec<usize> = text_columns.iter().copied().filter(|&c| text.includes(columns[c].0)).collect();
+        let line_format = Format::from_fields(&in_line.iter().map(|&c| columns[c].0).collect::<Vec<_>>())?;
+        Ok(Assembler { line_format, max_line_len, values: Vec::new(), errors: Vec::new(), line: Vec::with_capacity(256), spans: Vec::with_capacity(16), text_columns, in_line })
     }
 
     /// Delivers `n` rows: row `r`'s value of column `c` is entry `rows[c][r]` of
     /// `columns[c]`; `position(r)` is where row `r` is. A column with fewer than `n` rows
     /// makes the missing values null (the reader checks the lengths).
     pub(crate) fn deliver<S: RecordSink>(&mut self, columns: &[ColumnValues], rows: &[Vec<u32>], n: usize, position: impl Fn(usize) -> Position, sink: &mut S) {
+        // Whether a row's whole line (every text column) could be too long: only then is its
+        // length added up from the columns left out of the line.
+        let longest: usize = self.text_columns.iter().filter_map(|&c| columns.get(c)).map(|col| (col.max_len as usize).max(1) + 1).sum();
+        let check_omitted = self.in_line.len() < self.text_columns.len() && longest > self.max_line_len;
         let mut from = 0;
         while from < n {
             let to = (from + ROWS).min(n);
@@ -599,7 +662,13 @@ impl Assembler {
                         self.values[r].interface = span;
                     }
                 }
-                if self.line.len() > self.max_line_len {
+                let whole = if check_omitted {
+                    let lens: usize = self.text_columns.iter().filter_map(|&c| Some((columns.get(c)?, rows.get(c)?))).map(|(col, idx)| col.line_len(idx.get(from + r).copied().unwrap_or(NULL))).sum();
+                    lens + self.text_columns.len().saturating_sub(1)
+                } else {
+                    self.line.len()
+                };
+                if whole > self.max_line_len {
                     sink.malformed(position, ParseError::LineTooLong(self.max_line_len));
                     continue;
                 }
@@ -743,6 +812,17 @@ mod tests {
         tiny.text(0, &[b'x'; 17]);
         assert_eq!(tiny.finish().err(), Some(ParseError::LineTooLong(16)));
         assert!(RowBuilder::new(&[(Field::Action, true), (Field::Action, false)], 100).is_err());
+    }
+
+    /// A judged number is in range exactly when the row builder would store it.
+    #[test]
+    fn judged_numbers_are_in_range_as_stored_numbers_are() {
+        for field in Field::ALL.iter().copied().filter(|&f| is_number(f)) {
+            for x in [0, 1, 255, 256, 65535, 65536, u64::from(u32::MAX), u64::MAX] {
+                let judged = matches!(judge_number(field, x), Judged::Number(_));
+                assert_eq!(judged, store_number(&mut Values::default(), field, x).is_ok(), "{field:?} {x}");
+            }
+        }
     }
 
     #[test]

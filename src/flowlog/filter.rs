@@ -446,6 +446,10 @@ impl<S: RecordSink> RecordSink for Filtered<'_, S> {
     fn merge(&mut self, other: Self) {
         self.inner.merge(other.inner);
     }
+    fn text_fields(&self) -> crate::flowlog::TextFields {
+        // The filter reads typed values and the interface id.
+        self.inner.text_fields()
+    }
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub use field::{Column, Field};
 pub use filter::{Filtered, RecordFilter};
 pub use format::{Format, FormatError, DEFAULT_V2_FIELDS};
 pub use parser::{HeaderMode, Parser, ParserBuilder};
-pub use position::{Position, RecordSink, Resolved, SourceId, Sources};
+pub use position::{Position, RecordSink, Resolved, SourceId, Sources, TextFields};
 pub use record::{Action, Direction, FlowRecord, LogStatus, ParseError, Protocol, TcpFlags};
 
 /// Writes `v` in decimal, without the formatting machinery.

@@ -645,7 +645,7 @@ fn ipv6(t: &[u8]) -> Option<Ipv6Addr> {
 
 /// A dotted-quad IPv4 address: four decimal octets of one to three digits.
 #[inline]
-fn ipv4(t: &[u8]) -> Option<Ipv4Addr> {
+pub(super) fn ipv4(t: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
     let mut i = 0;
     for (k, octet) in octets.iter_mut().enumerate() {

@@ -4,6 +4,7 @@
 //! numbers, and the [`RecordSink`] trait through which the readers in `source` hand parsed
 //! records to aggregations (the summary here, or a caller's own visitor).
 
+use super::field::Field;
 use super::record::{FlowRecord, ParseError};
 
 /// An index into a [`Sources`] table.
@@ -160,6 +161,33 @@ pub trait RecordSink: Send {
     fn merge(&mut self, other: Self)
     where
         Self: Sized;
+    /// The text fields this sink reads from a record ([`FlowRecord::get`],
+    /// [`FlowRecord::line`], ...) besides its interface id, which every record carries. A
+    /// reader that builds records from typed columns (Parquet) leaves the other text columns
+    /// out of the record's line; the typed values ([`FlowRecord::srcaddr`], ...) are always
+    /// there. The default is every field.
+    fn text_fields(&self) -> TextFields {
+        TextFields::All
+    }
+}
+
+/// Which text fields a [`RecordSink`] reads ([`RecordSink::text_fields`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFields {
+    /// Every field: the record's line holds every text column.
+    All,
+    /// The interface id and these fields only.
+    Only(&'static [Field]),
+}
+
+impl TextFields {
+    /// Whether the text of `field` is read.
+    pub fn includes(self, field: Field) -> bool {
+        match self {
+            TextFields::All => true,
+            TextFields::Only(fields) => field == Field::InterfaceId || fields.contains(&field),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -93,6 +93,10 @@ impl crate::flowlog::RecordSink for AuditSink {
         self.summary.add_filtered();
     }
 
+    fn text_fields(&self) -> crate::flowlog::TextFields {
+        crate::flowlog::TextFields::Only(&[])
+    }
+
     fn merge(&mut self, other: Self) {
         self.summary += other.summary;
         for (k, (r, p)) in other.convs {

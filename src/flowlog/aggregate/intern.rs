@@ -143,13 +143,20 @@ impl Names {
 
 impl Names {
     /// Interns `line[s..e]`, through the short-name table when the name has at most 24
-    /// bytes and the line has 24 bytes from `s`.
+    /// bytes (read as 24 bytes from `s`, or copied when the line ends sooner: a Parquet
+    /// record's line may hold the interface id alone).
     #[inline]
     pub(super) fn intern_span(&mut self, line: &str, s: usize, e: usize) -> u32 {
         let bytes = line.as_bytes();
         let len = e.saturating_sub(s);
-        let Some(window) = bytes.get(s..s + 24).and_then(|w| w.first_chunk::<24>()).filter(|_| len <= 24) else {
-            return self.intern(line.get(s..e).unwrap_or(""));
+        let mut padded = [0u8; 24];
+        let window = match bytes.get(s..s + 24).and_then(|w| w.first_chunk::<24>()) {
+            Some(window) if len <= 24 => window,
+            None if len <= 24 && e <= bytes.len() => {
+                padded[..len].copy_from_slice(&bytes[s..e]);
+                &padded
+            }
+            _ => return self.intern(line.get(s..e).unwrap_or("")),
         };
         let mask = &NAME_MASKS[len];
         let mut words = [0u64; 3];
@@ -265,7 +272,7 @@ mod tests {
                 let id = names.intern_span(&line, s, s + name.len());
                 assert_eq!(&*names.names[id as usize], name);
                 assert_eq!(*reference.entry(name.clone()).or_insert(id), id, "{name}");
-                // At the very end of a line the cache is skipped, with the same result.
+                // At the very end of a line (the name is copied), the same result.
                 assert_eq!(names.intern_span(&name, 0, name.len()), id);
             }
         }

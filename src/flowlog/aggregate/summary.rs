@@ -3,7 +3,7 @@
 
 use super::ring::Ahead;
 use super::table::{ConvId, Conversations};
-use crate::flowlog::position::{Position, RecordSink};
+use crate::flowlog::position::{Position, RecordSink, TextFields};
 use crate::flowlog::record::{FlowRecord, LogStatus, ParseError};
 use std::ops::AddAssign;
 
@@ -177,5 +177,9 @@ impl RecordSink for Summary {
     }
     fn merge(&mut self, other: Summary) {
         *self += other;
+    }
+    fn text_fields(&self) -> TextFields {
+        // Conversations read the typed values and the interface id.
+        TextFields::Only(&[])
     }
 }

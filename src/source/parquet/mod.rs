@@ -162,10 +162,11 @@ where
         }
         return FileOutcome { damage: Some("no flow-log columns (interface-id, srcaddr, ... or interface_id, ...) in the Parquet schema".into()), rows_per_group, ..FileOutcome::default() };
     }
-    let (Ok(row), Ok(assembler)) = (RowBuilder::new(&fields, max_line_len), Assembler::new(&fields, max_line_len)) else {
+    let text = sink.text_fields();
+    let (Ok(row), Ok(assembler)) = (RowBuilder::new(&fields, max_line_len), Assembler::new(&fields, max_line_len, text)) else {
         return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
     };
-    let row = GroupReader { pages, row, assembler, columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string)).collect(), rows: vec![Vec::new(); fields.len()] };
+    let row = GroupReader { pages, row, assembler, columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string, text)).collect(), rows: vec![Vec::new(); fields.len()] };
     // One sink per worker (a fold), fed row group after row group, then the workers' sinks
     // merged: a sink per row group built a conversation table per group (as large as the
     // file's when conversations recur throughout it) only to merge it away, and memory held
@@ -204,13 +205,13 @@ where
     outcome
 }
 
-/// Rows read from a row group at a time (per column, then assembled into lines).
+/// Rows read from a row group at a time by the column readers (per column, then
+/// assembled into records).
 const BATCH: usize = 8192;
 
-/// The largest row group decoded whole by [`pages`] (each row costs 4 bytes per column
-/// and its plain values' judged copies); a larger one is read in batches with the parquet
-/// crate's column readers. AWS's and common writers' row groups are far smaller.
-const WHOLE_GROUP_ROWS: u64 = 1 << 20;
+/// Rows decoded at a time by [`pages`]: a batch's values stay in the CPU's cache while the
+/// assembler turns them into records.
+const PAGE_BATCH: usize = 1024;
 
 /// A worker's means of reading row groups: the page decoder's columns and the assembler
 /// that turns them into records, and the row builder for the column readers' path.
@@ -224,28 +225,34 @@ struct GroupReader {
     rows: Vec<Vec<u32>>,
 }
 
-/// Reads row group `g` with the page decoder, if every projected column is in a shape it
-/// reads: each column chunk decoded whole (its dictionary entries judged once), then the
-/// rows delivered. Returns the rows delivered, or `None` (nothing delivered) for the
-/// column readers to read the group instead.
-fn read_group_pages<S: RecordSink>(group: &dyn parquet::file::reader::RowGroupReader, g: usize, leaves: &[usize], reader: &mut GroupReader, source: SourceId, sink: &mut S) -> Option<u64> {
-    let total = group.metadata().num_rows();
-    if !(0..=WHOLE_GROUP_ROWS as i64).contains(&total) {
-        return None;
-    }
-    let total = total as usize;
+/// Reads row group `g` with the page decoder, a batch of rows at a time, for as long as
+/// every projected column's pages are in a shape it reads. Returns the rows delivered:
+/// `Ok` all of them, `Err(n)` the first `n` (a whole number of batches) when a page was
+/// not, for the column readers to read the rest.
+fn read_group_pages<S: RecordSink>(group: &dyn parquet::file::reader::RowGroupReader, g: usize, leaves: &[usize], reader: &mut GroupReader, source: SourceId, sink: &mut S) -> Result<u64, u64> {
+    let total = usize::try_from(group.metadata().num_rows()).map_err(|_| 0u64)?;
+    let mut cursors = Vec::with_capacity(leaves.len());
     for (c, &leaf) in leaves.iter().enumerate() {
         let descr = group.metadata().column(leaf).column_descr();
         if descr.max_rep_level() != 0 {
-            return None;
+            return Err(0);
         }
-        let mut pages = group.get_column_page_reader(leaf).ok()?;
-        let (values, rows) = (reader.columns.get_mut(c)?, reader.rows.get_mut(c)?);
-        pages::decode_chunk(&mut *pages, descr.physical_type(), descr.max_def_level(), total, values, rows).ok()?;
+        let pages = group.get_column_page_reader(leaf).map_err(|_| 0u64)?;
+        let values = reader.columns.get_mut(c).ok_or(0u64)?;
+        cursors.push(pages::ChunkCursor::new(pages, descr.physical_type(), descr.max_def_level(), total, values).map_err(|_| 0u64)?);
     }
     let chunk = g as u32;
-    reader.assembler.deliver(&reader.columns, &reader.rows, total, |r| Position::Line { source, chunk, line: r as u64 + 1 }, sink);
-    Some(total as u64)
+    let mut done = 0;
+    while done < total {
+        let n = PAGE_BATCH.min(total - done);
+        for ((cursor, values), rows) in cursors.iter_mut().zip(&mut reader.columns).zip(&mut reader.rows) {
+            cursor.fill(n, values, rows).map_err(|_| done as u64)?;
+        }
+        let first = done as u64 + 1;
+        reader.assembler.deliver(&reader.columns, &reader.rows, n, |r| Position::Line { source, chunk, line: first + r as u64 }, sink);
+        done += n;
+    }
+    Ok(total as u64)
 }
 
 /// One projected column of a row group: its typed reader, and the levels and values of the
@@ -268,9 +275,13 @@ fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize
         Ok(group) => group,
         Err(e) => return (0, Some(format!("row group {g}: {e}"))),
     };
+    // Rows the page decoder delivered before it met a page it does not read: the column
+    // readers read them again and do not deliver them.
+    let mut delivered = 0;
     if group_reader.pages {
-        if let Some(rows) = read_group_pages(&*group, g, leaves, group_reader, source, sink) {
-            return (rows, None);
+        match read_group_pages(&*group, g, leaves, group_reader, source, sink) {
+            Ok(rows) => return (rows, None),
+            Err(rows) => delivered = rows,
         }
     }
     let row = &mut group_reader.row;
@@ -281,7 +292,7 @@ fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize
         required.push(group.metadata().column(leaf).column_descr().max_def_level() == 0);
         let col = match group.get_column_reader(leaf) {
             Ok(c) => c,
-            Err(e) => return (0, Some(format!("row group {g}: {e}"))),
+            Err(e) => return (delivered, Some(format!("row group {g}: {e}"))),
         };
         columns.push(match col {
             ColumnReader::Int32ColumnReader(r) => ColumnBatch::I32(r, Vec::with_capacity(BATCH)),
@@ -316,16 +327,25 @@ fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize
             };
             let rows = match read {
                 Ok((rows, _, _)) => rows,
-                Err(e) => return (n, Some(format!("row group {g}, rows from {}: {e}", n + 1))),
+                Err(e) => return (n.max(delivered), Some(format!("row group {g}, rows from {}: {e}", n.max(delivered) + 1))),
             };
             if *got.get_or_insert(rows) != rows || rows == 0 {
-                return (n, Some(format!("row group {g}, rows from {}: columns of different lengths", n + 1)));
+                return (n.max(delivered), Some(format!("row group {g}, rows from {}: columns of different lengths", n.max(delivered) + 1)));
             }
         }
         let rows = got.unwrap_or(0);
         let mut next = vec![0usize; columns.len()];
         for r in 0..rows {
             n += 1;
+            if n <= delivered {
+                // (Its values are still counted off each column.)
+                for (c, _) in columns.iter().enumerate() {
+                    if required[c] || defs[c].get(r).is_some_and(|&d| d > 0) {
+                        next[c] += 1;
+                    }
+                }
+                continue;
+            }
             row.start();
             for (c, col) in columns.iter().enumerate() {
                 let present = required[c] || defs[c].get(r).is_some_and(|&d| d > 0);
@@ -360,7 +380,7 @@ fn read_group<S: RecordSink>(reader: &SerializedFileReader<Positioned>, g: usize
             }
         }
     }
-    (n, None)
+    (n.max(delivered), None)
 }
 
 /// Reads the definition levels of a column of another physical type (its values are
@@ -600,6 +620,62 @@ mod tests {
         }
     }
 
+    /// Every record's typed values, interface id and reject reason, and every malformed
+    /// row's error, by position: what a sink reading only those texts sees.
+    #[derive(Default)]
+    struct Typed(Vec<((u32, u64), Result<String, ParseError>)>);
+
+    fn typed(r: &crate::flowlog::FlowRecord<'_>) -> String {
+        format!(
+            "{:?}",
+            ((r.interface_id(), r.srcaddr(), r.dstaddr(), r.srcport(), r.dstport(), r.protocol()), (r.packets(), r.bytes(), r.start(), r.end(), r.action(), r.log_status()), (r.direction(), r.tcp_flags(), r.get(Field::RejectReason)))
+        )
+    }
+
+    impl RecordSink for Typed {
+        fn record(&mut self, position: Position, record: &crate::flowlog::FlowRecord<'_>) {
+            self.0.push((key(position), Ok(typed(record))));
+        }
+        fn malformed(&mut self, position: Position, error: ParseError) {
+            self.0.push((key(position), Err(error)));
+        }
+        fn filtered(&mut self, _: Position) {}
+        fn merge(&mut self, other: Self) {
+            self.0.extend(other.0);
+        }
+        fn text_fields(&self) -> crate::flowlog::TextFields {
+            crate::flowlog::TextFields::Only(&[Field::RejectReason])
+        }
+    }
+
+    /// The typed view of [`rows_of`]'s records.
+    fn typed_of(path: &std::path::Path, pages: bool) -> Vec<((u32, u64), Result<String, ParseError>)> {
+        typed_within(path, pages, 1 << 16)
+    }
+
+    /// [`typed_of`] with lines of at most `max_line_len` bytes.
+    fn typed_within(path: &std::path::Path, pages: bool, max_line_len: usize) -> Vec<((u32, u64), Result<String, ParseError>)> {
+        let mut sink = Typed::default();
+        read_file_with(File::open(path).unwrap(), SourceId(0), max_line_len, &Typed::default, &mut sink, pages);
+        sink.0.sort_by_key(|r| r.0);
+        sink.0
+    }
+
+    /// A sink that reads few texts gets a short line, but a row is judged by the line of all
+    /// its text columns, as a text log's line is: too long is too long for every sink.
+    #[test]
+    fn a_row_too_long_is_malformed_whichever_texts_the_sink_reads() {
+        let long = "X".repeat(120);
+        let text = format!("{}\n{}\n", LOG.lines().next().unwrap(), LOG.lines().next().unwrap().replace("ACCEPT", &long));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.parquet");
+        write_parquet(&text, &Format::default_v2(), File::create(&path).unwrap(), ColumnNames::Hyphens, 10).unwrap();
+        let lean = typed_within(&path, true, 100);
+        assert!(lean[0].1.is_ok());
+        assert_eq!(lean[1].1, Err(ParseError::LineTooLong(100)));
+        assert_eq!(lean, typed_within(&path, false, 100));
+    }
+
     fn key(position: Position) -> (u32, u64) {
         match position {
             Position::Line { chunk, line, .. } => (chunk, line),
@@ -646,8 +722,62 @@ mod tests {
                 assert_eq!(pages.len(), 3008, "{name}");
                 assert_eq!(pages.iter().filter(|r| r.1.is_err()).count(), 2, "{name}");
                 assert_eq!(pages, readers, "{name}");
+                // A sink reading fewer texts sees the same values.
+                assert_eq!(typed_of(&path, true), typed_of(&path, false), "{name}");
             }
         }
+    }
+
+    /// The page decoder reads a batch at a time: when a page it does not read comes after
+    /// rows it delivered, the column readers read the rest of the group and deliver only
+    /// the rows after those, so every row arrives once.
+    #[test]
+    fn a_page_the_decoder_does_not_read_hands_the_rest_of_the_group_to_the_column_readers() {
+        use parquet::file::properties::{WriterProperties, WriterVersion};
+        // 1,500 rows of one conversation, then 3,000 of 500: the address columns'
+        // dictionaries overflow after the first batch and go on in a delta encoding (the
+        // fallback of version 2 files), in one row group.
+        let mut text = format!("{}\n", LOG.lines().next().unwrap()).repeat(1500);
+        let mut synthetic = Vec::new();
+        let cfg = crate::flowlog::synth::SynthConfig { records: 3000, conversations: 500, interfaces: 7, nodata_ratio: 0.05, ..Default::default() };
+        crate::flowlog::synth::write_synthetic(&cfg, &mut synthetic).unwrap();
+        text.push_str(std::str::from_utf8(&synthetic).unwrap());
+        text.push_str(LOG);
+        let props = WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_dictionary_page_size_limit(256).set_data_page_row_count_limit(100).set_write_batch_size(50).build();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fallback.parquet");
+        write_parquet_with(&text, &Format::default_v2(), File::create(&path).unwrap(), ColumnNames::Hyphens, 10_000, props).unwrap();
+        // The decoder delivers whole batches, then stops at the first delta page.
+        let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+        let group = reader.get_row_group(0).unwrap();
+        let schema = reader.metadata().file_metadata().schema_descr();
+        let mut fields = Vec::new();
+        let mut leaves = Vec::new();
+        for (i, column) in schema.columns().iter().enumerate() {
+            if let Some(f) = field_of_column(column.name()).filter(|f| USED_FIELDS.contains(f)) {
+                fields.push((f, column.physical_type() == parquet::basic::Type::BYTE_ARRAY));
+                leaves.push(i);
+            }
+        }
+        let text_fields = crate::flowlog::TextFields::All;
+        let mut group_reader = GroupReader {
+            pages: true,
+            row: RowBuilder::new(&fields, 1 << 16).unwrap(),
+            assembler: Assembler::new(&fields, 1 << 16, text_fields).unwrap(),
+            columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string, text_fields)).collect(),
+            rows: vec![Vec::new(); fields.len()],
+        };
+        let mut sink = Rows::default();
+        let delivered = read_group_pages(&*group, 0, &leaves, &mut group_reader, SourceId(0), &mut sink).unwrap_err();
+        assert!(delivered >= PAGE_BATCH as u64 && delivered % PAGE_BATCH as u64 == 0, "{delivered}");
+        assert_eq!(sink.0.len() as u64, delivered);
+        // The whole file: every row once, as the column readers alone read it.
+        let (pages, damage) = rows_of(&path, true);
+        let (readers, _) = rows_of(&path, false);
+        assert_eq!(damage, None);
+        assert_eq!(pages.len(), 1500 + 3000 + 5);
+        assert_eq!(pages, readers);
+        assert_eq!(typed_of(&path, true), typed_of(&path, false));
     }
 
     #[test]

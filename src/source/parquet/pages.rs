@@ -6,11 +6,17 @@
 //! The parquet crate's typed column readers copied each string value into a
 //! reference-counted buffer of its own and the rows judged it again, row after row.
 //!
+//! A [`ChunkCursor`] decodes a chunk a batch of rows at a time, page after page: a batch's
+//! plain values are judged into the column's values after the dictionary's entries (and
+//! forgotten with the next batch), so what a batch touches stays in the CPU's cache and a
+//! row group costs no memory per row.
+//!
 //! Anything else (another encoding, a nested column, a value count that does not add up)
-//! is [`Unsupported`]: the caller reads that row group with the crate's column readers,
-//! which decode every encoding and say precisely what is damaged.
+//! is [`Unsupported`]: the caller reads the rest of that row group with the crate's column
+//! readers, which decode every encoding and say precisely what is damaged.
 
-use crate::flowlog::columnar::{ColumnValues, NULL};
+use crate::flowlog::columnar::{Checkpoint, ColumnValues, NULL};
+use bytes::Bytes;
 use parquet::basic::{Encoding, Type as Physical};
 use parquet::column::page::{Page, PageReader};
 
@@ -20,104 +26,148 @@ pub(super) struct Unsupported;
 
 type Result<T> = std::result::Result<T, Unsupported>;
 
-/// Decodes the column chunk whose pages are `pages` (`rows` rows, values of `physical` type,
-/// `max_def` 0 for a required column and 1 for an optional one): each value judged into
-/// `values` (cleared first), each row's entry index (or [`NULL`]) into `rows_out`.
-pub(super) fn decode_chunk(pages: &mut dyn PageReader, physical: Physical, max_def: i16, rows: usize, values: &mut ColumnValues, rows_out: &mut Vec<u32>) -> Result<()> {
-    if !matches!(physical, Physical::INT32 | Physical::INT64 | Physical::BYTE_ARRAY) || !(0..=1).contains(&max_def) {
-        return Err(Unsupported);
+/// A column chunk (`rows` rows of `physical` type; `max_def` 0 for a required column, 1 for
+/// an optional one) read a batch of rows at a time ([`ChunkCursor::fill`]).
+pub(super) struct ChunkCursor {
+    pages: Box<dyn PageReader>,
+    physical: Physical,
+    max_def: i16,
+    /// Rows of the chunk not yet in a page read.
+    unread: usize,
+    /// The dictionary's entry count and where its entries end in the column's values.
+    dictionary: Option<(u32, Checkpoint)>,
+    /// Whether a data page was read (a dictionary page comes first or not at all).
+    data_seen: bool,
+    page: Option<DataPage>,
+    scratch: Vec<u32>,
+}
+
+/// The data page being read.
+struct DataPage {
+    /// Rows left in it.
+    left: usize,
+    /// Its definition levels (`None`: a required column, every row has a value).
+    levels: Option<Hybrid>,
+    values: PageValues,
+}
+
+enum PageValues {
+    /// PLAIN values from this offset of the page.
+    Plain(Bytes, usize),
+    /// Dictionary indices.
+    Indices(Hybrid),
+}
+
+impl ChunkCursor {
+    /// A cursor over `pages`; `values` is the column's, cleared.
+    pub(super) fn new(pages: Box<dyn PageReader>, physical: Physical, max_def: i16, rows: usize, values: &mut ColumnValues) -> Result<ChunkCursor> {
+        if !matches!(physical, Physical::INT32 | Physical::INT64 | Physical::BYTE_ARRAY) || !(0..=1).contains(&max_def) {
+            return Err(Unsupported);
+        }
+        values.clear();
+        Ok(ChunkCursor { pages, physical, max_def, unread: rows, dictionary: None, data_seen: false, page: None, scratch: Vec::new() })
     }
-    values.clear();
-    rows_out.clear();
-    rows_out.reserve(rows);
-    let mut dictionary: Option<u32> = None;
-    let mut scratch = Vec::new();
-    for page in pages {
-        let page = page.map_err(|_| Unsupported)?;
+
+    /// Decodes the next `n` rows: each row's entry index in `values` (or [`NULL`]) into
+    /// `rows_out` (cleared first). The previous batch's plain values are forgotten.
+    pub(super) fn fill(&mut self, n: usize, values: &mut ColumnValues, rows_out: &mut Vec<u32>) -> Result<()> {
+        rows_out.clear();
+        values.reset_to(self.dictionary.map_or_else(Checkpoint::default, |d| d.1));
+        let mut need = n;
+        while need > 0 {
+            let Some(page) = self.page.as_mut().filter(|p| p.left > 0) else {
+                self.next_page(values)?;
+                continue;
+            };
+            let k = need.min(page.left);
+            page_rows(page, k, self.physical, self.dictionary.map(|d| d.0), values, &mut self.scratch, rows_out)?;
+            page.left -= k;
+            need -= k;
+        }
+        Ok(())
+    }
+
+    /// Reads the next page: a dictionary (before any data page) or a data page.
+    fn next_page(&mut self, values: &mut ColumnValues) -> Result<()> {
+        let page = self.pages.get_next_page().map_err(|_| Unsupported)?.ok_or(Unsupported)?;
         // A data page claiming more rows than the row group has left is damaged (and its
         // count must not size an allocation).
         let claimed = match &page {
             Page::DataPage { num_values, .. } | Page::DataPageV2 { num_values, .. } => *num_values as usize,
             Page::DictionaryPage { .. } => 0,
         };
-        if claimed > rows.saturating_sub(rows_out.len()) {
+        if claimed > self.unread {
             return Err(Unsupported);
         }
-        match page {
+        self.unread -= claimed;
+        let (buf, levels_at, levels_len, encoding): (Bytes, usize, usize, Encoding) = match page {
             Page::DictionaryPage { buf, num_values, encoding, .. } => {
-                if dictionary.is_some() || !values_empty(values) || !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
+                if self.dictionary.is_some() || self.data_seen || !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
                     return Err(Unsupported);
                 }
-                let n = plain(&buf, physical, num_values as usize, values)?;
-                dictionary = Some(n as u32);
+                values.clear();
+                plain(&buf, 0, self.physical, num_values as usize, values)?;
+                self.dictionary = Some((num_values, values.checkpoint()));
+                return Ok(());
             }
-            Page::DataPage { buf, num_values, encoding, def_level_encoding, .. } => {
-                let mut data: &[u8] = &buf;
-                let levels = if max_def == 1 {
+            Page::DataPage { buf, encoding, def_level_encoding, .. } => {
+                if self.max_def == 1 {
                     if def_level_encoding != Encoding::RLE {
                         return Err(Unsupported);
                     }
-                    let len = u32::from_le_bytes(take(&mut data, 4)?.try_into().map_err(|_| Unsupported)?) as usize;
-                    Some(take(&mut data, len)?)
+                    let len = buf.get(..4).ok_or(Unsupported)?;
+                    let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+                    (buf, 4, len, encoding)
                 } else {
-                    None
-                };
-                page_values(data, levels, num_values as usize, encoding, physical, dictionary, values, &mut scratch, rows_out)?;
+                    (buf, 0, 0, encoding)
+                }
             }
             Page::DataPageV2 { buf, num_values, encoding, def_levels_byte_len, rep_levels_byte_len, num_rows, .. } => {
                 if rep_levels_byte_len != 0 || num_rows != num_values {
                     return Err(Unsupported);
                 }
-                let mut data: &[u8] = &buf;
-                let levels = take(&mut data, def_levels_byte_len as usize)?;
-                let levels = if max_def == 1 { Some(levels) } else { None };
-                page_values(data, levels, num_values as usize, encoding, physical, dictionary, values, &mut scratch, rows_out)?;
+                (buf, 0, def_levels_byte_len as usize, encoding)
             }
-        }
-        if rows_out.len() > rows {
-            return Err(Unsupported);
-        }
+        };
+        self.data_seen = true;
+        let values_at = levels_at.checked_add(levels_len).filter(|&end| end <= buf.len()).ok_or(Unsupported)?;
+        let levels = (self.max_def == 1).then(|| Hybrid::new(buf.clone(), levels_at, values_at, 1));
+        let values = match encoding {
+            Encoding::PLAIN => PageValues::Plain(buf, values_at),
+            Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
+                self.dictionary.ok_or(Unsupported)?;
+                let width = *buf.get(values_at).ok_or(Unsupported)?;
+                if width > 32 {
+                    return Err(Unsupported);
+                }
+                let end = buf.len();
+                PageValues::Indices(Hybrid::new(buf, values_at + 1, end, u32::from(width)))
+            }
+            _ => return Err(Unsupported),
+        };
+        self.page = Some(DataPage { left: claimed, levels, values });
+        Ok(())
     }
-    if rows_out.len() != rows {
-        return Err(Unsupported);
-    }
-    Ok(())
 }
 
-fn values_empty(values: &ColumnValues) -> bool {
-    values.len() == 0
-}
-
-/// The next `n` bytes of `data`.
-fn take<'a>(data: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
-    if data.len() < n {
-        return Err(Unsupported);
-    }
-    let (head, tail) = data.split_at(n);
-    *data = tail;
-    Ok(head)
-}
-
-/// One data page: `n` rows, their definition levels (`None`: every row has a value), values
-/// in `data`; `scratch` is room for levels and indices.
-#[allow(clippy::too_many_arguments)]
-fn page_values(data: &[u8], levels: Option<&[u8]>, n: usize, encoding: Encoding, physical: Physical, dictionary: Option<u32>, values: &mut ColumnValues, scratch: &mut Vec<u32>, rows_out: &mut Vec<u32>) -> Result<()> {
+/// The next `n` rows of `page` (`dictionary`: the dictionary's entry count) as entry
+/// indices appended to `rows_out`; `scratch` is room for levels and indices.
+fn page_rows(page: &mut DataPage, n: usize, physical: Physical, dictionary: Option<u32>, values: &mut ColumnValues, scratch: &mut Vec<u32>, rows_out: &mut Vec<u32>) -> Result<()> {
     // Which rows have a value: definition level 1 (a page without nulls is one run of ones).
     scratch.clear();
-    let present = match levels {
+    let present = match &mut page.levels {
         None => n,
         Some(levels) => {
-            Hybrid::new(levels, 1).fill(scratch, n)?;
+            levels.fill(scratch, n)?;
             scratch.iter().map(|&l| l as usize).sum()
         }
     };
     let nulls = present != n;
-    // Their values as entry indices, straight into the rows when there is no null.
     let start = rows_out.len();
-    match encoding {
-        Encoding::PLAIN => {
+    match &mut page.values {
+        PageValues::Plain(buf, at) => {
             let first = values.len() as u32;
-            plain(data, physical, present, values)?;
+            *at = plain(buf, *at, physical, present, values)?;
             if !nulls {
                 rows_out.extend(first..first + present as u32);
             } else {
@@ -132,13 +182,8 @@ fn page_values(data: &[u8], levels: Option<&[u8]>, n: usize, encoding: Encoding,
                 }));
             }
         }
-        Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
+        PageValues::Indices(d) => {
             let entries = dictionary.ok_or(Unsupported)?;
-            let (&width, rest) = data.split_first().ok_or(Unsupported)?;
-            if width > 32 {
-                return Err(Unsupported);
-            }
-            let mut d = Hybrid::new(rest, u32::from(width));
             if !nulls {
                 d.fill(rows_out, present)?;
             } else {
@@ -155,57 +200,73 @@ fn page_values(data: &[u8], levels: Option<&[u8]>, n: usize, encoding: Encoding,
                 return Err(Unsupported);
             }
         }
-        _ => return Err(Unsupported),
     }
     Ok(())
 }
 
-/// Reads `n` PLAIN values of `physical` type from `data` into `values`; returns how many.
-fn plain(data: &[u8], physical: Physical, n: usize, values: &mut ColumnValues) -> Result<usize> {
+/// Reads `n` PLAIN values of `physical` type from `data` at `at` into `values`; returns the
+/// offset after them.
+fn plain(data: &[u8], at: usize, physical: Physical, n: usize, values: &mut ColumnValues) -> Result<usize> {
+    let rest = data.get(at..).ok_or(Unsupported)?;
     match physical {
         Physical::INT32 => {
-            let chunks = data.get(..n.checked_mul(4).ok_or(Unsupported)?).ok_or(Unsupported)?;
-            for c in chunks.chunks_exact(4) {
+            let len = n.checked_mul(4).ok_or(Unsupported)?;
+            for c in rest.get(..len).ok_or(Unsupported)?.chunks_exact(4) {
                 values.push_int(i64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])));
             }
+            Ok(at + len)
         }
         Physical::INT64 => {
-            let chunks = data.get(..n.checked_mul(8).ok_or(Unsupported)?).ok_or(Unsupported)?;
-            for c in chunks.chunks_exact(8) {
+            let len = n.checked_mul(8).ok_or(Unsupported)?;
+            for c in rest.get(..len).ok_or(Unsupported)?.chunks_exact(8) {
                 values.push_int(i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
             }
+            Ok(at + len)
         }
         Physical::BYTE_ARRAY => {
-            let mut data = data;
+            let mut data = rest;
             for _ in 0..n {
                 let len = take(&mut data, 4)?;
                 let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
                 values.push_text(take(&mut data, len)?);
             }
+            Ok(at + (rest.len() - data.len()))
         }
-        _ => return Err(Unsupported),
+        _ => Err(Unsupported),
     }
-    Ok(n)
+}
+
+/// The next `n` bytes of `data`.
+fn take<'a>(data: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
+    if data.len() < n {
+        return Err(Unsupported);
+    }
+    let (head, tail) = data.split_at(n);
+    *data = tail;
+    Ok(head)
 }
 
 /// Parquet's RLE / bit-packed hybrid encoding of small integers (definition levels,
-/// dictionary indices), of `width` bits each.
-struct Hybrid<'a> {
-    data: &'a [u8],
+/// dictionary indices), of `width` bits each, in `data[at..end]`.
+struct Hybrid {
+    data: Bytes,
+    at: usize,
+    end: usize,
     width: u32,
     /// Values left in the current RLE run, and its value.
     repeat: usize,
     value: u32,
-    /// Values left in the current bit-packed run, and the bit offset of the next in `data`.
+    /// Values left in the current bit-packed run, the bit offset of the next from
+    /// `packed_at`, and where the run's bytes end.
     packed: usize,
     bit: usize,
-    /// The current bit-packed run's bytes.
-    packed_data: &'a [u8],
+    packed_at: usize,
+    packed_end: usize,
 }
 
-impl<'a> Hybrid<'a> {
-    fn new(data: &'a [u8], width: u32) -> Hybrid<'a> {
-        Hybrid { data, width, repeat: 0, value: 0, packed: 0, bit: 0, packed_data: &[] }
+impl Hybrid {
+    fn new(data: Bytes, at: usize, end: usize, width: u32) -> Hybrid {
+        Hybrid { data, at, end, width, repeat: 0, value: 0, packed: 0, bit: 0, packed_at: 0, packed_end: 0 }
     }
 
     /// Appends the next `n` values to `out`.
@@ -234,12 +295,19 @@ impl<'a> Hybrid<'a> {
                 n -= k;
             } else {
                 self.run()?;
-                if self.repeat == 0 && self.packed == 0 && self.data.is_empty() {
+                if self.repeat == 0 && self.packed == 0 && self.at >= self.end {
                     return Err(Unsupported);
                 }
             }
         }
         Ok(())
+    }
+
+    /// The next byte of the encoded data.
+    fn byte(&mut self) -> Result<u8> {
+        let b = *self.data.get(self.at).filter(|_| self.at < self.end).ok_or(Unsupported)?;
+        self.at += 1;
+        Ok(b)
     }
 
     /// Reads the next run's header (and an RLE run's value).
@@ -248,8 +316,7 @@ impl<'a> Hybrid<'a> {
         let mut header: u64 = 0;
         let mut shift = 0;
         loop {
-            let (&b, rest) = self.data.split_first().ok_or(Unsupported)?;
-            self.data = rest;
+            let b = self.byte()?;
             header |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
                 break;
@@ -261,11 +328,9 @@ impl<'a> Hybrid<'a> {
         }
         let count = (header >> 1) as usize;
         if header & 1 == 0 {
-            let bytes = self.width.div_ceil(8) as usize;
-            let raw = take(&mut self.data, bytes)?;
             let mut v = 0u32;
-            for (i, &b) in raw.iter().enumerate() {
-                v |= u32::from(b) << (8 * i);
+            for i in 0..self.width.div_ceil(8) {
+                v |= u32::from(self.byte()?) << (8 * i);
             }
             if self.width < 32 && v >> self.width != 0 {
                 return Err(Unsupported);
@@ -277,25 +342,30 @@ impl<'a> Hybrid<'a> {
             let bytes = count.checked_mul(self.width as usize).ok_or(Unsupported)?;
             let values = count.checked_mul(8).ok_or(Unsupported)?;
             // The last run may be cut short: only the values the page has are read.
-            let avail = bytes.min(self.data.len());
-            let run = &self.data[..avail];
-            self.data = &self.data[avail..];
-            self.packed_data = run;
+            let avail = bytes.min(self.end - self.at);
+            self.packed_at = self.at;
+            self.packed_end = self.at + avail;
+            self.at += avail;
             self.bit = 0;
             self.packed = if self.width == 0 { values } else { values.min(avail * 8 / self.width as usize) };
         }
         Ok(())
     }
 
+    /// The current bit-packed run's bytes from `byte`.
+    #[inline]
+    fn packed_from(&self, byte: usize) -> &[u8] {
+        self.data.get(self.packed_at + byte..self.packed_end).unwrap_or(&[])
+    }
+
     /// The next eight values of the current bit-packed run, which starts at a byte.
     #[inline]
     fn unpack8(&mut self, out: &mut Vec<u32>) {
         let w = self.width as usize;
-        let byte = self.bit / 8;
         // Eight values of up to 32 bits are at most 32 bytes; 8 more of padding let each
         // value be read as one little-endian word.
         let mut buf = [0u8; 40];
-        let src = self.packed_data.get(byte..).unwrap_or(&[]);
+        let src = self.packed_from(self.bit / 8);
         let n = src.len().min(w);
         buf[..n].copy_from_slice(&src[..n]);
         macro_rules! widths {
@@ -316,15 +386,13 @@ impl<'a> Hybrid<'a> {
         if self.width == 0 {
             return 0;
         }
-        let byte = self.bit / 8;
         let shift = self.bit % 8;
-        let word = match self.packed_data.get(byte..byte + 8) {
+        let src = self.packed_from(self.bit / 8);
+        let word = match src.get(..8) {
             Some(w) => u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]),
             None => {
                 let mut w = [0u8; 8];
-                let src = self.packed_data.get(byte..).unwrap_or(&[]);
-                let n = src.len().min(8);
-                w[..n].copy_from_slice(&src[..n]);
+                w[..src.len()].copy_from_slice(src);
                 u64::from_le_bytes(w)
             }
         };
