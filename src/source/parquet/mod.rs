@@ -134,7 +134,8 @@ where
     S: RecordSink,
     F: Fn() -> S + Sync,
 {
-    let reader = match SerializedFileReader::new(Positioned(Arc::new(file))) {
+    let file = Arc::new(file);
+    let reader = match SerializedFileReader::new(Positioned(Arc::clone(&file))) {
         Ok(r) => Arc::new(r),
         Err(e) => return FileOutcome { damage: Some(format!("not a readable Parquet file: {e}")), ..FileOutcome::default() },
     };
@@ -166,7 +167,7 @@ where
     let (Ok(row), Ok(assembler)) = (RowBuilder::new(&fields, max_line_len), Assembler::new(&fields, max_line_len, text)) else {
         return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
     };
-    let row = GroupReader { pages, row, assembler, columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string, text)).collect(), rows: vec![Vec::new(); fields.len()] };
+    let row = GroupReader { pages, file: pages.then_some(file), row, assembler, columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string, text)).collect(), rows: vec![Vec::new(); fields.len()] };
     // One sink per worker (a fold), fed row group after row group, then the workers' sinks
     // merged: a sink per row group built a conversation table per group (as large as the
     // file's when conversations recur throughout it) only to merge it away, and memory held
@@ -219,6 +220,9 @@ const PAGE_BATCH: usize = 1024;
 struct GroupReader {
     /// Whether to use the page decoder where it can.
     pages: bool,
+    /// The file, for the page decoder to read gzip-compressed chunks' bytes itself
+    /// ([`pages::GzipPages`]); without it, the crate's page reader reads every chunk.
+    file: Option<Arc<File>>,
     row: RowBuilder,
     assembler: Assembler,
     columns: Vec<ColumnValues>,
@@ -237,7 +241,22 @@ fn read_group_pages<S: RecordSink>(group: &dyn parquet::file::reader::RowGroupRe
         if descr.max_rep_level() != 0 {
             return Err(0);
         }
-        let pages = group.get_column_page_reader(leaf).map_err(|_| 0u64)?;
+        let meta = group.metadata().column(leaf);
+        let pages = match &reader.file {
+            Some(file) if matches!(meta.compression(), parquet::basic::Compression::GZIP(_)) => {
+                use std::os::unix::fs::FileExt;
+                let (start, len) = meta.byte_range();
+                // (A chunk past the file's end is damage, not an allocation to make.)
+                let size = file.metadata().map_err(|_| 0u64)?.len();
+                if start.checked_add(len).is_none_or(|end| end > size) {
+                    return Err(0);
+                }
+                let mut chunk = vec![0u8; usize::try_from(len).map_err(|_| 0u64)?];
+                file.read_exact_at(&mut chunk, start).map_err(|_| 0u64)?;
+                pages::PageSource::Gzip(pages::GzipPages::new(chunk.into()))
+            }
+            _ => pages::PageSource::Crate(group.get_column_page_reader(leaf).map_err(|_| 0u64)?),
+        };
         let values = reader.columns.get_mut(c).ok_or(0u64)?;
         cursors.push(pages::ChunkCursor::new(pages, descr.physical_type(), descr.max_def_level(), total, values).map_err(|_| 0u64)?);
     }
@@ -708,6 +727,8 @@ mod tests {
             ("v1, plain", WriterProperties::builder().set_dictionary_enabled(false).build()),
             ("v1, dictionary in small pages", WriterProperties::builder().set_data_page_row_count_limit(100).set_write_batch_size(50).set_dictionary_page_size_limit(256).build()),
             ("v2, dictionary", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_compression(Compression::SNAPPY).build()),
+            ("v2, dictionary, gzip", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_compression(Compression::GZIP(Default::default())).build()),
+            ("v1, plain, gzip, small pages", WriterProperties::builder().set_dictionary_enabled(false).set_compression(Compression::GZIP(Default::default())).set_data_page_row_count_limit(100).set_write_batch_size(50).build()),
             ("v2, plain", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_dictionary_enabled(false).set_encoding(Encoding::PLAIN).build()),
             ("v2, delta encodings (column readers)", WriterProperties::builder().set_writer_version(WriterVersion::PARQUET_2_0).set_dictionary_enabled(false).build()),
         ];
@@ -762,6 +783,7 @@ mod tests {
         let text_fields = crate::flowlog::TextFields::All;
         let mut group_reader = GroupReader {
             pages: true,
+            file: None,
             row: RowBuilder::new(&fields, 1 << 16).unwrap(),
             assembler: Assembler::new(&fields, 1 << 16, text_fields).unwrap(),
             columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string, text_fields)).collect(),
@@ -778,6 +800,48 @@ mod tests {
         assert_eq!(pages.len(), 1500 + 3000 + 5);
         assert_eq!(pages, readers);
         assert_eq!(typed_of(&path, true), typed_of(&path, false));
+    }
+
+    /// The pages of gzip chunks read by the project's reader are the crate's reader's pages.
+    #[test]
+    fn gzip_pages_are_the_crate_readers_pages() {
+        use parquet::basic::Compression;
+        use parquet::column::page::Page;
+        use parquet::file::properties::{WriterProperties, WriterVersion};
+        let mut text = Vec::new();
+        let cfg = crate::flowlog::synth::SynthConfig { records: 2000, conversations: 300, interfaces: 5, nodata_ratio: 0.05, ..Default::default() };
+        crate::flowlog::synth::write_synthetic(&cfg, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for version in [WriterVersion::PARQUET_1_0, WriterVersion::PARQUET_2_0] {
+            let path = dir.path().join("g.parquet");
+            let props = WriterProperties::builder().set_writer_version(version).set_compression(Compression::GZIP(Default::default())).set_data_page_row_count_limit(300).set_write_batch_size(100).build();
+            write_parquet_with(&text, &Format::default_v2(), File::create(&path).unwrap(), ColumnNames::Hyphens, 1500, props).unwrap();
+            let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+            let file = File::open(&path).unwrap();
+            let view = |p: &Page| match p {
+                Page::DictionaryPage { buf, num_values, encoding, .. } => ("dictionary", buf.clone(), *num_values, *encoding),
+                Page::DataPage { buf, num_values, encoding, .. } => ("v1", buf.clone(), *num_values, *encoding),
+                Page::DataPageV2 { buf, num_values, encoding, .. } => ("v2", buf.clone(), *num_values, *encoding),
+            };
+            let mut pages_read = 0;
+            for g in 0..reader.num_row_groups() {
+                let group = reader.get_row_group(g).unwrap();
+                for c in 0..group.num_columns() {
+                    let (start, len) = group.metadata().column(c).byte_range();
+                    let mut chunk = vec![0u8; len as usize];
+                    std::os::unix::fs::FileExt::read_exact_at(&file, &mut chunk, start).unwrap();
+                    let mut ours = pages::GzipPages::new(chunk.into());
+                    let mut theirs = group.get_column_page_reader(c).unwrap();
+                    while let Some(page) = theirs.get_next_page().unwrap() {
+                        assert_eq!(ours.next_page().unwrap().map(|p| view(&p)), Some(view(&page)), "{version:?} group {g} column {c}");
+                        pages_read += 1;
+                    }
+                    assert!(ours.next_page().unwrap().is_none());
+                }
+            }
+            assert!(pages_read > 40, "{pages_read}");
+        }
     }
 
     #[test]

@@ -26,10 +26,125 @@ pub(super) struct Unsupported;
 
 type Result<T> = std::result::Result<T, Unsupported>;
 
+/// Where a chunk's pages come from.
+pub(super) enum PageSource {
+    /// The parquet crate's page reader (every codec).
+    Crate(Box<dyn PageReader>),
+    /// A gzip-compressed chunk's bytes, its pages read by [`GzipPages`].
+    Gzip(GzipPages),
+}
+
+impl PageSource {
+    fn next(&mut self) -> Result<Option<Page>> {
+        match self {
+            PageSource::Crate(pages) => pages.get_next_page().map_err(|_| Unsupported),
+            PageSource::Gzip(pages) => pages.next_page(),
+        }
+    }
+}
+
+/// The pages of a gzip-compressed column chunk (the codec of AWS's flow-log files), from
+/// the chunk's bytes: each page header read (Thrift's compact protocol, the parquet crate's
+/// generated `PageHeader`), each page inflated whole by libdeflate into a buffer of the
+/// size its header gives. The crate's reader inflates through a streaming decoder into a
+/// growing buffer, a third slower. A page of several gzip members is inflated by flate2;
+/// any other surprise is [`Unsupported`].
+pub(super) struct GzipPages {
+    chunk: Bytes,
+    at: usize,
+    inflater: libdeflater::Decompressor,
+}
+
+impl GzipPages {
+    /// The pages of a chunk whose bytes are `chunk`.
+    pub(super) fn new(chunk: Bytes) -> GzipPages {
+        GzipPages { chunk, at: 0, inflater: libdeflater::Decompressor::new() }
+    }
+
+    /// The next data or dictionary page (index pages are skipped), `None` at the end.
+    pub(super) fn next_page(&mut self) -> Result<Option<Page>> {
+        use parquet::format::{PageHeader, PageType};
+        use parquet::thrift::TSerializable;
+        loop {
+            let Some(mut rest) = self.chunk.get(self.at..).filter(|rest| !rest.is_empty()) else { return Ok(None) };
+            let before = rest.len();
+            let header = PageHeader::read_from_in_protocol(&mut thrift::protocol::TCompactInputProtocol::new(&mut rest)).map_err(|_| Unsupported)?;
+            self.at += before - rest.len();
+            let size = usize::try_from(header.compressed_page_size).map_err(|_| Unsupported)?;
+            let end = self.at.checked_add(size).filter(|&end| end <= self.chunk.len()).ok_or(Unsupported)?;
+            let body = self.chunk.slice(self.at..end);
+            self.at = end;
+            let out = usize::try_from(header.uncompressed_page_size).map_err(|_| Unsupported)?;
+            let encoding = |e| Encoding::try_from(e).map_err(|_| Unsupported);
+            let count = |n: i32| u32::try_from(n).map_err(|_| Unsupported);
+            return Ok(Some(match header.type_ {
+                PageType::DICTIONARY_PAGE => {
+                    let h = header.dictionary_page_header.ok_or(Unsupported)?;
+                    Page::DictionaryPage { buf: self.inflate(&body, 0, out)?, num_values: count(h.num_values)?, encoding: encoding(h.encoding)?, is_sorted: h.is_sorted.unwrap_or(false) }
+                }
+                PageType::DATA_PAGE => {
+                    let h = header.data_page_header.ok_or(Unsupported)?;
+                    Page::DataPage {
+                        buf: self.inflate(&body, 0, out)?,
+                        num_values: count(h.num_values)?,
+                        encoding: encoding(h.encoding)?,
+                        def_level_encoding: encoding(h.definition_level_encoding)?,
+                        rep_level_encoding: encoding(h.repetition_level_encoding)?,
+                        statistics: None,
+                    }
+                }
+                PageType::DATA_PAGE_V2 => {
+                    let h = header.data_page_header_v2.ok_or(Unsupported)?;
+                    // The levels are not compressed; the values are unless the page says not.
+                    let (def, rep) = (count(h.definition_levels_byte_length)?, count(h.repetition_levels_byte_length)?);
+                    let levels = (def as usize).checked_add(rep as usize).filter(|&n| n <= body.len() && n <= out).ok_or(Unsupported)?;
+                    let buf = if h.is_compressed.unwrap_or(true) { self.inflate(&body, levels, out)? } else { body };
+                    Page::DataPageV2 {
+                        buf,
+                        num_values: count(h.num_values)?,
+                        encoding: encoding(h.encoding)?,
+                        num_nulls: count(h.num_nulls)?,
+                        num_rows: count(h.num_rows)?,
+                        def_levels_byte_len: def,
+                        rep_levels_byte_len: rep,
+                        is_compressed: false,
+                        statistics: None,
+                    }
+                }
+                _ => continue,
+            }));
+        }
+    }
+
+    /// `body`'s first `keep` bytes as they are, then the rest inflated: `out` bytes in all.
+    fn inflate(&mut self, body: &[u8], keep: usize, out: usize) -> Result<Bytes> {
+        let (head, gz) = body.split_at_checked(keep).ok_or(Unsupported)?;
+        let mut buf = vec![0u8; out];
+        buf.get_mut(..keep).ok_or(Unsupported)?.copy_from_slice(head);
+        let want = out - keep;
+        if want == 0 {
+            return Ok(buf.into());
+        }
+        match self.inflater.gzip_decompress(gz, &mut buf[keep..]) {
+            Ok(n) if n == want => Ok(buf.into()),
+            // Several members (libdeflate reads the first), or not what the header says.
+            _ => {
+                use std::io::Read;
+                buf.truncate(keep);
+                flate2::read::MultiGzDecoder::new(gz).take(want as u64 + 1).read_to_end(&mut buf).map_err(|_| Unsupported)?;
+                if buf.len() != out {
+                    return Err(Unsupported);
+                }
+                Ok(buf.into())
+            }
+        }
+    }
+}
+
 /// A column chunk (`rows` rows of `physical` type; `max_def` 0 for a required column, 1 for
 /// an optional one) read a batch of rows at a time ([`ChunkCursor::fill`]).
 pub(super) struct ChunkCursor {
-    pages: Box<dyn PageReader>,
+    pages: PageSource,
     physical: Physical,
     max_def: i16,
     /// Rows of the chunk not yet in a page read.
@@ -60,7 +175,7 @@ enum PageValues {
 
 impl ChunkCursor {
     /// A cursor over `pages`; `values` is the column's, cleared.
-    pub(super) fn new(pages: Box<dyn PageReader>, physical: Physical, max_def: i16, rows: usize, values: &mut ColumnValues) -> Result<ChunkCursor> {
+    pub(super) fn new(pages: PageSource, physical: Physical, max_def: i16, rows: usize, values: &mut ColumnValues) -> Result<ChunkCursor> {
         if !matches!(physical, Physical::INT32 | Physical::INT64 | Physical::BYTE_ARRAY) || !(0..=1).contains(&max_def) {
             return Err(Unsupported);
         }
@@ -89,7 +204,7 @@ impl ChunkCursor {
 
     /// Reads the next page: a dictionary (before any data page) or a data page.
     fn next_page(&mut self, values: &mut ColumnValues) -> Result<()> {
-        let page = self.pages.get_next_page().map_err(|_| Unsupported)?.ok_or(Unsupported)?;
+        let page = self.pages.next()?.ok_or(Unsupported)?;
         // A data page claiming more rows than the row group has left is damaged (and its
         // count must not size an allocation).
         let claimed = match &page {
