@@ -299,6 +299,9 @@ pub(crate) struct ColumnValues {
     /// The longest value's text.
     max_len: u32,
     digits: Vec<u8>,
+    /// Whether addresses can be read with [`ipv4_window`](super::v2::ipv4_window).
+    #[cfg(target_arch = "x86_64")]
+    ssse3: bool,
 }
 
 /// A point [`ColumnValues::reset_to`] goes back to (after a dictionary's entries).
@@ -331,7 +334,19 @@ impl ColumnValues {
     /// `text`.
     pub(crate) fn new(field: Field, string: bool, text: TextFields) -> ColumnValues {
         let text_column = string || !is_number(field);
-        ColumnValues { field, kind: field.kind(), text_column, in_line: text_column && text.includes(field), entries: Vec::new(), spans: Vec::new(), text: Vec::new(), max_len: 0, digits: Vec::new() }
+        ColumnValues {
+            field,
+            kind: field.kind(),
+            text_column,
+            in_line: text_column && text.includes(field),
+            entries: Vec::new(),
+            spans: Vec::new(),
+            text: Vec::new(),
+            max_len: 0,
+            digits: Vec::new(),
+            #[cfg(target_arch = "x86_64")]
+            ssse3: super::v2::has_ssse3(),
+        }
     }
 
     /// Forgets every value (a new column chunk).
@@ -357,10 +372,31 @@ impl ColumnValues {
         self.entries.len()
     }
 
+    /// Judges the string `s` as the next value; `window`, when there is one, is 16 bytes
+    /// from the start of `s` (for reading an address in one go).
+    #[inline]
+    pub(crate) fn push_text_in(&mut self, s: &[u8], window: Option<&[u8; 16]>) {
+        #[cfg(target_arch = "x86_64")]
+        if let (Kind::Addr, true, Some(window)) = (self.kind, self.ssse3, window) {
+            // SAFETY: `ssse3` says the CPU has the features.
+            if let Some(v4) = unsafe { super::v2::ipv4_window(window, s.len()) } {
+                return self.push_judged(Judged::Addr(IpAddr::V4(v4)), s);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = window;
+        self.push_text(s);
+    }
+
     /// Judges the string `s` as the next value.
     #[inline]
     pub(crate) fn push_text(&mut self, s: &[u8]) {
-        let judged = judge_text(self.field, self.kind, s);
+        self.push_judged(judge_text(self.field, self.kind, s), s);
+    }
+
+    /// Adds the value `s` judged `judged`.
+    #[inline]
+    fn push_judged(&mut self, judged: Judged, s: &[u8]) {
         let span = if matches!(judged, Judged::Null | Judged::Bad(_)) {
             (0, 0)
         } else if self.in_line {

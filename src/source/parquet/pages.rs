@@ -343,7 +343,8 @@ fn plain(data: &[u8], at: usize, physical: Physical, n: usize, values: &mut Colu
             for _ in 0..n {
                 let len = take(&mut data, 4)?;
                 let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-                values.push_text(take(&mut data, len)?);
+                let window = data.first_chunk::<16>();
+                values.push_text_in(take(&mut data, len)?, window);
             }
             Ok(at + (rest.len() - data.len()))
         }
