@@ -88,6 +88,14 @@ pub(super) fn process_seed() -> u64 {
     *SEED.get_or_init(|| foldhash::fast::RandomState::default().hash_one(0x5eed_u64))
 }
 
+/// The first 8 bytes of `b` (which has 8) as a little-endian word.
+#[inline(always)]
+fn word(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
 /// The hash of a name's bytes under `seed`. Each 8-byte word is folded into the running
 /// value with a seeded multiplier, starting from the seeded length: without the seed, the
 /// writer of the logs cannot compute which names collide.
@@ -143,27 +151,33 @@ impl Names {
 
 impl Names {
     /// Interns `line[s..e]`, through the short-name table when the name has at most 24
-    /// bytes (read as 24 bytes from `s`, or copied when the line ends sooner: a Parquet
-    /// record's line may hold the interface id alone).
+    /// bytes: read as 24 bytes from `s`, or, when the line ends sooner (a Parquet record's
+    /// line may hold the interface id alone), as words of 8 bytes inside the name.
     #[inline]
     pub(super) fn intern_span(&mut self, line: &str, s: usize, e: usize) -> u32 {
         let bytes = line.as_bytes();
         let len = e.saturating_sub(s);
-        let mut padded = [0u8; 24];
-        let window = match bytes.get(s..s + 24).and_then(|w| w.first_chunk::<24>()) {
-            Some(window) if len <= 24 => window,
-            None if len <= 24 && e <= bytes.len() => {
-                padded[..len].copy_from_slice(&bytes[s..e]);
-                &padded
+        let mut words = [0u64; 3];
+        match bytes.get(s..s + 24).and_then(|w| w.first_chunk::<24>()) {
+            Some(window) if len <= 24 => {
+                for ((w, chunk), m) in words.iter_mut().zip(window.chunks_exact(8)).zip(&NAME_MASKS[len]) {
+                    *w = word(chunk) & m;
+                }
+            }
+            None if (8..=24).contains(&len) && e <= bytes.len() => {
+                // Word i holds bytes s + 8i.. of the name; a last, partial word is the name's
+                // last 8 bytes shifted down (the name has 8 bytes to end at `e`).
+                for (i, w) in words.iter_mut().enumerate() {
+                    let from = s + 8 * i;
+                    let n = e.saturating_sub(from).min(8);
+                    *w = match n {
+                        0 => 0,
+                        8 => word(&bytes[from..from + 8]),
+                        n => word(&bytes[e - 8..e]) >> (8 * (8 - n)),
+                    };
+                }
             }
             _ => return self.intern(line.get(s..e).unwrap_or("")),
-        };
-        let mask = &NAME_MASKS[len];
-        let mut words = [0u64; 3];
-        for ((w, chunk), m) in words.iter_mut().zip(window.chunks_exact(8)).zip(mask) {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(chunk);
-            *w = u64::from_le_bytes(b) & m;
         }
         let key = CacheSlot { words, len: len as u32 + 1, id: 0 };
         // (An empty table finds nothing; the first insertion allocates it.)
@@ -272,8 +286,11 @@ mod tests {
                 let id = names.intern_span(&line, s, s + name.len());
                 assert_eq!(&*names.names[id as usize], name);
                 assert_eq!(*reference.entry(name.clone()).or_insert(id), id, "{name}");
-                // At the very end of a line (the name is copied), the same result.
+                // At the very end of a line (the name read as words inside it), the same
+                // result, and the same key in the short-name table.
                 assert_eq!(names.intern_span(&name, 0, name.len()), id);
+                let tail = format!("x {name}");
+                assert_eq!(names.intern_span(&tail, 2, 2 + name.len()), id);
             }
         }
         assert_eq!(names.names.len(), reference.len());
