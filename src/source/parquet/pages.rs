@@ -286,14 +286,12 @@ fn page_rows(page: &mut DataPage, n: usize, physical: Physical, dictionary: Opti
             if !nulls {
                 rows_out.extend(first..first + present as u32);
             } else {
+                // (Without a branch per row: a row takes the next value's index, or null.)
                 let mut next = first;
                 rows_out.extend(scratch.iter().map(|&l| {
-                    if l == 0 {
-                        NULL
-                    } else {
-                        next += 1;
-                        next - 1
-                    }
+                    let i = if l != 0 { next } else { NULL };
+                    next += l;
+                    i
                 }));
             }
         }
@@ -305,10 +303,14 @@ fn page_rows(page: &mut DataPage, n: usize, physical: Physical, dictionary: Opti
                 let levels_end = scratch.len();
                 d.fill(scratch, present)?;
                 let (levels, indices) = scratch.split_at(levels_end);
-                let mut next = indices.iter();
-                for &l in levels {
-                    rows_out.push(if l == 0 { NULL } else { *next.next().ok_or(Unsupported)? });
-                }
+                // (Without a branch per row: a row takes the next index, or null; `present`
+                // counts the rows with a value, so there are as many indices as they need.)
+                let mut next = 0;
+                rows_out.extend(levels.iter().map(|&l| {
+                    let i = if l != 0 { indices.get(next).copied().unwrap_or(NULL) } else { NULL };
+                    next += l as usize;
+                    i
+                }));
             }
             // Every index names an entry (null's index is past them all).
             if rows_out[start..].iter().any(|&i| i >= entries && i != NULL) {
