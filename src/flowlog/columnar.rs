@@ -664,6 +664,13 @@ impl Assembler {
         // length added up from the columns left out of the line.
         let longest: usize = self.text_columns.iter().filter_map(|&c| columns.get(c)).map(|col| (col.max_len as usize).max(1) + 1).sum();
         let check_omitted = self.in_line.len() < self.text_columns.len() && longest > self.max_line_len;
+        // A line of one column (the interface id, for most sinks) is that column's text, in
+        // place: every value was checked to be text when judged, so their concatenation is
+        // checked once, not each line.
+        let single = match self.in_line.as_slice() {
+            &[c] => columns.get(c).zip(rows.get(c)).and_then(|(col, idx)| Some((col, idx, std::str::from_utf8(&col.text).ok()?))),
+            _ => None,
+        };
         let mut from = 0;
         while from < n {
             let to = (from + ROWS).min(n);
@@ -682,6 +689,22 @@ impl Assembler {
                     sink.malformed(position, e);
                     continue;
                 }
+                if let Some((col, idx, text)) = single {
+                    let i = idx.get(from + r).copied().unwrap_or(NULL);
+                    let (a, b) = col.spans.get(i as usize).copied().filter(|&(a, b)| b > a).unwrap_or((0, 0));
+                    // (A value's span lies on character boundaries of the text; `-` for none.)
+                    let line = if b > a { text.get(a as usize..b as usize).unwrap_or("-") } else { "-" };
+                    let span = [(0, line.len() as u32)];
+                    if col.field == Field::InterfaceId && self.values[r].present & Values::INTERFACE != 0 {
+                        self.values[r].interface = span[0];
+                    }
+                    if check_omitted && self.whole_len(columns, rows, from + r) > self.max_line_len {
+                        sink.malformed(position, ParseError::LineTooLong(self.max_line_len));
+                        continue;
+                    }
+                    sink.record(position, &FlowRecord { line, columns: Columns::Spans(&span), format: &self.line_format, values: &self.values[r] });
+                    continue;
+                }
                 self.line.clear();
                 self.spans.clear();
                 for &c in &self.in_line {
@@ -698,12 +721,7 @@ impl Assembler {
                         self.values[r].interface = span;
                     }
                 }
-                let whole = if check_omitted {
-                    let lens: usize = self.text_columns.iter().filter_map(|&c| Some((columns.get(c)?, rows.get(c)?))).map(|(col, idx)| col.line_len(idx.get(from + r).copied().unwrap_or(NULL))).sum();
-                    lens + self.text_columns.len().saturating_sub(1)
-                } else {
-                    self.line.len()
-                };
+                let whole = if check_omitted { self.whole_len(columns, rows, from + r) } else { self.line.len() };
                 if whole > self.max_line_len {
                     sink.malformed(position, ParseError::LineTooLong(self.max_line_len));
                     continue;
@@ -717,6 +735,14 @@ impl Assembler {
             }
             from = to;
         }
+    }
+}
+
+impl Assembler {
+    /// The length of row `r`'s line of every text column.
+    fn whole_len(&self, columns: &[ColumnValues], rows: &[Vec<u32>], r: usize) -> usize {
+        let lens: usize = self.text_columns.iter().filter_map(|&c| Some((columns.get(c)?, rows.get(c)?))).map(|(col, idx)| col.line_len(idx.get(r).copied().unwrap_or(NULL))).sum();
+        lens + self.text_columns.len().saturating_sub(1)
     }
 }
 
