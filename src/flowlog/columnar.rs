@@ -372,20 +372,48 @@ impl ColumnValues {
         self.entries.len()
     }
 
-    /// Judges the string `s` as the next value; `window`, when there is one, is 16 bytes
-    /// from the start of `s` (for reading an address in one go).
-    #[inline]
-    pub(crate) fn push_text_in(&mut self, s: &[u8], window: Option<&[u8; 16]>) {
+    /// Judges `n` PLAIN byte-array values (each a 4-byte little-endian length and its
+    /// bytes) from the start of `data`; returns the bytes they take, or `None` when `data`
+    /// ends first.
+    pub(crate) fn push_plain_texts(&mut self, data: &[u8], n: usize) -> Option<usize> {
         #[cfg(target_arch = "x86_64")]
-        if let (Kind::Addr, true, Some(window)) = (self.kind, self.ssse3, window) {
+        if matches!(self.kind, Kind::Addr) && self.ssse3 {
             // SAFETY: `ssse3` says the CPU has the features.
-            if let Some(v4) = unsafe { super::v2::ipv4_window(window, s.len()) } {
-                return self.push_judged(Judged::Addr(IpAddr::V4(v4)), s);
-            }
+            return unsafe { self.push_plain_addrs_ssse3(data, n) };
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = window;
-        self.push_text(s);
+        self.push_plain_with(data, n, |_, _| None)
+    }
+
+    /// [`push_plain_texts`](Self::push_plain_texts) for an address column: each value with
+    /// 16 bytes of the page from its start is read as a dotted quad in one go
+    /// ([`ipv4_window`](super::v2::ipv4_window)), any other the ordinary way.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must have SSSE3 and SSE4.1.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "ssse3,sse4.1")]
+    unsafe fn push_plain_addrs_ssse3(&mut self, data: &[u8], n: usize) -> Option<usize> {
+        // SAFETY: this function's features are the reader's.
+        self.push_plain_with(data, n, |window, len| unsafe { super::v2::ipv4_window(window, len) })
+    }
+
+    /// The loop of [`push_plain_texts`](Self::push_plain_texts); `v4` reads a value's
+    /// 16-byte window as a dotted quad.
+    #[inline(always)]
+    fn push_plain_with(&mut self, data: &[u8], n: usize, v4: impl Fn(&[u8; 16], usize) -> Option<std::net::Ipv4Addr>) -> Option<usize> {
+        let mut rest = data;
+        for _ in 0..n {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let len = u32::from_le_bytes(*len) as usize;
+            let s = tail.get(..len)?;
+            match tail.first_chunk::<16>().and_then(|w| v4(w, len)) {
+                Some(a) => self.push_judged(Judged::Addr(IpAddr::V4(a)), s),
+                None => self.push_text(s),
+            }
+            rest = &tail[len..];
+        }
+        Some(data.len() - rest.len())
     }
 
     /// Judges the string `s` as the next value.

@@ -365,6 +365,7 @@ pub(crate) fn has_ssse3() -> bool {
 /// The CPU must have SSSE3 and SSE4.1 ([`has_ssse3`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3,sse4.1")]
+#[inline]
 pub(crate) unsafe fn ipv4_window(window: &[u8; 16], len: usize) -> Option<Ipv4Addr> {
     use std::arch::x86_64::*;
     if !(7..=15).contains(&len) {

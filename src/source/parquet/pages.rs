@@ -312,8 +312,10 @@ fn page_rows(page: &mut DataPage, n: usize, physical: Physical, dictionary: Opti
                     i
                 }));
             }
-            // Every index names an entry (null's index is past them all).
-            if rows_out[start..].iter().any(|&i| i >= entries && i != NULL) {
+            // Every index names an entry (null's index, u32::MAX, is past them all: one more
+            // wraps to 0). A maximum rather than a search, so the check runs on vectors.
+            const _: () = assert!(NULL == u32::MAX);
+            if rows_out[start..].iter().map(|&i| i.wrapping_add(1)).max().unwrap_or(0) > entries {
                 return Err(Unsupported);
             }
         }
@@ -340,28 +342,9 @@ fn plain(data: &[u8], at: usize, physical: Physical, n: usize, values: &mut Colu
             }
             Ok(at + len)
         }
-        Physical::BYTE_ARRAY => {
-            let mut data = rest;
-            for _ in 0..n {
-                let len = take(&mut data, 4)?;
-                let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-                let window = data.first_chunk::<16>();
-                values.push_text_in(take(&mut data, len)?, window);
-            }
-            Ok(at + (rest.len() - data.len()))
-        }
+        Physical::BYTE_ARRAY => Ok(at + values.push_plain_texts(rest, n).ok_or(Unsupported)?),
         _ => Err(Unsupported),
     }
-}
-
-/// The next `n` bytes of `data`.
-fn take<'a>(data: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
-    if data.len() < n {
-        return Err(Unsupported);
-    }
-    let (head, tail) = data.split_at(n);
-    *data = tail;
-    Ok(head)
 }
 
 /// Parquet's RLE / bit-packed hybrid encoding of small integers (definition levels,
