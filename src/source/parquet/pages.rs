@@ -386,9 +386,9 @@ impl Hybrid {
                 } else {
                     // Whole groups of eight at a time, then the rest one by one.
                     let mut left = k;
-                    while left >= 8 && self.bit % 8 == 0 {
-                        self.unpack8(out);
-                        left -= 8;
+                    if self.bit % 8 == 0 && left >= 8 {
+                        self.unpack_groups(out, left / 8);
+                        left %= 8;
                     }
                     out.extend((0..left).map(|_| self.unpack()));
                 }
@@ -459,26 +459,40 @@ impl Hybrid {
         self.data.get(self.packed_at + byte..self.packed_end).unwrap_or(&[])
     }
 
-    /// The next eight values of the current bit-packed run, which starts at a byte.
-    #[inline]
-    fn unpack8(&mut self, out: &mut Vec<u32>) {
-        let w = self.width as usize;
-        // Eight values of up to 32 bits are at most 32 bytes; 8 more of padding let each
-        // value be read as one little-endian word.
-        let mut buf = [0u8; 40];
-        let src = self.packed_from(self.bit / 8);
-        let n = src.len().min(w);
-        buf[..n].copy_from_slice(&src[..n]);
+    /// The next `groups` groups of eight values of the current bit-packed run, which starts
+    /// at a byte: one loop per width, so the shifts are constants.
+    fn unpack_groups(&mut self, out: &mut Vec<u32>, groups: usize) {
         macro_rules! widths {
             ($($w:literal)*) => {
-                match w {
-                    $($w => unpack8::<$w>(&buf),)*
-                    _ => [0; 8],
+                match self.width {
+                    $($w => self.unpack_groups_of::<$w>(out, groups),)*
+                    _ => {}
                 }
             };
         }
-        out.extend_from_slice(&widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32));
-        self.bit += 8 * w;
+        widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
+    }
+
+    #[inline(always)]
+    fn unpack_groups_of<const W: usize>(&mut self, out: &mut Vec<u32>, groups: usize) {
+        let src = self.packed_from(self.bit / 8);
+        out.reserve(groups * 8);
+        for g in 0..groups {
+            // Eight values of up to 32 bits are at most 32 bytes; 8 more let each value be
+            // read as one little-endian word. Near the run's end, from a padded copy.
+            let at = src.get(g * W..).unwrap_or(&[]);
+            let values = match at.first_chunk::<40>() {
+                Some(buf) => unpack8::<W>(buf),
+                None => {
+                    let mut buf = [0u8; 40];
+                    let n = at.len().min(W);
+                    buf[..n].copy_from_slice(&at[..n]);
+                    unpack8::<W>(&buf)
+                }
+            };
+            out.extend_from_slice(&values);
+        }
+        self.bit += 8 * W * groups;
     }
 
     /// The next value of the current bit-packed run.
