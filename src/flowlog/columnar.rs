@@ -23,7 +23,7 @@ use super::field::{Field, Kind};
 use super::format::Format;
 use super::parser::{addr, ipv4, number};
 use super::position::{Position, RecordSink, TextFields};
-use super::record::{Action, Columns, Direction, FlowRecord, LogStatus, ParseError, Values};
+use super::record::{Action, Columns, Direction, FlowRecord, InterfaceKey, LogStatus, ParseError, Values};
 use std::net::IpAddr;
 
 /// What a column's values become.
@@ -159,7 +159,7 @@ impl RowBuilder {
         // Every piece of the line was checked to be UTF-8 (`text`); checked again rather
         // than trusted: it is short.
         let line = std::str::from_utf8(&self.line).map_err(|_| ParseError::NotText)?;
-        Ok(FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values })
+        Ok(FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values, interface_key: InterfaceKey::NONE })
     }
 
     fn fail(&mut self, e: ParseError) {
@@ -298,6 +298,9 @@ pub(crate) struct ColumnValues {
     text: Vec<u8>,
     /// The longest value's text.
     max_len: u32,
+    /// The dictionary's number ([`InterfaceKey::new_dictionary`]) and entry count, once
+    /// its entries are judged.
+    dictionary: Option<(u64, u32)>,
     digits: Vec<u8>,
     /// Whether addresses can be read with [`ipv4_window`](super::v2::ipv4_window).
     #[cfg(target_arch = "x86_64")]
@@ -343,6 +346,7 @@ impl ColumnValues {
             spans: Vec::new(),
             text: Vec::new(),
             max_len: 0,
+            dictionary: None,
             digits: Vec::new(),
             #[cfg(target_arch = "x86_64")]
             ssse3: super::v2::has_ssse3(),
@@ -352,6 +356,22 @@ impl ColumnValues {
     /// Forgets every value (a new column chunk).
     pub(crate) fn clear(&mut self) {
         self.reset_to(Checkpoint::default());
+        self.dictionary = None;
+    }
+
+    /// The values judged so far are the chunk's dictionary: they get a number of their own,
+    /// which records carry as their [`InterfaceKey`] with the entry.
+    pub(crate) fn mark_dictionary(&mut self) {
+        self.dictionary = Some((InterfaceKey::new_dictionary(), self.entries.len() as u32));
+    }
+
+    /// The key of entry `i`: its dictionary's, for an entry of the dictionary.
+    #[inline]
+    fn key_of(&self, i: u32) -> InterfaceKey {
+        match self.dictionary {
+            Some((dictionary, n)) if i < n => InterfaceKey { dictionary, entry: i },
+            _ => InterfaceKey::NONE,
+        }
     }
 
     /// Where the values are now.
@@ -671,6 +691,8 @@ pub(crate) struct Assembler {
     text_columns: Vec<usize>,
     /// Of those, the ones whose text goes in the line.
     in_line: Vec<usize>,
+    /// The interface id's column.
+    interface: Option<usize>,
 }
 
 impl Assembler {
@@ -681,7 +703,8 @@ impl Assembler {
         let text_columns: Vec<usize> = columns.iter().enumerate().filter(|(_, &(f, string))| string || !is_number(f)).map(|(c, _)| c).collect();
         let in_line: Vec<usize> = text_columns.iter().copied().filter(|&c| text.includes(columns[c].0)).collect();
         let line_format = Format::from_fields(&in_line.iter().map(|&c| columns[c].0).collect::<Vec<_>>())?;
-        Ok(Assembler { line_format, max_line_len, values: Vec::new(), errors: Vec::new(), line: Vec::with_capacity(256), spans: Vec::with_capacity(16), text_columns, in_line })
+        let interface = columns.iter().position(|c| c.0 == Field::InterfaceId);
+        Ok(Assembler { line_format, max_line_len, values: Vec::new(), errors: Vec::new(), line: Vec::with_capacity(256), spans: Vec::with_capacity(16), text_columns, in_line, interface })
     }
 
     /// Delivers `n` rows: row `r`'s value of column `c` is entry `rows[c][r]` of
@@ -717,6 +740,10 @@ impl Assembler {
                     sink.malformed(position, e);
                     continue;
                 }
+                let interface_key = match self.interface.and_then(|c| Some((columns.get(c)?, rows.get(c)?))) {
+                    Some((col, idx)) => col.key_of(idx.get(from + r).copied().unwrap_or(NULL)),
+                    None => InterfaceKey::NONE,
+                };
                 if let Some((col, idx, text)) = single {
                     let i = idx.get(from + r).copied().unwrap_or(NULL);
                     let (a, b) = col.spans.get(i as usize).copied().filter(|&(a, b)| b > a).unwrap_or((0, 0));
@@ -730,7 +757,7 @@ impl Assembler {
                         sink.malformed(position, ParseError::LineTooLong(self.max_line_len));
                         continue;
                     }
-                    sink.record(position, &FlowRecord { line, columns: Columns::Spans(&span), format: &self.line_format, values: &self.values[r] });
+                    sink.record(position, &FlowRecord { line, columns: Columns::Spans(&span), format: &self.line_format, values: &self.values[r], interface_key });
                     continue;
                 }
                 self.line.clear();
@@ -757,7 +784,7 @@ impl Assembler {
                 // (Every piece was checked to be text when judged; the line is checked again
                 // rather than trusted.)
                 match std::str::from_utf8(&self.line) {
-                    Ok(line) => sink.record(position, &FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values[r] }),
+                    Ok(line) => sink.record(position, &FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.line_format, values: &self.values[r], interface_key }),
                     Err(_) => sink.malformed(position, ParseError::NotText),
                 }
             }

@@ -261,7 +261,7 @@ impl Parser {
                     let line = self.next_line;
                     self.next_line += 1;
                     // `parse_window` accepts only ASCII lines.
-                    visit(line, Ok(FlowRecord { line: ascii_str(&chunk[pos..pos + n]), columns: self.v2_columns(), format: &self.format, values: &self.values }));
+                    visit(line, Ok(FlowRecord { line: ascii_str(&chunk[pos..pos + n]), columns: self.v2_columns(), format: &self.format, values: &self.values, interface_key: super::record::InterfaceKey::NONE }));
                     pos += len + 1;
                     continue;
                 }
@@ -342,7 +342,7 @@ impl Parser {
             if let Some(values) = v2::parse(rest, len, &mut self.v2_spaces) {
                 self.values = values;
                 // `v2::parse` accepts only ASCII lines.
-                return Ok(FlowRecord { line: ascii_str(bytes), columns: self.v2_columns(), format: &self.format, values: &self.values });
+                return Ok(FlowRecord { line: ascii_str(bytes), columns: self.v2_columns(), format: &self.format, values: &self.values, interface_key: super::record::InterfaceKey::NONE });
             }
         }
         self.parse_general(bytes)
@@ -413,7 +413,7 @@ impl Parser {
             }
         }
         self.values = v;
-        Ok(FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.format, values: &self.values })
+        Ok(FlowRecord { line, columns: Columns::Spans(&self.spans), format: &self.format, values: &self.values, interface_key: super::record::InterfaceKey::NONE })
     }
 }
 
@@ -1026,7 +1026,7 @@ mod tests {
                 };
                 fast += 1;
                 let general = p.parse_general(line).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(line)));
-                let fast = FlowRecord { line: general.line, columns: Columns::Spaces(&spans[..v2::COLUMNS - 1]), format: general.format, values: &values };
+                let fast = FlowRecord { line: general.line, columns: Columns::Spaces(&spans[..v2::COLUMNS - 1]), format: general.format, values: &values, interface_key: crate::flowlog::record::InterfaceKey::NONE };
                 let columns = |r: &FlowRecord<'_>| (0..v2::COLUMNS + 1).map(|c| r.span(c)).collect::<Vec<_>>();
                 assert_eq!((*general.values, columns(&general)), (values, columns(&fast)), "line {i}: {}", String::from_utf8_lossy(line));
             }

@@ -283,6 +283,31 @@ pub struct FlowRecord<'a> {
     pub(crate) columns: Columns<'a>,
     pub(crate) format: &'a Format,
     pub(crate) values: &'a Values,
+    /// The reader's name for the interface id's text, when it has one.
+    pub(crate) interface_key: InterfaceKey,
+}
+
+/// A reader's name for a record's interface id: records with the same key (other than
+/// [`InterfaceKey::NONE`]) have the same interface id. The Parquet reader names each entry
+/// of an interface column's dictionary, so the conversation table interns each entry's
+/// text once rather than once per row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct InterfaceKey {
+    /// A dictionary, numbered once per process ([`InterfaceKey::new_dictionary`]); 0: no key.
+    pub dictionary: u64,
+    /// The entry of that dictionary.
+    pub entry: u32,
+}
+
+impl InterfaceKey {
+    /// No key: the text is all there is.
+    pub const NONE: InterfaceKey = InterfaceKey { dictionary: 0, entry: 0 };
+
+    /// A dictionary number not given before in this process.
+    pub fn new_dictionary() -> u64 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl fmt::Debug for FlowRecord<'_> {

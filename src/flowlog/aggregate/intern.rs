@@ -3,6 +3,7 @@
 //! to a dense `u32`. Every hash here is seeded per process, so whoever writes the logs
 //! cannot choose keys that collide.
 
+use crate::flowlog::record::InterfaceKey;
 use hashbrown::HashTable;
 
 #[inline]
@@ -27,6 +28,10 @@ pub(super) struct Names {
     cache: Vec<CacheSlot>,
     /// Names in `cache`.
     cached: usize,
+    /// The ids of the entries of one reader's dictionary ([`InterfaceKey`]): `memo[e]` is
+    /// entry `e`'s id (`u32::MAX`: not yet seen), for dictionary `memo_dictionary`.
+    memo_dictionary: u64,
+    memo: Vec<u32>,
 }
 
 impl Default for Names {
@@ -38,7 +43,7 @@ impl Default for Names {
 impl Names {
     /// An empty interner whose name hashes use `seed`.
     pub(super) fn with_seed(seed: u64) -> Names {
-        Names { seed, table: HashTable::new(), names: Vec::new(), last: None, cache: Vec::new(), cached: 0 }
+        Names { seed, table: HashTable::new(), names: Vec::new(), last: None, cache: Vec::new(), cached: 0, memo_dictionary: 0, memo: Vec::new() }
     }
 }
 
@@ -149,7 +154,34 @@ impl Names {
     }
 }
 
+/// The largest dictionary entry [`Names::intern_keyed`] remembers (a larger one is interned
+/// by its text).
+const MEMO_ENTRIES: u32 = 1 << 16;
+
 impl Names {
+    /// Interns `line[s..e]`, whose reader named it `key`: an entry of a dictionary seen
+    /// last is looked up by its number, without reading the text.
+    #[inline]
+    pub(super) fn intern_keyed(&mut self, key: InterfaceKey, line: &str, s: usize, e: usize) -> u32 {
+        if key.dictionary == 0 || key.entry >= MEMO_ENTRIES {
+            return self.intern_span(line, s, e);
+        }
+        if key.dictionary != self.memo_dictionary {
+            self.memo_dictionary = key.dictionary;
+            self.memo.clear();
+        }
+        if let Some(&id) = self.memo.get(key.entry as usize).filter(|&&id| id != u32::MAX) {
+            return id;
+        }
+        let id = self.intern_span(line, s, e);
+        let at = key.entry as usize;
+        if self.memo.len() <= at {
+            self.memo.resize(at + 1, u32::MAX);
+        }
+        self.memo[at] = id;
+        id
+    }
+
     /// Interns `line[s..e]`, through the short-name table when the name has at most 24
     /// bytes: read as 24 bytes from `s`, or, when the line ends sooner (a Parquet record's
     /// line may hold the interface id alone), as words of 8 bytes inside the name.
@@ -268,6 +300,26 @@ impl V6s {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// A reader's key names an entry of one dictionary: the same entry of another dictionary
+    /// may be another name, and a key-less or too-large entry is interned by its text.
+    /// (Conversations from keyed and from text records are held equal by the Parquet tests.)
+    #[test]
+    fn keyed_interning_is_per_dictionary() {
+        let mut names = Names::default();
+        let (a, b) = (InterfaceKey::new_dictionary(), InterfaceKey::new_dictionary());
+        let key = |dictionary, entry| InterfaceKey { dictionary, entry };
+        let x = names.intern_keyed(key(a, 3), "eni-aaaaaaaaaaaaaaaaa", 0, 21);
+        let y = names.intern_keyed(key(b, 3), "eni-bbbbbbbbbbbbbbbbb", 0, 21);
+        assert_ne!(x, y);
+        assert_eq!(names.intern_keyed(key(b, 3), "eni-bbbbbbbbbbbbbbbbb", 0, 21), y);
+        assert_eq!(names.intern_keyed(key(a, 0), "eni-bbbbbbbbbbbbbbbbb", 0, 21), y);
+        assert_eq!(names.intern_keyed(InterfaceKey::NONE, "eni-aaaaaaaaaaaaaaaaa", 0, 21), x);
+        assert_eq!(names.intern_keyed(key(a, MEMO_ENTRIES), "eni-aaaaaaaaaaaaaaaaa", 0, 21), x);
+        // The entries of the dictionary seen last are remembered: the text is not read.
+        assert_eq!(names.intern_keyed(key(a, 0), "ignored: remembered", 0, 10), y);
+        assert_eq!(&*names.names[x as usize], "eni-aaaaaaaaaaaaaaaaa");
+    }
 
     /// The interner's short-name table must never confuse two names: names of every length
     /// around the 24-byte limit, sharing prefixes, enough of them to grow the table several

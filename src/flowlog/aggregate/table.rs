@@ -314,7 +314,7 @@ impl Conversations {
         } else {
             4
         };
-        let iface = if has(Values::INTERFACE) { self.ifaces.intern_span(record.line, v.interface.0 as usize, v.interface.1 as usize) } else { 0 };
+        let iface = if has(Values::INTERFACE) { self.ifaces.intern_keyed(record.interface_key, record.line, v.interface.0 as usize, v.interface.1 as usize) } else { 0 };
         let (sk, src) = if has(Values::SRCADDR) { self.addr(v.srcaddr) } else { (K_NONE, 0) };
         let (dk, dst) = if has(Values::DSTADDR) { self.addr(v.dstaddr) } else { (K_NONE, 0) };
         let action = if has(Values::ACTION) { action_code(Some(v.action)) } else { action_code(None) };

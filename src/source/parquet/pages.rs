@@ -222,6 +222,7 @@ impl ChunkCursor {
                 }
                 values.clear();
                 plain(&buf, 0, self.physical, num_values as usize, values)?;
+                values.mark_dictionary();
                 self.dictionary = Some((num_values, values.checkpoint()));
                 return Ok(());
             }
