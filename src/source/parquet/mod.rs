@@ -667,6 +667,17 @@ mod tests {
         }
     }
 
+    /// Every conversation of a file's summary, in a stable order.
+    fn conversations_of(path: &std::path::Path, pages: bool) -> Vec<String> {
+        let mut sink = Summary::new();
+        read_file_with(File::open(path).unwrap(), SourceId(0), 1 << 16, &Summary::new, &mut sink, pages);
+        sink.finish();
+        let mut all: Vec<String> = sink.conversations.iter().map(|(_, key, stats)| format!("{key:?} {stats:?}")).collect();
+        all.sort();
+        assert!(all.len() > 100);
+        all
+    }
+
     /// The typed view of [`rows_of`]'s records.
     fn typed_of(path: &std::path::Path, pages: bool) -> Vec<((u32, u64), Result<String, ParseError>)> {
         typed_within(path, pages, 1 << 16)
@@ -745,6 +756,9 @@ mod tests {
                 assert_eq!(pages, readers, "{name}");
                 // A sink reading fewer texts sees the same values.
                 assert_eq!(typed_of(&path, true), typed_of(&path, false), "{name}");
+                // The conversations of records keyed by their interface's dictionary entry are
+                // those of the same records read by the column readers, without keys.
+                assert_eq!(conversations_of(&path, true), conversations_of(&path, false), "{name}");
             }
         }
     }
