@@ -293,7 +293,7 @@ pub(crate) struct ColumnValues {
     in_line: bool,
     entries: Vec<Judged>,
     /// Each entry's text in `text` (for a column kept in the line; else only the span's
-    /// length is meaningful, the text is not kept).
+    /// length is meaningful, the text is not kept). A column of integers has none.
     spans: Vec<(u32, u32)>,
     text: Vec<u8>,
     /// The longest value's text.
@@ -471,11 +471,11 @@ impl ColumnValues {
             return;
         }
         let judged = match u64::try_from(x) {
-            Ok(x) => judge_number(self.field, x),
+            Ok(x) => judge_number(self.field, self.kind, x),
             Err(_) => Judged::Bad(ParseError::NotANumber(self.field)),
         };
+        // (A number column has no text: its entries have no spans.)
         self.entries.push(judged);
-        self.spans.push((0, 0));
     }
 
     /// Sets this column's value of each row (`rows`: entry indices) in `values`, the first
@@ -635,7 +635,7 @@ fn judge_text(field: Field, kind: Kind, s: &[u8]) -> Judged {
 fn judge_word(field: Field, kind: Kind, s: &[u8]) -> Judged {
     match kind {
         Kind::U8 | Kind::U16 | Kind::U64 => match number(s, field) {
-            Ok(x) => judge_number(field, x),
+            Ok(x) => judge_number(field, kind, x),
             Err(e) => Judged::Bad(e),
         },
         Kind::Addr => match addr(s, field) {
@@ -653,11 +653,11 @@ fn judge_word(field: Field, kind: Kind, s: &[u8]) -> Judged {
     }
 }
 
-/// A number value judged by the rules of [`RowBuilder::int`] (range for the field, the
-/// range [`store_number`] checks).
+/// A number value judged by the rules of [`RowBuilder::int`] (range for the field, whose
+/// kind is `kind`: the range [`store_number`] checks).
 #[inline]
-fn judge_number(field: Field, x: u64) -> Judged {
-    let fits = match field.kind() {
+fn judge_number(field: Field, kind: Kind, x: u64) -> Judged {
+    let fits = match kind {
         Kind::U8 => x <= u64::from(u8::MAX),
         Kind::U16 => x <= u64::from(u16::MAX),
         _ => true,
@@ -936,7 +936,7 @@ mod tests {
     fn judged_numbers_are_in_range_as_stored_numbers_are() {
         for field in Field::ALL.iter().copied().filter(|&f| is_number(f)) {
             for x in [0, 1, 255, 256, 65535, 65536, u64::from(u32::MAX), u64::MAX] {
-                let judged = matches!(judge_number(field, x), Judged::Number(_));
+                let judged = matches!(judge_number(field, field.kind(), x), Judged::Number(_));
                 assert_eq!(judged, store_number(&mut Values::default(), field, x).is_ok(), "{field:?} {x}");
             }
         }

@@ -588,7 +588,9 @@ impl Conversations {
         // packed entries across without decoding them.
         let ifaces: Vec<u32> = other.ifaces.names.iter().map(|n| self.ifaces.intern(n)).collect();
         let v6: Vec<u32> = other.v6.addrs.iter().map(|&a| self.v6.intern(a)).collect();
-        self.index.reserve(self.len + other.len, &self.blocks);
+        // (No room is made for both tables' entries at once: most conversations are in both,
+        // and an index grown for their sum is rebuilt for nothing, then twice as large to
+        // search. Each insertion grows it when needed.)
         let seed = self.index.seed;
         // `other`'s entry `id`, re-pointed to this table's interners, and its hash.
         let prepared = |id: usize| {
