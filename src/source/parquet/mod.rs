@@ -168,23 +168,29 @@ where
         return FileOutcome { damage: Some("the Parquet schema names a flow-log field twice".into()), rows_per_group, ..FileOutcome::default() };
     };
     let row = GroupReader { pages, file: pages.then_some(file), row, assembler, columns: fields.iter().map(|&(f, string)| ColumnValues::new(f, string, text)).collect(), rows: vec![Vec::new(); fields.len()] };
-    // One sink per worker (a fold), fed row group after row group, then the workers' sinks
-    // merged: a sink per row group built a conversation table per group (as large as the
-    // file's when conversations recur throughout it) only to merge it away, and memory held
-    // a table per group until the end. Each group's rows and damage ride along, put back in
-    // row-group order below.
+    // One sink per worker, each taking the next row group until none is left, then the
+    // workers' sinks merged: a sink per row group built a conversation table per group (as
+    // large as the file's when conversations recur throughout it) only to merge it away, and
+    // memory held a table per group until the end. Groups are handed out one at a time, so
+    // the workers finish within a group of each other (a fold over halves of the groups left
+    // one worker reading several groups alone at the end). Each group's rows and damage ride
+    // along, put back in row-group order below.
     type Groups = Vec<(usize, u64, Option<String>)>;
-    let merged: Option<(S, Groups)> = (0..groups)
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().clamp(1, groups.max(1));
+    let merged: Option<(S, Groups)> = (0..workers)
         .into_par_iter()
-        .fold(
-            || (new_sink(), row.clone(), Vec::new()),
-            |(mut s, mut row, mut done), g| {
+        .with_max_len(1)
+        .map(|_| {
+            let (mut s, mut row, mut done) = (new_sink(), row.clone(), Vec::new());
+            loop {
+                let g = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if g >= groups {
+                    break;
+                }
                 let (rows, err) = read_group(&reader, g, &leaves, &mut row, source, &mut s);
                 done.push((g, rows, err));
-                (s, row, done)
-            },
-        )
-        .map(|(mut s, _, done)| {
+            }
             s.finish();
             (s, done)
         })
