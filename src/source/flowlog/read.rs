@@ -121,14 +121,19 @@ where
             sink
         }
         Parallelism::Auto => {
-            let slots: Vec<Mutex<Option<S>>> = (0..rayon::current_num_threads().max(1)).map(|_| Mutex::new(None)).collect();
+            // Idle sinks: a batch takes one (or makes one) and puts it back when done. No lock
+            // is held while a batch is read: a Parquet file's row groups are read in parallel
+            // inside, and a thread waiting for them may start another batch meanwhile (with a
+            // sink per thread, locked for the batch, it would wait for itself).
+            let idle: Mutex<Vec<S>> = Mutex::new(Vec::new());
             batches.par_bridge().try_for_each(|batch| {
-                let i = rayon::current_thread_index().unwrap_or(0) % slots.len();
-                let mut slot = lock(&slots[i]);
-                let sink = slot.get_or_insert_with(&new_sink);
-                batch.into_iter().try_for_each(|w| run(w, sink))
+                let mut sink = lock(&idle).pop().unwrap_or_else(&new_sink);
+                let read = batch.into_iter().try_for_each(|w| run(w, &mut sink));
+                lock(&idle).push(sink);
+                read
             })?;
-            super::merge_slots(slots).unwrap_or_else(&new_sink)
+            let sinks = idle.into_inner().unwrap_or_else(|e| e.into_inner());
+            super::merge_slots(sinks.into_iter().map(|s| Mutex::new(Some(s))).collect()).unwrap_or_else(&new_sink)
         }
     };
 
