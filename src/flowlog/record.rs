@@ -304,6 +304,7 @@ impl InterfaceKey {
     pub const NONE: InterfaceKey = InterfaceKey { dictionary: 0, entry: 0 };
 
     /// A dictionary number not given before in this process.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     pub fn new_dictionary() -> u64 {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)

@@ -349,6 +349,7 @@ unsafe fn ipv4_pair_avx2(w: &Win, (a_dots, a_at, a_len): (u64, usize, usize), (b
 
 /// Whether the CPU has SSSE3 and SSE4.1 (for [`ipv4_window`]).
 #[cfg(target_arch = "x86_64")]
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
 pub(crate) fn has_ssse3() -> bool {
     std::arch::is_x86_feature_detected!("ssse3") && std::arch::is_x86_feature_detected!("sse4.1")
 }
@@ -366,6 +367,7 @@ pub(crate) fn has_ssse3() -> bool {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3,sse4.1")]
 #[inline]
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
 pub(crate) unsafe fn ipv4_window(window: &[u8; 16], len: usize) -> Option<Ipv4Addr> {
     use std::arch::x86_64::*;
     if !(7..=15).contains(&len) {
