@@ -166,6 +166,23 @@ mod tests {
 
     /// `find_reverse` answers what `find` answers for the reversed key: over IPv4 and IPv6
     /// addresses, missing ports, tags and actions, with the reverses often present.
+    /// One sink reading pieces out of order keeps the earliest malformed lines, in position
+    /// order, however they arrive (the report's first sample is the file's first bad line).
+    #[test]
+    fn malformed_samples_are_the_earliest_in_position_order() {
+        let at = |chunk: u32, line: u64| Position::Line { source: crate::flowlog::SourceId(0), chunk, line };
+        let mut s = Summary::new();
+        for chunk in (0..4).rev() {
+            for line in 1..=5 {
+                s.add_malformed(at(chunk, line), crate::flowlog::ParseError::NotText);
+            }
+        }
+        let kept: Vec<Position> = s.malformed_samples.iter().map(|m| m.position).collect();
+        let want: Vec<Position> = (0..2).flat_map(|chunk| (1..=5).map(move |line| at(chunk, line))).collect();
+        assert_eq!(kept, want);
+        assert_eq!(s.counts.malformed, 20);
+    }
+
     #[test]
     fn find_reverse_agrees_with_find_on_the_reversed_key() {
         let addrs = ["10.0.0.1", "10.0.0.2", "2001:db8::1", "2001:db8::2"];

@@ -134,17 +134,16 @@ impl Summary {
         self.counts.filtered_out += 1;
     }
 
-    /// Counts one malformed line, keeping it as a sample while there is room.
+    /// Counts one malformed line, keeping it as a sample if it is among the first
+    /// [`MALFORMED_SAMPLES`] by position. Parallel pieces arrive out of order, and one sink
+    /// may read several: the samples are kept in position order as they come.
     pub fn add_malformed(&mut self, position: Position, error: ParseError) {
         self.counts.total += 1;
         self.counts.malformed += 1;
-        if self.malformed_samples.len() < MALFORMED_SAMPLES {
-            self.malformed_samples.push(Malformed { position, error });
-        } else if let Some(last) = self.malformed_samples.iter_mut().max_by_key(|m| m.position) {
-            // Parallel pieces arrive out of order: keep the earliest positions.
-            if position < last.position {
-                *last = Malformed { position, error };
-            }
+        let at = self.malformed_samples.partition_point(|m| m.position <= position);
+        if at < MALFORMED_SAMPLES {
+            self.malformed_samples.insert(at, Malformed { position, error });
+            self.malformed_samples.truncate(MALFORMED_SAMPLES);
         }
     }
 }
