@@ -697,6 +697,23 @@ mod tests {
         sink.0
     }
 
+    /// A sink reading the reject reason besides the interface id (as `flows explain` does)
+    /// gets a line of those two columns, the same values as through the column readers.
+    #[test]
+    fn a_sink_reading_two_text_fields_gets_both() {
+        let mut fields = crate::flowlog::DEFAULT_V2_FIELDS.to_vec();
+        fields.push(Field::RejectReason);
+        let format = Format::from_fields(&fields).unwrap();
+        let text: String = LOG.lines().enumerate().map(|(i, l)| format!("{l} {}\n", if i == 1 { "BPA" } else { "-" })).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reasons.parquet");
+        write_parquet(&text, &format, File::create(&path).unwrap(), ColumnNames::Underscores, 10).unwrap();
+        let rows = typed_of(&path, true);
+        assert_eq!(rows, typed_of(&path, false));
+        assert_eq!(rows.iter().filter(|r| r.1.as_ref().is_ok_and(|t| t.contains("Some(\"BPA\")"))).count(), 1, "{rows:?}");
+        assert_eq!(rows.iter().filter(|r| r.1.as_ref().is_ok_and(|t| t.contains("Some(\"eni-1235b8ca123456789\")"))).count(), 3, "{rows:?}");
+    }
+
     /// A sink that reads few texts gets a short line, but a row is judged by the line of all
     /// its text columns, as a text log's line is: too long is too long for every sink.
     #[test]
