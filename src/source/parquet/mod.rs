@@ -22,6 +22,7 @@
 //! decoded, or a file whose footer is unreadable, is a damaged source: the rows before the
 //! damage count.
 
+mod header;
 mod pages;
 
 use crate::flowlog::columnar::{Assembler, ColumnValues, RowBuilder};

@@ -44,9 +44,8 @@ impl PageSource {
 }
 
 /// The pages of a gzip-compressed column chunk (the codec of AWS's flow-log files), from
-/// the chunk's bytes: each page header read (Thrift's compact protocol, the parquet crate's
-/// generated `PageHeader`), each page inflated whole by libdeflate into a buffer of the
-/// size its header gives. The crate's reader inflates through a streaming decoder into a
+/// the chunk's bytes: each page header read ([`super::header`]), each page inflated whole
+/// by libdeflate into a buffer of the size its header gives. The crate's reader inflates through a streaming decoder into a
 /// growing buffer, a third slower. A page of several gzip members is inflated by flate2;
 /// any other surprise is [`Unsupported`].
 pub(super) struct GzipPages {
@@ -63,42 +62,33 @@ impl GzipPages {
 
     /// The next data or dictionary page (index pages are skipped), `None` at the end.
     pub(super) fn next_page(&mut self) -> Result<Option<Page>> {
-        use parquet::format::{PageHeader, PageType};
-        use parquet::thrift::TSerializable;
+        use super::header::{self, DATA_PAGE, DATA_PAGE_V2, DICTIONARY_PAGE};
         loop {
-            let Some(mut rest) = self.chunk.get(self.at..).filter(|rest| !rest.is_empty()) else { return Ok(None) };
-            let before = rest.len();
-            let header = PageHeader::read_from_in_protocol(&mut thrift::protocol::TCompactInputProtocol::new(&mut rest)).map_err(|_| Unsupported)?;
-            self.at += before - rest.len();
-            let size = usize::try_from(header.compressed_page_size).map_err(|_| Unsupported)?;
+            let Some(rest) = self.chunk.get(self.at..).filter(|rest| !rest.is_empty()) else { return Ok(None) };
+            let (h, header_len) = header::read(rest).map_err(|_| Unsupported)?;
+            self.at += header_len;
+            let size = usize::try_from(h.compressed_size).map_err(|_| Unsupported)?;
             let end = self.at.checked_add(size).filter(|&end| end <= self.chunk.len()).ok_or(Unsupported)?;
             let body = self.chunk.slice(self.at..end);
             self.at = end;
-            let out = usize::try_from(header.uncompressed_page_size).map_err(|_| Unsupported)?;
-            let encoding = |e| Encoding::try_from(e).map_err(|_| Unsupported);
+            let out = usize::try_from(h.uncompressed_size).map_err(|_| Unsupported)?;
+            let encoding = |n| header::encoding(n).ok_or(Unsupported);
             let count = |n: i32| u32::try_from(n).map_err(|_| Unsupported);
-            return Ok(Some(match header.type_ {
-                PageType::DICTIONARY_PAGE => {
-                    let h = header.dictionary_page_header.ok_or(Unsupported)?;
-                    Page::DictionaryPage { buf: self.inflate(&body, 0, out)?, num_values: count(h.num_values)?, encoding: encoding(h.encoding)?, is_sorted: h.is_sorted.unwrap_or(false) }
-                }
-                PageType::DATA_PAGE => {
-                    let h = header.data_page_header.ok_or(Unsupported)?;
-                    Page::DataPage {
-                        buf: self.inflate(&body, 0, out)?,
-                        num_values: count(h.num_values)?,
-                        encoding: encoding(h.encoding)?,
-                        def_level_encoding: encoding(h.definition_level_encoding)?,
-                        rep_level_encoding: encoding(h.repetition_level_encoding)?,
-                        statistics: None,
-                    }
-                }
-                PageType::DATA_PAGE_V2 => {
-                    let h = header.data_page_header_v2.ok_or(Unsupported)?;
+            return Ok(Some(match h.kind {
+                DICTIONARY_PAGE if h.has_dictionary => Page::DictionaryPage { buf: self.inflate(&body, 0, out)?, num_values: count(h.num_values)?, encoding: encoding(h.encoding)?, is_sorted: h.is_sorted },
+                DATA_PAGE if h.has_data => Page::DataPage {
+                    buf: self.inflate(&body, 0, out)?,
+                    num_values: count(h.num_values)?,
+                    encoding: encoding(h.encoding)?,
+                    def_level_encoding: encoding(h.def_level_encoding)?,
+                    rep_level_encoding: encoding(h.rep_level_encoding)?,
+                    statistics: None,
+                },
+                DATA_PAGE_V2 if h.has_data_v2 => {
                     // The levels are not compressed; the values are unless the page says not.
-                    let (def, rep) = (count(h.definition_levels_byte_length)?, count(h.repetition_levels_byte_length)?);
+                    let (def, rep) = (count(h.def_levels_len)?, count(h.rep_levels_len)?);
                     let levels = (def as usize).checked_add(rep as usize).filter(|&n| n <= body.len() && n <= out).ok_or(Unsupported)?;
-                    let buf = if h.is_compressed.unwrap_or(true) { self.inflate(&body, levels, out)? } else { body };
+                    let buf = if h.is_compressed { self.inflate(&body, levels, out)? } else { body };
                     Page::DataPageV2 {
                         buf,
                         num_values: count(h.num_values)?,
@@ -111,6 +101,7 @@ impl GzipPages {
                         statistics: None,
                     }
                 }
+                DATA_PAGE | DICTIONARY_PAGE | DATA_PAGE_V2 => return Err(Unsupported),
                 _ => continue,
             }));
         }
