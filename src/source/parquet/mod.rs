@@ -527,36 +527,15 @@ fn write_parquet_with<W: std::io::Write + Send>(text: &str, format: &Format, out
             let number = |n: u64, t: &str| WriteError::Input { line: n, message: format!("column {}: {t:?} is not a number", cols[c].0) };
             match cols[c].1 {
                 Col::I32 => {
-                    let mut values = Vec::new();
-                    for (n, tokens) in group {
-                        let t = tokens[c];
-                        defs.push(i16::from(t != "-"));
-                        if t != "-" {
-                            values.push(t.parse::<i32>().map_err(|_| number(*n, t))?);
-                        }
-                    }
+                    let values = column_values(group, c, &mut defs, |n, t| t.parse::<i32>().map_err(|_| number(n, t)))?;
                     col.typed::<Int32Type>().write_batch(&values, Some(&defs), None)?;
                 }
                 Col::I64 => {
-                    let mut values = Vec::new();
-                    for (n, tokens) in group {
-                        let t = tokens[c];
-                        defs.push(i16::from(t != "-"));
-                        if t != "-" {
-                            values.push(t.parse::<i64>().map_err(|_| number(*n, t))?);
-                        }
-                    }
+                    let values = column_values(group, c, &mut defs, |n, t| t.parse::<i64>().map_err(|_| number(n, t)))?;
                     col.typed::<Int64Type>().write_batch(&values, Some(&defs), None)?;
                 }
                 Col::Text => {
-                    let mut values = Vec::new();
-                    for (_, tokens) in group {
-                        let t = tokens[c];
-                        defs.push(i16::from(t != "-"));
-                        if t != "-" {
-                            values.push(ByteArray::from(t));
-                        }
-                    }
+                    let values = column_values(group, c, &mut defs, |_, t| Ok(ByteArray::from(t)))?;
                     col.typed::<ByteArrayType>().write_batch(&values, Some(&defs), None)?;
                 }
             }
@@ -567,6 +546,20 @@ fn write_parquet_with<W: std::io::Write + Send>(text: &str, format: &Format, out
     }
     writer.close()?;
     Ok(split.len() as u64)
+}
+
+/// Column `c` of a row group's lines (line number, tokens): each row's definition level in
+/// `defs` (0 for `-`, written as null), and the values of the others, read by `value`.
+fn column_values<T>(group: &[(u64, Vec<&str>)], c: usize, defs: &mut Vec<i16>, value: impl Fn(u64, &str) -> Result<T, WriteError>) -> Result<Vec<T>, WriteError> {
+    let mut values = Vec::new();
+    for (n, tokens) in group {
+        let t = tokens.get(c).copied().unwrap_or("-");
+        defs.push(i16::from(t != "-"));
+        if t != "-" {
+            values.push(value(*n, t)?);
+        }
+    }
+    Ok(values)
 }
 
 #[cfg(test)]
@@ -629,27 +622,12 @@ mod tests {
         assert!(outcome.damage.unwrap().contains("not a readable Parquet file"));
     }
 
-    /// Every record's line and values, and every malformed row's error, by position.
+    /// Every record's view, and every malformed row's error, by position. `Rows(_, false)`
+    /// reads every text field and views a record as its line and values; `Rows(_, true)`
+    /// reads only the interface id and the reject reason (as `flows explain` does) and views
+    /// a record as its typed values and those texts.
     #[derive(Default)]
-    struct Rows(Vec<((u32, u64), Result<String, ParseError>)>);
-
-    impl RecordSink for Rows {
-        fn record(&mut self, position: Position, record: &crate::flowlog::FlowRecord<'_>) {
-            self.0.push((key(position), Ok(format!("{} {:?} {:?}", record.line(), record.values, record.interface_id()))));
-        }
-        fn malformed(&mut self, position: Position, error: ParseError) {
-            self.0.push((key(position), Err(error)));
-        }
-        fn filtered(&mut self, _: Position) {}
-        fn merge(&mut self, other: Self) {
-            self.0.extend(other.0);
-        }
-    }
-
-    /// Every record's typed values, interface id and reject reason, and every malformed
-    /// row's error, by position: what a sink reading only those texts sees.
-    #[derive(Default)]
-    struct Typed(Vec<((u32, u64), Result<String, ParseError>)>);
+    struct Rows(Vec<((u32, u64), Result<String, ParseError>)>, bool);
 
     fn typed(r: &crate::flowlog::FlowRecord<'_>) -> String {
         format!(
@@ -658,9 +636,10 @@ mod tests {
         )
     }
 
-    impl RecordSink for Typed {
+    impl RecordSink for Rows {
         fn record(&mut self, position: Position, record: &crate::flowlog::FlowRecord<'_>) {
-            self.0.push((key(position), Ok(typed(record))));
+            let view = if self.1 { typed(record) } else { format!("{} {:?} {:?}", record.line(), record.values, record.interface_id()) };
+            self.0.push((key(position), Ok(view)));
         }
         fn malformed(&mut self, position: Position, error: ParseError) {
             self.0.push((key(position), Err(error)));
@@ -670,7 +649,11 @@ mod tests {
             self.0.extend(other.0);
         }
         fn text_fields(&self) -> crate::flowlog::TextFields {
-            crate::flowlog::TextFields::Only(&[Field::RejectReason])
+            if self.1 {
+                crate::flowlog::TextFields::Only(&[Field::RejectReason])
+            } else {
+                crate::flowlog::TextFields::All
+            }
         }
     }
 
@@ -692,8 +675,9 @@ mod tests {
 
     /// [`typed_of`] with lines of at most `max_line_len` bytes.
     fn typed_within(path: &std::path::Path, pages: bool, max_line_len: usize) -> Vec<((u32, u64), Result<String, ParseError>)> {
-        let mut sink = Typed::default();
-        read_file_with(File::open(path).unwrap(), SourceId(0), max_line_len, &Typed::default, &mut sink, pages);
+        let typed = || Rows(Vec::new(), true);
+        let mut sink = typed();
+        read_file_with(File::open(path).unwrap(), SourceId(0), max_line_len, &typed, &mut sink, pages);
         sink.0.sort_by_key(|r| r.0);
         sink.0
     }
